@@ -1,0 +1,1435 @@
+"""Offline stand-in for the parts of the Stripe API this project uses.
+
+It is served over real HTTP on 127.0.0.1 so that the *official* ``stripe``
+library talks to it exactly as it talks to api.stripe.com; only the API base
+URL differs (``STRIPE_API_BASE``).  It deliberately does not import ``stripe``.
+
+What it answers (form-encoded requests, JSON responses, Stripe's error shape):
+
+    POST /v1/checkout/sessions                    GET /v1/checkout/sessions/{id}
+    GET  /v1/checkout/sessions/{id}/line_items    POST /v1/checkout/sessions/{id}/expire
+    GET  /v1/payment_intents/{id}
+    POST /v1/refunds                              GET /v1/refunds/{id}
+    POST /v1/accounts                             GET /v1/accounts/{id}
+    POST /v1/account_links
+    GET  /v1/events/{id}
+
+and two browser pages that replace Stripe-hosted pages:
+
+    GET/POST /pay/{session_id}       hosted-checkout look-alike (Pay / Decline)
+    GET/POST /connect/{account_id}   Connect onboarding look-alike
+
+Behaviour kept faithful to Stripe because the service depends on it:
+
+* ``Idempotency-Key`` (scoped per ``Stripe-Account``): a replay returns the
+  stored response with ``Idempotent-Replayed: true``; reusing a key with other
+  parameters is a 400 ``idempotency_error``.  Validation failures are not
+  stored, as on Stripe.
+* Objects created with a ``Stripe-Account`` header belong to that connected
+  account and are invisible (404 ``resource_missing``) without the same header.
+* As on current API versions, a Checkout Session has ``payment_intent: null``
+  until the customer attempts to pay; the PaymentIntent carries
+  ``payment_intent_data[metadata]``.
+* Webhooks are ``event`` objects signed as Stripe signs them
+  (``Stripe-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>``),
+  with ``account`` set for events that happen on a connected account.  They
+  are delivered in order from a background thread (Stripe never delivers
+  inside the customer's request) and retried a few times on failure.
+
+Events generated:
+
+* Pay            -> ``checkout.session.completed`` (``payment_status: "paid"``)
+                    (preceded by ``payment_intent.succeeded``)
+* Decline        -> ``payment_intent.payment_failed``.  A declined card never
+                    produces a ``checkout.session.*`` event on real Checkout:
+                    the customer stays on the page and may retry, and
+                    ``checkout.session.async_payment_failed`` is only for
+                    delayed-notification methods (bank debits) after
+                    ``completed``.  The session therefore stays ``open``; the
+                    emulator then sends the browser to ``cancel_url``, as if the
+                    customer gave up and pressed "back".
+* Expire (API call or ``expires_at`` passing) -> ``checkout.session.expired``
+* Refund         -> ``refund.created``
+* Onboarding     -> ``account.updated``
+
+Run standalone for local development::
+
+    python -m infra.local.stripe_emulator --port 12111 \
+        --webhook-url http://127.0.0.1:8000/webhooks/stripe --webhook-secret whsec_local
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import hmac
+import html
+import json
+import queue
+import re
+import secrets
+import string
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
+from urllib.parse import parse_qsl, urlsplit
+
+__all__ = [
+    "Emulator",
+    "StripeEmulatorError",
+    "parse_form",
+    "sign_payload",
+    "start",
+]
+
+Deliver = Callable[[str, Dict[str, str], bytes], Any]
+
+WEBHOOK_USER_AGENT = "Stripe/1.0 (+https://stripe.com/docs/webhooks)"
+CHECKOUT_MIN_SECONDS = 30 * 60
+CHECKOUT_MAX_SECONDS = 24 * 60 * 60
+CHECKOUT_DEFAULT_SECONDS = 24 * 60 * 60
+ACCOUNT_LINK_SECONDS = 300
+MAX_AMOUNT = 99_999_999
+# Stripe's minimum charge amounts for a few common currencies (minor units).
+MIN_CHARGE = {"usd": 50, "eur": 50, "gbp": 30, "cad": 50, "aud": 50, "chf": 50, "jpy": 50}
+ZERO_DECIMAL = {
+    "bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf",
+    "ugx", "vnd", "vuv", "xaf", "xof", "xpf",
+}
+THREE_DECIMAL = {"bhd", "jod", "kwd", "omr", "tnd"}
+SYMBOLS = {"usd": "$", "eur": "\u20ac", "gbp": "\u00a3", "jpy": "\u00a5", "cad": "CA$", "aud": "A$"}
+COUNTRY_CURRENCY = {
+    "US": "usd", "GB": "gbp", "CA": "cad", "AU": "aud", "JP": "jpy", "CH": "chf",
+    "DE": "eur", "FR": "eur", "ES": "eur", "IT": "eur", "NL": "eur", "IE": "eur",
+    "BE": "eur", "AT": "eur", "PT": "eur", "FI": "eur",
+}
+REFUND_REASONS = {"duplicate", "fraudulent", "requested_by_customer"}
+METADATA_MAX_KEYS, METADATA_KEY_LEN, METADATA_VALUE_LEN = 50, 40, 500
+_ALNUM = string.ascii_letters + string.digits
+
+
+# --------------------------------------------------------------------------
+# helpers
+
+
+class StripeEmulatorError(Exception):
+    """An API error, rendered as Stripe renders it: ``{"error": {...}}``."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        type: str = "invalid_request_error",
+        code: Optional[str] = None,
+        param: Optional[str] = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.body: Dict[str, Any] = {"message": message, "type": type}
+        if code:
+            self.body["code"] = code
+            self.body["doc_url"] = "https://stripe.com/docs/error-codes/" + code.replace("_", "-")
+        if param:
+            self.body["param"] = param
+        self.body.update(extra)
+
+
+def _rand(n: int) -> str:
+    return "".join(secrets.choice(_ALNUM) for _ in range(n))
+
+
+def _new_id(prefix: str) -> str:
+    if prefix == "cs":
+        return "cs_test_a1" + _rand(56)
+    if prefix == "acct":
+        return "acct_1" + _rand(15)
+    return "%s_1%s" % (prefix, _rand(23))
+
+
+def _missing(param: str) -> StripeEmulatorError:
+    return StripeEmulatorError(
+        400, "Missing required param: %s." % param, code="parameter_missing", param=param
+    )
+
+
+def _no_such(kind: str, ident: str, param: str = "id") -> StripeEmulatorError:
+    return StripeEmulatorError(
+        404, "No such %s: '%s'" % (kind, ident), code="resource_missing", param=param
+    )
+
+
+def _int_param(params: Mapping[str, Any], name: str, label: Optional[str] = None, *, required=False,
+               minimum: Optional[int] = None) -> Optional[int]:
+    label = label or name
+    raw = params.get(name)
+    if raw is None or raw == "":
+        if required:
+            raise _missing(label)
+        return None
+    if not isinstance(raw, str) or not re.fullmatch(r"-?\d+", raw):
+        raise StripeEmulatorError(
+            400, "Invalid integer: %s" % raw, code="parameter_invalid_integer", param=label
+        )
+    value = int(raw)
+    if minimum is not None and value < minimum:
+        raise StripeEmulatorError(
+            400,
+            "This value must be greater than or equal to %d." % minimum,
+            code="parameter_invalid_integer",
+            param=label,
+        )
+    return value
+
+
+def _bool_param(params: Mapping[str, Any], name: str) -> Optional[bool]:
+    raw = params.get(name)
+    if raw is None or raw == "":
+        return None
+    if raw in ("true", "false"):
+        return raw == "true"
+    raise StripeEmulatorError(400, "Invalid boolean: %s" % raw, code="parameter_invalid_boolean", param=name)
+
+
+def _metadata(params: Mapping[str, Any], name: str = "metadata") -> Dict[str, str]:
+    raw = params.get(name)
+    if raw is None or raw == "":
+        return {}
+    if not isinstance(raw, dict):
+        raise StripeEmulatorError(400, "Invalid object", code="parameter_invalid_string", param=name)
+    if len(raw) > METADATA_MAX_KEYS:
+        raise StripeEmulatorError(
+            400, "You can specify up to 50 keys in metadata.", code="parameter_invalid_string", param=name
+        )
+    out: Dict[str, str] = {}
+    for key, value in raw.items():
+        if not isinstance(value, str):
+            raise StripeEmulatorError(
+                400, "Invalid metadata value for %s" % key, code="parameter_invalid_string",
+                param="%s[%s]" % (name, key),
+            )
+        if len(key) > METADATA_KEY_LEN or len(value) > METADATA_VALUE_LEN:
+            raise StripeEmulatorError(
+                400,
+                "Metadata keys can be up to 40 characters and values up to 500 characters.",
+                code="parameter_invalid_string",
+                param="%s[%s]" % (name, key),
+            )
+        if value != "":  # an empty value unsets the key on Stripe
+            out[key] = value
+    return out
+
+
+def _currency(raw: Any, param: str) -> str:
+    if not isinstance(raw, str) or not re.fullmatch(r"[A-Za-z]{3}", raw):
+        raise StripeEmulatorError(400, "Invalid currency: %s" % raw, code="parameter_invalid_string", param=param)
+    return raw.lower()
+
+
+def format_amount(amount: int, currency: str) -> str:
+    """``1234, "usd"`` -> ``"$12.34"`` (zero- and three-decimal currencies aware)."""
+    cur = currency.lower()
+    digits = 0 if cur in ZERO_DECIMAL else 3 if cur in THREE_DECIMAL else 2
+    sign = "-" if amount < 0 else ""
+    major = abs(amount) / (10 ** digits)
+    number = "{:,.{d}f}".format(major, d=digits)
+    if cur in SYMBOLS:
+        return "%s%s%s" % (sign, SYMBOLS[cur], number)
+    return "%s%s %s" % (sign, number, cur.upper())
+
+
+def sign_payload(payload: bytes, secret: str, timestamp: Optional[int] = None) -> str:
+    """The ``Stripe-Signature`` header value Stripe would send for ``payload``."""
+    t = int(time.time()) if timestamp is None else int(timestamp)
+    signed = b"%d." % t + payload
+    digest = hmac.new(secret.encode("utf-8"), signed, hashlib.sha256).hexdigest()
+    return "t=%d,v1=%s" % (t, digest)
+
+
+_KEY_RE = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])*)$")
+
+
+def parse_form(body: str) -> Dict[str, Any]:
+    """Parse Stripe's form encoding (``a[b][0][c]=v``) into nested dicts/lists.
+
+    Objects whose keys are all decimal indices become lists (ordered by index);
+    ``a[]=x`` appends.  Leaves stay strings, as on the wire.
+    """
+    root: Dict[str, Any] = {}
+    for raw_key, value in parse_qsl(body, keep_blank_values=True, strict_parsing=False):
+        m = _KEY_RE.match(raw_key)
+        if not m:
+            raise StripeEmulatorError(400, "Invalid parameter name: %s" % raw_key, param=raw_key)
+        parts = [m.group(1)] + re.findall(r"\[([^\[\]]*)\]", m.group(2))
+        node: Dict[str, Any] = root
+        for depth, part in enumerate(parts):
+            last = depth == len(parts) - 1
+            if part == "":
+                part = str(sum(1 for k in node if k.isdigit()))
+            if last:
+                if isinstance(node.get(part), dict):
+                    raise StripeEmulatorError(400, "Invalid parameter: %s" % raw_key, param=raw_key)
+                node[part] = value
+            else:
+                child = node.setdefault(part, {})
+                if not isinstance(child, dict):
+                    raise StripeEmulatorError(400, "Invalid parameter: %s" % raw_key, param=raw_key)
+                node = child
+    return _listify(root)
+
+
+def _listify(node: Any) -> Any:
+    if not isinstance(node, dict):
+        return node
+    converted = {k: _listify(v) for k, v in node.items()}
+    if converted and all(k.isdigit() for k in converted):
+        return [converted[k] for k in sorted(converted, key=int)]
+    return converted
+
+
+# --------------------------------------------------------------------------
+# state
+
+
+@dataclass
+class _Record:
+    obj: Dict[str, Any]
+    account: Optional[str]  # Stripe-Account the object lives on (None = platform)
+    api_version: Optional[str] = None
+    extra: Dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class _Response:
+    status: int
+    body: bytes
+    headers: Dict[str, str]
+
+
+@dataclass
+class _Request:
+    method: str
+    path: str
+    query: str
+    headers: Mapping[str, str]
+    body: bytes
+
+    def header(self, name: str) -> Optional[str]:
+        return self.headers.get(name.lower())  # header names are stored lower-cased
+
+
+def _json_response(status: int, payload: Any, headers: Optional[Dict[str, str]] = None) -> _Response:
+    body = json.dumps(payload, indent=2).encode("utf-8")
+    h = {"Content-Type": "application/json"}
+    h.update(headers or {})
+    return _Response(status, body, h)
+
+
+def _html_response(status: int, page: str, headers: Optional[Dict[str, str]] = None) -> _Response:
+    h = {
+        "Content-Type": "text/html; charset=utf-8",
+        "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:",
+        "Cache-Control": "no-store",
+        "X-Content-Type-Options": "nosniff",
+    }
+    h.update(headers or {})
+    return _Response(status, page.encode("utf-8"), h)
+
+
+def _redirect(location: str) -> _Response:
+    return _Response(303, b"", {"Location": location, "Cache-Control": "no-store"})
+
+
+def _default_deliver(url: str, headers: Dict[str, str], body: bytes) -> int:
+    import requests  # local import: only needed when delivering over HTTP
+
+    resp = requests.post(url, data=body, headers=headers, timeout=10)
+    return resp.status_code
+
+
+# --------------------------------------------------------------------------
+# the emulator
+
+
+class Emulator:
+    """In-memory Stripe look-alike served on ``base_url``; see module docstring."""
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        webhook_url: Optional[str] = None,
+        webhook_secret: Optional[str] = None,
+        deliver: Optional[Deliver] = None,
+        api_version: Optional[str] = None,
+        enabled_events: Optional[List[str]] = None,
+        delivery_attempts: int = 3,
+        retry_delays: Tuple[float, ...] = (0.5, 2.0),
+    ) -> None:
+        self.webhook_url = webhook_url
+        self.webhook_secret = webhook_secret or ("whsec_" + _rand(32))
+        self.deliver: Deliver = deliver or _default_deliver
+        self.api_version = api_version
+        self.enabled_events = list(enabled_events) if enabled_events else ["*"]
+        self.delivery_attempts = max(1, int(delivery_attempts))
+        self.retry_delays = tuple(retry_delays)
+        self.time_offset = 0.0  # seconds added to the wall clock (tests: fast-forward expiry)
+
+        self.events: List[Dict[str, Any]] = []  # every event generated, in order
+        self.deliveries: List[Dict[str, Any]] = []  # every delivery attempt
+        self._objects: Dict[str, _Record] = {}
+        self._line_items: Dict[str, List[Dict[str, Any]]] = {}
+        self._idempotency: Dict[Tuple[Optional[str], str], Dict[str, Any]] = {}
+        self._link_tokens: Dict[str, Dict[str, Any]] = {}
+        self._faults: List[Dict[str, Any]] = []
+        self._lock = threading.RLock()
+        self._cond = threading.Condition()
+        self._pending = 0  # events queued or being delivered
+        self._queue: "queue.Queue[Optional[Dict[str, Any]]]" = queue.Queue()
+        self._stopping = threading.Event()
+
+        emulator = self
+
+        class Handler(_Handler):
+            pass
+
+        Handler.emulator = emulator
+        self._server = ThreadingHTTPServer((host, port), Handler)
+        self._server.daemon_threads = True
+        self.host, self.port = self._server.server_address[:2]
+        self.base_url = "http://%s:%d" % (self.host, self.port)
+        self._server_thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
+            name="stripe-emulator-http", daemon=True,
+        )
+        self._delivery_thread = threading.Thread(
+            target=self._delivery_loop, name="stripe-emulator-webhooks", daemon=True
+        )
+
+    # ---- lifecycle -------------------------------------------------------
+
+    def _start(self) -> "Emulator":
+        self._server_thread.start()
+        self._delivery_thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and delivering (pending deliveries are dropped)."""
+        if self._stopping.is_set():
+            return
+        self._stopping.set()
+        self._queue.put(None)
+        self._server.shutdown()
+        self._server.server_close()
+        self._server_thread.join(timeout=5)
+        self._delivery_thread.join(timeout=5)
+
+    def __enter__(self) -> "Emulator":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    # ---- test / local-dev helpers ---------------------------------------
+
+    def now(self) -> int:
+        return int(time.time() + self.time_offset)
+
+    def advance(self, seconds: float) -> None:
+        """Move the emulator's clock forward (sessions past ``expires_at`` expire)."""
+        with self._lock:
+            self.time_offset += seconds
+            self._expire_due()
+
+    def get_object(self, object_id: str) -> Optional[Dict[str, Any]]:
+        """A copy of any stored object (session, payment intent, refund, account...)."""
+        with self._lock:
+            rec = self._objects.get(object_id)
+            return copy.deepcopy(rec.obj) if rec else None
+
+    def account_of(self, object_id: str) -> Optional[str]:
+        """The ``Stripe-Account`` the object was created on (None = the platform)."""
+        with self._lock:
+            rec = self._objects.get(object_id)
+            return rec.account if rec else None
+
+    def inject_error(self, status: int = 500, *, count: int = 1, method: Optional[str] = None,
+                     path_prefix: str = "/v1/", error_type: Optional[str] = None,
+                     code: Optional[str] = None) -> None:
+        """Make the next ``count`` matching API requests fail with ``status``.
+
+        Injected failures are not stored for idempotency, so a retry with the
+        same key succeeds once the faults are used up (as after a Stripe 500).
+        """
+        etype = error_type or ("api_error" if status >= 500 else "invalid_request_error")
+        with self._lock:
+            self._faults.append({
+                "status": status, "count": count, "method": method and method.upper(),
+                "path_prefix": path_prefix, "type": etype,
+                "code": code or ("rate_limit" if status == 429 else None),
+            })
+
+    def pay(self, session_id: str, outcome: str = "succeed", email: Optional[str] = None) -> str:
+        """Programmatic equivalent of pressing Pay/Decline; returns the redirect URL."""
+        with self._lock:
+            return self._submit_payment(session_id, outcome, email)
+
+    def complete_onboarding(self, account_id: str) -> None:
+        with self._lock:
+            self._activate_account(account_id)
+
+    def wait_idle(self, timeout: float = 5.0) -> bool:
+        """Wait until every generated event has been delivered (or given up on)."""
+        with self._cond:
+            return self._cond.wait_for(lambda: self._pending == 0, timeout=timeout)
+
+    def wait_for_event(self, type: str, timeout: float = 5.0,
+                       predicate: Optional[Callable[[Dict[str, Any]], bool]] = None) -> Dict[str, Any]:
+        """Wait until an event of ``type`` (matching ``predicate``) has had a delivery attempt."""
+        def find() -> Optional[Dict[str, Any]]:
+            delivered = {d["event_id"] for d in self.deliveries}
+            for ev in self.events:
+                if ev["type"] == type and ev["id"] in delivered and (predicate is None or predicate(ev)):
+                    return ev
+            return None
+
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                event = find()
+                if event is not None:
+                    return copy.deepcopy(event)
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError("no %s event delivered within %.1fs" % (type, timeout))
+                self._cond.wait(remaining)
+
+    def redeliver(self, event_id: str) -> None:
+        """Queue another delivery of an event (like "Resend" in the dashboard)."""
+        with self._lock:
+            event = next((e for e in self.events if e["id"] == event_id), None)
+            if event is None:
+                raise KeyError(event_id)
+            self._enqueue(event)
+
+    # ---- events and delivery --------------------------------------------
+
+    def _enabled(self, event_type: str) -> bool:
+        for pattern in self.enabled_events:
+            if pattern == "*" or pattern == event_type:
+                return True
+            if pattern.endswith(".*") and event_type.startswith(pattern[:-1]):
+                return True
+        return False
+
+    def _emit(self, event_type: str, rec: _Record, *, previous_attributes: Optional[Dict[str, Any]] = None,
+              request: Optional[_Request] = None, account: Optional[str] = None) -> Dict[str, Any]:
+        data: Dict[str, Any] = {"object": copy.deepcopy(rec.obj)}
+        if previous_attributes is not None:
+            data["previous_attributes"] = previous_attributes
+        event: Dict[str, Any] = {
+            "id": _new_id("evt"),
+            "object": "event",
+            "api_version": self.api_version or rec.api_version,
+            "created": self.now(),
+            "data": data,
+            "livemode": False,
+            "pending_webhooks": 1 if self._has_endpoint() and self._enabled(event_type) else 0,
+            "request": {
+                "id": request.header("X-Request-Id-Assigned") if request else None,
+                "idempotency_key": request.header("Idempotency-Key") if request else None,
+            },
+            "type": event_type,
+        }
+        acct = account if account is not None else rec.account
+        if acct:
+            event["account"] = acct
+        self.events.append(event)
+        self._objects[event["id"]] = _Record(event, None)
+        if event["pending_webhooks"]:
+            self._enqueue(event)
+        return event
+
+    def _has_endpoint(self) -> bool:
+        return bool(self.webhook_url) or self.deliver is not _default_deliver
+
+    def _enqueue(self, event: Dict[str, Any]) -> None:
+        with self._cond:
+            self._pending += 1
+        self._queue.put(copy.deepcopy(event))
+
+    def _delivery_loop(self) -> None:
+        while True:
+            event = self._queue.get()
+            if event is None or self._stopping.is_set():
+                return
+            try:
+                self._deliver_with_retries(event)
+            finally:
+                with self._cond:
+                    self._pending -= 1
+                    self._cond.notify_all()
+
+    def _deliver_with_retries(self, event: Dict[str, Any]) -> None:
+        body = json.dumps(event, indent=2).encode("utf-8")
+        url = self.webhook_url or ""
+        for attempt in range(1, self.delivery_attempts + 1):
+            headers = {
+                "Content-Type": "application/json; charset=utf-8",
+                "User-Agent": WEBHOOK_USER_AGENT,
+                "Accept": "*/*; q=0.5, application/xml",
+                "Cache-Control": "no-cache",
+                "Stripe-Signature": sign_payload(body, self.webhook_secret, self.now()),
+            }
+            record: Dict[str, Any] = {
+                "event_id": event["id"], "type": event["type"], "attempt": attempt,
+                "url": url, "ok": False, "status": None, "error": None,
+            }
+            try:
+                result = self.deliver(url, headers, body)
+                status = result if isinstance(result, int) else getattr(result, "status_code", None)
+                record["status"] = status
+                record["ok"] = status is None or 200 <= status < 300
+            except Exception as exc:  # a failed delivery must not kill the worker
+                record["error"] = "%s: %s" % (type(exc).__name__, exc)
+            with self._cond:
+                self.deliveries.append(record)
+                self._cond.notify_all()
+            if record["ok"] or attempt == self.delivery_attempts:
+                return
+            delay = self.retry_delays[min(attempt - 1, len(self.retry_delays) - 1)] if self.retry_delays else 0
+            if self._stopping.wait(delay):
+                return
+
+    # ---- HTTP entry point -------------------------------------------------
+
+    def handle(self, req: _Request) -> _Response:
+        request_id = "req_" + _rand(14)
+        try:
+            if req.path.startswith("/v1/"):
+                resp = self._handle_api(req, request_id)
+            else:
+                resp = self._handle_page(req)
+        except StripeEmulatorError as err:
+            resp = _json_response(err.status, {"error": err.body}, {"Stripe-Should-Retry": "false"})
+        except Exception as exc:  # an emulator bug: answer like a Stripe 500
+            resp = _json_response(500, {"error": {
+                "type": "api_error", "message": "Emulator error: %s: %s" % (type(exc).__name__, exc)}})
+        resp.headers.setdefault("Request-Id", request_id)
+        return resp
+
+    def _handle_api(self, req: _Request, request_id: str) -> _Response:
+        auth = req.header("Authorization") or ""
+        key = auth[7:].strip() if auth.startswith("Bearer ") else ""
+        if not key:
+            raise StripeEmulatorError(
+                401, "You did not provide an API key. You need to provide your API key in the "
+                     "Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').")
+        if not re.match(r"^(sk|rk)_test_", key):
+            raise StripeEmulatorError(
+                401, "Invalid API Key provided: the offline emulator accepts only test-mode keys "
+                     "(sk_test_...); never point a live key at it.")
+        account = req.header("Stripe-Account") or None
+        version = req.header("Stripe-Version") or None
+        headers = {"Stripe-Version": version or "", "Request-Id": request_id}
+        with self._lock:
+            self._expire_due()
+            fault = self._take_fault(req)
+            if fault is not None:
+                err = {"type": fault["type"], "message": "Injected failure (HTTP %d)." % fault["status"]}
+                if fault["code"]:
+                    err["code"] = fault["code"]
+                return _json_response(fault["status"], {"error": err}, headers)
+            params = parse_form(req.body.decode("utf-8") if req.method == "POST" else req.query)
+            req_headers = dict(req.headers)
+            req_headers["x-request-id-assigned"] = request_id
+            ctx = _Request(req.method, req.path, req.query, req_headers, req.body)
+
+            idem_key = req.header("Idempotency-Key") if req.method == "POST" else None
+            if idem_key:
+                headers["Idempotency-Key"] = idem_key
+                stored = self._idempotency.get((account, idem_key))
+                if stored is not None:
+                    if stored["path"] != req.path or stored["params"] != params:
+                        raise StripeEmulatorError(
+                            400, "Keys for idempotent requests can only be used with the same parameters "
+                                 "they were first used with. Try using a key other than '%s' if you meant "
+                                 "to execute a different request." % idem_key,
+                            type="idempotency_error")
+                    h = dict(headers, **{"Idempotent-Replayed": "true"})
+                    return _json_response(stored["status"], stored["payload"], h)
+            try:
+                status, payload = self._route_api(ctx, params, account, version)
+            except StripeEmulatorError as err:
+                status, payload = err.status, {"error": err.body}
+                headers["Stripe-Should-Retry"] = "false"
+                # Stripe keeps the result of requests that started executing;
+                # parameter validation failures (400/404) are not stored.
+                if idem_key and err.status == 402:
+                    self._idempotency[(account, idem_key)] = {
+                        "path": req.path, "params": params, "status": status, "payload": payload}
+                return _json_response(status, payload, headers)
+            if idem_key:
+                self._idempotency[(account, idem_key)] = {
+                    "path": req.path, "params": params, "status": status, "payload": payload}
+            return _json_response(status, payload, headers)
+
+    def _take_fault(self, req: _Request) -> Optional[Dict[str, Any]]:
+        for fault in self._faults:
+            if fault["count"] <= 0:
+                continue
+            if fault["method"] and fault["method"] != req.method:
+                continue
+            if not req.path.startswith(fault["path_prefix"]):
+                continue
+            fault["count"] -= 1
+            return fault
+        return None
+
+    def _route_api(self, req: _Request, params: Dict[str, Any], account: Optional[str],
+                   version: Optional[str]) -> Tuple[int, Dict[str, Any]]:
+        m, p = req.method, req.path.rstrip("/")
+        if m == "POST" and p == "/v1/checkout/sessions":
+            return 200, self._create_session(params, account, version)
+        match = re.fullmatch(r"/v1/checkout/sessions/([^/]+)(/line_items|/expire)?", p)
+        if match:
+            sid, sub = match.groups()
+            rec = self._get(sid, account, "checkout.session", "Checkout Session")
+            if m == "GET" and sub is None:
+                return 200, rec.obj
+            if m == "GET" and sub == "/line_items":
+                data = self._line_items.get(sid, [])
+                return 200, {"object": "list", "data": data, "has_more": False,
+                             "url": "/v1/checkout/sessions/%s/line_items" % sid}
+            if m == "POST" and sub == "/expire":
+                return 200, self._expire_session(rec, req)
+        match = re.fullmatch(r"/v1/payment_intents/([^/]+)", p)
+        if match and m == "GET":
+            return 200, self._get(match.group(1), account, "payment_intent", "payment_intent").obj
+        if m == "POST" and p == "/v1/refunds":
+            return 200, self._create_refund(params, account, version, req)
+        match = re.fullmatch(r"/v1/refunds/([^/]+)", p)
+        if match and m == "GET":
+            return 200, self._get(match.group(1), account, "refund", "refund").obj
+        if m == "POST" and p == "/v1/accounts":
+            return 200, self._create_account(params, version)
+        match = re.fullmatch(r"/v1/accounts/([^/]+)", p)
+        if match and m == "GET":
+            aid = match.group(1)
+            rec = self._objects.get(aid)
+            if rec is None or rec.obj.get("object") != "account" or (account and account != aid):
+                raise _no_such("account", aid, "account")
+            return 200, rec.obj
+        if m == "POST" and p == "/v1/account_links":
+            return 200, self._create_account_link(params)
+        match = re.fullmatch(r"/v1/events/([^/]+)", p)
+        if match and m == "GET":
+            rec = self._objects.get(match.group(1))
+            if rec is None or rec.obj.get("object") != "event" or rec.obj.get("account") != account:
+                raise _no_such("event", match.group(1))
+            return 200, rec.obj
+        raise StripeEmulatorError(
+            404, "Unrecognized request URL (%s: %s). Please see https://stripe.com/docs or we can help at "
+                 "https://support.stripe.com/." % (m, req.path))
+
+    def _get(self, ident: str, account: Optional[str], object_type: str, label: str) -> _Record:
+        rec = self._objects.get(ident)
+        if rec is None or rec.obj.get("object") != object_type or rec.account != account:
+            raise _no_such(label, ident)
+        return rec
+
+    # ---- checkout sessions -------------------------------------------------
+
+    def _create_session(self, params: Dict[str, Any], account: Optional[str],
+                        version: Optional[str]) -> Dict[str, Any]:
+        now = self.now()
+        mode = params.get("mode")
+        if not mode:
+            raise _missing("mode")
+        if mode != "payment":
+            raise StripeEmulatorError(
+                400, "The emulator supports only mode=payment.", code="parameter_invalid_string", param="mode")
+        raw_items = params.get("line_items")
+        if not raw_items:
+            raise StripeEmulatorError(
+                400, "`line_items` is required in `payment` mode.", code="parameter_missing", param="line_items")
+        if not isinstance(raw_items, list) or len(raw_items) > 100:
+            raise StripeEmulatorError(
+                400, "line_items must be a list of at most 100 items.", param="line_items")
+        currency: Optional[str] = None
+        items: List[Dict[str, Any]] = []
+        total = 0
+        for i, item in enumerate(raw_items):
+            prefix = "line_items[%d]" % i
+            if not isinstance(item, dict):
+                raise StripeEmulatorError(400, "Invalid line item.", param=prefix)
+            if item.get("price"):
+                raise _no_such("price", str(item["price"]), prefix + "[price]")
+            price_data = item.get("price_data")
+            if not isinstance(price_data, dict):
+                raise StripeEmulatorError(
+                    400, "You must specify either `price` or `price_data` for each line item.",
+                    code="parameter_missing", param=prefix + "[price_data]")
+            cur = _currency(price_data.get("currency"), prefix + "[price_data][currency]")
+            if currency is None:
+                currency = cur
+            elif cur != currency:
+                raise StripeEmulatorError(
+                    400, "All line items must use the same currency.", code="parameter_invalid_string",
+                    param=prefix + "[price_data][currency]")
+            unit = _int_param(price_data, "unit_amount", prefix + "[price_data][unit_amount]",
+                              required=True, minimum=0)
+            qty = _int_param(item, "quantity", prefix + "[quantity]", required=True, minimum=1)
+            product = price_data.get("product_data")
+            name = product.get("name") if isinstance(product, dict) else None
+            if not name:
+                raise _missing(prefix + "[price_data][product_data][name]")
+            assert unit is not None and qty is not None
+            amount = unit * qty
+            total += amount
+            items.append({
+                "id": _new_id("li"), "object": "item", "amount_discount": 0, "amount_subtotal": amount,
+                "amount_tax": 0, "amount_total": amount, "currency": cur, "description": name,
+                "metadata": None, "quantity": qty,
+                "price": {
+                    "id": _new_id("price"), "object": "price", "active": False, "billing_scheme": "per_unit",
+                    "created": now, "currency": cur, "livemode": False, "lookup_key": None, "metadata": {},
+                    "nickname": None, "product": _new_id("prod"), "recurring": None,
+                    "tax_behavior": "unspecified", "tiers_mode": None, "transform_quantity": None,
+                    "type": "one_time", "unit_amount": unit, "unit_amount_decimal": str(unit),
+                },
+            })
+        assert currency is not None
+        if total > MAX_AMOUNT:
+            raise StripeEmulatorError(
+                400, "The Checkout Session's total amount due must be no more than %s."
+                % format_amount(MAX_AMOUNT, currency), code="amount_too_large", param="line_items")
+        minimum = MIN_CHARGE.get(currency)
+        if minimum and total < minimum:
+            raise StripeEmulatorError(
+                400, "The Checkout Session's total amount due must add up to at least %s."
+                % format_amount(minimum, currency), code="amount_too_small", param="line_items")
+        pi_data = params.get("payment_intent_data") or {}
+        if not isinstance(pi_data, dict):
+            raise StripeEmulatorError(400, "Invalid payment_intent_data.", param="payment_intent_data")
+        fee = _int_param(pi_data, "application_fee_amount", "payment_intent_data[application_fee_amount]",
+                         minimum=0)
+        if fee is not None:
+            if not account and not (isinstance(pi_data.get("transfer_data"), dict)):
+                raise StripeEmulatorError(
+                    400, "Can only apply an application_fee_amount when the PaymentIntent is attempting a "
+                         "direct payment (using an OAuth key or Stripe-Account header) or destination payment "
+                         "(using `transfer_data[destination]`).",
+                    param="payment_intent_data[application_fee_amount]")
+            if fee > total:
+                raise StripeEmulatorError(
+                    400, "The application fee cannot be greater than the amount of the payment.",
+                    param="payment_intent_data[application_fee_amount]")
+        if account:
+            acct = self._objects.get(account)
+            if acct is None or acct.obj.get("object") != "account":
+                raise StripeEmulatorError(
+                    403, "The provided key does not have access to account '%s' (or that account does not "
+                         "exist). Application access may have been revoked." % account,
+                    type="invalid_request_error", code="account_invalid")
+            if not acct.obj.get("charges_enabled"):
+                raise StripeEmulatorError(
+                    400, "Your destination account needs to have at least one of the following capabilities "
+                         "enabled: transfers, card_payments.", code="account_invalid")
+        expires_at = _int_param(params, "expires_at")
+        if expires_at is None:
+            expires_at = now + CHECKOUT_DEFAULT_SECONDS
+        elif not (now + CHECKOUT_MIN_SECONDS - 5 <= expires_at <= now + CHECKOUT_MAX_SECONDS + 5):
+            raise StripeEmulatorError(
+                400, "The `expires_at` timestamp must be between 30 minutes and 24 hours from Checkout Session "
+                     "creation.", code="parameter_invalid_integer", param="expires_at")
+        email = params.get("customer_email") or None
+        if email is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+            raise StripeEmulatorError(400, "Invalid email address: %s" % email, code="email_invalid",
+                                      param="customer_email")
+        sid = _new_id("cs")
+        session = {
+            "id": sid,
+            "object": "checkout.session",
+            "after_expiration": None,
+            "allow_promotion_codes": None,
+            "amount_subtotal": total,
+            "amount_total": total,
+            "automatic_tax": {"enabled": False, "liability": None, "status": None, "provider": None},
+            "billing_address_collection": None,
+            "cancel_url": params.get("cancel_url") or None,
+            "client_reference_id": params.get("client_reference_id") or None,
+            "client_secret": None,
+            "consent": None,
+            "consent_collection": None,
+            "created": now,
+            "currency": currency,
+            "custom_fields": [],
+            "custom_text": {"after_submit": None, "shipping_address": None, "submit": None,
+                            "terms_of_service_acceptance": None},
+            "customer": None,
+            "customer_creation": "if_required",
+            "customer_details": None,
+            "customer_email": email,
+            "expires_at": expires_at,
+            "invoice": None,
+            "invoice_creation": {"enabled": False, "invoice_data": {
+                "account_tax_ids": None, "custom_fields": None, "description": None, "footer": None,
+                "issuer": None, "metadata": {}, "rendering_options": None}},
+            "livemode": False,
+            "locale": params.get("locale") or None,
+            "metadata": _metadata(params),
+            "mode": "payment",
+            "payment_intent": None,
+            "payment_link": None,
+            "payment_method_collection": "if_required",
+            "payment_method_options": {},
+            "payment_method_types": ["card"],
+            "payment_status": "unpaid",
+            "phone_number_collection": {"enabled": False},
+            "recovered_from": None,
+            "setup_intent": None,
+            "shipping_address_collection": None,
+            "shipping_cost": None,
+            "shipping_options": [],
+            "status": "open",
+            "submit_type": None,
+            "subscription": None,
+            "success_url": params.get("success_url") or None,
+            "total_details": {"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0},
+            "ui_mode": "hosted",
+            "url": "%s/pay/%s" % (self.base_url, sid),
+        }
+        rec = _Record(session, account, version, {
+            "application_fee_amount": fee,
+            "pi_metadata": _metadata(pi_data, "payment_intent_data[metadata]") if pi_data.get("metadata") else {},
+            "pi_description": pi_data.get("description") or None,
+        })
+        self._objects[sid] = rec
+        self._line_items[sid] = items
+        return session
+
+    def _expire_session(self, rec: _Record, req: Optional[_Request]) -> Dict[str, Any]:
+        session = rec.obj
+        if session["status"] != "open":
+            raise StripeEmulatorError(
+                400, "Only Checkout Sessions with a status in [\"open\"] can be expired. This Checkout "
+                     "Session has a status of \"%s\"." % session["status"], param="session")
+        session["status"] = "expired"
+        session["url"] = None
+        pi_id = session.get("payment_intent")
+        if pi_id and pi_id in self._objects:
+            pi = self._objects[pi_id].obj
+            if pi["status"] != "succeeded":
+                pi.update(status="canceled", canceled_at=self.now(), cancellation_reason="abandoned")
+        self._emit("checkout.session.expired", rec, request=req)
+        return session
+
+    def _expire_due(self) -> None:
+        now = self.now()
+        for rec in list(self._objects.values()):
+            obj = rec.obj
+            if obj.get("object") == "checkout.session" and obj["status"] == "open" and obj["expires_at"] <= now:
+                self._expire_session(rec, None)
+
+    def _payment_intent_for(self, rec: _Record) -> _Record:
+        session = rec.obj
+        pi_id = session.get("payment_intent")
+        if pi_id:
+            return self._objects[pi_id]
+        pi_id = _new_id("pi")
+        pi = {
+            "id": pi_id,
+            "object": "payment_intent",
+            "amount": session["amount_total"],
+            "amount_capturable": 0,
+            "amount_details": {"tip": {}},
+            "amount_received": 0,
+            "application": None,
+            "application_fee_amount": rec.extra.get("application_fee_amount"),
+            "automatic_payment_methods": None,
+            "canceled_at": None,
+            "cancellation_reason": None,
+            "capture_method": "automatic",
+            "client_secret": "%s_secret_%s" % (pi_id, _rand(25)),
+            "confirmation_method": "automatic",
+            "created": self.now(),
+            "currency": session["currency"],
+            "customer": None,
+            "description": rec.extra.get("pi_description"),
+            "last_payment_error": None,
+            "latest_charge": None,
+            "livemode": False,
+            "metadata": dict(rec.extra.get("pi_metadata") or {}),
+            "next_action": None,
+            "on_behalf_of": None,
+            "payment_method": None,
+            "payment_method_options": {},
+            "payment_method_types": ["card"],
+            "processing": None,
+            "receipt_email": None,
+            "review": None,
+            "setup_future_usage": None,
+            "shipping": None,
+            "statement_descriptor": None,
+            "statement_descriptor_suffix": None,
+            "status": "requires_payment_method",
+            "transfer_data": None,
+            "transfer_group": None,
+        }
+        pi_rec = _Record(pi, rec.account, rec.api_version, {"amount_refunded": 0, "session": session["id"]})
+        self._objects[pi_id] = pi_rec
+        session["payment_intent"] = pi_id
+        return pi_rec
+
+    def _submit_payment(self, session_id: str, outcome: str, email: Optional[str]) -> str:
+        self._expire_due()
+        rec = self._objects.get(session_id)
+        if rec is None or rec.obj.get("object") != "checkout.session":
+            raise KeyError(session_id)
+        session = rec.obj
+        if outcome not in ("succeed", "decline"):
+            raise ValueError("outcome must be 'succeed' or 'decline'")
+        if session["status"] == "complete":  # a double submit: just send the browser on
+            return self._success_url(session)
+        if session["status"] != "open":
+            raise LookupError("Checkout Session %s is %s" % (session_id, session["status"]))
+        email = (email or "").strip() or session.get("customer_email")
+        pi_rec = self._payment_intent_for(rec)
+        pi = pi_rec.obj
+        pm_id = _new_id("pm")
+        if outcome == "succeed":
+            charge_id = _new_id("ch")
+            pi.update(status="succeeded", amount_received=pi["amount"], latest_charge=charge_id,
+                      payment_method=pm_id, last_payment_error=None, receipt_email=email)
+            pi_rec.extra["charge"] = charge_id
+            session.update(
+                status="complete", payment_status="paid", url=None,
+                customer_details={
+                    "address": {"city": None, "country": None, "line1": None, "line2": None,
+                                "postal_code": None, "state": None},
+                    "email": email, "name": None, "phone": None, "tax_exempt": "none", "tax_ids": [],
+                },
+            )
+            self._emit("payment_intent.succeeded", pi_rec)
+            self._emit("checkout.session.completed", rec)
+            return self._success_url(session)
+        pi.update(status="requires_payment_method", payment_method=None, last_payment_error={
+            "type": "card_error", "code": "card_declined", "decline_code": "generic_decline",
+            "message": "Your card was declined.", "payment_method": {"id": pm_id, "object": "payment_method",
+                                                                     "type": "card"},
+        })
+        self._emit("payment_intent.payment_failed", pi_rec)
+        return session.get("cancel_url") or "%s/pay/%s?declined=1" % (self.base_url, session["id"])
+
+    @staticmethod
+    def _success_url(session: Dict[str, Any]) -> str:
+        url = session.get("success_url")
+        if not url:
+            return "/pay/%s?done=1" % session["id"]
+        return url.replace("{CHECKOUT_SESSION_ID}", session["id"])
+
+    # ---- refunds -------------------------------------------------------------
+
+    def _create_refund(self, params: Dict[str, Any], account: Optional[str], version: Optional[str],
+                       req: _Request) -> Dict[str, Any]:
+        pi_id = params.get("payment_intent")
+        charge_id = params.get("charge")
+        if not pi_id and not charge_id:
+            raise StripeEmulatorError(
+                400, "One of the following params should be provided for this request: payment_intent or "
+                     "charge.", code="parameter_missing", param="payment_intent")
+        if not pi_id:
+            pi_rec = next((r for r in self._objects.values() if r.obj.get("object") == "payment_intent"
+                           and r.obj.get("latest_charge") == charge_id and r.account == account), None)
+            if pi_rec is None:
+                raise _no_such("charge", charge_id, "charge")
+        else:
+            pi_rec = self._objects.get(pi_id)
+            if pi_rec is None or pi_rec.obj.get("object") != "payment_intent" or pi_rec.account != account:
+                raise _no_such("payment_intent", pi_id, "payment_intent")
+        pi = pi_rec.obj
+        if pi["status"] != "succeeded":
+            raise StripeEmulatorError(
+                400, "This PaymentIntent (%s) does not have a successful charge to refund." % pi["id"],
+                code="charge_not_refundable", param="payment_intent")
+        refunded = pi_rec.extra.get("amount_refunded", 0)
+        remaining = pi["amount_received"] - refunded
+        if remaining <= 0:
+            raise StripeEmulatorError(
+                400, "Charge %s has already been refunded." % pi["latest_charge"],
+                code="charge_already_refunded", param="payment_intent")
+        amount = _int_param(params, "amount", minimum=1)
+        if amount is None:
+            amount = remaining
+        if amount > remaining:
+            raise StripeEmulatorError(
+                400, "Refund amount (%s) is greater than unrefunded amount on charge (%s)"
+                % (format_amount(amount, pi["currency"]), format_amount(remaining, pi["currency"])),
+                code="amount_too_large", param="amount")
+        reason = params.get("reason") or None
+        if reason is not None and reason not in REFUND_REASONS:
+            raise StripeEmulatorError(
+                400, "Invalid reason: must be one of duplicate, fraudulent, or requested_by_customer",
+                code="parameter_invalid_string", param="reason")
+        refund_fee = bool(_bool_param(params, "refund_application_fee"))
+        if refund_fee and not pi.get("application_fee_amount"):
+            refund_fee = False
+        rid = _new_id("re")
+        refund = {
+            "id": rid,
+            "object": "refund",
+            "amount": amount,
+            "balance_transaction": _new_id("txn"),
+            "charge": pi["latest_charge"],
+            "created": self.now(),
+            "currency": pi["currency"],
+            "destination_details": {"card": {"type": "refund"}, "type": "card"},
+            "metadata": _metadata(params),
+            "payment_intent": pi["id"],
+            "reason": reason,
+            "receipt_number": None,
+            "source_transfer_reversal": None,
+            "status": "succeeded",
+            "transfer_reversal": None,
+        }
+        pi_rec.extra["amount_refunded"] = refunded + amount
+        fee_refunded = 0
+        if refund_fee:
+            fee_refunded = pi["application_fee_amount"] * amount // pi["amount_received"]
+            pi_rec.extra["application_fee_refunded"] = pi_rec.extra.get("application_fee_refunded", 0) + fee_refunded
+        rec = _Record(refund, account, version, {"application_fee_refunded": fee_refunded})
+        self._objects[rid] = rec
+        self._emit("refund.created", rec, request=req)
+        return refund
+
+    # ---- Connect -------------------------------------------------------------
+
+    def _create_account(self, params: Dict[str, Any], version: Optional[str]) -> Dict[str, Any]:
+        now = self.now()
+        acct_type = params.get("type") or "standard"
+        if acct_type not in ("standard", "express", "custom"):
+            raise StripeEmulatorError(400, "Invalid type: %s" % acct_type, code="parameter_invalid_string",
+                                      param="type")
+        country = (params.get("country") or "US").upper()
+        if not re.fullmatch(r"[A-Z]{2}", country):
+            raise StripeEmulatorError(400, "Invalid country: %s" % country, param="country")
+        aid = _new_id("acct")
+        due = ["business_profile.url", "external_account", "tos_acceptance.date", "tos_acceptance.ip"]
+        requested = params.get("capabilities") or {}
+        capabilities = {name: "inactive" for name, v in requested.items()
+                        if isinstance(v, dict) and v.get("requested") == "true"}
+        account = {
+            "id": aid,
+            "object": "account",
+            "business_profile": {"mcc": None, "name": None, "product_description": None,
+                                 "support_email": None, "support_phone": None, "support_url": None, "url": None},
+            "business_type": params.get("business_type") or None,
+            "capabilities": capabilities,
+            "charges_enabled": False,
+            "controller": {"type": "application", "is_controller": True} if acct_type != "standard"
+            else {"type": "account"},
+            "country": country,
+            "created": now,
+            "default_currency": COUNTRY_CURRENCY.get(country, "usd"),
+            "details_submitted": False,
+            "email": params.get("email") or None,
+            "external_accounts": {"object": "list", "data": [], "has_more": False,
+                                  "url": "/v1/accounts/%s/external_accounts" % aid},
+            "future_requirements": {"alternatives": [], "current_deadline": None, "currently_due": [],
+                                    "disabled_reason": None, "errors": [], "eventually_due": [],
+                                    "past_due": [], "pending_verification": []},
+            "metadata": _metadata(params),
+            "payouts_enabled": False,
+            "requirements": {"alternatives": [], "current_deadline": None, "currently_due": list(due),
+                             "disabled_reason": "requirements.past_due", "errors": [],
+                             "eventually_due": list(due), "past_due": list(due), "pending_verification": []},
+            "tos_acceptance": {"date": None, "ip": None, "user_agent": None},
+            "type": acct_type,
+        }
+        self._objects[aid] = _Record(account, None, version)
+        return account
+
+    def _create_account_link(self, params: Dict[str, Any]) -> Dict[str, Any]:
+        aid = params.get("account")
+        if not aid:
+            raise _missing("account")
+        rec = self._objects.get(aid)
+        if rec is None or rec.obj.get("object") != "account":
+            raise _no_such("account", aid, "account")
+        link_type = params.get("type")
+        if not link_type:
+            raise _missing("type")
+        if link_type not in ("account_onboarding", "account_update"):
+            raise StripeEmulatorError(400, "Invalid type: %s" % link_type, code="parameter_invalid_string",
+                                      param="type")
+        return_url = params.get("return_url")
+        if not return_url:
+            raise _missing("return_url")
+        refresh_url = params.get("refresh_url") or return_url
+        now = self.now()
+        token = _rand(24)
+        self._link_tokens[token] = {"account": aid, "return_url": return_url, "refresh_url": refresh_url,
+                                    "expires_at": now + ACCOUNT_LINK_SECONDS, "used": False}
+        return {"object": "account_link", "created": now, "expires_at": now + ACCOUNT_LINK_SECONDS,
+                "url": "%s/connect/%s?link=%s" % (self.base_url, aid, token)}
+
+    def _activate_account(self, aid: str) -> None:
+        rec = self._objects.get(aid)
+        if rec is None or rec.obj.get("object") != "account":
+            raise KeyError(aid)
+        acct = rec.obj
+        previous = {"charges_enabled": acct["charges_enabled"], "payouts_enabled": acct["payouts_enabled"],
+                    "details_submitted": acct["details_submitted"]}
+        acct.update(charges_enabled=True, payouts_enabled=True, details_submitted=True)
+        acct["capabilities"] = {"card_payments": "active", "transfers": "active"}
+        acct["requirements"].update(currently_due=[], eventually_due=[], past_due=[], disabled_reason=None)
+        acct["tos_acceptance"].update(date=self.now(), ip="127.0.0.1")
+        # account.updated for a connected account is a Connect event: `account` is that account.
+        self._emit("account.updated", rec, previous_attributes=previous, account=aid)
+
+    # ---- browser pages -----------------------------------------------------
+
+    def _handle_page(self, req: _Request) -> _Response:
+        path = req.path.rstrip("/") or "/"
+        if path == "/health":
+            return _Response(200, b"ok", {"Content-Type": "text/plain"})
+        match = re.fullmatch(r"/pay/([A-Za-z0-9_]+)", path)
+        if match:
+            return self._pay_page(req, match.group(1))
+        match = re.fullmatch(r"/connect/([A-Za-z0-9_]+)", path)
+        if match:
+            return self._connect_page(req, match.group(1))
+        return _html_response(404, _page("Not found", "<p>There is nothing here.</p>"))
+
+    def _pay_page(self, req: _Request, sid: str) -> _Response:
+        with self._lock:
+            self._expire_due()
+            rec = self._objects.get(sid)
+            if rec is None or rec.obj.get("object") != "checkout.session":
+                return _html_response(404, _page("Checkout not found",
+                                                 "<p>This checkout session does not exist.</p>"))
+            session = rec.obj
+            if req.method == "POST":
+                form = dict(parse_qsl(req.body.decode("utf-8"), keep_blank_values=True))
+                outcome = form.get("outcome", "")
+                if outcome not in ("succeed", "decline"):
+                    return _html_response(400, _page("Bad request", "<p>Unknown outcome.</p>"))
+                if session["status"] == "expired":
+                    return _html_response(410, _expired_page(session))
+                return _redirect(self._submit_payment(sid, outcome, form.get("email")))
+            if req.method != "GET":
+                return _html_response(405, _page("Method not allowed", ""))
+            query = dict(parse_qsl(req.query))
+            if session["status"] == "expired":
+                return _html_response(410, _expired_page(session))
+            if session["status"] == "complete":
+                return _html_response(200, _page("Payment complete", (
+                    "<p>This order has been paid. Thank you!</p>"
+                    + ('<p><a href="%s">Return to the shop</a></p>' % html.escape(self._success_url(session))
+                       if session.get("success_url") else ""))))
+            return _html_response(200, _checkout_page(session, self._line_items.get(sid, []),
+                                                      declined=bool(query.get("declined"))))
+
+    def _connect_page(self, req: _Request, aid: str) -> _Response:
+        with self._lock:
+            rec = self._objects.get(aid)
+            if req.method == "POST":
+                form = dict(parse_qsl(req.body.decode("utf-8"), keep_blank_values=True))
+            else:
+                form = dict(parse_qsl(req.query))
+            token = form.get("link", "")
+            link = self._link_tokens.get(token)
+            if rec is None or link is None or link["account"] != aid:
+                return _html_response(404, _page("Link not found", "<p>This onboarding link is not valid.</p>"))
+            if link["used"] or link["expires_at"] < self.now():
+                return _redirect(link["refresh_url"])  # as Stripe does with a stale link
+            if req.method == "GET":
+                return _html_response(200, _onboarding_page(rec.obj, token))
+            if req.method != "POST":
+                return _html_response(405, _page("Method not allowed", ""))
+            link["used"] = True
+            if form.get("action", "complete") == "complete":
+                self._activate_account(aid)
+            return _redirect(link["return_url"])
+
+
+# --------------------------------------------------------------------------
+# HTML (self-contained: inline CSS, no scripts, no external requests)
+
+_CSS = """
+*{box-sizing:border-box}body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;
+color:#1a1f36;background:#f6f9fc}main{max-width:32rem;margin:2rem auto;padding:1.5rem;background:#fff;
+border-radius:8px;box-shadow:0 2px 8px rgba(0,0,0,.08)}.test{background:#fff4e5;border:1px solid #f5a623;
+color:#6b3d00;padding:.5rem .75rem;border-radius:4px;font-size:.875rem}h1{font-size:1.25rem;margin:.5rem 0}
+table{width:100%;border-collapse:collapse;margin:1rem 0}th,td{text-align:left;padding:.35rem 0;
+border-bottom:1px solid #e3e8ee}td.num,th.num{text-align:right}tfoot th,tfoot td{font-weight:700;border:0}
+label{display:block;font-weight:600;margin-top:.75rem}input{width:100%;padding:.5rem;font:inherit;
+border:1px solid #aab7c4;border-radius:4px}input:disabled{background:#f0f3f7;color:#4f566b}
+.hint{font-size:.8125rem;color:#4f566b;margin:.25rem 0 0}.actions{display:flex;gap:.75rem;margin-top:1.25rem}
+button{flex:1;padding:.65rem;font:inherit;font-weight:600;border-radius:4px;border:1px solid transparent;
+cursor:pointer}button.pay{background:#635bff;color:#fff}button.decline{background:#fff;color:#a41c1c;
+border-color:#a41c1c}button:focus-visible,input:focus-visible,a:focus-visible{outline:3px solid #0a66c2;
+outline-offset:2px}.alert{background:#fdecea;border:1px solid #a41c1c;color:#7a1212;padding:.5rem .75rem;
+border-radius:4px}
+"""
+
+
+def _page(title: str, body: str) -> str:
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<link rel="icon" href="data:,"><title>%s</title><style>%s</style></head>'
+        '<body><main>%s</main></body></html>' % (html.escape(title), _CSS, body)
+    )
+
+
+def _test_banner() -> str:
+    return ('<p class="test" role="note"><strong>Test mode</strong> &mdash; offline payment emulator. '
+            'No real card is charged and no card data is collected.</p>')
+
+
+def _checkout_page(session: Dict[str, Any], items: List[Dict[str, Any]], declined: bool) -> str:
+    e = html.escape
+    meta = session.get("metadata") or {}
+    shop = meta.get("shop_name") or meta.get("shop") or "Checkout"
+    currency = session["currency"]
+    rows = "".join(
+        '<tr><td>%s</td><td class="num">%d</td><td class="num">%s</td></tr>'
+        % (e(it["description"]), it["quantity"], e(format_amount(it["amount_total"], currency)))
+        for it in items
+    )
+    total = format_amount(session["amount_total"], currency)
+    alert = ('<p class="alert" role="alert">Your card was declined. Try again or go back to the shop.</p>'
+             if declined else "")
+    body = (
+        _test_banner()
+        + "<h1>%s</h1>" % e(shop)
+        + alert
+        + '<table><caption class="hint">Order summary</caption><thead><tr><th scope="col">Item</th>'
+        '<th scope="col" class="num">Qty</th><th scope="col" class="num">Amount</th></tr></thead>'
+        '<tbody>%s</tbody><tfoot><tr><th scope="row" colspan="2">Total due</th>'
+        '<td class="num" data-testid="total">%s</td></tr></tfoot></table>' % (rows, e(total))
+        + '<form method="post" action="/pay/%s">' % e(session["id"])
+        + '<label for="email">Email</label>'
+        '<input id="email" name="email" type="email" autocomplete="email" value="%s">'
+        % e(session.get("customer_email") or "")
+        + '<label for="card">Card number (test page: nothing is charged)</label>'
+        '<input id="card" type="text" value="4242 4242 4242 4242" disabled aria-describedby="card-hint">'
+        '<p id="card-hint" class="hint">This field is not sent anywhere. Choose an outcome below.</p>'
+        '<div class="actions">'
+        '<button type="submit" class="pay" name="outcome" value="succeed" aria-describedby="pay-total">Pay'
+        "</button>"
+        '<button type="submit" class="decline" name="outcome" value="decline">Decline</button></div>'
+        '<p id="pay-total" class="hint">Pay %s</p></form>' % e(total)
+    )
+    return _page("Pay %s - %s" % (total, shop), body)
+
+
+def _expired_page(session: Dict[str, Any]) -> str:
+    back = session.get("cancel_url")
+    return _page("Checkout expired", _test_banner() + "<h1>This checkout session has expired</h1>"
+                 + ('<p><a href="%s">Return to the shop</a></p>' % html.escape(back) if back else ""))
+
+
+def _onboarding_page(account: Dict[str, Any], token: str) -> str:
+    e = html.escape
+    body = (
+        _test_banner()
+        + "<h1>Set up payments</h1>"
+        + "<p>Connected account <code>%s</code> (%s)</p>" % (e(account["id"]), e(account.get("email") or ""))
+        + '<form method="post" action="/connect/%s">' % e(account["id"])
+        + '<input type="hidden" name="link" value="%s">' % e(token)
+        + '<label for="business">Business name</label>'
+        '<input id="business" name="business_name" autocomplete="organization">'
+        '<div class="actions">'
+        '<button type="submit" class="pay" name="action" value="complete">Complete onboarding</button>'
+        '<button type="submit" class="decline" name="action" value="exit">Return later</button>'
+        "</div></form>"
+    )
+    return _page("Set up payments", body)
+
+
+# --------------------------------------------------------------------------
+# HTTP plumbing
+
+
+class _Handler(BaseHTTPRequestHandler):
+    emulator: Emulator
+    protocol_version = "HTTP/1.1"
+    server_version = "stripe-emulator/1.0"
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        parts = urlsplit(self.path)
+        headers = {name.lower(): value for name, value in self.headers.items()}
+        req = _Request(self.command, parts.path, parts.query, headers, body)
+        resp = self.emulator.handle(req)
+        self.send_response(resp.status)
+        for name, value in resp.headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(resp.body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(resp.body)
+
+    do_GET = do_POST = do_DELETE = do_HEAD = _serve
+
+    def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
+        pass
+
+
+def start(
+    port: int = 0,
+    webhook_url: Optional[str] = None,
+    webhook_secret: Optional[str] = None,
+    deliver: Optional[Deliver] = None,
+    *,
+    host: str = "127.0.0.1",
+    api_version: Optional[str] = None,
+    enabled_events: Optional[List[str]] = None,
+    delivery_attempts: int = 3,
+    retry_delays: Tuple[float, ...] = (0.5, 2.0),
+) -> Emulator:
+    """Start an emulator on ``host:port`` (0 = a free port) in daemon threads.
+
+    ``deliver(url, headers, body)`` sends one signed webhook; the default POSTs
+    it to ``webhook_url`` with ``requests`` (10 s timeout).  A delivery counts
+    as failed if it raises or returns a non-2xx status (an ``int`` or an object
+    with ``status_code``); ``None`` counts as success.  Without a
+    ``webhook_url`` and without ``deliver``, events are recorded but not sent.
+    """
+    return Emulator(
+        host=host, port=port, webhook_url=webhook_url, webhook_secret=webhook_secret, deliver=deliver,
+        api_version=api_version, enabled_events=enabled_events, delivery_attempts=delivery_attempts,
+        retry_delays=retry_delays,
+    )._start()
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Offline Stripe emulator for local development.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=12111)
+    parser.add_argument("--webhook-url", default=None)
+    parser.add_argument("--webhook-secret", default=None)
+    args = parser.parse_args(argv)
+    emu = start(args.port, args.webhook_url, args.webhook_secret, host=args.host)
+    print("Stripe emulator on %s" % emu.base_url)
+    print("  STRIPE_API_BASE=%s" % emu.base_url)
+    print("  STRIPE_SECRET_KEY=sk_test_local")
+    print("  STRIPE_WEBHOOK_SECRET=%s" % emu.webhook_secret)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        emu.stop()
+
+
+if __name__ == "__main__":
+    main()
