@@ -1,0 +1,10 @@
+"""Time, in one place so tests and workflows agree on the format (ISO 8601 UTC)."""
+from datetime import datetime, timezone
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def now_iso() -> str:
+    return now().strftime("%Y-%m-%dT%H:%M:%SZ")

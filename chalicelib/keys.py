@@ -1,0 +1,104 @@
+"""The key design, owned here: nothing else builds key strings.
+
+Tenant table (every partition key starts with the tenant id, so IAM's
+`dynamodb:LeadingKeys` can confine a request to `<tenant_id>*`):
+
+| item            | pk            | sk                                   | gsi1 (admin list)            | gsi2 (storefront list)        |
+|-----------------|---------------|--------------------------------------|------------------------------|-------------------------------|
+| shop profile    | <tid>         | SHOP                                 |                              |                               |
+| product         | <tid>         | PRODUCT#<pid>                        | <tid>#PRODUCTS / <pid>       | <tid>#ACTIVE / <pid> (active) |
+| variant         | <tid>         | PRODUCT#<pid>#VARIANT#<vid>          |                              |                               |
+| handle claim    | <tid>         | HANDLE#<handle>                      |                              |                               |
+
+Platform table (never reachable with tenant-scoped credentials):
+
+| item            | pk                   | sk     |
+|-----------------|----------------------|--------|
+| subdomain claim | SUBDOMAIN#<sub>      | CLAIM  |
+| custom domain   | DOMAIN#<host>        | CLAIM  |
+| login (email)   | EMAIL#<email>        | CLAIM  |
+| tenant registry | TENANTS              | <tid>  |
+
+Ids are time-ordered (ULID-like), so sorting by id sorts by creation.
+A variant id embeds its product id (`<pid>_<suffix>`): a cart line can then
+reach the variant item with one GetItem. Clients treat ids as opaque.
+"""
+import os
+import re
+import time
+
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_ID_RE = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
+
+
+def _b32(value: int, length: int) -> str:
+    out = []
+    for _ in range(length):
+        out.append(_CROCKFORD[value & 31])
+        value >>= 5
+    return "".join(reversed(out))
+
+
+def new_id() -> str:
+    """48 bits of milliseconds + 80 random bits, 26 Crockford base32 chars."""
+    ms = int(time.time() * 1000)
+    return _b32(ms, 10) + _b32(int.from_bytes(os.urandom(10), "big"), 16)
+
+
+def is_id(value) -> bool:
+    return isinstance(value, str) and bool(_ID_RE.match(value))
+
+
+def new_variant_id(product_id: str) -> str:
+    return f"{product_id}_{_b32(int.from_bytes(os.urandom(5), 'big'), 8)}"
+
+
+def product_id_of_variant(variant_id) -> str | None:
+    """The product a variant id belongs to, or None if it is not a variant id."""
+    if not isinstance(variant_id, str) or variant_id.count("_") != 1:
+        return None
+    product_id, suffix = variant_id.split("_")
+    if not is_id(product_id) or not re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{8}", suffix):
+        return None
+    return product_id
+
+
+# Tenant table
+SHOP_SK = "SHOP"
+
+
+def product_sk(product_id: str) -> str:
+    return f"PRODUCT#{product_id}"
+
+
+def variant_sk(variant_id: str) -> str:
+    return f"PRODUCT#{product_id_of_variant(variant_id)}#VARIANT#{variant_id}"
+
+
+def handle_sk(handle: str) -> str:
+    return f"HANDLE#{handle}"
+
+
+def products_gsi(tenant_id: str) -> str:
+    return f"{tenant_id}#PRODUCTS"
+
+
+def active_products_gsi(tenant_id: str) -> str:
+    return f"{tenant_id}#ACTIVE"
+
+
+# Platform table
+CLAIM_SK = "CLAIM"
+TENANTS_PK = "TENANTS"
+
+
+def subdomain_claim(subdomain: str) -> str:
+    return f"SUBDOMAIN#{subdomain}"
+
+
+def domain_claim(host: str) -> str:
+    return f"DOMAIN#{host}"
+
+
+def email_claim(email: str) -> str:
+    return f"EMAIL#{email}"

@@ -1,0 +1,70 @@
+"""Shop onboarding: the tasks of infra/workflows/onboarding.asl.json.
+
+Signup already wrote the shop's core records (so it answers 201 with a usable
+shop); these steps add the rest. Each is idempotent: a retried step changes nothing twice.
+"""
+from pynamodb.exceptions import UpdateError
+
+from . import clock, notifications, settings, storefront, tenants, workflows
+from .db import ShopRecord
+
+DEFAULT_SETTINGS = {
+    "prices_include_tax": False,
+    "shipping_rates": [],
+    "tax_rates": [],
+    "return_policy": {"window_days": 30, "approval": "manual", "restocking_fee_percent": 0,
+                      "refund_original_shipping": False, "return_shipping_paid_by": "customer",
+                      "exchanges_allowed": True, "final_sale_product_ids": []},
+}
+
+
+def start(shop: ShopRecord) -> str:
+    return workflows.start("onboarding", name=f"onboarding-{shop.tenant_id}",
+                           payload={"tenant_id": shop.tenant_id})
+
+
+@workflows.task("onboarding.create_shop_records")
+def create_shop_records(payload: dict) -> dict:
+    shop = tenants.get_shop(payload["tenant_id"])
+    settings_now = shop.settings.as_dict() if hasattr(shop.settings, "as_dict") else dict(shop.settings)
+    missing = {k: v for k, v in DEFAULT_SETTINGS.items() if k not in settings_now}
+    if missing:
+        shop.update(actions=[ShopRecord.settings[k].set(v) for k, v in missing.items()])
+    return payload
+
+
+@workflows.task("onboarding.apply_default_theme")
+def apply_default_theme(payload: dict) -> dict:
+    shop = tenants.get_shop(payload["tenant_id"])
+    if not shop.theme:
+        try:
+            shop.update(actions=[ShopRecord.theme.set(storefront.DEFAULT_THEME)],
+                        condition=ShopRecord.theme.does_not_exist() | (ShopRecord.theme == {}))
+        except UpdateError:
+            pass  # the merchant set a theme meanwhile: theirs wins
+    return payload
+
+
+@workflows.task("onboarding.send_welcome_email")
+def send_welcome_email(payload: dict) -> dict:
+    shop = tenants.get_shop(payload["tenant_id"])
+    try:  # claim the send first, so a retried step never mails twice
+        shop.update(actions=[ShopRecord.settings["welcome_sent_at"].set(clock.now_iso())],
+                    condition=ShopRecord.settings["welcome_sent_at"].does_not_exist())
+    except UpdateError:
+        return payload
+    try:
+        notifications.send_email(
+            to=shop.owner_email, subject=f"Welcome! {shop.name} is open",
+            text=(f"Your shop {shop.name} is live at https://{shop.subdomain}.{settings.STOREFRONT_DOMAIN}/\n"
+                  "Add products with the merchant API (POST /api/admin/products)."))
+    except Exception:
+        shop.update(actions=[ShopRecord.settings["welcome_sent_at"].remove()])
+        raise
+    return payload
+
+
+@workflows.task("onboarding.mark_onboarded")
+def mark_onboarded(payload: dict) -> dict:
+    tenants.get_shop(payload["tenant_id"]).update(actions=[ShopRecord.onboarded.set(True)])
+    return {**payload, "onboarded": True}

@@ -1,0 +1,161 @@
+"""JSON Schemas of request and response bodies.
+
+Each request schema here is the very object the validator runs
+(`validation.parse`) and the one `/openapi.json` publishes.
+"""
+
+_text = lambda max_len, min_len=0: {"type": "string", "minLength": min_len, "maxLength": max_len}  # noqa: E731
+_money = {"type": "integer", "minimum": 0, "maximum": 100_000_000_00}
+_currency = {"type": "string", "pattern": "^[A-Z]{3}$"}
+
+SIGNUP = {
+    "type": "object",
+    "properties": {
+        "email": _text(254, 3),
+        "password": _text(256, 10),
+        "shop_name": _text(100, 1),
+        "subdomain": _text(63, 3),
+        "currency": _currency,
+    },
+    "required": ["email", "password", "shop_name", "subdomain"],
+    "additionalProperties": False,
+}
+
+LOGIN = {
+    "type": "object",
+    "properties": {"email": _text(254), "password": _text(256)},
+    "required": ["email", "password"],
+    "additionalProperties": False,
+}
+
+_options = {
+    "type": "object",
+    "maxProperties": 3,
+    "propertyNames": {"minLength": 1, "maxLength": 64},
+    "additionalProperties": _text(100, 1),
+}
+
+_variant_fields = {
+    "id": _text(64, 1),
+    "sku": _text(64, 1),
+    "price": _money,
+    "currency": _currency,
+    "inventory_quantity": {"type": "integer", "minimum": 0, "maximum": 1_000_000_000},
+    "options": _options,
+}
+
+_image = {
+    "type": "object",
+    "properties": {"key": _text(512, 1), "alt": _text(512)},
+    "required": ["key"],
+    "additionalProperties": False,
+}
+
+_product_fields = {
+    "title": _text(255, 1),
+    "description": _text(20_000),
+    "status": {"enum": ["active", "draft"]},
+    "handle": {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$", "maxLength": 100},
+    "images": {"type": "array", "maxItems": 20, "items": _image},
+    "seo": {
+        "type": "object",
+        "properties": {"title": _text(70), "description": _text(320)},
+        "additionalProperties": False,
+    },
+}
+
+MAX_VARIANTS = 90  # a product and its variants are written in one transaction (100 items)
+
+PRODUCT_CREATE = {
+    "type": "object",
+    "properties": {
+        **_product_fields,
+        "variants": {
+            "type": "array", "minItems": 1, "maxItems": MAX_VARIANTS,
+            "items": {
+                "type": "object",
+                "properties": {k: v for k, v in _variant_fields.items() if k != "id"},
+                "required": ["sku", "price", "inventory_quantity"],
+                "additionalProperties": False,
+            },
+        },
+    },
+    "required": ["title", "status", "variants"],
+    "additionalProperties": False,
+}
+
+PRODUCT_PATCH = {
+    "type": "object",
+    "properties": {
+        **_product_fields,
+        "variants": {
+            "type": "array", "maxItems": MAX_VARIANTS,
+            "items": {"type": "object", "properties": _variant_fields, "additionalProperties": False},
+        },
+    },
+    "additionalProperties": False,
+    "minProperties": 1,
+}
+
+# Responses (published in /openapi.json)
+ERROR = {
+    "type": "object",
+    "properties": {"message": {"type": "string"}, "fields": {"type": "object"}},
+    "required": ["message"],
+}
+SHOP = {
+    "type": "object",
+    "properties": {"id": {"type": "string"}, "subdomain": {"type": "string"},
+                   "currency": _currency, "storefront_url": {"type": "string"}},
+}
+SIGNUP_RESPONSE = {"type": "object", "properties": {"token": {"type": "string"}, "shop": SHOP}}
+TOKEN_RESPONSE = {"type": "object", "properties": {"token": {"type": "string"}}}
+VARIANT = {
+    "type": "object",
+    "properties": {"id": {"type": "string"}, "sku": {"type": "string"}, "title": {"type": "string"},
+                   "price": _money, "currency": _currency,
+                   "inventory_quantity": {"type": "integer"}, "options": {"type": "object"}},
+}
+PRODUCT = {
+    "type": "object",
+    "properties": {"id": {"type": "string"}, "handle": {"type": "string"},
+                   **{k: v for k, v in _product_fields.items() if k != "handle"},
+                   "variants": {"type": "array", "items": VARIANT},
+                   "created_at": {"type": "string"}, "updated_at": {"type": "string"}},
+}
+
+
+def page_of(item_schema: dict) -> dict:
+    return {"type": "object", "properties": {
+        "items": {"type": "array", "items": item_schema},
+        "next": {"type": ["string", "null"]}}}
+
+
+TENANT = {
+    "type": "object",
+    "properties": {"id": {"type": "string"}, "subdomain": {"type": "string"}, "plan": {"type": "string"},
+                   "status": {"enum": ["active", "suspended"]}, "created_at": {"type": "string"},
+                   "usage": {"type": "object"}},
+}
+HEALTH = {"type": "object", "properties": {"status": {"type": "string"}}}
+
+_color = {"type": "string", "pattern": "^#[0-9a-fA-F]{6}$"}
+SHOP_PATCH = {
+    "type": "object",
+    "properties": {
+        "name": _text(100, 1),
+        "custom_domain": {"type": "string", "pattern": r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$",
+                          "maxLength": 253},
+        "theme": {
+            "type": "object",
+            "properties": {"primary_color": _color, "accent_color": _color, "background_color": _color,
+                           "text_color": _color, "font": {"enum": ["system", "serif", "rounded"]},
+                           "announcement": _text(200), "logo_text": _text(60)},
+            "additionalProperties": False,
+        },
+    },
+    "additionalProperties": False,
+    "minProperties": 1,
+}
+SHOP["properties"].update({"name": {"type": "string"}, "status": {"type": "string"}, "plan": {"type": "string"},
+                           "custom_domain": {"type": ["string", "null"]}, "theme": {"type": "object"}})

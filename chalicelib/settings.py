@@ -1,0 +1,35 @@
+"""Configuration read from the environment, in one place.
+
+The same names are set by `.chalice/config.json` in AWS and by the local
+runtime (`infra/local/runtime.py`) offline.
+"""
+import os
+
+STAGE = os.environ.get("STAGE", "local")
+REGION = os.environ.get("AWS_DEFAULT_REGION", "us-east-1")
+PREFIX = os.environ.get("RESOURCE_PREFIX", f"shopbuilder-{STAGE}")
+
+TENANT_TABLE = os.environ.get("TENANT_TABLE", f"{PREFIX}-tenants")
+PLATFORM_TABLE = os.environ.get("PLATFORM_TABLE", f"{PREFIX}-platform")
+IDEMPOTENCY_TABLE = os.environ.get("IDEMPOTENCY_TABLE", f"{PREFIX}-idempotency")
+MEDIA_BUCKET = os.environ.get("MEDIA_BUCKET", f"{PREFIX}-media")
+
+# Wildcard domain that storefronts live under: acme.<STOREFRONT_DOMAIN>.
+STOREFRONT_DOMAIN = os.environ.get("STOREFRONT_DOMAIN", "localhost")
+# Where product images are served from (CloudFront in AWS, the local server offline).
+MEDIA_BASE_URL = os.environ.get("MEDIA_BASE_URL", "/media")
+
+TOKEN_SECRET = os.environ.get("TOKEN_SECRET", "")
+TOKEN_TTL_SECONDS = int(os.environ.get("TOKEN_TTL_SECONDS", str(12 * 3600)))
+
+SENDER_EMAIL = os.environ.get("SENDER_EMAIL", "no-reply@shops.example.com")
+
+# Step Functions state machines, by workflow name, e.g. {"onboarding": "arn:..."}.
+STATE_MACHINE_PREFIX = os.environ.get(
+    "STATE_MACHINE_ARN_PREFIX",
+    f"arn:aws:states:{REGION}:123456789012:stateMachine:{PREFIX}-",
+)
+
+
+def state_machine_arn(workflow: str) -> str:
+    return STATE_MACHINE_PREFIX + workflow

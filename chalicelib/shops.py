@@ -1,0 +1,21 @@
+"""A merchant's own shop: profile, name, theme and custom domain."""
+from . import storefront, tenants
+from .db import ShopRecord
+
+
+def profile(tenant_id: str, request_host: str, scheme: str) -> dict:
+    shop = tenants.get_shop(tenant_id)
+    return {**tenants.shop_to_dict(shop, request_host, scheme), "theme": storefront.theme_of(shop)}
+
+
+def update(tenant_id: str, patch: dict) -> None:
+    if "custom_domain" in patch:
+        tenants.attach_domain(tenant_id, patch["custom_domain"])
+    shop = tenants.get_shop(tenant_id)
+    actions = []
+    if "name" in patch:
+        actions.append(ShopRecord.name.set(patch["name"].strip()))
+    if "theme" in patch:
+        actions.append(ShopRecord.theme.set({**storefront.theme_of(shop), **patch["theme"]}))
+    if actions:
+        shop.update(actions=actions)

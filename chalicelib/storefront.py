@@ -1,0 +1,95 @@
+"""Storefront pages, rendered from the shop's theme with Jinja2's sandbox (autoescaped).
+
+Merchant-tunable values reach templates only as data; templates themselves run
+in the sandbox so a merchant-edited theme cannot reach Python internals.
+"""
+import os
+from pathlib import Path
+
+from jinja2 import FileSystemLoader
+from jinja2.sandbox import SandboxedEnvironment
+
+from . import catalog, money
+from .errors import DomainError, NotFound, Unavailable
+
+_HERE = Path(__file__).resolve().parent
+# In the repo, templates/ sits beside chalicelib/; the Lambda package carries a copy inside it.
+TEMPLATES = Path(os.environ.get("TEMPLATES_DIR") or next(
+    p for p in (_HERE.parent / "templates", _HERE / "templates") if p.is_dir()))
+
+DEFAULT_THEME = {"name": "default", "primary_color": "#1f3a5f", "accent_color": "#e4572e",
+                 "background_color": "#ffffff", "text_color": "#1a1a1a", "font": "system",
+                 "announcement": "", "logo_text": ""}
+HOME_PAGE_SIZE = 24
+
+_env = SandboxedEnvironment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True,
+                            trim_blocks=True, lstrip_blocks=True)
+_env.filters["money"] = money.format_money
+
+
+def theme_of(shop) -> dict:
+    theme = dict(DEFAULT_THEME)
+    stored = shop.theme.as_dict() if hasattr(shop.theme, "as_dict") else dict(shop.theme or {})
+    theme.update({k: v for k, v in stored.items() if k in DEFAULT_THEME and v not in (None,)})
+    return theme
+
+
+def _shop_context(shop) -> dict | None:
+    if shop is None:
+        return None
+    return {"name": shop.name, "subdomain": shop.subdomain, "currency": shop.currency,
+            "locale": shop.locale or "en", "theme": theme_of(shop)}
+
+
+def render(page: str, shop, base_path: str, **context) -> str:
+    theme = theme_of(shop)["name"] if shop is not None else "default"
+    template = _env.get_template(f"themes/{theme}/{page}.html")
+    context.setdefault("page_title", shop.name if shop is not None else "Shop not found")
+    context.setdefault("meta_description", "")
+    context.setdefault("canonical_url", "")
+    return template.render(shop=_shop_context(shop), base_path=base_path, **context)
+
+
+def _card(product: dict) -> dict:
+    image = product["images"][0] if product["images"] else None
+    return {"id": product["id"], "handle": product["handle"], "title": product["title"],
+            "description": product["description"], "price_min": product["price_min"],
+            "price_max": product["price_max"], "currency": product["currency"],
+            "image": {"url": image["url"], "alt": image["alt"] or product["title"]} if image else None}
+
+
+def home_page(shop, base_path: str, cursor: str | None) -> str:
+    page = catalog.list_products(shop.tenant_id, active_only=True, limit=HOME_PAGE_SIZE, cursor=cursor,
+                                 with_variants=False)
+    next_url = f"{base_path}/?cursor={page['next']}" if page["next"] else None
+    return render("home", shop, base_path, products=[_card(p) for p in page["items"]], next_url=next_url)
+
+
+def product_page(shop, base_path: str, handle: str, url: str) -> str:
+    product = catalog.product_by_handle(shop.tenant_id, handle)
+    variants = [{**v, "available": max(v["inventory_quantity"], 0)} for v in product["variants"]]
+    options = [{"name": name, "values": list(dict.fromkeys(v["options"].get(name) for v in variants))}
+               for name in product["options"]]
+    seo = product["seo"]
+    view = {**product, "variants": variants, "options": options,
+            "images": [{"url": i["url"], "alt": i["alt"] or product["title"]} for i in product["images"]]}
+    return render("product", shop, base_path, product=view,
+                  page_title=seo.get("title") or f"{product['title']} – {shop.name}",
+                  meta_description=seo.get("description") or product["description"][:160],
+                  canonical_url=url)
+
+
+def cart_page(shop, base_path: str, cart: dict | None) -> str:
+    return render("cart", shop, base_path, cart=cart, page_title=f"Cart – {shop.name}")
+
+
+def error_page(err: DomainError, shop, base_path: str, status: int) -> str:
+    if isinstance(err, Unavailable):
+        return render("suspended", shop, base_path, page_title="Temporarily unavailable")
+    if isinstance(err, NotFound):
+        return render("not_found", shop, base_path, page_title="Page not found")
+    return render("error", shop, base_path, message=err.message, status=status, page_title="Sorry")
+
+
+def platform_home(base_url: str, demo_subdomain: str | None) -> str:
+    return _env.get_template("platform/home.html").render(base_url=base_url, demo=demo_subdomain)

@@ -1,0 +1,225 @@
+"""Shops (tenants): signup, login, resolution from a host, suspension."""
+import re
+
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from . import auth, clock, cursors, keys, settings
+from .db import Claim, ShopRecord, TenantEntry, connection
+from .errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized, Unavailable
+from .money import is_currency
+
+RESERVED_SUBDOMAINS = frozenset("""
+www api admin app apps assets auth billing blog cdn checkout dashboard dev docs help
+mail media operator platform s shop shops signup login static status store support test
+""".split())
+_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def check_email(email: str, field: str = "email") -> str:
+    email = normalize_email(email)
+    if not _EMAIL.match(email):
+        raise Invalid(f"{field}: not an email address", {field: "not an email address"})
+    return email
+
+
+def check_subdomain(subdomain: str) -> str:
+    sub = subdomain.strip().lower()
+    if not _LABEL.match(sub) or "--" in sub[2:4]:
+        raise Invalid("subdomain: use 3-63 letters, digits or hyphens, not at either end",
+                      {"subdomain": "not a DNS label of 3-63 characters"})
+    if sub in RESERVED_SUBDOMAINS:
+        raise Invalid("subdomain: that name is reserved", {"subdomain": "reserved"})
+    return sub
+
+
+def signup(*, email: str, password: str, shop_name: str, subdomain: str, currency: str = "USD") -> dict:
+    """Claims the subdomain and the email and writes the shop, all in one transaction."""
+    email = check_email(email)
+    sub = check_subdomain(subdomain)
+    if not is_currency(currency):
+        raise Invalid("currency: not an ISO 4217 currency code", {"currency": "unknown currency"})
+    if not shop_name.strip():
+        raise Invalid("shop_name: must not be blank", {"shop_name": "must not be blank"})
+    tenant_id, user_id, now = keys.new_id(), keys.new_id(), clock.now_iso()
+    shop = ShopRecord(tenant_id, keys.SHOP_SK, tenant_id=tenant_id, name=shop_name.strip(),
+                      subdomain=sub, currency=currency, owner_email=email, created_at=now)
+    new = Claim.pk.does_not_exist()
+    try:
+        with TransactWrite(connection=connection()) as tx:
+            tx.save(Claim(keys.subdomain_claim(sub), keys.CLAIM_SK, tenant_id=tenant_id, created_at=now),
+                    condition=new)
+            tx.save(Claim(keys.email_claim(email), keys.CLAIM_SK, tenant_id=tenant_id, user_id=user_id,
+                          role="merchant", password_hash=auth.hash_password(password), created_at=now),
+                    condition=new)
+            tx.save(shop, condition=ShopRecord.pk.does_not_exist())
+            tx.save(TenantEntry(keys.TENANTS_PK, tenant_id, tenant_id=tenant_id, subdomain=sub,
+                                created_at=now))
+    except TransactWriteError as e:
+        reasons = [r.code if r else None for r in (e.cancellation_reasons or [])]
+        if reasons[:1] == ["ConditionalCheckFailed"]:
+            raise Conflict("That subdomain is taken", {"subdomain": "taken"}) from None
+        if reasons[1:2] == ["ConditionalCheckFailed"]:
+            raise Conflict("An account with that email exists", {"email": "taken"}) from None
+        raise
+    token = auth.issue_token(user_id=user_id, role="merchant", tenant_id=tenant_id)
+    return {"token": token, "shop": shop}
+
+
+def login(*, email: str, password: str) -> str:
+    email = normalize_email(email)
+    try:
+        claim = Claim.get(keys.email_claim(email), keys.CLAIM_SK)
+    except DoesNotExist:
+        claim = None
+    if not auth.verify_password(password, claim.password_hash if claim else None):
+        raise Unauthorized("Wrong email or password")
+    return auth.issue_token(user_id=claim.user_id, role=claim.role, tenant_id=claim.tenant_id)
+
+
+def ensure_operator(email: str, password: str) -> None:
+    """The operator's login, from OPERATOR_EMAIL / OPERATOR_PASSWORD; resets the password if changed."""
+    email = check_email(email, "OPERATOR_EMAIL")
+    try:
+        claim = Claim.get(keys.email_claim(email), keys.CLAIM_SK)
+        if claim.role != "operator":
+            raise Conflict(f"{email} is a merchant account and cannot be the operator")
+        if auth.verify_password(password, claim.password_hash):
+            return
+        claim.update(actions=[Claim.password_hash.set(auth.hash_password(password))])
+    except DoesNotExist:
+        Claim(keys.email_claim(email), keys.CLAIM_SK, user_id=keys.new_id(), role="operator",
+              password_hash=auth.hash_password(password), created_at=clock.now_iso()
+              ).save(condition=Claim.pk.does_not_exist())
+
+
+# Resolution --------------------------------------------------------------
+
+def get_shop(tenant_id: str) -> ShopRecord:
+    try:
+        return ShopRecord.get(tenant_id, keys.SHOP_SK)
+    except DoesNotExist:
+        raise NotFound("No such shop") from None
+
+
+def _claimed_shop(claim_pk: str) -> ShopRecord | None:
+    try:
+        claim = Claim.get(claim_pk, keys.CLAIM_SK)
+    except DoesNotExist:
+        return None
+    return get_shop(claim.tenant_id)
+
+
+def shop_for_subdomain(subdomain: str) -> ShopRecord | None:
+    sub = (subdomain or "").lower()
+    if not _LABEL.match(sub):
+        return None
+    return _claimed_shop(keys.subdomain_claim(sub))
+
+
+def subdomain_of_host(host: str) -> str | None:
+    """`acme` for `acme.<STOREFRONT_DOMAIN>`; None for any other host."""
+    host = (host or "").split(":")[0].strip().lower().rstrip(".")
+    suffix = "." + settings.STOREFRONT_DOMAIN
+    if host.endswith(suffix) and "." not in host[: -len(suffix)]:
+        return host[: -len(suffix)]
+    return None
+
+
+def is_platform_host(host: str) -> bool:
+    host = (host or "").split(":")[0].strip().lower().rstrip(".")
+    return host in ("", settings.STOREFRONT_DOMAIN, "localhost", "127.0.0.1") or host.startswith("api.")
+
+
+def shop_for_host(host: str) -> ShopRecord | None:
+    """The shop a Host header names: its subdomain or a custom domain; None if none does."""
+    sub = subdomain_of_host(host)
+    if sub is not None:
+        return shop_for_subdomain(sub)
+    if is_platform_host(host):
+        return None
+    return _claimed_shop(keys.domain_claim(host.split(":")[0].strip().lower().rstrip(".")))
+
+
+def require_open(shop: ShopRecord) -> ShopRecord:
+    if shop.status == "suspended":
+        raise Unavailable("This shop is temporarily unavailable")
+    return shop
+
+
+def attach_domain(tenant_id: str, domain: str) -> ShopRecord:
+    domain = domain.strip().lower().rstrip(".")
+    if subdomain_of_host(domain) is not None or is_platform_host(domain) or "." not in domain:
+        raise Invalid("domain: use a domain you own", {"domain": "not a custom domain"})
+    shop = get_shop(tenant_id)
+    now = clock.now_iso()
+    try:
+        with TransactWrite(connection=connection()) as tx:
+            tx.save(Claim(keys.domain_claim(domain), keys.CLAIM_SK, tenant_id=tenant_id, created_at=now),
+                    condition=Claim.pk.does_not_exist())
+            if shop.custom_domain:
+                tx.delete(Claim(keys.domain_claim(shop.custom_domain), keys.CLAIM_SK))
+            tx.update(shop, actions=[ShopRecord.custom_domain.set(domain)])
+    except TransactWriteError as e:
+        if (e.cancellation_reasons or [None])[0] and e.cancellation_reasons[0].code == "ConditionalCheckFailed":
+            raise Conflict("That domain belongs to another shop", {"domain": "taken"}) from None
+        raise
+    return get_shop(tenant_id)
+
+
+def storefront_url(shop: ShopRecord, request_host: str, scheme: str = "https") -> str:
+    """On the host form the request came in on: a shop host gives the subdomain form,
+    the platform's own host the `/s/<sub>/` path form."""
+    host = (request_host or settings.STOREFRONT_DOMAIN).strip().lower()
+    hostname, _, port = host.partition(":")
+    if subdomain_of_host(hostname) is not None:
+        return f"{scheme}://{shop.subdomain}.{settings.STOREFRONT_DOMAIN}{':' + port if port else ''}/"
+    if is_platform_host(hostname) and not hostname.startswith("api."):
+        return f"{scheme}://{host}/s/{shop.subdomain}/"
+    return f"{scheme}://{shop.subdomain}.{settings.STOREFRONT_DOMAIN}/"
+
+
+def shop_to_dict(shop: ShopRecord, request_host: str = "", scheme: str = "https") -> dict:
+    return {"id": shop.tenant_id, "name": shop.name, "subdomain": shop.subdomain,
+            "currency": shop.currency, "status": shop.status, "plan": shop.plan,
+            "custom_domain": shop.custom_domain,
+            "storefront_url": storefront_url(shop, request_host, scheme)}
+
+
+# Operator ----------------------------------------------------------------
+
+def list_tenants(*, limit: int, cursor: str | None) -> dict:
+    page = TenantEntry.query(keys.TENANTS_PK, limit=limit,
+                             last_evaluated_key=cursors.decode(cursor, keys.TENANTS_PK))
+    entries = list(page)
+    shops = {s.tenant_id: s for s in ShopRecord.batch_get([(e.tenant_id, keys.SHOP_SK) for e in entries])}
+    items = []
+    for e in entries:
+        shop = shops.get(e.tenant_id)
+        items.append({"id": e.tenant_id, "subdomain": e.subdomain, "created_at": e.created_at,
+                      "plan": shop.plan if shop else None, "status": shop.status if shop else None,
+                      "usage": {}})
+    return {"items": items, "next": cursors.encode(page.last_evaluated_key)}
+
+
+def set_status(tenant_id: str, status: str) -> dict:
+    shop = get_shop(tenant_id)
+    if shop.status != status:
+        shop.update(actions=[ShopRecord.status.set(status)])
+    return {"id": shop.tenant_id, "subdomain": shop.subdomain, "plan": shop.plan,
+            "status": shop.status, "created_at": shop.created_at, "usage": {}}
+
+
+def merchant_tenant(claims: dict) -> str:
+    """The tenant a merchant token acts on; a suspended shop's admin API is closed."""
+    if claims.get("role") != "merchant" or not claims.get("tid"):
+        raise Forbidden("This needs a merchant account")
+    shop = get_shop(claims["tid"])
+    if shop.status == "suspended":
+        raise Forbidden("This shop is suspended; contact the platform operator")
+    return shop.tenant_id

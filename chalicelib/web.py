@@ -1,0 +1,180 @@
+"""HTTP glue: route registration, request parsing, and the one place errors become responses.
+
+Handlers in app.py stay thin: they parse, call one domain function, shape the answer.
+"""
+import functools
+import json
+import time
+
+from chalice import Response
+
+from . import auth, openapi, tenants, validation
+from .errors import DomainError, NotFound, Unavailable
+from .observability import count, logger
+
+JSON = "application/json"
+HTML = "text/html; charset=utf-8"
+
+
+def json_response(body, status: int = 200, headers: dict | None = None) -> Response:
+    return Response(body=json.dumps(body, separators=(",", ":")), status_code=status,
+                    headers={"Content-Type": JSON, **(headers or {})})
+
+
+def empty_response(status: int = 204) -> Response:
+    return Response(body="", status_code=status)
+
+
+def html_response(html: str, status: int = 200, headers: dict | None = None) -> Response:
+    return Response(body=html, status_code=status,
+                    headers={"Content-Type": HTML, "Cache-Control": "no-cache", **(headers or {})})
+
+
+def host(request) -> str:
+    headers = request.headers
+    return (headers.get("x-forwarded-host") or headers.get("host") or "").split(",")[0].strip()
+
+
+def scheme(request) -> str:
+    return (request.headers.get("x-forwarded-proto") or "http").split(",")[0].strip()
+
+
+def base_url(request) -> str:
+    return f"{scheme(request)}://{host(request)}"
+
+
+def body(request, schema: dict) -> dict:
+    return validation.check(validation.parse_json(request.raw_body), schema)
+
+
+def bearer(request) -> dict:
+    return auth.verify_token(request.headers.get("authorization"))
+
+
+def merchant_tenant(request) -> str:
+    return tenants.merchant_tenant(bearer(request))
+
+
+def operator(request) -> dict:
+    claims = bearer(request)
+    auth.require_role(claims, "operator")
+    return claims
+
+
+def error_body(err: DomainError) -> dict:
+    out = {"message": err.message}
+    if err.fields:
+        out["fields"] = err.fields
+    return out
+
+
+class Routes:
+    """Registers each route once with Chalice and with the OpenAPI document."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def _guarded(self, fn, *, html: bool):
+        @functools.wraps(fn)
+        def view(**params):
+            request = self.app.current_request
+            started = time.perf_counter()
+            logger.append_keys(correlation_id=request.context.get("requestId"), tenant_id=None)
+            try:
+                response = fn(**params)
+            except DomainError as err:
+                response = self._error(err, html=html, params=params)
+            except Exception:
+                logger.exception("Unhandled error")
+                response = self._error(DomainError("Something went wrong on our side"), html=html,
+                                       params=params, status=500)
+            logger.info("request", method=request.method, path=request.path,
+                        status=response.status_code, ms=round((time.perf_counter() - started) * 1000, 2))
+            return response
+        return view
+
+    def _error(self, err: DomainError, *, html: bool, params: dict, status: int | None = None) -> Response:
+        status = status or err.status
+        if not html:
+            return json_response(error_body(err), status)
+        from . import storefront  # HTML errors only; keeps Jinja out of pure API paths
+        shop = None
+        if not isinstance(err, Unavailable):
+            shop = _safe_shop(self.app.current_request, params)
+        return html_response(storefront.error_page(err, shop, _base_path(params), status), status)
+
+    def _register(self, path, methods, fn, *, html, summary, request, response, status, tag):
+        view = self._guarded(fn, html=html)
+        self.app.route(path, methods=methods, content_types=["*/*"])(view)
+        for m in methods:
+            openapi.register(path, m, summary=summary, request=request, response=response,
+                             status=status, tag=tag, html=html)
+        return view
+
+    def api(self, path, methods=("GET",), *, summary, request=None, response=None, status=200, tag):
+        def deco(fn):
+            self._register(path, list(methods), fn, html=False, summary=summary, request=request,
+                           response=response, status=status, tag=tag)
+            return fn
+        return deco
+
+    def storefront(self, path, methods=("GET",), *, summary, request=None, response=None, status=200,
+                   html=False, on_platform_host=None):
+        """A storefront route on the shop's own host and under /s/{subdomain}; the view gets
+        `shop` (suspended shops answer 503) and `base_path` ('' or '/s/<sub>')."""
+        def deco(fn):
+            @functools.wraps(fn)
+            def resolved(**params):
+                sub = params.pop("subdomain", None)
+                request = self.app.current_request
+                shop = _shop(request, sub)
+                if shop is None and sub is None and on_platform_host and tenants.is_platform_host(host(request)):
+                    return on_platform_host()
+                if shop is None:
+                    raise NotFound("This shop doesn't exist")
+                logger.append_keys(tenant_id=shop.tenant_id)
+                count("StorefrontRequest", shop.tenant_id)
+                return fn(shop=tenants.require_open(shop), base_path=f"/s/{sub}" if sub else "", **params)
+            for p in ([path] if path != "/" else ["/"]):
+                self._register(p, list(methods), resolved, html=html, summary=summary, request=request,
+                               response=response, status=status, tag="storefront")
+            self._register("/s/{subdomain}" + (path if path != "/" else ""), list(methods), resolved,
+                           html=html, summary=summary + " (path form)", request=request,
+                           response=response, status=status, tag="storefront")
+            return fn
+        return deco
+
+
+    def catch_all(self, fn):
+        """API Gateway's greedy route: JSON 404 under an api/ path, the shop's 404 page elsewhere."""
+        def view(**uri_params):
+            # API Gateway names the parameter "proxy"; some clients pass it as "proxy+".
+            proxy = next(iter(uri_params.values()), None) or self.app.current_request.path
+            parts = proxy.strip("/").split("/")
+            params = {"subdomain": parts[1]} if len(parts) > 1 and parts[0] == "s" else {}
+            is_api = "api" in parts[:1] or parts[2:3] == ["api"] and parts[0] == "s"
+            handler = self._guarded(lambda **_: fn(proxy), html=not is_api)
+            return handler(**params)
+        view.__name__ = fn.__name__
+        self.app.route("/{proxy+}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], content_types=["*/*"])(view)
+        for m in ["GET", "POST", "PUT", "PATCH", "DELETE"]:
+            openapi.register("/{proxy+}", m, summary="Anything else: 404 (JSON under api/, else a page)",
+                             request=None, response=None, status=404, tag="platform")
+        return fn
+
+
+def _base_path(params: dict) -> str:
+    sub = params.get("subdomain")
+    return f"/s/{sub}" if sub else ""
+
+
+def _shop(request, subdomain: str | None):
+    """The shop of a storefront request: the `/s/{subdomain}` form, else the Host header."""
+    return tenants.shop_for_subdomain(subdomain) if subdomain else tenants.shop_for_host(host(request))
+
+
+def _safe_shop(request, params: dict):
+    try:
+        return _shop(request, params.get("subdomain"))
+    except DomainError:
+        return None

@@ -1,0 +1,188 @@
+"""The platform's AWS, emulated in this process by moto, built from infra/resources.json.
+
+Used by `make run` (infra/local/server.py) and by the tests. Three things make
+the emulator behave like AWS where the app relies on it:
+- DynamoDB requests are serialized (one lock around moto's DynamoDB handler only):
+  moto's in-process backend is not atomic under threads, DynamoDB is.
+- Step Functions executes the ASL definitions (moto's interpreter), and their
+  Lambda tasks run the app's own `@app.lambda_function` handlers in-process.
+- Resources come from the same template the AWS deploy uses (`infra/stack.py`).
+"""
+import json
+import os
+import secrets
+import threading
+import uuid
+
+ACCOUNT = "123456789012"
+REGION = "us-east-1"
+
+_lambda_handlers: dict[str, callable] = {}
+_mock = None
+
+
+def configure_environment(stage: str = "local") -> dict:
+    """Environment for the app, set before it is imported (settings are read at import)."""
+    from infra import stack
+    env = {
+        "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION,
+        "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "MOTO_ALLOW_NONEXISTENT_REGION": "true",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "STOREFRONT_DOMAIN": os.environ.get("STOREFRONT_DOMAIN", "localhost"),
+        **stack.environment(stage, REGION, ACCOUNT),
+    }
+    os.environ.update(env)
+    os.environ.setdefault("TOKEN_SECRET", secrets.token_urlsafe(48))
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+    return env
+
+
+def start(stage: str = "local") -> None:
+    """Starts the emulator and creates every resource of the stack."""
+    global _mock
+    configure_environment(stage)
+    from moto import mock_aws
+    _mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True},
+                             "lambda": {"use_docker": False}})
+    _mock.start()
+    _serialize_dynamodb()
+    _run_lambdas_in_process()
+    deploy(stage)
+
+
+def stop() -> None:
+    global _mock
+    if _mock is not None:
+        _mock.stop()
+        _mock = None
+
+
+_dynamodb_lock = threading.RLock()
+
+
+def _serialize_dynamodb() -> None:
+    from moto.dynamodb.responses import DynamoHandler
+    if getattr(DynamoHandler.call_action, "_serialized", False):
+        return
+    original = DynamoHandler.call_action
+
+    def call_action(self):
+        with _dynamodb_lock:
+            return original(self)
+    call_action._serialized = True
+    DynamoHandler.call_action = call_action
+
+
+def register_app(app) -> None:
+    """Every `@app.lambda_function` of the app, by the name it has in AWS."""
+    from infra import stack
+    stage = os.environ.get("STAGE", "local")
+    for fn in app.pure_lambda_functions:
+        _lambda_handlers[stack.function_name(stage, fn.name)] = fn
+
+
+class _Context:
+    def __init__(self, name: str):
+        self.function_name = name
+        self.aws_request_id = str(uuid.uuid4())
+        self.memory_limit_in_mb = 512
+        self.invoked_function_arn = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 60_000
+
+
+def invoke_lambda(function_name: str, payload: bytes | str | None) -> tuple[bytes, str | None]:
+    """Runs the handler as Lambda would: a raised exception is an Unhandled function error."""
+    name = function_name.split(":")[6] if function_name.startswith("arn:") else function_name
+    handler = _lambda_handlers.get(name)
+    if handler is None:
+        return json.dumps({"errorType": "ResourceNotFoundException",
+                           "errorMessage": f"Function not found: {name}"}).encode(), "Unhandled"
+    try:
+        result = handler(json.loads(payload or "{}"), _Context(name))
+        return json.dumps(result).encode(), None
+    except Exception as e:  # noqa: BLE001 - Lambda reports any exception to its caller
+        return json.dumps({"errorType": type(e).__name__, "errorMessage": str(e)}).encode(), "Unhandled"
+
+
+def _run_lambdas_in_process() -> None:
+    from moto.awslambda.models import LambdaBackend
+    from moto.awslambda_simple.models import LambdaSimpleBackend
+
+    def invoke(self, function_name, qualifier, body, headers, response_headers):
+        payload, error = invoke_lambda(function_name, body)
+        if error:
+            response_headers["x-amz-function-error"] = error
+        return payload
+    LambdaBackend.invoke = invoke
+    LambdaSimpleBackend.invoke = invoke
+
+
+# Deploying the template into the emulator --------------------------------
+
+def _resolve(value, refs: dict, attrs: dict):
+    """Just enough of CloudFormation's intrinsic functions for our template."""
+    if isinstance(value, list):
+        return [_resolve(v, refs, attrs) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if set(value) == {"Ref"}:
+        return refs[value["Ref"]]
+    if set(value) == {"Fn::GetAtt"}:
+        return attrs[tuple(value["Fn::GetAtt"])]
+    if set(value) == {"Fn::Sub"}:
+        arg = value["Fn::Sub"]
+        text, local_vars = (arg, {}) if isinstance(arg, str) else (arg[0], arg[1])
+        names = {**refs, **{k: _resolve(v, refs, attrs) for k, v in local_vars.items()}}
+        for name, resolved in names.items():
+            text = text.replace("${" + name + "}", str(resolved))
+        return text
+    return {k: _resolve(v, refs, attrs) for k, v in value.items()}
+
+
+def deploy(stage: str) -> None:
+    import boto3
+
+    from infra import stack
+    tpl = stack.template()
+    refs = {name: p.get("Default") for name, p in tpl.get("Parameters", {}).items()}
+    refs.update({"Stage": stage, "AWS::AccountId": ACCOUNT, "AWS::Region": REGION,
+                 "SenderEmail": os.environ.get("SENDER_EMAIL", refs.get("SenderEmail"))})
+    attrs = {("WorkflowTask", "Arn"):
+             f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{stack.function_name(stage, 'workflow_task')}",
+             ("WorkflowRole", "Arn"): f"arn:aws:iam::{ACCOUNT}:role/shopbuilder-{stage}-workflows"}
+    ddb = boto3.client("dynamodb", region_name=REGION)
+    s3 = boto3.client("s3", region_name=REGION)
+    sfn = boto3.client("stepfunctions", region_name=REGION)
+    for logical_id, resource in tpl["Resources"].items():
+        props = _resolve(resource.get("Properties", {}), refs, attrs)
+        kind = resource["Type"]
+        if kind == "AWS::DynamoDB::Table":
+            ttl = props.pop("TimeToLiveSpecification", None)
+            for unsupported in ("PointInTimeRecoverySpecification", "SSESpecification"):
+                props.pop(unsupported, None)
+            ddb.create_table(**props)
+            if ttl:
+                ddb.update_time_to_live(TableName=props["TableName"], TimeToLiveSpecification=ttl)
+        elif kind == "AWS::S3::Bucket":
+            s3.create_bucket(Bucket=props["BucketName"])
+        elif kind == "AWS::StepFunctions::StateMachine":
+            sfn.create_state_machine(name=props["StateMachineName"], definition=props["DefinitionString"],
+                                     roleArn=props["RoleArn"], type=props.get("StateMachineType", "STANDARD"))
+        elif kind == "AWS::SES::EmailIdentity":
+            boto3.client("ses", region_name=REGION).verify_email_identity(EmailAddress=props["EmailIdentity"])
+            os.environ["SENDER_EMAIL"] = props["EmailIdentity"]
+        elif kind == "AWS::Events::EventBus":
+            boto3.client("events", region_name=REGION).create_event_bus(Name=props["Name"])
+        # IAM roles and policies: moto does not enforce them; their proof is in the deploy tests.
+
+
+def sent_emails() -> list[dict]:
+    """The SES outbox (moto keeps every sent message)."""
+    from moto.ses.models import ses_backends
+    return [{"to": m.destinations.get("ToAddresses", []), "subject": m.subject, "body": m.body}
+            for m in ses_backends[ACCOUNT][REGION].sent_messages]
