@@ -629,8 +629,8 @@ def verify_webhook(payload: Union[bytes, str], sig_header: Optional[str]) -> Dic
             break
         except stripe.SignatureVerificationError:
             continue
-        except ValueError:  # signature fine but not JSON
-            raise InvalidWebhook("payload is not valid JSON") from None
+        except (ValueError, TypeError, AttributeError):  # signature fine, body not a JSON event
+            raise InvalidWebhook("payload is not a Stripe event") from None
     if event is None:
         raise InvalidWebhook("signature verification failed")
     del event  # verified; return the body exactly as Stripe sent it, as plain JSON types

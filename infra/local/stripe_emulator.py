@@ -194,8 +194,9 @@ def _bool_param(params: Mapping[str, Any], name: str) -> Optional[bool]:
     raise StripeEmulatorError(400, "Invalid boolean: %s" % raw, code="parameter_invalid_boolean", param=name)
 
 
-def _metadata(params: Mapping[str, Any], name: str = "metadata") -> Dict[str, str]:
+def _metadata(params: Mapping[str, Any], name: str = "metadata", label: Optional[str] = None) -> Dict[str, str]:
     raw = params.get(name)
+    name = label or name
     if raw is None or raw == "":
         return {}
     if not isinstance(raw, dict):
@@ -906,7 +907,7 @@ class Emulator:
         }
         rec = _Record(session, account, version, {
             "application_fee_amount": fee,
-            "pi_metadata": _metadata(pi_data, "payment_intent_data[metadata]") if pi_data.get("metadata") else {},
+            "pi_metadata": _metadata(pi_data, "metadata", "payment_intent_data[metadata]"),
             "pi_description": pi_data.get("description") or None,
         })
         self._objects[sid] = rec
