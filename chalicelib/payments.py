@@ -404,7 +404,10 @@ def create_checkout_session(
     Returns ``{"id", "url", "payment_intent", "status", "payment_status",
     "amount_total", "currency", "expires_at", "metadata", "account_id"}``;
     ``payment_intent`` is None until the customer attempts to pay.  The same
-    ``idempotency_key`` (within 24 h) returns the same session.
+    ``idempotency_key`` (within 24 h) returns the same session, provided every
+    argument is identical: derive ``expires_at`` from the order (not from
+    "now" at retry time), or Stripe refuses the replay (``PaymentFailed``,
+    ``http_status`` 400, an ``idempotency_error``).
     """
     currency = _check_currency(currency)
     _check_int("amount_total", amount_total, minimum=1)
