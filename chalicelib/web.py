@@ -148,11 +148,11 @@ class Routes:
     def catch_all(self, fn):
         """API Gateway's greedy route: JSON 404 under an api/ path, the shop's 404 page elsewhere."""
         def view(**uri_params):
-            # API Gateway names the parameter "proxy"; some clients pass it as "proxy+".
-            proxy = next(iter(uri_params.values()), None) or self.app.current_request.path
+            # Chalice passes no view argument for a greedy parameter; API Gateway puts it in pathParameters.
+            proxy = next(iter((self.app.current_request.uri_params or {}).values()), "")
             parts = proxy.strip("/").split("/")
             params = {"subdomain": parts[1]} if len(parts) > 1 and parts[0] == "s" else {}
-            is_api = "api" in parts[:1] or parts[2:3] == ["api"] and parts[0] == "s"
+            is_api = parts[:1] == ["api"] or (parts[:1] == ["s"] and parts[2:3] == ["api"])
             handler = self._guarded(lambda **_: fn(proxy), html=not is_api)
             return handler(**params)
         view.__name__ = fn.__name__

@@ -1,0 +1,112 @@
+"""`make run`: the whole platform on one machine.
+
+Emulated AWS (infra/local/runtime.py), the Chalice app behind a local stand-in
+for API Gateway and CloudFront, the local Stripe emulator, a seeded demo shop.
+"""
+import os
+import sys
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from chalice.local import (  # noqa: E402
+    ChaliceRequestHandler, LocalDevServer, LocalGateway, MatchResult, RouteMatcher, ThreadedHTTPServer,
+    create_local_server,
+)
+
+from infra.local import runtime  # noqa: E402
+
+
+class _FallbackRouteMatcher(RouteMatcher):
+    """`chalice local` cannot match greedy `{proxy+}` routes: send misses to the catch-all, as API Gateway does."""
+
+    def match_route(self, url: str) -> MatchResult:
+        try:
+            return super().match_route(url)
+        except ValueError:
+            parts = urlsplit(url)
+            return MatchResult("/{proxy+}", {"proxy": unquote(parts.path).lstrip("/")},
+                               parse_qs(parts.query, keep_blank_values=True))
+
+
+class _Gateway(LocalGateway):
+    def __init__(self, app_object, config):
+        super().__init__(app_object, config)
+        self.event_converter._route_matcher = _FallbackRouteMatcher(list(app_object.routes))
+
+
+class _Handler(ChaliceRequestHandler):
+    """Adds what sits beside API Gateway in AWS: media from S3 (CloudFront there)."""
+
+    def __init__(self, request, client_address, server, app_object, config):
+        self._app_object = app_object
+        self._config = config
+        super().__init__(request, client_address, server, app_object=app_object, config=config)
+
+    def setup(self):  # runs inside the base __init__, before the request is handled
+        super().setup()
+        self.local_gateway = _Gateway(self._app_object, self._config)
+
+    def _generic_handle(self):
+        path = urlsplit(self.path).path
+        if self.command in ("GET", "HEAD") and path.startswith("/media/"):
+            return self._media(unquote(path[len("/media/"):]))
+        return super()._generic_handle()
+
+    do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
+
+    def _media(self, key: str):
+        import boto3
+        s3 = boto3.client("s3")
+        try:
+            obj = s3.get_object(Bucket=os.environ["MEDIA_BUCKET"], Key=key)
+        except s3.exceptions.NoSuchKey:
+            return self._send_http_response(404, {"Content-Type": "text/plain"}, b"Not found")
+        body = obj["Body"].read()
+        self._send_http_response(200, {"Content-Type": obj.get("ContentType", "application/octet-stream"),
+                                       "Cache-Control": "public, max-age=3600"}, body)
+
+    def log_message(self, fmt, *args):
+        if os.environ.get("LOCAL_ACCESS_LOG"):
+            super().log_message(fmt, *args)
+
+
+def make_server(app, host: str, port: int) -> LocalDevServer:
+    from chalice.config import Config
+    config = Config.create(chalice_app=app, app_name="shopbuilder", stage=os.environ.get("STAGE", "local"),
+                           lambda_timeout=60, lambda_memory_size=512)
+    create_local_server(app, config, host, port)  # makes the app thread-safe for a threaded server
+    return LocalDevServer(app, config, host, port, handler_cls=_Handler, server_cls=ThreadedHTTPServer)
+
+
+def main() -> None:
+    port = int(os.environ.get("PORT", "8000"))
+    host = os.environ.get("HOST", "127.0.0.1")
+    runtime.start()
+    import app as app_module
+    runtime.register_app(app_module.app)
+    from infra.local import seed
+    demo = seed.seed_all()
+    server = make_server(app_module.app, host, port)
+    base = f"http://localhost:{port}"
+    print(f"""
+Shop builder is running (emulated AWS in this process; data lives until you stop it).
+
+  Shoppers   {base}/s/{demo['subdomain']}/   or   http://{demo['subdomain']}.localhost:{port}/
+  Merchant   API {base}/api/admin/  (login: POST {base}/api/auth/login)
+             email {demo['email']}   password {demo['password']}
+  Operator   API {base}/api/operator/tenants
+             email {demo['operator_email']}   password {demo['operator_password']}
+  API docs   {base}/openapi.json
+
+Ctrl-C stops it.""", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()
