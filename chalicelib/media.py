@@ -1,17 +1,6 @@
 """Product media in S3, under the tenant's own prefix (`<tenant_id>/...`)."""
-import boto3
-
-from . import settings
+from . import aws, settings
 from .errors import Invalid
-
-_s3 = None
-
-
-def _client():
-    global _s3
-    if _s3 is None:
-        _s3 = boto3.client("s3", region_name=settings.REGION)
-    return _s3
 
 
 def tenant_prefix(tenant_id: str) -> str:
@@ -30,6 +19,6 @@ def check_key(tenant_id: str, key: str, field: str) -> str:
 
 def put(tenant_id: str, name: str, body: bytes, content_type: str) -> str:
     key = tenant_prefix(tenant_id) + name
-    _client().put_object(Bucket=settings.MEDIA_BUCKET, Key=key, Body=body, ContentType=content_type,
+    aws.client("s3").put_object(Bucket=settings.MEDIA_BUCKET, Key=key, Body=body, ContentType=content_type,
                          CacheControl="public, max-age=31536000, immutable")
     return key

@@ -5,20 +5,14 @@ state there invokes the `workflow_task` Lambda with `{"task": <name>, "input": .
 """
 import json
 
-import boto3
-
-from . import settings
+from . import aws, settings
 from .observability import logger
 
 _TASKS: dict[str, callable] = {}
-_sfn = None
 
 
 def _client():
-    global _sfn
-    if _sfn is None:
-        _sfn = boto3.client("stepfunctions", region_name=settings.REGION)
-    return _sfn
+    return aws.client("stepfunctions")
 
 
 def task(name: str):
