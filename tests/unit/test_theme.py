@@ -568,3 +568,15 @@ def test_order_status_accepts_datetime(env):
 
 def test_sandbox_is_the_real_one(env):
     assert isinstance(env, jinja2.sandbox.SandboxedEnvironment) and env.autoescape is True
+
+
+def test_minimal_product_renders(env):
+    page, ctx = sample("product")
+    ctx["product"] = {"id": "p9", "handle": "plain", "title": "Plain thing", "description": "", "images": [],
+                      "options": [], "variants": [{"id": "v9", "sku": "", "title": "Default Title", "price": 500,
+                                                   "currency": "EUR", "available": 1, "options": {}}]}
+    doc = Page(render(env, page, ctx))
+    assert "Plain thing" in doc.visible_text and env.filters["money"](500, "EUR") in doc.visible_text
+    assert not doc.find("img") and not doc.find("div", class_="description")
+    assert "Only 1 left" in doc.visible_text
+    assert json.loads(doc.scripts("application/ld+json")[0])["image"] == []
