@@ -1,7 +1,7 @@
 """The Chalice app: route wiring only. Each view parses, calls one domain function, shapes the answer."""
 from chalice import Chalice
 
-from chalicelib import catalog, cursors, idempotency, onboarding, openapi, schemas, shops, storefront, tenants, \
+from chalicelib import catalog, cursors, idempotency, media, onboarding, openapi, schemas, shops, storefront, tenants, \
     web, workflows
 from chalicelib.errors import NotFound
 from chalicelib.observability import logger
@@ -110,6 +110,14 @@ def delete_product(product_id):
 def delete_variant(product_id, variant_id):
     tenant_id = web.merchant_tenant(app.current_request)
     return web.json_response(catalog.delete_variant(tenant_id, product_id, variant_id))
+
+
+@routes.api("/api/admin/media", ["POST"], summary="Upload an image (base64); use its key in a product's images",
+            request=schemas.MEDIA_UPLOAD, response=schemas.MEDIA, status=201, tag="admin")
+def upload_media():
+    request = app.current_request
+    tenant_id = web.merchant_tenant(request)
+    return web.json_response(media.upload(tenant_id, **web.body(request, schemas.MEDIA_UPLOAD)), 201)
 
 
 # Operator ---------------------------------------------------------------

@@ -1,6 +1,14 @@
 """Product media in S3, under the tenant's own prefix (`<tenant_id>/...`)."""
-from . import aws, settings
+import base64
+import binascii
+
+from . import aws, keys, settings
 from .errors import Invalid
+
+MAX_BYTES = 4 * 1024 * 1024
+# What each allowed type's file starts with: the declared type must match the bytes.
+_MAGIC = {"image/png": (b"\x89PNG\r\n\x1a\n",), "image/jpeg": (b"\xff\xd8\xff",),
+          "image/gif": (b"GIF87a", b"GIF89a"), "image/webp": (b"RIFF",)}
 
 
 def tenant_prefix(tenant_id: str) -> str:
@@ -22,3 +30,17 @@ def put(tenant_id: str, name: str, body: bytes, content_type: str) -> str:
     aws.client("s3").put_object(Bucket=settings.MEDIA_BUCKET, Key=key, Body=body, ContentType=content_type,
                          CacheControl="public, max-age=31536000, immutable")
     return key
+
+
+def upload(tenant_id: str, *, filename: str, content_type: str, data: str) -> dict:
+    """A merchant's image, base64 in the request; SVG is refused (it can carry scripts)."""
+    try:
+        body = base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError):
+        raise Invalid("data: not base64", {"data": "not base64"}) from None
+    if len(body) > MAX_BYTES:
+        raise Invalid("data: at most 4 MiB", {"data": "too large"})
+    if not body.startswith(_MAGIC[content_type]):
+        raise Invalid(f"data: not a {content_type} file", {"data": f"not a {content_type} file"})
+    key = put(tenant_id, f"media/{keys.new_id()}-{filename}", body, content_type)
+    return {"key": key, "url": url_for(key)}

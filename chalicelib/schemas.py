@@ -159,3 +159,15 @@ SHOP_PATCH = {
 }
 SHOP["properties"].update({"name": {"type": "string"}, "status": {"type": "string"}, "plan": {"type": "string"},
                            "custom_domain": {"type": ["string", "null"]}, "theme": {"type": "object"}})
+
+MEDIA_UPLOAD = {
+    "type": "object",
+    "properties": {
+        "filename": {"type": "string", "pattern": r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"},
+        "content_type": {"enum": ["image/png", "image/jpeg", "image/webp", "image/gif"]},
+        "data": {"type": "string", "minLength": 4, "maxLength": 5_600_000},
+    },
+    "required": ["filename", "content_type", "data"],
+    "additionalProperties": False,
+}
+MEDIA = {"type": "object", "properties": {"key": {"type": "string"}, "url": {"type": "string"}}}
