@@ -52,7 +52,10 @@ def bearer(request) -> dict:
 
 
 def merchant_tenant(request) -> str:
-    return tenants.merchant_tenant(bearer(request))
+    tenant_id = tenants.merchant_tenant(bearer(request))
+    logger.append_keys(tenant_id=tenant_id)
+    count("AdminRequest", tenant_id)
+    return tenant_id
 
 
 def operator(request) -> dict:
