@@ -55,7 +55,8 @@ def _card(product: dict) -> dict:
     return {"id": product["id"], "handle": product["handle"], "title": product["title"],
             "description": product["description"], "price_min": product["price_min"],
             "price_max": product["price_max"], "currency": product["currency"],
-            "image": {"url": image["url"], "alt": image["alt"] or product["title"]} if image else None}
+            # The card's link already reads the title: an empty alt avoids saying it twice.
+            "image": {"url": image["url"], "alt": image["alt"]} if image else None}
 
 
 def home_page(shop, base_path: str, cursor: str | None) -> str:
