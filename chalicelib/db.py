@@ -1,4 +1,6 @@
 """PynamoDB models: one class per item type, keys built only by `keys.py`."""
+import functools
+
 from pynamodb.attributes import (
     BooleanAttribute, DiscriminatorAttribute, ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute,
     VersionAttribute,
@@ -10,8 +12,10 @@ from pynamodb.models import Model
 from . import settings
 
 
+@functools.lru_cache(maxsize=None)
 def connection() -> Connection:
-    """For TransactWrite/TransactGet across models."""
+    """For TransactWrite/TransactGet across models. One per container: each Connection builds its
+    own botocore client on first use (~0.3 s), so a fresh one per transaction made every write slow."""
     return Connection(region=settings.REGION)
 
 
