@@ -10,7 +10,7 @@ from chalice import Response
 
 from . import auth, openapi, tenants, validation
 from .errors import DomainError, NotFound, Unavailable
-from .observability import count, logger
+from .observability import count, logger, tracer
 
 JSON = "application/json"
 HTML = "text/html; charset=utf-8"
@@ -107,7 +107,7 @@ class Routes:
         return html_response(storefront.error_page(err, shop, _base_path(params), status), status)
 
     def _register(self, path, methods, fn, *, html, summary, request, response, status, tag):
-        view = self._guarded(fn, html=html)
+        view = self._guarded(tracer.capture_method(fn), html=html)
         self.app.route(path, methods=methods, content_types=["*/*"])(view)
         for m in methods:
             openapi.register(path, m, summary=summary, request=request, response=response,
