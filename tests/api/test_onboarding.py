@@ -1,0 +1,82 @@
+"""Signup starts the onboarding workflow (infra/workflows/onboarding.asl.json), run by the emulated Step Functions."""
+import time
+
+import pytest
+
+from chalicelib import onboarding, settings, storefront, tenants, workflows
+from infra.local import runtime
+
+STEPS = ["CreateShopRecords", "ApplyDefaultTheme", "SendWelcomeEmail", "MarkOnboarded"]
+
+
+def _execution_arn(tenant_id: str) -> str:
+    # The execution is named after the shop (workflows.start gives every execution a name).
+    return settings.state_machine_arn("onboarding").replace(":stateMachine:", ":execution:") + \
+        f":onboarding-{tenant_id}"
+
+
+def _wait_until_finished(arn: str, deadline_s: float = 30.0) -> dict:
+    deadline = time.monotonic() + deadline_s
+    while True:
+        execution = workflows.describe(arn)
+        if execution["status"] != "RUNNING" or time.monotonic() > deadline:
+            return execution
+        time.sleep(0.05)
+
+
+def _emails_to(address: str) -> list[dict]:
+    return [m for m in runtime.sent_emails() if address in m["to"]]
+
+
+@pytest.fixture
+def onboarded(merchant):
+    shop_api, signup = merchant
+    arn = _execution_arn(signup["shop"]["id"])
+    execution = _wait_until_finished(arn)
+    return shop_api, signup, arn, execution
+
+
+def test_onboarding_runs_its_four_steps_in_order_and_succeeds(onboarded):
+    _, _, arn, execution = onboarded
+    assert execution["status"] == "SUCCEEDED", execution
+    assert workflows.state_names(arn) == STEPS
+
+
+def test_the_merchant_gets_one_welcome_email_naming_the_shop(onboarded):
+    _, signup, _, _ = onboarded
+    shop = signup["shop"]
+    mails = _emails_to(f"{shop['subdomain']}@example.com")
+    assert len(mails) == 1
+    assert shop["name"] in mails[0]["subject"]
+    assert shop["subdomain"] in mails[0]["body"]
+
+
+def test_an_onboarded_shop_has_default_settings_theme_and_is_marked_done(onboarded):
+    shop_api, signup, _, _ = onboarded
+    record = tenants.get_shop(signup["shop"]["id"])
+    assert record.onboarded is True
+    shop_settings = record.settings.as_dict()
+    assert shop_settings["return_policy"]["window_days"] == 30
+    assert shop_settings["return_policy"]["approval"] == "manual"
+    assert shop_settings["return_policy"]["restocking_fee_percent"] == 0
+    assert shop_settings["shipping_rates"] == [] and shop_settings["tax_rates"] == []
+    assert shop_api.get("/api/admin/shop").json["theme"] == storefront.DEFAULT_THEME
+
+
+def test_starting_onboarding_again_runs_nothing_twice(onboarded):
+    _, signup, arn, _ = onboarded
+    shop = tenants.get_shop(signup["shop"]["id"])
+    assert onboarding.start(shop) == arn
+    assert _wait_until_finished(arn)["status"] == "SUCCEEDED"
+    assert workflows.state_names(arn) == STEPS
+    # A retried email step (Step Functions retries tasks) does not mail again either.
+    onboarding.send_welcome_email({"tenant_id": shop.tenant_id})
+    assert len(_emails_to(shop.owner_email)) == 1
+
+
+def test_a_retried_theme_step_keeps_the_theme_the_merchant_chose(onboarded):
+    shop_api, signup, _, _ = onboarded
+    r = shop_api.patch("/api/admin/shop", {"theme": {"primary_color": "#123456"}})
+    assert r.status_code == 200, r.body
+    onboarding.apply_default_theme({"tenant_id": signup["shop"]["id"]})
+    assert shop_api.get("/api/admin/shop").json["theme"]["primary_color"] == "#123456"
