@@ -154,7 +154,15 @@ def _check_images(tenant_id: str, images: list[dict]) -> list[dict]:
             for i, img in enumerate(images)]
 
 
+def _title(title: str) -> str:
+    # The schema's minLength counts spaces; a title of only spaces would be an empty product name.
+    if not title.strip():
+        raise Invalid("title: must not be blank", {"title": "must not be blank"})
+    return title.strip()
+
+
 def create_product(tenant_id: str, currency: str, data: dict) -> dict:
+    _title(data["title"])
     _check_variants(tenant_id, currency, data["variants"])
     images = _check_images(tenant_id, data.get("images", []))
     product_id, now = keys.new_id(), clock.now_iso()
@@ -232,7 +240,7 @@ def update_product(tenant_id: str, product_id: str, patch: dict) -> dict:
                     [{"sku": v.sku, "options": _plain(v.options), "currency": v.currency} for v in merged])
     for field in ("title", "description", "status"):
         if field in patch:
-            setattr(product, field, patch[field].strip() if field == "title" else patch[field])
+            setattr(product, field, _title(patch[field]) if field == "title" else patch[field])
     if "images" in patch:
         product.images = _check_images(tenant_id, patch["images"])
     if "seo" in patch:
