@@ -227,6 +227,9 @@ def update_product(tenant_id: str, product_id: str, patch: dict) -> dict:
             if missing:
                 raise Invalid(f"variants[{i}].{missing[0]}: is required for a new variant",
                               {f"variants[{i}].{missing[0]}": "is required"})
+            if change.get("currency", product.currency) != product.currency:
+                raise Invalid(f"variants[{i}].currency: this shop sells in {product.currency}",
+                              {f"variants[{i}].currency": f"must be {product.currency}"})
             vid = keys.new_variant_id(product_id)
             opts = change.get("options") or {}
             added.append(VariantRecord(tenant_id, keys.variant_sk(vid), variant_id=vid, product_id=product_id,
