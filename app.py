@@ -1,7 +1,7 @@
 """The Chalice app: route wiring only. Each view parses, calls one domain function, shapes the answer."""
 from chalice import Chalice
 
-from chalicelib import catalog, cursors, idempotency, media, onboarding, openapi, schemas, shops, storefront, tenants, \
+from chalicelib import catalog, cursors, idempotency, media, onboarding, openapi, schemas, shops, sla, storefront, tenants, \
     web, workflows
 from chalicelib.errors import NotFound
 from chalicelib.observability import logger
@@ -140,6 +140,13 @@ def operator_suspend(tenant_id):
 def operator_reactivate(tenant_id):
     web.operator(app.current_request)
     return web.json_response(tenants.set_status(tenant_id, "active"))
+
+
+@routes.api("/api/operator/sla", summary="Per-tenant availability and latency for a month (default: this one)",
+            response=schemas.SLA_REPORT, tag="operator")
+def operator_sla():
+    web.operator(app.current_request)
+    return web.json_response(sla.report(tenants.plans, _query("month")))
 
 
 # Storefront -------------------------------------------------------------

@@ -171,3 +171,17 @@ MEDIA_UPLOAD = {
     "additionalProperties": False,
 }
 MEDIA = {"type": "object", "properties": {"key": {"type": "string"}, "url": {"type": "string"}}}
+
+SLA_REPORT = {
+    "type": "object",
+    "properties": {
+        "month": {"type": "string"},
+        "items": {"type": "array", "items": {"type": "object", "properties": {
+            "tenant_id": {"type": "string"}, "requests": {"type": "integer"}, "server_errors": {"type": "integer"},
+            "availability": {"type": ["number", "null"]},
+            "latency_ms": {"type": "object", "properties": {"p50": {"type": ["integer", "null"]},
+                                                            "p95": {"type": ["integer", "null"]},
+                                                            "p99": {"type": ["integer", "null"]}}},
+            "promise": {"type": "object"}, "met": {"type": "boolean"}}}},
+    },
+}

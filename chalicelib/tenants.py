@@ -207,6 +207,10 @@ def list_tenants(*, limit: int, cursor: str | None) -> dict:
     return {"items": items, "next": cursors.encode(page.last_evaluated_key)}
 
 
+def plans(tenant_ids: list[str]) -> dict[str, str]:
+    return {s.tenant_id: s.plan for s in ShopRecord.batch_get([(t, keys.SHOP_SK) for t in set(tenant_ids)])}
+
+
 def set_status(tenant_id: str, status: str) -> dict:
     shop = get_shop(tenant_id)
     if shop.status != status:

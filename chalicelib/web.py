@@ -2,17 +2,20 @@
 
 Handlers in app.py stay thin: they parse, call one domain function, shape the answer.
 """
+import contextvars
 import functools
 import json
 import time
 
 from chalice import Response
 
-from . import auth, openapi, tenants, validation
+from . import auth, openapi, sla, tenants, validation
 from .errors import DomainError, NotFound, Unavailable
 from .observability import count, logger, tracer
 
 JSON = "application/json"
+# The tenant a request acts for, once known (for the SLA counts).
+_tenant = contextvars.ContextVar("tenant", default=None)
 HTML = "text/html; charset=utf-8"
 
 
@@ -53,6 +56,7 @@ def bearer(request) -> dict:
 
 def merchant_tenant(request) -> str:
     tenant_id = tenants.merchant_tenant(bearer(request))
+    _tenant.set(tenant_id)
     logger.append_keys(tenant_id=tenant_id)
     count("AdminRequest", tenant_id)
     return tenant_id
@@ -82,6 +86,7 @@ class Routes:
         def view(**params):
             request = self.app.current_request
             started = time.perf_counter()
+            _tenant.set(None)
             logger.append_keys(correlation_id=request.context.get("requestId"), tenant_id=None)
             try:
                 response = fn(**params)
@@ -91,8 +96,10 @@ class Routes:
                 logger.exception("Unhandled error")
                 response = self._error(DomainError("Something went wrong on our side"), html=html,
                                        params=params, status=500)
-            logger.info("request", method=request.method, path=request.path,
-                        status=response.status_code, ms=round((time.perf_counter() - started) * 1000, 2))
+            ms = (time.perf_counter() - started) * 1000
+            logger.info("request", method=request.method, path=request.path, status=response.status_code,
+                        ms=round(ms, 2))
+            sla.record(_tenant.get(), response.status_code, ms)
             return response
         return view
 
@@ -135,6 +142,7 @@ class Routes:
                     return on_platform_host()
                 if shop is None:
                     raise NotFound("This shop doesn't exist")
+                _tenant.set(shop.tenant_id)
                 logger.append_keys(tenant_id=shop.tenant_id)
                 count("StorefrontRequest", shop.tenant_id)
                 return fn(shop=tenants.require_open(shop), base_path=f"/s/{sub}" if sub else "", **params)
