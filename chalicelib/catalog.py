@@ -200,6 +200,8 @@ def create_product(tenant_id: str, currency: str, data: dict) -> dict:
 
 
 def _failed(e: TransactWriteError, index: int) -> bool:
+    """Did item `index` fail its condition? Items are numbered as PynamoDB sends them: condition
+    checks, then deletes, then puts, then updates (not the order they were added in)."""
     reasons = e.cancellation_reasons or []
     return len(reasons) > index and reasons[index] is not None and reasons[index].code == "ConditionalCheckFailed"
 
@@ -265,7 +267,8 @@ def update_product(tenant_id: str, product_id: str, patch: dict) -> dict:
             for v in added:
                 tx.save(v, condition=VariantRecord.pk.does_not_exist())
     except TransactWriteError as e:
-        if product.handle != old_handle and _failed(e, 0):
+        # PynamoDB sends a transaction's deletes before its puts: the new claim comes after the one delete.
+        if product.handle != old_handle and _failed(e, 1):
             raise Conflict("handle: another product has it", {"handle": "taken"}) from None
         raise Conflict("The product changed while you edited it; try again") from None
     return get_product(tenant_id, product_id)
