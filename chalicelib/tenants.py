@@ -157,6 +157,8 @@ def attach_domain(tenant_id: str, domain: str) -> ShopRecord:
     if subdomain_of_host(domain) is not None or is_platform_host(domain) or "." not in domain:
         raise Invalid("domain: use a domain you own", {"domain": "not a custom domain"})
     shop = get_shop(tenant_id)
+    if shop.custom_domain == domain:
+        return shop  # already this shop's: nothing to claim (a claim and its delete in one transaction is refused)
     now = clock.now_iso()
     try:
         with TransactWrite(connection=connection()) as tx:
@@ -166,7 +168,9 @@ def attach_domain(tenant_id: str, domain: str) -> ShopRecord:
                 tx.delete(Claim(keys.domain_claim(shop.custom_domain), keys.CLAIM_SK))
             tx.update(shop, actions=[ShopRecord.custom_domain.set(domain)])
     except TransactWriteError as e:
-        if (e.cancellation_reasons or [None])[0] and e.cancellation_reasons[0].code == "ConditionalCheckFailed":
+        # PynamoDB sends deletes before puts: with an old domain to release, the new claim is item 1.
+        claim = e.cancellation_reasons[1 if shop.custom_domain else 0] if e.cancellation_reasons else None
+        if claim is not None and claim.code == "ConditionalCheckFailed":
             raise Conflict("That domain belongs to another shop", {"domain": "taken"}) from None
         raise
     return get_shop(tenant_id)
