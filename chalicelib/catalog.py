@@ -73,7 +73,7 @@ def list_products(tenant_id: str, *, active_only: bool, limit: int, cursor: str 
     index = ProductRecord.active_products if active_only else ProductRecord.all_products
     pk = keys.active_products_gsi(tenant_id) if active_only else keys.products_gsi(tenant_id)
     page = index.query(pk, scan_index_forward=False, limit=limit,
-                       last_evaluated_key=cursors.decode(cursor, tenant_id))
+                       last_evaluated_key=cursors.decode(cursor, tenant_id, index=(index.Meta.index_name, pk)))
     products = list(page)
     variants: dict[str, VariantRecord] = {}
     if with_variants and products:
@@ -90,6 +90,29 @@ def get_variants(tenant_id: str, variant_ids: list[str]) -> dict[str, dict]:
     """The shop's variants among these ids (unknown or foreign ids are simply absent)."""
     wanted = {(tenant_id, keys.variant_sk(v)) for v in variant_ids if keys.product_id_of_variant(v)}
     return {v.variant_id: variant_to_dict(v) for v in VariantRecord.batch_get(list(wanted))} if wanted else {}
+
+
+def purchasable(tenant_id: str, variant_ids: list[str], *, consistent: bool = False) -> dict[str, dict]:
+    """What a cart or a checkout needs to know of these variants: the variant, its product's title,
+    handle, status and first image. Unknown or foreign ids are simply absent. `consistent` reads the
+    stock as it is now (checkout); carts may read a moment old."""
+    wanted = list({(tenant_id, keys.variant_sk(v)) for v in variant_ids if keys.product_id_of_variant(v)})
+    if not wanted:
+        return {}
+    variants = list(VariantRecord.batch_get(wanted, consistent_read=consistent))
+    products = {p.product_id: p for p in ProductRecord.batch_get(
+        list({(tenant_id, keys.product_sk(v.product_id)) for v in variants}), consistent_read=consistent)}
+    out = {}
+    for v in variants:
+        p = products.get(v.product_id)
+        if p is None or v.variant_id not in p.variant_ids:
+            continue
+        image = p.images[0] if p.images else None
+        out[v.variant_id] = {**variant_to_dict(v), "product_title": p.title, "product_handle": p.handle,
+                             "product_status": p.status,
+                             "image_key": image["key"] if image else None,
+                             "image_alt": (image.get("alt") or p.title) if image else None}
+    return out
 
 
 # Writing -----------------------------------------------------------------

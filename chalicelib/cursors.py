@@ -20,7 +20,13 @@ def encode(last_evaluated_key: dict | None) -> str | None:
     return base64.urlsafe_b64encode(json.dumps(plain, separators=(",", ":")).encode()).decode().rstrip("=")
 
 
-def decode(cursor: str | None, partition_prefix: str) -> dict | None:
+def decode(cursor: str | None, partition_prefix: str, *, index: tuple[str, str] | None = None) -> dict | None:
+    """The start key a cursor stands for; Invalid for anything this API did not give out for this list.
+
+    `index` is (name, partition value) of the GSI being paged, e.g. ("gsi1", "<tid>#PRODUCTS"): the
+    cursor must then carry exactly that index's keys. DynamoDB answers a start key of another shape
+    (a cursor from another list, or a forged one) with a ValidationException, which would be a 500.
+    """
     if cursor in (None, ""):
         return None
     try:
@@ -28,12 +34,23 @@ def decode(cursor: str | None, partition_prefix: str) -> dict | None:
         plain = json.loads(raw)
     except (binascii.Error, ValueError, UnicodeDecodeError):
         raise Invalid("Invalid cursor", {"cursor": "not a cursor this API gave out"}) from None
-    if (not isinstance(plain, dict) or not plain or len(plain) > 4
-            or not all(isinstance(v, str) for v in plain.values())
-            or not all(k in ("pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk") for k in plain)
-            or not plain.get("pk", "").startswith(partition_prefix)):
+    if not (isinstance(plain, dict) and all(isinstance(v, str) for v in plain.values())
+            and str(plain.get("pk", "")).startswith(partition_prefix) and _shaped(plain, partition_prefix, index)):
         raise Invalid("Invalid cursor", {"cursor": "not a cursor this API gave out"})
     return {k: {"S": v} for k, v in plain.items()}
+
+
+def _shaped(plain: dict, partition_prefix: str, index: tuple[str, str] | None) -> bool:
+    """Exactly the table's keys, plus the paged index's keys when there is one."""
+    if index is not None:
+        name, partition = index
+        return set(plain) == {"pk", "sk", f"{name}pk", f"{name}sk"} and plain[f"{name}pk"] == partition
+    extra = set(plain) - {"pk", "sk"}
+    if "sk" not in plain or (extra and len(extra) != 2):
+        return False
+    names = {k[:-2] for k in extra}  # one GSI's pk and sk, e.g. gsi3pk and gsi3sk
+    return not extra or (len(names) == 1 and extra == {f"{n}{s}" for n in names for s in ("pk", "sk")}
+                         and plain[f"{next(iter(names))}pk"].startswith(partition_prefix))
 
 
 def limit(value) -> int:

@@ -99,6 +99,35 @@ def test_a_cursor_of_one_shop_is_refused_for_another():
         cursors.decode(cursor, b)
 
 
+def test_a_cursor_of_one_list_is_refused_by_another_list_of_the_same_shop():
+    tid = keys.new_id()
+    admin = cursors.encode({"pk": {"S": tid}, "sk": {"S": "PRODUCT#1"}, "gsi1pk": {"S": keys.products_gsi(tid)},
+                            "gsi1sk": {"S": "1"}})
+    assert cursors.decode(admin, tid, index=("gsi1", keys.products_gsi(tid)))
+    with pytest.raises(Invalid):
+        cursors.decode(admin, tid, index=("gsi2", keys.active_products_gsi(tid)))
+
+
+@pytest.mark.parametrize("plain", [
+    {"pk": "T1", "sk": "PRODUCT#1"},                                         # table keys only
+    {"pk": "T1", "sk": "PRODUCT#1", "gsi1pk": "T1#ACTIVE", "gsi1sk": "1"},     # another partition of the index
+    {"pk": "T1", "sk": "PRODUCT#1", "gsi1pk": "T1#PRODUCTS"},                 # half an index key
+])
+def test_a_cursor_missing_or_bending_the_index_keys_is_refused(plain):
+    with pytest.raises(Invalid):
+        cursors.decode(_raw_cursor(plain), "T1", index=("gsi1", "T1#PRODUCTS"))
+
+
+@pytest.mark.parametrize("plain", [
+    {"pk": "T1"},
+    {"pk": "T1", "sk": "a", "gsi1pk": "T1#X", "gsi2sk": "b"},
+    {"pk": "T1", "sk": "a", "gsi1pk": "T2#X", "gsi1sk": "b"},
+])
+def test_a_cursor_that_no_query_could_have_given_is_refused(plain):
+    with pytest.raises(Invalid):
+        cursors.decode(_raw_cursor(plain), "T1")
+
+
 @pytest.mark.parametrize("value, expected", [(None, 50), ("", 50), ("1", 1), ("250", 250), (7, 7)])
 def test_page_size_defaults_to_50_and_goes_up_to_250(value, expected):
     assert cursors.limit(value) == expected
