@@ -1,8 +1,11 @@
 """The Chalice app: route wiring only. Each view parses, calls one domain function, shapes the answer."""
-from chalice import Chalice
+from http.cookies import CookieError, SimpleCookie
+
+from chalice import Chalice, Rate
 
 from chalicelib import catalog, cursors, idempotency, media, onboarding, openapi, schemas, shops, sla, storefront, tenants, \
     web, workflows
+from chalicelib import carts, checkout, discounts, orders, payment_accounts, shipping, taxes, webhooks
 from chalicelib.errors import NotFound
 from chalicelib.observability import logger
 
@@ -17,6 +20,26 @@ def _query(name: str) -> str | None:
 
 def _page_args() -> dict:
     return {"limit": cursors.limit(_query("limit")), "cursor": _query("cursor")}
+
+
+def _cookie(name: str) -> str | None:
+    jar = SimpleCookie()
+    try:
+        jar.load(app.current_request.headers.get("cookie") or "")
+    except CookieError:
+        return None
+    return jar[name].value if name in jar else None
+
+
+def _forget_cart(base_path: str) -> dict:
+    """Drops the storefront's `cart` cookie (set by the theme's script) once that cart is done with."""
+    return {"Set-Cookie": f"cart=; Max-Age=0; Path={base_path or '/'}; SameSite=Lax"}
+
+
+def _store_once(shop, operation: str, route: str, cart_id: str, body, create):
+    """An anonymous storefront write, idempotent per `Idempotency-Key` scoped to the shop, route and cart."""
+    return idempotency.once(operation=operation, scope=f"{shop.tenant_id}|{route}|cart:{cart_id}",
+                            key=app.current_request.headers.get("idempotency-key"), body=body, create=create)
 
 
 # Platform ---------------------------------------------------------------
@@ -46,6 +69,13 @@ def signup():
             response=schemas.TOKEN_RESPONSE, tag="platform")
 def login():
     return web.json_response({"token": tenants.login(**web.body(app.current_request, schemas.LOGIN))})
+
+
+@routes.api("/api/webhooks/stripe", ["POST"], summary="Stripe webhook: signed payment and Connect events",
+            response=schemas.WEBHOOK_ACK, tag="webhooks")
+def stripe_webhook():
+    request = app.current_request
+    return web.json_response(webhooks.receive(request.raw_body, request.headers.get("stripe-signature")))
 
 
 # Merchant admin ---------------------------------------------------------
@@ -120,6 +150,93 @@ def upload_media():
     return web.json_response(media.upload(tenant_id, **web.body(request, schemas.MEDIA_UPLOAD)), 201)
 
 
+@routes.api("/api/admin/orders", summary="Orders, newest first (?financial_status= ?fulfillment_status=)",
+            response=schemas.page_of(schemas.ORDER), tag="admin")
+def list_orders():
+    tenant_id = web.merchant_tenant(app.current_request)
+    return web.json_response(orders.list_orders(tenant_id, **_page_args(), financial_status=_query("financial_status"),
+                                                fulfillment_status=_query("fulfillment_status")))
+
+
+@routes.api("/api/admin/orders/{order_id}", summary="An order: lines with their discount and tax allocations, "
+            "payment, timeline", response=schemas.ORDER, tag="admin")
+def get_order(order_id):
+    return web.json_response(orders.get(web.merchant_tenant(app.current_request), order_id))
+
+
+@routes.api("/api/admin/discounts", ["POST"], summary="Create a discount code", request=schemas.DISCOUNT_CREATE,
+            response=schemas.DISCOUNT, status=201, tag="admin")
+def create_discount():
+    request = app.current_request
+    tenant_id = web.merchant_tenant(request)
+    data = web.body(request, schemas.DISCOUNT_CREATE)
+    discount = idempotency.once(
+        operation="create_discount", scope=f"{tenant_id}|POST /api/admin/discounts|{web.bearer(request)['sub']}",
+        key=request.headers.get("idempotency-key"), body=data, create=lambda: discounts.create(tenant_id, data))
+    return web.json_response(discount, 201)
+
+
+@routes.api("/api/admin/discounts", summary="The shop's discount codes", response=schemas.page_of(schemas.DISCOUNT),
+            tag="admin")
+def list_discounts():
+    return web.json_response(discounts.list_discounts(web.merchant_tenant(app.current_request)))
+
+
+@routes.api("/api/admin/shipping-rates", summary="The shop's shipping rates (none: shipping is free)",
+            response=schemas.SHIPPING_RATES, tag="admin")
+def get_shipping_rates():
+    return web.json_response(shipping.get(web.merchant_tenant(app.current_request)))
+
+
+@routes.api("/api/admin/shipping-rates", ["PUT"], summary="Replace the shop's shipping rates",
+            request=schemas.SHIPPING_RATES, response=schemas.SHIPPING_RATES, tag="admin")
+def put_shipping_rates():
+    request = app.current_request
+    tenant_id = web.merchant_tenant(request)
+    return web.json_response(shipping.replace(tenant_id, web.body(request, schemas.SHIPPING_RATES)))
+
+
+@routes.api("/api/admin/tax-rates", summary="Tax per destination country (none: no tax), prices with or without tax",
+            response=schemas.TAX_RATES, tag="admin")
+def get_tax_rates():
+    return web.json_response(taxes.get(web.merchant_tenant(app.current_request)))
+
+
+@routes.api("/api/admin/tax-rates", ["PUT"], summary="Replace the tax rates and/or the prices-include-tax mode",
+            request=schemas.TAX_RATES, response=schemas.TAX_RATES, tag="admin")
+def put_tax_rates():
+    request = app.current_request
+    tenant_id = web.merchant_tenant(request)
+    return web.json_response(taxes.replace(tenant_id, web.body(request, schemas.TAX_RATES)))
+
+
+@routes.api("/api/admin/payments/account", ["POST"], summary="Connect a Stripe account (Connect onboarding)",
+            request=schemas.PAYMENTS_CONNECT, response=schemas.PAYMENT_ACCOUNT, status=201, tag="admin")
+def connect_payments():
+    request = app.current_request
+    tenant_id = web.merchant_tenant(request)
+    data = web.body(request, schemas.PAYMENTS_CONNECT)
+    account, created = payment_accounts.connect(tenant_id, data.get("country", "US"))
+    return web.json_response(account, 201 if created else 200)
+
+
+@routes.api("/api/admin/payments/account", summary="Whether the shop can take payments (as Stripe says now)",
+            response=schemas.PAYMENT_ACCOUNT, tag="admin")
+def payments_status():
+    return web.json_response(payment_accounts.refresh(web.merchant_tenant(app.current_request)))
+
+
+@routes.api("/api/admin/payments/account-link", ["POST"], summary="A Stripe onboarding link for the shop's account",
+            request=schemas.PAYMENTS_LINK, response=schemas.ACCOUNT_LINK, status=201, tag="admin")
+def payments_link():
+    request = app.current_request
+    tenant_id = web.merchant_tenant(request)
+    data = web.body(request, schemas.PAYMENTS_LINK)
+    back = tenants.storefront_url(tenants.get_shop(tenant_id), web.host(request), web.scheme(request))
+    return web.json_response(payment_accounts.onboarding_link(
+        tenant_id, return_url=data.get("return_url", back), refresh_url=data.get("refresh_url", back)), 201)
+
+
 # Operator ---------------------------------------------------------------
 
 @routes.api("/api/operator/tenants", summary="All shops", response=schemas.page_of(schemas.TENANT), tag="operator")
@@ -166,15 +283,96 @@ def product_page(shop, base_path, handle):
     return web.html_response(storefront.product_page(shop, base_path, handle, url))
 
 
-@routes.storefront("/cart", summary="Cart page", html=True)
+@routes.storefront("/cart", summary="Cart page (the cart named by the `cart` cookie)", html=True)
 def cart_page(shop, base_path):
-    return web.html_response(storefront.cart_page(shop, base_path, None))
+    cart_id = _cookie("cart")
+    cart = carts.for_page(shop.tenant_id, cart_id)
+    headers = _forget_cart(base_path) if cart_id and cart is None else None
+    return web.html_response(storefront.cart_page(shop, base_path, cart), headers=headers)
+
+
+@routes.storefront("/orders/{order_id}", summary="Order status page (where the payment page sends the shopper)",
+                   html=True)
+def order_page(shop, base_path, order_id):
+    page = orders.for_status_page(shop.tenant_id, order_id, _query("checkout"))
+    if page["order"] is None:
+        return web.html_response(storefront.order_pending_page(shop, base_path, page["message"]), 202,
+                                 headers={"Refresh": "2"})
+    headers = _forget_cart(base_path) if _cookie("cart") == page["order"]["cart_id"] else None
+    return web.html_response(storefront.order_status_page(shop, base_path, page["order"]), headers=headers)
 
 
 @routes.storefront("/api/store/products", summary="Active products, newest first",
                    response=schemas.page_of(schemas.PRODUCT))
 def store_products(shop, base_path):
     return web.json_response(catalog.list_products(shop.tenant_id, active_only=True, **_page_args()))
+
+
+@routes.storefront("/api/store/carts", ["POST"], summary="Start a cart", request=schemas.CART_CREATE,
+                   response=schemas.CART, status=201)
+def create_cart(shop, base_path):
+    web.body(app.current_request, schemas.CART_CREATE)
+    cart = _store_once(shop, "create_cart", "POST /api/store/carts", "new", {},
+                       lambda: carts.create(shop.tenant_id, shop.currency))
+    return web.json_response(cart, 201)
+
+
+@routes.storefront("/api/store/carts/{cart_id}", summary="A cart", response=schemas.CART)
+def get_cart(shop, base_path, cart_id):
+    return web.json_response(carts.get(shop.tenant_id, cart_id))
+
+
+@routes.storefront("/api/store/carts/{cart_id}/items", ["POST"], summary="Add to a cart (adds to the variant's line)",
+                   request=schemas.CART_ITEM, response=schemas.CART)
+def add_cart_item(shop, base_path, cart_id):
+    data = web.body(app.current_request, schemas.CART_ITEM)
+    return web.json_response(_store_once(shop, "cart_add_item", "POST items", cart_id, data, lambda: carts.add_item(
+        shop.tenant_id, cart_id, data["variant_id"], data["quantity"])))
+
+
+@routes.storefront("/api/store/carts/{cart_id}/items/{variant_id}", ["PATCH"],
+                   summary="Set a line's quantity (0 removes it)", request=schemas.CART_ITEM_PATCH,
+                   response=schemas.CART)
+def set_cart_item(shop, base_path, cart_id, variant_id):
+    data = web.body(app.current_request, schemas.CART_ITEM_PATCH)
+    return web.json_response(_store_once(
+        shop, "cart_set_item", f"PATCH items/{variant_id}", cart_id, data,
+        lambda: carts.set_quantity(shop.tenant_id, cart_id, variant_id, data["quantity"])))
+
+
+@routes.storefront("/api/store/carts/{cart_id}/items/{variant_id}", ["DELETE"], summary="Remove a line",
+                   response=schemas.CART)
+def remove_cart_item(shop, base_path, cart_id, variant_id):
+    return web.json_response(_store_once(
+        shop, "cart_remove_item", f"DELETE items/{variant_id}", cart_id, {},
+        lambda: carts.set_quantity(shop.tenant_id, cart_id, variant_id, 0)))
+
+
+@routes.storefront("/api/store/carts/{cart_id}/checkout", ["POST"],
+                   summary="Check out: reserves the stock and opens the payment (poll the checkout)",
+                   request=schemas.CHECKOUT, response=schemas.CHECKOUT_STARTED, status=202)
+def start_checkout(shop, base_path, cart_id):
+    request = app.current_request
+    data = web.body(request, schemas.CHECKOUT)
+    started = _store_once(shop, "checkout", "POST checkout", cart_id, data, lambda: checkout.start(
+        shop, cart_id, data, web.base_url(request) + base_path))
+    return web.json_response(started, 202)
+
+
+@routes.storefront("/api/store/checkouts/{checkout_id}", summary="Where a checkout stands (payment_url, order_id)",
+                   response=schemas.CHECKOUT_STATUS)
+def get_checkout(shop, base_path, checkout_id):
+    return web.json_response(checkout.view(shop.tenant_id, checkout_id))
+
+
+@routes.storefront("/api/store/orders/lookup", ["POST"], summary="Find an order by its number and email",
+                   request=schemas.ORDER_LOOKUP, response=schemas.ORDER_LOOKUP_RESPONSE)
+def lookup_order(shop, base_path):
+    request = app.current_request
+    data = web.body(request, schemas.ORDER_LOOKUP)
+    order_id = orders.lookup(shop.tenant_id, data["number"], data["email"])
+    return web.json_response({"order_id": order_id,
+                              "status_url": f"{web.base_url(request)}{base_path}/orders/{order_id}"})
 
 
 # Everything else: the shop's friendly 404 (API Gateway's greedy route; the local server maps misses here too).
@@ -188,3 +386,11 @@ def not_found(proxy):
 @app.lambda_function(name="workflow_task")
 def workflow_task(event, context):
     return workflows.run_task(event)
+
+
+# Scheduled --------------------------------------------------------------
+
+@app.schedule(Rate(5, unit=Rate.MINUTES), name="sweep_reservations")
+def sweep_reservations(event):
+    """Releases stock held by checkouts whose workflow is gone (locally the server runs this every minute)."""
+    return checkout.sweep()

@@ -9,14 +9,16 @@ from pynamodb.connection import Connection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from . import settings
+from . import isolation, settings
 
 
 @functools.lru_cache(maxsize=None)
 def connection() -> Connection:
     """For TransactWrite/TransactGet across models. One per container: each Connection builds its
     own botocore client on first use (~0.3 s), so a fresh one per transaction made every write slow."""
-    return Connection(region=settings.REGION)
+    connection = Connection(region=settings.REGION)
+    isolation.scope(connection.client)  # a transaction on the tenant table alone runs as the bound tenant
+    return connection
 
 
 class TenantItem(Model):
@@ -28,6 +30,13 @@ class TenantItem(Model):
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     kind = DiscriminatorAttribute()
+
+    @classmethod
+    def _get_connection(cls):
+        """Every item type's connection signs as the request's tenant (chalicelib/isolation.py)."""
+        connection = super()._get_connection()
+        isolation.scope(connection.connection.client)
+        return connection
 
 
 class PlatformItem(Model):
@@ -131,3 +140,154 @@ class TenantEntry(PlatformItem, discriminator="tenant"):
     tenant_id = UnicodeAttribute()
     subdomain = UnicodeAttribute()
     created_at = UnicodeAttribute()
+
+
+# Checkout and orders ----------------------------------------------------
+
+class CartRecord(TenantItem, discriminator="cart"):
+    """A shopper's cart; `lines` maps variant id -> {quantity, price, title, ...} (snapshots at add time)."""
+    cart_id = UnicodeAttribute()
+    currency = UnicodeAttribute()
+    status = UnicodeAttribute(default="open")  # carts.TRANSITIONS
+    lines = MapAttribute(default=dict)
+    checkout_id = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    expires_at = NumberAttribute()  # TTL (epoch seconds); reads treat a passed one as gone
+    version = NumberAttribute(default=0)  # bumped by every change: lost updates fail their condition
+
+
+class CheckoutRecord(TenantItem, discriminator="checkout"):
+    """One checkout attempt of a cart: the quote it will charge and where its workflow stands."""
+    checkout_id = UnicodeAttribute()
+    cart_id = UnicodeAttribute()
+    order_id = UnicodeAttribute()  # chosen up front, so a retried CreateOrder writes the same order
+    status = UnicodeAttribute()  # checkout.TRANSITIONS
+    email = UnicodeAttribute()
+    shipping_address = MapAttribute()
+    lines = ListAttribute(default=list)  # [{variant_id, product_id, sku, title, variant_title, quantity, price}]
+    quote = MapAttribute()  # pricing.Quote.to_dict()
+    discount = MapAttribute(null=True)  # {code, limited, once_per_customer}
+    storefront_base = UnicodeAttribute()
+    reservation_seconds = NumberAttribute()
+    execution_arn = UnicodeAttribute(null=True)
+    task_token = UnicodeAttribute(null=True)
+    payment_session = MapAttribute(null=True)  # {id, url, account_id, expires_at}
+    payment = MapAttribute(null=True)  # {payment_intent, amount, currency, event_id}: set once paid
+    payment_event = UnicodeAttribute(null=True)  # succeeded | declined | expired: what Stripe told us last
+    late_payment = MapAttribute(null=True)  # a payment that came after the stock went back: refunded
+    failure_reason = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+
+
+class HeldReservationsIndex(GlobalSecondaryIndex):
+    """Sparse: only reservations still holding stock carry gsi2 keys (the sweeper's list)."""
+    class Meta:
+        index_name = "gsi2"
+        projection = AllProjection()
+
+    gsi2pk = UnicodeAttribute(hash_key=True)
+    gsi2sk = UnicodeAttribute(range_key=True)
+
+
+class ReservationRecord(TenantItem, discriminator="reservation"):
+    """Stock (and a limited discount's use) taken out for one checkout until it is paid or released."""
+    checkout_id = UnicodeAttribute()
+    status = UnicodeAttribute()  # held | released | converted
+    items = ListAttribute(default=list)  # [{variant_id, quantity}]
+    discount_code = UnicodeAttribute(null=True)
+    discount_limited = BooleanAttribute(default=False)
+    discount_use_email = UnicodeAttribute(null=True)  # once_per_customer claim to drop on release
+    expires_at = NumberAttribute()  # epoch seconds, informational (the workflow's timer is the clock)
+    execution_arn = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    gsi2pk = UnicodeAttribute(null=True)
+    gsi2sk = UnicodeAttribute(null=True)
+
+    held = HeldReservationsIndex()
+
+
+class DiscountRecord(TenantItem, discriminator="discount"):
+    code = UnicodeAttribute()  # as the merchant typed it; the key holds it upper-cased
+    type = UnicodeAttribute()  # pricing.DISCOUNT_TYPES
+    value = NumberAttribute(default=0)
+    starts_at = UnicodeAttribute(null=True)
+    ends_at = UnicodeAttribute(null=True)
+    usage_limit = NumberAttribute(null=True)
+    minimum_subtotal = NumberAttribute(null=True)
+    once_per_customer = BooleanAttribute(default=False)
+    times_used = NumberAttribute(default=0)  # reserved or paid uses
+    created_at = UnicodeAttribute()
+
+
+class DiscountUse(TenantItem, discriminator="discount_use"):
+    """One email's use of a once-per-customer discount."""
+    checkout_id = UnicodeAttribute()
+
+
+class OrdersIndex(GlobalSecondaryIndex):
+    """Every order of a shop, newest first (merchant admin); gsi1 with <tid>#ORDERS keys."""
+    class Meta:
+        index_name = "gsi1"
+        projection = AllProjection()
+
+    gsi1pk = UnicodeAttribute(hash_key=True)
+    gsi1sk = UnicodeAttribute(range_key=True)
+
+
+class OrderRecord(TenantItem, discriminator="order"):
+    order_id = UnicodeAttribute()
+    number = NumberAttribute()
+    checkout_id = UnicodeAttribute()
+    email = UnicodeAttribute()
+    currency = UnicodeAttribute()
+    shipping_address = MapAttribute()
+    cart_id = UnicodeAttribute(null=True)
+    lines = ListAttribute(default=list)  # snapshots + per-unit discount and tax allocations
+    quote = MapAttribute()  # pricing.Quote.to_dict(): refunds read the allocation from here
+    subtotal = NumberAttribute()
+    discount_total = NumberAttribute()
+    shipping_total = NumberAttribute()
+    tax_total = NumberAttribute()
+    total = NumberAttribute()
+    discount_code = UnicodeAttribute(null=True)
+    financial_status = UnicodeAttribute()
+    fulfillment_status = UnicodeAttribute()
+    refunded_total = NumberAttribute(default=0)
+    cancelled_at = UnicodeAttribute(null=True)
+    payment = MapAttribute(null=True)  # {provider, payment_intent, session_id, account_id, application_fee_amount}
+    timeline = ListAttribute(default=list)  # [{at, type, message}]
+    confirmation_sent_at = UnicodeAttribute(null=True)
+    event_emitted_at = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    gsi1pk = UnicodeAttribute()
+    gsi1sk = UnicodeAttribute()
+
+    all_orders = OrdersIndex()
+
+
+class OrderNumber(TenantItem, discriminator="order_number"):
+    order_id = UnicodeAttribute()
+    email = UnicodeAttribute()
+
+
+class OrderCounter(TenantItem, discriminator="counter"):
+    last_number = NumberAttribute(default=0)
+
+
+class PaymentAccount(TenantItem, discriminator="payment_account"):
+    """The shop's Stripe connected account and what Stripe last said about it."""
+    account_id = UnicodeAttribute()
+    charges_enabled = BooleanAttribute(default=False)
+    payouts_enabled = BooleanAttribute(default=False)
+    details_submitted = BooleanAttribute(default=False)
+    status_at = NumberAttribute(default=0)  # Stripe's time of the status we hold: older news is ignored
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+
+
+class StripeEventRecord(PlatformItem, discriminator="stripe_event"):
+    """A webhook event taken for processing (dedupe by event id); dropped again if processing fails."""
+    type = UnicodeAttribute()
+    received_at = UnicodeAttribute()

@@ -9,6 +9,21 @@ Tenant table (every partition key starts with the tenant id, so IAM's
 | product         | <tid>         | PRODUCT#<pid>                        | <tid>#PRODUCTS / <pid>       | <tid>#ACTIVE / <pid> (active) |
 | variant         | <tid>         | PRODUCT#<pid>#VARIANT#<vid>          |                              |                               |
 | handle claim    | <tid>         | HANDLE#<handle>                      |                              |                               |
+| cart            | <tid>         | CART#<cart_id>                       |                              |                               |
+| checkout        | <tid>         | CHECKOUT#<checkout_id>               |                              |                               |
+| reservation     | <tid>         | RESERVATION#<checkout_id>            |                              | HELD / <expires>#<tid>#<cid> (held only) |
+| discount        | <tid>         | DISCOUNT#<CODE>                      |                              |                               |
+| discount use    | <tid>         | DISCOUNTUSE#<CODE>#<email>           |                              |                               |
+| order           | <tid>         | ORDER#<order_id>                     | <tid>#ORDERS / <order_id>    |                               |
+| order number    | <tid>         | ORDERNUMBER#<000000000042>           |                              |                               |
+| order counter   | <tid>         | COUNTER#ORDERS                       |                              |                               |
+| payment account | <tid>         | PAYMENTS                             |                              |                               |
+
+Access patterns of the checkout: a cart, checkout, reservation or order is one
+GetItem by id; the merchant's orders are gsi1 newest first; an order number
+finds its order through its ORDERNUMBER item (shopper lookup); the sweeper
+reads every held reservation of every shop from the sparse gsi2 partition
+`HELD` (an item leaves it when released or turned into an order).
 
 Platform table (never reachable with tenant-scoped credentials):
 
@@ -18,6 +33,8 @@ Platform table (never reachable with tenant-scoped credentials):
 | custom domain   | DOMAIN#<host>        | CLAIM  |
 | login (email)   | EMAIL#<email>        | CLAIM  |
 | tenant registry | TENANTS              | <tid>  |
+| Stripe event    | STRIPE_EVENT#<evt_id>| EVENT  |
+| Stripe account  | STRIPE_ACCOUNT#<id>  | CLAIM  |
 
 Ids are time-ordered (ULID-like), so sorting by id sorts by creation.
 A variant id embeds its product id (`<pid>_<suffix>`): a cart line can then
@@ -102,3 +119,57 @@ def domain_claim(host: str) -> str:
 
 def email_claim(email: str) -> str:
     return f"EMAIL#{email}"
+
+
+# Checkout and orders (tenant table)
+PAYMENTS_SK = "PAYMENTS"
+ORDER_COUNTER_SK = "COUNTER#ORDERS"
+HELD_RESERVATIONS = "HELD"
+
+
+def cart_sk(cart_id: str) -> str:
+    return f"CART#{cart_id}"
+
+
+def checkout_sk(checkout_id: str) -> str:
+    return f"CHECKOUT#{checkout_id}"
+
+
+def reservation_sk(checkout_id: str) -> str:
+    return f"RESERVATION#{checkout_id}"
+
+
+def held_reservation_gsi(expires_at: int, tenant_id: str, checkout_id: str) -> str:
+    return f"{expires_at:012d}#{tenant_id}#{checkout_id}"
+
+
+def discount_sk(code: str) -> str:
+    return f"DISCOUNT#{code.upper()}"
+
+
+def discount_use_sk(code: str, email: str) -> str:
+    return f"DISCOUNTUSE#{code.upper()}#{email}"
+
+
+def order_sk(order_id: str) -> str:
+    return f"ORDER#{order_id}"
+
+
+def orders_gsi(tenant_id: str) -> str:
+    return f"{tenant_id}#ORDERS"
+
+
+def order_number_sk(number: int) -> str:
+    return f"ORDERNUMBER#{number:012d}"
+
+
+# Payments (platform table)
+def stripe_event(event_id: str) -> str:
+    return f"STRIPE_EVENT#{event_id}"
+
+
+STRIPE_EVENT_SK = "EVENT"
+
+
+def stripe_account_claim(account_id: str) -> str:
+    return f"STRIPE_ACCOUNT#{account_id}"

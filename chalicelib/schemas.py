@@ -185,3 +185,151 @@ SLA_REPORT = {
             "promise": {"type": "object"}, "met": {"type": "boolean"}}}},
     },
 }
+
+# Carts, checkout, orders, discounts, shipping and tax --------------------
+_quantity = {"type": "integer", "minimum": 1, "maximum": 999}
+_country = {"type": "string", "pattern": "^[A-Z]{2}$"}
+_id = _text(64, 1)
+
+CART_ITEM = {
+    "type": "object",
+    "properties": {"variant_id": _id, "quantity": _quantity},
+    "required": ["variant_id", "quantity"],
+    "additionalProperties": False,
+}
+CART_ITEM_PATCH = {
+    "type": "object",
+    "properties": {"quantity": {"type": "integer", "minimum": 0, "maximum": 999}},
+    "required": ["quantity"],
+    "additionalProperties": False,
+}
+CART_CREATE = {"type": "object", "additionalProperties": False}
+ADDRESS = {
+    "type": "object",
+    "properties": {"name": _text(200, 1), "line1": _text(200, 1), "line2": _text(200), "city": _text(100, 1),
+                   "state": _text(100), "postal_code": _text(20, 1), "country": _country,
+                   "phone": _text(40)},
+    "required": ["name", "line1", "city", "postal_code", "country"],
+    "additionalProperties": False,
+}
+CHECKOUT = {
+    "type": "object",
+    "properties": {"email": _text(254, 3), "shipping_address": ADDRESS, "discount_code": _text(40)},
+    "required": ["email", "shipping_address"],
+    "additionalProperties": False,
+}
+ORDER_LOOKUP = {
+    "type": "object",
+    "properties": {"number": {"type": "integer", "minimum": 1, "maximum": 999_999_999_999},
+                   "email": _text(254, 3)},
+    "required": ["number", "email"],
+    "additionalProperties": False,
+}
+DISCOUNT_CREATE = {
+    "type": "object",
+    "properties": {
+        "code": _text(40, 1),
+        "type": {"enum": ["percentage", "fixed_amount", "free_shipping"]},
+        "value": {"type": "integer", "minimum": 0, "maximum": 100_000_000_00},
+        "starts_at": _text(40, 1), "ends_at": _text(40, 1),
+        "usage_limit": {"type": "integer", "minimum": 1, "maximum": 1_000_000_000},
+        "minimum_subtotal": _money,
+        "once_per_customer": {"type": "boolean"},
+    },
+    "required": ["code", "type"],
+    "additionalProperties": False,
+}
+SHIPPING_RATES = {
+    "type": "object",
+    "properties": {"rates": {"type": "array", "maxItems": 50, "items": {
+        "type": "object",
+        "properties": {"name": _text(100, 1), "amount": _money,
+                       "countries": {"type": "array", "maxItems": 250, "items": _country},
+                       "free_over": _money},
+        "required": ["name", "amount"],
+        "additionalProperties": False}}},
+    "required": ["rates"],
+    "additionalProperties": False,
+}
+TAX_RATES = {
+    "type": "object",
+    "properties": {
+        "prices_include_tax": {"type": "boolean"},
+        "rates": {"type": "array", "maxItems": 250, "items": {
+            "type": "object",
+            "properties": {"country": _country, "rate_bp": {"type": "integer", "minimum": 0, "maximum": 10_000}},
+            "required": ["country", "rate_bp"],
+            "additionalProperties": False}},
+    },
+    "additionalProperties": False,
+    "minProperties": 1,
+}
+PAYMENTS_CONNECT = {
+    "type": "object",
+    "properties": {"country": _country},
+    "additionalProperties": False,
+}
+PAYMENTS_LINK = {
+    "type": "object",
+    "properties": {"return_url": {"type": "string", "pattern": "^https?://", "maxLength": 2000},
+                   "refresh_url": {"type": "string", "pattern": "^https?://", "maxLength": 2000}},
+    "additionalProperties": False,
+}
+
+CART_LINE = {
+    "type": "object",
+    "properties": {"variant_id": {"type": "string"}, "product_id": {"type": "string"}, "sku": {"type": "string"},
+                   "title": {"type": "string"}, "variant_title": {"type": "string"},
+                   "quantity": {"type": "integer"}, "price": _money, "line_total": _money,
+                   "image": {"type": ["object", "null"]}},
+}
+CART = {
+    "type": "object",
+    "properties": {"id": {"type": "string"}, "status": {"enum": ["open", "checking_out", "completed"]},
+                   "currency": _currency, "lines": {"type": "array", "items": CART_LINE}, "subtotal": _money,
+                   "item_count": {"type": "integer"}, "checkout_id": {"type": ["string", "null"]}},
+}
+CHECKOUT_STARTED = {"type": "object", "properties": {"checkout_id": {"type": "string"}}}
+CHECKOUT_STATUS = {
+    "type": "object",
+    "properties": {"id": {"type": "string"},
+                   "status": {"enum": ["processing", "awaiting_payment", "paid", "failed", "expired"]},
+                   "payment_url": {"type": "string"}, "order_id": {"type": "string"},
+                   "failure_reason": {"type": "string"}, "total": _money, "currency": _currency},
+}
+ORDER_LINE = {
+    "type": "object",
+    "properties": {"variant_id": {"type": "string"}, "sku": {"type": "string"}, "title": {"type": "string"},
+                   "variant_title": {"type": "string"}, "quantity": {"type": "integer"}, "price": _money,
+                   "discount": _money, "tax": _money, "total": _money,
+                   "unit_discounts": {"type": "array", "items": {"type": "integer"}},
+                   "unit_taxes": {"type": "array", "items": {"type": "integer"}}},
+}
+ORDER = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "string"}, "number": {"type": "integer"}, "email": {"type": "string"}, "currency": _currency,
+        "subtotal": _money, "discount_total": _money, "shipping_total": _money, "tax_total": _money,
+        "total": _money, "refunded_total": _money,
+        "financial_status": {"enum": ["pending", "paid", "partially_refunded", "refunded"]},
+        "fulfillment_status": {"enum": ["unfulfilled", "partial", "fulfilled"]},
+        "lines": {"type": "array", "items": ORDER_LINE}, "discount_code": {"type": ["string", "null"]},
+        "shipping_address": ADDRESS, "cancelled_at": {"type": ["string", "null"]}, "created_at": {"type": "string"},
+        "timeline": {"type": "array", "items": {"type": "object"}},
+    },
+}
+ORDER_LOOKUP_RESPONSE = {"type": "object", "properties": {"order_id": {"type": "string"},
+                                                          "status_url": {"type": "string"}}}
+DISCOUNT = {
+    "type": "object",
+    "properties": {**DISCOUNT_CREATE["properties"], "id": {"type": "string"}, "times_used": {"type": "integer"},
+                   "created_at": {"type": "string"}},
+}
+PAYMENT_ACCOUNT = {
+    "type": "object",
+    "properties": {"connected": {"type": "boolean"}, "account_id": {"type": ["string", "null"]},
+                   "charges_enabled": {"type": "boolean"}, "payouts_enabled": {"type": "boolean"},
+                   "details_submitted": {"type": "boolean"}},
+}
+ACCOUNT_LINK = {"type": "object", "properties": {"url": {"type": "string"}, "expires_at": {"type": "integer"}}}
+WEBHOOK_ACK = {"type": "object", "properties": {"received": {"type": "boolean"}}}

@@ -33,3 +33,14 @@ STATE_MACHINE_PREFIX = os.environ.get(
 
 def state_machine_arn(workflow: str) -> str:
     return STATE_MACHINE_PREFIX + workflow
+
+# EventBridge bus for domain events (order.created, ...).
+EVENT_BUS = os.environ.get("EVENT_BUS", PREFIX)
+
+# A cart nobody touched for this long is gone.
+CART_IDLE_SECONDS = int(os.environ.get("CART_IDLE_SECONDS", str(30 * 24 * 3600)))
+
+
+def reservation_seconds() -> int:
+    """How long a checkout holds its stock waiting for payment (read per checkout, so it can be tuned live)."""
+    return max(1, int(os.environ.get("RESERVATION_SECONDS", "900")))

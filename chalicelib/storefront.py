@@ -81,7 +81,23 @@ def product_page(shop, base_path: str, handle: str, url: str) -> str:
 
 
 def cart_page(shop, base_path: str, cart: dict | None) -> str:
-    return render("cart", shop, base_path, cart=cart, page_title=f"Cart – {shop.name}")
+    """`cart` is carts.to_dict() of the shopper's cart (None: no cart, or one already checked out)."""
+    view = None
+    if cart is not None:
+        view = {**cart, "lines": [{**line, "unit_price": line["price"]} for line in cart["lines"]]}
+    return render("cart", shop, base_path, cart=view, cart_count=cart["item_count"] if cart else 0,
+                  page_title=f"Cart – {shop.name}")
+
+
+def order_status_page(shop, base_path: str, order: dict) -> str:
+    """The shopper's order page (orders.for_status_page())."""
+    return render("order_status", shop, base_path, order=order,
+                  page_title=f"Order #{order['number']} – {shop.name}")
+
+
+def order_pending_page(shop, base_path: str, message: str) -> str:
+    """While the payment is being confirmed (the browser reloads on the Refresh header)."""
+    return render("order_pending", shop, base_path, message=message, page_title=f"Confirming – {shop.name}")
 
 
 def error_page(err: DomainError, shop, base_path: str, status: int) -> str:

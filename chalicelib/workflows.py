@@ -5,10 +5,14 @@ state there invokes the `workflow_task` Lambda with `{"task": <name>, "input": .
 """
 import json
 
-from . import aws, settings
+from . import aws, isolation, settings
 from .observability import logger
 
 _TASKS: dict[str, callable] = {}
+
+
+class TransientError(Exception):
+    """A task failed for a reason that may pass (a conflict, a throttle): the ASL's Retry matches this name."""
 
 
 def _client():
@@ -26,8 +30,10 @@ def run_task(event: dict) -> dict:
     name = event.get("task")
     if name not in _TASKS:
         raise LookupError(f"Unknown workflow task {name!r}")
-    logger.append_keys(workflow_task=name, tenant_id=(event.get("input") or {}).get("tenant_id"))
-    return _TASKS[name](event.get("input") or {})
+    payload = event.get("input") or {}
+    logger.append_keys(workflow_task=name, tenant_id=payload.get("tenant_id"))
+    with isolation.tenant(payload.get("tenant_id")):  # a task acts for the tenant its input names
+        return _TASKS[name](payload)
 
 
 def start(workflow: str, *, name: str, payload: dict) -> str:
@@ -48,3 +54,41 @@ def state_names(execution_arn: str) -> list[str]:
     """Names of the states entered, in order (tests read the history through this)."""
     events = _client().get_execution_history(executionArn=execution_arn, maxResults=1000)["events"]
     return [e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e]
+
+
+def status(execution_arn: str) -> str | None:
+    """RUNNING | SUCCEEDED | FAILED | TIMED_OUT | ABORTED, or None when no such execution exists."""
+    sfn = _client()
+    try:
+        return sfn.describe_execution(executionArn=execution_arn)["status"]
+    except sfn.exceptions.ExecutionDoesNotExist:
+        return None
+
+
+# A task token that is no longer waiting (completed, timed out, execution gone) is not an error for the
+# caller: Stripe delivers at least once and our own steps may race the webhook to the same token.
+_STALE_TOKEN = ("InvalidToken", "TaskDoesNotExist", "TaskTimedOut")
+
+
+def succeed_task(token: str, output: dict) -> bool:
+    """Completes a waiting `.waitForTaskToken` state; False if it was no longer waiting."""
+    sfn = _client()
+    try:
+        sfn.send_task_success(taskToken=token, output=json.dumps(output))
+        return True
+    except sfn.exceptions.ClientError as e:
+        if e.response["Error"]["Code"] in _STALE_TOKEN:
+            return False
+        raise
+
+
+def fail_task(token: str, error: str, cause: str = "") -> bool:
+    """Fails a waiting `.waitForTaskToken` state with `error` (its Catch matches the name)."""
+    sfn = _client()
+    try:
+        sfn.send_task_failure(taskToken=token, error=error, cause=cause[:32768])
+        return True
+    except sfn.exceptions.ClientError as e:
+        if e.response["Error"]["Code"] in _STALE_TOKEN:
+            return False
+        raise

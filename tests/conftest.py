@@ -4,6 +4,7 @@ The emulator is the same one `make run` uses (infra/local/runtime.py), built
 from infra/resources.json; the app is the real Chalice app.
 """
 import json
+import os
 import socket
 import sys
 import threading
@@ -18,6 +19,8 @@ sys.path.insert(0, str(ROOT))
 from infra.local import runtime  # noqa: E402
 
 runtime.configure_environment()  # before any chalicelib import reads its settings
+# ASL Retry waits at least 1 s per attempt in real time; tests keep every attempt but wait 1/50 of it.
+os.environ.setdefault("WORKFLOW_RETRY_WAIT_SCALE", "0.02")
 
 
 @pytest.fixture(scope="session")
@@ -122,3 +125,37 @@ def live_server(app):
     thread.start()
     yield f"http://127.0.0.1:{port}"
     server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def stripe(live_server):
+    """The local Stripe emulator for the whole run, its signed webhooks going to the live server's
+    endpoint; the payments gateway is pointed at it through the environment, as `make run` does."""
+    from infra.local import stripe_emulator
+    emulator = stripe_emulator.start(port=0, webhook_url=f"{live_server}/api/webhooks/stripe",
+                                     retry_delays=(0.2, 0.5))
+    env = {"STRIPE_SECRET_KEY": "sk_test_local", "STRIPE_API_BASE": emulator.base_url,
+           "STRIPE_WEBHOOK_SECRET": emulator.webhook_secret}
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    yield emulator
+    for k, v in saved.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+    emulator.stop()
+
+
+@pytest.fixture
+def paying_shop(new_shop, stripe):
+    """A fresh shop that finished Stripe Connect onboarding: (merchant api, signup answer)."""
+    def make(currency: str = "USD"):
+        shop_api, signup = new_shop(currency)
+        connected = shop_api.post("/api/admin/payments/account", {})
+        assert connected.status_code == 201, connected.body
+        stripe.complete_onboarding(connected.json["account_id"])
+        status = shop_api.get("/api/admin/payments/account")
+        assert status.json["charges_enabled"], status.body
+        return shop_api, signup
+    return make

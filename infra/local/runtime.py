@@ -50,6 +50,7 @@ def start(stage: str = "local") -> None:
     _mock.start()
     _serialize_dynamodb()
     _run_lambdas_in_process()
+    _scale_workflow_retry_waits(float(os.environ.get("WORKFLOW_RETRY_WAIT_SCALE", "1")))
     deploy(stage)
 
 
@@ -74,6 +75,23 @@ def _serialize_dynamodb() -> None:
             return original(self)
     call_action._serialized = True
     DynamoHandler.call_action = call_action
+
+
+def _scale_workflow_retry_waits(scale: float) -> None:
+    """Tests shrink the real-time waits of ASL `Retry` (IntervalSeconds is at least 1 s, doubling):
+    the same attempts, in the same order, only sooner. `make run` keeps them as written."""
+    from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+    import time as real_time
+
+    class _ScaledTime:
+        def __getattr__(self, name):
+            return getattr(real_time, name)
+
+        @staticmethod
+        def sleep(seconds: float) -> None:
+            real_time.sleep(seconds * scale)
+
+    retrier_decl.time = _ScaledTime() if scale != 1 else real_time
 
 
 def register_app(app) -> None:
@@ -144,6 +162,11 @@ def _resolve(value, refs: dict, attrs: dict):
     return {k: _resolve(v, refs, attrs) for k, v in value.items()}
 
 
+# Only AWS has these (the deploy rehearsal and cfn-lint check them); the app never calls them.
+_AWS_ONLY = ("AWS::CloudFront::", "AWS::CertificateManager::", "AWS::ApiGateway::", "AWS::Route53::",
+             "AWS::SecretsManager::", "AWS::Logs::", "AWS::IAM::", "AWS::S3::BucketPolicy")
+
+
 def deploy(stage: str) -> None:
     import boto3
 
@@ -159,8 +182,10 @@ def deploy(stage: str) -> None:
     s3 = boto3.client("s3", region_name=REGION)
     sfn = boto3.client("stepfunctions", region_name=REGION)
     for logical_id, resource in tpl["Resources"].items():
-        props = _resolve(resource.get("Properties", {}), refs, attrs)
         kind = resource["Type"]
+        if kind.startswith(_AWS_ONLY) or "Condition" in resource:
+            continue  # CDN, certificates, DNS, IAM...: AWS only (checked by the deploy rehearsal)
+        props = _resolve(resource.get("Properties", {}), refs, attrs)
         if kind == "AWS::DynamoDB::Table":
             ttl = props.pop("TimeToLiveSpecification", None)
             for unsupported in ("PointInTimeRecoverySpecification", "SSESpecification"):

@@ -1,0 +1,544 @@
+"""Checkout: from a cart to a paid order, as the Step Functions saga in infra/workflows/checkout.asl.json.
+
+The HTTP call only validates, prices (pricing.quote), checks stock with a
+consistent read, locks the cart and starts the workflow. Everything slow or
+racy happens in the workflow's tasks below, each idempotent so a retried or
+duplicated step changes nothing twice:
+
+    ReserveStock -> PaymentDue? -> CreatePayment -> WaitForPayment -> CreateOrder
+        -> SendConfirmation -> EmitOrderCreated -> OrderPlaced
+    on decline / expiry:  CancelPayment -> PaidAfterAll? -> ReleaseReservation -> MarkFailed
+    on any other failure: (RefundPayment ->) ReleaseReservation -> MarkFailed
+
+WaitForPayment is a `.waitForTaskToken` task whose timeout is the reservation
+lifetime; only a signed Stripe webhook completes it (`payment_succeeded` &
+co. below). The checkout record's status is the one place where the webhook
+and the workflow's timer meet: both move it with conditional writes, so a
+payment that lands as the reservation expires either becomes the order or is
+refunded, never both and never neither.
+"""
+import calendar
+import time
+from datetime import datetime
+
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
+
+from . import billing, carts, clock, discounts, keys, payment_accounts, payments, pricing, reservations, \
+    settings, shipping, taxes, tenants, workflows
+from .db import CartRecord, CheckoutRecord, ShopRecord, connection
+from .errors import Conflict, Invalid, NotFound
+from .observability import logger
+
+WORKFLOW = "checkout"
+LATE_PAYMENT_WORKFLOW = "late_payment"
+
+# The checkout's lifecycle, in one table; every status change below is a conditional write from these.
+TRANSITIONS = {
+    "processing": {"awaiting_payment", "payment_received", "cancelling", "paid", "failed"},
+    "awaiting_payment": {"payment_received", "cancelling"},
+    "payment_received": {"paid", "failed"},  # failed: the order could not be made and the payment went back
+    "cancelling": {"payment_received", "failed", "expired"},  # payment_received: it was paid after all
+    "paid": set(),
+    "failed": set(),
+    "expired": set(),
+}
+PUBLIC_STATUS = {"processing": "processing", "awaiting_payment": "awaiting_payment",
+                 "payment_received": "processing", "cancelling": "processing",
+                 "paid": "paid", "failed": "failed", "expired": "expired"}
+
+# Why a checkout failed, from the error name that sent the workflow to compensation.
+FAILURE_REASONS = {
+    "OutOfStock": "out_of_stock",
+    "DiscountUnavailable": "invalid_discount",
+    "PaymentDeclined": "payment_declined",
+    "PaymentExpired": "expired",
+    "States.Timeout": "expired",
+    "PaymentFailed": "payment_failed",
+    "PaymentsMisconfigured": "payment_failed",
+    "PaymentsUnavailable": "payment_failed",
+    "ShopCannotTakePayments": "payment_failed",
+}
+
+
+class ShopCannotTakePayments(Exception):
+    """The shop's Stripe account stopped being able to charge between checkout and payment."""
+
+
+class PaymentMissing(Exception):
+    """CreateOrder found no recorded payment for a checkout that costs money (a bug, never a race)."""
+
+
+def allowed_from(status: str) -> list[str]:
+    return [s for s, targets in TRANSITIONS.items() if status in targets]
+
+
+def execution_arn(checkout_id: str) -> str:
+    return settings.state_machine_arn(WORKFLOW).replace(":stateMachine:", ":execution:") + f":{checkout_id}"
+
+
+def load(tenant_id: str, checkout_id: str) -> CheckoutRecord:
+    if not keys.is_id(checkout_id):
+        raise NotFound("No such checkout")
+    try:
+        return CheckoutRecord.get(tenant_id, keys.checkout_sk(checkout_id), consistent_read=True)
+    except DoesNotExist:
+        raise NotFound("No such checkout") from None
+
+
+def _plain(value):
+    if hasattr(value, "as_dict"):
+        return value.as_dict()
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def _move(record: CheckoutRecord, status: str, *actions, extra_condition=None) -> bool:
+    """Moves the checkout to `status` if the table allows it from where it stands now; False otherwise
+    (someone else moved it first: the caller re-reads and decides)."""
+    condition = CheckoutRecord.status.is_in(*allowed_from(status))
+    if extra_condition is not None:
+        condition &= extra_condition
+    try:
+        record.update(actions=[CheckoutRecord.status.set(status), CheckoutRecord.updated_at.set(clock.now_iso()),
+                               *actions], condition=condition)
+        return True
+    except UpdateError as e:
+        if e.cause_response_code == "ConditionalCheckFailedException":
+            record.refresh(consistent_read=True)
+            return False
+        raise
+
+
+# Starting: the storefront's POST /api/store/carts/{id}/checkout ----------------
+
+_ADDRESS_FIELDS = ("name", "line1", "city", "postal_code")
+
+
+def _check_address(address: dict) -> dict:
+    cleaned = {k: v.strip() for k, v in address.items() if isinstance(v, str)}
+    for field in _ADDRESS_FIELDS:
+        if not cleaned.get(field):
+            raise Invalid(f"shipping_address.{field}: must not be blank",
+                          {f"shipping_address.{field}": "must not be blank"})
+    return cleaned
+
+
+def _priced_lines(tenant_id: str, currency: str, cart: CartRecord) -> list[dict]:
+    """The cart's lines at today's prices, each checked against the stock there is right now."""
+    lines = carts.lines_of(cart)
+    if not lines:
+        raise Invalid("The cart is empty", {"lines": "the cart is empty"})
+    variants = {}
+    for i, line in enumerate(lines):
+        variants[line["variant_id"]] = carts.sellable_variant(
+            tenant_id, line["variant_id"], f"lines[{i}].variant_id", consistent=True)
+    short = [(i, line, variants[line["variant_id"]]) for i, line in enumerate(lines)
+             if int(line["quantity"]) > int(variants[line["variant_id"]]["inventory_quantity"])]
+    if short:
+        i, line, variant = short[0]
+        left = max(int(variant["inventory_quantity"]), 0)
+        raise Conflict(f"Only {left} of {variant['product_title']} left; update your cart",
+                       {f"lines[{j}].quantity": f"only {max(int(v['inventory_quantity']), 0)} available"
+                        for j, _, v in short})
+    out = []
+    for line in lines:
+        v = variants[line["variant_id"]]
+        if v["currency"] != currency:
+            raise Invalid(f"lines: {v['sku']} is not priced in {currency}", {"lines": "currency mismatch"})
+        out.append({"variant_id": v["id"], "product_id": v["product_id"], "sku": v["sku"],
+                    "title": v["product_title"], "variant_title": v["title"] if v["options"] else "",
+                    "quantity": int(line["quantity"]), "price": int(v["price"])})
+    return out
+
+
+def _quote(shop: ShopRecord, lines: list[dict], country: str, discount: pricing.Discount | None) -> pricing.Quote:
+    try:
+        return pricing.quote(
+            [pricing.Line(variant_id=l["variant_id"], unit_price=l["price"], quantity=l["quantity"],
+                          product_id=l["product_id"]) for l in lines],
+            shop.currency, country=country, discount=discount, shipping_rates=shipping.rates(shop),
+            tax_rates=taxes.rates(shop), prices_include_tax=taxes.prices_include_tax(shop), now=clock.now())
+    except pricing.DiscountNotApplicable as e:
+        raise Invalid(f"discount_code: {e}", {"discount_code": str(e)}) from None
+    except pricing.ShippingUnavailable as e:
+        raise Invalid(f"shipping_address.country: {e}", {"shipping_address.country": str(e)}) from None
+
+
+def start(shop: ShopRecord, cart_id: str, data: dict, storefront_base: str) -> dict:
+    """Validates and prices the cart, locks it, and starts the checkout workflow; {checkout_id}."""
+    tenant_id = shop.tenant_id
+    email = tenants.check_email(data["email"], "email")
+    address = _check_address(data["shipping_address"])
+    cart = carts.load(tenant_id, cart_id)
+    carts.require_open(cart)
+    lines = _priced_lines(tenant_id, shop.currency, cart)
+    discount_record = discount = None
+    if data.get("discount_code"):
+        discount_record, discount = discounts.for_checkout(tenant_id, data["discount_code"], email)
+    quote = _quote(shop, lines, address["country"], discount)
+    if quote.total > 0 and payment_accounts.ready(tenant_id) is None:
+        raise Conflict("This shop cannot take payments yet", {"shop": "payments not set up"})
+    checkout_id, now = keys.new_id(), clock.now_iso()
+    seconds = settings.reservation_seconds()
+    record = CheckoutRecord(
+        tenant_id, keys.checkout_sk(checkout_id), checkout_id=checkout_id, cart_id=cart.cart_id,
+        order_id=keys.new_id(), status="processing", email=email, shipping_address=address, lines=lines,
+        quote=quote.to_dict(),
+        discount=({"code": discount_record.code, "limited": discount_record.usage_limit is not None,
+                   "once_per_customer": bool(discount_record.once_per_customer)} if discount_record else None),
+        storefront_base=storefront_base, reservation_seconds=seconds, created_at=now, updated_at=now)
+    try:
+        with TransactWrite(connection=connection()) as tx:
+            tx.update(cart, actions=[CartRecord.status.set("checking_out"), CartRecord.checkout_id.set(checkout_id),
+                                     CartRecord.version.add(1), CartRecord.updated_at.set(now)],
+                      condition=carts.lock_condition(cart))
+            tx.save(record, condition=CheckoutRecord.pk.does_not_exist())
+    except TransactWriteError:
+        raise Conflict("The cart changed meanwhile; reload it and try again", {"cart": "changed"}) from None
+    try:
+        workflows.start(WORKFLOW, name=checkout_id, payload={
+            "tenant_id": tenant_id, "checkout_id": checkout_id, "reservation_seconds": seconds,
+            "amount_due": quote.total})
+    except Exception:
+        # Nothing is reserved yet: hand the cart back so the shopper can try again.
+        _move(record, "failed", CheckoutRecord.failure_reason.set("error"))
+        carts.reopen(tenant_id, cart.cart_id, checkout_id)
+        raise
+    return {"checkout_id": checkout_id}
+
+
+def view(tenant_id: str, checkout_id: str) -> dict:
+    """The shopper's view (GET /api/store/checkouts/{id})."""
+    record = load(tenant_id, checkout_id)
+    out = {"id": record.checkout_id, "status": PUBLIC_STATUS[record.status]}
+    if record.status == "awaiting_payment" and record.payment_session:
+        out["payment_url"] = record.payment_session["url"]
+    if record.status == "paid":
+        out["order_id"] = record.order_id
+        out["order_status_url"] = f"{record.storefront_base}/orders/{record.order_id}"
+    if record.status in ("failed", "expired"):
+        out["failure_reason"] = record.failure_reason or record.status
+    quote = _plain(record.quote)
+    out.update({k: int(quote[k]) for k in ("subtotal", "discount_total", "shipping_total", "tax_total", "total")})
+    out["currency"] = quote["currency"]
+    return out
+
+
+# Workflow tasks -----------------------------------------------------------
+
+def _ids(payload: dict) -> tuple[str, str]:
+    return payload["tenant_id"], payload["checkout_id"]
+
+
+@workflows.task("checkout.reserve_stock")
+def reserve_stock(payload: dict) -> dict:
+    tenant_id, checkout_id = _ids(payload)
+    record = load(tenant_id, checkout_id)
+    if record.status == "processing":
+        reservations.reserve(tenant_id, checkout_id,
+                             items=[(l["variant_id"], int(l["quantity"])) for l in _plain(record.lines)],
+                             discount=_plain(record.discount) if record.discount else None, email=record.email,
+                             seconds=int(record.reservation_seconds), execution_arn=execution_arn(checkout_id))
+    return payload
+
+
+def _epoch(iso: str) -> int:
+    return calendar.timegm(datetime.strptime(iso, "%Y-%m-%dT%H:%M:%SZ").timetuple())
+
+
+def _payment_lines(record: CheckoutRecord, quote: pricing.Quote) -> list[dict]:
+    names = {l["variant_id"]: " - ".join(p for p in (l["title"], l["variant_title"]) if p)
+             for l in _plain(record.lines)}
+    lines = [{"name": names[ql.variant_id], "unit_amount": ql.unit_price, "quantity": ql.quantity}
+             for ql in quote.lines]
+    if quote.shipping_total:
+        lines.append({"name": "Shipping", "unit_amount": quote.shipping_total, "quantity": 1, "discountable": False})
+    if quote.tax_total and not quote.prices_include_tax:
+        lines.append({"name": "Tax", "unit_amount": quote.tax_total, "quantity": 1, "discountable": False})
+    return lines
+
+
+@workflows.task("checkout.create_payment")
+def create_payment(payload: dict) -> dict:
+    """Opens the Stripe Checkout Session (a direct charge on the shop's account, with the platform's fee)."""
+    tenant_id, checkout_id = _ids(payload)
+    record = load(tenant_id, checkout_id)
+    if record.payment_session or record.status != "processing":
+        return payload
+    account = payment_accounts.ready(tenant_id)
+    if account is None:
+        raise ShopCannotTakePayments("The shop's Stripe account cannot take charges")
+    shop = tenants.get_shop(tenant_id)
+    quote = pricing.Quote.from_dict(_plain(record.quote))
+    # Derived from the checkout, not from now: a retried call must send identical parameters to be
+    # recognised by its idempotency key. Stripe wants 30 min to 24 h; our own timer expires it sooner.
+    lifetime = min(max(int(record.reservation_seconds) + 3600, 2 * 3600), 23 * 3600)
+    base = record.storefront_base
+    session = payments.create_checkout_session(
+        account_id=account.account_id, currency=quote.currency, lines=_payment_lines(record, quote),
+        amount_total=quote.total, application_fee_amount=billing.application_fee(shop.plan, quote.total),
+        success_url=f"{base}/orders/{record.order_id}?checkout={checkout_id}", cancel_url=f"{base}/cart",
+        idempotency_key=f"checkout-{checkout_id}", customer_email=record.email,
+        metadata={"tenant_id": tenant_id, "checkout_id": checkout_id, "order_id": record.order_id,
+                  "shop_name": shop.name},
+        expires_at=_epoch(record.created_at) + lifetime)
+    try:
+        record.update(actions=[CheckoutRecord.payment_session.set(
+            {"id": session["id"], "url": session["url"], "account_id": account.account_id,
+             "expires_at": session["expires_at"]})],
+            condition=CheckoutRecord.payment_session.does_not_exist())
+    except UpdateError as e:
+        if e.cause_response_code != "ConditionalCheckFailedException":
+            raise
+    return payload
+
+
+def _payment_outcome(record: CheckoutRecord) -> dict:
+    payment = _plain(record.payment) or {}
+    return {"payment_intent": payment.get("payment_intent"), "amount": payment.get("amount")}
+
+
+def _deliver_outcome(record: CheckoutRecord) -> None:
+    """Hands what Stripe said to the waiting WaitForPayment state (webhook or the task itself, whichever
+    sees both the token and the news: each is one atomic write on the record, so at least one does)."""
+    if not record.task_token or not record.payment_event:
+        return
+    if record.payment_event == "succeeded":
+        workflows.succeed_task(record.task_token, _payment_outcome(record))
+    elif record.payment_event == "declined":
+        workflows.fail_task(record.task_token, "PaymentDeclined", "The card was declined")
+    elif record.payment_event == "expired":
+        workflows.fail_task(record.task_token, "PaymentExpired", "The payment session expired")
+
+
+@workflows.task("checkout.await_payment")
+def await_payment(payload: dict) -> dict:
+    """The `.waitForTaskToken` step: publishes the payment URL with the token to complete; returns at once."""
+    tenant_id, checkout_id = _ids(payload)
+    record = load(tenant_id, checkout_id)
+    if record.status in ("processing", "awaiting_payment"):
+        try:
+            record.update(actions=[CheckoutRecord.task_token.set(payload["task_token"]),
+                                   CheckoutRecord.status.set("awaiting_payment"),
+                                   CheckoutRecord.updated_at.set(clock.now_iso())],
+                          condition=CheckoutRecord.status.is_in("processing", "awaiting_payment"))
+        except UpdateError as e:
+            if e.cause_response_code != "ConditionalCheckFailedException":
+                raise
+            record.refresh(consistent_read=True)
+    if record.status == "payment_received":
+        workflows.succeed_task(payload["task_token"], _payment_outcome(record))
+    else:
+        _deliver_outcome(record)
+    return {}
+
+
+@workflows.task("checkout.cancel_payment")
+def cancel_payment(payload: dict) -> dict:
+    """Declined, expired or stuck: stops the Stripe session from being paid. Returns `paid: true` when it
+    turns out the shopper paid before we could stop it (the workflow then makes the order after all)."""
+    tenant_id, checkout_id = _ids(payload)
+    record = load(tenant_id, checkout_id)
+    if not _move(record, "cancelling") and record.status != "cancelling":
+        return {**payload, "paid": record.status in ("payment_received", "paid")}
+    session = _plain(record.payment_session)
+    if session:
+        try:
+            payments.expire_checkout_session(session["id"], account_id=session["account_id"],
+                                             idempotency_key=f"expire-{checkout_id}")
+        except payments.PaymentFailed:
+            # Stripe refuses to expire a session that is no longer open: find out whether it was paid.
+            current = payments.get_checkout_session(session["id"], account_id=session["account_id"])
+            if current["payment_status"] == "paid":
+                paid = {"payment_intent": current["payment_intent"], "amount": current["amount_total"],
+                        "currency": current["currency"], "session_id": current["id"],
+                        "account_id": session["account_id"], "event_id": None}
+                _move(record, "payment_received", CheckoutRecord.payment.set(paid),
+                      CheckoutRecord.payment_event.set("succeeded"))
+                return {**payload, "paid": record.status in ("payment_received", "paid")}
+    return {**payload, "paid": False}
+
+
+@workflows.task("checkout.refund_payment")
+def refund_payment(payload: dict) -> dict:
+    """The order could not be made after the shopper paid: give the money back."""
+    tenant_id, checkout_id = _ids(payload)
+    record = load(tenant_id, checkout_id)
+    payment = _plain(record.payment)
+    if payment and payment.get("payment_intent"):
+        payments.refund(payment_intent=payment["payment_intent"], amount=int(payment["amount"]),
+                        account_id=payment["account_id"], idempotency_key=f"checkout-refund-{checkout_id}",
+                        metadata={"tenant_id": tenant_id, "checkout_id": checkout_id})
+    return {**payload, "refunded": True}
+
+
+@workflows.task("checkout.release_reservation")
+def release_reservation(payload: dict) -> dict:
+    reservations.release(*_ids(payload))
+    return payload
+
+
+def failure_reason(payload: dict) -> str:
+    error = (payload.get("error") or {}).get("Error", "")
+    return FAILURE_REASONS.get(error, "error")
+
+
+@workflows.task("checkout.mark_failed")
+def mark_failed(payload: dict) -> dict:
+    """The last compensation step: the cart goes back to the shopper, then the checkout says why it ended."""
+    tenant_id, checkout_id = _ids(payload)
+    record = load(tenant_id, checkout_id)
+    reason = failure_reason(payload)
+    carts.reopen(tenant_id, record.cart_id, checkout_id)
+    _finish(record, reason, refunded=bool(payload.get("refunded")))
+    return {**payload, "failure_reason": reason}
+
+
+def _finish(record: CheckoutRecord, reason: str, *, refunded: bool = False) -> None:
+    """Moves a checkout whose stock is already back to failed/expired, by the table's paths. A payment
+    that landed meanwhile (the webhook won a race with the release) is refunded: there is no stock for it."""
+    target = "expired" if reason == "expired" else "failed"
+    for _ in range(5):
+        if not TRANSITIONS[record.status]:
+            break
+        if record.status == "payment_received":
+            step = "failed"  # paid, but too late: the stock went back
+        elif target in TRANSITIONS[record.status]:
+            step = target
+        else:
+            step = "cancelling"
+        actions = [CheckoutRecord.failure_reason.set(reason)] if step != "cancelling" else []
+        _move(record, step, *actions)
+    if record.status == "failed" and record.payment_event == "succeeded" and record.payment and not refunded:
+        _refund_late(record, _plain(record.payment))
+
+
+# What Stripe tells us (called by the webhook) ---------------------------------
+
+def _for_event(tenant_id: str | None, checkout_id: str | None, session_id: str | None,
+               account_id: str | None) -> CheckoutRecord | None:
+    """The checkout a Stripe object points at, only if the object really is that checkout's session on
+    that shop's account (metadata alone could be written by anyone with a Stripe account)."""
+    if not tenant_id or not checkout_id:
+        return None
+    try:
+        record = load(tenant_id, checkout_id)
+    except NotFound:
+        return None
+    session = _plain(record.payment_session) or {}
+    if session.get("account_id") != account_id or (session_id is not None and session.get("id") != session_id):
+        logger.warning("Stripe event does not match the checkout's session", checkout_id=checkout_id)
+        return None
+    return record
+
+
+def payment_succeeded(*, tenant_id, checkout_id, session_id, account_id, payment_intent, amount, currency,
+                      event_id) -> str:
+    """`checkout.session.completed` (paid): the order will be made, or, if the stock already went back,
+    the money is refunded. Returns what happened (for the log)."""
+    record = _for_event(tenant_id, checkout_id, session_id, account_id)
+    if record is None:
+        return "ignored"
+    quote = _plain(record.quote)
+    if amount != int(quote["total"]) or (currency or "").upper() != quote["currency"]:
+        logger.error("Paid amount differs from the checkout's total", checkout_id=checkout_id)
+        return "ignored"
+    paid = {"payment_intent": payment_intent, "amount": amount, "currency": quote["currency"],
+            "session_id": session_id, "account_id": account_id, "event_id": event_id}
+    if _move(record, "payment_received", CheckoutRecord.payment.set(paid),
+             CheckoutRecord.payment_event.set("succeeded"), extra_condition=CheckoutRecord.payment.does_not_exist()):
+        _deliver_outcome(record)
+        return "payment_received"
+    if record.status == "cancelling":
+        # The workflow is stopping the session right now; Stripe will tell it the session was paid.
+        return "cancelling"
+    if record.status in ("failed", "expired"):
+        _refund_late(record, paid)
+        return "refunding"
+    _deliver_outcome(record)  # a duplicate: nudge the waiting step again, harmlessly
+    return "duplicate"
+
+
+def payment_declined(*, tenant_id, checkout_id, account_id, event_id) -> str:
+    """A declined attempt: the checkout fails and its stock goes back (contract), unless paid already."""
+    return _payment_problem("declined", tenant_id, checkout_id, None, account_id)
+
+
+def payment_expired(*, tenant_id, checkout_id, session_id, account_id, event_id) -> str:
+    return _payment_problem("expired", tenant_id, checkout_id, session_id, account_id)
+
+
+def _payment_problem(event: str, tenant_id, checkout_id, session_id, account_id) -> str:
+    record = _for_event(tenant_id, checkout_id, session_id, account_id)
+    if record is None:
+        return "ignored"
+    try:
+        # Only while still waiting: news of a failure never overrides a success (events come out of order).
+        record.update(actions=[CheckoutRecord.payment_event.set(event)],
+                      condition=CheckoutRecord.status.is_in("processing", "awaiting_payment")
+                      & (CheckoutRecord.payment_event.does_not_exist() | (CheckoutRecord.payment_event != "succeeded")))
+    except UpdateError as e:
+        if e.cause_response_code == "ConditionalCheckFailedException":
+            return "ignored"
+        raise
+    _deliver_outcome(record)
+    return event
+
+
+def _refund_late(record: CheckoutRecord, paid: dict) -> None:
+    """A payment for a checkout whose stock already went back: no order, the money is returned by a
+    workflow (Stripe is never called inside the webhook's request)."""
+    try:
+        record.update(actions=[CheckoutRecord.late_payment.set({**paid, "refund_id": None})],
+                      condition=CheckoutRecord.late_payment.does_not_exist())
+    except UpdateError as e:
+        if e.cause_response_code == "ConditionalCheckFailedException":
+            return
+        raise
+    workflows.start(LATE_PAYMENT_WORKFLOW, name=f"late-{record.checkout_id}",
+                    payload={"tenant_id": record.pk, "checkout_id": record.checkout_id})
+
+
+@workflows.task("checkout.refund_late_payment")
+def refund_late_payment(payload: dict) -> dict:
+    tenant_id, checkout_id = _ids(payload)
+    record = load(tenant_id, checkout_id)
+    late = _plain(record.late_payment)
+    if not late or late.get("refund_id"):
+        return payload
+    refund = payments.refund(payment_intent=late["payment_intent"], amount=int(late["amount"]),
+                             account_id=late["account_id"], idempotency_key=f"late-refund-{checkout_id}",
+                             metadata={"tenant_id": tenant_id, "checkout_id": checkout_id})
+    record.update(actions=[CheckoutRecord.late_payment["refund_id"].set(refund["id"])])
+    return {**payload, "refund_id": refund["id"]}
+
+
+# The sweeper --------------------------------------------------------------
+
+def sweep() -> dict:
+    """Releases reservations whose workflow is no longer running (TTL deletes nothing locally and is late
+    in AWS; a workflow that died or was stopped never reaches its compensation)."""
+    released = []
+    for reservation in reservations.held():
+        if workflows.status(reservation.execution_arn or execution_arn(reservation.checkout_id)) == "RUNNING":
+            continue
+        if abandon(reservation.pk, reservation.checkout_id):
+            released.append(reservation.checkout_id)
+    return {"released": released}
+
+
+def abandon(tenant_id: str, checkout_id: str) -> bool:
+    """Ends a checkout whose workflow is gone: stock and discount back, cart back, money back if paid."""
+    released = reservations.release(tenant_id, checkout_id)
+    try:
+        record = load(tenant_id, checkout_id)
+    except NotFound:
+        return released
+    carts.reopen(tenant_id, record.cart_id, checkout_id)
+    timed_out = time.time() >= _epoch(record.created_at) + int(record.reservation_seconds)
+    _finish(record, "expired" if timed_out and record.status == "awaiting_payment" else "error")
+    return released

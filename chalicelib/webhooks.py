@@ -1,0 +1,67 @@
+"""Stripe webhooks: the only way a payment result enters the service (POST /api/webhooks/stripe).
+
+Verified with `stripe.Webhook.construct_event` (payments.verify_webhook), taken
+once per event id with a conditional put in the platform table (Stripe
+delivers at least once), then handed to the checkout or the payment account
+it is about. Each handler only moves state forward with conditional writes,
+so duplicates and events out of order change nothing twice and never undo a
+later state. If handling fails the claim is dropped and we answer 500:
+Stripe delivers the event again.
+"""
+from pynamodb.exceptions import PutError
+
+from . import checkout, clock, keys, payment_accounts, payments
+from .db import StripeEventRecord
+from .errors import Invalid
+from .observability import logger
+
+
+def _claim(event: dict) -> bool:
+    try:
+        StripeEventRecord(keys.stripe_event(event["id"]), keys.STRIPE_EVENT_SK, type=event["type"],
+                          received_at=clock.now_iso()).save(condition=StripeEventRecord.pk.does_not_exist())
+        return True
+    except PutError as e:
+        if e.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+
+
+def _unclaim(event: dict) -> None:
+    StripeEventRecord(keys.stripe_event(event["id"]), keys.STRIPE_EVENT_SK).delete()
+
+
+def receive(payload: bytes | str, signature: str | None) -> dict:
+    try:
+        event = payments.verify_webhook(payload, signature)
+    except payments.InvalidWebhook as e:
+        raise Invalid(f"Webhook refused: {e.message}", {"Stripe-Signature": e.message}) from None
+    if not _claim(event):
+        return {"received": True, "duplicate": True}
+    try:
+        outcome = _dispatch(event)
+    except Exception:
+        _unclaim(event)
+        raise
+    logger.info("stripe event", event_id=event["id"], type=event["type"], outcome=outcome)
+    return {"received": True}
+
+
+def _dispatch(event: dict) -> str:
+    kind, obj, account = event["type"], event["data"]["object"], event.get("account")
+    meta = obj.get("metadata") or {}
+    ids = {"tenant_id": meta.get("tenant_id"), "checkout_id": meta.get("checkout_id"), "account_id": account}
+    if kind in ("checkout.session.completed", "checkout.session.async_payment_succeeded"):
+        if obj.get("payment_status") != "paid":
+            return "awaiting_async_payment"  # a delayed method: async_payment_succeeded/failed follows
+        return checkout.payment_succeeded(**ids, session_id=obj["id"], payment_intent=obj.get("payment_intent"),
+                                          amount=obj.get("amount_total"), currency=obj.get("currency"),
+                                          event_id=event["id"])
+    if kind in ("checkout.session.async_payment_failed", "payment_intent.payment_failed"):
+        return checkout.payment_declined(**ids, event_id=event["id"])
+    if kind == "checkout.session.expired":
+        return checkout.payment_expired(**ids, session_id=obj["id"], event_id=event["id"])
+    if kind == "account.updated":
+        found = payment_accounts.on_account_updated(account or obj["id"], obj, int(event.get("created") or 0))
+        return "account_updated" if found else "ignored"
+    return "ignored"
