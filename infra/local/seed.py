@@ -1,7 +1,7 @@
 """The demo shop and the operator account for `make run`; safe to run again."""
 import os
 
-from chalicelib import catalog, media, onboarding, tenants
+from chalicelib import catalog, media, onboarding, payment_accounts, tenants
 from chalicelib.errors import Conflict
 
 DEMO = {"email": "merchant@acme.test", "password": "acme-demo-password", "shop_name": "Acme Outfitters",
@@ -27,7 +27,21 @@ PRODUCTS = [
 ]
 
 
-def seed_all() -> dict:
+def connect_payments(tenant_id: str, stripe_emulator) -> None:
+    """The demo shop takes payments: its Connect onboarding, completed in the emulator."""
+    account = payment_accounts.get(tenant_id)
+    if account is None:
+        account_id = payment_accounts.connect(tenant_id)[0]["account_id"]
+    elif account.charges_enabled:
+        return
+    else:
+        account_id = account.account_id
+    if stripe_emulator is not None:
+        stripe_emulator.complete_onboarding(account_id)
+    payment_accounts.refresh(tenant_id)
+
+
+def seed_all(stripe_emulator=None) -> dict:
     operator_email = os.environ.setdefault("OPERATOR_EMAIL", "operator@platform.test")
     operator_password = os.environ.setdefault("OPERATOR_PASSWORD", "operator-password")
     tenants.ensure_operator(operator_email, operator_password)
@@ -48,4 +62,6 @@ def seed_all() -> dict:
                 "images": [{"key": key, "alt": title}],
                 "variants": [{"sku": s, "price": p, "inventory_quantity": q, "options": o} for s, p, q, o in variants],
             })
+    if os.environ.get("STRIPE_SECRET_KEY"):
+        connect_payments(shop.tenant_id, stripe_emulator)
     return {**DEMO, "operator_email": operator_email, "operator_password": operator_password}

@@ -81,15 +81,48 @@ def make_server(app, host: str, port: int) -> LocalDevServer:
     return LocalDevServer(app, config, host, port, handler_cls=_Handler, server_cls=ThreadedHTTPServer)
 
 
+def start_stripe_emulator(port: int):
+    """Stripe stand-in on PORT+1 (STRIPE_EMULATOR_PORT overrides), its signed webhooks sent to this
+    server; the app's gateway is pointed at it through the environment. With STRIPE_SECRET_KEY set,
+    the real Stripe (test mode) is used instead and nothing starts here."""
+    if os.environ.get("STRIPE_SECRET_KEY"):
+        return None
+    from infra.local import stripe_emulator
+    emulator = stripe_emulator.start(port=int(os.environ.get("STRIPE_EMULATOR_PORT", port + 1)),
+                                     webhook_url=f"http://127.0.0.1:{port}/api/webhooks/stripe")
+    os.environ.update({"STRIPE_SECRET_KEY": "sk_test_local", "STRIPE_API_BASE": emulator.base_url,
+                       "STRIPE_WEBHOOK_SECRET": emulator.webhook_secret})
+    return emulator
+
+
+def run_sweeper(app_module, every_seconds: float) -> None:
+    """What the `@app.schedule` sweeper is in AWS: released stock of checkouts whose workflow is gone."""
+    import threading
+    import time
+
+    def loop():
+        event = {"version": "0", "id": "local", "detail-type": "Scheduled Event", "source": "aws.events",
+                 "account": runtime.ACCOUNT, "region": runtime.REGION, "resources": [], "detail": {}}
+        while True:
+            time.sleep(every_seconds)
+            try:
+                app_module.sweep_reservations({**event, "time": time.strftime("%Y-%m-%dT%H:%M:%SZ")}, None)
+            except Exception as e:  # a failed sweep is retried at the next tick, as the schedule would
+                print(f"sweeper: {type(e).__name__}: {e}", file=sys.stderr, flush=True)
+    threading.Thread(target=loop, name="sweeper", daemon=True).start()
+
+
 def main() -> None:
     port = int(os.environ.get("PORT", "8000"))
     host = os.environ.get("HOST", "127.0.0.1")
     runtime.start()
+    stripe = start_stripe_emulator(port)
     import app as app_module
     runtime.register_app(app_module.app)
     from infra.local import seed
-    demo = seed.seed_all()
+    demo = seed.seed_all(stripe)
     server = make_server(app_module.app, host, port)
+    run_sweeper(app_module, float(os.environ.get("SWEEP_INTERVAL_SECONDS", "60")))
     base = f"http://localhost:{port}"
     print(f"""
 Shop builder is running (emulated AWS in this process; data lives until you stop it).
@@ -100,6 +133,8 @@ Shop builder is running (emulated AWS in this process; data lives until you stop
   Operator   API {base}/api/operator/tenants
              email {demo['operator_email']}   password {demo['operator_password']}
   API docs   {base}/openapi.json
+  Payments   {"Stripe emulator " + stripe.base_url + " (the payment page: Pay or Decline)" if stripe
+              else "Stripe (STRIPE_SECRET_KEY)"}
 
 Ctrl-C stops it.""", flush=True)
     try:
