@@ -3,9 +3,12 @@ import functools
 
 import boto3
 
-from . import settings
+from . import isolation, settings
 
 
 @functools.lru_cache(maxsize=None)
 def client(service: str):
-    return boto3.client(service, region_name=settings.REGION)
+    made = boto3.client(service, region_name=settings.REGION)
+    if service in isolation.SCOPED_SERVICES:
+        isolation.scope(made)  # tenant-table and media calls sign as the request's tenant
+    return made

@@ -9,7 +9,7 @@ import time
 
 from chalice import Response
 
-from . import auth, openapi, sla, tenants, validation
+from . import auth, isolation, openapi, sla, tenants, validation
 from .errors import DomainError, NotFound, Unavailable
 from .observability import count, logger, tracer
 
@@ -57,6 +57,7 @@ def bearer(request) -> dict:
 def merchant_tenant(request) -> str:
     tenant_id = tenants.merchant_tenant(bearer(request))
     _tenant.set(tenant_id)
+    isolation.bind(tenant_id)  # the rest of the request reaches tenant data as this tenant
     logger.append_keys(tenant_id=tenant_id)
     count("AdminRequest", tenant_id)
     return tenant_id
@@ -89,7 +90,8 @@ class Routes:
             _tenant.set(None)
             logger.append_keys(correlation_id=request.context.get("requestId"), tenant_id=None)
             try:
-                response = fn(**params)
+                with isolation.request_scope():
+                    response = fn(**params)
             except DomainError as err:
                 response = self._error(err, html=html, params=params)
             except Exception:
@@ -144,6 +146,7 @@ class Routes:
                     raise NotFound("This shop doesn't exist")
                 _tenant.set(shop.tenant_id)
                 logger.append_keys(tenant_id=shop.tenant_id)
+                isolation.bind(shop.tenant_id)
                 count("StorefrontRequest", shop.tenant_id)
                 return fn(shop=tenants.require_open(shop), base_path=f"/s/{sub}" if sub else "", **params)
             for p in ([path] if path != "/" else ["/"]):

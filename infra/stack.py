@@ -44,4 +44,10 @@ def environment(stage: str, region: str, account: str) -> dict[str, str]:
         "MEDIA_BUCKET": f"{prefix}-media-{account}",
         "EVENT_BUS": prefix,
         "STATE_MACHINE_ARN_PREFIX": f"arn:aws:states:{region}:{account}:stateMachine:{prefix}-",
+        "TENANT_ACCESS_ROLE_ARN": f"arn:aws:iam::{account}:role/{tenant_access_role_name(stage, region)}",
     }
+
+
+def tenant_access_role_name(stage: str, region: str) -> str:
+    """IAM names are account-wide: the region keeps two regions' stacks of one stage apart."""
+    return f"{APP_NAME}-{stage}-{region}-tenant-access"
