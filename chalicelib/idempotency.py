@@ -35,6 +35,13 @@ def _runner(operation: str) -> Callable:
     return _runners[operation]
 
 
+def bind(lambda_context) -> None:
+    """The invocation's context: an in-progress key then expires when the invocation would have
+    timed out, so a retry after a crash is not locked out for 24 hours."""
+    if lambda_context is not None:
+        _CONFIG.register_lambda_context(lambda_context)
+
+
 def once(*, operation: str, scope: str, key: str | None, body, create: Callable[[], dict]) -> dict:
     """`create()`'s result, computed once per (scope, key); without a key, every call creates."""
     if not key:

@@ -9,7 +9,7 @@ import time
 
 from chalice import Response
 
-from . import auth, isolation, openapi, sla, tenants, validation
+from . import auth, idempotency, isolation, openapi, sla, tenants, validation
 from .errors import DomainError, NotFound, Unavailable
 from .observability import count, logger, tracer
 
@@ -88,6 +88,7 @@ class Routes:
             request = self.app.current_request
             started = time.perf_counter()
             _tenant.set(None)
+            idempotency.bind(getattr(self.app, "lambda_context", None))
             logger.append_keys(correlation_id=request.context.get("requestId"), tenant_id=None)
             try:
                 with isolation.request_scope():
