@@ -435,3 +435,53 @@ def refund_shipping(quote: Quote, already_refunded_shipping: int) -> int:
     if already_refunded_shipping > quote.shipping_total:
         raise ValueError('more shipping refunded than was charged')
     return quote.shipping_total - already_refunded_shipping
+
+
+@dataclass(frozen=True)
+class Refund:
+    """What one refund of returned units gives back, and how it is made up."""
+    merchandise: int  # the units' prices minus their discount shares, plus their tax when added on top
+    restocking_fee: int  # kept back: a percentage of ``merchandise``, rounded once per refund
+    shipping: int  # original shipping given back (all that is left of it, or nothing)
+
+    @property
+    def total(self) -> int:
+        return self.merchandise - self.restocking_fee + self.shipping
+
+
+def refund_for_lines(quote: Quote, counts: dict[str, int], *,
+                     already_returned: dict[str, int] | None = None,
+                     restocking_fee_percent: int | Fraction = 0,
+                     refund_shipping_left: bool = False,
+                     already_refunded_shipping: int = 0) -> Refund:
+    """Money to give back for ``counts`` units (variant id -> units) of an
+    order, in one refund.
+
+    Each line's units go back in the fixed order of ``units_to_refund``
+    (``already_returned`` counts each line's units refunded before). The
+    restocking fee is taken once on the sum of the units, rounded half up, so
+    one refund never rounds twice. With ``refund_shipping_left`` the shipping
+    not yet refunded comes back too. With no fee, refunding every unit in any
+    number of refunds, shipping with the last, gives back exactly the quote
+    total.
+    """
+    _check_fee_percent(restocking_fee_percent)
+    already_returned = already_returned or {}
+    by_variant: dict[str, QuoteLine] = {}
+    for line in quote.lines:
+        if line.variant_id in by_variant:
+            raise ValueError(f'variant {line.variant_id!r} is on two lines')
+        by_variant[line.variant_id] = line
+    merchandise = 0
+    for variant_id, count in counts.items():
+        if variant_id not in by_variant:
+            raise ValueError(f'variant {variant_id!r} is not in the quote')
+        merchandise += refund_for_units(
+            by_variant[variant_id], count,
+            already_returned=already_returned.get(variant_id, 0))
+    shipping = (refund_shipping(quote, already_refunded_shipping)
+                if refund_shipping_left else 0)
+    return Refund(merchandise=merchandise,
+                  restocking_fee=money.percent_of(merchandise,
+                                                  restocking_fee_percent),
+                  shipping=shipping)
