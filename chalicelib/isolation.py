@@ -133,7 +133,8 @@ def tenant(tenant_id: str | None):
 
 # Credentials ----------------------------------------------------------------
 
-_cache: dict[str, tuple[float, Credentials]] = {}
+_cache: dict[str, tuple[float, Credentials]] = {}  # tenant id -> (expiry, credentials), oldest first
+_fetching: dict[str, threading.Lock] = {}
 _cache_lock = threading.Lock()
 _sts = None
 
@@ -151,12 +152,22 @@ def credentials_for(tenant_id: str) -> Credentials | None:
     arn = role_arn()
     if not arn:
         return None
-    now = time.time()
+    creds = _cached(tenant_id)
+    if creds is not None:
+        return creds
+    with _cache_lock:
+        fetching = _fetching.setdefault(tenant_id, threading.Lock())
+    with fetching:  # one AssumeRole per tenant even when its requests arrive together (threaded server)
+        return _cached(tenant_id) or _assume(arn, tenant_id)
+
+
+def _cached(tenant_id: str) -> Credentials | None:
     with _cache_lock:
         hit = _cache.get(tenant_id)
-    if hit and hit[0] - REFRESH_MARGIN_SECONDS > now:
-        return hit[1]
-    # Two threads may fetch at once for a new tenant; both results are valid, the last one is kept.
+    return hit[1] if hit and hit[0] - REFRESH_MARGIN_SECONDS > time.time() else None
+
+
+def _assume(arn: str, tenant_id: str) -> Credentials:
     answer = _sts_client().assume_role(
         RoleArn=arn, RoleSessionName=f"tenant-{tenant_id}", DurationSeconds=SESSION_SECONDS,
         Policy=json.dumps(session_policy(tenant_id, tenant_table_arn(), media_bucket_arn()),
@@ -165,8 +176,10 @@ def credentials_for(tenant_id: str) -> Credentials | None:
     creds = Credentials(answer["AccessKeyId"], answer["SecretAccessKey"], answer["SessionToken"],
                         method="tenant-assume-role")
     with _cache_lock:
-        if len(_cache) >= MAX_CACHED_TENANTS:
-            _cache.pop(next(iter(_cache)))  # oldest first: dicts keep insertion order
+        if len(_cache) >= MAX_CACHED_TENANTS:  # the oldest goes: dicts keep insertion order
+            oldest = next(iter(_cache))
+            del _cache[oldest]
+            _fetching.pop(oldest, None)
         _cache[tenant_id] = (answer["Expiration"].timestamp(), creds)
     return creds
 
@@ -174,6 +187,7 @@ def credentials_for(tenant_id: str) -> Credentials | None:
 def forget_credentials() -> None:
     with _cache_lock:
         _cache.clear()
+        _fetching.clear()
 
 
 # Making clients sign as the bound tenant ----------------------------------
