@@ -6,6 +6,7 @@ from chalice import Chalice, Rate
 from chalicelib import catalog, cursors, idempotency, media, onboarding, openapi, schemas, shops, sla, storefront, tenants, \
     web, workflows
 from chalicelib import carts, checkout, discounts, orders, payment_accounts, shipping, taxes, webhooks
+from chalicelib import cancellation, fulfilment, refunds, return_policy, returns
 from chalicelib.errors import NotFound
 from chalicelib.observability import logger
 
@@ -42,6 +43,13 @@ def _store_once(shop, operation: str, route: str, cart_id: str, body, create):
                             key=app.current_request.headers.get("idempotency-key"), body=body, create=create)
 
 
+def _admin_once(tenant_id: str, operation: str, route: str, body, create):
+    """A merchant's retryable write, idempotent per `Idempotency-Key` scoped to the shop, route and merchant."""
+    request = app.current_request
+    return idempotency.once(operation=operation, scope=f"{tenant_id}|{route}|{web.bearer(request)['sub']}",
+                            key=request.headers.get("idempotency-key"), body=body, create=create)
+
+
 # Platform ---------------------------------------------------------------
 
 @routes.api("/healthz", summary="Liveness", response=schemas.HEALTH, tag="platform")
@@ -76,6 +84,14 @@ def login():
 def stripe_webhook():
     request = app.current_request
     return web.json_response(webhooks.receive(request.raw_body, request.headers.get("stripe-signature")))
+
+
+@routes.api("/api/webhooks/carriers/{shop_id}", ["POST"], summary="Carrier webhook: signed tracking updates "
+            "(in_transit, delivered) for the shop's fulfilments", response=schemas.WEBHOOK_ACK, tag="webhooks")
+def carrier_webhook(shop_id):
+    request = app.current_request
+    return web.json_response(fulfilment.carrier_event(shop_id, request.raw_body,
+                                                      request.headers.get(fulfilment.SIGNATURE_HEADER.lower())))
 
 
 # Merchant admin ---------------------------------------------------------
@@ -162,6 +178,127 @@ def list_orders():
             "payment, timeline", response=schemas.ORDER, tag="admin")
 def get_order(order_id):
     return web.json_response(orders.get(web.merchant_tenant(app.current_request), order_id))
+
+
+@routes.api("/api/admin/orders/{order_id}/fulfilments", ["POST"], summary="Fulfil items (none given: everything "
+            "left), shipped with carrier and tracking or for pickup", request=schemas.FULFILMENT_CREATE,
+            response=schemas.FULFILMENT, status=201, tag="admin")
+def create_fulfilment(order_id):
+    request = app.current_request
+    tenant_id = web.merchant_tenant(request)
+    data = web.body(request, schemas.FULFILMENT_CREATE)
+    created = _admin_once(tenant_id, "create_fulfilment", f"POST orders/{order_id}/fulfilments", data,
+                          lambda: fulfilment.create(tenant_id, order_id, data))
+    return web.json_response(created, 201)
+
+
+@routes.api("/api/admin/orders/{order_id}/fulfilments/{fulfilment_id}/status", ["POST"],
+            summary="Move a fulfilment on: in_transit, delivered, ready_for_pickup, picked_up or cancelled",
+            request=schemas.FULFILMENT_STATUS_CHANGE, response=schemas.FULFILMENT, tag="admin")
+def fulfilment_status(order_id, fulfilment_id):
+    request = app.current_request
+    tenant_id = web.merchant_tenant(request)
+    data = web.body(request, schemas.FULFILMENT_STATUS_CHANGE)
+    return web.json_response(fulfilment.set_status(tenant_id, order_id, fulfilment_id, data))
+
+
+@routes.api("/api/admin/orders/{order_id}/cancel", ["POST"], summary="Cancel an order before anything shipped: "
+            "refunds what was paid, puts the stock back", request=schemas.ORDER_CANCEL, response=schemas.ORDER,
+            tag="admin")
+def cancel_order(order_id):
+    request = app.current_request
+    tenant_id = web.merchant_tenant(request)
+    data = web.body(request, schemas.ORDER_CANCEL)
+    return web.json_response(_admin_once(tenant_id, "cancel_order", f"POST orders/{order_id}/cancel", data,
+                                         lambda: cancellation.cancel(tenant_id, order_id, data.get("reason"))))
+
+
+@routes.api("/api/admin/orders/{order_id}/refunds", ["POST"], summary="Refund an amount or lines (never more than "
+            "was paid)", request=schemas.REFUND_CREATE, response=schemas.REFUND, status=201, tag="admin")
+def create_refund(order_id):
+    request = app.current_request
+    tenant_id = web.merchant_tenant(request)
+    data = web.body(request, schemas.REFUND_CREATE)
+    key = request.headers.get("idempotency-key")
+    refund = _admin_once(tenant_id, "create_refund", f"POST orders/{order_id}/refunds", data,
+                         lambda: refunds.manual(tenant_id, order_id, data, key))
+    return web.json_response(refund, 201)
+
+
+@routes.api("/api/admin/return-policy", summary="The shop's return policy", response=schemas.RETURN_POLICY,
+            tag="admin")
+def get_return_policy():
+    return web.json_response(return_policy.get(web.merchant_tenant(app.current_request)))
+
+
+@routes.api("/api/admin/return-policy", ["PUT"], summary="Replace the return policy (terms left out: defaults)",
+            request=schemas.RETURN_POLICY_PUT, response=schemas.RETURN_POLICY, tag="admin")
+def put_return_policy():
+    request = app.current_request
+    tenant_id = web.merchant_tenant(request)
+    return web.json_response(return_policy.replace(tenant_id, web.body(request, schemas.RETURN_POLICY_PUT)))
+
+
+@routes.api("/api/admin/return-policy", ["PATCH"], summary="Change some terms of the return policy",
+            request=schemas.RETURN_POLICY_PATCH, response=schemas.RETURN_POLICY, tag="admin")
+def patch_return_policy():
+    request = app.current_request
+    tenant_id = web.merchant_tenant(request)
+    return web.json_response(return_policy.update(tenant_id, web.body(request, schemas.RETURN_POLICY_PATCH)))
+
+
+@routes.api("/api/admin/pickup-locations", summary="Where shoppers can pick up orders",
+            response=schemas.PICKUP_LOCATIONS, tag="admin")
+def get_pickup_locations():
+    return web.json_response(fulfilment.pickup_locations(web.merchant_tenant(app.current_request)))
+
+
+@routes.api("/api/admin/pickup-locations", ["PUT"], summary="Replace the pickup locations",
+            request=schemas.PICKUP_LOCATIONS, response=schemas.PICKUP_LOCATIONS, tag="admin")
+def put_pickup_locations():
+    request = app.current_request
+    tenant_id = web.merchant_tenant(request)
+    return web.json_response(fulfilment.replace_pickup_locations(tenant_id, web.body(request, schemas.PICKUP_LOCATIONS)))
+
+
+@routes.api("/api/admin/carrier-webhook", summary="Where the shop's carrier posts tracking updates, and the secret "
+            "that signs them", response=schemas.CARRIER_WEBHOOK, tag="admin")
+def carrier_webhook_settings():
+    request = app.current_request
+    return web.json_response(fulfilment.webhook_settings(web.merchant_tenant(request), web.base_url(request)))
+
+
+@routes.api("/api/admin/returns", summary="Returns, newest first (?status=)", response=schemas.page_of(schemas.RETURN),
+            tag="admin")
+def list_returns():
+    tenant_id = web.merchant_tenant(app.current_request)
+    return web.json_response(returns.list_returns(tenant_id, **_page_args(), status=_query("status")))
+
+
+@routes.api("/api/admin/returns/{return_id}", summary="A return", response=schemas.RETURN, tag="admin")
+def get_return(return_id):
+    return web.json_response(returns.get(web.merchant_tenant(app.current_request), return_id))
+
+
+@routes.api("/api/admin/returns/{return_id}/approve", ["POST"], summary="Approve a requested return",
+            response=schemas.RETURN, tag="admin")
+def approve_return(return_id):
+    return web.json_response(returns.approve(web.merchant_tenant(app.current_request), return_id))
+
+
+@routes.api("/api/admin/returns/{return_id}/reject", ["POST"], summary="Reject a requested return",
+            response=schemas.RETURN, tag="admin")
+def reject_return(return_id):
+    return web.json_response(returns.reject(web.merchant_tenant(app.current_request), return_id))
+
+
+@routes.api("/api/admin/returns/{return_id}/receive", ["POST"], summary="The parcel arrived: each item's condition; "
+            "restocks the resellable ones and refunds (or credits, or exchanges)", request=schemas.RETURN_RECEIVE,
+            response=schemas.RETURN, tag="admin")
+def receive_return(return_id):
+    request = app.current_request
+    tenant_id = web.merchant_tenant(request)
+    return web.json_response(returns.receive(tenant_id, return_id, web.body(request, schemas.RETURN_RECEIVE)))
 
 
 @routes.api("/api/admin/discounts", ["POST"], summary="Create a discount code", request=schemas.DISCOUNT_CREATE,
@@ -373,6 +510,36 @@ def lookup_order(shop, base_path):
     order_id = orders.lookup(shop.tenant_id, data["number"], data["email"])
     return web.json_response({"order_id": order_id,
                               "status_url": f"{web.base_url(request)}{base_path}/orders/{order_id}"})
+
+
+@routes.storefront("/api/store/orders/{order_id}/returns", ["POST"], summary="Ask to return items of an order "
+                   "(its email proves it is yours)", request=schemas.RETURN_REQUEST, response=schemas.RETURN,
+                   status=201)
+def request_return(shop, base_path, order_id):
+    request = app.current_request
+    data = web.body(request, schemas.RETURN_REQUEST)
+    created = idempotency.once(
+        operation="request_return", scope=f"{shop.tenant_id}|POST returns|order:{order_id}",
+        key=request.headers.get("idempotency-key"), body=data,
+        create=lambda: returns.request(shop, order_id, data, web.base_url(request) + base_path))
+    return web.json_response(created, 201)
+
+
+@routes.storefront("/api/store/returns/{return_id}", summary="Where a return stands", response=schemas.RETURN)
+def store_return(shop, base_path, return_id):
+    return web.json_response(returns.for_shopper(shop.tenant_id, return_id))
+
+
+@routes.storefront("/api/store/returns/{return_id}/shipped", ["POST"], summary="The shopper sent the parcel back",
+                   request=schemas.RETURN_SHIPPED, response=schemas.RETURN)
+def return_shipped(shop, base_path, return_id):
+    data = web.body(app.current_request, schemas.RETURN_SHIPPED)
+    return web.json_response(returns.shipped(shop.tenant_id, return_id, data))
+
+
+@routes.storefront("/returns/{return_id}", summary="Return status page", html=True)
+def return_page(shop, base_path, return_id):
+    return web.html_response(storefront.return_status_page(shop, base_path, returns.for_page(shop.tenant_id, return_id)))
 
 
 # Everything else: the shop's friendly 404 (API Gateway's greedy route; the local server maps misses here too).

@@ -8,3 +8,8 @@ def now() -> datetime:
 
 def now_iso() -> str:
     return now().strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_iso(value: str) -> datetime:
+    """The inverse of now_iso()."""
+    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)

@@ -21,6 +21,19 @@ def connection() -> Connection:
     return connection
 
 
+def failed_conditions(tx, error) -> set[tuple[str, str]]:
+    """(pk, sk) of every item of a cancelled TransactWrite whose condition failed. PynamoDB sends
+    condition checks, then deletes, puts and updates, whatever order they were added in, and
+    DynamoDB's cancellation reasons follow the order sent."""
+    sent = tx._condition_check_items + tx._delete_items + tx._put_items + tx._update_items
+    failed = set()
+    for op, reason in zip(sent, error.cancellation_reasons or []):
+        if reason is not None and reason.code == "ConditionalCheckFailed":
+            key = op.get("Key") or op.get("Item")
+            failed.add((key["pk"]["S"], key["sk"]["S"]))
+    return failed
+
+
 class TenantItem(Model):
     """Any item of the tenant table; a query on this class yields each item as its own type."""
     class Meta:
@@ -253,9 +266,16 @@ class OrderRecord(TenantItem, discriminator="order"):
     total = NumberAttribute()
     discount_code = UnicodeAttribute(null=True)
     financial_status = UnicodeAttribute()
-    fulfillment_status = UnicodeAttribute()
-    refunded_total = NumberAttribute(default=0)
+    # fulfillment_status is not stored: it derives from `fulfilments` (fulfilment.status_of).
+    refunded_total = NumberAttribute(default=0)  # succeeded and pending refunds: never above `total`
     cancelled_at = UnicodeAttribute(null=True)
+    cancel_reason = UnicodeAttribute(null=True)
+    # After the sale. Every change below is one write conditional on `revision` (orders.change).
+    revision = NumberAttribute(default=0)
+    fulfilments = ListAttribute(default=list)  # [{id, status, method, items, carrier, tracking_number, ...}]
+    refunds = ListAttribute(default=list)  # [{id, key, amount, lines, shipping, status, stripe_refund_id, ...}]
+    return_claims = MapAttribute(default=dict)  # variant id -> units held by returns not rejected or expired
+    restocked = MapAttribute(default=dict)  # variant id -> units put back in stock (returns, cancellation)
     payment = MapAttribute(null=True)  # {provider, payment_intent, session_id, account_id, application_fee_amount}
     timeline = ListAttribute(default=list)  # [{at, type, message}]
     confirmation_sent_at = UnicodeAttribute(null=True)
@@ -265,6 +285,51 @@ class OrderRecord(TenantItem, discriminator="order"):
     gsi1sk = UnicodeAttribute()
 
     all_orders = OrdersIndex()
+
+
+class ReturnsIndex(GlobalSecondaryIndex):
+    """Every return of a shop, newest first (merchant admin); gsi1 with <tid>#RETURNS keys."""
+    class Meta:
+        index_name = "gsi1"
+        projection = AllProjection()
+
+    gsi1pk = UnicodeAttribute(hash_key=True)
+    gsi1sk = UnicodeAttribute(range_key=True)
+
+
+class ReturnRecord(TenantItem, discriminator="return"):
+    """A shopper's return of some units of one order; its status moves by returns.TRANSITIONS."""
+    return_id = UnicodeAttribute()
+    order_id = UnicodeAttribute()
+    order_number = NumberAttribute()
+    email = UnicodeAttribute()
+    status = UnicodeAttribute()
+    reason = UnicodeAttribute()
+    resolution = UnicodeAttribute(default="refund")  # refund | store_credit | exchange
+    items = ListAttribute(default=list)  # [{variant_id, quantity, reason, exchange_for}]
+    received = ListAttribute(null=True)  # [{variant_id, quantity, condition}] as inspected
+    policy = MapAttribute(default=dict)  # the policy terms this return was accepted under
+    expected_refund = NumberAttribute(default=0)
+    exchange = MapAttribute(null=True)  # {items, cost, credit, difference, reservation}
+    outcome = MapAttribute(null=True)  # {refund_id, amount} | {code, amount} | {difference, ...}
+    restocked_at = UnicodeAttribute(null=True)
+    task_token = UnicodeAttribute(null=True)
+    waiting_in = UnicodeAttribute(null=True)  # the status whose end completes task_token
+    notified = MapAttribute(default=dict)  # event -> when the shopper was emailed about it
+    status_url = UnicodeAttribute(null=True)
+    history = ListAttribute(default=list)  # [{at, status}]
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    gsi1pk = UnicodeAttribute()
+    gsi1sk = UnicodeAttribute()
+
+    all_returns = ReturnsIndex()
+
+
+class TrackingClaim(TenantItem, discriminator="tracking"):
+    """A tracking number of this shop: a carrier's webhook finds its fulfilment through it."""
+    order_id = UnicodeAttribute()
+    fulfilment_id = UnicodeAttribute()
 
 
 class OrderNumber(TenantItem, discriminator="order_number"):

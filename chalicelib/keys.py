@@ -18,12 +18,22 @@ Tenant table (every partition key starts with the tenant id, so IAM's
 | order number    | <tid>         | ORDERNUMBER#<000000000042>           |                              |                               |
 | order counter   | <tid>         | COUNTER#ORDERS                       |                              |                               |
 | payment account | <tid>         | PAYMENTS                             |                              |                               |
+| return          | <tid>         | RETURN#<return_id>                   | <tid>#RETURNS / <return_id>  |                               |
+| tracking claim  | <tid>         | TRACKING#<TRACKING NUMBER>           |                              |                               |
 
 Access patterns of the checkout: a cart, checkout, reservation or order is one
 GetItem by id; the merchant's orders are gsi1 newest first; an order number
 finds its order through its ORDERNUMBER item (shopper lookup); the sweeper
 reads every held reservation of every shop from the sparse gsi2 partition
 `HELD` (an item leaves it when released or turned into an order).
+
+After the sale: an order's fulfilments and refunds live inside the order item
+(one conditional write changes the order and what derives from it together);
+a return is its own item (its own lifecycle), listed for the merchant by gsi1
+`<tid>#RETURNS` newest first; a carrier's webhook names a tracking number,
+whose TRACKING item leads to the order and fulfilment in one GetItem. An
+exchange's replacement units are held by a RESERVATION item keyed by the
+return id (ids never collide with checkout ids).
 
 Platform table (never reachable with tenant-scoped credentials):
 
@@ -173,3 +183,16 @@ STRIPE_EVENT_SK = "EVENT"
 
 def stripe_account_claim(account_id: str) -> str:
     return f"STRIPE_ACCOUNT#{account_id}"
+
+
+# After the sale (tenant table)
+def return_sk(return_id: str) -> str:
+    return f"RETURN#{return_id}"
+
+
+def returns_gsi(tenant_id: str) -> str:
+    return f"{tenant_id}#RETURNS"
+
+
+def tracking_sk(tracking_number: str) -> str:
+    return f"TRACKING#{tracking_number.strip().upper()}"

@@ -5,16 +5,14 @@ shop); these steps add the rest. Each is idempotent: a retried step changes noth
 """
 from pynamodb.exceptions import UpdateError
 
-from . import clock, notifications, settings, storefront, tenants, workflows
+from . import clock, notifications, return_policy, settings, storefront, tenants, workflows
 from .db import ShopRecord
 
 DEFAULT_SETTINGS = {
     "prices_include_tax": False,
     "shipping_rates": [],
     "tax_rates": [],
-    "return_policy": {"window_days": 30, "approval": "manual", "restocking_fee_percent": 0,
-                      "refund_original_shipping": False, "return_shipping_paid_by": "customer",
-                      "exchanges_allowed": True, "final_sale_product_ids": []},
+    "return_policy": return_policy.DEFAULT,  # manual approval, 30 days, no restocking fee
 }
 
 

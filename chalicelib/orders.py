@@ -8,13 +8,22 @@ reservation turning into the order's stock, the checkout turning `paid`, the
 cart turning `completed`.
 
 Lifecycles, one table each (other actions move them: refunds, fulfilments).
+`fulfillment_status` is not a lifecycle of its own: it is read off the
+order's fulfilments every time (`fulfillment_status_of`), so it can never
+disagree with them. After the sale, every change to an order (a fulfilment,
+a refund, a return's claim, a cancellation) goes through `change`: the order
+is read, the change decided on what it holds, and written on the condition
+that no other change landed meanwhile (its `revision`), else decided again.
 """
+from dataclasses import dataclass, field
+from typing import Callable
+
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from . import checkout, clock, cursors, events, keys, money, notifications, pricing, reservations, tenants, \
     workflows
-from .db import CartRecord, CheckoutRecord, OrderCounter, OrderNumber, OrderRecord, connection
+from .db import CartRecord, CheckoutRecord, OrderCounter, OrderNumber, OrderRecord, connection, failed_conditions
 from .errors import Conflict, Invalid, NotFound
 from .workflows import TransientError
 
@@ -24,13 +33,10 @@ FINANCIAL_TRANSITIONS = {
     "partially_refunded": {"partially_refunded", "refunded"},
     "refunded": set(),
 }
-FULFILLMENT_TRANSITIONS = {
-    "unfulfilled": {"partial", "fulfilled"},
-    "partial": {"partial", "fulfilled"},
-    "fulfilled": set(),
-}
 FINANCIAL_STATUSES = tuple(FINANCIAL_TRANSITIONS)
-FULFILLMENT_STATUSES = tuple(FULFILLMENT_TRANSITIONS)
+FULFILLMENT_STATUSES = ("unfulfilled", "partial", "fulfilled")
+# A fulfilment in one of these no longer counts (fulfilment.TRANSITIONS has the whole lifecycle).
+VOID_FULFILMENT_STATUSES = ("cancelled",)
 
 
 class ReservationLost(Exception):
@@ -58,6 +64,88 @@ def _load(tenant_id: str, order_id: str) -> OrderRecord:
 
 def _entry(kind: str, message: str) -> dict:
     return {"at": clock.now_iso(), "type": kind, "message": message}
+
+
+def entry(kind: str, message: str) -> dict:
+    """A timeline entry (other modules add theirs through `change`)."""
+    return _entry(kind, message)
+
+
+def load(tenant_id: str, order_id: str) -> OrderRecord:
+    return _load(tenant_id, order_id)
+
+
+def plain(value):
+    return _plain(value)
+
+
+# Changing an order after the sale -------------------------------------------
+
+@dataclass
+class Change:
+    """What one after-sale action does to an order: attribute values to set, timeline entries, and
+    other items written in the same transaction (`also(tx)`); `result` is handed back to the caller."""
+    values: dict = field(default_factory=dict)
+    timeline: list = field(default_factory=list)
+    also: Callable | None = None
+    result: object = None
+
+
+def change(tenant_id: str, order_id: str, decide: Callable[[OrderRecord], "Change | None"], *,
+           attempts: int = 12):
+    """Applies `decide(order)` (a Change, or None for nothing to do) as one write conditional on the
+    order's revision; when another change landed first (or an item of `also` moved), decides again on
+    what is there now. Returns (the order as written, the change or None)."""
+    for _ in range(attempts):
+        order = _load(tenant_id, order_id)
+        decided = decide(order)
+        if decided is None:
+            return order, None
+        revision = int(order.revision or 0)
+        condition = OrderRecord.revision == revision
+        if revision == 0:  # orders made before after-sale changes existed carry no revision yet
+            condition = OrderRecord.revision.does_not_exist() | condition
+        actions = [getattr(OrderRecord, name).set(value) for name, value in decided.values.items()]
+        actions.append(OrderRecord.revision.set(revision + 1))
+        if decided.timeline:
+            actions.append(OrderRecord.timeline.set(OrderRecord.timeline.append(decided.timeline)))
+        try:
+            with TransactWrite(connection=connection()) as tx:
+                tx.update(order, actions=actions, condition=condition)
+                if decided.also is not None:
+                    decided.also(tx)
+        except TransactWriteError as e:
+            codes = [r.code if r is not None else None for r in (e.cancellation_reasons or [])]
+            if "ConditionalCheckFailed" in codes or "TransactionConflict" in codes:
+                continue
+            raise TransientError(f"Order change cancelled: {codes}") from None
+        return _load(tenant_id, order_id), decided
+    raise TransientError("Too much contention on the order")
+
+
+def units_of(order: OrderRecord) -> dict[str, int]:
+    """Units bought, by variant id."""
+    return {l["variant_id"]: int(l["quantity"]) for l in _plain(order.lines)}
+
+
+def fulfilled_units(order: OrderRecord) -> dict[str, int]:
+    """Units held by fulfilments that are not cancelled, by variant id."""
+    out: dict[str, int] = {}
+    for f in _plain(order.fulfilments) or []:
+        if f["status"] in VOID_FULFILMENT_STATUSES:
+            continue
+        for item in f["items"]:
+            out[item["variant_id"]] = out.get(item["variant_id"], 0) + int(item["quantity"])
+    return out
+
+
+def fulfillment_status_of(order: OrderRecord) -> str:
+    """unfulfilled / partial / fulfilled, from the order's fulfilments (never stored)."""
+    bought, fulfilled = units_of(order), fulfilled_units(order)
+    done = sum(min(fulfilled.get(v, 0), q) for v, q in bought.items())
+    if done == 0:
+        return "unfulfilled"
+    return "fulfilled" if done == sum(bought.values()) else "partial"
 
 
 # Making the order (workflow tasks) ------------------------------------------
@@ -113,8 +201,7 @@ def create_from_checkout(tenant_id: str, checkout_id: str) -> OrderRecord:
             shipping_address=_plain(record.shipping_address), lines=_order_lines(record, quote),
             quote=quote.to_dict(), subtotal=quote.subtotal, discount_total=quote.discount_total,
             shipping_total=quote.shipping_total, tax_total=quote.tax_total, total=quote.total,
-            discount_code=quote.discount_code, financial_status="paid", fulfillment_status="unfulfilled",
-            refunded_total=0,
+            discount_code=quote.discount_code, financial_status="paid", refunded_total=0, revision=0,
             payment=({"provider": "stripe", "payment_intent": payment["payment_intent"],
                       "session_id": payment.get("session_id"), "account_id": payment.get("account_id"),
                       "amount": int(payment["amount"])} if payment else None),
@@ -133,14 +220,72 @@ def create_from_checkout(tenant_id: str, checkout_id: str) -> OrderRecord:
                           actions=[CartRecord.status.set("completed"), CartRecord.version.add(1)],
                           condition=CartRecord.checkout_id == checkout_id)
         except TransactWriteError as e:
+            failed = failed_conditions(tx, e)
+            if (tenant_id, order.sk) in failed:
+                return _load(tenant_id, record.order_id)
+            if (tenant_id, keys.reservation_sk(checkout_id)) in failed:
+                raise ReservationLost(f"Checkout {checkout_id} no longer holds its stock") from None
+            codes = [r.code if r is not None else None for r in (e.cancellation_reasons or [])]
+            if {(tenant_id, counter.sk), (tenant_id, keys.order_number_sk(number))} & failed \
+                    or "TransactionConflict" in codes:
+                continue  # another order took that number first: take the next one
+            raise TransientError(f"Order transaction cancelled: {codes}") from None
+        return order
+    raise TransientError("Too much contention on the order counter")
+
+
+def create_exchange(tenant_id: str, original: OrderRecord, order_id: str, return_id: str, lines: list[dict],
+                    quote: pricing.Quote) -> OrderRecord:
+    """The replacement order of an exchange (id chosen when the return was asked for, so a retried step
+    finds it): numbered like any order, its units the ones the return reserved, paid by the returned
+    units' value (nothing to refund on it)."""
+    try:
+        return _load(tenant_id, order_id)
+    except NotFound:
+        pass
+    snapshots = {l["variant_id"]: l for l in lines}
+    order_lines = []
+    for ql in quote.lines:
+        snap = snapshots[ql.variant_id]
+        order_lines.append({"variant_id": ql.variant_id, "product_id": snap["product_id"], "sku": snap["sku"],
+                            "title": snap["title"], "variant_title": snap["variant_title"], "quantity": ql.quantity,
+                            "price": ql.unit_price, "line_subtotal": ql.line_subtotal, "discount": ql.discount,
+                            "tax": ql.tax, "total": ql.total, "unit_discounts": list(ql.unit_discounts),
+                            "unit_taxes": list(ql.unit_taxes)})
+    timeline = [_entry("placed", f"Exchange for return {return_id} of order #{int(original.number)}")]
+    for _attempt in range(20):
+        counter = _counter(tenant_id)
+        number = int(counter.last_number) + 1
+        order = OrderRecord(
+            tenant_id, keys.order_sk(order_id), order_id=order_id, number=number, checkout_id=original.checkout_id,
+            cart_id=None, email=original.email, currency=quote.currency,
+            shipping_address=_plain(original.shipping_address), lines=order_lines, quote=quote.to_dict(),
+            subtotal=quote.subtotal, discount_total=quote.discount_total, shipping_total=quote.shipping_total,
+            tax_total=quote.tax_total, total=quote.total, discount_code=None, financial_status="paid",
+            refunded_total=0, revision=0,
+            payment={"provider": "exchange", "amount": 0, "return_id": return_id,
+                     "original_order_id": original.order_id, "credit": quote.total},
+            timeline=timeline, created_at=clock.now_iso(), gsi1pk=keys.orders_gsi(tenant_id), gsi1sk=order_id)
+        try:
+            with TransactWrite(connection=connection()) as tx:
+                tx.save(order, condition=OrderRecord.pk.does_not_exist())
+                tx.update(counter, actions=[OrderCounter.last_number.set(number)],
+                          condition=OrderCounter.last_number == number - 1)
+                tx.save(OrderNumber(tenant_id, keys.order_number_sk(number), order_id=order_id, email=original.email),
+                        condition=OrderNumber.pk.does_not_exist())
+                reservations.convert_in(tx, tenant_id, return_id)
+        except TransactWriteError as e:
             codes = [r.code if r is not None else None for r in (e.cancellation_reasons or [])]
             if codes[0] == "ConditionalCheckFailed":
-                return _load(tenant_id, record.order_id)
+                return _load(tenant_id, order_id)
             if "ConditionalCheckFailed" in codes[1:3] or "TransactionConflict" in codes:
-                continue  # another order took that number first: take the next one
+                continue
             if codes[3] == "ConditionalCheckFailed":
-                raise ReservationLost(f"Checkout {checkout_id} no longer holds its stock") from None
+                raise Conflict("The replacement's reserved stock was released; the exchange cannot be made",
+                               {"exchange": "reservation released"}) from None
             raise TransientError(f"Order transaction cancelled: {codes}") from None
+        change(tenant_id, original.order_id, lambda o: Change(timeline=[_entry(
+            "exchanged", f"Return {return_id} exchanged: replacement order #{number}")]))
         return order
     raise TransientError("Too much contention on the order counter")
 
@@ -191,8 +336,8 @@ def send_confirmation(payload: dict) -> dict:
         except Exception:
             order.update(actions=[OrderRecord.confirmation_sent_at.remove()])
             raise
-        order.update(actions=[OrderRecord.timeline.append([_entry("confirmation_sent",
-                                                                  f"Confirmation emailed to {order.email}")])])
+        entry = _entry("confirmation_sent", f"Confirmation emailed to {order.email}")
+        order.update(actions=[OrderRecord.timeline.set(OrderRecord.timeline.append([entry]))])
     return payload
 
 
@@ -220,7 +365,7 @@ def to_dict(order: OrderRecord) -> dict:
         "id": order.order_id, "number": int(order.number), "email": order.email, "currency": order.currency,
         "subtotal": int(order.subtotal), "discount_total": int(order.discount_total),
         "shipping_total": int(order.shipping_total), "tax_total": int(order.tax_total), "total": int(order.total),
-        "financial_status": order.financial_status, "fulfillment_status": order.fulfillment_status,
+        "financial_status": order.financial_status, "fulfillment_status": fulfillment_status_of(order),
         "lines": [{"variant_id": l["variant_id"], "product_id": l["product_id"], "sku": l["sku"],
                    "title": l["title"], "variant_title": l["variant_title"], "quantity": int(l["quantity"]),
                    "price": int(l["price"]), "discount": int(l["discount"]), "tax": int(l["tax"]),
@@ -230,7 +375,28 @@ def to_dict(order: OrderRecord) -> dict:
         "refunded_total": int(order.refunded_total), "cancelled_at": order.cancelled_at,
         "created_at": order.created_at, "checkout_id": order.checkout_id,
         "payment": _plain(order.payment), "timeline": _plain(order.timeline),
+        "cancel_reason": order.cancel_reason,
+        "fulfilments": [fulfilment_view(f) for f in _plain(order.fulfilments) or []],
+        "refunds": [refund_view(r) for r in _plain(order.refunds) or []],
     }
+
+
+def fulfilment_view(f: dict) -> dict:
+    """A fulfilment as the merchant API shows it (no workflow internals)."""
+    return {"id": f["id"], "status": f["status"], "method": f["method"],
+            "items": [{"variant_id": i["variant_id"], "quantity": int(i["quantity"])} for i in f["items"]],
+            "carrier": f.get("carrier"), "tracking_number": f.get("tracking_number"),
+            "tracking_url": f.get("tracking_url"), "pickup_location": f.get("pickup_location"),
+            "created_at": f["created_at"], "updated_at": f["updated_at"],
+            "shipped_at": f.get("shipped_at"), "delivered_at": f.get("delivered_at"),
+            "cancelled_at": f.get("cancelled_at")}
+
+
+def refund_view(r: dict) -> dict:
+    return {"id": r["id"], "amount": int(r["amount"]), "status": r["status"], "reason": r.get("reason"),
+            "lines": [{"variant_id": l["variant_id"], "quantity": int(l["quantity"])} for l in r.get("lines") or []],
+            "shipping": int(r.get("shipping") or 0), "return_id": r.get("return_id"),
+            "stripe_refund_id": r.get("stripe_refund_id"), "created_at": r["created_at"]}
 
 
 def get(tenant_id: str, order_id: str) -> dict:
@@ -240,20 +406,32 @@ def get(tenant_id: str, order_id: str) -> dict:
 def list_orders(tenant_id: str, *, limit: int, cursor: str | None, financial_status: str | None = None,
                 fulfillment_status: str | None = None) -> dict:
     """Newest first, optionally filtered by status; a page may stop short of `limit` only at the end."""
-    condition = None
     for name, value, allowed in (("financial_status", financial_status, FINANCIAL_STATUSES),
                                  ("fulfillment_status", fulfillment_status, FULFILLMENT_STATUSES)):
-        if value in (None, ""):
-            continue
-        if value not in allowed:
+        if value not in (None, "") and value not in allowed:
             raise Invalid(f"{name}: one of {', '.join(allowed)}", {name: "unknown status"})
-        clause = getattr(OrderRecord, name) == value
-        condition = clause if condition is None else condition & clause
-    page = OrderRecord.all_orders.query(keys.orders_gsi(tenant_id), scan_index_forward=False, limit=limit,
-                                        filter_condition=condition,
-                                        last_evaluated_key=cursors.decode(cursor, tenant_id))
-    items = [to_dict(o) for o in page]
-    return {"items": items, "next": cursors.encode(page.last_evaluated_key)}
+    condition = OrderRecord.financial_status == financial_status if financial_status else None
+    start = cursors.decode(cursor, tenant_id)
+    if not fulfillment_status:
+        page = OrderRecord.all_orders.query(keys.orders_gsi(tenant_id), scan_index_forward=False, limit=limit,
+                                            filter_condition=condition, last_evaluated_key=start)
+        items = [to_dict(o) for o in page]
+        return {"items": items, "next": cursors.encode(page.last_evaluated_key)}
+    # Derived, so filtered here: read on until the page is full; the cursor is the last order shown.
+    items, last = [], None
+    for o in OrderRecord.all_orders.query(keys.orders_gsi(tenant_id), scan_index_forward=False,
+                                          page_size=limit, filter_condition=condition, last_evaluated_key=start):
+        if fulfillment_status_of(o) != fulfillment_status:
+            continue
+        items.append(to_dict(o))
+        last = o
+        if len(items) == limit:
+            break
+    next_key = None
+    if last is not None and len(items) == limit:
+        next_key = {"pk": {"S": last.pk}, "sk": {"S": last.sk}, "gsi1pk": {"S": last.gsi1pk},
+                    "gsi1sk": {"S": last.gsi1sk}}
+    return {"items": items, "next": cursors.encode(next_key)}
 
 
 def lookup(tenant_id: str, number: int, email: str) -> str:

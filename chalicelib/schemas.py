@@ -333,3 +333,129 @@ PAYMENT_ACCOUNT = {
 }
 ACCOUNT_LINK = {"type": "object", "properties": {"url": {"type": "string"}, "expires_at": {"type": "integer"}}}
 WEBHOOK_ACK = {"type": "object", "properties": {"received": {"type": "boolean"}}}
+
+# After the sale: fulfilments, cancellation, refunds, return policy, returns ---------
+_units = {"type": "array", "minItems": 1, "maxItems": 100, "items": {
+    "type": "object", "properties": {"variant_id": _id, "quantity": _quantity},
+    "required": ["variant_id", "quantity"], "additionalProperties": False}}
+_url = {"type": "string", "pattern": "^https?://", "maxLength": 2000}
+FULFILMENT_CREATE = {
+    "type": "object",
+    "properties": {"items": _units, "carrier": _text(50), "tracking_number": _text(100),
+                   "tracking_url": _url, "pickup_location_id": _id},
+    "additionalProperties": False,
+}
+FULFILMENT_STATUS_CHANGE = {
+    "type": "object",
+    "properties": {"status": {"enum": ["in_transit", "delivered", "ready_for_pickup", "picked_up", "cancelled"]},
+                   "carrier": _text(50), "tracking_number": _text(100), "tracking_url": _url},
+    "required": ["status"],
+    "additionalProperties": False,
+}
+ORDER_CANCEL = {"type": "object", "properties": {"reason": _text(500)}, "additionalProperties": False}
+REFUND_CREATE = {
+    "type": "object",
+    "properties": {"amount": _money, "lines": _units, "reason": _text(500)},
+    "additionalProperties": False,
+}
+_policy_fields = {
+    "window_days": {"type": "integer", "minimum": 0, "maximum": 365},
+    "approval": {"enum": ["manual", "automatic"]},
+    "auto_approve": {"type": "object", "properties": {
+        "max_value": {"type": ["integer", "null"], "minimum": 0, "maximum": 100_000_000_00},
+        "reasons": {"type": "array", "maxItems": 50, "items": _text(100, 1)}}, "additionalProperties": False},
+    "restocking_fee_percent": {"type": "integer", "minimum": 0, "maximum": 100},
+    "refund_original_shipping": {"type": "boolean"},
+    "return_shipping_paid_by": {"enum": ["customer", "merchant"]},
+    "exchanges_allowed": {"type": "boolean"},
+    "store_credit_allowed": {"type": "boolean"},
+    "final_sale_product_ids": {"type": "array", "maxItems": 500, "items": _id},
+    "final_sale_categories": {"type": "array", "maxItems": 100, "items": _text(100, 1)},
+    "parcel_days": {"type": "integer", "minimum": 1, "maximum": 180},
+}
+RETURN_POLICY_PUT = {"type": "object", "properties": _policy_fields, "additionalProperties": False}
+RETURN_POLICY_PATCH = {"type": "object", "properties": _policy_fields, "additionalProperties": False,
+                       "minProperties": 1}
+RETURN_POLICY = {"type": "object", "properties": _policy_fields}
+_pickup_address = {
+    "type": "object",
+    "properties": {"line1": _text(200, 1), "line2": _text(200), "city": _text(100, 1), "postal_code": _text(20, 1),
+                   "country": _country},
+    "required": ["line1", "city", "postal_code", "country"],
+    "additionalProperties": False,
+}
+PICKUP_LOCATIONS = {
+    "type": "object",
+    "properties": {"locations": {"type": "array", "maxItems": 50, "items": {
+        "type": "object",
+        "properties": {"id": _id, "name": _text(100, 1), "address": _pickup_address, "hours": _text(200)},
+        "required": ["name", "address"], "additionalProperties": False}}},
+    "required": ["locations"],
+    "additionalProperties": False,
+}
+RETURN_REQUEST = {
+    "type": "object",
+    "properties": {
+        "email": _text(254, 3),
+        "items": {"type": "array", "minItems": 1, "maxItems": 100, "items": {
+            "type": "object",
+            "properties": {"variant_id": _id, "quantity": _quantity, "reason": _text(500), "exchange_for": _id},
+            "required": ["variant_id", "quantity"], "additionalProperties": False}},
+        "reason": _text(500, 1),
+        "resolution": {"enum": ["refund", "store_credit", "exchange"]},
+    },
+    "required": ["email", "items", "reason"],
+    "additionalProperties": False,
+}
+RETURN_RECEIVE = {
+    "type": "object",
+    "properties": {"items": {"type": "array", "minItems": 1, "maxItems": 100, "items": {
+        "type": "object",
+        "properties": {"variant_id": _id, "quantity": {"type": "integer", "minimum": 0, "maximum": 999},
+                       "condition": {"enum": ["resellable", "damaged"]}},
+        "required": ["variant_id", "quantity", "condition"], "additionalProperties": False}}},
+    "additionalProperties": False,
+}
+RETURN_SHIPPED = {
+    "type": "object",
+    "properties": {"email": _text(254, 3), "carrier": _text(50), "tracking_number": _text(100)},
+    "required": ["email"],
+    "additionalProperties": False,
+}
+_unit_list = {"type": "array", "items": {"type": "object", "properties": {
+    "variant_id": {"type": "string"}, "quantity": {"type": "integer"}}}}
+FULFILMENT = {
+    "type": "object",
+    "properties": {"id": {"type": "string"},
+                   "status": {"enum": ["pending", "in_transit", "delivered", "ready_for_pickup", "picked_up",
+                                       "cancelled"]},
+                   "method": {"enum": ["shipping", "pickup"]}, "items": _unit_list,
+                   "carrier": {"type": ["string", "null"]}, "tracking_number": {"type": ["string", "null"]},
+                   "tracking_url": {"type": ["string", "null"]}, "pickup_location": {"type": ["object", "null"]},
+                   "created_at": {"type": "string"}, "shipped_at": {"type": ["string", "null"]},
+                   "delivered_at": {"type": ["string", "null"]}},
+}
+REFUND = {
+    "type": "object",
+    "properties": {"id": {"type": "string"}, "amount": _money, "status": {"enum": ["pending", "succeeded", "failed"]},
+                   "lines": _unit_list, "shipping": _money, "reason": {"type": ["string", "null"]},
+                   "return_id": {"type": ["string", "null"]}, "stripe_refund_id": {"type": ["string", "null"]},
+                   "created_at": {"type": "string"}},
+}
+RETURN = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "string"}, "order_id": {"type": "string"}, "order_number": {"type": "integer"},
+        "status": {"enum": ["requested", "approved", "in_transit", "received", "refunded", "credited", "exchanged",
+                            "closed", "rejected", "expired"]},
+        "reason": {"type": "string"}, "resolution": {"enum": ["refund", "store_credit", "exchange"]},
+        "items": _unit_list, "received": _unit_list, "expected_refund": _money,
+        "exchange": {"type": ["object", "null"]}, "outcome": {"type": ["object", "null"]},
+        "status_url": {"type": "string"}, "history": {"type": "array"}, "created_at": {"type": "string"},
+    },
+}
+CARRIER_WEBHOOK = {"type": "object", "properties": {"url": {"type": "string"}, "secret": {"type": "string"},
+                                                    "signature_header": {"type": "string"}}}
+ORDER["properties"].update({"fulfilments": {"type": "array", "items": FULFILMENT},
+                            "refunds": {"type": "array", "items": REFUND},
+                            "cancel_reason": {"type": ["string", "null"]}})

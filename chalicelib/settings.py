@@ -44,3 +44,12 @@ CART_IDLE_SECONDS = int(os.environ.get("CART_IDLE_SECONDS", str(30 * 24 * 3600))
 def reservation_seconds() -> int:
     """How long a checkout holds its stock waiting for payment (read per checkout, so it can be tuned live)."""
     return max(1, int(os.environ.get("RESERVATION_SECONDS", "900")))
+
+
+def return_day_seconds() -> int:
+    """How long a "day" of a return policy's timers lasts (86400; tests shorten it to watch a return expire)."""
+    return max(1, int(os.environ.get("RETURN_DAY_SECONDS", "86400")))
+
+# How long a Lambda container reuses a storefront's host -> shop resolution (tenants.shop_for_host):
+# a suspension or theme change reaches every container within this many seconds. 0 turns it off.
+SHOP_CACHE_SECONDS = float(os.environ.get("SHOP_CACHE_SECONDS", "5"))

@@ -95,6 +95,12 @@ def order_status_page(shop, base_path: str, order: dict) -> str:
                   page_title=f"Order #{order['number']} – {shop.name}")
 
 
+def return_status_page(shop, base_path: str, ret: dict) -> str:
+    """The shopper's return page (returns.for_page())."""
+    return render("return_status", shop, base_path, ret=ret,
+                  page_title=f"Return for order #{ret['order_number']} – {shop.name}")
+
+
 def order_pending_page(shop, base_path: str, message: str) -> str:
     """While the payment is being confirmed (the browser reloads on the Refresh header)."""
     return render("order_pending", shop, base_path, message=message, page_title=f"Confirming – {shop.name}")

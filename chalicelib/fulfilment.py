@@ -1,0 +1,419 @@
+"""Fulfilment: the merchant ships an order in parts, or hands it over at a pickup location.
+
+Each part is a fulfilment inside the order item (so the order's derived
+`fulfillment_status` and its fulfilments are written together, see
+orders.change), and each fulfilment is followed by the workflow in
+infra/workflows/fulfilment.asl.json, which emails the shopper at every step
+and waits (task tokens) for the next one:
+
+    shipping: pending -> in_transit -> delivered        (merchant API or the carrier's webhook)
+    pickup:   pending -> ready_for_pickup -> picked_up  (merchant API)
+    either:   pending / ready_for_pickup -> cancelled   (never once it left the shop)
+
+A status change is one conditional write here; the waiting workflow step is
+then completed with its token. The waiting step itself stores its token and
+checks the status in one write too, so whichever of the two comes second
+completes the step (the same meeting point as checkout's payment).
+"""
+import hashlib
+import hmac
+import secrets
+import time
+
+from pynamodb.exceptions import DoesNotExist, UpdateError
+
+from . import checkout, clock, keys, notifications, orders, tenants, validation, workflows
+from .db import OrderRecord, ShopRecord, TrackingClaim
+from .errors import Conflict, Invalid, NotFound
+from .observability import logger
+
+WORKFLOW = "fulfilment"
+
+# The lifecycle, one table; a method only uses its own statuses (METHOD_STATUSES).
+TRANSITIONS = {
+    "pending": {"in_transit", "ready_for_pickup", "cancelled"},
+    "in_transit": {"delivered"},
+    "ready_for_pickup": {"picked_up", "cancelled"},
+    "delivered": set(),
+    "picked_up": set(),
+    "cancelled": set(),
+}
+METHOD_STATUSES = {"shipping": {"pending", "in_transit", "delivered", "cancelled"},
+                   "pickup": {"pending", "ready_for_pickup", "picked_up", "cancelled"}}
+HANDED_OVER = ("in_transit", "delivered", "picked_up")  # it left the shop: the order can't be cancelled
+ARRIVED = ("delivered", "picked_up")  # the return window counts from here when known
+
+TRACKING_URLS = {
+    "ups": "https://www.ups.com/track?tracknum={}",
+    "usps": "https://tools.usps.com/go/TrackConfirmAction?tLabels={}",
+    "fedex": "https://www.fedex.com/fedextrack/?trknbr={}",
+    "dhl": "https://www.dhl.com/global-en/home/tracking.html?tracking-id={}",
+}
+
+# What the shopper is told at each step: (subject, first line).
+MESSAGES = {
+    "pending": ("we're preparing your order #{number}", "We're preparing these items of your order:"),
+    "in_transit": ("your order #{number} is on its way", "These items of your order are on their way:"),
+    "delivered": ("your order #{number} was delivered", "These items of your order were delivered:"),
+    "ready_for_pickup": ("your order #{number} is ready for pickup",
+                         "These items of your order are ready for pickup:"),
+    "picked_up": ("you picked up your order #{number}", "You picked up these items of your order:"),
+    "cancelled": ("a shipment of your order #{number} was cancelled",
+                  "We cancelled the shipment of these items of your order:"),
+}
+
+
+def _find(order: OrderRecord, fulfilment_id: str) -> dict:
+    for f in orders.plain(order.fulfilments) or []:
+        if f["id"] == fulfilment_id:
+            return f
+    raise NotFound("No such fulfilment")
+
+
+def _replace(order: OrderRecord, updated: dict) -> list[dict]:
+    return [updated if f["id"] == updated["id"] else f for f in orders.plain(order.fulfilments) or []]
+
+
+def window_start(f: dict) -> str:
+    """When a fulfilment's units start their return window: delivery (or pickup) if known, else creation."""
+    return f.get("delivered_at") or f["created_at"]
+
+
+def _describe(items: list[dict], order: OrderRecord) -> str:
+    titles = {l["variant_id"]: " - ".join(p for p in (l["title"], l.get("variant_title")) if p)
+              for l in orders.plain(order.lines)}
+    return ", ".join(f"{int(i['quantity'])} x {titles.get(i['variant_id'], i['variant_id'])}" for i in items)
+
+
+# Pickup locations (the shop's settings) ------------------------------------
+
+def pickup_locations(tenant_id: str) -> dict:
+    return {"locations": _locations(tenants.get_shop(tenant_id))}
+
+
+def _locations(shop: ShopRecord) -> list[dict]:
+    stored = orders.plain(shop.settings) or {}
+    return [dict(orders.plain(l)) for l in stored.get("pickup_locations") or []]
+
+
+def replace_pickup_locations(tenant_id: str, data: dict) -> dict:
+    """Sets the whole list; an entry with an `id` keeps it, a new one gets one."""
+    known = {l["id"] for l in _locations(tenants.get_shop(tenant_id))}
+    cleaned, names = [], set()
+    for i, location in enumerate(data["locations"]):
+        if location.get("id") and location["id"] not in known:
+            raise Invalid(f"locations[{i}].id: not a pickup location of this shop", {f"locations[{i}].id": "unknown"})
+        name = location["name"].strip()
+        if not name or name.lower() in names:
+            raise Invalid(f"locations[{i}].name: blank or used twice", {f"locations[{i}].name": "blank or duplicate"})
+        names.add(name.lower())
+        cleaned.append({"id": location.get("id") or keys.new_id(), "name": name, "address": location["address"],
+                        "hours": location.get("hours", "")})
+    tenants.get_shop(tenant_id).update(actions=[ShopRecord.settings["pickup_locations"].set(cleaned)])
+    return pickup_locations(tenant_id)
+
+
+# Creating a fulfilment (POST /api/admin/orders/{id}/fulfilments) --------------
+
+def _tracking_url(carrier: str | None, number: str | None, given: str | None) -> str | None:
+    if given:
+        return given
+    template = TRACKING_URLS.get((carrier or "").strip().lower())
+    return template.format(number) if template and number else None
+
+
+def _check_tracking_free(tenant_id: str, number: str, fulfilment_id: str) -> None:
+    try:
+        claim = TrackingClaim.get(tenant_id, keys.tracking_sk(number), consistent_read=True)
+    except DoesNotExist:
+        return
+    if claim.fulfilment_id != fulfilment_id:
+        raise Conflict("tracking_number: another fulfilment has this tracking number",
+                       {"tracking_number": "used by another fulfilment"})
+
+
+def _claim_tracking(tenant_id: str, order_id: str, fulfilment_id: str, number: str):
+    def add(tx):
+        tx.save(TrackingClaim(tenant_id, keys.tracking_sk(number), order_id=order_id, fulfilment_id=fulfilment_id),
+                condition=TrackingClaim.pk.does_not_exist())
+    return add
+
+
+def _items_to_fulfil(order: OrderRecord, wanted: list[dict] | None) -> list[dict]:
+    bought, fulfilled = orders.units_of(order), orders.fulfilled_units(order)
+    left = {v: q - fulfilled.get(v, 0) for v, q in bought.items()}
+    if not wanted:
+        items = [{"variant_id": v, "quantity": n} for v, n in left.items() if n > 0]
+        if not items:
+            raise Conflict("Everything in this order is fulfilled already", {"items": "nothing left to fulfil"})
+        return items
+    merged: dict[str, int] = {}
+    for i, item in enumerate(wanted):
+        variant_id = item["variant_id"]
+        if variant_id not in bought:
+            raise Invalid(f"items[{i}].variant_id: not in this order", {f"items[{i}].variant_id": "not in this order"})
+        merged[variant_id] = merged.get(variant_id, 0) + item["quantity"]
+        if merged[variant_id] > left[variant_id]:
+            raise Invalid(f"items[{i}].quantity: only {left[variant_id]} left to fulfil",
+                          {f"items[{i}].quantity": f"only {left[variant_id]} left to fulfil"})
+    return [{"variant_id": v, "quantity": n} for v, n in merged.items()]
+
+
+def create(tenant_id: str, order_id: str, data: dict) -> dict:
+    """A new fulfilment of the given items (none given: everything not fulfilled yet), status pending."""
+    shop = tenants.get_shop(tenant_id)
+    location = None
+    if data.get("pickup_location_id"):
+        location = next((l for l in _locations(shop) if l["id"] == data["pickup_location_id"]), None)
+        if location is None:
+            raise Invalid("pickup_location_id: not a pickup location of this shop",
+                          {"pickup_location_id": "unknown"})
+        if data.get("tracking_number") or data.get("carrier"):
+            raise Invalid("tracking_number: a pickup has no carrier or tracking",
+                          {"tracking_number": "not for a pickup"})
+    number = (data.get("tracking_number") or "").strip() or None
+    carrier = (data.get("carrier") or "").strip() or None
+    fulfilment_id, now = keys.new_id(), clock.now_iso()
+
+    def decide(order: OrderRecord) -> orders.Change:
+        if order.cancelled_at:
+            raise Conflict("This order is cancelled", {"order": "cancelled"})
+        items = _items_to_fulfil(order, data.get("items"))
+        if number:
+            _check_tracking_free(tenant_id, number, fulfilment_id)
+        entry = {"id": fulfilment_id, "status": "pending", "method": "pickup" if location else "shipping",
+                 "items": items, "carrier": carrier, "tracking_number": number,
+                 "tracking_url": _tracking_url(carrier, number, data.get("tracking_url")),
+                 "pickup_location": location, "created_at": now, "updated_at": now, "notified": {}}
+        how = f" for pickup at {location['name']}" if location else (
+            f" ({' '.join(p for p in (carrier, number) if p)})" if carrier or number else "")
+        return orders.Change(
+            values={"fulfilments": (orders.plain(order.fulfilments) or []) + [entry]},
+            timeline=[orders.entry("fulfilment_created", f"Fulfilment {fulfilment_id} created{how}: "
+                                                         f"{_describe(items, order)}")],
+            also=_claim_tracking(tenant_id, order_id, fulfilment_id, number) if number else None, result=entry)
+
+    _, change = orders.change(tenant_id, order_id, decide)
+    workflows.start(WORKFLOW, name=f"fulfilment-{fulfilment_id}", payload={
+        "tenant_id": tenant_id, "order_id": order_id, "fulfilment_id": fulfilment_id,
+        "method": change.result["method"]})
+    return orders.fulfilment_view(change.result)
+
+
+# Moving a fulfilment on ----------------------------------------------------
+
+def set_status(tenant_id: str, order_id: str, fulfilment_id: str, data: dict) -> dict:
+    """Moves a fulfilment to `data["status"]` (with tracking details when it ships); repeating the status it
+    has changes nothing; a move the table does not allow is a 409."""
+    new = data["status"]
+    number = (data.get("tracking_number") or "").strip() or None
+
+    def decide(order: OrderRecord) -> orders.Change | None:
+        f = _find(order, fulfilment_id)
+        if f["status"] == new:
+            return None
+        if new not in METHOD_STATUSES[f["method"]] or new not in TRANSITIONS[f["status"]]:
+            raise Conflict(f"A fulfilment that is {f['status'].replace('_', ' ')} cannot become "
+                           f"{new.replace('_', ' ')}", {"status": f"not allowed from {f['status']}"})
+        now = clock.now_iso()
+        updated = {**f, "status": new, "updated_at": now}
+        also = None
+        if new == "in_transit":
+            updated["shipped_at"] = now
+            if data.get("carrier"):
+                updated["carrier"] = data["carrier"].strip()
+            if number and number != f.get("tracking_number"):
+                _check_tracking_free(tenant_id, number, fulfilment_id)
+                updated["tracking_number"] = number
+                also = _claim_tracking(tenant_id, order_id, fulfilment_id, number)
+            updated["tracking_url"] = _tracking_url(updated.get("carrier"), updated.get("tracking_number"),
+                                                    data.get("tracking_url") or f.get("tracking_url"))
+        if new in ARRIVED:
+            updated["delivered_at"] = now
+        if new == "cancelled":
+            updated["cancelled_at"] = now
+        words = {"in_transit": "shipped", "delivered": "delivered", "ready_for_pickup": "ready for pickup",
+                 "picked_up": "picked up", "cancelled": "cancelled"}[new]
+        return orders.Change(values={"fulfilments": _replace(order, updated)}, also=also, result=updated,
+                             timeline=[orders.entry(f"fulfilment_{new}", f"Fulfilment {fulfilment_id} {words}"
+                                                    f"{' by ' + data['source'] if data.get('source') else ''}")])
+
+    order, _ = orders.change(tenant_id, order_id, decide)
+    f = _find(order, fulfilment_id)
+    _deliver(f)
+    return orders.fulfilment_view(f)
+
+
+def cancel_open(order: OrderRecord, now: str) -> list[dict]:
+    """The order's fulfilments with every one still in the shop cancelled (for cancelling the order)."""
+    return [{**f, "status": "cancelled", "updated_at": now, "cancelled_at": now}
+            if "cancelled" in TRANSITIONS[f["status"]] else f for f in orders.plain(order.fulfilments) or []]
+
+
+def resume_waiting(order: OrderRecord) -> None:
+    """Completes the waiting workflow step of each fulfilment that moved on (after another module moved it)."""
+    for f in orders.plain(order.fulfilments) or []:
+        _deliver(f)
+
+
+def _deliver(f: dict) -> None:
+    if not f.get("task_token") or f["status"] == f.get("waiting_in"):
+        return
+    if f["status"] == "cancelled":
+        workflows.fail_task(f["task_token"], "FulfilmentCancelled", "The fulfilment was cancelled")
+    else:
+        workflows.succeed_task(f["task_token"], {"status": f["status"]})
+
+
+# Workflow tasks -------------------------------------------------------------
+
+@workflows.task("fulfilment.await")
+def await_change(payload: dict) -> dict:
+    """A `.waitForTaskToken` step: keeps its token on the fulfilment; completed once the fulfilment leaves
+    `payload["leaves"]` (at once if it already has)."""
+    tenant_id, order_id, fulfilment_id = payload["tenant_id"], payload["order_id"], payload["fulfilment_id"]
+    token = payload["task_token"]
+
+    def decide(order: OrderRecord) -> orders.Change | None:
+        f = _find(order, fulfilment_id)
+        if f.get("task_token") == token:
+            return None
+        return orders.Change(values={"fulfilments": _replace(order, {**f, "task_token": token,
+                                                                        "waiting_in": payload["leaves"]})})
+
+    order, _ = orders.change(tenant_id, order_id, decide)
+    _deliver(_find(order, fulfilment_id))
+    return {}
+
+
+def _email(order: OrderRecord, f: dict, event: str) -> tuple[str, str]:
+    shop = tenants.get_shop(order.pk)
+    subject, opening = MESSAGES[event]
+    lines = [opening, "", _describe(f["items"], order), ""]
+    if event == "in_transit":
+        if f.get("carrier") or f.get("tracking_number"):
+            lines.append(f"Carrier: {f.get('carrier') or '-'}, tracking number: {f.get('tracking_number') or '-'}")
+        if f.get("tracking_url"):
+            lines.append(f"Track it: {f['tracking_url']}")
+    if event == "ready_for_pickup" and f.get("pickup_location"):
+        location = f["pickup_location"]
+        address = location.get("address") or {}
+        lines.append(f"Pick them up at {location['name']}, "
+                     + ", ".join(str(address[k]) for k in ("line1", "city", "postal_code") if address.get(k)))
+        if location.get("hours"):
+            lines.append(f"Opening hours: {location['hours']}")
+    try:
+        base = checkout.load(order.pk, order.checkout_id).storefront_base
+        lines += ["", f"Your order: {base}/orders/{order.order_id}"]
+    except NotFound:
+        pass
+    return f"{shop.name}: {subject.format(number=int(order.number))}", "\n".join(lines)
+
+
+@workflows.task("fulfilment.notify")
+def notify(payload: dict) -> dict:
+    """Emails the shopper about `payload["event"]` once (claimed on the fulfilment before sending)."""
+    tenant_id, order_id, fulfilment_id, event = (payload["tenant_id"], payload["order_id"],
+                                                 payload["fulfilment_id"], payload["event"])
+
+    def claim(order: OrderRecord) -> orders.Change | None:
+        f = _find(order, fulfilment_id)
+        if event in (f.get("notified") or {}):
+            return None
+        return orders.Change(values={"fulfilments": _replace(
+            order, {**f, "notified": {**(f.get("notified") or {}), event: clock.now_iso()}})}, result=f)
+
+    order, claimed = orders.change(tenant_id, order_id, claim)
+    if claimed is None:
+        return payload
+    subject, text = _email(order, _find(order, fulfilment_id), event)
+    try:
+        notifications.send_email(to=order.email, subject=subject, text=text)
+    except Exception:
+        def unclaim(o: OrderRecord) -> orders.Change:
+            f = _find(o, fulfilment_id)
+            notified = {k: v for k, v in (f.get("notified") or {}).items() if k != event}
+            return orders.Change(values={"fulfilments": _replace(o, {**f, "notified": notified})})
+        orders.change(tenant_id, order_id, unclaim)
+        raise
+    orders.change(tenant_id, order_id, lambda o: orders.Change(
+        timeline=[orders.entry("email_sent", f"Emailed {o.email}: {subject}")]))
+    return payload
+
+
+# The carrier's webhook (POST /api/webhooks/carriers/{shop_id}) ---------------
+
+SIGNATURE_HEADER = "X-Carrier-Signature"
+SIGNATURE_TOLERANCE_SECONDS = 300
+CARRIER_EVENT = {
+    "type": "object",
+    "properties": {"tracking_number": {"type": "string", "minLength": 1, "maxLength": 100},
+                   "status": {"enum": ["in_transit", "delivered"]},
+                   "carrier": {"type": "string", "maxLength": 50}},
+    "required": ["tracking_number", "status"],
+}
+
+
+def webhook_settings(tenant_id: str, base_url: str) -> dict:
+    """Where a carrier (or a tracking aggregator) posts status updates, and the secret it signs them with;
+    the secret is made the first time the merchant asks."""
+    shop = tenants.get_shop(tenant_id)
+    stored = orders.plain(shop.settings) or {}
+    if not stored.get("carrier_webhook_secret"):
+        try:
+            shop.update(actions=[ShopRecord.settings["carrier_webhook_secret"].set("whsec_" + secrets.token_hex(24))],
+                        condition=ShopRecord.settings["carrier_webhook_secret"].does_not_exist())
+        except UpdateError as e:
+            if e.cause_response_code != "ConditionalCheckFailedException":
+                raise
+        stored = orders.plain(tenants.get_shop(tenant_id).settings)
+    return {"url": f"{base_url}/api/webhooks/carriers/{tenant_id}", "secret": stored["carrier_webhook_secret"],
+            "signature_header": SIGNATURE_HEADER,
+            "signature": "t=<unix seconds>,v1=<hex HMAC-SHA256 of '<t>.<raw body>' keyed with the secret>",
+            "statuses": CARRIER_EVENT["properties"]["status"]["enum"]}
+
+
+def _digest(secret: str, body: bytes, timestamp: int) -> str:
+    return hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+
+
+def sign(secret: str, body: bytes, timestamp: int | None = None) -> str:
+    """The signature header value for `body` (carriers compute the same; tests and the demo use this)."""
+    t = int(time.time()) if timestamp is None else timestamp
+    return f"t={t},v1={_digest(secret, body, t)}"
+
+
+def _verify(secret: str, body: bytes, header: str | None) -> None:
+    """Stripe's scheme: the timestamp is signed with the body, so an old delivery cannot be replayed later."""
+    parts = dict(p.split("=", 1) for p in (header or "").split(",") if "=" in p)
+    t = int(parts["t"]) if parts.get("t", "").isdigit() else None
+    if t is None or not hmac.compare_digest(_digest(secret, body, t), parts.get("v1", "")):
+        raise Invalid("Webhook refused: bad signature", {SIGNATURE_HEADER: "bad signature"})
+    if abs(time.time() - t) > SIGNATURE_TOLERANCE_SECONDS:
+        raise Invalid("Webhook refused: signature too old", {SIGNATURE_HEADER: "timestamp outside tolerance"})
+
+
+def carrier_event(tenant_id: str, body: bytes | str | None, signature: str | None) -> dict:
+    """A signed status update from the shop's carrier: moves the fulfilment with that tracking number.
+    News that is old or out of order (delivered already, then in transit) changes nothing."""
+    if not keys.is_id(tenant_id):
+        raise NotFound("No such shop")
+    shop = tenants.get_shop(tenant_id)
+    secret = (orders.plain(shop.settings) or {}).get("carrier_webhook_secret")
+    raw = body.encode() if isinstance(body, str) else (body or b"")
+    if not secret:
+        raise Invalid("Webhook refused: this shop has no carrier webhook secret yet",
+                      {SIGNATURE_HEADER: "no secret set up"})
+    _verify(secret, raw, signature)
+    event = validation.check(validation.parse_json(raw), CARRIER_EVENT)
+    try:
+        claim = TrackingClaim.get(tenant_id, keys.tracking_sk(event["tracking_number"]), consistent_read=True)
+    except DoesNotExist:
+        raise NotFound("No fulfilment has this tracking number") from None
+    try:
+        fulfilment = set_status(tenant_id, claim.order_id, claim.fulfilment_id,
+                                {"status": event["status"], "source": "the carrier"})
+    except Conflict:
+        logger.info("carrier event out of order", tracking_number=event["tracking_number"], status=event["status"])
+        return {"received": True, "applied": False}
+    return {"received": True, "applied": True, "fulfilment_id": fulfilment["id"], "status": fulfilment["status"]}

@@ -1,0 +1,63 @@
+"""What a merchant and a shopper do after the sale, for the fulfilment, refund and return tests."""
+from chalicelib import fulfilment, returns, settings, workflows
+from infra.local import runtime
+from tests.api.shopping import Shop, wait_for
+
+
+class AfterSale(Shop):
+    """A paying shop, with the merchant's after-sale calls."""
+
+    def paid_order(self, stripe, *items, email: str | None = None, **extra) -> dict:
+        """A paid order of `items` ((variant_id, quantity) pairs); returns the merchant's view of it."""
+        email = email or f"shopper@{self.subdomain}.example"
+        done = self.buy(stripe, *items, email=email, **extra)
+        assert done["status"] == "paid", done
+        return self.order(done["order_id"])
+
+    def order(self, order_id: str) -> dict:
+        got = self.admin.get(f"/api/admin/orders/{order_id}")
+        assert got.status_code == 200, got.body
+        return got.json
+
+    def fulfil(self, order_id: str, body: dict | None = None, **kw):
+        return self.admin.post(f"/api/admin/orders/{order_id}/fulfilments", body or {}, **kw)
+
+    def move(self, order_id: str, fulfilment_id: str, status: str, **extra):
+        return self.admin.post(f"/api/admin/orders/{order_id}/fulfilments/{fulfilment_id}/status",
+                               {"status": status, **extra})
+
+    def ask_return(self, order: dict, items, reason: str = "Too small", email: str | None = None, **extra):
+        return self.store.post(f"/api/store/orders/{order['id']}/returns",
+                               {"email": email or order["email"], "reason": reason,
+                                "items": [{"variant_id": v, "quantity": q} for v, q in items], **extra})
+
+    def return_action(self, return_id: str, action: str, body=None):
+        return self.admin.post(f"/api/admin/returns/{return_id}/{action}", body)
+
+    def policy(self, **terms):
+        changed = self.admin.patch("/api/admin/return-policy", terms)
+        assert changed.status_code == 200, changed.body
+        return changed.json
+
+
+def emails_to(address: str) -> list[dict]:
+    return [m for m in runtime.sent_emails() if address in m["to"]]
+
+
+def fulfilment_arn(fulfilment_id: str) -> str:
+    return settings.state_machine_arn(fulfilment.WORKFLOW).replace(":stateMachine:", ":execution:") + \
+        f":fulfilment-{fulfilment_id}"
+
+
+def finished(arn: str) -> str:
+    """The execution's final status, once it has one."""
+    return wait_for(lambda: (lambda s: s if s not in (None, "RUNNING") else None)(workflows.status(arn)))
+
+
+def states_until(arn: str, state: str) -> list[str]:
+    """The states entered so far, once `state` is among them."""
+    return wait_for(lambda: (lambda names: names if state in names else None)(workflows.state_names(arn)))
+
+
+def return_arn(return_id: str) -> str:
+    return returns.execution_arn(return_id)
