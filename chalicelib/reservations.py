@@ -16,7 +16,7 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from . import clock, keys
-from .db import DiscountRecord, DiscountUse, ReservationRecord, VariantRecord, connection
+from .db import DiscountRecord, DiscountUse, ReservationRecord, VariantRecord, connection, failed_conditions
 from .workflows import TransientError
 
 TRANSITIONS = {"held": {"released", "converted"}, "released": set(), "converted": set()}
@@ -55,7 +55,6 @@ def reserve(tenant_id: str, checkout_id: str, *, items: list[tuple[str, int]], d
         gsi2pk=keys.HELD_RESERVATIONS, gsi2sk=keys.held_reservation_gsi(expires_at, tenant_id, checkout_id))
     try:
         with TransactWrite(connection=connection()) as tx:
-            # The record goes first so a repeat is recognised by reason index 0 whatever else fails.
             tx.save(record, condition=ReservationRecord.pk.does_not_exist())
             for variant_id, quantity in items:
                 tx.update(VariantRecord(tenant_id, keys.variant_sk(variant_id)),
@@ -71,17 +70,17 @@ def reserve(tenant_id: str, checkout_id: str, *, items: list[tuple[str, int]], d
                                         checkout_id=checkout_id),
                             condition=DiscountUse.pk.does_not_exist())
     except TransactWriteError as e:
-        codes = _codes(e)
-        if codes[:1] == ["ConditionalCheckFailed"]:
+        failed = failed_conditions(tx, e)
+        if (tenant_id, record.sk) in failed:
             existing = get(tenant_id, checkout_id)
             if existing is not None and existing.status in ("held", "converted"):
                 return existing  # this checkout reserved already: a retried step
             raise OutOfStock("This checkout's reservation was already released") from None
-        if "ConditionalCheckFailed" in codes[1:1 + len(items)]:
+        if any((tenant_id, keys.variant_sk(v)) in failed for v, _ in items):
             raise OutOfStock("Not enough stock left for this order") from None
-        if "ConditionalCheckFailed" in codes[1 + len(items):]:
-            raise DiscountUnavailable("This discount code has been used up") from None
-        raise TransientError(f"Reservation transaction cancelled: {codes}") from None
+        if failed:
+            raise DiscountUnavailable("This discount code has been used up or was used by this customer") from None
+        raise TransientError(f"Reservation transaction cancelled: {_codes(e)}") from None
     return record
 
 
@@ -117,7 +116,7 @@ def release(tenant_id: str, checkout_id: str) -> bool:
                 tx.delete(DiscountUse(tenant_id, keys.discount_use_sk(record.discount_code,
                                                                       record.discount_use_email)))
     except TransactWriteError as e:
-        if _codes(e)[:1] == ["ConditionalCheckFailed"]:
+        if (tenant_id, record.sk) in failed_conditions(tx, e):
             return False  # released (or converted) by someone else first
         raise TransientError(f"Release transaction cancelled: {_codes(e)}") from None
     return True
