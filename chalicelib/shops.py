@@ -19,3 +19,4 @@ def update(tenant_id: str, patch: dict) -> None:
         actions.append(ShopRecord.theme.set({**storefront.theme_of(shop), **patch["theme"]}))
     if actions:
         shop.update(actions=actions)
+    tenants.forget_shop(tenant_id)  # this container's storefront shows the change at once

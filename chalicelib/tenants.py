@@ -1,5 +1,7 @@
 """Shops (tenants): signup, login, resolution from a host, suspension."""
 import re
+import threading
+import time
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
@@ -107,12 +109,41 @@ def get_shop(tenant_id: str) -> ShopRecord:
         raise NotFound("No such shop") from None
 
 
+# A storefront page would start with two GetItems (the host's claim, then the shop): a container
+# keeps what it resolved for settings.SHOP_CACHE_SECONDS. Its own writes to a shop drop the entry
+# at once (forget_shop); other containers see them when the entry expires. Unknown hosts are not
+# kept, so a new shop answers at once.
+_resolved: dict[str, tuple[float, ShopRecord]] = {}
+_resolved_lock = threading.Lock()
+_MAX_RESOLVED = 5000
+_now = time.monotonic
+
+
 def _claimed_shop(claim_pk: str) -> ShopRecord | None:
+    ttl = settings.SHOP_CACHE_SECONDS
+    if ttl > 0:
+        with _resolved_lock:
+            hit = _resolved.get(claim_pk)
+        if hit and hit[0] > _now():
+            return hit[1]
     try:
         claim = Claim.get(claim_pk, keys.CLAIM_SK)
     except DoesNotExist:
         return None
-    return get_shop(claim.tenant_id)
+    shop = get_shop(claim.tenant_id)
+    if ttl > 0:
+        with _resolved_lock:
+            if len(_resolved) >= _MAX_RESOLVED:
+                _resolved.pop(next(iter(_resolved)))
+            _resolved[claim_pk] = (_now() + ttl, shop)
+    return shop
+
+
+def forget_shop(tenant_id: str) -> None:
+    """Drops this container's cached resolution of the shop (after it changed)."""
+    with _resolved_lock:
+        for claim_pk in [k for k, (_, shop) in _resolved.items() if shop.tenant_id == tenant_id]:
+            del _resolved[claim_pk]
 
 
 def shop_for_subdomain(subdomain: str) -> ShopRecord | None:
@@ -219,6 +250,7 @@ def set_status(tenant_id: str, status: str) -> dict:
     shop = get_shop(tenant_id)
     if shop.status != status:
         shop.update(actions=[ShopRecord.status.set(status)])
+        forget_shop(tenant_id)
     return {"id": shop.tenant_id, "subdomain": shop.subdomain, "plan": shop.plan,
             "status": shop.status, "created_at": shop.created_at, "usage": {}}
 
