@@ -1,0 +1,89 @@
+"""A shopper buys in a real browser: product page, cart page, checkout, the local payment page, the order page.
+
+Debian's chromium driven by Playwright against the live server and the Stripe emulator (`make browser`
+installs it; without it these tests skip).
+"""
+import re
+import shutil
+
+import pytest
+
+from tests.api.shopping import Shop, wait_for
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None:
+        pytest.skip("chromium is not installed (make browser)")
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=path, args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium):
+    context = chromium.new_context()
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    yield page
+    context.close()
+
+
+def _fill_checkout(page, email="browser@example.com"):
+    page.fill("#email", email)
+    page.fill("#name", "Robin Browser")
+    page.fill("#line1", "1 Main Street")
+    page.fill("#city", "Springfield")
+    page.fill("#postal_code", "12345")
+    page.select_option("#country", "US")
+    page.click("#checkout-button")
+
+
+def test_shopper_buys_through_the_local_payment_page(page, api, paying_shop, stripe, live_server):
+    shop = Shop(api, paying_shop)
+    variant = shop.product(qty=4, price=2400)
+    handle = shop.admin.get(f"/api/admin/products/{variant.split('_')[0]}").json["handle"]
+    store = f"{live_server}/s/{shop.subdomain}"
+
+    page.goto(f"{store}/products/{handle}")
+    page.fill("#quantity", "2")
+    page.click("#add-button")
+    page.wait_for_url(f"{store}/cart")
+    assert "Blue Shirt" in page.inner_text("main") and "$48.00" in page.inner_text("main")
+
+    _fill_checkout(page)
+    page.wait_for_url(re.compile(re.escape(stripe.base_url) + "/pay/"))  # the hosted-checkout look-alike
+    assert "$48.00" in page.inner_text("main")
+    page.click("button.pay")
+
+    page.wait_for_url(re.compile(re.escape(store) + "/orders/"))
+    page.wait_for_selector("text=Order #1")  # the page refreshes itself until the webhook has made it
+    assert "Paid" in page.inner_text("main")
+    orders = shop.orders()
+    assert [(o["number"], o["total"], o["email"]) for o in orders] == [(1, 4800, "browser@example.com")]
+    assert shop.stock(variant) == 2
+    # The cart is done with: the cookie is gone, so the cart page is empty again.
+    page.goto(f"{store}/cart")
+    assert "Your cart is empty" in page.inner_text("main")
+
+
+def test_declined_card_brings_the_shopper_back_to_a_cart_they_can_retry(page, api, paying_shop, stripe, live_server):
+    shop = Shop(api, paying_shop)
+    variant = shop.product(qty=1, price=1000)
+    handle = shop.admin.get(f"/api/admin/products/{variant.split('_')[0]}").json["handle"]
+    store = f"{live_server}/s/{shop.subdomain}"
+    page.goto(f"{store}/products/{handle}")
+    page.click("#add-button")
+    page.wait_for_url(f"{store}/cart")
+    _fill_checkout(page)
+    page.wait_for_url(re.compile(re.escape(stripe.base_url) + "/pay/"))
+    page.click("button.decline")
+    page.wait_for_url(f"{store}/cart")  # Stripe's cancel_url
+    assert "Blue Shirt" in page.inner_text("main")
+    wait_for(lambda: shop.stock(variant) == 1)  # the declined checkout gave its unit back
+    assert shop.orders() == []
