@@ -49,7 +49,10 @@ def start(stage: str = "local") -> None:
                              "lambda": {"use_docker": False}})
     _mock.start()
     _serialize_dynamodb()
+    _lean_transactions()
+    _partition_queries()
     _run_lambdas_in_process()
+    _skip_executions_not_yet_started()
     _scale_workflow_retry_waits(float(os.environ.get("WORKFLOW_RETRY_WAIT_SCALE", "1")))
     deploy(stage)
 
@@ -92,6 +95,121 @@ def _scale_workflow_retry_waits(scale: float) -> None:
             real_time.sleep(seconds * scale)
 
     retrier_decl.time = _ScaledTime() if scale != 1 else real_time
+
+
+def _lean_transactions() -> None:
+    """Roll failed transactions back item by item, not table by table.
+
+    moto snapshots a transaction by deep-copying every table it touches, once per item: each
+    TransactWriteItems cost O(all data), so a long-lived emulator (a test session, a day of
+    `make run`) got slower with every shop. Same semantics here: the touched items are saved
+    before the write and put back if it fails. Runs under the DynamoDB lock.
+    """
+    import copy
+
+    from moto.dynamodb import models
+    from moto.dynamodb.models.dynamo_type import DynamoType
+    from moto.dynamodb.models.table import Table
+    if getattr(models.DynamoDBBackend.transact_write_items, "_lean", False):
+        return
+
+    class _CopyButNotTables:  # stands in for the `copy` module inside moto's DynamoDB backend
+        def __getattr__(self, name):
+            return getattr(copy, name)
+
+        @staticmethod
+        def deepcopy(value, memo=None):
+            return value if isinstance(value, Table) else copy.deepcopy(value, memo)
+
+    original = models.DynamoDBBackend.transact_write_items
+
+    def transact_write_items(self, transact_items):
+        saved = []
+        for entry in transact_items:
+            for op in entry.values():
+                table = self.tables.get(op.get("TableName")) if isinstance(op, dict) else None
+                source = (op.get("Key") or op.get("Item")) if table is not None else None
+                if not source or table.hash_key_attr not in source:
+                    continue  # moto refuses it before writing anything of it
+                hash_key = DynamoType(source[table.hash_key_attr])
+                range_key = DynamoType(source[table.range_key_attr]) \
+                    if table.range_key_attr and table.range_key_attr in source else None
+                item = table.items.get(hash_key, {}).get(range_key) if range_key else table.items.get(hash_key)
+                saved.append((table, hash_key, range_key, copy.deepcopy(item)))
+        try:
+            return original(self, transact_items)
+        except Exception:
+            for table, hash_key, range_key, item in reversed(saved):  # the first snapshot of an item wins
+                where, key = (table.items, hash_key) if range_key is None else (table.items[hash_key], range_key)
+                if item is None:
+                    where.pop(key, None)
+                else:
+                    where[key] = item
+            raise
+
+    models.copy = _CopyButNotTables()
+    transact_write_items._lean = True
+    models.DynamoDBBackend.transact_write_items = transact_write_items
+
+
+def _skip_executions_not_yet_started() -> None:
+    """SendTaskSuccess/Failure look for the token in every execution; moto reads each one's evaluation
+    environment, which an execution that is only starting (another thread) does not have yet: the call
+    then fails with an AttributeError instead of finding the token elsewhere. Such an execution cannot
+    hold the token, so it is skipped, as AWS would."""
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+    if getattr(StepFunctionsParserBackend._get_executions, "_started_only", False):
+        return
+    original = StepFunctionsParserBackend._get_executions
+
+    def _get_executions(self, execution_status=None):
+        return [e for e in original(self, execution_status)
+                if getattr(getattr(e, "exec_worker", None), "env", None) is not None]
+    _get_executions._started_only = True
+    StepFunctionsParserBackend._get_executions = _get_executions
+
+
+def _partition_queries() -> None:
+    """Answer a Query from its partition, not from a sort of the whole table.
+
+    moto's Query sorts every item of the table (O(n log n) comparisons of its DynamoType values)
+    and then keeps the queried partition: each one cost more as the emulator filled. The same
+    query runs here over only the items whose partition key matches; moto then sorts, pages
+    and filters them exactly as before. Runs under the DynamoDB lock.
+    """
+    from moto.dynamodb.models.table import Table
+    if getattr(Table.query, "_partitioned", False):
+        return
+    original = Table.query
+
+    def matches(item, conditions) -> bool:
+        for name, wanted in conditions:
+            value = item.attrs.get(name)
+            if value is None or value.type != wanted.type or value.value != wanted.value:
+                return False
+        return True
+
+    def query(self, hash_key, *args, hash_key_conditions=None, **kwargs):
+        index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
+        everything = self.items
+        if not self.range_key_attr:
+            view = None  # items are not grouped by partition: leave such tables to moto
+        elif index_name is None and hash_key is not None:
+            view = {hash_key: everything[hash_key]} if hash_key in everything else {}
+        elif index_name is not None and hash_key_conditions:
+            view = {h: {r: i for r, i in rs.items() if matches(i, hash_key_conditions)} for h, rs in everything.items()}
+        else:
+            view = None
+        if view is None:
+            return original(self, hash_key, *args, hash_key_conditions=hash_key_conditions, **kwargs)
+        self.items = view
+        try:
+            return original(self, hash_key, *args, hash_key_conditions=hash_key_conditions, **kwargs)
+        finally:
+            self.items = everything
+
+    query._partitioned = True
+    Table.query = query
 
 
 def register_app(app) -> None:
