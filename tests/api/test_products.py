@@ -4,7 +4,21 @@ import json
 import pytest
 
 from chalicelib import keys
-from tests.conftest import product_body
+from tests.conftest import Api, product_body, unique
+
+
+@pytest.fixture(scope="module")
+def one_shop(app):
+    """One shop shared by the bad-input matrix: each case checks its own before/after."""
+    from chalice.test import Client
+    with Client(app) as client:
+        sub = unique()
+        r = Api(client).post("/api/merchants/signup", {"email": f"{sub}@example.com", "password": "correct horse 1",
+                                                       "shop_name": f"Shop {sub}", "subdomain": sub})
+        assert r.status_code == 201, r.body
+        shop_api = Api(client, token=r.json["token"])
+        _create(shop_api, "Existing")
+        yield shop_api
 
 
 def _all(shop_api) -> list[dict]:
@@ -368,24 +382,23 @@ BAD_BODIES = [
 
 
 @pytest.mark.parametrize("body, field", [b[1:] for b in BAD_BODIES], ids=[b[0] for b in BAD_BODIES])
-def test_a_bad_product_answers_400_naming_the_field_and_writes_nothing(merchant, body, field):
-    shop_api, _ = merchant
-    _create(shop_api, "Existing")
-    r = shop_api.post("/api/admin/products", body)
+def test_a_bad_product_answers_400_naming_the_field_and_writes_nothing(one_shop, body, field):
+    before = _all(one_shop)
+    r = one_shop.post("/api/admin/products", body)
     assert r.status_code == 400, r.body
     assert field in r.json["fields"], r.json
     assert r.json["message"]
-    assert [p["title"] for p in _all(shop_api)] == ["Existing"]
+    assert _all(one_shop) == before
 
 
 @pytest.mark.parametrize("raw", ["", "not json", "{\"title\": ", "[]", "null", "42", "\"text\"",
                                  json.dumps(product_body()) + "garbage", "x" * 300_000])
-def test_a_body_that_is_not_a_json_object_answers_400_and_writes_nothing(merchant, raw):
-    shop_api, _ = merchant
-    r = shop_api.post("/api/admin/products", raw=raw)
+def test_a_body_that_is_not_a_json_object_answers_400_and_writes_nothing(one_shop, raw):
+    before = _all(one_shop)
+    r = one_shop.post("/api/admin/products", raw=raw)
     assert r.status_code == 400, r.body
     assert r.json["message"] and r.json["fields"]
-    assert _all(shop_api) == []
+    assert _all(one_shop) == before
 
 
 BAD_PATCHES = [
@@ -406,8 +419,8 @@ BAD_PATCHES = [
 
 
 @pytest.mark.parametrize("patch, field", [b[1:] for b in BAD_PATCHES], ids=[b[0] for b in BAD_PATCHES])
-def test_a_bad_patch_answers_400_naming_the_field_and_changes_nothing(merchant, patch, field):
-    shop_api, _ = merchant
+def test_a_bad_patch_answers_400_naming_the_field_and_changes_nothing(one_shop, patch, field):
+    shop_api = one_shop
     p = shop_api.post("/api/admin/products", _two_variant_body()).json
     r = shop_api.patch(f"/api/admin/products/{p['id']}", patch)
     assert r.status_code == 400, r.body
