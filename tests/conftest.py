@@ -107,6 +107,18 @@ def merchant(new_shop):
     return new_shop()
 
 
+@pytest.fixture
+def operator(api):
+    """The API as the platform operator, signed in with OPERATOR_EMAIL / OPERATOR_PASSWORD as `make run` does."""
+    from chalicelib import tenants
+    email = os.environ.setdefault("OPERATOR_EMAIL", "operator@platform.test")
+    password = os.environ.setdefault("OPERATOR_PASSWORD", "operator-password")
+    tenants.ensure_operator(email, password)
+    r = api.post("/api/auth/login", {"email": email, "password": password})
+    assert r.status_code == 200, r.body
+    return api.as_(token=r.json["token"])
+
+
 def product_body(title: str = "Blue Shirt", *, status: str = "active", price: int = 1999, qty: int = 5, **extra):
     return {"title": title, "status": status,
             "variants": [{"sku": f"SKU-{uuid.uuid4().hex[:8]}", "price": price, "inventory_quantity": qty,
