@@ -110,10 +110,17 @@ def change(tenant_id: str, order_id: str, decide: Callable[[OrderRecord], "Chang
         if decided.timeline:
             actions.append(OrderRecord.timeline.set(OrderRecord.timeline.append(decided.timeline)))
         try:
-            with TransactWrite(connection=connection()) as tx:
-                tx.update(order, actions=actions, condition=condition)
-                if decided.also is not None:
+            if decided.also is None:  # one item: a plain conditional update (a transaction costs twice)
+                order.update(actions=actions, condition=condition)  # reads the item back as written
+                return order, decided
+            else:
+                with TransactWrite(connection=connection()) as tx:
+                    tx.update(order, actions=actions, condition=condition)
                     decided.also(tx)
+        except UpdateError as e:
+            if e.cause_response_code == "ConditionalCheckFailedException":
+                continue
+            raise
         except TransactWriteError as e:
             codes = [r.code if r is not None else None for r in (e.cancellation_reasons or [])]
             if "ConditionalCheckFailed" in codes or "TransactionConflict" in codes:

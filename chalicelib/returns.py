@@ -241,6 +241,7 @@ def request(shop: ShopRecord, order_id: str, data: dict, storefront_base: str) -
     or 400 naming the item (not fulfilled, more than bought, outside the window, final sale)."""
     tenant_id = shop.tenant_id
     order = _order_for_shopper(tenant_id, order_id, data["email"])
+    shop = tenants.get_shop(tenant_id)  # the storefront's copy may be a few seconds old: the policy is not
     policy = return_policy.of_shop(shop)
     resolution = data.get("resolution", "refund")
     if resolution == "exchange" and not policy["exchanges_allowed"]:

@@ -89,3 +89,236 @@ def test_merchant_fulfils_in_two_parts_and_the_shopper_returns_one_item_for_an_e
     assert wait_for(lambda: any("your refund" in s for s in (m["subject"] for m in emails_to(order["email"]))))
     page = requests.get(f"{base}/returns/{ret['id']}")
     assert page.status_code == 200 and "Completed" in page.text and "$24.30" in page.text
+
+
+# Around the happy path -----------------------------------------------------------
+
+@pytest.fixture
+def delivered(shop, stripe):
+    """A paid order of two shirts (20.00) and a mug (8.00), all shipped in one fulfilment and delivered."""
+    shop.shirt, shop.mug = shop.product(qty=5, price=2000), shop.product(qty=5, price=800)
+    order = shop.paid_order(stripe, (shop.shirt, 2), (shop.mug, 1))
+    f = shop.fulfil(order["id"]).json
+    shop.move(order["id"], f["id"], "in_transit")
+    shop.move(order["id"], f["id"], "delivered")
+    return order
+
+
+def _claims(shop, order) -> dict:
+    from chalicelib import orders
+    return {k: int(v) for k, v in orders.plain(orders.load(shop.tenant_id, order["id"]).return_claims).items()}
+
+
+def test_a_new_shops_policy_is_manual_30_days_no_fee_and_the_merchant_edits_it(shop):
+    policy = shop.admin.get("/api/admin/return-policy").json
+    assert (policy["approval"], policy["window_days"], policy["restocking_fee_percent"]) == ("manual", 30, 0)
+    changed = shop.policy(restocking_fee_percent=15, approval="automatic", auto_approve={"max_value": 5000})
+    assert (changed["restocking_fee_percent"], changed["approval"], changed["window_days"]) == (15, "automatic", 30)
+    assert changed["auto_approve"] == {"max_value": 5000, "reasons": []}
+    replaced = shop.admin.request("PUT", "/api/admin/return-policy", {"window_days": 14})
+    assert replaced.json["window_days"] == 14 and replaced.json["approval"] == "manual"
+    unknown = shop.admin.patch("/api/admin/return-policy", {"final_sale_product_ids": ["01ARZ3NDEKTSV4RRFFQ69G5FAV"]})
+    assert unknown.status_code == 400 and "final_sale_product_ids[0]" in unknown.json["fields"]
+    bad = shop.admin.patch("/api/admin/return-policy", {"restocking_fee_percent": 101})
+    assert bad.status_code == 400 and "restocking_fee_percent" in bad.json["fields"]
+    assert shop.admin.get("/api/admin/return-policy").json["window_days"] == 14
+
+
+def test_returning_items_not_fulfilled_yet_is_400(shop, stripe):
+    shirt, mug = shop.product(), shop.product()
+    order = shop.paid_order(stripe, (shirt, 1), (mug, 1))
+    shop.fulfil(order["id"], {"items": [{"variant_id": shirt, "quantity": 1}]})
+    refused = shop.ask_return(order, [(mug, 1)])
+    assert refused.status_code == 400 and refused.json["fields"] == {"items[0].variant_id": "not fulfilled"}
+    assert shop.admin.get("/api/admin/returns").json["items"] == []
+
+
+def test_returning_more_than_was_bought_is_400(shop, delivered):
+    refused = shop.ask_return(delivered, [(shop.shirt, 3)])
+    assert refused.status_code == 400 and "items[0].quantity" in refused.json["fields"]
+    split = shop.ask_return(delivered, [(shop.shirt, 2), (shop.shirt, 1)])
+    assert split.status_code == 400 and "items[1].quantity" in split.json["fields"]
+    stranger = shop.ask_return(delivered, [(shop.product(), 1)])
+    assert stranger.status_code == 400 and "items[0].variant_id" in stranger.json["fields"]
+    assert _claims(shop, delivered) == {}
+
+
+def test_two_returns_together_never_take_back_more_than_was_bought(shop, delivered):
+    assert shop.ask_return(delivered, [(shop.shirt, 2)]).status_code == 201
+    refused = shop.ask_return(delivered, [(shop.shirt, 1)])
+    assert refused.status_code == 400 and "left to return" in refused.json["message"]
+    assert _claims(shop, delivered) == {shop.shirt: 2}
+
+
+def test_a_return_outside_the_window_is_400(shop, delivered, monkeypatch):
+    from datetime import timedelta
+    from chalicelib import clock
+    real_now = clock.now
+    monkeypatch.setattr(clock, "now", lambda: real_now() + timedelta(days=30, seconds=1))
+    refused = shop.ask_return(delivered, [(shop.mug, 1)])
+    assert refused.status_code == 400 and "30-day" in refused.json["message"]
+    monkeypatch.setattr(clock, "now", lambda: real_now() + timedelta(days=29, hours=23))
+    assert shop.ask_return(delivered, [(shop.mug, 1)]).status_code == 201
+
+
+def test_a_final_sale_item_is_not_returnable(shop, delivered):
+    product_id = shop.mug.split("_")[0]
+    shop.policy(final_sale_product_ids=[product_id])
+    refused = shop.ask_return(delivered, [(shop.shirt, 1), (shop.mug, 1)])
+    assert refused.status_code == 400 and refused.json["fields"] == {"items[1].variant_id": "final sale"}
+    assert shop.ask_return(delivered, [(shop.shirt, 1)]).status_code == 201
+
+
+def test_the_wrong_email_for_the_order_is_404(shop, delivered):
+    refused = shop.ask_return(delivered, [(shop.shirt, 1)], email="someone.else@example.com")
+    assert refused.status_code == 404
+    assert shop.store.post("/api/store/orders/01ARZ3NDEKTSV4RRFFQ69G5FAV/returns", {
+        "email": delivered["email"], "reason": "x", "items": [{"variant_id": shop.shirt, "quantity": 1}]}
+    ).status_code == 404
+    assert _claims(shop, delivered) == {}
+
+
+def test_approving_another_shops_return_is_404(shop, delivered, api, paying_shop):
+    ret = shop.ask_return(delivered, [(shop.shirt, 1)]).json
+    other = AfterSale(api, paying_shop)
+    for action in ("approve", "reject", "receive"):
+        assert other.return_action(ret["id"], action).status_code == 404
+    assert other.admin.get(f"/api/admin/returns/{ret['id']}").status_code == 404
+    assert other.admin.get("/api/admin/returns").json["items"] == []
+    assert shop.admin.get(f"/api/admin/returns/{ret['id']}").json["status"] == "requested"
+
+
+def test_an_action_the_state_does_not_allow_is_409_and_repeating_one_changes_nothing(shop, delivered):
+    ret = shop.ask_return(delivered, [(shop.shirt, 1)]).json
+    early = shop.return_action(ret["id"], "receive")
+    assert early.status_code == 409 and shop.admin.get(f"/api/admin/returns/{ret['id']}").json["status"] == "requested"
+    approved = shop.return_action(ret["id"], "approve")
+    assert approved.status_code == 200
+    again = shop.return_action(ret["id"], "approve")
+    assert again.status_code == 200 and again.json == shop.admin.get(f"/api/admin/returns/{ret['id']}").json
+    assert again.json["history"] == approved.json["history"]
+    assert shop.return_action(ret["id"], "reject").status_code == 409
+    received = shop.return_action(ret["id"], "receive")
+    refunds_before = shop.order(delivered["id"])["refunds"]
+    repeat = shop.return_action(ret["id"], "receive")
+    assert repeat.status_code == 200 and repeat.json["outcome"] == received.json["outcome"]
+    assert shop.order(delivered["id"])["refunds"] == refunds_before and len(refunds_before) == 1
+    assert shop.stock(shop.shirt) == 4
+
+
+def test_a_rejected_return_gives_its_units_back_and_the_shopper_is_told(shop, delivered):
+    ret = shop.ask_return(delivered, [(shop.shirt, 2)]).json
+    states_until(return_arn(ret["id"]), "WaitForApproval")
+    rejected = shop.return_action(ret["id"], "reject")
+    assert rejected.status_code == 200 and rejected.json["status"] == "rejected"
+    assert shop.return_action(ret["id"], "reject").status_code == 200
+    assert shop.return_action(ret["id"], "approve").status_code == 409
+    assert _claims(shop, delivered) == {shop.shirt: 0}
+    assert finished(return_arn(ret["id"])) == "SUCCEEDED"
+    assert workflows.state_names(return_arn(ret["id"]))[-3:] == ["WaitForApproval", "NotifyRejected", "Rejected"]
+    assert any("not accepted" in m["subject"] for m in emails_to(delivered["email"]))
+    assert shop.ask_return(delivered, [(shop.shirt, 2)]).status_code == 201  # the units are returnable again
+
+
+def test_the_policy_approves_small_returns_automatically(shop, delivered):
+    shop.policy(approval="automatic", auto_approve={"max_value": 1000})
+    small = shop.ask_return(delivered, [(shop.mug, 1)]).json
+    big = shop.ask_return(delivered, [(shop.shirt, 1)]).json
+    names = states_until(return_arn(small["id"]), "WaitForParcel")
+    assert names[:4] == ["NotifyRequested", "ReviewReturn", "AutoApproved", "NotifyApproved"]
+    assert shop.admin.get(f"/api/admin/returns/{small['id']}").json["status"] == "approved"
+    assert "WaitForApproval" in states_until(return_arn(big["id"]), "WaitForApproval")
+    assert shop.admin.get(f"/api/admin/returns/{big['id']}").json["status"] == "requested"
+
+
+def test_a_return_not_sent_in_time_expires(shop, delivered, monkeypatch):
+    monkeypatch.setenv("RETURN_DAY_SECONDS", "1")  # a policy "day" lasts a second here
+    shop.policy(parcel_days=1, window_days=365)
+    ret = shop.ask_return(delivered, [(shop.shirt, 1)]).json
+    shop.return_action(ret["id"], "approve")
+    assert finished(return_arn(ret["id"])) == "SUCCEEDED"
+    assert workflows.state_names(return_arn(ret["id"]))[-5:] == [
+        "WaitForParcel", "ExpireReturn", "ExpiredAfterAll", "NotifyExpired", "Expired"]
+    assert shop.admin.get(f"/api/admin/returns/{ret['id']}").json["status"] == "expired"
+    assert shop.return_action(ret["id"], "receive").status_code == 409
+    assert _claims(shop, delivered) == {shop.shirt: 0}
+    assert any("has expired" in m["subject"] for m in emails_to(delivered["email"]))
+
+
+def test_the_shopper_sends_the_parcel_and_the_merchant_receives_it(shop, delivered):
+    ret = shop.ask_return(delivered, [(shop.mug, 1)]).json
+    shop.return_action(ret["id"], "approve")
+    sent = shop.store.post(f"/api/store/returns/{ret['id']}/shipped",
+                           {"email": delivered["email"], "carrier": "USPS", "tracking_number": "9400"})
+    assert sent.status_code == 200 and sent.json["status"] == "in_transit"
+    assert shop.store.post(f"/api/store/returns/{ret['id']}/shipped", {"email": "x@example.com"}).status_code == 404
+    assert shop.store.get(f"/api/store/returns/{ret['id']}").json["status"] == "in_transit"
+    states_until(return_arn(ret["id"]), "WaitForArrival")
+    assert shop.return_action(ret["id"], "receive").json["outcome"]["amount"] == 800
+    assert finished(return_arn(ret["id"])) == "SUCCEEDED"
+    assert "WaitForArrival" in workflows.state_names(return_arn(ret["id"]))
+
+
+def test_damaged_items_are_refunded_but_not_restocked_and_the_fee_and_shipping_follow_the_policy(shop, stripe):
+    assert shop.admin.request("PUT", "/api/admin/shipping-rates",
+                              {"rates": [{"name": "Standard", "amount": 500}]}).status_code == 200
+    shop.policy(restocking_fee_percent=10, refund_original_shipping=True)
+    shirt, mug = shop.product(qty=5, price=2000), shop.product(qty=5, price=805)
+    order = shop.paid_order(stripe, (shirt, 2), (mug, 1))
+    assert order["total"] == 4805 + 500
+    shop.fulfil(order["id"])
+    first = shop.ask_return(order, [(shirt, 2)]).json
+    shop.return_action(first["id"], "approve")
+    got = shop.return_action(first["id"], "receive", {"items": [
+        {"variant_id": shirt, "quantity": 1, "condition": "resellable"},
+        {"variant_id": shirt, "quantity": 1, "condition": "damaged"}]}).json
+    # Two shirts 40.00, less 10 % restocking fee 4.00 = 36.00; shipping stays (the mug is still out).
+    assert got["outcome"]["amount"] == 3600
+    assert shop.stock(shirt) == 4  # only the resellable one came back
+    second = shop.ask_return(order, [(mug, 1)]).json
+    shop.return_action(second["id"], "approve")
+    got = shop.return_action(second["id"], "receive").json
+    # The mug 8.05 less 10 % (0.805, rounded half up to 0.81) = 7.24, plus the whole shipping 5.00.
+    assert got["outcome"]["amount"] == 805 - 81 + 500
+    seen = shop.order(order["id"])
+    assert seen["refunded_total"] == 3600 + 1224 and seen["financial_status"] == "partially_refunded"
+    assert shop.stock(mug) == 5
+
+
+def test_store_credit_instead_of_money(shop, delivered):
+    ret = shop.ask_return(delivered, [(shop.mug, 1)], resolution="store_credit").json
+    shop.return_action(ret["id"], "approve")
+    got = shop.return_action(ret["id"], "receive").json
+    assert got["status"] == "credited" and got["outcome"]["amount"] == 800
+    code = got["outcome"]["code"]
+    discount = next(d for d in shop.admin.get("/api/admin/discounts").json["items"] if d["code"] == code)
+    assert (discount["type"], discount["value"], discount["usage_limit"]) == ("fixed_amount", 800, 1)
+    assert shop.order(delivered["id"])["refunded_total"] == 0
+    assert finished(return_arn(ret["id"])) == "SUCCEEDED"
+    assert "IssueStoreCredit" in workflows.state_names(return_arn(ret["id"]))
+    assert any(code in m["body"] for m in emails_to(delivered["email"]))
+
+
+def test_an_exchange_reserves_the_replacement_makes_its_order_and_refunds_the_difference(shop, delivered):
+    cheaper = shop.product(qty=3, price=1500)
+    ret = shop.ask_return(delivered, [(shop.shirt, 1)], resolution="exchange")
+    assert ret.status_code == 400 and "items[0].exchange_for" in ret.json["fields"]
+    ret = shop.store.post(f"/api/store/orders/{delivered['id']}/returns", {
+        "email": delivered["email"], "reason": "Wrong colour", "resolution": "exchange",
+        "items": [{"variant_id": shop.shirt, "quantity": 1, "exchange_for": cheaper}]})
+    assert ret.status_code == 201, ret.body
+    assert ret.json["exchange"]["difference"] == 1500 - 2000
+    assert shop.stock(cheaper) == 2  # held for the exchange, like a checkout
+    shop.return_action(ret.json["id"], "approve")
+    got = shop.return_action(ret.json["id"], "receive").json
+    assert got["status"] == "exchanged" and got["outcome"]["amount"] == 500
+    replacement = shop.order(got["outcome"]["order_id"])
+    assert [(l["variant_id"], l["quantity"]) for l in replacement["lines"]] == [(cheaper, 1)]
+    assert replacement["number"] == delivered["number"] + 1 and replacement["fulfillment_status"] == "unfulfilled"
+    assert shop.stock(cheaper) == 2 and shop.stock(shop.shirt) == 4
+    assert shop.order(delivered["id"])["refunded_total"] == 500
+    dearer = shop.product(qty=3, price=9900)
+    refused = shop.store.post(f"/api/store/orders/{delivered['id']}/returns", {
+        "email": delivered["email"], "reason": "x", "resolution": "exchange",
+        "items": [{"variant_id": shop.shirt, "quantity": 1, "exchange_for": dearer}]})
+    assert refused.status_code == 400 and shop.stock(dearer) == 3
