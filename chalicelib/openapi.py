@@ -32,7 +32,9 @@ def document(server_url: str) -> dict:
     for (path, method), op in sorted(_operations.items()):
         paths.setdefault(path.replace("+}", "}"), {})[method] = op
     return {
-        "openapi": "3.0.3",
+        # 3.1: its Schema Object is JSON Schema, as ours are (type lists such as ["string", "null"],
+        # propertyNames); 3.0's subset refuses those, so a 3.0 document with them was invalid.
+        "openapi": "3.1.0",
         "info": {"title": "Shop builder API", "version": "1.0.0",
                  "description": "Public HTTP contract: merchants, storefront, operator."},
         "servers": [{"url": server_url}],
