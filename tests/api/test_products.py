@@ -411,7 +411,9 @@ BAD_PATCHES = [
                                                        "currency": "EUR", "options": {"Size": "XL"}}]},
      "variants[0].currency"),
     ("new variant repeating a sku", {"variants": [{"sku": "TEE-S", "price": 5, "inventory_quantity": 1,
-                                                   "options": {"Size": "XL"}}]}, "sku"),
+                                                   "options": {"Size": "XL"}}]}, "variants[0].sku"),
+    ("new variant with other option names", {"variants": [{"sku": "N", "price": 5, "inventory_quantity": 1,
+                                                           "options": {"Colour": "Red"}}]}, "variants[0].options"),
     ("unknown variant id", {"variants": [{"id": "nope", "price": 5}]}, "variants[0].id"),
     ("bad handle", {"handle": "Not A Handle"}, "handle"),
     ("status unknown", {"status": "deleted", "title": "Changed"}, "status"),
@@ -424,8 +426,20 @@ def test_a_bad_patch_answers_400_naming_the_field_and_changes_nothing(one_shop, 
     p = shop_api.post("/api/admin/products", _two_variant_body()).json
     r = shop_api.patch(f"/api/admin/products/{p['id']}", patch)
     assert r.status_code == 400, r.body
-    assert any(field in f for f in r.json["fields"]), r.json
+    assert field in r.json["fields"], r.json
     assert shop_api.get(f"/api/admin/products/{p['id']}").json == p
+
+
+@pytest.mark.parametrize("entry", [0, 1])
+def test_renaming_a_variant_to_another_variants_sku_names_the_entry_sent(one_shop, entry):
+    p = one_shop.post("/api/admin/products", _two_variant_body()).json
+    small, medium = p["variants"]
+    patch = [{"id": medium["id"], "price": 2800}, {"id": small["id"], "price": 2600}]
+    patch[entry]["sku"] = "TEE-M" if patch[entry]["id"] == small["id"] else "TEE-S"
+    r = one_shop.patch(f"/api/admin/products/{p['id']}", {"variants": patch})
+    assert r.status_code == 400
+    assert list(r.json["fields"]) == [f"variants[{entry}].sku"]
+    assert one_shop.get(f"/api/admin/products/{p['id']}").json == p
 
 
 def test_a_bad_variant_in_a_patch_leaves_the_good_ones_unapplied(merchant):
