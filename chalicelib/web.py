@@ -114,6 +114,8 @@ class Routes:
         shop = None
         if not isinstance(err, Unavailable):
             shop = _safe_shop(self.app.current_request, params)
+            if shop is not None and shop.status == "suspended":  # a closed shop has no pages, missing or not
+                err, shop, status = Unavailable("This shop is temporarily unavailable"), None, Unavailable.status
         return html_response(storefront.error_page(err, shop, _base_path(params), status), status)
 
     def _register(self, path, methods, fn, *, html, summary, request, response, status, tag):
