@@ -242,10 +242,11 @@ def create_from_checkout(tenant_id: str, checkout_id: str) -> OrderRecord:
 
 
 def create_exchange(tenant_id: str, original: OrderRecord, order_id: str, return_id: str, lines: list[dict],
-                    quote: pricing.Quote) -> OrderRecord:
+                    quote: pricing.Quote, payment: dict | None) -> OrderRecord:
     """The replacement order of an exchange (id chosen when the return was asked for, so a retried step
     finds it): numbered like any order, its units the ones the return reserved, paid by the returned
-    units' value (nothing to refund on it)."""
+    units' value and, when the replacement cost more, the shopper's payment of the difference (`payment`,
+    the only part of it that can be refunded)."""
     try:
         return _load(tenant_id, order_id)
     except NotFound:
@@ -270,8 +271,8 @@ def create_exchange(tenant_id: str, original: OrderRecord, order_id: str, return
             subtotal=quote.subtotal, discount_total=quote.discount_total, shipping_total=quote.shipping_total,
             tax_total=quote.tax_total, total=quote.total, discount_code=None, financial_status="paid",
             refunded_total=0, revision=0,
-            payment={"provider": "exchange", "amount": 0, "return_id": return_id,
-                     "original_order_id": original.order_id, "credit": quote.total},
+            payment={"provider": "exchange", "amount": 0, **(payment or {}), "return_id": return_id,
+                     "original_order_id": original.order_id, "credit": quote.total - int((payment or {}).get("amount", 0))},
             timeline=timeline, created_at=clock.now_iso(), gsi1pk=keys.orders_gsi(tenant_id), gsi1sk=order_id)
         try:
             with TransactWrite(connection=connection()) as tx:

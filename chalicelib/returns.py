@@ -3,6 +3,7 @@
 Each return is its own item (ReturnRecord) followed by the workflow in
 infra/workflows/returns.asl.json:
 
+    awaiting_payment -> requested | expired (an exchange for a dearer variant: the difference is paid first)
     requested -> approved (the shop's policy approves it, or the merchant) | rejected
     approved  -> in_transit (the shopper sent the parcel) | received | expired (not sent in time)
     in_transit -> received (each item inspected: resellable goes back to stock, damaged does not)
@@ -23,8 +24,9 @@ return, or finish what Stripe could not do at the time (their Retry).
 """
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
-from . import cancellation, catalog, clock, cursors, discounts, fulfilment, keys, money, notifications, orders, \
-    payments, pricing, refunds, reservations, return_policy, settings, taxes, tenants, workflows
+from . import billing, cancellation, catalog, checkout, clock, cursors, discounts, fulfilment, keys, money, notifications, \
+    orders, payment_accounts, payments, pricing, refunds, reservations, return_policy, settings, taxes, tenants, \
+    workflows
 from .db import OrderRecord, ReturnRecord, ShopRecord
 from .errors import Conflict, Invalid, NotFound
 from .observability import logger
@@ -32,6 +34,7 @@ from .observability import logger
 WORKFLOW = "returns"
 
 TRANSITIONS = {
+    "awaiting_payment": {"requested", "expired"},
     "requested": {"approved", "rejected"},
     "approved": {"in_transit", "received", "expired"},
     "in_transit": {"received"},
@@ -53,6 +56,7 @@ ACTIONS = {
     "receive": ("received", {"received", *SETTLED}),
 }
 CONDITIONS = ("resellable", "damaged")
+PAYMENT_SECONDS = 3600  # how long the shopper has to pay an exchange's difference (Stripe wants 30 min to 24 h)
 # Statuses that no longer hold the order's units (their claim went back).
 VOID = ("rejected", "expired")
 
@@ -96,8 +100,11 @@ def to_dict(record: ReturnRecord) -> dict:
                      for i in _plain(record.received) or []],
         "expected_refund": int(record.expected_refund),
         "exchange": ({"items": exchange["items"], "cost": int(exchange["cost"]), "credit": int(exchange["credit"]),
-                      "difference": int(exchange["difference"]), "order_id": exchange.get("order_id")}
+                      "difference": int(exchange["difference"]), "order_id": exchange.get("order_id"),
+                      "payment_status": (exchange.get("payment") or {}).get("status")}
                      if exchange else None),
+        "payment_url": ((exchange.get("payment") or {}).get("url")
+                        if exchange and record.status == "awaiting_payment" else None),
         "outcome": _plain(record.outcome),
         "return_shipping_paid_by": (_plain(record.policy) or {}).get("return_shipping_paid_by"),
         "status_url": record.status_url, "history": _plain(record.history),
@@ -260,18 +267,21 @@ def request(shop: ShopRecord, order_id: str, data: dict, storefront_base: str) -
     if resolution == "exchange":
         lines, quote = _exchange_quote(shop, order, data["items"])
         exchange = {"items": lines, "quote": quote.to_dict(), "cost": quote.total, "credit": expected,
-                    "difference": quote.total - expected, "order_id": None, "new_order_id": keys.new_id()}
-        if exchange["difference"] > 0:
-            raise Invalid(f"items: the replacement costs {money.format_money(exchange['difference'], order.currency)}"
-                          " more than the return is worth; pick one of the same price or less, or ask for a refund",
-                          {"items": "replacement costs more"})
+                    "difference": quote.total - expected, "order_id": None, "new_order_id": keys.new_id(),
+                    "payment": None}
+        if exchange["difference"] > 0:  # the shopper pays the difference before anything else happens
+            if payment_accounts.ready(tenant_id) is None:
+                raise Conflict("This shop cannot take payments: pick a replacement of the same price or less",
+                               {"items": "replacement costs more"})
+            exchange["payment"] = {"status": "due", "amount": exchange["difference"]}
+    initial = "awaiting_payment" if exchange and exchange["payment"] else "requested"
     record = ReturnRecord(
         tenant_id, keys.return_sk(return_id), return_id=return_id, order_id=order.order_id,
-        order_number=int(order.number), email=order.email, status="requested", reason=reason,
+        order_number=int(order.number), email=order.email, status=initial, reason=reason,
         resolution=resolution, policy=terms, expected_refund=expected, exchange=exchange,
         items=[{"variant_id": i["variant_id"], "quantity": i["quantity"], "reason": (i.get("reason") or reason).strip(),
                 "exchange_for": i.get("exchange_for")} for i in data["items"]],
-        status_url=f"{storefront_base}/returns/{return_id}", history=[{"at": now, "status": "requested"}],
+        status_url=f"{storefront_base}/returns/{return_id}", history=[{"at": now, "status": initial}],
         created_at=now, updated_at=now, gsi1pk=keys.returns_gsi(tenant_id), gsi1sk=return_id)
     parcel_seconds = policy["parcel_days"] * settings.return_day_seconds()
     if exchange:
@@ -300,7 +310,9 @@ def request(shop: ShopRecord, order_id: str, data: dict, storefront_base: str) -
             reservations.release(tenant_id, return_id)
         raise
     workflows.start(WORKFLOW, name=f"return-{return_id}", payload={
-        "tenant_id": tenant_id, "return_id": return_id, "resolution": resolution, "parcel_seconds": parcel_seconds})
+        "tenant_id": tenant_id, "return_id": return_id, "resolution": resolution, "parcel_seconds": parcel_seconds,
+        "payment_due": exchange["difference"] if exchange and exchange["payment"] else 0,
+        "payment_seconds": PAYMENT_SECONDS + 300})
     return to_dict(record)
 
 
@@ -550,8 +562,12 @@ def _exchange(record: ReturnRecord) -> None:
     was worth beyond it is refunded."""
     exchange = _plain(record.exchange)
     order = orders.load(record.pk, record.order_id)
+    paid = exchange.get("payment") or {}
+    payment = ({"provider": "stripe", "payment_intent": paid["payment_intent"], "session_id": paid["session_id"],
+                "account_id": paid["account_id"], "amount": int(paid["amount"])} if paid.get("status") == "paid"
+               else None)
     replacement = orders.create_exchange(record.pk, order, exchange["new_order_id"], record.return_id,
-                                         exchange["items"], pricing.Quote.from_dict(exchange["quote"]))
+                                         exchange["items"], pricing.Quote.from_dict(exchange["quote"]), payment)
     back = -int(exchange["difference"])
     refund = None
     if back > 0:
@@ -572,6 +588,128 @@ def _deliver(record: ReturnRecord) -> None:
         workflows.succeed_task(record.task_token, {"status": record.status})
 
 
+# Exchanges: paying the difference ----------------------------------------------
+
+def _payment(record: ReturnRecord) -> dict:
+    return (_plain(record.exchange) or {}).get("payment") or {}
+
+
+def _epoch(iso: str) -> int:
+    return int(clock.parse_iso(iso).timestamp())
+
+
+@workflows.task("returns.create_payment")
+def create_payment(payload: dict) -> dict:
+    """A Stripe Checkout Session for the difference: a direct charge on the shop's account, with the
+    platform's fee, like a checkout's (its id names the return, so a retried step gets the same session)."""
+    tenant_id, return_id = _ids(payload)
+    record = _load(tenant_id, return_id)
+    payment = _payment(record)
+    if record.status != "awaiting_payment" or payment.get("session_id"):
+        return payload
+    account = payment_accounts.ready(tenant_id)
+    if account is None:
+        raise checkout.ShopCannotTakePayments("The shop's Stripe account cannot take charges")
+    shop = tenants.get_shop(tenant_id)
+    order = orders.load(tenant_id, record.order_id)
+    amount = int(payment["amount"])
+    session = payments.create_checkout_session(
+        account_id=account.account_id, currency=order.currency,
+        lines=[{"name": f"Exchange for order #{int(order.number)}: price difference", "unit_amount": amount,
+                "quantity": 1}],
+        amount_total=amount, application_fee_amount=billing.application_fee(shop.plan, amount),
+        success_url=record.status_url, cancel_url=record.status_url, idempotency_key=f"exchange-{return_id}",
+        customer_email=record.email, metadata={"tenant_id": tenant_id, "return_id": return_id},
+        expires_at=_epoch(record.created_at) + PAYMENT_SECONDS)
+    try:
+        record.update(actions=[ReturnRecord.exchange["payment"].set(
+            {**payment, "session_id": session["id"], "url": session["url"], "account_id": account.account_id})],
+            condition=ReturnRecord.exchange["payment"]["session_id"].does_not_exist())
+    except UpdateError as e:
+        if e.cause_response_code != "ConditionalCheckFailedException":
+            raise
+    return payload
+
+
+def _mark_paid(record: ReturnRecord, payment_intent: str) -> bool:
+    paid = {**_payment(record), "status": "paid", "payment_intent": payment_intent}
+    if _move(record, "requested", ReturnRecord.exchange["payment"].set(paid)):
+        _note(record, "exchange_paid", f"Return {record.return_id}: exchange difference of "
+                                       f"{money.format_money(int(paid['amount']), _currency(record))} paid")
+        return True
+    return False
+
+
+def _currency(record: ReturnRecord) -> str:
+    return pricing.Quote.from_dict(_plain(record.exchange)["quote"]).currency
+
+
+def _paid_after_all(record: ReturnRecord) -> bool:
+    """Stops the session from being paid; True if the shopper paid it first (then the return goes on)."""
+    payment = _payment(record)
+    if not payment.get("session_id"):
+        return False
+    try:
+        payments.expire_checkout_session(payment["session_id"], account_id=payment["account_id"],
+                                         idempotency_key=f"exchange-expire-{record.return_id}")
+        return False
+    except payments.PaymentFailed:  # not open any more: was it paid?
+        session = payments.get_checkout_session(payment["session_id"], account_id=payment["account_id"])
+        return session["payment_status"] == "paid" and _mark_paid(record, session["payment_intent"])
+
+
+def payment_event(kind: str, *, tenant_id: str | None, return_id: str | None, session: dict,
+                  account_id: str | None) -> str:
+    """What Stripe says about an exchange's payment (webhook): paid, the return goes on; a payment that
+    comes after the return expired is refunded; an expired session expires the return."""
+    try:
+        record = _load(tenant_id or "", return_id or "") if tenant_id and keys.is_id(tenant_id) else None
+    except NotFound:
+        record = None
+    payment = _payment(record) if record is not None else {}
+    if record is None or payment.get("session_id") != session.get("id") or payment.get("account_id") != account_id:
+        logger.warning("Stripe event does not match the return's session", return_id=return_id)
+        return "ignored"
+    if kind == "expired":
+        if record.status == "awaiting_payment":
+            _void(record, "expired")
+            record.refresh(consistent_read=True)
+            _deliver(record)
+            return "expired"
+        return "ignored"
+    if session.get("payment_status") != "paid" or session.get("amount_total") != int(payment["amount"]):
+        return "ignored"
+    if payment.get("status") == "paid":
+        return "duplicate"
+    if record.status == "awaiting_payment" and _mark_paid(record, session["payment_intent"]):
+        record.refresh(consistent_read=True)
+        _deliver(record)
+        return "paid"
+    if record.status == "expired":  # too late: no exchange, the money goes back (Stripe retries us on failure)
+        payments.refund(payment_intent=session["payment_intent"], amount=int(payment["amount"]),
+                        account_id=account_id, idempotency_key=f"exchange-late-{return_id}",
+                        reason="requested_by_customer", metadata={"tenant_id": tenant_id, "return_id": return_id})
+        return "refunded"
+    return "ignored"
+
+
+@workflows.task("returns.refund_difference")
+def refund_difference(payload: dict) -> dict:
+    """A rejected or expired exchange whose difference was paid: the payment goes back."""
+    tenant_id, return_id = _ids(payload)
+    record = _load(tenant_id, return_id)
+    payment = _payment(record)
+    if record.status not in VOID or payment.get("status") != "paid" or payment.get("refund_id"):
+        return payload
+    refund = payments.refund(payment_intent=payment["payment_intent"], amount=int(payment["amount"]),
+                             account_id=payment["account_id"], idempotency_key=f"exchange-refund-{return_id}",
+                             reason="requested_by_customer", metadata={"tenant_id": tenant_id, "return_id": return_id})
+    record.update(actions=[ReturnRecord.exchange["payment"]["refund_id"].set(refund["id"])])
+    _note(record, "refunded", f"Return {return_id}: exchange difference of "
+                              f"{money.format_money(int(payment['amount']), _currency(record))} refunded")
+    return payload
+
+
 # Workflow tasks ---------------------------------------------------------------
 
 def _ids(payload: dict) -> tuple[str, str]:
@@ -588,7 +726,8 @@ def review(payload: dict) -> dict:
             policy, value=int(record.expected_refund), reason=record.reason):
         if _move(record, "approved"):
             _note(record, "return_approved", f"Return {return_id} approved automatically by the return policy")
-    return {"decision": "approved" if record.status != "requested" else "waiting"}
+    # Anything but approved-or-later waits: a return the merchant rejected meanwhile is failed at once there.
+    return {"decision": "approved" if record.status in ACTIONS["approve"][1] else "waiting"}
 
 
 @workflows.task("returns.await")
@@ -612,7 +751,9 @@ def expire(payload: dict) -> dict:
     """The parcel was not sent in time: the return expires, unless it moved on meanwhile."""
     tenant_id, return_id = _ids(payload)
     record = _load(tenant_id, return_id)
-    if record.status == "approved":
+    if record.status == "awaiting_payment" and _paid_after_all(record):
+        record.refresh(consistent_read=True)
+    if record.status in ("approved", "awaiting_payment"):
         _void(record, "expired")
         record.refresh(consistent_read=True)
     elif record.status == "expired" and record.exchange:
@@ -660,7 +801,12 @@ def _email(record: ReturnRecord, event: str) -> tuple[str, str]:
     terms = _plain(record.policy)
     outcome = _plain(record.outcome) or {}
     fmt = lambda amount: money.format_money(int(amount), order.currency)  # noqa: E731
+    payment = _payment(record)
     subject, text = {
+        "payment_due": (f"pay the difference for your exchange (order #{int(order.number)})",
+                        f"You asked to exchange: {items}.\nThe replacement costs "
+                        f"{fmt(payment.get('amount', 0))} more; pay it here within an hour to go ahead: "
+                        f"{payment.get('url')}"),
         "requested": (f"we received your return request for order #{int(order.number)}",
                       f"You asked to return: {items}.\nWe'll let you know once it is approved."),
         "approved": (f"your return for order #{int(order.number)} is approved",

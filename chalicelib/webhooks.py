@@ -10,7 +10,7 @@ Stripe delivers the event again.
 """
 from pynamodb.exceptions import PutError
 
-from . import checkout, clock, keys, payment_accounts, payments
+from . import checkout, clock, keys, payment_accounts, payments, returns
 from .db import StripeEventRecord
 from .errors import Invalid
 from .observability import logger
@@ -51,6 +51,11 @@ def _dispatch(event: dict) -> str:
     kind, obj, account = event["type"], event["data"]["object"], event.get("account")
     meta = obj.get("metadata") or {}
     ids = {"tenant_id": meta.get("tenant_id"), "checkout_id": meta.get("checkout_id"), "account_id": account}
+    if meta.get("return_id") and kind in ("checkout.session.completed", "checkout.session.async_payment_succeeded",
+                                          "checkout.session.expired"):  # an exchange's price difference
+        return returns.payment_event("expired" if kind.endswith("expired") else "completed",
+                                     tenant_id=meta.get("tenant_id"), return_id=meta["return_id"], session=obj,
+                                     account_id=account)
     if kind in ("checkout.session.completed", "checkout.session.async_payment_succeeded"):
         if obj.get("payment_status") != "paid":
             return "awaiting_async_payment"  # a delayed method: async_payment_succeeded/failed follows

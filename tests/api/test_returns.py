@@ -7,7 +7,7 @@ from chalicelib import workflows
 from tests.api.after_sale import AfterSale, emails_to, finished, return_arn, states_until
 from tests.api.shopping import wait_for
 
-MANUAL_PATH = ["NotifyRequested", "ReviewReturn", "AutoApproved", "WaitForApproval", "NotifyApproved",
+MANUAL_PATH = ["DifferenceDue", "NotifyRequested", "ReviewReturn", "AutoApproved", "WaitForApproval", "NotifyApproved",
                "WaitForParcel", "ParcelSent", "InspectItems", "Resolution", "RefundShopper", "NotifyResolved",
                "CloseReturn", "Closed"]
 
@@ -215,7 +215,8 @@ def test_a_rejected_return_gives_its_units_back_and_the_shopper_is_told(shop, de
     assert shop.return_action(ret["id"], "approve").status_code == 409
     assert _claims(shop, delivered) == {shop.shirt: 0}
     assert finished(return_arn(ret["id"])) == "SUCCEEDED"
-    assert workflows.state_names(return_arn(ret["id"]))[-3:] == ["WaitForApproval", "NotifyRejected", "Rejected"]
+    assert workflows.state_names(return_arn(ret["id"]))[-4:] == [
+        "WaitForApproval", "RefundDifference", "NotifyRejected", "Rejected"]
     assert any("not accepted" in m["subject"] for m in emails_to(delivered["email"]))
     assert shop.ask_return(delivered, [(shop.shirt, 2)]).status_code == 201  # the units are returnable again
 
@@ -225,7 +226,7 @@ def test_the_policy_approves_small_returns_automatically(shop, delivered):
     small = shop.ask_return(delivered, [(shop.mug, 1)]).json
     big = shop.ask_return(delivered, [(shop.shirt, 1)]).json
     names = states_until(return_arn(small["id"]), "WaitForParcel")
-    assert names[:4] == ["NotifyRequested", "ReviewReturn", "AutoApproved", "NotifyApproved"]
+    assert names[:5] == ["DifferenceDue", "NotifyRequested", "ReviewReturn", "AutoApproved", "NotifyApproved"]
     assert shop.admin.get(f"/api/admin/returns/{small['id']}").json["status"] == "approved"
     assert "WaitForApproval" in states_until(return_arn(big["id"]), "WaitForApproval")
     assert shop.admin.get(f"/api/admin/returns/{big['id']}").json["status"] == "requested"
@@ -237,8 +238,8 @@ def test_a_return_not_sent_in_time_expires(shop, delivered, monkeypatch):
     ret = shop.ask_return(delivered, [(shop.shirt, 1)]).json
     shop.return_action(ret["id"], "approve")
     assert finished(return_arn(ret["id"])) == "SUCCEEDED"
-    assert workflows.state_names(return_arn(ret["id"]))[-5:] == [
-        "WaitForParcel", "ExpireReturn", "ExpiredAfterAll", "NotifyExpired", "Expired"]
+    assert workflows.state_names(return_arn(ret["id"]))[-6:] == [
+        "WaitForParcel", "ExpireReturn", "ExpiredAfterAll", "RefundDifferenceOnExpiry", "NotifyExpired", "Expired"]
     assert shop.admin.get(f"/api/admin/returns/{ret['id']}").json["status"] == "expired"
     assert shop.return_action(ret["id"], "receive").status_code == 409
     assert _claims(shop, delivered) == {shop.shirt: 0}
@@ -317,8 +318,32 @@ def test_an_exchange_reserves_the_replacement_makes_its_order_and_refunds_the_di
     assert replacement["number"] == delivered["number"] + 1 and replacement["fulfillment_status"] == "unfulfilled"
     assert shop.stock(cheaper) == 2 and shop.stock(shop.shirt) == 4
     assert shop.order(delivered["id"])["refunded_total"] == 500
-    dearer = shop.product(qty=3, price=9900)
-    refused = shop.store.post(f"/api/store/orders/{delivered['id']}/returns", {
-        "email": delivered["email"], "reason": "x", "resolution": "exchange",
+
+
+def test_an_exchange_for_a_dearer_variant_waits_for_the_difference_to_be_paid(shop, stripe, delivered):
+    dearer = shop.product(qty=3, price=2600)
+    asked = shop.store.post(f"/api/store/orders/{delivered['id']}/returns", {
+        "email": delivered["email"], "reason": "Bigger size", "resolution": "exchange",
         "items": [{"variant_id": shop.shirt, "quantity": 1, "exchange_for": dearer}]})
-    assert refused.status_code == 400 and shop.stock(dearer) == 3
+    assert asked.status_code == 201, asked.body
+    ret = asked.json
+    assert ret["status"] == "awaiting_payment" and ret["exchange"]["difference"] == 600
+    assert shop.stock(dearer) == 2
+    link = wait_for(lambda: shop.store.get(f"/api/store/returns/{ret['id']}").json["payment_url"])
+    assert wait_for(lambda: any(link in m["body"] for m in emails_to(delivered["email"])))
+    assert shop.return_action(ret["id"], "approve").status_code == 409  # not before it is paid
+    stripe.pay(link.rstrip("/").rsplit("/", 1)[1])
+    assert wait_for(lambda: shop.admin.get(f"/api/admin/returns/{ret['id']}").json["status"] == "requested")
+    shop.return_action(ret["id"], "approve")
+    got = shop.return_action(ret["id"], "receive").json
+    assert got["status"] == "exchanged" and got["outcome"]["amount"] == 0
+    replacement = shop.order(got["outcome"]["order_id"])
+    assert replacement["payment"]["amount"] == 600 and replacement["total"] == 2600
+    assert shop.order(delivered["id"])["refunded_total"] == 0
+    # The difference is a real charge on the shop's account: it can be refunded on the replacement order.
+    assert shop.admin.post(f"/api/admin/orders/{replacement['id']}/refunds", {"amount": 601}).status_code == 400
+    assert shop.admin.post(f"/api/admin/orders/{replacement['id']}/refunds", {"amount": 600}).status_code == 201
+    assert finished(return_arn(ret["id"])) == "SUCCEEDED"
+    assert workflows.state_names(return_arn(ret["id"]))[:6] == [
+        "DifferenceDue", "CreateExchangePayment", "NotifyPaymentDue", "WaitForExchangePayment", "DifferencePaid",
+        "NotifyRequested"]
