@@ -104,14 +104,18 @@ def _snapshot(variant: dict, quantity: int, added_at: str) -> dict:
             "image_alt": variant["image_alt"], "added_at": added_at}
 
 
-def sellable_variant(tenant_id: str, variant_id, field: str = "variant_id", *, consistent: bool = False) -> dict:
-    """The shop's variant if it can be bought; Invalid naming `field` otherwise."""
-    variant = catalog.purchasable(tenant_id, [variant_id], consistent=consistent).get(variant_id)
+def check_sellable(variant: dict | None, field: str) -> dict:
+    """`variant` (catalog.purchasable) if it can be bought; Invalid naming `field` otherwise."""
     if variant is None:
         raise Invalid(f"{field}: not a product of this shop", {field: "unknown variant"})
     if variant["product_status"] != "active":
         raise Invalid(f"{field}: this product is not for sale", {field: "not for sale"})
     return variant
+
+
+def sellable_variant(tenant_id: str, variant_id, field: str = "variant_id") -> dict:
+    """The shop's variant if it can be bought; Invalid naming `field` otherwise."""
+    return check_sellable(catalog.purchasable(tenant_id, [variant_id]).get(variant_id), field)
 
 
 def _check_stock(variant: dict, quantity: int) -> None:

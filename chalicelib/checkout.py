@@ -24,7 +24,7 @@ from datetime import datetime
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
-from . import billing, carts, clock, discounts, keys, payment_accounts, payments, pricing, reservations, \
+from . import billing, carts, catalog, clock, discounts, keys, payment_accounts, payments, pricing, reservations, \
     settings, shipping, taxes, tenants, workflows
 from .db import CartRecord, CheckoutRecord, ShopRecord, connection
 from .errors import Conflict, Invalid, NotFound
@@ -132,10 +132,9 @@ def _priced_lines(tenant_id: str, currency: str, cart: CartRecord) -> list[dict]
     lines = carts.lines_of(cart)
     if not lines:
         raise Invalid("The cart is empty", {"lines": "the cart is empty"})
-    variants = {}
+    variants = catalog.purchasable(tenant_id, [line["variant_id"] for line in lines], consistent=True)
     for i, line in enumerate(lines):
-        variants[line["variant_id"]] = carts.sellable_variant(
-            tenant_id, line["variant_id"], f"lines[{i}].variant_id", consistent=True)
+        carts.check_sellable(variants.get(line["variant_id"]), f"lines[{i}].variant_id")
     short = [(i, line, variants[line["variant_id"]]) for i, line in enumerate(lines)
              if int(line["quantity"]) > int(variants[line["variant_id"]]["inventory_quantity"])]
     if short:

@@ -66,7 +66,8 @@ def test_confirmation_email_and_order_created_event(shop, stripe):
     queue = sqs.create_queue(QueueName=f"orders-{shop.subdomain}")["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     events.put_rule(Name=f"orders-{shop.subdomain}", EventBusName=settings.EVENT_BUS,
-                    EventPattern=json.dumps({"detail-type": ["order.created"], "detail": {"tenant_id": [shop.tenant_id]}}))
+                    EventPattern=json.dumps({"detail-type": ["order.created"],
+                                             "detail": {"tenant_id": [shop.tenant_id]}}))
     events.put_targets(Rule=f"orders-{shop.subdomain}", EventBusName=settings.EVENT_BUS,
                        Targets=[{"Id": "q", "Arn": queue_arn}])
     email = f"{shop.subdomain}@buyer.example"
@@ -147,7 +148,8 @@ def test_bad_email_address_or_code_is_400_naming_the_field(shop, body, field):
 def test_more_than_in_stock_now_is_409_at_once(shop):
     variant = shop.product(qty=3)
     cart_id = shop.cart((variant, 3))
-    shop.admin.patch(f"/api/admin/products/{variant.split('_')[0]}", {"variants": [{"id": variant, "inventory_quantity": 2}]})
+    shop.admin.patch(f"/api/admin/products/{variant.split('_')[0]}",
+                     {"variants": [{"id": variant, "inventory_quantity": 2}]})
     short = shop.checkout(cart_id)
     assert short.status_code == 409 and short.json["fields"] == {"lines[0].quantity": "only 2 available"}
 
@@ -168,7 +170,8 @@ def test_expired_not_started_or_too_small_discount_is_400_naming_discount_code(s
     for body in ({"code": "OLD", "ends_at": "2020-01-01T00:00:00Z"},
                  {"code": "LATER", "starts_at": "2999-01-01T00:00:00Z"},
                  {"code": "BIG", "minimum_subtotal": 1_000_000}):
-        assert shop.admin.post("/api/admin/discounts", {"type": "fixed_amount", "value": 100, **body}).status_code == 201
+        created = shop.admin.post("/api/admin/discounts", {"type": "fixed_amount", "value": 100, **body})
+        assert created.status_code == 201
     cart_id = shop.cart((shop.product(), 1))
     for code, reason in (("old", "expired"), ("later", "not active yet"), ("big", "minimum")):
         bad = shop.checkout(cart_id, discount_code=code)
@@ -181,7 +184,8 @@ def test_exhausted_discount_is_400_and_once_per_customer_is_per_email(shop, stri
     variant = shop.product(qty=10)
     assert shop.buy(stripe, (variant, 1), discount_code="ONCE")["status"] == "paid"
     used_up = shop.checkout(shop.cart((variant, 1)), discount_code="ONCE")
-    assert used_up.status_code == 400 and used_up.json["fields"] == {"discount_code": "This discount code has been used up."}
+    assert used_up.status_code == 400
+    assert used_up.json["fields"] == {"discount_code": "This discount code has been used up."}
     assert shop.buy(stripe, (variant, 1), discount_code="MINE", email="ann@example.com")["status"] == "paid"
     again = shop.checkout(shop.cart((variant, 1)), discount_code="mine", email="ANN@example.com")
     assert again.status_code == 400 and "already used" in again.json["fields"]["discount_code"]
@@ -251,9 +255,12 @@ def test_late_success_after_the_stock_went_back_is_refunded_with_no_order(shop, 
         with stripe._lock:
             stripe._faults.clear()
     stripe.pay(session_of(awaiting), "succeed")  # the shopper still had the page open
-    refund = stripe.wait_for_event("refund.created", timeout=30)["data"]["object"]
+    paid_with = stripe.get_object(session_of(awaiting))["payment_intent"]
+    refund = stripe.wait_for_event("refund.created", timeout=30,
+                                   predicate=lambda e: e["data"]["object"]["payment_intent"] == paid_with)
+    refund = refund["data"]["object"]
     record = checkout.load(shop.tenant_id, started)
-    assert refund["payment_intent"] == record.late_payment["payment_intent"] and refund["amount"] == 1999
+    assert refund["amount"] == 1999 and record.late_payment["payment_intent"] == paid_with
     assert wait_for(lambda: checkout.load(shop.tenant_id, started).late_payment["refund_id"]) == refund["id"]
     assert shop.status(started)["status"] == "expired" and shop.orders() == [] and shop.stock(variant) == 1
 
@@ -295,8 +302,8 @@ def test_a_webhook_replayed_three_times_makes_one_order(shop, stripe):
 
 def test_the_same_event_posted_again_directly_is_acknowledged_and_ignored(shop, stripe, live_server):
     done = shop.buy(stripe, (shop.product(), 1))
-    event = stripe.wait_for_event("checkout.session.completed",
-                                  predicate=lambda e: e["data"]["object"]["metadata"].get("checkout_id") == done["checkout_id"])
+    ours = lambda e: e["data"]["object"]["metadata"].get("checkout_id") == done["checkout_id"]  # noqa: E731
+    event = stripe.wait_for_event("checkout.session.completed", predicate=ours)
     body = json.dumps(event).encode()
     for _ in range(3):
         reply = requests.post(f"{live_server}/api/webhooks/stripe", data=body,

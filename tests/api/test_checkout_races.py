@@ -28,7 +28,8 @@ class Shopper:
 
     def fill_cart(self, variant_id: str) -> str:
         cart = self.http.post(f"{self.base}/api/store/carts", json={}).json()["id"]
-        added = self.http.post(f"{self.base}/api/store/carts/{cart}/items", json={"variant_id": variant_id, "quantity": 1})
+        added = self.http.post(f"{self.base}/api/store/carts/{cart}/items",
+                               json={"variant_id": variant_id, "quantity": 1})
         assert added.status_code == 200, added.text
         return cart
 

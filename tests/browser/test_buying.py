@@ -70,6 +70,15 @@ def test_shopper_buys_through_the_local_payment_page(page, api, paying_shop, str
     # The cart is done with: the cookie is gone, so the cart page is empty again.
     page.goto(f"{store}/cart")
     assert "Your cart is empty" in page.inner_text("main")
+    # A browser still holding the checked-out cart starts a new one when adding again.
+    from chalicelib import checkout
+    old_cart = checkout.load(shop.tenant_id, orders[0]["checkout_id"]).cart_id
+    page.context.add_cookies([{"name": "cart", "value": old_cart, "domain": "127.0.0.1",
+                               "path": f"/s/{shop.subdomain}"}])
+    page.goto(f"{store}/products/{handle}")
+    page.click("#add-button")
+    page.wait_for_url(f"{store}/cart")
+    assert "$24.00" in page.inner_text("main")
 
 
 def test_declined_card_brings_the_shopper_back_to_a_cart_they_can_retry(page, api, paying_shop, stripe, live_server):
