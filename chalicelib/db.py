@@ -108,6 +108,7 @@ class ProductRecord(TenantItem, discriminator="product"):
     seo = MapAttribute(default=dict)
     option_names = ListAttribute(default=list)
     variant_ids = ListAttribute(default=list)  # display order
+    category = UnicodeAttribute(null=True)  # the merchant's grouping (a return policy may make one final sale)
     price_min = NumberAttribute()
     price_max = NumberAttribute()
     currency = UnicodeAttribute()

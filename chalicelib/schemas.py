@@ -55,6 +55,7 @@ _product_fields = {
     "title": _text(255, 1),
     "description": _text(20_000),
     "status": {"enum": ["active", "draft"]},
+    "category": _text(100),
     "handle": {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$", "maxLength": 100},
     "images": {"type": "array", "maxItems": 20, "items": _image},
     "seo": {

@@ -167,6 +167,13 @@ def test_a_final_sale_item_is_not_returnable(shop, delivered):
     refused = shop.ask_return(delivered, [(shop.shirt, 1), (shop.mug, 1)])
     assert refused.status_code == 400 and refused.json["fields"] == {"items[1].variant_id": "final sale"}
     assert shop.ask_return(delivered, [(shop.shirt, 1)]).status_code == 201
+    # A whole category can be final sale too.
+    shirt_product = shop.shirt.split("_")[0]
+    assert shop.admin.patch(f"/api/admin/products/{shirt_product}", {"category": "Clearance"}).json["category"] \
+        == "Clearance"
+    shop.policy(final_sale_product_ids=[], final_sale_categories=["clearance"])
+    refused = shop.ask_return(delivered, [(shop.shirt, 1)])
+    assert refused.status_code == 400 and refused.json["fields"] == {"items[0].variant_id": "final sale"}
 
 
 def test_the_wrong_email_for_the_order_is_404(shop, delivered):
