@@ -48,9 +48,9 @@ class Shop:
             assert added.status_code == 200, added.body
         return cart.json["id"]
 
-    def checkout(self, cart_id: str, email: str = "sam@example.com", **extra):
+    def checkout(self, cart_id: str, email: str = "sam@example.com", headers: dict | None = None, **extra):
         return self.store.post(f"/api/store/carts/{cart_id}/checkout",
-                               {"email": email, "shipping_address": ADDRESS, **extra})
+                               {"email": email, "shipping_address": ADDRESS, **extra}, headers=headers)
 
     def status(self, checkout_id: str) -> dict:
         return self.store.get(f"/api/store/checkouts/{checkout_id}").json

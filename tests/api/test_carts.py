@@ -122,3 +122,21 @@ def test_product_page_has_add_to_cart_for_the_cart_api(shop):
     handle = shop.admin.get("/api/admin/products").json["items"][0]["handle"]
     page = shop.store.get(f"/products/{handle}")
     assert 'id="add-to-cart"' in page.text and '"/api/store/carts"' in page.text
+
+
+def test_a_cart_untouched_past_its_lifetime_is_gone(shop):
+    from chalicelib import keys
+    from chalicelib.db import CartRecord
+    cart_id = shop.cart((shop.product(), 1))
+    CartRecord(shop.tenant_id, keys.cart_sk(cart_id)).update(actions=[CartRecord.expires_at.set(1)])
+    assert shop.store.get(f"/api/store/carts/{cart_id}").status_code == 404  # whether or not TTL deleted it yet
+    assert _add(shop, cart_id, shop.product(), 1).status_code == 404
+
+
+def test_checking_out_twice_starts_one_checkout(shop):
+    cart_id = shop.cart((shop.product(), 1))
+    first = shop.checkout(cart_id, headers={"Idempotency-Key": "pay-1"})
+    again = shop.checkout(cart_id, headers={"Idempotency-Key": "pay-1"})
+    assert first.status_code == again.status_code == 202 and first.json == again.json
+    without_key = shop.checkout(cart_id)
+    assert without_key.status_code == 409 and without_key.json["fields"] == {"cart": "checkout in progress"}
