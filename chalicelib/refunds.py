@@ -113,6 +113,9 @@ def issue(tenant_id: str, order_id: str, *, key: str, plan: Callable[[OrderRecor
     entry = _by_key(order, key)
     if entry is None:
         return None
+    if entry["status"] == "failed":  # asked again for what Stripe refused: the merchant must step in
+        raise Conflict("The payment provider refused this refund earlier; refund it another way",
+                       {"refund": "refused"})
     if entry["status"] == "pending":
         entry = _send(tenant_id, order, entry)
     return orders.refund_view(entry)

@@ -118,3 +118,31 @@ def test_another_shops_order_cannot_be_cancelled_or_refunded(shop, stripe, order
     assert other.admin.post(f"/api/admin/orders/{order['id']}/cancel", {}).status_code == 404
     assert other.admin.post(f"/api/admin/orders/{order['id']}/refunds", {"amount": 1}).status_code == 404
     assert shop.order(order["id"])["refunded_total"] == 0
+
+
+def test_a_refund_stripe_could_not_take_stays_pending_and_the_same_request_finishes_it(shop, stripe, order,
+                                                                                      monkeypatch):
+    monkeypatch.setenv("STRIPE_MAX_NETWORK_RETRIES", "0")
+    headers = {"idempotency-key": f"flaky-{shop.subdomain}"}
+    stripe.inject_error(500, count=1, method="POST", path_prefix="/v1/refunds")
+    first = shop.admin.post(f"/api/admin/orders/{order['id']}/refunds", {"amount": 1000}, headers=headers)
+    assert first.status_code == 503
+    pending = shop.order(order["id"])
+    assert pending["refunded_total"] == 0 and [r["status"] for r in pending["refunds"]] == ["pending"]
+    over = shop.admin.post(f"/api/admin/orders/{order['id']}/refunds", {"amount": 3801})
+    assert over.status_code == 400  # what is pending already counts against what is left
+    again = shop.admin.post(f"/api/admin/orders/{order['id']}/refunds", {"amount": 1000}, headers=headers)
+    assert again.status_code == 201 and again.json["status"] == "succeeded"
+    done = shop.order(order["id"])
+    assert done["refunded_total"] == 1000 and len(done["refunds"]) == 1
+    assert stripe.get_object(again.json["stripe_refund_id"])["amount"] == 1000
+
+
+def test_a_refund_stripe_refuses_changes_no_money_field(shop, stripe, order):
+    stripe.inject_error(400, count=1, method="POST", path_prefix="/v1/refunds", code="charge_disputed")
+    refused = shop.admin.post(f"/api/admin/orders/{order['id']}/refunds", {"amount": 1000})
+    assert refused.status_code == 409 and "refused" in refused.json["message"]
+    seen = shop.order(order["id"])
+    assert (seen["refunded_total"], seen["financial_status"]) == (0, "paid")
+    assert [r["status"] for r in seen["refunds"]] == ["failed"]
+    assert any(e["type"] == "refund_failed" for e in seen["timeline"])
