@@ -60,8 +60,7 @@ def _card(product: dict) -> dict:
 
 
 def home_page(shop, base_path: str, cursor: str | None) -> str:
-    page = catalog.list_products(shop.tenant_id, active_only=True, limit=HOME_PAGE_SIZE, cursor=cursor,
-                                 with_variants=False)
+    page = catalog.list_cards(shop.tenant_id, limit=HOME_PAGE_SIZE, cursor=cursor)
     next_url = f"{base_path}/?cursor={page['next']}" if page["next"] else None
     return render("home", shop, base_path, products=[_card(p) for p in page["items"]], next_url=next_url)
 
