@@ -25,10 +25,20 @@ def start(shop: ShopRecord) -> str:
 def create_shop_records(payload: dict) -> dict:
     shop = tenants.get_shop(payload["tenant_id"])
     settings_now = shop.settings.as_dict() if hasattr(shop.settings, "as_dict") else dict(shop.settings)
-    missing = {k: v for k, v in DEFAULT_SETTINGS.items() if k not in settings_now}
-    if missing:
-        shop.update(actions=[ShopRecord.settings[k].set(v) for k, v in missing.items()])
+    for name, value in DEFAULT_SETTINGS.items():
+        if name in settings_now:
+            continue
+        try:  # the shop is open since signup: a setting the merchant saved since our read is theirs to keep
+            shop.update(actions=[ShopRecord.settings[name].set(value)],
+                        condition=ShopRecord.settings[name].does_not_exist())
+        except UpdateError as e:
+            if not _condition_failed(e):
+                raise
     return payload
+
+
+def _condition_failed(e: UpdateError) -> bool:
+    return getattr(e, "cause_response_code", None) == "ConditionalCheckFailedException"
 
 
 @workflows.task("onboarding.apply_default_theme")
