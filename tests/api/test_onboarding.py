@@ -80,3 +80,20 @@ def test_a_retried_theme_step_keeps_the_theme_the_merchant_chose(onboarded):
     assert r.status_code == 200, r.body
     onboarding.apply_default_theme({"tenant_id": signup["shop"]["id"]})
     assert shop_api.get("/api/admin/shop").json["theme"]["primary_color"] == "#123456"
+
+
+def test_a_setting_the_merchant_saves_while_onboarding_runs_is_kept(onboarded, monkeypatch):
+    """Signup answers before onboarding's first step: the step may read the shop, the merchant save
+    a setting, and only then the step write its defaults. The merchant's setting must survive."""
+    from chalicelib.db import ShopRecord
+    _, signup, _, _ = onboarded
+    tid = signup["shop"]["id"]
+    shop = tenants.get_shop(tid)
+    shop.update(actions=[ShopRecord.settings["shipping_rates"].remove()])  # as before onboarding
+    stale = tenants.get_shop(tid)  # what the step read
+    rates = [{"name": "Standard", "amount": 599, "countries": [], "free_over": None}]
+    shop.update(actions=[ShopRecord.settings["shipping_rates"].set(rates)])  # the merchant, meanwhile
+    monkeypatch.setattr(tenants, "get_shop", lambda _tid: stale)
+    onboarding.create_shop_records({"tenant_id": tid})
+    monkeypatch.undo()
+    assert tenants.get_shop(tid).settings.as_dict()["shipping_rates"] == rates
