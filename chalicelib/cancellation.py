@@ -13,7 +13,7 @@ from .db import OrderRecord, VariantRecord
 from .errors import Conflict, Unavailable
 
 
-def _live_variants(tenant_id: str, variant_ids: list[str]) -> set[str]:
+def live_variants(tenant_id: str, variant_ids: list[str]) -> set[str]:
     """Variants that still exist (a deleted one gets nothing back: an update would recreate it as a husk)."""
     if not variant_ids:
         return set()
@@ -43,7 +43,7 @@ def cancel(tenant_id: str, order_id: str, reason: str | None) -> dict:
             raise Conflict("This order has returns under way; settle them first", {"order": "returns open"})
         restocked = {k: int(v) for k, v in (orders.plain(order.restocked) or {}).items()}
         back = {v: q - restocked.get(v, 0) for v, q in orders.units_of(order).items()}
-        live = _live_variants(tenant_id, [v for v, n in back.items() if n > 0])
+        live = live_variants(tenant_id, [v for v, n in back.items() if n > 0])
         back = {v: n for v, n in back.items() if n > 0 and v in live}
         now = clock.now_iso()
         units = sum(back.values())

@@ -317,7 +317,7 @@ def request(shop: ShopRecord, order_id: str, data: dict, storefront_base: str) -
 
 
 def for_shopper(tenant_id: str, return_id: str) -> dict:
-    """The storefront's return status (its id is the shopper's link: 26 characters, 80 of them random bits)."""
+    """The storefront's return status (its id is the shopper's link: unguessable, 80 of its bits are random)."""
     return to_dict(_load(tenant_id, return_id))
 
 
@@ -485,7 +485,7 @@ def inspect(tenant_id: str, return_id: str) -> None:
         current = _load(tenant_id, return_id)
         if current.restocked_at:
             return None
-        live = cancellation._live_variants(tenant_id, list(resellable))
+        live = cancellation.live_variants(tenant_id, list(resellable))
         back = {v: n for v, n in resellable.items() if v in live}
         restocked = {k: int(v) for k, v in (_plain(order.restocked) or {}).items()}
         claims = {k: int(v) for k, v in (_plain(order.return_claims) or {}).items()}

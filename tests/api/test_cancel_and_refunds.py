@@ -2,12 +2,12 @@
 platform fee back in proportion, never more than was paid, each step on the order's timeline."""
 import pytest
 
-from tests.api.after_sale import AfterSale, emails_to, finished, fulfilment_arn
+from tests.api.after_sale import AfterSale, emails_to, finished, fulfilment_arn, shared_shop  # noqa: F401
 
 
 @pytest.fixture
-def shop(api, paying_shop):
-    return AfterSale(api, paying_shop)
+def shop(shared_shop):
+    return shared_shop  # each test has its own order and products; none changes the shop's settings
 
 
 @pytest.fixture
@@ -83,7 +83,7 @@ def test_refund_an_amount_then_lines_and_the_money_fields_follow(shop, stripe, o
     assert rest.status_code == 201
     seen = shop.order(order["id"])
     assert seen["refunded_total"] == 4800 and seen["financial_status"] == "refunded"
-    assert [o["id"] for o in shop.orders(financial_status="refunded")] == [order["id"]]
+    assert order["id"] in [o["id"] for o in shop.orders(financial_status="refunded")]
     assert [e["type"] for e in seen["timeline"]].count("refunded") == 3
 
 

@@ -4,7 +4,7 @@ import pytest
 import requests
 
 from chalicelib import workflows
-from tests.api.after_sale import AfterSale, emails_to, finished, return_arn, states_until
+from tests.api.after_sale import AfterSale, emails_to, finished, return_arn, shared_shop, states_until  # noqa: F401
 from tests.api.shopping import wait_for
 
 MANUAL_PATH = ["DifferenceDue", "NotifyRequested", "ReviewReturn", "AutoApproved", "WaitForApproval", "NotifyApproved",
@@ -13,8 +13,10 @@ MANUAL_PATH = ["DifferenceDue", "NotifyRequested", "ReviewReturn", "AutoApproved
 
 
 @pytest.fixture
-def shop(api, paying_shop):
-    return AfterSale(api, paying_shop)
+def shop(request, api, paying_shop, shared_shop):
+    """The module's shared shop; a shop of its own for a test marked `own_shop` (it changes the shop's
+    settings: policy, tax, shipping; or it lists all the shop's returns)."""
+    return AfterSale(api, paying_shop) if request.node.get_closest_marker("own_shop") else shared_shop
 
 
 def _priced_shop(shop):
@@ -27,6 +29,7 @@ def _priced_shop(shop):
 
 # Done when: two fulfilments, one item returned through the storefront, refund to the cent ---------
 
+@pytest.mark.own_shop
 def test_merchant_fulfils_in_two_parts_and_the_shopper_returns_one_item_for_an_exact_refund(
         shop, stripe, live_server):
     _priced_shop(shop)
@@ -93,8 +96,7 @@ def test_merchant_fulfils_in_two_parts_and_the_shopper_returns_one_item_for_an_e
 
 # Around the happy path -----------------------------------------------------------
 
-@pytest.fixture
-def delivered(shop, stripe):
+def _deliver_an_order(shop, stripe) -> dict:
     """A paid order of two shirts (20.00) and a mug (8.00), all shipped in one fulfilment and delivered."""
     shop.shirt, shop.mug = shop.product(qty=5, price=2000), shop.product(qty=5, price=800)
     order = shop.paid_order(stripe, (shop.shirt, 2), (shop.mug, 1))
@@ -104,11 +106,17 @@ def delivered(shop, stripe):
     return order
 
 
+@pytest.fixture
+def delivered(shop, stripe):
+    return _deliver_an_order(shop, stripe)
+
+
 def _claims(shop, order) -> dict:
     from chalicelib import orders
     return {k: int(v) for k, v in orders.plain(orders.load(shop.tenant_id, order["id"]).return_claims).items()}
 
 
+@pytest.mark.own_shop
 def test_a_new_shops_policy_is_manual_30_days_no_fee_and_the_merchant_edits_it(shop):
     policy = shop.admin.get("/api/admin/return-policy").json
     assert (policy["approval"], policy["window_days"], policy["restocking_fee_percent"]) == ("manual", 30, 0)
@@ -161,6 +169,7 @@ def test_a_return_outside_the_window_is_400(shop, delivered, monkeypatch):
     assert shop.ask_return(delivered, [(shop.mug, 1)]).status_code == 201
 
 
+@pytest.mark.own_shop
 def test_a_final_sale_item_is_not_returnable(shop, delivered):
     product_id = shop.mug.split("_")[0]
     shop.policy(final_sale_product_ids=[product_id])
@@ -228,6 +237,7 @@ def test_a_rejected_return_gives_its_units_back_and_the_shopper_is_told(shop, de
     assert shop.ask_return(delivered, [(shop.shirt, 2)]).status_code == 201  # the units are returnable again
 
 
+@pytest.mark.own_shop
 def test_the_policy_approves_small_returns_automatically(shop, delivered):
     shop.policy(approval="automatic", auto_approve={"max_value": 1000})
     small = shop.ask_return(delivered, [(shop.mug, 1)]).json
@@ -239,6 +249,7 @@ def test_the_policy_approves_small_returns_automatically(shop, delivered):
     assert shop.admin.get(f"/api/admin/returns/{big['id']}").json["status"] == "requested"
 
 
+@pytest.mark.own_shop
 def test_a_return_not_sent_in_time_expires(shop, delivered, monkeypatch):
     monkeypatch.setenv("RETURN_DAY_SECONDS", "1")  # a policy "day" lasts a second here
     shop.policy(parcel_days=1, window_days=365)
@@ -267,6 +278,7 @@ def test_the_shopper_sends_the_parcel_and_the_merchant_receives_it(shop, deliver
     assert "WaitForArrival" in workflows.state_names(return_arn(ret["id"]))
 
 
+@pytest.mark.own_shop
 def test_damaged_items_are_refunded_but_not_restocked_and_the_fee_and_shipping_follow_the_policy(shop, stripe):
     assert shop.admin.request("PUT", "/api/admin/shipping-rates",
                               {"rates": [{"name": "Standard", "amount": 500}]}).status_code == 200
@@ -338,6 +350,8 @@ def test_an_exchange_for_a_dearer_variant_waits_for_the_difference_to_be_paid(sh
     assert shop.stock(dearer) == 2
     link = wait_for(lambda: shop.store.get(f"/api/store/returns/{ret['id']}").json["payment_url"])
     assert wait_for(lambda: any(link in m["body"] for m in emails_to(delivered["email"])))
+    page = shop.store.get(f"/returns/{ret['id']}")
+    assert page.status_code == 200 and "Pay the difference" in page.text and link in page.text
     assert shop.return_action(ret["id"], "approve").status_code == 409  # not before it is paid
     stripe.pay(link.rstrip("/").rsplit("/", 1)[1])
     assert wait_for(lambda: shop.admin.get(f"/api/admin/returns/{ret['id']}").json["status"] == "requested")
