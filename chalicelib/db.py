@@ -267,7 +267,7 @@ class OrderRecord(TenantItem, discriminator="order"):
     total = NumberAttribute()
     discount_code = UnicodeAttribute(null=True)
     financial_status = UnicodeAttribute()
-    # fulfillment_status is not stored: it derives from `fulfilments` (fulfilment.status_of).
+    # fulfillment_status is not stored: it derives from `fulfilments` (orders.fulfillment_status_of).
     refunded_total = NumberAttribute(default=0)  # succeeded and pending refunds: never above `total`
     cancelled_at = UnicodeAttribute(null=True)
     cancel_reason = UnicodeAttribute(null=True)
