@@ -392,7 +392,9 @@ def test_a_bad_product_answers_400_naming_the_field_and_writes_nothing(one_shop,
 
 
 @pytest.mark.parametrize("raw", ["", "not json", "{\"title\": ", "[]", "null", "42", "\"text\"",
-                                 json.dumps(product_body()) + "garbage", "x" * 300_000])
+                                 json.dumps(product_body()) + "garbage", "x" * 300_000],
+                         ids=["empty", "text", "truncated", "array", "null", "number", "string",
+                              "trailing garbage", "300 KB"])
 def test_a_body_that_is_not_a_json_object_answers_400_and_writes_nothing(one_shop, raw):
     before = _all(one_shop)
     r = one_shop.post("/api/admin/products", raw=raw)
