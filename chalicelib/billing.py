@@ -7,11 +7,12 @@ from fractions import Fraction
 
 from . import money
 
-# plan -> platform fee in basis points of each order's total (200 = 2 %)
+# plan -> platform fee in basis points of each order's total (200 = 2 %), and what the plan
+# promises each month: availability and p99 latency of the service itself (sla.py reports on it).
 PLANS: dict[str, dict] = {
-    "starter": {"fee_bp": 200},
-    "growth": {"fee_bp": 100},
-    "scale": {"fee_bp": 50},
+    "starter": {"fee_bp": 200, "availability": 0.995, "p99_ms": 1000},
+    "growth": {"fee_bp": 100, "availability": 0.999, "p99_ms": 500},
+    "scale": {"fee_bp": 50, "availability": 0.9995, "p99_ms": 250},
 }
 DEFAULT_PLAN = "starter"
 

@@ -14,17 +14,16 @@ import time
 from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import UpdateError
 
-from . import clock
+from . import billing, clock
 from .db import PlatformItem
 from .errors import Invalid
 from .observability import logger
 
 # Histogram bucket upper bounds in milliseconds (the last bucket is open-ended).
 BUCKETS_MS = (5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000)
-# What each plan promises: monthly availability and p99 latency of the service itself.
-PROMISES = {"starter": {"availability": 0.995, "p99_ms": 1000},
-            "growth": {"availability": 0.999, "p99_ms": 500},
-            "scale": {"availability": 0.9995, "p99_ms": 250}}
+# What each plan promises (billing.PLANS holds the plans).
+PROMISES = {name: {"availability": plan["availability"], "p99_ms": plan["p99_ms"]}
+            for name, plan in billing.PLANS.items()}
 
 
 class MonthlyStats(PlatformItem, discriminator="sla"):
