@@ -353,11 +353,14 @@ def _renumbered(err: Invalid, indexes: dict[int, int]) -> Invalid:
 
 def delete_product(tenant_id: str, product_id: str) -> None:
     product, variants = _load(tenant_id, product_id)
-    with TransactWrite(connection=connection()) as tx:
-        tx.delete(product)
-        tx.delete(HandleClaim(tenant_id, keys.handle_sk(product.handle)))
-        for v in variants:
-            tx.delete(v)
+    try:
+        with TransactWrite(connection=connection()) as tx:
+            tx.delete(product)  # the version condition: an edit in between makes this a 409
+            tx.delete(HandleClaim(tenant_id, keys.handle_sk(product.handle)))
+            for v in variants:
+                tx.delete(v)
+    except TransactWriteError:
+        raise Conflict("The product changed while you deleted it; try again") from None
 
 
 def delete_variant(tenant_id: str, product_id: str, variant_id: str) -> dict:

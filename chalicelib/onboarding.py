@@ -48,8 +48,10 @@ def apply_default_theme(payload: dict) -> dict:
         try:
             shop.update(actions=[ShopRecord.theme.set(storefront.DEFAULT_THEME)],
                         condition=ShopRecord.theme.does_not_exist() | (ShopRecord.theme == {}))
-        except UpdateError:
-            pass  # the merchant set a theme meanwhile: theirs wins
+        except UpdateError as e:
+            if e.cause_response_code != "ConditionalCheckFailedException":
+                raise
+            # the merchant set a theme meanwhile: theirs wins
     return payload
 
 
