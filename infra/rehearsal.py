@@ -58,7 +58,11 @@ def _placeholders(value, gone: set[str]):
             text = re.sub(r"\$\{" + logical_id + r"(\.(\w+))?\}",
                           lambda m: f"{logical_id}-{m.group(2) or 'ref'}-not-in-moto".lower(), text)
         names = _placeholders(names, gone)
-        return {"Fn::Sub": text if not names else [text, names]}
+        if not names:
+            return {"Fn::Sub": text}
+        # moto substitutes the variables of Fn::Sub's list form with Python's string.Template, which
+        # reads `$$` (ASL's context object, `$$.Task.Token`) as an escaped `$`: CloudFormation does not.
+        return {"Fn::Sub": [text.replace("$$", "$$$$"), names]}
     return {k: _placeholders(v, gone) for k, v in value.items()}
 
 
@@ -99,11 +103,17 @@ class _Context:
         return 60_000
 
 
+def _default(template: dict, value):
+    """A property that is a parameter's Ref: the parameter's default (the rehearsal passes none)."""
+    return template["Parameters"][value["Ref"]]["Default"] if isinstance(value, dict) else value
+
+
 def deploy(package: Path) -> dict:
     import boto3
     s3 = boto3.client("s3")
     s3.create_bucket(Bucket=ARTIFACTS)
     s3.put_object(Bucket=ARTIFACTS, Key="deployment.zip", Body=(package / "deployment.zip").read_bytes())
+    original = json.loads((package / "template.json").read_text())
     template, skipped_types, left_out = for_moto(json.loads((package / "template.json").read_text()))
     cfn = boto3.client("cloudformation")
     # moto 5.2.5 creates a stack's state machines in its plain Step Functions backend, while the API
@@ -118,6 +128,12 @@ def deploy(package: Path) -> dict:
                          Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"])
     finally:
         sfn_models.stepfunctions_backends = plain
+    # moto's CloudFormation skips SES identities: create them as the stack would (verified, as the
+    # operator does after deploying), or every email the workflows send is rejected.
+    for resource in original["Resources"].values():
+        if resource["Type"] == "AWS::SES::EmailIdentity":
+            address = _default(original, resource["Properties"]["EmailIdentity"])
+            boto3.client("ses").verify_email_identity(EmailAddress=address)
     status = cfn.describe_stacks(StackName=STACK)["Stacks"][0]["StackStatus"]
     created = {r["LogicalResourceId"]: r["ResourceType"]
                for r in cfn.list_stack_resources(StackName=STACK)["StackResourceSummaries"]}
@@ -144,17 +160,26 @@ def load_functions(package: Path, workdir: Path) -> dict:
     return {"handlers": handlers, "env": env, "config": functions}
 
 
+TASK_ERRORS: list[str] = []
+TASKS_RUN: list[str] = []
+
+
 def run_lambdas_in_process(handlers: dict) -> None:
     from moto.awslambda.models import LambdaBackend
+    from moto.awslambda_simple.models import LambdaSimpleBackend  # what moto uses without Docker
 
     def invoke(self, function_name, qualifier, body, headers, response_headers):
         name = function_name.split(":")[6] if function_name.startswith("arn:") else function_name
+        event = json.loads(body or "{}")
+        TASKS_RUN.append(event.get("task", name) if isinstance(event, dict) else name)
         try:
-            return json.dumps(handlers[name](json.loads(body or "{}"), _Context(name))).encode()
+            return json.dumps(handlers[name](event, _Context(name))).encode()
         except Exception as e:  # noqa: BLE001 - Lambda reports any exception to its caller
+            TASK_ERRORS.append(f"{name}: {type(e).__name__}: {e}"[:300])
             response_headers["x-amz-function-error"] = "Unhandled"
             return json.dumps({"errorType": type(e).__name__, "errorMessage": str(e)}).encode()
     LambdaBackend.invoke = invoke
+    LambdaSimpleBackend.invoke = invoke
 
 
 def _wait_for_execution(arn: str, seconds: float = 60) -> str:
@@ -200,18 +225,47 @@ def smoke(functions: dict) -> dict:
     report["home_lists_product"] = "Rehearsal Tee" in home["body"]
     page = gateway.request("GET", f"/s/{sub}/products/{product['handle']}", host=f"api.{domain}")
     report["product_page"] = page["statusCode"]
-    report["checkout"] = _checkout(gateway, app, sub, domain, product)
+    report["checkout"] = _checkout(gateway, app, sub, domain, product, auth)
     return report
 
 
-def _checkout(gateway, app, sub: str, domain: str, product: dict) -> dict | str:
-    """Cart -> checkout, once the app has the checkout routes (it is being built alongside)."""
+def _stripe(gateway, domain: str):
+    """The local Stripe emulator in Stripe's place, its webhooks delivered to the deployed handler
+    as API Gateway would deliver them."""
+    from infra.local import stripe_emulator
+
+    def deliver(url, headers, body):
+        return gateway.request("POST", "/api/webhooks/stripe", host=f"api.{domain}", headers=headers,
+                               body=body.decode())["statusCode"]
+    emulator = stripe_emulator.start(port=0, deliver=deliver, retry_delays=(0.2, 0.5))
+    os.environ.update({"STRIPE_SECRET_KEY": "sk_test_local", "STRIPE_API_BASE": emulator.base_url,
+                       "STRIPE_WEBHOOK_SECRET": emulator.webhook_secret})
+    return emulator
+
+
+def _checkout(gateway, app, sub: str, domain: str, product: dict, auth: dict) -> dict | str:
+    """Payments connected, cart, checkout, payment, paid: once the app has checkout routes."""
     if "/api/store/carts/{cart_id}/checkout" not in app.routes:
         return "not in this app yet"
+    stripe = _stripe(gateway, domain)
+    try:
+        return _pay_for_a_cart(gateway, stripe, sub, domain, product, auth)
+    finally:
+        stripe.stop()
+
+
+def _pay_for_a_cart(gateway, stripe, sub: str, domain: str, product: dict, auth: dict) -> dict:
+    out = {}
+    r = gateway.request("POST", "/api/admin/payments/account", host=f"api.{domain}", headers=auth, body={})
+    out["payments_account"] = r["statusCode"]
+    if r["statusCode"] == 201:
+        stripe.complete_onboarding(json.loads(r["body"])["account_id"])
+        r = gateway.request("GET", "/api/admin/payments/account", host=f"api.{domain}", headers=auth)
+        out["charges_enabled"] = json.loads(r["body"]).get("charges_enabled")
     host = f"{sub}.{domain}"
-    r = gateway.request("POST", "/api/store/carts", host=host)
+    r = gateway.request("POST", "/api/store/carts", host=host, body={})
     cart = json.loads(r["body"])
-    out = {"cart": r["statusCode"]}
+    out["cart"] = r["statusCode"]
     r = gateway.request("POST", f"/api/store/carts/{cart['id']}/items", host=host,
                         body={"variant_id": product["variants"][0]["id"], "quantity": 1})
     out["add_item"] = r["statusCode"]
@@ -222,15 +276,25 @@ def _checkout(gateway, app, sub: str, domain: str, product: dict) -> dict | str:
     out["checkout"] = r["statusCode"]
     if r["statusCode"] != 202:
         out["answer"] = json.loads(r["body"])
-    else:
-        checkout_id = json.loads(r["body"])["checkout_id"]
-        deadline = time.monotonic() + 30
+        return out
+    checkout_id = json.loads(r["body"])["checkout_id"]
+
+    def until(*statuses):
+        deadline = time.monotonic() + 60
         while True:
             state = json.loads(gateway.request("GET", f"/api/store/checkouts/{checkout_id}", host=host)["body"])
-            if state.get("status") != "processing" or time.monotonic() > deadline:
-                break
+            if state.get("status") in statuses or time.monotonic() > deadline:
+                return state
             time.sleep(0.05)
-        out["status"] = state.get("status")
+    state = until("awaiting_payment", "paid", "failed", "expired")
+    out["awaiting_payment"] = state.get("status")
+    if state.get("payment_url"):
+        stripe.pay(state["payment_url"].rstrip("/").rsplit("/", 1)[1], "succeed")
+        state = until("paid", "failed", "expired")
+    out["status"] = state.get("status")
+    out["order"] = bool(state.get("order_id"))
+    if state.get("failure_reason"):
+        out["failure_reason"] = state["failure_reason"]
     return out
 
 
@@ -248,6 +312,8 @@ def main(package: Path) -> dict:
         report["functions"] = {n: {"runtime": f["Runtime"], "role": f["Role"].split("/")[-1]}
                                for n, f in functions["config"].items()}
         report["smoke"] = smoke(functions)
+        report["task_errors"] = TASK_ERRORS
+        report["tasks_run"] = sorted(set(TASKS_RUN))
     return report
 
 
