@@ -200,18 +200,26 @@ def narrow_emulator_queries() -> None:
     emulator time, and the bench would take an hour. Every item a tenant's query can match lives
     in that tenant's base partition (keys.py: base and index partition keys start with the tenant
     id), so for string keys the bench hands moto only the candidates, in key order, after the
-    start key, one more than the limit: moto then answers exactly as it would have (its own
-    sorting, limit and LastEvaluatedKey), in a fraction of the time. Anything else (filters,
-    other comparisons, other key types) goes to moto untouched. The emulator's time is never
+    start key (and, without a filter, one more than the limit): moto then answers exactly as it
+    would have (its own sorting, filtering, limit and LastEvaluatedKey), in a fraction of the
+    time. Anything else (other comparisons, other key types) goes to moto untouched. The emulator's time is never
     counted as ours either way."""
     from moto.dynamodb.models.dynamo_type import DynamoType
     from moto.dynamodb.models.table import Table
     original = Table.query
 
     def candidates(table, hash_key, comparison, operands, limit, start_key, forward, index_name, extra):
+        # moto 5.2.5 passes key conditions in these lists (the older arguments may be empty)
+        if hash_key is None and len(extra.get("hash_key_conditions") or []) == 1:
+            hash_key = extra["hash_key_conditions"][0][1]
+        ranges = extra.get("range_key_conditions") or []
+        if comparison is None and len(ranges) == 1:
+            _, comparison, operands = ranges[0]
+        elif len(ranges) > 1:
+            return None
         value = getattr(hash_key, "value", None)
         no_filter = extra.get("filter_expression") is None or type(extra["filter_expression"]).__name__ == "OpDefault"
-        if not isinstance(value, str) or not table.range_key_attr or not no_filter \
+        if not isinstance(value, str) or not table.range_key_attr \
                 or any(v for k, v in extra.items() if k not in ("consistent_read", "filter_expression",
                                                                  "hash_key_conditions", "range_key_conditions")):
             return None
@@ -240,7 +248,7 @@ def narrow_emulator_queries() -> None:
         items.sort(key=key, reverse=forward is False)
         if start is not None:
             items = [i for i in items if (key(i) > start if forward is not False else key(i) < start)]
-        if limit:
+        if limit and no_filter:  # a filter applies after the limit: leave moto every candidate then
             items = items[:limit + 1]
         return {base: {i.range_key: i for i in items}}
 
@@ -401,6 +409,7 @@ def checkout_flows(bench: Bench, orders: int) -> dict | None:
     auth = {"authorization": f"Bearer {token}"}
     account = json.loads(bench.call("POST", "/api/admin/payments/account", "localhost", headers=auth, body={})["body"])
     emulator.complete_onboarding(account["account_id"])
+    bench.call("GET", "/api/admin/payments/account", "localhost", headers=auth)  # as Stripe says now
     variant = json.loads(bench.call("POST", "/api/admin/products", "localhost", headers=auth, body={
         "title": "Checkout bench tee", "status": "active",
         "variants": [{"sku": "CB-1", "price": 2500, "inventory_quantity": 100000, "options": {"Size": "M"}}]}
@@ -426,9 +435,10 @@ def checkout_flows(bench: Bench, orders: int) -> dict | None:
         start, polls_before = len(bench.probe.invocations), polls
         cart = json.loads(bench.call("POST", "/api/store/carts", host, body={})["body"])["id"]
         bench.call("POST", f"/api/store/carts/{cart}/items", host, body={"variant_id": variant, "quantity": 1})
-        started = json.loads(bench.call("POST", f"/api/store/carts/{cart}/checkout", host, body={
-            "email": "buyer@bench.test", "shipping_address": address})["body"])
-        checkout_id = started["checkout_id"]
+        answer = bench.call("POST", f"/api/store/carts/{cart}/checkout", host, body={
+            "email": "buyer@bench.test", "shipping_address": address})
+        assert answer["statusCode"] == 202, answer["body"]
+        checkout_id = json.loads(answer["body"])["checkout_id"]
         awaiting = until(checkout_id, ("awaiting_payment", "failed", "expired"))
         emulator.pay(awaiting["payment_url"].rstrip("/").rsplit("/", 1)[1], "succeed")
         paid = until(checkout_id, ("paid", "failed", "expired"))
@@ -624,7 +634,7 @@ def verdicts(result: dict) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--requests", type=int, default=300, help="measured requests per page type")
+    parser.add_argument("--requests", type=int, default=200, help="measured requests per page type")
     parser.add_argument("--products", type=int, default=10_000)
     parser.add_argument("--tenants", type=int, default=1000)
     parser.add_argument("--orders", type=int, default=10)
