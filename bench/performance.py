@@ -545,7 +545,7 @@ def chart(pages: list[dict]) -> str:
     rows = [(p["page"], p["app_p50"], p["app_p75"], p["app_p99"], p["modeled_p75"]) for p in pages]
     scale_max = max(30.0, max(max(r[1:]) for r in rows) * 1.1)
     width, left, bar, gap = 760, 190, 11, 16
-    height = 60 + len(rows) * (4 * bar + gap) + 40
+    height = 60 + len(rows) * (4 * bar + gap) + 50
     x = lambda v: left + (width - left - 20) * min(v, scale_max) / scale_max  # noqa: E731
     colours = [("app p50", "#8fb3d9"), ("app p75", "#3d78b3"), ("app p99", "#1f3a5f"), ("modeled p75", "#e4572e")]
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" '
@@ -562,10 +562,10 @@ def chart(pages: list[dict]) -> str:
                        f'fill="{colours[j][1]}"/><text x="{x(value) + 4:.1f}" y="{y + j * bar + 9}" '
                        f'font-size="10">{value:.1f}</text>')
         y += 4 * bar + gap
-    for target, label, colour in ((5, "app p75 target", "#3d78b3"), (20, "modeled p75 target", "#e4572e"),
-                                  (25, "app p99 target", "#1f3a5f")):
-        out.append(f'<line x1="{x(target):.1f}" y1="50" x2="{x(target):.1f}" y2="{y}" stroke="{colour}" '
-                   f'stroke-dasharray="4 3"/><text x="{x(target) + 2:.1f}" y="{y + 14}" font-size="10" '
+    for i, (target, label, colour) in enumerate(((5, "app p75 target", "#3d78b3"), (20, "modeled p75 target", "#e4572e"),
+                                                 (25, "app p99 target", "#1f3a5f"))):
+        out.append(f'<line x1="{x(target):.1f}" y1="50" x2="{x(target):.1f}" y2="{y + 12 * i}" stroke="{colour}" '
+                   f'stroke-dasharray="4 3"/><text x="{x(target) + 2:.1f}" y="{y + 10 + 12 * i}" font-size="10" '
                    f'fill="{colour}">{label} {target}</text>')
     out.append("</svg>")
     return "\n".join(out)
@@ -588,8 +588,9 @@ def table(result: dict) -> str:
               "modeled p75 |", "|---|---|---|---|---|---|---|"]
     for p in result["scaling"]:
         calls = ", ".join(f"{k.split(':')[1]} {v:g}" for k, v in p["calls_per_request"].items())
+        steady = f"{p['steady_ddb_calls']:g}" if p["steady_share"] else "none steady: each request resolves its shop"
         lines.append(f"| {p['page']} | {p['app_p50']:.2f} | {p['app_p75']:.2f} | {p['app_p99']:.2f} | "
-                     f"{p['steady_ddb_calls']:g} | {calls} | {p['modeled_p75']:.1f} |")
+                     f"{steady} | {calls} | {p['modeled_p75']:.1f} |")
     cold, pkg = result["cold_start"], result["package"]
     lines += ["", f"Cold init: handler import {cold['import_ms_min']:.0f} ms (min of 7 fresh Python {cold['python']} "
               f"processes importing app from the deployment package; median {cold['import_ms_median']:.0f} ms); "
