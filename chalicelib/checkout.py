@@ -27,6 +27,7 @@ from pynamodb.transactions import TransactWrite
 from . import billing, carts, catalog, clock, discounts, keys, payment_accounts, payments, pricing, reservations, \
     settings, shipping, taxes, tenants, workflows
 from .db import CartRecord, CheckoutRecord, ShopRecord, connection
+from .db import plain as _plain
 from .errors import Conflict, Invalid, NotFound
 from .observability import logger
 
@@ -84,16 +85,6 @@ def load(tenant_id: str, checkout_id: str) -> CheckoutRecord:
         return CheckoutRecord.get(tenant_id, keys.checkout_sk(checkout_id), consistent_read=True)
     except DoesNotExist:
         raise NotFound("No such checkout") from None
-
-
-def _plain(value):
-    if hasattr(value, "as_dict"):
-        return value.as_dict()
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    return value
 
 
 def _move(record: CheckoutRecord, status: str, *actions, extra_condition=None) -> bool:

@@ -12,6 +12,17 @@ from pynamodb.models import Model
 from . import isolation, settings
 
 
+def plain(value):
+    """A stored value as plain dicts and lists (PynamoDB hands maps back as MapAttribute)."""
+    if hasattr(value, "as_dict"):
+        return value.as_dict()
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    return value
+
+
 @functools.lru_cache(maxsize=None)
 def connection() -> Connection:
     """For TransactWrite/TransactGet across models. One per container: each Connection builds its

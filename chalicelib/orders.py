@@ -24,6 +24,7 @@ from pynamodb.transactions import TransactWrite
 from . import checkout, clock, cursors, events, keys, money, notifications, pricing, reservations, tenants, \
     workflows
 from .db import CartRecord, CheckoutRecord, OrderCounter, OrderNumber, OrderRecord, connection, failed_conditions
+from .db import plain
 from .errors import Conflict, Invalid, NotFound
 from .workflows import TransientError
 
@@ -49,10 +50,6 @@ def check_transition(table: dict, current: str, new: str) -> None:
         raise Conflict(f"An order that is {current} cannot become {new}")
 
 
-def _plain(value):
-    return checkout._plain(value)
-
-
 def _load(tenant_id: str, order_id: str) -> OrderRecord:
     if not keys.is_id(order_id):
         raise NotFound("No such order")
@@ -73,10 +70,6 @@ def entry(kind: str, message: str) -> dict:
 
 def load(tenant_id: str, order_id: str) -> OrderRecord:
     return _load(tenant_id, order_id)
-
-
-def plain(value):
-    return _plain(value)
 
 
 # Changing an order after the sale -------------------------------------------
@@ -132,13 +125,13 @@ def change(tenant_id: str, order_id: str, decide: Callable[[OrderRecord], "Chang
 
 def units_of(order: OrderRecord) -> dict[str, int]:
     """Units bought, by variant id."""
-    return {l["variant_id"]: int(l["quantity"]) for l in _plain(order.lines)}
+    return {l["variant_id"]: int(l["quantity"]) for l in plain(order.lines)}
 
 
 def fulfilled_units(order: OrderRecord) -> dict[str, int]:
     """Units held by fulfilments that are not cancelled, by variant id."""
     out: dict[str, int] = {}
-    for f in _plain(order.fulfilments) or []:
+    for f in plain(order.fulfilments) or []:
         if f["status"] in VOID_FULFILMENT_STATUSES:
             continue
         for item in f["items"]:
@@ -171,7 +164,7 @@ def _counter(tenant_id: str) -> OrderCounter:
 
 
 def _order_lines(record: CheckoutRecord, quote: pricing.Quote) -> list[dict]:
-    snapshots = {l["variant_id"]: l for l in _plain(record.lines)}
+    snapshots = {l["variant_id"]: l for l in plain(record.lines)}
     out = []
     for ql in quote.lines:
         snap = snapshots[ql.variant_id]
@@ -190,8 +183,8 @@ def create_from_checkout(tenant_id: str, checkout_id: str) -> OrderRecord:
         return _load(tenant_id, record.order_id)
     except NotFound:
         pass
-    quote = pricing.Quote.from_dict(_plain(record.quote))
-    payment = _plain(record.payment)
+    quote = pricing.Quote.from_dict(plain(record.quote))
+    payment = plain(record.payment)
     if quote.total > 0 and not payment:
         raise checkout.PaymentMissing(f"Checkout {checkout_id} has no payment")
     now = clock.now_iso()
@@ -205,7 +198,7 @@ def create_from_checkout(tenant_id: str, checkout_id: str) -> OrderRecord:
         order = OrderRecord(
             tenant_id, keys.order_sk(record.order_id), order_id=record.order_id, number=number,
             checkout_id=checkout_id, cart_id=record.cart_id, email=record.email, currency=quote.currency,
-            shipping_address=_plain(record.shipping_address), lines=_order_lines(record, quote),
+            shipping_address=plain(record.shipping_address), lines=_order_lines(record, quote),
             quote=quote.to_dict(), subtotal=quote.subtotal, discount_total=quote.discount_total,
             shipping_total=quote.shipping_total, tax_total=quote.tax_total, total=quote.total,
             discount_code=quote.discount_code, financial_status="paid", refunded_total=0, revision=0,
@@ -267,7 +260,7 @@ def create_exchange(tenant_id: str, original: OrderRecord, order_id: str, return
         order = OrderRecord(
             tenant_id, keys.order_sk(order_id), order_id=order_id, number=number, checkout_id=original.checkout_id,
             cart_id=None, email=original.email, currency=quote.currency,
-            shipping_address=_plain(original.shipping_address), lines=order_lines, quote=quote.to_dict(),
+            shipping_address=plain(original.shipping_address), lines=order_lines, quote=quote.to_dict(),
             subtotal=quote.subtotal, discount_total=quote.discount_total, shipping_total=quote.shipping_total,
             tax_total=quote.tax_total, total=quote.total, discount_code=None, financial_status="paid",
             refunded_total=0, revision=0,
@@ -318,7 +311,7 @@ def _claim(order: OrderRecord, attribute) -> bool:
 def _confirmation_text(order: OrderRecord, shop_name: str, status_url: str) -> str:
     fmt = lambda amount: money.format_money(int(amount), order.currency)  # noqa: E731
     rows = [f"  {int(l['quantity'])} x {' - '.join(p for p in (l['title'], l['variant_title']) if p)}"
-            f"  {fmt(int(l['price']) * int(l['quantity']))}" for l in _plain(order.lines)]
+            f"  {fmt(int(l['price']) * int(l['quantity']))}" for l in plain(order.lines)]
     totals = [f"Subtotal: {fmt(order.subtotal)}"]
     if order.discount_total:
         totals.append(f"Discount ({order.discount_code}): -{fmt(order.discount_total)}")
@@ -368,7 +361,7 @@ def emit_created(payload: dict) -> dict:
 # Reading ------------------------------------------------------------------
 
 def to_dict(order: OrderRecord) -> dict:
-    lines = _plain(order.lines)
+    lines = plain(order.lines)
     return {
         "id": order.order_id, "number": int(order.number), "email": order.email, "currency": order.currency,
         "subtotal": int(order.subtotal), "discount_total": int(order.discount_total),
@@ -379,13 +372,13 @@ def to_dict(order: OrderRecord) -> dict:
                    "price": int(l["price"]), "discount": int(l["discount"]), "tax": int(l["tax"]),
                    "total": int(l["total"]), "unit_discounts": [int(x) for x in l["unit_discounts"]],
                    "unit_taxes": [int(x) for x in l["unit_taxes"]]} for l in lines],
-        "discount_code": order.discount_code, "shipping_address": _plain(order.shipping_address),
+        "discount_code": order.discount_code, "shipping_address": plain(order.shipping_address),
         "refunded_total": int(order.refunded_total), "cancelled_at": order.cancelled_at,
         "created_at": order.created_at, "checkout_id": order.checkout_id,
-        "payment": _plain(order.payment), "timeline": _plain(order.timeline),
+        "payment": plain(order.payment), "timeline": plain(order.timeline),
         "cancel_reason": order.cancel_reason,
-        "fulfilments": [fulfilment_view(f) for f in _plain(order.fulfilments) or []],
-        "refunds": [refund_view(r) for r in _plain(order.refunds) or []],
+        "fulfilments": [fulfilment_view(f) for f in plain(order.fulfilments) or []],
+        "refunds": [refund_view(r) for r in plain(order.refunds) or []],
     }
 
 

@@ -28,6 +28,7 @@ from . import billing, cancellation, catalog, checkout, clock, cursors, discount
     orders, payment_accounts, payments, pricing, refunds, reservations, return_policy, settings, taxes, tenants, \
     workflows
 from .db import OrderRecord, ReturnRecord, ShopRecord
+from .db import plain as _plain
 from .errors import Conflict, Invalid, NotFound
 from .observability import logger
 
@@ -59,10 +60,6 @@ CONDITIONS = ("resellable", "damaged")
 PAYMENT_SECONDS = 3600  # how long the shopper has to pay an exchange's difference (Stripe wants 30 min to 24 h)
 # Statuses that no longer hold the order's units (their claim went back).
 VOID = ("rejected", "expired")
-
-
-def _plain(value):
-    return orders.plain(value)
 
 
 def execution_arn(return_id: str) -> str:
