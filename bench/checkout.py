@@ -9,6 +9,7 @@ halves), the workflow's state transitions per order (history StateEntered
 events) and DynamoDB writes per order (items written, counting each item of a
 transaction; the idempotency table included), counted in the emulator.
 """
+
 import argparse
 import json
 import os
@@ -34,6 +35,7 @@ _counting = threading.local()
 def _count_dynamodb_writes() -> None:
     """Items written per request, by table (a transaction counts each of its items)."""
     from moto.dynamodb.responses import DynamoHandler
+
     original = DynamoHandler.call_action
 
     def call_action(self):
@@ -50,6 +52,7 @@ def _count_dynamodb_writes() -> None:
             else:
                 _writes[body.get("TableName")] += 1
         return original(self)
+
     DynamoHandler.call_action = call_action
 
 
@@ -77,27 +80,40 @@ def main() -> None:
     from chalicelib import checkout, workflows
     from infra.local import stripe_emulator
     from infra.local.server import make_server
+
     runtime.register_app(app_module.app)
     port = _free_port()
     server = make_server(app_module.app, "127.0.0.1", port)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{port}"
     stripe = stripe_emulator.start(webhook_url=f"{base}/api/webhooks/stripe")
-    os.environ.update({"STRIPE_SECRET_KEY": "sk_test_local", "STRIPE_API_BASE": stripe.base_url,
-                       "STRIPE_WEBHOOK_SECRET": stripe.webhook_secret})
+    os.environ.update(
+        {
+            "STRIPE_SECRET_KEY": "sk_test_local",
+            "STRIPE_API_BASE": stripe.base_url,
+            "STRIPE_WEBHOOK_SECRET": stripe.webhook_secret,
+        }
+    )
 
     http = requests.Session()
     sub = "bench" + uuid.uuid4().hex[:8]
-    token = http.post(f"{base}/api/merchants/signup", json={
-        "email": f"{sub}@example.com", "password": "bench password 1", "shop_name": "Bench", "subdomain": sub}
+    token = http.post(
+        f"{base}/api/merchants/signup",
+        json={"email": f"{sub}@example.com", "password": "bench password 1", "shop_name": "Bench", "subdomain": sub},
     ).json()["token"]
     admin = {"Authorization": f"Bearer {token}"}
     account = http.post(f"{base}/api/admin/payments/account", json={}, headers=admin).json()["account_id"]
     stripe.complete_onboarding(account)
     http.get(f"{base}/api/admin/payments/account", headers=admin)
-    variant = http.post(f"{base}/api/admin/products", headers=admin, json={
-        "title": "Bench Tee", "status": "active",
-        "variants": [{"sku": "B-1", "price": 2500, "inventory_quantity": 1_000_000}]}).json()["variants"][0]["id"]
+    variant = http.post(
+        f"{base}/api/admin/products",
+        headers=admin,
+        json={
+            "title": "Bench Tee",
+            "status": "active",
+            "variants": [{"sku": "B-1", "price": 2500, "inventory_quantity": 1_000_000}],
+        },
+    ).json()["variants"][0]["id"]
     store = f"{base}/s/{sub}/api/store"
     time.sleep(1)  # let the shop's onboarding workflow finish before counting writes
 
@@ -116,8 +132,9 @@ def main() -> None:
         cart_writes.append(sum(_writes.values()))
         _writes.clear()
         started = time.perf_counter()
-        checkout_id = http.post(f"{store}/carts/{cart}/checkout",
-                                json={"email": "bench@example.com", "shipping_address": ADDRESS}).json()["checkout_id"]
+        checkout_id = http.post(
+            f"{store}/carts/{cart}/checkout", json={"email": "bench@example.com", "shipping_address": ADDRESS}
+        ).json()["checkout_id"]
         awaiting = poll(checkout_id, ("processing",))
         assert awaiting["status"] == "awaiting_payment", awaiting
         asked = time.perf_counter()
@@ -140,11 +157,15 @@ def main() -> None:
     print(f"  p50 {ms(to_paid, 50)}   p90 {ms(to_paid, 90)}   max {max(to_paid) * 1000:.0f} ms")
     print(f"  POST checkout .. awaiting_payment   p50 {ms(to_awaiting, 50)}")
     print(f"  Pay pressed .. paid (signed webhook) p50 {ms(pay_to_paid, 50)}")
-    print(f"state transitions per order: {statistics.median(transitions):.0f} (StateEntered events; "
-          f"min {min(transitions)}, max {max(transitions)})")
-    print(f"DynamoDB item writes per order, checkout to the end of the workflow: median "
-          f"{statistics.median(writes):.0f} (min {min(writes)}, max {max(writes)}); the cart before it: "
-          f"{statistics.median(cart_writes):.0f}")
+    print(
+        f"state transitions per order: {statistics.median(transitions):.0f} (StateEntered events; "
+        f"min {min(transitions)}, max {max(transitions)})"
+    )
+    print(
+        f"DynamoDB item writes per order, checkout to the end of the workflow: median "
+        f"{statistics.median(writes):.0f} (min {min(writes)}, max {max(writes)}); the cart before it: "
+        f"{statistics.median(cart_writes):.0f}"
+    )
     stripe.stop()
     server.shutdown()
 

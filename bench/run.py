@@ -1,4 +1,5 @@
 """`make bench`: runs every benchmark script in this directory, one process each."""
+
 import subprocess
 import sys
 from pathlib import Path

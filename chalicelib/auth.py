@@ -3,6 +3,7 @@
 Why not Cognito: see README ("Identity"). scrypt is OpenSSL's, in the standard
 library; tokens are verified on every request in AWS and locally alike.
 """
+
 import base64
 import hashlib
 import hmac
@@ -32,8 +33,7 @@ def verify_password(password: str, stored: str | None) -> bool:
         hashlib.scrypt(password.encode(), salt=b"0" * 16, n=_N, r=_R, p=_P, dklen=32)
         return False
     _, n, r, p, salt, digest = stored.split("$")
-    got = hashlib.scrypt(password.encode(), salt=base64.b64decode(salt),
-                         n=int(n), r=int(r), p=int(p), dklen=32)
+    got = hashlib.scrypt(password.encode(), salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p), dklen=32)
     return hmac.compare_digest(got, base64.b64decode(digest))
 
 
@@ -46,8 +46,14 @@ def _secret() -> str:
 
 def issue_token(*, user_id: str, role: str, tenant_id: str | None) -> str:
     now = int(time.time())
-    claims = {"sub": user_id, "role": role, "tid": tenant_id, "iss": _ISSUER,
-              "iat": now, "exp": now + settings.TOKEN_TTL_SECONDS}
+    claims = {
+        "sub": user_id,
+        "role": role,
+        "tid": tenant_id,
+        "iss": _ISSUER,
+        "iat": now,
+        "exp": now + settings.TOKEN_TTL_SECONDS,
+    }
     return jwt.encode(claims, _secret(), algorithm="HS256")
 
 
@@ -56,8 +62,13 @@ def verify_token(authorization: str | None) -> dict:
     if not authorization or not authorization.startswith("Bearer "):
         raise Unauthorized("Sign in: send Authorization: Bearer <token>")
     try:
-        return jwt.decode(authorization[7:].strip(), _secret(), algorithms=["HS256"],
-                          issuer=_ISSUER, options={"require": ["exp", "sub", "role"]})
+        return jwt.decode(
+            authorization[7:].strip(),
+            _secret(),
+            algorithms=["HS256"],
+            issuer=_ISSUER,
+            options={"require": ["exp", "sub", "role"]},
+        )
     except jwt.ExpiredSignatureError:
         raise Unauthorized("Your session has expired; sign in again") from None
     except jwt.InvalidTokenError:

@@ -1,4 +1,5 @@
 """boto3 clients, created on first use and reused for the life of the Lambda container."""
+
 import functools
 
 import boto3
@@ -6,7 +7,7 @@ import boto3
 from . import isolation, settings
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def client(service: str):
     made = boto3.client(service, region_name=settings.REGION)
     if service in isolation.SCOPED_SERVICES:

@@ -3,6 +3,7 @@
 The fee is a share of the amount charged, in basis points, rounded half up to
 the minor unit (`money.round_half_up`), and never more than the charge.
 """
+
 from fractions import Fraction
 
 from . import money

@@ -8,6 +8,7 @@ Stripe did not answer before), the waiting fulfilment workflows learn of the
 cancellation, and the shopper gets an email. Cancelling a cancelled order
 changes nothing; once anything shipped (or was picked up) it is a 409.
 """
+
 from . import clock, fulfilment, keys, money, notifications, orders, payments, refunds, tenants
 from .db import OrderRecord, VariantRecord
 from .errors import Conflict, Unavailable
@@ -17,17 +18,23 @@ def live_variants(tenant_id: str, variant_ids: list[str]) -> set[str]:
     """Variants that still exist (a deleted one gets nothing back: an update would recreate it as a husk)."""
     if not variant_ids:
         return set()
-    return {v.variant_id for v in VariantRecord.batch_get([(tenant_id, keys.variant_sk(v)) for v in variant_ids],
-                                                           consistent_read=True)}
+    return {
+        v.variant_id
+        for v in VariantRecord.batch_get([(tenant_id, keys.variant_sk(v)) for v in variant_ids], consistent_read=True)
+    }
 
 
 def restock_in(tenant_id: str, counts: dict[str, int]):
     """Adds to an order change's transaction: `counts` units back on each variant's available stock."""
+
     def add(tx):
         for variant_id in sorted(counts):
-            tx.update(VariantRecord(tenant_id, keys.variant_sk(variant_id)),
-                      actions=[VariantRecord.inventory_quantity.add(counts[variant_id])],
-                      condition=VariantRecord.pk.exists())
+            tx.update(
+                VariantRecord(tenant_id, keys.variant_sk(variant_id)),
+                actions=[VariantRecord.inventory_quantity.add(counts[variant_id])],
+                condition=VariantRecord.pk.exists(),
+            )
+
     return add
 
 
@@ -37,8 +44,9 @@ def cancel(tenant_id: str, order_id: str, reason: str | None) -> dict:
             return None
         shipped = [f for f in orders.plain(order.fulfilments) or [] if f["status"] in fulfilment.HANDED_OVER]
         if shipped:
-            raise Conflict("Part of this order has shipped already; refund it instead of cancelling",
-                           {"order": "shipped"})
+            raise Conflict(
+                "Part of this order has shipped already; refund it instead of cancelling", {"order": "shipped"}
+            )
         if any(int(n) for n in (orders.plain(order.return_claims) or {}).values()):
             raise Conflict("This order has returns under way; settle them first", {"order": "returns open"})
         restocked = {k: int(v) for k, v in (orders.plain(order.restocked) or {}).items()}
@@ -48,30 +56,52 @@ def cancel(tenant_id: str, order_id: str, reason: str | None) -> dict:
         now = clock.now_iso()
         units = sum(back.values())
         return orders.Change(
-            values={"cancelled_at": now, "cancel_reason": reason, "fulfilments": fulfilment.cancel_open(order, now),
-                    "restocked": {**restocked, **{v: restocked.get(v, 0) + n for v, n in back.items()}}},
-            timeline=[orders.entry("cancelled", "Order cancelled" + (f": {reason}" if reason else "")),
-                      orders.entry("restocked", f"{units} unit{'s' if units != 1 else ''} back in stock")],
-            also=restock_in(tenant_id, back), result=True)
+            values={
+                "cancelled_at": now,
+                "cancel_reason": reason,
+                "fulfilments": fulfilment.cancel_open(order, now),
+                "restocked": {**restocked, **{v: restocked.get(v, 0) + n for v, n in back.items()}},
+            },
+            timeline=[
+                orders.entry("cancelled", "Order cancelled" + (f": {reason}" if reason else "")),
+                orders.entry("restocked", f"{units} unit{'s' if units != 1 else ''} back in stock"),
+            ],
+            also=restock_in(tenant_id, back),
+            result=True,
+        )
 
     order, changed = orders.change(tenant_id, order_id, decide)
     try:
-        refund = refunds.issue(tenant_id, order_id, key="cancel", plan=lambda o: (
-            {"amount": refunds.refundable(o), "reason": reason or "order cancelled"}
-            if refunds.refundable(o) > 0 else None))
+        refund = refunds.issue(
+            tenant_id,
+            order_id,
+            key="cancel",
+            plan=lambda o: (
+                {"amount": refunds.refundable(o), "reason": reason or "order cancelled"}
+                if refunds.refundable(o) > 0
+                else None
+            ),
+        )
     except payments.PaymentsUnavailable:
-        raise Unavailable("The order is cancelled but Stripe could not be reached for the refund; "
-                          "cancel again to finish it") from None
+        raise Unavailable(
+            "The order is cancelled but Stripe could not be reached for the refund; cancel again to finish it"
+        ) from None
     order = orders.load(tenant_id, order_id)
     fulfilment.resume_waiting(order)
     if changed is not None:
         shop = tenants.get_shop(tenant_id)
         text = f"Your order #{int(order.number)} has been cancelled."
         if refund:
-            text += (f" We refunded {money.format_money(refund['amount'], order.currency)} to your card; "
-                     "it can take a few days to show.")
-        notifications.send_email(to=order.email, subject=f"{shop.name}: order #{int(order.number)} cancelled",
-                                 text=text)
-        orders.change(tenant_id, order_id, lambda o: orders.Change(
-            timeline=[orders.entry("email_sent", f"Emailed {o.email}: order cancelled")]))
+            text += (
+                f" We refunded {money.format_money(refund['amount'], order.currency)} to your card; "
+                "it can take a few days to show."
+            )
+        notifications.send_email(
+            to=order.email, subject=f"{shop.name}: order #{int(order.number)} cancelled", text=text
+        )
+        orders.change(
+            tenant_id,
+            order_id,
+            lambda o: orders.Change(timeline=[orders.entry("email_sent", f"Emailed {o.email}: order cancelled")]),
+        )
     return orders.get(tenant_id, order_id)

@@ -5,6 +5,7 @@ cart page shows them); the checkout prices the order at the current price.
 Every change is one conditional write on the cart's `version`, so two tabs
 adding at once never lose a line.
 """
+
 import time
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
@@ -44,26 +45,45 @@ def load(tenant_id: str, cart_id: str, *, consistent: bool = True) -> CartRecord
 def lines_of(cart: CartRecord) -> list[dict]:
     """The cart's lines in the order they were added."""
     raw = cart.lines.as_dict() if hasattr(cart.lines, "as_dict") else dict(cart.lines or {})
-    return sorted(({"variant_id": vid, **line} for vid, line in raw.items()),
-                  key=lambda line: (line.get("added_at", ""), line["variant_id"]))
+    return sorted(
+        ({"variant_id": vid, **line} for vid, line in raw.items()),
+        key=lambda line: (line.get("added_at", ""), line["variant_id"]),
+    )
 
 
 def to_dict(cart: CartRecord) -> dict:
     lines = []
     for line in lines_of(cart):
         price, quantity = int(line["price"]), int(line["quantity"])
-        lines.append({
-            "variant_id": line["variant_id"], "product_id": line["product_id"],
-            "product_handle": line["product_handle"], "sku": line["sku"], "title": line["title"],
-            "variant_title": line["variant_title"], "quantity": quantity, "price": price,
-            "line_total": price * quantity,
-            "image": ({"url": media.url_for(line["image_key"]), "alt": line.get("image_alt") or line["title"]}
-                      if line.get("image_key") else None),
-        })
-    return {"id": cart.cart_id, "status": cart.status, "currency": cart.currency, "lines": lines,
-            "subtotal": sum(line["line_total"] for line in lines),
-            "item_count": sum(line["quantity"] for line in lines),
-            "checkout_id": cart.checkout_id, "created_at": cart.created_at, "updated_at": cart.updated_at}
+        lines.append(
+            {
+                "variant_id": line["variant_id"],
+                "product_id": line["product_id"],
+                "product_handle": line["product_handle"],
+                "sku": line["sku"],
+                "title": line["title"],
+                "variant_title": line["variant_title"],
+                "quantity": quantity,
+                "price": price,
+                "line_total": price * quantity,
+                "image": (
+                    {"url": media.url_for(line["image_key"]), "alt": line.get("image_alt") or line["title"]}
+                    if line.get("image_key")
+                    else None
+                ),
+            }
+        )
+    return {
+        "id": cart.cart_id,
+        "status": cart.status,
+        "currency": cart.currency,
+        "lines": lines,
+        "subtotal": sum(line["line_total"] for line in lines),
+        "item_count": sum(line["quantity"] for line in lines),
+        "checkout_id": cart.checkout_id,
+        "created_at": cart.created_at,
+        "updated_at": cart.updated_at,
+    }
 
 
 def get(tenant_id: str, cart_id: str) -> dict:
@@ -82,26 +102,45 @@ def for_page(tenant_id: str, cart_id: str | None) -> dict | None:
 def create(tenant_id: str, currency: str) -> dict:
     now = clock.now_iso()
     cart_id = keys.new_id()
-    cart = CartRecord(tenant_id, keys.cart_sk(cart_id), cart_id=cart_id, currency=currency, status="open",
-                      lines={}, created_at=now, updated_at=now, expires_at=_expiry(), version=0)
+    cart = CartRecord(
+        tenant_id,
+        keys.cart_sk(cart_id),
+        cart_id=cart_id,
+        currency=currency,
+        status="open",
+        lines={},
+        created_at=now,
+        updated_at=now,
+        expires_at=_expiry(),
+        version=0,
+    )
     cart.save(condition=CartRecord.pk.does_not_exist())
     return to_dict(cart)
 
 
 def require_open(cart: CartRecord) -> None:
     if cart.status == "checking_out":
-        raise Conflict("This cart is being checked out; wait for the checkout to finish",
-                       {"cart": "checkout in progress"})
+        raise Conflict(
+            "This cart is being checked out; wait for the checkout to finish", {"cart": "checkout in progress"}
+        )
     if cart.status != "open":
         raise Conflict("This cart has been checked out; start a new one", {"cart": "checked out"})
 
 
 def _snapshot(variant: dict, quantity: int, added_at: str) -> dict:
     options = variant["options"]
-    return {"quantity": quantity, "price": variant["price"], "product_id": variant["product_id"],
-            "product_handle": variant["product_handle"], "sku": variant["sku"], "title": variant["product_title"],
-            "variant_title": variant["title"] if options else "", "image_key": variant["image_key"],
-            "image_alt": variant["image_alt"], "added_at": added_at}
+    return {
+        "quantity": quantity,
+        "price": variant["price"],
+        "product_id": variant["product_id"],
+        "product_handle": variant["product_handle"],
+        "sku": variant["sku"],
+        "title": variant["product_title"],
+        "variant_title": variant["title"] if options else "",
+        "image_key": variant["image_key"],
+        "image_alt": variant["image_alt"],
+        "added_at": added_at,
+    }
 
 
 def check_sellable(variant: dict | None, field: str) -> dict:
@@ -121,17 +160,23 @@ def sellable_variant(tenant_id: str, variant_id, field: str = "variant_id") -> d
 def _check_stock(variant: dict, quantity: int) -> None:
     available = max(int(variant["inventory_quantity"]), 0)
     if quantity > available:
-        raise Conflict(f"Only {available} of {variant['product_title']} available",
-                       {"quantity": f"only {available} available"})
+        raise Conflict(
+            f"Only {available} of {variant['product_title']} available", {"quantity": f"only {available} available"}
+        )
 
 
 def _write(cart: CartRecord, actions: list) -> CartRecord:
     """One change, applied only to the cart version we read: a concurrent change makes it a 409."""
     try:
-        cart.update(actions=actions + [CartRecord.version.set(cart.version + 1),
-                                       CartRecord.updated_at.set(clock.now_iso()),
-                                       CartRecord.expires_at.set(_expiry())],
-                    condition=(CartRecord.version == cart.version) & (CartRecord.status == "open"))
+        cart.update(
+            actions=actions
+            + [
+                CartRecord.version.set(cart.version + 1),
+                CartRecord.updated_at.set(clock.now_iso()),
+                CartRecord.expires_at.set(_expiry()),
+            ],
+            condition=(CartRecord.version == cart.version) & (CartRecord.status == "open"),
+        )
     except UpdateError as e:
         if e.cause_response_code == "ConditionalCheckFailedException":
             raise Conflict("The cart changed meanwhile; reload it and try again", {"cart": "changed"}) from None
@@ -149,8 +194,7 @@ def add_item(tenant_id: str, cart_id: str, variant_id: str, quantity: int) -> di
     if total > MAX_LINE_QUANTITY:
         raise Invalid(f"quantity: at most {MAX_LINE_QUANTITY} of one item", {"quantity": "too many"})
     if current is None and len(lines_of(cart)) >= MAX_LINES:
-        raise Invalid(f"variant_id: a cart holds at most {MAX_LINES} different items",
-                      {"variant_id": "cart is full"})
+        raise Invalid(f"variant_id: a cart holds at most {MAX_LINES} different items", {"variant_id": "cart is full"})
     _check_stock(variant, total)
     added_at = current.get("added_at") if current else clock.now_iso()
     return to_dict(_write(cart, [CartRecord.lines[variant_id].set(_snapshot(variant, total, added_at))]))
@@ -167,11 +211,20 @@ def set_quantity(tenant_id: str, cart_id: str, variant_id: str, quantity: int) -
         return to_dict(_write(cart, [CartRecord.lines[variant_id].remove()]))
     variant = sellable_variant(tenant_id, variant_id)
     _check_stock(variant, quantity)
-    return to_dict(_write(cart, [CartRecord.lines[variant_id].set(
-        _snapshot(variant, quantity, current.get("added_at") or clock.now_iso()))]))
+    return to_dict(
+        _write(
+            cart,
+            [
+                CartRecord.lines[variant_id].set(
+                    _snapshot(variant, quantity, current.get("added_at") or clock.now_iso())
+                )
+            ],
+        )
+    )
 
 
 # Used by the checkout, in its transactions -----------------------------------
+
 
 def lock_condition(cart: CartRecord):
     """The condition under which a checkout may lock this cart: still open and unchanged since read."""
@@ -182,9 +235,14 @@ def reopen(tenant_id: str, cart_id: str, checkout_id: str) -> None:
     """A failed checkout hands the cart back to the shopper (only if that checkout still holds it)."""
     try:
         CartRecord(tenant_id, keys.cart_sk(cart_id)).update(
-            actions=[CartRecord.status.set("open"), CartRecord.updated_at.set(clock.now_iso()),
-                     CartRecord.expires_at.set(_expiry()), CartRecord.version.add(1)],
-            condition=(CartRecord.status == "checking_out") & (CartRecord.checkout_id == checkout_id))
+            actions=[
+                CartRecord.status.set("open"),
+                CartRecord.updated_at.set(clock.now_iso()),
+                CartRecord.expires_at.set(_expiry()),
+                CartRecord.version.add(1),
+            ],
+            condition=(CartRecord.status == "checking_out") & (CartRecord.checkout_id == checkout_id),
+        )
     except UpdateError as e:
         if e.cause_response_code != "ConditionalCheckFailedException":
             raise

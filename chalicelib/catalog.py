@@ -1,4 +1,5 @@
 """Products and their variants."""
+
 import re
 import unicodedata
 
@@ -18,11 +19,13 @@ def slugify(title: str) -> str:
 
 # Reading -----------------------------------------------------------------
 
+
 def _load(tenant_id: str, product_id: str) -> tuple[ProductRecord, list[VariantRecord]]:
     if not keys.is_id(product_id):
         raise NotFound("No such product")
-    items = list(TenantItem.query(tenant_id, TenantItem.sk.startswith(keys.product_sk(product_id)),
-                                  consistent_read=True))
+    items = list(
+        TenantItem.query(tenant_id, TenantItem.sk.startswith(keys.product_sk(product_id)), consistent_read=True)
+    )
     product = next((i for i in items if isinstance(i, ProductRecord)), None)
     if product is None:
         raise NotFound("No such product")
@@ -32,20 +35,35 @@ def _load(tenant_id: str, product_id: str) -> tuple[ProductRecord, list[VariantR
 
 def _to_dict(p: ProductRecord, variants: list[VariantRecord]) -> dict:
     return {
-        "id": p.product_id, "handle": p.handle, "title": p.title, "description": p.description,
-        "status": p.status, "currency": p.currency, "price_min": int(p.price_min), "price_max": int(p.price_max),
+        "id": p.product_id,
+        "handle": p.handle,
+        "title": p.title,
+        "description": p.description,
+        "status": p.status,
+        "currency": p.currency,
+        "price_min": int(p.price_min),
+        "price_max": int(p.price_max),
         "images": [{"key": i["key"], "url": media.url_for(i["key"]), "alt": i.get("alt", "")} for i in p.images],
         "seo": dict(p.seo.as_dict()) if hasattr(p.seo, "as_dict") else dict(p.seo or {}),
-        "options": list(p.option_names), "category": p.category,
+        "options": list(p.option_names),
+        "category": p.category,
         "variants": [variant_to_dict(v) for v in variants],
-        "created_at": p.created_at, "updated_at": p.updated_at,
+        "created_at": p.created_at,
+        "updated_at": p.updated_at,
     }
 
 
 def variant_to_dict(v: VariantRecord) -> dict:
-    return {"id": v.variant_id, "product_id": v.product_id, "sku": v.sku, "title": v.title,
-            "price": int(v.price), "currency": v.currency,
-            "inventory_quantity": int(v.inventory_quantity), "options": _plain(v.options)}
+    return {
+        "id": v.variant_id,
+        "product_id": v.product_id,
+        "sku": v.sku,
+        "title": v.title,
+        "price": int(v.price),
+        "currency": v.currency,
+        "inventory_quantity": int(v.inventory_quantity),
+        "options": _plain(v.options),
+    }
 
 
 def _plain(m) -> dict:
@@ -67,13 +85,18 @@ def product_by_handle(tenant_id: str, handle: str, *, active_only: bool = True) 
     return product
 
 
-def list_products(tenant_id: str, *, active_only: bool, limit: int, cursor: str | None,
-                  with_variants: bool = True) -> dict:
+def list_products(
+    tenant_id: str, *, active_only: bool, limit: int, cursor: str | None, with_variants: bool = True
+) -> dict:
     """Newest first. The storefront's list needs one Query; variants cost one BatchGet more."""
     index = ProductRecord.active_products if active_only else ProductRecord.all_products
     pk = keys.active_products_gsi(tenant_id) if active_only else keys.products_gsi(tenant_id)
-    page = index.query(pk, scan_index_forward=False, limit=limit,
-                       last_evaluated_key=cursors.decode(cursor, tenant_id, index=(index.Meta.index_name, pk)))
+    page = index.query(
+        pk,
+        scan_index_forward=False,
+        limit=limit,
+        last_evaluated_key=cursors.decode(cursor, tenant_id, index=(index.Meta.index_name, pk)),
+    )
     products = list(page)
     variants: dict[str, VariantRecord] = {}
     if with_variants and products:
@@ -96,23 +119,38 @@ CARD_ATTRIBUTES = ["product_id", "handle", "title", "description", "price_min", 
 def _card_item(raw: dict) -> dict:
     def text(name):
         return raw.get(name, {}).get("S", "")
+
     images = [i["M"] for i in raw.get("images", {}).get("L", [])]
-    return {"id": text("product_id"), "handle": text("handle"), "title": text("title"),
-            "description": text("description"), "price_min": int(raw["price_min"]["N"]),
-            "price_max": int(raw["price_max"]["N"]), "currency": text("currency"),
-            "images": [{"key": i["key"]["S"], "url": media.url_for(i["key"]["S"]), "alt": i.get("alt", {}).get("S", "")}
-                       for i in images]}
+    return {
+        "id": text("product_id"),
+        "handle": text("handle"),
+        "title": text("title"),
+        "description": text("description"),
+        "price_min": int(raw["price_min"]["N"]),
+        "price_max": int(raw["price_max"]["N"]),
+        "currency": text("currency"),
+        "images": [
+            {"key": i["key"]["S"], "url": media.url_for(i["key"]["S"]), "alt": i.get("alt", {}).get("S", "")}
+            for i in images
+        ],
+    }
 
 
 def list_cards(tenant_id: str, *, limit: int, cursor: str | None) -> dict:
     """The storefront's list: active products, newest first, with only what a card shows."""
     index, pk = ProductRecord.active_products, keys.active_products_gsi(tenant_id)
     answer = ProductRecord._get_connection().query(
-        pk, index_name=index.Meta.index_name, scan_index_forward=False, limit=limit,
+        pk,
+        index_name=index.Meta.index_name,
+        scan_index_forward=False,
+        limit=limit,
         attributes_to_get=CARD_ATTRIBUTES,
-        exclusive_start_key=cursors.decode(cursor, tenant_id, index=(index.Meta.index_name, pk)))
-    return {"items": [_card_item(raw) for raw in answer.get("Items", [])],
-            "next": cursors.encode(answer.get("LastEvaluatedKey"))}
+        exclusive_start_key=cursors.decode(cursor, tenant_id, index=(index.Meta.index_name, pk)),
+    )
+    return {
+        "items": [_card_item(raw) for raw in answer.get("Items", [])],
+        "next": cursors.encode(answer.get("LastEvaluatedKey")),
+    }
 
 
 def get_variants(tenant_id: str, variant_ids: list[str]) -> dict[str, dict]:
@@ -129,22 +167,31 @@ def purchasable(tenant_id: str, variant_ids: list[str], *, consistent: bool = Fa
     if not wanted:
         return {}
     variants = list(VariantRecord.batch_get(wanted, consistent_read=consistent))
-    products = {p.product_id: p for p in ProductRecord.batch_get(
-        list({(tenant_id, keys.product_sk(v.product_id)) for v in variants}), consistent_read=consistent)}
+    products = {
+        p.product_id: p
+        for p in ProductRecord.batch_get(
+            list({(tenant_id, keys.product_sk(v.product_id)) for v in variants}), consistent_read=consistent
+        )
+    }
     out = {}
     for v in variants:
         p = products.get(v.product_id)
         if p is None or v.variant_id not in p.variant_ids:
             continue
         image = p.images[0] if p.images else None
-        out[v.variant_id] = {**variant_to_dict(v), "product_title": p.title, "product_handle": p.handle,
-                             "product_status": p.status,
-                             "image_key": image["key"] if image else None,
-                             "image_alt": (image.get("alt") or p.title) if image else None}
+        out[v.variant_id] = {
+            **variant_to_dict(v),
+            "product_title": p.title,
+            "product_handle": p.handle,
+            "product_status": p.status,
+            "image_key": image["key"] if image else None,
+            "image_alt": (image.get("alt") or p.title) if image else None,
+        }
     return out
 
 
 # Writing -----------------------------------------------------------------
+
 
 def _check_variants(tenant_id: str, currency: str, variants: list[dict]) -> None:
     """Rules no JSON schema can state: shop currency, unique SKUs, consistent options."""
@@ -153,8 +200,10 @@ def _check_variants(tenant_id: str, currency: str, variants: list[dict]) -> None
     option_names = None
     for i, v in enumerate(variants):
         if v.get("currency", currency) != currency:
-            raise Invalid(f"variants[{i}].currency: this shop sells in {currency}",
-                          {f"variants[{i}].currency": f"must be {currency}"})
+            raise Invalid(
+                f"variants[{i}].currency: this shop sells in {currency}",
+                {f"variants[{i}].currency": f"must be {currency}"},
+            )
         sku = v["sku"].strip()
         if not sku:
             raise Invalid(f"variants[{i}].sku: must not be blank", {f"variants[{i}].sku": "must not be blank"})
@@ -165,12 +214,16 @@ def _check_variants(tenant_id: str, currency: str, variants: list[dict]) -> None
         if option_names is None:
             option_names = list(options)
         elif sorted(options) != sorted(option_names):
-            raise Invalid(f"variants[{i}].options: every variant needs the options {option_names}",
-                          {f"variants[{i}].options": f"must name {option_names}"})
+            raise Invalid(
+                f"variants[{i}].options: every variant needs the options {option_names}",
+                {f"variants[{i}].options": f"must name {option_names}"},
+            )
         combo = tuple(options.get(n) for n in option_names)
         if combo in combos:
-            raise Invalid(f"variants[{i}].options: two variants with the same options",
-                          {f"variants[{i}].options": "duplicate option values"})
+            raise Invalid(
+                f"variants[{i}].options: two variants with the same options",
+                {f"variants[{i}].options": "duplicate option values"},
+            )
         combos[combo] = i
 
 
@@ -179,8 +232,10 @@ def _variant_title(options: dict) -> str:
 
 
 def _allocate_handle(tenant_id: str, wanted: str) -> str:
-    taken = {c.sk.split("#", 1)[1] for c in HandleClaim.query(
-        tenant_id, HandleClaim.sk.startswith(keys.handle_sk(wanted)), consistent_read=True)}
+    taken = {
+        c.sk.split("#", 1)[1]
+        for c in HandleClaim.query(tenant_id, HandleClaim.sk.startswith(keys.handle_sk(wanted)), consistent_read=True)
+    }
     n = 1
     candidate = wanted
     while candidate in taken:
@@ -202,8 +257,10 @@ def _summary(product: ProductRecord, variants: list[VariantRecord]) -> None:
 
 
 def _check_images(tenant_id: str, images: list[dict]) -> list[dict]:
-    return [{"key": media.check_key(tenant_id, img["key"], f"images[{i}].key"), "alt": img.get("alt", "")}
-            for i, img in enumerate(images)]
+    return [
+        {"key": media.check_key(tenant_id, img["key"], f"images[{i}].key"), "alt": img.get("alt", "")}
+        for i, img in enumerate(images)
+    ]
 
 
 def _title(title: str) -> str:
@@ -219,26 +276,48 @@ def create_product(tenant_id: str, currency: str, data: dict) -> dict:
     images = _check_images(tenant_id, data.get("images", []))
     product_id, now = keys.new_id(), clock.now_iso()
     variants = [
-        VariantRecord(tenant_id, keys.variant_sk(vid), variant_id=vid, product_id=product_id,
-                      sku=v["sku"].strip(), title=_variant_title(v.get("options") or {}), price=v["price"],
-                      currency=currency, inventory_quantity=v["inventory_quantity"],
-                      options=v.get("options") or {})
-        for v in data["variants"] for vid in [keys.new_variant_id(product_id)]
+        VariantRecord(
+            tenant_id,
+            keys.variant_sk(vid),
+            variant_id=vid,
+            product_id=product_id,
+            sku=v["sku"].strip(),
+            title=_variant_title(v.get("options") or {}),
+            price=v["price"],
+            currency=currency,
+            inventory_quantity=v["inventory_quantity"],
+            options=v.get("options") or {},
+        )
+        for v in data["variants"]
+        for vid in [keys.new_variant_id(product_id)]
     ]
-    product = ProductRecord(tenant_id, keys.product_sk(product_id), product_id=product_id,
-                            title=data["title"].strip(), description=data.get("description", ""),
-                            status=data["status"], images=images, seo=data.get("seo", {}),
-                            category=(data.get("category") or "").strip() or None,
-                            currency=currency, created_at=now, updated_at=now,
-                            gsi1pk=keys.products_gsi(tenant_id), gsi1sk=product_id, handle="")
+    product = ProductRecord(
+        tenant_id,
+        keys.product_sk(product_id),
+        product_id=product_id,
+        title=data["title"].strip(),
+        description=data.get("description", ""),
+        status=data["status"],
+        images=images,
+        seo=data.get("seo", {}),
+        category=(data.get("category") or "").strip() or None,
+        currency=currency,
+        created_at=now,
+        updated_at=now,
+        gsi1pk=keys.products_gsi(tenant_id),
+        gsi1sk=product_id,
+        handle="",
+    )
     _summary(product, variants)
     wanted = data.get("handle") or slugify(data["title"])
     for _attempt in range(5):
         product.handle = _allocate_handle(tenant_id, wanted) if not data.get("handle") else wanted
         try:
             with TransactWrite(connection=connection()) as tx:
-                tx.save(HandleClaim(tenant_id, keys.handle_sk(product.handle), product_id=product_id),
-                        condition=HandleClaim.pk.does_not_exist())
+                tx.save(
+                    HandleClaim(tenant_id, keys.handle_sk(product.handle), product_id=product_id),
+                    condition=HandleClaim.pk.does_not_exist(),
+                )
                 tx.save(product, condition=ProductRecord.pk.does_not_exist())
                 for v in variants:
                     tx.save(v, condition=VariantRecord.pk.does_not_exist())
@@ -276,8 +355,10 @@ def update_product(tenant_id: str, product_id: str, patch: dict) -> dict:
             if "options" in change:
                 v.options, v.title = change["options"], _variant_title(change["options"])
             if "currency" in change and change["currency"] != product.currency:
-                raise Invalid(f"variants[{i}].currency: this shop sells in {product.currency}",
-                              {f"variants[{i}].currency": f"must be {product.currency}"})
+                raise Invalid(
+                    f"variants[{i}].currency: this shop sells in {product.currency}",
+                    {f"variants[{i}].currency": f"must be {product.currency}"},
+                )
             changed.append(v)
             touched.append((i, v))
             if "sku" in change or "options" in change:
@@ -285,17 +366,31 @@ def update_product(tenant_id: str, product_id: str, patch: dict) -> dict:
         else:
             missing = [f for f in ("sku", "price", "inventory_quantity") if f not in change]
             if missing:
-                raise Invalid(f"variants[{i}].{missing[0]}: is required for a new variant",
-                              {f"variants[{i}].{missing[0]}": "is required"})
+                raise Invalid(
+                    f"variants[{i}].{missing[0]}: is required for a new variant",
+                    {f"variants[{i}].{missing[0]}": "is required"},
+                )
             if change.get("currency", product.currency) != product.currency:
-                raise Invalid(f"variants[{i}].currency: this shop sells in {product.currency}",
-                              {f"variants[{i}].currency": f"must be {product.currency}"})
+                raise Invalid(
+                    f"variants[{i}].currency: this shop sells in {product.currency}",
+                    {f"variants[{i}].currency": f"must be {product.currency}"},
+                )
             vid = keys.new_variant_id(product_id)
             opts = change.get("options") or {}
-            added.append(VariantRecord(tenant_id, keys.variant_sk(vid), variant_id=vid, product_id=product_id,
-                                       sku=change["sku"].strip(), title=_variant_title(opts), price=change["price"],
-                                       currency=product.currency,
-                                       inventory_quantity=change["inventory_quantity"], options=opts))
+            added.append(
+                VariantRecord(
+                    tenant_id,
+                    keys.variant_sk(vid),
+                    variant_id=vid,
+                    product_id=product_id,
+                    sku=change["sku"].strip(),
+                    title=_variant_title(opts),
+                    price=change["price"],
+                    currency=product.currency,
+                    inventory_quantity=change["inventory_quantity"],
+                    options=opts,
+                )
+            )
             touched.append((i, added[-1]))
             keyed.add(i)
     merged = variants + added
@@ -306,9 +401,14 @@ def update_product(tenant_id: str, product_id: str, patch: dict) -> dict:
     touched.sort(key=lambda t: t[0] in keyed)
     untouched = [v for v in merged if all(v is not t for _, t in touched)]
     try:
-        _check_variants(tenant_id, product.currency, [
-            {"sku": v.sku, "options": _plain(v.options), "currency": v.currency}
-            for v in untouched + [t for _, t in touched]])
+        _check_variants(
+            tenant_id,
+            product.currency,
+            [
+                {"sku": v.sku, "options": _plain(v.options), "currency": v.currency}
+                for v in untouched + [t for _, t in touched]
+            ],
+        )
     except Invalid as e:
         raise _renumbered(e, {len(untouched) + n: i for n, (i, _) in enumerate(touched)}) from None
     for field in ("title", "description", "status"):
@@ -328,8 +428,10 @@ def update_product(tenant_id: str, product_id: str, patch: dict) -> dict:
     try:
         with TransactWrite(connection=connection()) as tx:
             if product.handle != old_handle:
-                tx.save(HandleClaim(tenant_id, keys.handle_sk(product.handle), product_id=product_id),
-                        condition=HandleClaim.pk.does_not_exist())
+                tx.save(
+                    HandleClaim(tenant_id, keys.handle_sk(product.handle), product_id=product_id),
+                    condition=HandleClaim.pk.does_not_exist(),
+                )
                 tx.delete(HandleClaim(tenant_id, keys.handle_sk(old_handle)))
             tx.save(product)  # the version attribute makes a concurrent edit fail, not merge silently
             for v in changed:
@@ -346,8 +448,10 @@ def update_product(tenant_id: str, product_id: str, patch: dict) -> dict:
 
 def _renumbered(err: Invalid, indexes: dict[int, int]) -> Invalid:
     """The same error with `variants[k]` renamed `variants[indexes[k]]`."""
+
     def rename(text: str) -> str:
         return re.sub(r"variants\[(\d+)\]", lambda m: f"variants[{indexes.get(int(m[1]), int(m[1]))}]", text)
+
     return Invalid(rename(err.message), {rename(k): v for k, v in err.fields.items()})
 
 

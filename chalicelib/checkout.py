@@ -17,6 +17,7 @@ and the workflow's timer meet: both move it with conditional writes, so a
 payment that lands as the reservation expires either becomes the order or is
 refunded, never both and never neither.
 """
+
 import calendar
 import time
 from datetime import datetime
@@ -24,8 +25,23 @@ from datetime import datetime
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
-from . import billing, carts, catalog, clock, discounts, keys, payment_accounts, payments, pricing, reservations, \
-    settings, shipping, taxes, tenants, workflows
+from . import (
+    billing,
+    carts,
+    catalog,
+    clock,
+    discounts,
+    keys,
+    payment_accounts,
+    payments,
+    pricing,
+    reservations,
+    settings,
+    shipping,
+    taxes,
+    tenants,
+    workflows,
+)
 from .db import CartRecord, CheckoutRecord, ShopRecord, connection
 from .db import plain as _plain
 from .errors import Conflict, Invalid, NotFound
@@ -44,9 +60,15 @@ TRANSITIONS = {
     "failed": set(),
     "expired": set(),
 }
-PUBLIC_STATUS = {"processing": "processing", "awaiting_payment": "awaiting_payment",
-                 "payment_received": "processing", "cancelling": "processing",
-                 "paid": "paid", "failed": "failed", "expired": "expired"}
+PUBLIC_STATUS = {
+    "processing": "processing",
+    "awaiting_payment": "awaiting_payment",
+    "payment_received": "processing",
+    "cancelling": "processing",
+    "paid": "paid",
+    "failed": "failed",
+    "expired": "expired",
+}
 
 # Why a checkout failed, from the error name that sent the workflow to compensation.
 FAILURE_REASONS = {
@@ -94,8 +116,10 @@ def _move(record: CheckoutRecord, status: str, *actions, extra_condition=None) -
     if extra_condition is not None:
         condition &= extra_condition
     try:
-        record.update(actions=[CheckoutRecord.status.set(status), CheckoutRecord.updated_at.set(clock.now_iso()),
-                               *actions], condition=condition)
+        record.update(
+            actions=[CheckoutRecord.status.set(status), CheckoutRecord.updated_at.set(clock.now_iso()), *actions],
+            condition=condition,
+        )
         return True
     except UpdateError as e:
         if e.cause_response_code == "ConditionalCheckFailedException":
@@ -113,8 +137,9 @@ def _check_address(address: dict) -> dict:
     cleaned = {k: v.strip() for k, v in address.items() if isinstance(v, str)}
     for field in _ADDRESS_FIELDS:
         if not cleaned.get(field):
-            raise Invalid(f"shipping_address.{field}: must not be blank",
-                          {f"shipping_address.{field}": "must not be blank"})
+            raise Invalid(
+                f"shipping_address.{field}: must not be blank", {f"shipping_address.{field}": "must not be blank"}
+            )
     return cleaned
 
 
@@ -126,32 +151,57 @@ def _priced_lines(tenant_id: str, currency: str, cart: CartRecord) -> list[dict]
     variants = catalog.purchasable(tenant_id, [line["variant_id"] for line in lines], consistent=True)
     for i, line in enumerate(lines):
         carts.check_sellable(variants.get(line["variant_id"]), f"lines[{i}].variant_id")
-    short = [(i, line, variants[line["variant_id"]]) for i, line in enumerate(lines)
-             if int(line["quantity"]) > int(variants[line["variant_id"]]["inventory_quantity"])]
+    short = [
+        (i, line, variants[line["variant_id"]])
+        for i, line in enumerate(lines)
+        if int(line["quantity"]) > int(variants[line["variant_id"]]["inventory_quantity"])
+    ]
     if short:
         i, line, variant = short[0]
         left = max(int(variant["inventory_quantity"]), 0)
-        raise Conflict(f"Only {left} of {variant['product_title']} left; update your cart",
-                       {f"lines[{j}].quantity": f"only {max(int(v['inventory_quantity']), 0)} available"
-                        for j, _, v in short})
+        raise Conflict(
+            f"Only {left} of {variant['product_title']} left; update your cart",
+            {f"lines[{j}].quantity": f"only {max(int(v['inventory_quantity']), 0)} available" for j, _, v in short},
+        )
     out = []
     for line in lines:
         v = variants[line["variant_id"]]
         if v["currency"] != currency:
             raise Invalid(f"lines: {v['sku']} is not priced in {currency}", {"lines": "currency mismatch"})
-        out.append({"variant_id": v["id"], "product_id": v["product_id"], "sku": v["sku"],
-                    "title": v["product_title"], "variant_title": v["title"] if v["options"] else "",
-                    "quantity": int(line["quantity"]), "price": int(v["price"])})
+        out.append(
+            {
+                "variant_id": v["id"],
+                "product_id": v["product_id"],
+                "sku": v["sku"],
+                "title": v["product_title"],
+                "variant_title": v["title"] if v["options"] else "",
+                "quantity": int(line["quantity"]),
+                "price": int(v["price"]),
+            }
+        )
     return out
 
 
 def _quote(shop: ShopRecord, lines: list[dict], country: str, discount: pricing.Discount | None) -> pricing.Quote:
     try:
         return pricing.quote(
-            [pricing.Line(variant_id=l["variant_id"], unit_price=l["price"], quantity=l["quantity"],
-                          product_id=l["product_id"]) for l in lines],
-            shop.currency, country=country, discount=discount, shipping_rates=shipping.rates(shop),
-            tax_rates=taxes.rates(shop), prices_include_tax=taxes.prices_include_tax(shop), now=clock.now())
+            [
+                pricing.Line(
+                    variant_id=l["variant_id"],
+                    unit_price=l["price"],
+                    quantity=l["quantity"],
+                    product_id=l["product_id"],
+                )
+                for l in lines
+            ],
+            shop.currency,
+            country=country,
+            discount=discount,
+            shipping_rates=shipping.rates(shop),
+            tax_rates=taxes.rates(shop),
+            prices_include_tax=taxes.prices_include_tax(shop),
+            now=clock.now(),
+        )
     except pricing.DiscountNotApplicable as e:
         raise Invalid(f"discount_code: {e}", {"discount_code": str(e)}) from None
     except pricing.ShippingUnavailable as e:
@@ -175,24 +225,56 @@ def start(shop: ShopRecord, cart_id: str, data: dict, storefront_base: str) -> d
     checkout_id, now = keys.new_id(), clock.now_iso()
     seconds = settings.reservation_seconds()
     record = CheckoutRecord(
-        tenant_id, keys.checkout_sk(checkout_id), checkout_id=checkout_id, cart_id=cart.cart_id,
-        order_id=keys.new_id(), status="processing", email=email, shipping_address=address, lines=lines,
+        tenant_id,
+        keys.checkout_sk(checkout_id),
+        checkout_id=checkout_id,
+        cart_id=cart.cart_id,
+        order_id=keys.new_id(),
+        status="processing",
+        email=email,
+        shipping_address=address,
+        lines=lines,
         quote=quote.to_dict(),
-        discount=({"code": discount_record.code, "limited": discount_record.usage_limit is not None,
-                   "once_per_customer": bool(discount_record.once_per_customer)} if discount_record else None),
-        storefront_base=storefront_base, reservation_seconds=seconds, created_at=now, updated_at=now)
+        discount=(
+            {
+                "code": discount_record.code,
+                "limited": discount_record.usage_limit is not None,
+                "once_per_customer": bool(discount_record.once_per_customer),
+            }
+            if discount_record
+            else None
+        ),
+        storefront_base=storefront_base,
+        reservation_seconds=seconds,
+        created_at=now,
+        updated_at=now,
+    )
     try:
         with TransactWrite(connection=connection()) as tx:
-            tx.update(cart, actions=[CartRecord.status.set("checking_out"), CartRecord.checkout_id.set(checkout_id),
-                                     CartRecord.version.add(1), CartRecord.updated_at.set(now)],
-                      condition=carts.lock_condition(cart))
+            tx.update(
+                cart,
+                actions=[
+                    CartRecord.status.set("checking_out"),
+                    CartRecord.checkout_id.set(checkout_id),
+                    CartRecord.version.add(1),
+                    CartRecord.updated_at.set(now),
+                ],
+                condition=carts.lock_condition(cart),
+            )
             tx.save(record, condition=CheckoutRecord.pk.does_not_exist())
     except TransactWriteError:
         raise Conflict("The cart changed meanwhile; reload it and try again", {"cart": "changed"}) from None
     try:
-        workflows.start(WORKFLOW, name=checkout_id, payload={
-            "tenant_id": tenant_id, "checkout_id": checkout_id, "reservation_seconds": seconds,
-            "amount_due": quote.total})
+        workflows.start(
+            WORKFLOW,
+            name=checkout_id,
+            payload={
+                "tenant_id": tenant_id,
+                "checkout_id": checkout_id,
+                "reservation_seconds": seconds,
+                "amount_due": quote.total,
+            },
+        )
     except Exception:
         # Nothing is reserved yet: hand the cart back so the shopper can try again.
         _move(record, "failed", CheckoutRecord.failure_reason.set("error"))
@@ -220,6 +302,7 @@ def view(tenant_id: str, checkout_id: str) -> dict:
 
 # Workflow tasks -----------------------------------------------------------
 
+
 def _ids(payload: dict) -> tuple[str, str]:
     return payload["tenant_id"], payload["checkout_id"]
 
@@ -229,10 +312,15 @@ def reserve_stock(payload: dict) -> dict:
     tenant_id, checkout_id = _ids(payload)
     record = load(tenant_id, checkout_id)
     if record.status == "processing":
-        reservations.reserve(tenant_id, checkout_id,
-                             items=[(l["variant_id"], int(l["quantity"])) for l in _plain(record.lines)],
-                             discount=_plain(record.discount) if record.discount else None, email=record.email,
-                             seconds=int(record.reservation_seconds), execution_arn=execution_arn(checkout_id))
+        reservations.reserve(
+            tenant_id,
+            checkout_id,
+            items=[(l["variant_id"], int(l["quantity"])) for l in _plain(record.lines)],
+            discount=_plain(record.discount) if record.discount else None,
+            email=record.email,
+            seconds=int(record.reservation_seconds),
+            execution_arn=execution_arn(checkout_id),
+        )
     return payload
 
 
@@ -241,10 +329,12 @@ def _epoch(iso: str) -> int:
 
 
 def _payment_lines(record: CheckoutRecord, quote: pricing.Quote) -> list[dict]:
-    names = {l["variant_id"]: " - ".join(p for p in (l["title"], l["variant_title"]) if p)
-             for l in _plain(record.lines)}
-    lines = [{"name": names[ql.variant_id], "unit_amount": ql.unit_price, "quantity": ql.quantity}
-             for ql in quote.lines]
+    names = {
+        l["variant_id"]: " - ".join(p for p in (l["title"], l["variant_title"]) if p) for l in _plain(record.lines)
+    }
+    lines = [
+        {"name": names[ql.variant_id], "unit_amount": ql.unit_price, "quantity": ql.quantity} for ql in quote.lines
+    ]
     if quote.shipping_total:
         lines.append({"name": "Shipping", "unit_amount": quote.shipping_total, "quantity": 1, "discountable": False})
     if quote.tax_total and not quote.prices_include_tax:
@@ -269,18 +359,37 @@ def create_payment(payload: dict) -> dict:
     lifetime = min(max(int(record.reservation_seconds) + 3600, 2 * 3600), 23 * 3600)
     base = record.storefront_base
     session = payments.create_checkout_session(
-        account_id=account.account_id, currency=quote.currency, lines=_payment_lines(record, quote),
-        amount_total=quote.total, application_fee_amount=billing.application_fee(shop.plan, quote.total),
-        success_url=f"{base}/orders/{record.order_id}?checkout={checkout_id}", cancel_url=f"{base}/cart",
-        idempotency_key=f"checkout-{checkout_id}", customer_email=record.email,
-        metadata={"tenant_id": tenant_id, "checkout_id": checkout_id, "order_id": record.order_id,
-                  "shop_name": shop.name},
-        expires_at=_epoch(record.created_at) + lifetime)
+        account_id=account.account_id,
+        currency=quote.currency,
+        lines=_payment_lines(record, quote),
+        amount_total=quote.total,
+        application_fee_amount=billing.application_fee(shop.plan, quote.total),
+        success_url=f"{base}/orders/{record.order_id}?checkout={checkout_id}",
+        cancel_url=f"{base}/cart",
+        idempotency_key=f"checkout-{checkout_id}",
+        customer_email=record.email,
+        metadata={
+            "tenant_id": tenant_id,
+            "checkout_id": checkout_id,
+            "order_id": record.order_id,
+            "shop_name": shop.name,
+        },
+        expires_at=_epoch(record.created_at) + lifetime,
+    )
     try:
-        record.update(actions=[CheckoutRecord.payment_session.set(
-            {"id": session["id"], "url": session["url"], "account_id": account.account_id,
-             "expires_at": session["expires_at"]})],
-            condition=CheckoutRecord.payment_session.does_not_exist())
+        record.update(
+            actions=[
+                CheckoutRecord.payment_session.set(
+                    {
+                        "id": session["id"],
+                        "url": session["url"],
+                        "account_id": account.account_id,
+                        "expires_at": session["expires_at"],
+                    }
+                )
+            ],
+            condition=CheckoutRecord.payment_session.does_not_exist(),
+        )
     except UpdateError as e:
         if e.cause_response_code != "ConditionalCheckFailedException":
             raise
@@ -312,10 +421,14 @@ def await_payment(payload: dict) -> dict:
     record = load(tenant_id, checkout_id)
     if record.status in ("processing", "awaiting_payment"):
         try:
-            record.update(actions=[CheckoutRecord.task_token.set(payload["task_token"]),
-                                   CheckoutRecord.status.set("awaiting_payment"),
-                                   CheckoutRecord.updated_at.set(clock.now_iso())],
-                          condition=CheckoutRecord.status.is_in("processing", "awaiting_payment"))
+            record.update(
+                actions=[
+                    CheckoutRecord.task_token.set(payload["task_token"]),
+                    CheckoutRecord.status.set("awaiting_payment"),
+                    CheckoutRecord.updated_at.set(clock.now_iso()),
+                ],
+                condition=CheckoutRecord.status.is_in("processing", "awaiting_payment"),
+            )
         except UpdateError as e:
             if e.cause_response_code != "ConditionalCheckFailedException":
                 raise
@@ -338,17 +451,27 @@ def cancel_payment(payload: dict) -> dict:
     session = _plain(record.payment_session)
     if session:
         try:
-            payments.expire_checkout_session(session["id"], account_id=session["account_id"],
-                                             idempotency_key=f"expire-{checkout_id}")
+            payments.expire_checkout_session(
+                session["id"], account_id=session["account_id"], idempotency_key=f"expire-{checkout_id}"
+            )
         except payments.PaymentFailed:
             # Stripe refuses to expire a session that is no longer open: find out whether it was paid.
             current = payments.get_checkout_session(session["id"], account_id=session["account_id"])
             if current["payment_status"] == "paid":
-                paid = {"payment_intent": current["payment_intent"], "amount": current["amount_total"],
-                        "currency": current["currency"], "session_id": current["id"],
-                        "account_id": session["account_id"], "event_id": None}
-                _move(record, "payment_received", CheckoutRecord.payment.set(paid),
-                      CheckoutRecord.payment_event.set("succeeded"))
+                paid = {
+                    "payment_intent": current["payment_intent"],
+                    "amount": current["amount_total"],
+                    "currency": current["currency"],
+                    "session_id": current["id"],
+                    "account_id": session["account_id"],
+                    "event_id": None,
+                }
+                _move(
+                    record,
+                    "payment_received",
+                    CheckoutRecord.payment.set(paid),
+                    CheckoutRecord.payment_event.set("succeeded"),
+                )
                 return {**payload, "paid": record.status in ("payment_received", "paid")}
     return {**payload, "paid": False}
 
@@ -360,9 +483,13 @@ def refund_payment(payload: dict) -> dict:
     record = load(tenant_id, checkout_id)
     payment = _plain(record.payment)
     if payment and payment.get("payment_intent"):
-        payments.refund(payment_intent=payment["payment_intent"], amount=int(payment["amount"]),
-                        account_id=payment["account_id"], idempotency_key=f"checkout-refund-{checkout_id}",
-                        metadata={"tenant_id": tenant_id, "checkout_id": checkout_id})
+        payments.refund(
+            payment_intent=payment["payment_intent"],
+            amount=int(payment["amount"]),
+            account_id=payment["account_id"],
+            idempotency_key=f"checkout-refund-{checkout_id}",
+            metadata={"tenant_id": tenant_id, "checkout_id": checkout_id},
+        )
     return {**payload, "refunded": True}
 
 
@@ -409,8 +536,10 @@ def _finish(record: CheckoutRecord, reason: str, *, refunded: bool = False) -> N
 
 # What Stripe tells us (called by the webhook) ---------------------------------
 
-def _for_event(tenant_id: str | None, checkout_id: str | None, session_id: str | None,
-               account_id: str | None) -> CheckoutRecord | None:
+
+def _for_event(
+    tenant_id: str | None, checkout_id: str | None, session_id: str | None, account_id: str | None
+) -> CheckoutRecord | None:
     """The checkout a Stripe object points at, only if the object really is that checkout's session on
     that shop's account (metadata alone could be written by anyone with a Stripe account)."""
     if not tenant_id or not checkout_id:
@@ -426,8 +555,9 @@ def _for_event(tenant_id: str | None, checkout_id: str | None, session_id: str |
     return record
 
 
-def payment_succeeded(*, tenant_id, checkout_id, session_id, account_id, payment_intent, amount, currency,
-                      event_id) -> str:
+def payment_succeeded(
+    *, tenant_id, checkout_id, session_id, account_id, payment_intent, amount, currency, event_id
+) -> str:
     """`checkout.session.completed` (paid): the order will be made, or, if the stock already went back,
     the money is refunded. Returns what happened (for the log)."""
     record = _for_event(tenant_id, checkout_id, session_id, account_id)
@@ -437,10 +567,21 @@ def payment_succeeded(*, tenant_id, checkout_id, session_id, account_id, payment
     if amount != int(quote["total"]) or (currency or "").upper() != quote["currency"]:
         logger.error("Paid amount differs from the checkout's total", checkout_id=checkout_id)
         return "ignored"
-    paid = {"payment_intent": payment_intent, "amount": amount, "currency": quote["currency"],
-            "session_id": session_id, "account_id": account_id, "event_id": event_id}
-    if _move(record, "payment_received", CheckoutRecord.payment.set(paid),
-             CheckoutRecord.payment_event.set("succeeded"), extra_condition=CheckoutRecord.payment.does_not_exist()):
+    paid = {
+        "payment_intent": payment_intent,
+        "amount": amount,
+        "currency": quote["currency"],
+        "session_id": session_id,
+        "account_id": account_id,
+        "event_id": event_id,
+    }
+    if _move(
+        record,
+        "payment_received",
+        CheckoutRecord.payment.set(paid),
+        CheckoutRecord.payment_event.set("succeeded"),
+        extra_condition=CheckoutRecord.payment.does_not_exist(),
+    ):
         _deliver_outcome(record)
         return "payment_received"
     if record.status == "cancelling":
@@ -468,9 +609,11 @@ def _payment_problem(event: str, tenant_id, checkout_id, session_id, account_id)
         return "ignored"
     try:
         # Only while still waiting: news of a failure never overrides a success (events come out of order).
-        record.update(actions=[CheckoutRecord.payment_event.set(event)],
-                      condition=CheckoutRecord.status.is_in("processing", "awaiting_payment")
-                      & (CheckoutRecord.payment_event.does_not_exist() | (CheckoutRecord.payment_event != "succeeded")))
+        record.update(
+            actions=[CheckoutRecord.payment_event.set(event)],
+            condition=CheckoutRecord.status.is_in("processing", "awaiting_payment")
+            & (CheckoutRecord.payment_event.does_not_exist() | (CheckoutRecord.payment_event != "succeeded")),
+        )
     except UpdateError as e:
         if e.cause_response_code == "ConditionalCheckFailedException":
             return "ignored"
@@ -483,14 +626,19 @@ def _refund_late(record: CheckoutRecord, paid: dict) -> None:
     """A payment for a checkout whose stock already went back: no order, the money is returned by a
     workflow (Stripe is never called inside the webhook's request)."""
     try:
-        record.update(actions=[CheckoutRecord.late_payment.set({**paid, "refund_id": None})],
-                      condition=CheckoutRecord.late_payment.does_not_exist())
+        record.update(
+            actions=[CheckoutRecord.late_payment.set({**paid, "refund_id": None})],
+            condition=CheckoutRecord.late_payment.does_not_exist(),
+        )
     except UpdateError as e:
         if e.cause_response_code == "ConditionalCheckFailedException":
             return
         raise
-    workflows.start(LATE_PAYMENT_WORKFLOW, name=f"late-{record.checkout_id}",
-                    payload={"tenant_id": record.pk, "checkout_id": record.checkout_id})
+    workflows.start(
+        LATE_PAYMENT_WORKFLOW,
+        name=f"late-{record.checkout_id}",
+        payload={"tenant_id": record.pk, "checkout_id": record.checkout_id},
+    )
 
 
 @workflows.task("checkout.refund_late_payment")
@@ -500,14 +648,19 @@ def refund_late_payment(payload: dict) -> dict:
     late = _plain(record.late_payment)
     if not late or late.get("refund_id"):
         return payload
-    refund = payments.refund(payment_intent=late["payment_intent"], amount=int(late["amount"]),
-                             account_id=late["account_id"], idempotency_key=f"late-refund-{checkout_id}",
-                             metadata={"tenant_id": tenant_id, "checkout_id": checkout_id})
+    refund = payments.refund(
+        payment_intent=late["payment_intent"],
+        amount=int(late["amount"]),
+        account_id=late["account_id"],
+        idempotency_key=f"late-refund-{checkout_id}",
+        metadata={"tenant_id": tenant_id, "checkout_id": checkout_id},
+    )
     record.update(actions=[CheckoutRecord.late_payment["refund_id"].set(refund["id"])])
     return {**payload, "refund_id": refund["id"]}
 
 
 # The sweeper --------------------------------------------------------------
+
 
 def sweep() -> dict:
     """Releases reservations whose workflow is no longer running (TTL deletes nothing locally and is late

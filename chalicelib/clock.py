@@ -1,9 +1,10 @@
 """Time, in one place so tests and workflows agree on the format (ISO 8601 UTC)."""
-from datetime import datetime, timezone
+
+from datetime import UTC, datetime
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def now_iso() -> str:
@@ -12,4 +13,4 @@ def now_iso() -> str:
 
 def parse_iso(value: str) -> datetime:
     """The inverse of now_iso()."""
-    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)

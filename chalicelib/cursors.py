@@ -3,6 +3,7 @@
 A decoded cursor must stay inside the caller's tenant: every key value in it
 must start with the tenant id, so a forged cursor cannot page another shop.
 """
+
 import base64
 import binascii
 import json
@@ -34,8 +35,12 @@ def decode(cursor: str | None, partition_prefix: str, *, index: tuple[str, str] 
         plain = json.loads(raw)
     except (binascii.Error, ValueError, UnicodeDecodeError):
         raise Invalid("Invalid cursor", {"cursor": "not a cursor this API gave out"}) from None
-    if not (isinstance(plain, dict) and all(isinstance(v, str) for v in plain.values())
-            and str(plain.get("pk", "")).startswith(partition_prefix) and _shaped(plain, partition_prefix, index)):
+    if not (
+        isinstance(plain, dict)
+        and all(isinstance(v, str) for v in plain.values())
+        and str(plain.get("pk", "")).startswith(partition_prefix)
+        and _shaped(plain, partition_prefix, index)
+    ):
         raise Invalid("Invalid cursor", {"cursor": "not a cursor this API gave out"})
     return {k: {"S": v} for k, v in plain.items()}
 
@@ -49,8 +54,11 @@ def _shaped(plain: dict, partition_prefix: str, index: tuple[str, str] | None) -
     if "sk" not in plain or (extra and len(extra) != 2):
         return False
     names = {k[:-2] for k in extra}  # one GSI's pk and sk, e.g. gsi3pk and gsi3sk
-    return not extra or (len(names) == 1 and extra == {f"{n}{s}" for n in names for s in ("pk", "sk")}
-                         and plain[f"{next(iter(names))}pk"].startswith(partition_prefix))
+    return not extra or (
+        len(names) == 1
+        and extra == {f"{n}{s}" for n in names for s in ("pk", "sk")}
+        and plain[f"{next(iter(names))}pk"].startswith(partition_prefix)
+    )
 
 
 def limit(value) -> int:

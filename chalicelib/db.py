@@ -1,8 +1,14 @@
 """PynamoDB models: one class per item type, keys built only by `keys.py`."""
+
 import functools
 
 from pynamodb.attributes import (
-    BooleanAttribute, DiscriminatorAttribute, ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute,
+    BooleanAttribute,
+    DiscriminatorAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
     VersionAttribute,
 )
 from pynamodb.connection import Connection
@@ -23,7 +29,7 @@ def plain(value):
     return value
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def connection() -> Connection:
     """For TransactWrite/TransactGet across models. One per container: each Connection builds its
     own botocore client on first use (~0.3 s), so a fresh one per transaction made every write slow."""
@@ -38,7 +44,7 @@ def failed_conditions(tx, error) -> set[tuple[str, str]]:
     DynamoDB's cancellation reasons follow the order sent."""
     sent = tx._condition_check_items + tx._delete_items + tx._put_items + tx._update_items
     failed = set()
-    for op, reason in zip(sent, error.cancellation_reasons or []):
+    for op, reason in zip(sent, error.cancellation_reasons or [], strict=False):
         if reason is not None and reason.code == "ConditionalCheckFailed":
             key = op.get("Key") or op.get("Item")
             failed.add((key["pk"]["S"], key["sk"]["S"]))
@@ -47,6 +53,7 @@ def failed_conditions(tx, error) -> set[tuple[str, str]]:
 
 class TenantItem(Model):
     """Any item of the tenant table; a query on this class yields each item as its own type."""
+
     class Meta:
         table_name = settings.TENANT_TABLE
         region = settings.REGION
@@ -75,6 +82,7 @@ class PlatformItem(Model):
 
 class ProductsIndex(GlobalSecondaryIndex):
     """Every product of a shop, newest first (merchant admin)."""
+
     class Meta:
         index_name = "gsi1"
         projection = AllProjection()
@@ -85,6 +93,7 @@ class ProductsIndex(GlobalSecondaryIndex):
 
 class ActiveProductsIndex(GlobalSecondaryIndex):
     """Sparse: only active products carry gsi2 keys (storefront)."""
+
     class Meta:
         index_name = "gsi2"
         projection = AllProjection()
@@ -153,6 +162,7 @@ class HandleClaim(TenantItem, discriminator="handle"):
 
 class Claim(PlatformItem, discriminator="claim"):
     """Uniqueness claim (subdomain, custom domain, email); email claims carry the login."""
+
     tenant_id = UnicodeAttribute(null=True)
     user_id = UnicodeAttribute(null=True)
     role = UnicodeAttribute(null=True)  # merchant | operator, on email claims
@@ -162,6 +172,7 @@ class Claim(PlatformItem, discriminator="claim"):
 
 class TenantEntry(PlatformItem, discriminator="tenant"):
     """The operator's registry of tenants, one partition, sorted by tenant id (= signup time)."""
+
     tenant_id = UnicodeAttribute()
     subdomain = UnicodeAttribute()
     created_at = UnicodeAttribute()
@@ -169,8 +180,10 @@ class TenantEntry(PlatformItem, discriminator="tenant"):
 
 # Checkout and orders ----------------------------------------------------
 
+
 class CartRecord(TenantItem, discriminator="cart"):
     """A shopper's cart; `lines` maps variant id -> {quantity, price, title, ...} (snapshots at add time)."""
+
     cart_id = UnicodeAttribute()
     currency = UnicodeAttribute()
     status = UnicodeAttribute(default="open")  # carts.TRANSITIONS
@@ -184,6 +197,7 @@ class CartRecord(TenantItem, discriminator="cart"):
 
 class CheckoutRecord(TenantItem, discriminator="checkout"):
     """One checkout attempt of a cart: the quote it will charge and where its workflow stands."""
+
     checkout_id = UnicodeAttribute()
     cart_id = UnicodeAttribute()
     order_id = UnicodeAttribute()  # chosen up front, so a retried CreateOrder writes the same order
@@ -208,6 +222,7 @@ class CheckoutRecord(TenantItem, discriminator="checkout"):
 
 class HeldReservationsIndex(GlobalSecondaryIndex):
     """Sparse: only reservations still holding stock carry gsi2 keys (the sweeper's list)."""
+
     class Meta:
         index_name = "gsi2"
         projection = AllProjection()
@@ -218,6 +233,7 @@ class HeldReservationsIndex(GlobalSecondaryIndex):
 
 class ReservationRecord(TenantItem, discriminator="reservation"):
     """Stock (and a limited discount's use) taken out for one checkout until it is paid or released."""
+
     checkout_id = UnicodeAttribute()
     status = UnicodeAttribute()  # held | released | converted
     items = ListAttribute(default=list)  # [{variant_id, quantity}]
@@ -248,11 +264,13 @@ class DiscountRecord(TenantItem, discriminator="discount"):
 
 class DiscountUse(TenantItem, discriminator="discount_use"):
     """One email's use of a once-per-customer discount."""
+
     checkout_id = UnicodeAttribute()
 
 
 class OrdersIndex(GlobalSecondaryIndex):
     """Every order of a shop, newest first (merchant admin); gsi1 with <tid>#ORDERS keys."""
+
     class Meta:
         index_name = "gsi1"
         projection = AllProjection()
@@ -301,6 +319,7 @@ class OrderRecord(TenantItem, discriminator="order"):
 
 class ReturnsIndex(GlobalSecondaryIndex):
     """Every return of a shop, newest first (merchant admin); gsi1 with <tid>#RETURNS keys."""
+
     class Meta:
         index_name = "gsi1"
         projection = AllProjection()
@@ -311,6 +330,7 @@ class ReturnsIndex(GlobalSecondaryIndex):
 
 class ReturnRecord(TenantItem, discriminator="return"):
     """A shopper's return of some units of one order; its status moves by returns.TRANSITIONS."""
+
     return_id = UnicodeAttribute()
     order_id = UnicodeAttribute()
     order_number = NumberAttribute()
@@ -340,6 +360,7 @@ class ReturnRecord(TenantItem, discriminator="return"):
 
 class TrackingClaim(TenantItem, discriminator="tracking"):
     """A tracking number of this shop: a carrier's webhook finds its fulfilment through it."""
+
     order_id = UnicodeAttribute()
     fulfilment_id = UnicodeAttribute()
 
@@ -355,6 +376,7 @@ class OrderCounter(TenantItem, discriminator="counter"):
 
 class PaymentAccount(TenantItem, discriminator="payment_account"):
     """The shop's Stripe connected account and what Stripe last said about it."""
+
     account_id = UnicodeAttribute()
     charges_enabled = BooleanAttribute(default=False)
     payouts_enabled = BooleanAttribute(default=False)
@@ -366,5 +388,6 @@ class PaymentAccount(TenantItem, discriminator="payment_account"):
 
 class StripeEventRecord(PlatformItem, discriminator="stripe_event"):
     """A webhook event taken for processing (dedupe by event id); dropped again if processing fails."""
+
     type = UnicodeAttribute()
     received_at = UnicodeAttribute()

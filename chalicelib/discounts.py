@@ -5,8 +5,9 @@ Its uses are counted by the checkout's reservation (one transaction with the
 stock), so `usage_limit` holds under any race; `once_per_customer` is a claim
 item per email written in that same transaction.
 """
+
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from pynamodb.exceptions import DoesNotExist, PutError
 
@@ -24,8 +25,8 @@ def parse_time(value: str, field: str) -> datetime:
     except ValueError:
         raise Invalid(f"{field}: not an ISO 8601 date-time", {field: "not an ISO 8601 date-time"}) from None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -33,12 +34,19 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 def to_dict(d: DiscountRecord) -> dict:
-    return {"id": d.code.upper(), "code": d.code, "type": d.type, "value": int(d.value),
-            "starts_at": d.starts_at, "ends_at": d.ends_at,
-            "usage_limit": int(d.usage_limit) if d.usage_limit is not None else None,
-            "minimum_subtotal": int(d.minimum_subtotal) if d.minimum_subtotal is not None else None,
-            "once_per_customer": bool(d.once_per_customer), "times_used": int(d.times_used),
-            "created_at": d.created_at}
+    return {
+        "id": d.code.upper(),
+        "code": d.code,
+        "type": d.type,
+        "value": int(d.value),
+        "starts_at": d.starts_at,
+        "ends_at": d.ends_at,
+        "usage_limit": int(d.usage_limit) if d.usage_limit is not None else None,
+        "minimum_subtotal": int(d.minimum_subtotal) if d.minimum_subtotal is not None else None,
+        "once_per_customer": bool(d.once_per_customer),
+        "times_used": int(d.times_used),
+        "created_at": d.created_at,
+    }
 
 
 def create(tenant_id: str, data: dict) -> dict:
@@ -56,11 +64,20 @@ def create(tenant_id: str, data: dict) -> dict:
     ends = parse_time(data["ends_at"], "ends_at") if data.get("ends_at") else None
     if starts and ends and ends <= starts:
         raise Invalid("ends_at: must be after starts_at", {"ends_at": "must be after starts_at"})
-    record = DiscountRecord(tenant_id, keys.discount_sk(code), code=code, type=kind, value=value,
-                            starts_at=_iso(starts), ends_at=_iso(ends), usage_limit=data.get("usage_limit"),
-                            minimum_subtotal=data.get("minimum_subtotal"),
-                            once_per_customer=bool(data.get("once_per_customer", False)),
-                            times_used=0, created_at=clock.now_iso())
+    record = DiscountRecord(
+        tenant_id,
+        keys.discount_sk(code),
+        code=code,
+        type=kind,
+        value=value,
+        starts_at=_iso(starts),
+        ends_at=_iso(ends),
+        usage_limit=data.get("usage_limit"),
+        minimum_subtotal=data.get("minimum_subtotal"),
+        once_per_customer=bool(data.get("once_per_customer", False)),
+        times_used=0,
+        created_at=clock.now_iso(),
+    )
     try:
         record.save(condition=DiscountRecord.pk.does_not_exist())
     except PutError as e:
@@ -92,10 +109,14 @@ def for_checkout(tenant_id: str, code: str, email: str) -> tuple[DiscountRecord,
         except DoesNotExist:
             pass
     return record, pricing.Discount(
-        code=record.code, type=record.type, value=int(record.value),
+        code=record.code,
+        type=record.type,
+        value=int(record.value),
         minimum_subtotal=int(record.minimum_subtotal) if record.minimum_subtotal is not None else None,
         starts_at=parse_time(record.starts_at, "starts_at") if record.starts_at else None,
         ends_at=parse_time(record.ends_at, "ends_at") if record.ends_at else None,
         usage_limit=int(record.usage_limit) if record.usage_limit is not None else None,
-        times_used=int(record.times_used), once_per_customer=bool(record.once_per_customer),
-        customer_has_used=used)
+        times_used=int(record.times_used),
+        once_per_customer=bool(record.once_per_customer),
+        customer_has_used=used,
+    )

@@ -12,6 +12,7 @@ class DomainError(Exception):
 
 class Invalid(DomainError):
     """Bad input; `fields` names each offending field."""
+
     status = 400
 
 
@@ -33,4 +34,5 @@ class Conflict(DomainError):
 
 class Unavailable(DomainError):
     """The shop exists but is suspended."""
+
     status = 503

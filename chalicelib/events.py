@@ -2,6 +2,7 @@
 
 Delivery is at least once: each event's detail carries an `id` its consumers dedupe on.
 """
+
 import json
 
 from . import aws, settings
@@ -11,9 +12,15 @@ SOURCE = "shopbuilder"
 
 
 def publish(detail_type: str, detail: dict) -> None:
-    response = aws.client("events").put_events(Entries=[{
-        "Source": SOURCE, "DetailType": detail_type, "EventBusName": settings.EVENT_BUS,
-        "Detail": json.dumps(detail, separators=(",", ":")),
-    }])
+    response = aws.client("events").put_events(
+        Entries=[
+            {
+                "Source": SOURCE,
+                "DetailType": detail_type,
+                "EventBusName": settings.EVENT_BUS,
+                "Detail": json.dumps(detail, separators=(",", ":")),
+            }
+        ]
+    )
     if response.get("FailedEntryCount"):
         raise TransientError(f"EventBridge refused {detail_type}: {response['Entries']}")

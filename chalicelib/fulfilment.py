@@ -15,6 +15,7 @@ then completed with its token. The waiting step itself stores its token and
 checks the status in one write too, so whichever of the two comes second
 completes the step (the same meeting point as checkout's payment).
 """
+
 import hashlib
 import hmac
 import secrets
@@ -38,8 +39,10 @@ TRANSITIONS = {
     "picked_up": set(),
     "cancelled": set(),
 }
-METHOD_STATUSES = {"shipping": {"pending", "in_transit", "delivered", "cancelled"},
-                   "pickup": {"pending", "ready_for_pickup", "picked_up", "cancelled"}}
+METHOD_STATUSES = {
+    "shipping": {"pending", "in_transit", "delivered", "cancelled"},
+    "pickup": {"pending", "ready_for_pickup", "picked_up", "cancelled"},
+}
 HANDED_OVER = ("in_transit", "delivered", "picked_up")  # it left the shop: the order can't be cancelled
 ARRIVED = ("delivered", "picked_up")  # the return window counts from here when known
 
@@ -55,11 +58,12 @@ MESSAGES = {
     "pending": ("we're preparing your order #{number}", "We're preparing these items of your order:"),
     "in_transit": ("your order #{number} is on its way", "These items of your order are on their way:"),
     "delivered": ("your order #{number} was delivered", "These items of your order were delivered:"),
-    "ready_for_pickup": ("your order #{number} is ready for pickup",
-                         "These items of your order are ready for pickup:"),
+    "ready_for_pickup": ("your order #{number} is ready for pickup", "These items of your order are ready for pickup:"),
     "picked_up": ("you picked up your order #{number}", "You picked up these items of your order:"),
-    "cancelled": ("a shipment of your order #{number} was cancelled",
-                  "We cancelled the shipment of these items of your order:"),
+    "cancelled": (
+        "a shipment of your order #{number} was cancelled",
+        "We cancelled the shipment of these items of your order:",
+    ),
 }
 
 
@@ -80,12 +84,15 @@ def window_start(f: dict) -> str:
 
 
 def _describe(items: list[dict], order: OrderRecord) -> str:
-    titles = {l["variant_id"]: " - ".join(p for p in (l["title"], l.get("variant_title")) if p)
-              for l in orders.plain(order.lines)}
+    titles = {
+        l["variant_id"]: " - ".join(p for p in (l["title"], l.get("variant_title")) if p)
+        for l in orders.plain(order.lines)
+    }
     return ", ".join(f"{int(i['quantity'])} x {titles.get(i['variant_id'], i['variant_id'])}" for i in items)
 
 
 # Pickup locations (the shop's settings) ------------------------------------
+
 
 def pickup_locations(tenant_id: str) -> dict:
     return {"locations": _locations(tenants.get_shop(tenant_id))}
@@ -107,13 +114,20 @@ def replace_pickup_locations(tenant_id: str, data: dict) -> dict:
         if not name or name.lower() in names:
             raise Invalid(f"locations[{i}].name: blank or used twice", {f"locations[{i}].name": "blank or duplicate"})
         names.add(name.lower())
-        cleaned.append({"id": location.get("id") or keys.new_id(), "name": name, "address": location["address"],
-                        "hours": location.get("hours", "")})
+        cleaned.append(
+            {
+                "id": location.get("id") or keys.new_id(),
+                "name": name,
+                "address": location["address"],
+                "hours": location.get("hours", ""),
+            }
+        )
     tenants.get_shop(tenant_id).update(actions=[ShopRecord.settings["pickup_locations"].set(cleaned)])
     return pickup_locations(tenant_id)
 
 
 # Creating a fulfilment (POST /api/admin/orders/{id}/fulfilments) --------------
+
 
 def _tracking_url(carrier: str | None, number: str | None, given: str | None) -> str | None:
     if given:
@@ -128,14 +142,19 @@ def _check_tracking_free(tenant_id: str, number: str, fulfilment_id: str) -> Non
     except DoesNotExist:
         return
     if claim.fulfilment_id != fulfilment_id:
-        raise Conflict("tracking_number: another fulfilment has this tracking number",
-                       {"tracking_number": "used by another fulfilment"})
+        raise Conflict(
+            "tracking_number: another fulfilment has this tracking number",
+            {"tracking_number": "used by another fulfilment"},
+        )
 
 
 def _claim_tracking(tenant_id: str, order_id: str, fulfilment_id: str, number: str):
     def add(tx):
-        tx.save(TrackingClaim(tenant_id, keys.tracking_sk(number), order_id=order_id, fulfilment_id=fulfilment_id),
-                condition=TrackingClaim.pk.does_not_exist())
+        tx.save(
+            TrackingClaim(tenant_id, keys.tracking_sk(number), order_id=order_id, fulfilment_id=fulfilment_id),
+            condition=TrackingClaim.pk.does_not_exist(),
+        )
+
     return add
 
 
@@ -154,8 +173,10 @@ def _items_to_fulfil(order: OrderRecord, wanted: list[dict] | None) -> list[dict
             raise Invalid(f"items[{i}].variant_id: not in this order", {f"items[{i}].variant_id": "not in this order"})
         merged[variant_id] = merged.get(variant_id, 0) + item["quantity"]
         if merged[variant_id] > left[variant_id]:
-            raise Invalid(f"items[{i}].quantity: only {left[variant_id]} left to fulfil",
-                          {f"items[{i}].quantity": f"only {left[variant_id]} left to fulfil"})
+            raise Invalid(
+                f"items[{i}].quantity: only {left[variant_id]} left to fulfil",
+                {f"items[{i}].quantity": f"only {left[variant_id]} left to fulfil"},
+            )
     return [{"variant_id": v, "quantity": n} for v, n in merged.items()]
 
 
@@ -166,11 +187,11 @@ def create(tenant_id: str, order_id: str, data: dict) -> dict:
     if data.get("pickup_location_id"):
         location = next((l for l in _locations(shop) if l["id"] == data["pickup_location_id"]), None)
         if location is None:
-            raise Invalid("pickup_location_id: not a pickup location of this shop",
-                          {"pickup_location_id": "unknown"})
+            raise Invalid("pickup_location_id: not a pickup location of this shop", {"pickup_location_id": "unknown"})
         if data.get("tracking_number") or data.get("carrier"):
-            raise Invalid("tracking_number: a pickup has no carrier or tracking",
-                          {"tracking_number": "not for a pickup"})
+            raise Invalid(
+                "tracking_number: a pickup has no carrier or tracking", {"tracking_number": "not for a pickup"}
+            )
     number = (data.get("tracking_number") or "").strip() or None
     carrier = (data.get("carrier") or "").strip() or None
     fulfilment_id, now = keys.new_id(), clock.now_iso()
@@ -181,26 +202,51 @@ def create(tenant_id: str, order_id: str, data: dict) -> dict:
         items = _items_to_fulfil(order, data.get("items"))
         if number:
             _check_tracking_free(tenant_id, number, fulfilment_id)
-        entry = {"id": fulfilment_id, "status": "pending", "method": "pickup" if location else "shipping",
-                 "items": items, "carrier": carrier, "tracking_number": number,
-                 "tracking_url": _tracking_url(carrier, number, data.get("tracking_url")),
-                 "pickup_location": location, "created_at": now, "updated_at": now, "notified": {}}
-        how = f" for pickup at {location['name']}" if location else (
-            f" ({' '.join(p for p in (carrier, number) if p)})" if carrier or number else "")
+        entry = {
+            "id": fulfilment_id,
+            "status": "pending",
+            "method": "pickup" if location else "shipping",
+            "items": items,
+            "carrier": carrier,
+            "tracking_number": number,
+            "tracking_url": _tracking_url(carrier, number, data.get("tracking_url")),
+            "pickup_location": location,
+            "created_at": now,
+            "updated_at": now,
+            "notified": {},
+        }
+        how = (
+            f" for pickup at {location['name']}"
+            if location
+            else (f" ({' '.join(p for p in (carrier, number) if p)})" if carrier or number else "")
+        )
         return orders.Change(
             values={"fulfilments": (orders.plain(order.fulfilments) or []) + [entry]},
-            timeline=[orders.entry("fulfilment_created", f"Fulfilment {fulfilment_id} created{how}: "
-                                                         f"{_describe(items, order)}")],
-            also=_claim_tracking(tenant_id, order_id, fulfilment_id, number) if number else None, result=entry)
+            timeline=[
+                orders.entry(
+                    "fulfilment_created", f"Fulfilment {fulfilment_id} created{how}: {_describe(items, order)}"
+                )
+            ],
+            also=_claim_tracking(tenant_id, order_id, fulfilment_id, number) if number else None,
+            result=entry,
+        )
 
     _, change = orders.change(tenant_id, order_id, decide)
-    workflows.start(WORKFLOW, name=f"fulfilment-{fulfilment_id}", payload={
-        "tenant_id": tenant_id, "order_id": order_id, "fulfilment_id": fulfilment_id,
-        "method": change.result["method"]})
+    workflows.start(
+        WORKFLOW,
+        name=f"fulfilment-{fulfilment_id}",
+        payload={
+            "tenant_id": tenant_id,
+            "order_id": order_id,
+            "fulfilment_id": fulfilment_id,
+            "method": change.result["method"],
+        },
+    )
     return orders.fulfilment_view(change.result)
 
 
 # Moving a fulfilment on ----------------------------------------------------
+
 
 def set_status(tenant_id: str, order_id: str, fulfilment_id: str, data: dict) -> dict:
     """Moves a fulfilment to `data["status"]` (with tracking details when it ships); repeating the status it
@@ -213,8 +259,10 @@ def set_status(tenant_id: str, order_id: str, fulfilment_id: str, data: dict) ->
         if f["status"] == new:
             return None
         if new not in METHOD_STATUSES[f["method"]] or new not in TRANSITIONS[f["status"]]:
-            raise Conflict(f"A fulfilment that is {f['status'].replace('_', ' ')} cannot become "
-                           f"{new.replace('_', ' ')}", {"status": f"not allowed from {f['status']}"})
+            raise Conflict(
+                f"A fulfilment that is {f['status'].replace('_', ' ')} cannot become {new.replace('_', ' ')}",
+                {"status": f"not allowed from {f['status']}"},
+            )
         now = clock.now_iso()
         updated = {**f, "status": new, "updated_at": now}
         also = None
@@ -226,17 +274,33 @@ def set_status(tenant_id: str, order_id: str, fulfilment_id: str, data: dict) ->
                 _check_tracking_free(tenant_id, number, fulfilment_id)
                 updated["tracking_number"] = number
                 also = _claim_tracking(tenant_id, order_id, fulfilment_id, number)
-            updated["tracking_url"] = _tracking_url(updated.get("carrier"), updated.get("tracking_number"),
-                                                    data.get("tracking_url") or f.get("tracking_url"))
+            updated["tracking_url"] = _tracking_url(
+                updated.get("carrier"),
+                updated.get("tracking_number"),
+                data.get("tracking_url") or f.get("tracking_url"),
+            )
         if new in ARRIVED:
             updated["delivered_at"] = now
         if new == "cancelled":
             updated["cancelled_at"] = now
-        words = {"in_transit": "shipped", "delivered": "delivered", "ready_for_pickup": "ready for pickup",
-                 "picked_up": "picked up", "cancelled": "cancelled"}[new]
-        return orders.Change(values={"fulfilments": _replace(order, updated)}, also=also, result=updated,
-                             timeline=[orders.entry(f"fulfilment_{new}", f"Fulfilment {fulfilment_id} {words}"
-                                                    f"{' by ' + data['source'] if data.get('source') else ''}")])
+        words = {
+            "in_transit": "shipped",
+            "delivered": "delivered",
+            "ready_for_pickup": "ready for pickup",
+            "picked_up": "picked up",
+            "cancelled": "cancelled",
+        }[new]
+        return orders.Change(
+            values={"fulfilments": _replace(order, updated)},
+            also=also,
+            result=updated,
+            timeline=[
+                orders.entry(
+                    f"fulfilment_{new}",
+                    f"Fulfilment {fulfilment_id} {words}{' by ' + data['source'] if data.get('source') else ''}",
+                )
+            ],
+        )
 
     order, _ = orders.change(tenant_id, order_id, decide)
     f = _find(order, fulfilment_id)
@@ -246,8 +310,12 @@ def set_status(tenant_id: str, order_id: str, fulfilment_id: str, data: dict) ->
 
 def cancel_open(order: OrderRecord, now: str) -> list[dict]:
     """The order's fulfilments with every one still in the shop cancelled (for cancelling the order)."""
-    return [{**f, "status": "cancelled", "updated_at": now, "cancelled_at": now}
-            if "cancelled" in TRANSITIONS[f["status"]] else f for f in orders.plain(order.fulfilments) or []]
+    return [
+        {**f, "status": "cancelled", "updated_at": now, "cancelled_at": now}
+        if "cancelled" in TRANSITIONS[f["status"]]
+        else f
+        for f in orders.plain(order.fulfilments) or []
+    ]
 
 
 def resume_waiting(order: OrderRecord) -> None:
@@ -267,6 +335,7 @@ def _deliver(f: dict) -> None:
 
 # Workflow tasks -------------------------------------------------------------
 
+
 @workflows.task("fulfilment.await")
 def await_change(payload: dict) -> dict:
     """A `.waitForTaskToken` step: keeps its token on the fulfilment; completed once the fulfilment leaves
@@ -278,8 +347,9 @@ def await_change(payload: dict) -> dict:
         f = _find(order, fulfilment_id)
         if f.get("task_token") == token:
             return None
-        return orders.Change(values={"fulfilments": _replace(order, {**f, "task_token": token,
-                                                                        "waiting_in": payload["leaves"]})})
+        return orders.Change(
+            values={"fulfilments": _replace(order, {**f, "task_token": token, "waiting_in": payload["leaves"]})}
+        )
 
     order, _ = orders.change(tenant_id, order_id, decide)
     _deliver(_find(order, fulfilment_id))
@@ -298,8 +368,10 @@ def _email(order: OrderRecord, f: dict, event: str) -> tuple[str, str]:
     if event == "ready_for_pickup" and f.get("pickup_location"):
         location = f["pickup_location"]
         address = location.get("address") or {}
-        lines.append(f"Pick them up at {location['name']}, "
-                     + ", ".join(str(address[k]) for k in ("line1", "city", "postal_code") if address.get(k)))
+        lines.append(
+            f"Pick them up at {location['name']}, "
+            + ", ".join(str(address[k]) for k in ("line1", "city", "postal_code") if address.get(k))
+        )
         if location.get("hours"):
             lines.append(f"Opening hours: {location['hours']}")
     try:
@@ -313,15 +385,23 @@ def _email(order: OrderRecord, f: dict, event: str) -> tuple[str, str]:
 @workflows.task("fulfilment.notify")
 def notify(payload: dict) -> dict:
     """Emails the shopper about `payload["event"]` once (claimed on the fulfilment before sending)."""
-    tenant_id, order_id, fulfilment_id, event = (payload["tenant_id"], payload["order_id"],
-                                                 payload["fulfilment_id"], payload["event"])
+    tenant_id, order_id, fulfilment_id, event = (
+        payload["tenant_id"],
+        payload["order_id"],
+        payload["fulfilment_id"],
+        payload["event"],
+    )
 
     def claim(order: OrderRecord) -> orders.Change | None:
         f = _find(order, fulfilment_id)
         if event in (f.get("notified") or {}):
             return None
-        return orders.Change(values={"fulfilments": _replace(
-            order, {**f, "notified": {**(f.get("notified") or {}), event: clock.now_iso()}})}, result=f)
+        return orders.Change(
+            values={
+                "fulfilments": _replace(order, {**f, "notified": {**(f.get("notified") or {}), event: clock.now_iso()}})
+            },
+            result=f,
+        )
 
     order, claimed = orders.change(tenant_id, order_id, claim)
     if claimed is None:
@@ -330,14 +410,19 @@ def notify(payload: dict) -> dict:
     try:
         notifications.send_email(to=order.email, subject=subject, text=text)
     except Exception:
+
         def unclaim(o: OrderRecord) -> orders.Change:
             f = _find(o, fulfilment_id)
             notified = {k: v for k, v in (f.get("notified") or {}).items() if k != event}
             return orders.Change(values={"fulfilments": _replace(o, {**f, "notified": notified})})
+
         orders.change(tenant_id, order_id, unclaim)
         raise
-    orders.change(tenant_id, order_id, lambda o: orders.Change(
-        timeline=[orders.entry("email_sent", f"Emailed {o.email}: {subject}")]))
+    orders.change(
+        tenant_id,
+        order_id,
+        lambda o: orders.Change(timeline=[orders.entry("email_sent", f"Emailed {o.email}: {subject}")]),
+    )
     return payload
 
 
@@ -347,9 +432,11 @@ SIGNATURE_HEADER = "X-Carrier-Signature"
 SIGNATURE_TOLERANCE_SECONDS = 300
 CARRIER_EVENT = {
     "type": "object",
-    "properties": {"tracking_number": {"type": "string", "minLength": 1, "maxLength": 100},
-                   "status": {"enum": ["in_transit", "delivered"]},
-                   "carrier": {"type": "string", "maxLength": 50}},
+    "properties": {
+        "tracking_number": {"type": "string", "minLength": 1, "maxLength": 100},
+        "status": {"enum": ["in_transit", "delivered"]},
+        "carrier": {"type": "string", "maxLength": 50},
+    },
     "required": ["tracking_number", "status"],
 }
 
@@ -361,16 +448,21 @@ def webhook_settings(tenant_id: str, base_url: str) -> dict:
     stored = orders.plain(shop.settings) or {}
     if not stored.get("carrier_webhook_secret"):
         try:
-            shop.update(actions=[ShopRecord.settings["carrier_webhook_secret"].set("whsec_" + secrets.token_hex(24))],
-                        condition=ShopRecord.settings["carrier_webhook_secret"].does_not_exist())
+            shop.update(
+                actions=[ShopRecord.settings["carrier_webhook_secret"].set("whsec_" + secrets.token_hex(24))],
+                condition=ShopRecord.settings["carrier_webhook_secret"].does_not_exist(),
+            )
         except UpdateError as e:
             if e.cause_response_code != "ConditionalCheckFailedException":
                 raise
         stored = orders.plain(tenants.get_shop(tenant_id).settings)
-    return {"url": f"{base_url}/api/webhooks/carriers/{tenant_id}", "secret": stored["carrier_webhook_secret"],
-            "signature_header": SIGNATURE_HEADER,
-            "signature": "t=<unix seconds>,v1=<hex HMAC-SHA256 of '<t>.<raw body>' keyed with the secret>",
-            "statuses": CARRIER_EVENT["properties"]["status"]["enum"]}
+    return {
+        "url": f"{base_url}/api/webhooks/carriers/{tenant_id}",
+        "secret": stored["carrier_webhook_secret"],
+        "signature_header": SIGNATURE_HEADER,
+        "signature": "t=<unix seconds>,v1=<hex HMAC-SHA256 of '<t>.<raw body>' keyed with the secret>",
+        "statuses": CARRIER_EVENT["properties"]["status"]["enum"],
+    }
 
 
 def _digest(secret: str, body: bytes, timestamp: int) -> str:
@@ -402,8 +494,9 @@ def carrier_event(tenant_id: str, body: bytes | str | None, signature: str | Non
     secret = (orders.plain(shop.settings) or {}).get("carrier_webhook_secret")
     raw = body.encode() if isinstance(body, str) else (body or b"")
     if not secret:
-        raise Invalid("Webhook refused: this shop has no carrier webhook secret yet",
-                      {SIGNATURE_HEADER: "no secret set up"})
+        raise Invalid(
+            "Webhook refused: this shop has no carrier webhook secret yet", {SIGNATURE_HEADER: "no secret set up"}
+        )
     _verify(secret, raw, signature)
     event = validation.check(validation.parse_json(raw), CARRIER_EVENT)
     try:
@@ -411,8 +504,9 @@ def carrier_event(tenant_id: str, body: bytes | str | None, signature: str | Non
     except DoesNotExist:
         raise NotFound("No fulfilment has this tracking number") from None
     try:
-        fulfilment = set_status(tenant_id, claim.order_id, claim.fulfilment_id,
-                                {"status": event["status"], "source": "the carrier"})
+        fulfilment = set_status(
+            tenant_id, claim.order_id, claim.fulfilment_id, {"status": event["status"], "source": "the carrier"}
+        )
     except Conflict:
         logger.info("carrier event out of order", tracking_number=event["tracking_number"], status=event["status"])
         return {"received": True, "applied": False}

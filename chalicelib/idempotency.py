@@ -3,20 +3,25 @@
 A key is scoped to the shop, the route and the caller; the same key with another
 body is a 409; records live 24 hours in a table of their own.
 """
-from typing import Callable
+
+from collections.abc import Callable
 
 from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer, IdempotencyConfig, idempotent_function,
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
 )
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError, IdempotencyValidationError,
+    IdempotencyAlreadyInProgressError,
+    IdempotencyValidationError,
 )
 
 from . import settings
 from .errors import Conflict, Invalid
 
-_CONFIG = IdempotencyConfig(event_key_jmespath="scope", payload_validation_jmespath="body",
-                            expires_after_seconds=24 * 3600)
+_CONFIG = IdempotencyConfig(
+    event_key_jmespath="scope", payload_validation_jmespath="body", expires_after_seconds=24 * 3600
+)
 _runners: dict[str, Callable] = {}
 _store = None
 
@@ -29,9 +34,14 @@ def _runner(operation: str) -> Callable:
 
         def run(request: dict, create: Callable[[], dict]) -> dict:
             return create()
-        _runners[operation] = idempotent_function(run, data_keyword_argument="request",
-                                                  persistence_store=_store, config=_CONFIG,
-                                                  key_prefix=f"{settings.PREFIX}.{operation}")
+
+        _runners[operation] = idempotent_function(
+            run,
+            data_keyword_argument="request",
+            persistence_store=_store,
+            config=_CONFIG,
+            key_prefix=f"{settings.PREFIX}.{operation}",
+        )
     return _runners[operation]
 
 
@@ -51,8 +61,11 @@ def once(*, operation: str, scope: str, key: str | None, body, create: Callable[
     try:
         return _runner(operation)(request={"scope": f"{scope}|{key}", "body": body}, create=create)
     except IdempotencyValidationError:
-        raise Conflict("This Idempotency-Key was used with a different request body",
-                       {"Idempotency-Key": "reused with another body"}) from None
+        raise Conflict(
+            "This Idempotency-Key was used with a different request body",
+            {"Idempotency-Key": "reused with another body"},
+        ) from None
     except IdempotencyAlreadyInProgressError:
-        raise Conflict("A request with this Idempotency-Key is still in progress",
-                       {"Idempotency-Key": "in progress"}) from None
+        raise Conflict(
+            "A request with this Idempotency-Key is still in progress", {"Idempotency-Key": "in progress"}
+        ) from None

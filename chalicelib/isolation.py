@@ -23,6 +23,7 @@ local server, reset after every request (Lambda reuses its thread across invocat
 
 Without TENANT_ACCESS_ROLE_ARN (plain unit tests) the binding is kept but nothing is assumed.
 """
+
 import contextlib
 import contextvars
 import inspect
@@ -44,15 +45,23 @@ MAX_CACHED_TENANTS = 2000
 
 # DynamoDB item actions (TransactWriteItems/TransactGetItems are authorized as these per item).
 # No Scan, no PartiQL: they carry no leading key, and ForAllValues over no keys is vacuously true.
-ITEM_ACTIONS = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:PutItem",
-                "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem",
-                "dynamodb:ConditionCheckItem"]
+ITEM_ACTIONS = [
+    "dynamodb:GetItem",
+    "dynamodb:BatchGetItem",
+    "dynamodb:Query",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:BatchWriteItem",
+    "dynamodb:ConditionCheckItem",
+]
 OBJECT_ACTIONS = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
 
 _current: contextvars.ContextVar[str | None] = contextvars.ContextVar("tenant", default=None)
 
 
 # The policies -------------------------------------------------------------
+
 
 def _join(arn, suffix: str):
     """`arn + suffix` for a plain ARN or a CloudFormation intrinsic (Fn::Join never reads `${...}`)."""
@@ -62,11 +71,19 @@ def _join(arn, suffix: str):
 def statements(tenant: str, table_arn, bucket_arn) -> list[dict]:
     """The fence for one tenant (`tenant` is an id, or PRINCIPAL_TAG in the role's own policy)."""
     return [
-        {"Sid": "TenantItems", "Effect": "Allow", "Action": ITEM_ACTIONS,
-         "Resource": [table_arn, _join(table_arn, "/index/*")],
-         "Condition": {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{tenant}*"]}}},
-        {"Sid": "TenantMedia", "Effect": "Allow", "Action": OBJECT_ACTIONS,
-         "Resource": [_join(bucket_arn, f"/{tenant}/*")]},
+        {
+            "Sid": "TenantItems",
+            "Effect": "Allow",
+            "Action": ITEM_ACTIONS,
+            "Resource": [table_arn, _join(table_arn, "/index/*")],
+            "Condition": {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{tenant}*"]}},
+        },
+        {
+            "Sid": "TenantMedia",
+            "Effect": "Allow",
+            "Action": OBJECT_ACTIONS,
+            "Resource": [_join(bucket_arn, f"/{tenant}/*")],
+        },
     ]
 
 
@@ -102,6 +119,7 @@ def media_bucket_arn() -> str:
 
 
 # Binding a request to its tenant -------------------------------------------
+
 
 def bind(tenant_id: str) -> None:
     """From here to the end of the request, tenant data is reached as this tenant."""
@@ -143,6 +161,7 @@ def _sts_client():
     global _sts
     if _sts is None:
         import boto3
+
         _sts = boto3.client("sts", region_name=settings.REGION)
     return _sts
 
@@ -169,12 +188,15 @@ def _cached(tenant_id: str) -> Credentials | None:
 
 def _assume(arn: str, tenant_id: str) -> Credentials:
     answer = _sts_client().assume_role(
-        RoleArn=arn, RoleSessionName=f"tenant-{tenant_id}", DurationSeconds=SESSION_SECONDS,
-        Policy=json.dumps(session_policy(tenant_id, tenant_table_arn(), media_bucket_arn()),
-                          separators=(",", ":")),
-        Tags=[{"Key": TAG, "Value": tenant_id}])["Credentials"]
-    creds = Credentials(answer["AccessKeyId"], answer["SecretAccessKey"], answer["SessionToken"],
-                        method="tenant-assume-role")
+        RoleArn=arn,
+        RoleSessionName=f"tenant-{tenant_id}",
+        DurationSeconds=SESSION_SECONDS,
+        Policy=json.dumps(session_policy(tenant_id, tenant_table_arn(), media_bucket_arn()), separators=(",", ":")),
+        Tags=[{"Key": TAG, "Value": tenant_id}],
+    )["Credentials"]
+    creds = Credentials(
+        answer["AccessKeyId"], answer["SecretAccessKey"], answer["SessionToken"], method="tenant-assume-role"
+    )
     with _cache_lock:
         if len(_cache) >= MAX_CACHED_TENANTS:  # the oldest goes: dicts keep insertion order
             oldest = next(iter(_cache))
@@ -233,7 +255,6 @@ def scope(client):
     """Makes a DynamoDB or S3 client sign tenant-data calls with the bound tenant's credentials."""
     if not getattr(client, "_tenant_scoped", False):
         service = client.meta.service_model.service_name
-        client.meta.events.register(f"before-parameter-build.{service}", _sign_as_tenant,
-                                    unique_id="tenant-isolation")
+        client.meta.events.register(f"before-parameter-build.{service}", _sign_as_tenant, unique_id="tenant-isolation")
         client._tenant_scoped = True
     return client

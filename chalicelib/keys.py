@@ -50,6 +50,7 @@ Ids are time-ordered (ULID-like), so sorting by id sorts by creation.
 A variant id embeds its product id (`<pid>_<suffix>`): a cart line can then
 reach the variant item with one GetItem. Clients treat ids as opaque.
 """
+
 import os
 import re
 import time

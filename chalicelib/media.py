@@ -1,4 +1,5 @@
 """Product media in S3, under the tenant's own prefix (`<tenant_id>/...`)."""
+
 import base64
 import binascii
 
@@ -7,8 +8,12 @@ from .errors import Invalid
 
 MAX_BYTES = 4 * 1024 * 1024
 # What each allowed type's file starts with: the declared type must match the bytes.
-_MAGIC = {"image/png": (b"\x89PNG\r\n\x1a\n",), "image/jpeg": (b"\xff\xd8\xff",),
-          "image/gif": (b"GIF87a", b"GIF89a"), "image/webp": (b"RIFF",)}
+_MAGIC = {
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "image/gif": (b"GIF87a", b"GIF89a"),
+    "image/webp": (b"RIFF",),
+}
 
 
 def tenant_prefix(tenant_id: str) -> str:
@@ -27,8 +32,13 @@ def check_key(tenant_id: str, key: str, field: str) -> str:
 
 def put(tenant_id: str, name: str, body: bytes, content_type: str) -> str:
     key = tenant_prefix(tenant_id) + name
-    aws.client("s3").put_object(Bucket=settings.MEDIA_BUCKET, Key=key, Body=body, ContentType=content_type,
-                         CacheControl="public, max-age=31536000, immutable")
+    aws.client("s3").put_object(
+        Bucket=settings.MEDIA_BUCKET,
+        Key=key,
+        Body=body,
+        ContentType=content_type,
+        CacheControl="public, max-age=31536000, immutable",
+    )
     return key
 
 

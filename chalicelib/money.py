@@ -20,6 +20,7 @@ whole.
 Functions assume validated input; a wrong type or an impossible value is a
 programmer error and raises ``ValueError``.
 """
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -31,40 +32,198 @@ from fractions import Fraction
 # they are valid codes with a defined minor unit. ANG is listed alongside its
 # successor XCG while the 2025 changeover runs.
 CURRENCIES: dict[str, int] = {
-    'AED': 2, 'AFN': 2, 'ALL': 2, 'AMD': 2, 'ANG': 2, 'AOA': 2, 'ARS': 2,
-    'AUD': 2, 'AWG': 2, 'AZN': 2, 'BAM': 2, 'BBD': 2, 'BDT': 2, 'BGN': 2,
-    'BHD': 3, 'BIF': 0, 'BMD': 2, 'BND': 2, 'BOB': 2, 'BOV': 2, 'BRL': 2,
-    'BSD': 2, 'BTN': 2, 'BWP': 2, 'BYN': 2, 'BZD': 2, 'CAD': 2, 'CDF': 2,
-    'CHE': 2, 'CHF': 2, 'CHW': 2, 'CLF': 4, 'CLP': 0, 'CNY': 2, 'COP': 2,
-    'COU': 2, 'CRC': 2, 'CUC': 2, 'CUP': 2, 'CVE': 2, 'CZK': 2, 'DJF': 0,
-    'DKK': 2, 'DOP': 2, 'DZD': 2, 'EGP': 2, 'ERN': 2, 'ETB': 2, 'EUR': 2,
-    'FJD': 2, 'FKP': 2, 'GBP': 2, 'GEL': 2, 'GHS': 2, 'GIP': 2, 'GMD': 2,
-    'GNF': 0, 'GTQ': 2, 'GYD': 2, 'HKD': 2, 'HNL': 2, 'HTG': 2, 'HUF': 2,
-    'IDR': 2, 'ILS': 2, 'INR': 2, 'IQD': 3, 'IRR': 2, 'ISK': 0, 'JMD': 2,
-    'JOD': 3, 'JPY': 0, 'KES': 2, 'KGS': 2, 'KHR': 2, 'KMF': 0, 'KPW': 2,
-    'KRW': 0, 'KWD': 3, 'KYD': 2, 'KZT': 2, 'LAK': 2, 'LBP': 2, 'LKR': 2,
-    'LRD': 2, 'LSL': 2, 'LYD': 3, 'MAD': 2, 'MDL': 2, 'MGA': 2, 'MKD': 2,
-    'MMK': 2, 'MNT': 2, 'MOP': 2, 'MRU': 2, 'MUR': 2, 'MVR': 2, 'MWK': 2,
-    'MXN': 2, 'MXV': 2, 'MYR': 2, 'MZN': 2, 'NAD': 2, 'NGN': 2, 'NIO': 2,
-    'NOK': 2, 'NPR': 2, 'NZD': 2, 'OMR': 3, 'PAB': 2, 'PEN': 2, 'PGK': 2,
-    'PHP': 2, 'PKR': 2, 'PLN': 2, 'PYG': 0, 'QAR': 2, 'RON': 2, 'RSD': 2,
-    'RUB': 2, 'RWF': 0, 'SAR': 2, 'SBD': 2, 'SCR': 2, 'SDG': 2, 'SEK': 2,
-    'SGD': 2, 'SHP': 2, 'SLE': 2, 'SOS': 2, 'SRD': 2, 'SSP': 2, 'STN': 2,
-    'SVC': 2, 'SYP': 2, 'SZL': 2, 'THB': 2, 'TJS': 2, 'TMT': 2, 'TND': 3,
-    'TOP': 2, 'TRY': 2, 'TTD': 2, 'TWD': 2, 'TZS': 2, 'UAH': 2, 'UGX': 0,
-    'USD': 2, 'USN': 2, 'UYI': 0, 'UYU': 2, 'UYW': 4, 'UZS': 2, 'VED': 2,
-    'VES': 2, 'VND': 0, 'VUV': 0, 'WST': 2, 'XAF': 0, 'XCD': 2, 'XCG': 2,
-    'XOF': 0, 'XPF': 0, 'YER': 2, 'ZAR': 2, 'ZMW': 2, 'ZWG': 2,
+    "AED": 2,
+    "AFN": 2,
+    "ALL": 2,
+    "AMD": 2,
+    "ANG": 2,
+    "AOA": 2,
+    "ARS": 2,
+    "AUD": 2,
+    "AWG": 2,
+    "AZN": 2,
+    "BAM": 2,
+    "BBD": 2,
+    "BDT": 2,
+    "BGN": 2,
+    "BHD": 3,
+    "BIF": 0,
+    "BMD": 2,
+    "BND": 2,
+    "BOB": 2,
+    "BOV": 2,
+    "BRL": 2,
+    "BSD": 2,
+    "BTN": 2,
+    "BWP": 2,
+    "BYN": 2,
+    "BZD": 2,
+    "CAD": 2,
+    "CDF": 2,
+    "CHE": 2,
+    "CHF": 2,
+    "CHW": 2,
+    "CLF": 4,
+    "CLP": 0,
+    "CNY": 2,
+    "COP": 2,
+    "COU": 2,
+    "CRC": 2,
+    "CUC": 2,
+    "CUP": 2,
+    "CVE": 2,
+    "CZK": 2,
+    "DJF": 0,
+    "DKK": 2,
+    "DOP": 2,
+    "DZD": 2,
+    "EGP": 2,
+    "ERN": 2,
+    "ETB": 2,
+    "EUR": 2,
+    "FJD": 2,
+    "FKP": 2,
+    "GBP": 2,
+    "GEL": 2,
+    "GHS": 2,
+    "GIP": 2,
+    "GMD": 2,
+    "GNF": 0,
+    "GTQ": 2,
+    "GYD": 2,
+    "HKD": 2,
+    "HNL": 2,
+    "HTG": 2,
+    "HUF": 2,
+    "IDR": 2,
+    "ILS": 2,
+    "INR": 2,
+    "IQD": 3,
+    "IRR": 2,
+    "ISK": 0,
+    "JMD": 2,
+    "JOD": 3,
+    "JPY": 0,
+    "KES": 2,
+    "KGS": 2,
+    "KHR": 2,
+    "KMF": 0,
+    "KPW": 2,
+    "KRW": 0,
+    "KWD": 3,
+    "KYD": 2,
+    "KZT": 2,
+    "LAK": 2,
+    "LBP": 2,
+    "LKR": 2,
+    "LRD": 2,
+    "LSL": 2,
+    "LYD": 3,
+    "MAD": 2,
+    "MDL": 2,
+    "MGA": 2,
+    "MKD": 2,
+    "MMK": 2,
+    "MNT": 2,
+    "MOP": 2,
+    "MRU": 2,
+    "MUR": 2,
+    "MVR": 2,
+    "MWK": 2,
+    "MXN": 2,
+    "MXV": 2,
+    "MYR": 2,
+    "MZN": 2,
+    "NAD": 2,
+    "NGN": 2,
+    "NIO": 2,
+    "NOK": 2,
+    "NPR": 2,
+    "NZD": 2,
+    "OMR": 3,
+    "PAB": 2,
+    "PEN": 2,
+    "PGK": 2,
+    "PHP": 2,
+    "PKR": 2,
+    "PLN": 2,
+    "PYG": 0,
+    "QAR": 2,
+    "RON": 2,
+    "RSD": 2,
+    "RUB": 2,
+    "RWF": 0,
+    "SAR": 2,
+    "SBD": 2,
+    "SCR": 2,
+    "SDG": 2,
+    "SEK": 2,
+    "SGD": 2,
+    "SHP": 2,
+    "SLE": 2,
+    "SOS": 2,
+    "SRD": 2,
+    "SSP": 2,
+    "STN": 2,
+    "SVC": 2,
+    "SYP": 2,
+    "SZL": 2,
+    "THB": 2,
+    "TJS": 2,
+    "TMT": 2,
+    "TND": 3,
+    "TOP": 2,
+    "TRY": 2,
+    "TTD": 2,
+    "TWD": 2,
+    "TZS": 2,
+    "UAH": 2,
+    "UGX": 0,
+    "USD": 2,
+    "USN": 2,
+    "UYI": 0,
+    "UYU": 2,
+    "UYW": 4,
+    "UZS": 2,
+    "VED": 2,
+    "VES": 2,
+    "VND": 0,
+    "VUV": 0,
+    "WST": 2,
+    "XAF": 0,
+    "XCD": 2,
+    "XCG": 2,
+    "XOF": 0,
+    "XPF": 0,
+    "YER": 2,
+    "ZAR": 2,
+    "ZMW": 2,
+    "ZWG": 2,
 }
 
 # English short symbols for the currencies shops use most; anything else is
 # shown with its code after the number, which is never ambiguous. Dollar and
 # yen variants carry a prefix so '$' and '¥' mean USD and JPY only.
 SYMBOLS: dict[str, str] = {
-    'USD': '$', 'EUR': '€', 'GBP': '£', 'JPY': '¥', 'KRW': '₩', 'INR': '₹',
-    'ILS': '₪', 'NGN': '₦', 'VND': '₫', 'PHP': '₱', 'UAH': '₴', 'TRY': '₺',
-    'CAD': 'CA$', 'AUD': 'A$', 'NZD': 'NZ$', 'HKD': 'HK$', 'MXN': 'MX$',
-    'BRL': 'R$', 'CNY': 'CN¥',
+    "USD": "$",
+    "EUR": "€",
+    "GBP": "£",
+    "JPY": "¥",
+    "KRW": "₩",
+    "INR": "₹",
+    "ILS": "₪",
+    "NGN": "₦",
+    "VND": "₫",
+    "PHP": "₱",
+    "UAH": "₴",
+    "TRY": "₺",
+    "CAD": "CA$",
+    "AUD": "A$",
+    "NZD": "NZ$",
+    "HKD": "HK$",
+    "MXN": "MX$",
+    "BRL": "R$",
+    "CNY": "CN¥",
 }
 
 BASIS_POINTS = 10_000  # 100 % expressed in basis points
@@ -78,14 +237,14 @@ def is_currency(code: object) -> bool:
 def exponent(currency: str) -> int:
     """Number of decimal places of ``currency``'s minor unit."""
     if not is_currency(currency):
-        raise ValueError(f'unknown currency {currency!r}')
+        raise ValueError(f"unknown currency {currency!r}")
     return CURRENCIES[currency]
 
 
 def require_int(name: str, value: object) -> int:
     """Return ``value`` if it is a real int; bools and floats are bugs here."""
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f'{name} must be an int, got {type(value).__name__}')
+        raise ValueError(f"{name} must be an int, got {type(value).__name__}")
     return value
 
 
@@ -94,27 +253,26 @@ def round_half_up(value: Fraction | int) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
         return value
     if not isinstance(value, Fraction):
-        raise ValueError('round_half_up takes an int or a Fraction')
+        raise ValueError("round_half_up takes an int or a Fraction")
     magnitude = abs(value)
     # floor(|x| + 1/2) is "nearest, ties up" on the magnitude.
-    rounded = (magnitude.numerator * 2 + magnitude.denominator) // (
-        magnitude.denominator * 2)
+    rounded = (magnitude.numerator * 2 + magnitude.denominator) // (magnitude.denominator * 2)
     return rounded if value >= 0 else -rounded
 
 
 def format_money(amount: int, currency: str) -> str:
     """Storefront display: '$19.99', '¥500', '-€5.00', '1,234.56 CHF'."""
-    require_int('amount', amount)
+    require_int("amount", amount)
     places = exponent(currency)
-    units, minor = divmod(abs(amount), 10 ** places)
-    number = f'{units:,}'
+    units, minor = divmod(abs(amount), 10**places)
+    number = f"{units:,}"
     if places:
-        number += f'.{minor:0{places}d}'
-    sign = '-' if amount < 0 else ''
+        number += f".{minor:0{places}d}"
+    sign = "-" if amount < 0 else ""
     symbol = SYMBOLS.get(currency)
     if symbol is None:
-        return f'{sign}{number} {currency}'
-    return f'{sign}{symbol}{number}'
+        return f"{sign}{number} {currency}"
+    return f"{sign}{symbol}{number}"
 
 
 def allocate(total: int, weights: list[int]) -> list[int]:
@@ -127,13 +285,13 @@ def allocate(total: int, weights: list[int]) -> list[int]:
     split is computed on ``abs(total)`` and the sign put back, so
     ``allocate(-t, w) == [-p for p in allocate(t, w)]``.
     """
-    require_int('total', total)
-    weights = [require_int('weight', w) for w in weights]
+    require_int("total", total)
+    weights = [require_int("weight", w) for w in weights]
     if any(w < 0 for w in weights):
-        raise ValueError('weights must not be negative')
+        raise ValueError("weights must not be negative")
     if not weights:
         if total:
-            raise ValueError('cannot allocate a non-zero total to no parts')
+            raise ValueError("cannot allocate a non-zero total to no parts")
         return []
     if not any(weights):
         weights = [1] * len(weights)
@@ -151,22 +309,22 @@ def allocate(total: int, weights: list[int]) -> list[int]:
 def _as_fraction(name: str, rate: int | Fraction | Decimal) -> Fraction:
     # Fraction(float) would silently accept binary floats; refuse them.
     if isinstance(rate, bool) or not isinstance(rate, (int, Fraction, Decimal)):
-        raise ValueError(f'{name} must be an int, Fraction or Decimal')
+        raise ValueError(f"{name} must be an int, Fraction or Decimal")
     if isinstance(rate, Decimal) and not rate.is_finite():
-        raise ValueError(f'{name} must be finite')
+        raise ValueError(f"{name} must be finite")
     return Fraction(rate)
 
 
 def percent_of(amount: int, percent: int | Fraction | Decimal) -> int:
     """``percent`` % of ``amount``, rounded half up to the minor unit."""
-    require_int('amount', amount)
-    return round_half_up(amount * _as_fraction('percent', percent) / 100)
+    require_int("amount", amount)
+    return round_half_up(amount * _as_fraction("percent", percent) / 100)
 
 
 def _require_rate_bp(rate_bp: int) -> int:
-    require_int('rate_bp', rate_bp)
+    require_int("rate_bp", rate_bp)
     if rate_bp < 0:
-        raise ValueError('rate_bp must not be negative')
+        raise ValueError("rate_bp must not be negative")
     return rate_bp
 
 
@@ -175,7 +333,7 @@ def tax_on(amount: int, rate_bp: int) -> int:
 
     ``rate_bp`` is in basis points: 825 means 8.25 %.
     """
-    require_int('amount', amount)
+    require_int("amount", amount)
     _require_rate_bp(rate_bp)
     return round_half_up(Fraction(amount * rate_bp, BASIS_POINTS))
 
@@ -187,6 +345,6 @@ def tax_in(amount: int, rate_bp: int) -> int:
     rates ``tax_in(n + tax_on(n, r), r) == tax_on(n, r)`` exactly: the exact
     contained tax is always within half a unit of the tax that was added.
     """
-    require_int('amount', amount)
+    require_int("amount", amount)
     _require_rate_bp(rate_bp)
     return round_half_up(Fraction(amount * rate_bp, BASIS_POINTS + rate_bp))

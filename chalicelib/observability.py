@@ -1,4 +1,5 @@
 """Powertools logger, metrics and tracer shared by every module."""
+
 import contextlib
 import os
 
@@ -11,12 +12,23 @@ NAMESPACE = "ShopBuilder"
 
 
 class _NoSegment(BaseSegment):
-    def close(self, end_time=None): pass
-    def add_subsegment(self, subsegment): pass
-    def remove_subsegment(self, subsegment): pass
-    def put_annotation(self, key, value): pass
-    def put_metadata(self, key, value, namespace="default"): pass
-    def add_exception(self, exception, stack, remote=False): pass
+    def close(self, end_time=None):
+        pass
+
+    def add_subsegment(self, subsegment):
+        pass
+
+    def remove_subsegment(self, subsegment):
+        pass
+
+    def put_annotation(self, key, value):
+        pass
+
+    def put_metadata(self, key, value, namespace="default"):
+        pass
+
+    def add_exception(self, exception, stack, remote=False):
+        pass
 
 
 class _Untraced(BaseProvider):
@@ -32,16 +44,26 @@ class _Untraced(BaseProvider):
     async def in_subsegment_async(self, name=None, **kwargs):
         yield _NoSegment()
 
-    def put_annotation(self, key, value): pass
-    def put_metadata(self, key, value, namespace="default"): pass
-    def patch(self, modules): pass
-    def patch_all(self): pass
+    def put_annotation(self, key, value):
+        pass
+
+    def put_metadata(self, key, value, namespace="default"):
+        pass
+
+    def patch(self, modules):
+        pass
+
+    def patch_all(self):
+        pass
 
 
 os.environ.setdefault("POWERTOOLS_SERVICE_NAME", SERVICE)
 logger = Logger(service=SERVICE)
-tracer = Tracer(service=SERVICE) if os.environ.get("TRACING") == "active" else \
-    Tracer(service=SERVICE, provider=_Untraced(), auto_patch=False, disabled=True)
+tracer = (
+    Tracer(service=SERVICE)
+    if os.environ.get("TRACING") == "active"
+    else Tracer(service=SERVICE, provider=_Untraced(), auto_patch=False, disabled=True)
+)
 metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
 
 

@@ -3,6 +3,7 @@
 Signup already wrote the shop's core records (so it answers 201 with a usable
 shop); these steps add the rest. Each is idempotent: a retried step changes nothing twice.
 """
+
 from pynamodb.exceptions import UpdateError
 
 from . import clock, notifications, return_policy, settings, storefront, tenants, workflows
@@ -17,8 +18,7 @@ DEFAULT_SETTINGS = {
 
 
 def start(shop: ShopRecord) -> str:
-    return workflows.start("onboarding", name=f"onboarding-{shop.tenant_id}",
-                           payload={"tenant_id": shop.tenant_id})
+    return workflows.start("onboarding", name=f"onboarding-{shop.tenant_id}", payload={"tenant_id": shop.tenant_id})
 
 
 @workflows.task("onboarding.create_shop_records")
@@ -29,8 +29,9 @@ def create_shop_records(payload: dict) -> dict:
         if name in settings_now:
             continue
         try:  # the shop is open since signup: a setting the merchant saved since our read is theirs to keep
-            shop.update(actions=[ShopRecord.settings[name].set(value)],
-                        condition=ShopRecord.settings[name].does_not_exist())
+            shop.update(
+                actions=[ShopRecord.settings[name].set(value)], condition=ShopRecord.settings[name].does_not_exist()
+            )
         except UpdateError as e:
             if not _condition_failed(e):
                 raise
@@ -46,8 +47,10 @@ def apply_default_theme(payload: dict) -> dict:
     shop = tenants.get_shop(payload["tenant_id"])
     if not shop.theme:
         try:
-            shop.update(actions=[ShopRecord.theme.set(storefront.DEFAULT_THEME)],
-                        condition=ShopRecord.theme.does_not_exist() | (ShopRecord.theme == {}))
+            shop.update(
+                actions=[ShopRecord.theme.set(storefront.DEFAULT_THEME)],
+                condition=ShopRecord.theme.does_not_exist() | (ShopRecord.theme == {}),
+            )
         except UpdateError as e:
             if e.cause_response_code != "ConditionalCheckFailedException":
                 raise
@@ -59,15 +62,21 @@ def apply_default_theme(payload: dict) -> dict:
 def send_welcome_email(payload: dict) -> dict:
     shop = tenants.get_shop(payload["tenant_id"])
     try:  # claim the send first, so a retried step never mails twice
-        shop.update(actions=[ShopRecord.settings["welcome_sent_at"].set(clock.now_iso())],
-                    condition=ShopRecord.settings["welcome_sent_at"].does_not_exist())
+        shop.update(
+            actions=[ShopRecord.settings["welcome_sent_at"].set(clock.now_iso())],
+            condition=ShopRecord.settings["welcome_sent_at"].does_not_exist(),
+        )
     except UpdateError:
         return payload
     try:
         notifications.send_email(
-            to=shop.owner_email, subject=f"Welcome! {shop.name} is open",
-            text=(f"Your shop {shop.name} is live at https://{shop.subdomain}.{settings.STOREFRONT_DOMAIN}/\n"
-                  "Add products with the merchant API (POST /api/admin/products)."))
+            to=shop.owner_email,
+            subject=f"Welcome! {shop.name} is open",
+            text=(
+                f"Your shop {shop.name} is live at https://{shop.subdomain}.{settings.STOREFRONT_DOMAIN}/\n"
+                "Add products with the merchant API (POST /api/admin/products)."
+            ),
+        )
     except Exception:
         shop.update(actions=[ShopRecord.settings["welcome_sent_at"].remove()])
         raise

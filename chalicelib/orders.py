@@ -15,16 +15,15 @@ a refund, a return's claim, a cancellation) goes through `change`: the order
 is read, the change decided on what it holds, and written on the condition
 that no other change landed meanwhile (its `revision`), else decided again.
 """
+
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
-from . import checkout, clock, cursors, events, keys, money, notifications, pricing, reservations, tenants, \
-    workflows
-from .db import CartRecord, CheckoutRecord, OrderCounter, OrderNumber, OrderRecord, connection, failed_conditions
-from .db import plain
+from . import checkout, clock, cursors, events, keys, money, notifications, pricing, reservations, tenants, workflows
+from .db import CartRecord, CheckoutRecord, OrderCounter, OrderNumber, OrderRecord, connection, failed_conditions, plain
 from .errors import Conflict, Invalid, NotFound
 from .workflows import TransientError
 
@@ -74,18 +73,19 @@ def load(tenant_id: str, order_id: str) -> OrderRecord:
 
 # Changing an order after the sale -------------------------------------------
 
+
 @dataclass
 class Change:
     """What one after-sale action does to an order: attribute values to set, timeline entries, and
     other items written in the same transaction (`also(tx)`); `result` is handed back to the caller."""
+
     values: dict = field(default_factory=dict)
     timeline: list = field(default_factory=list)
     also: Callable | None = None
     result: object = None
 
 
-def change(tenant_id: str, order_id: str, decide: Callable[[OrderRecord], "Change | None"], *,
-           attempts: int = 12):
+def change(tenant_id: str, order_id: str, decide: Callable[[OrderRecord], "Change | None"], *, attempts: int = 12):
     """Applies `decide(order)` (a Change, or None for nothing to do) as one write conditional on the
     order's revision; when another change landed first (or an item of `also` moved), decides again on
     what is there now. Returns (the order as written, the change or None)."""
@@ -150,13 +150,15 @@ def fulfillment_status_of(order: OrderRecord) -> str:
 
 # Making the order (workflow tasks) ------------------------------------------
 
+
 def _counter(tenant_id: str) -> OrderCounter:
     try:
         return OrderCounter.get(tenant_id, keys.ORDER_COUNTER_SK, consistent_read=True)
     except DoesNotExist:
         try:
             OrderCounter(tenant_id, keys.ORDER_COUNTER_SK, last_number=0).save(
-                condition=OrderCounter.pk.does_not_exist())
+                condition=OrderCounter.pk.does_not_exist()
+            )
         except PutError as e:
             if e.cause_response_code != "ConditionalCheckFailedException":
                 raise
@@ -168,11 +170,23 @@ def _order_lines(record: CheckoutRecord, quote: pricing.Quote) -> list[dict]:
     out = []
     for ql in quote.lines:
         snap = snapshots[ql.variant_id]
-        out.append({"variant_id": ql.variant_id, "product_id": snap["product_id"], "sku": snap["sku"],
-                    "title": snap["title"], "variant_title": snap["variant_title"], "quantity": ql.quantity,
-                    "price": ql.unit_price, "line_subtotal": ql.line_subtotal, "discount": ql.discount,
-                    "tax": ql.tax, "total": ql.total, "unit_discounts": list(ql.unit_discounts),
-                    "unit_taxes": list(ql.unit_taxes)})
+        out.append(
+            {
+                "variant_id": ql.variant_id,
+                "product_id": snap["product_id"],
+                "sku": snap["sku"],
+                "title": snap["title"],
+                "variant_title": snap["variant_title"],
+                "quantity": ql.quantity,
+                "price": ql.unit_price,
+                "line_subtotal": ql.line_subtotal,
+                "discount": ql.discount,
+                "tax": ql.tax,
+                "total": ql.total,
+                "unit_discounts": list(ql.unit_discounts),
+                "unit_taxes": list(ql.unit_taxes),
+            }
+        )
     return out
 
 
@@ -190,35 +204,76 @@ def create_from_checkout(tenant_id: str, checkout_id: str) -> OrderRecord:
     now = clock.now_iso()
     timeline = [_entry("placed", "Order placed")]
     if payment:
-        timeline.append(_entry("paid", f"Payment of {money.format_money(quote.total, quote.currency)} received "
-                                       f"(Stripe {payment['payment_intent']})"))
+        timeline.append(
+            _entry(
+                "paid",
+                f"Payment of {money.format_money(quote.total, quote.currency)} received "
+                f"(Stripe {payment['payment_intent']})",
+            )
+        )
     for _attempt in range(20):
         counter = _counter(tenant_id)
         number = int(counter.last_number) + 1
         order = OrderRecord(
-            tenant_id, keys.order_sk(record.order_id), order_id=record.order_id, number=number,
-            checkout_id=checkout_id, cart_id=record.cart_id, email=record.email, currency=quote.currency,
-            shipping_address=plain(record.shipping_address), lines=_order_lines(record, quote),
-            quote=quote.to_dict(), subtotal=quote.subtotal, discount_total=quote.discount_total,
-            shipping_total=quote.shipping_total, tax_total=quote.tax_total, total=quote.total,
-            discount_code=quote.discount_code, financial_status="paid", refunded_total=0, revision=0,
-            payment=({"provider": "stripe", "payment_intent": payment["payment_intent"],
-                      "session_id": payment.get("session_id"), "account_id": payment.get("account_id"),
-                      "amount": int(payment["amount"])} if payment else None),
-            timeline=timeline, created_at=now, gsi1pk=keys.orders_gsi(tenant_id), gsi1sk=record.order_id)
+            tenant_id,
+            keys.order_sk(record.order_id),
+            order_id=record.order_id,
+            number=number,
+            checkout_id=checkout_id,
+            cart_id=record.cart_id,
+            email=record.email,
+            currency=quote.currency,
+            shipping_address=plain(record.shipping_address),
+            lines=_order_lines(record, quote),
+            quote=quote.to_dict(),
+            subtotal=quote.subtotal,
+            discount_total=quote.discount_total,
+            shipping_total=quote.shipping_total,
+            tax_total=quote.tax_total,
+            total=quote.total,
+            discount_code=quote.discount_code,
+            financial_status="paid",
+            refunded_total=0,
+            revision=0,
+            payment=(
+                {
+                    "provider": "stripe",
+                    "payment_intent": payment["payment_intent"],
+                    "session_id": payment.get("session_id"),
+                    "account_id": payment.get("account_id"),
+                    "amount": int(payment["amount"]),
+                }
+                if payment
+                else None
+            ),
+            timeline=timeline,
+            created_at=now,
+            gsi1pk=keys.orders_gsi(tenant_id),
+            gsi1sk=record.order_id,
+        )
         try:
             with TransactWrite(connection=connection()) as tx:
                 tx.save(order, condition=OrderRecord.pk.does_not_exist())
-                tx.update(counter, actions=[OrderCounter.last_number.set(number)],
-                          condition=OrderCounter.last_number == number - 1)
-                tx.save(OrderNumber(tenant_id, keys.order_number_sk(number), order_id=record.order_id,
-                                    email=record.email), condition=OrderNumber.pk.does_not_exist())
+                tx.update(
+                    counter,
+                    actions=[OrderCounter.last_number.set(number)],
+                    condition=OrderCounter.last_number == number - 1,
+                )
+                tx.save(
+                    OrderNumber(tenant_id, keys.order_number_sk(number), order_id=record.order_id, email=record.email),
+                    condition=OrderNumber.pk.does_not_exist(),
+                )
                 reservations.convert_in(tx, tenant_id, checkout_id)
-                tx.update(record, actions=[CheckoutRecord.status.set("paid"), CheckoutRecord.updated_at.set(now)],
-                          condition=CheckoutRecord.status.is_in(*checkout.allowed_from("paid")))
-                tx.update(CartRecord(tenant_id, keys.cart_sk(record.cart_id)),
-                          actions=[CartRecord.status.set("completed"), CartRecord.version.add(1)],
-                          condition=CartRecord.checkout_id == checkout_id)
+                tx.update(
+                    record,
+                    actions=[CheckoutRecord.status.set("paid"), CheckoutRecord.updated_at.set(now)],
+                    condition=CheckoutRecord.status.is_in(*checkout.allowed_from("paid")),
+                )
+                tx.update(
+                    CartRecord(tenant_id, keys.cart_sk(record.cart_id)),
+                    actions=[CartRecord.status.set("completed"), CartRecord.version.add(1)],
+                    condition=CartRecord.checkout_id == checkout_id,
+                )
         except TransactWriteError as e:
             failed = failed_conditions(tx, e)
             if (tenant_id, order.sk) in failed:
@@ -226,16 +281,25 @@ def create_from_checkout(tenant_id: str, checkout_id: str) -> OrderRecord:
             if (tenant_id, keys.reservation_sk(checkout_id)) in failed:
                 raise ReservationLost(f"Checkout {checkout_id} no longer holds its stock") from None
             codes = [r.code if r is not None else None for r in (e.cancellation_reasons or [])]
-            if {(tenant_id, counter.sk), (tenant_id, keys.order_number_sk(number))} & failed \
-                    or "TransactionConflict" in codes:
+            if {
+                (tenant_id, counter.sk),
+                (tenant_id, keys.order_number_sk(number)),
+            } & failed or "TransactionConflict" in codes:
                 continue  # another order took that number first: take the next one
             raise TransientError(f"Order transaction cancelled: {codes}") from None
         return order
     raise TransientError("Too much contention on the order counter")
 
 
-def create_exchange(tenant_id: str, original: OrderRecord, order_id: str, return_id: str, lines: list[dict],
-                    quote: pricing.Quote, payment: dict | None) -> OrderRecord:
+def create_exchange(
+    tenant_id: str,
+    original: OrderRecord,
+    order_id: str,
+    return_id: str,
+    lines: list[dict],
+    quote: pricing.Quote,
+    payment: dict | None,
+) -> OrderRecord:
     """The replacement order of an exchange (id chosen when the return was asked for, so a retried step
     finds it): numbered like any order, its units the ones the return reserved, paid by the returned
     units' value and, when the replacement cost more, the shopper's payment of the difference (`payment`,
@@ -248,32 +312,73 @@ def create_exchange(tenant_id: str, original: OrderRecord, order_id: str, return
     order_lines = []
     for ql in quote.lines:
         snap = snapshots[ql.variant_id]
-        order_lines.append({"variant_id": ql.variant_id, "product_id": snap["product_id"], "sku": snap["sku"],
-                            "title": snap["title"], "variant_title": snap["variant_title"], "quantity": ql.quantity,
-                            "price": ql.unit_price, "line_subtotal": ql.line_subtotal, "discount": ql.discount,
-                            "tax": ql.tax, "total": ql.total, "unit_discounts": list(ql.unit_discounts),
-                            "unit_taxes": list(ql.unit_taxes)})
+        order_lines.append(
+            {
+                "variant_id": ql.variant_id,
+                "product_id": snap["product_id"],
+                "sku": snap["sku"],
+                "title": snap["title"],
+                "variant_title": snap["variant_title"],
+                "quantity": ql.quantity,
+                "price": ql.unit_price,
+                "line_subtotal": ql.line_subtotal,
+                "discount": ql.discount,
+                "tax": ql.tax,
+                "total": ql.total,
+                "unit_discounts": list(ql.unit_discounts),
+                "unit_taxes": list(ql.unit_taxes),
+            }
+        )
     timeline = [_entry("placed", f"Exchange for return {return_id} of order #{int(original.number)}")]
     for _attempt in range(20):
         counter = _counter(tenant_id)
         number = int(counter.last_number) + 1
         order = OrderRecord(
-            tenant_id, keys.order_sk(order_id), order_id=order_id, number=number, checkout_id=original.checkout_id,
-            cart_id=None, email=original.email, currency=quote.currency,
-            shipping_address=plain(original.shipping_address), lines=order_lines, quote=quote.to_dict(),
-            subtotal=quote.subtotal, discount_total=quote.discount_total, shipping_total=quote.shipping_total,
-            tax_total=quote.tax_total, total=quote.total, discount_code=None, financial_status="paid",
-            refunded_total=0, revision=0,
-            payment={"provider": "exchange", "amount": 0, **(payment or {}), "return_id": return_id,
-                     "original_order_id": original.order_id, "credit": quote.total - int((payment or {}).get("amount", 0))},
-            timeline=timeline, created_at=clock.now_iso(), gsi1pk=keys.orders_gsi(tenant_id), gsi1sk=order_id)
+            tenant_id,
+            keys.order_sk(order_id),
+            order_id=order_id,
+            number=number,
+            checkout_id=original.checkout_id,
+            cart_id=None,
+            email=original.email,
+            currency=quote.currency,
+            shipping_address=plain(original.shipping_address),
+            lines=order_lines,
+            quote=quote.to_dict(),
+            subtotal=quote.subtotal,
+            discount_total=quote.discount_total,
+            shipping_total=quote.shipping_total,
+            tax_total=quote.tax_total,
+            total=quote.total,
+            discount_code=None,
+            financial_status="paid",
+            refunded_total=0,
+            revision=0,
+            payment={
+                "provider": "exchange",
+                "amount": 0,
+                **(payment or {}),
+                "return_id": return_id,
+                "original_order_id": original.order_id,
+                "credit": quote.total - int((payment or {}).get("amount", 0)),
+            },
+            timeline=timeline,
+            created_at=clock.now_iso(),
+            gsi1pk=keys.orders_gsi(tenant_id),
+            gsi1sk=order_id,
+        )
         try:
             with TransactWrite(connection=connection()) as tx:
                 tx.save(order, condition=OrderRecord.pk.does_not_exist())
-                tx.update(counter, actions=[OrderCounter.last_number.set(number)],
-                          condition=OrderCounter.last_number == number - 1)
-                tx.save(OrderNumber(tenant_id, keys.order_number_sk(number), order_id=order_id, email=original.email),
-                        condition=OrderNumber.pk.does_not_exist())
+                tx.update(
+                    counter,
+                    actions=[OrderCounter.last_number.set(number)],
+                    condition=OrderCounter.last_number == number - 1,
+                )
+                tx.save(
+                    OrderNumber(tenant_id, keys.order_number_sk(number), order_id=order_id, email=original.email),
+                    condition=OrderNumber.pk.does_not_exist(),
+                )
                 reservations.convert_in(tx, tenant_id, return_id)
         except TransactWriteError as e:
             codes = [r.code if r is not None else None for r in (e.cancellation_reasons or [])]
@@ -282,11 +387,18 @@ def create_exchange(tenant_id: str, original: OrderRecord, order_id: str, return
             if "ConditionalCheckFailed" in codes[1:3] or "TransactionConflict" in codes:
                 continue
             if codes[3] == "ConditionalCheckFailed":
-                raise Conflict("The replacement's reserved stock was released; the exchange cannot be made",
-                               {"exchange": "reservation released"}) from None
+                raise Conflict(
+                    "The replacement's reserved stock was released; the exchange cannot be made",
+                    {"exchange": "reservation released"},
+                ) from None
             raise TransientError(f"Order transaction cancelled: {codes}") from None
-        change(tenant_id, original.order_id, lambda o: Change(timeline=[_entry(
-            "exchanged", f"Return {return_id} exchanged: replacement order #{number}")]))
+        change(
+            tenant_id,
+            original.order_id,
+            lambda o: Change(
+                timeline=[_entry("exchanged", f"Return {return_id} exchanged: replacement order #{number}")]
+            ),
+        )
         return order
     raise TransientError("Too much contention on the order counter")
 
@@ -310,8 +422,11 @@ def _claim(order: OrderRecord, attribute) -> bool:
 
 def _confirmation_text(order: OrderRecord, shop_name: str, status_url: str) -> str:
     fmt = lambda amount: money.format_money(int(amount), order.currency)  # noqa: E731
-    rows = [f"  {int(l['quantity'])} x {' - '.join(p for p in (l['title'], l['variant_title']) if p)}"
-            f"  {fmt(int(l['price']) * int(l['quantity']))}" for l in plain(order.lines)]
+    rows = [
+        f"  {int(l['quantity'])} x {' - '.join(p for p in (l['title'], l['variant_title']) if p)}"
+        f"  {fmt(int(l['price']) * int(l['quantity']))}"
+        for l in plain(order.lines)
+    ]
     totals = [f"Subtotal: {fmt(order.subtotal)}"]
     if order.discount_total:
         totals.append(f"Discount ({order.discount_code}): -{fmt(order.discount_total)}")
@@ -319,8 +434,19 @@ def _confirmation_text(order: OrderRecord, shop_name: str, status_url: str) -> s
     if order.tax_total:
         totals.append(f"Tax: {fmt(order.tax_total)}")
     totals.append(f"Total: {fmt(order.total)}")
-    return "\n".join([f"Thank you for your order from {shop_name}!", "", f"Order #{int(order.number)}", "",
-                      *rows, "", *totals, "", f"Follow your order: {status_url}"])
+    return "\n".join(
+        [
+            f"Thank you for your order from {shop_name}!",
+            "",
+            f"Order #{int(order.number)}",
+            "",
+            *rows,
+            "",
+            *totals,
+            "",
+            f"Follow your order: {status_url}",
+        ]
+    )
 
 
 @workflows.task("orders.send_confirmation")
@@ -332,8 +458,10 @@ def send_confirmation(payload: dict) -> dict:
         shop = tenants.get_shop(tenant_id)
         try:
             notifications.send_email(
-                to=order.email, subject=f"{shop.name}: order #{int(order.number)} confirmed",
-                text=_confirmation_text(order, shop.name, f"{record.storefront_base}/orders/{order.order_id}"))
+                to=order.email,
+                subject=f"{shop.name}: order #{int(order.number)} confirmed",
+                text=_confirmation_text(order, shop.name, f"{record.storefront_base}/orders/{order.order_id}"),
+            )
         except Exception:
             order.update(actions=[OrderRecord.confirmation_sent_at.remove()])
             raise
@@ -348,10 +476,18 @@ def emit_created(payload: dict) -> dict:
     order = _load(tenant_id, payload["order_id"])
     if _claim(order, OrderRecord.event_emitted_at):
         try:
-            events.publish("order.created", {
-                "id": f"order.created:{order.order_id}", "tenant_id": tenant_id, "order_id": order.order_id,
-                "number": int(order.number), "total": int(order.total), "currency": order.currency,
-                "created_at": order.created_at})
+            events.publish(
+                "order.created",
+                {
+                    "id": f"order.created:{order.order_id}",
+                    "tenant_id": tenant_id,
+                    "order_id": order.order_id,
+                    "number": int(order.number),
+                    "total": int(order.total),
+                    "currency": order.currency,
+                    "created_at": order.created_at,
+                },
+            )
         except Exception:
             order.update(actions=[OrderRecord.event_emitted_at.remove()])
             raise
@@ -360,22 +496,46 @@ def emit_created(payload: dict) -> dict:
 
 # Reading ------------------------------------------------------------------
 
+
 def to_dict(order: OrderRecord) -> dict:
     lines = plain(order.lines)
     return {
-        "id": order.order_id, "number": int(order.number), "email": order.email, "currency": order.currency,
-        "subtotal": int(order.subtotal), "discount_total": int(order.discount_total),
-        "shipping_total": int(order.shipping_total), "tax_total": int(order.tax_total), "total": int(order.total),
-        "financial_status": order.financial_status, "fulfillment_status": fulfillment_status_of(order),
-        "lines": [{"variant_id": l["variant_id"], "product_id": l["product_id"], "sku": l["sku"],
-                   "title": l["title"], "variant_title": l["variant_title"], "quantity": int(l["quantity"]),
-                   "price": int(l["price"]), "discount": int(l["discount"]), "tax": int(l["tax"]),
-                   "total": int(l["total"]), "unit_discounts": [int(x) for x in l["unit_discounts"]],
-                   "unit_taxes": [int(x) for x in l["unit_taxes"]]} for l in lines],
-        "discount_code": order.discount_code, "shipping_address": plain(order.shipping_address),
-        "refunded_total": int(order.refunded_total), "cancelled_at": order.cancelled_at,
-        "created_at": order.created_at, "checkout_id": order.checkout_id,
-        "payment": plain(order.payment), "timeline": plain(order.timeline),
+        "id": order.order_id,
+        "number": int(order.number),
+        "email": order.email,
+        "currency": order.currency,
+        "subtotal": int(order.subtotal),
+        "discount_total": int(order.discount_total),
+        "shipping_total": int(order.shipping_total),
+        "tax_total": int(order.tax_total),
+        "total": int(order.total),
+        "financial_status": order.financial_status,
+        "fulfillment_status": fulfillment_status_of(order),
+        "lines": [
+            {
+                "variant_id": l["variant_id"],
+                "product_id": l["product_id"],
+                "sku": l["sku"],
+                "title": l["title"],
+                "variant_title": l["variant_title"],
+                "quantity": int(l["quantity"]),
+                "price": int(l["price"]),
+                "discount": int(l["discount"]),
+                "tax": int(l["tax"]),
+                "total": int(l["total"]),
+                "unit_discounts": [int(x) for x in l["unit_discounts"]],
+                "unit_taxes": [int(x) for x in l["unit_taxes"]],
+            }
+            for l in lines
+        ],
+        "discount_code": order.discount_code,
+        "shipping_address": plain(order.shipping_address),
+        "refunded_total": int(order.refunded_total),
+        "cancelled_at": order.cancelled_at,
+        "created_at": order.created_at,
+        "checkout_id": order.checkout_id,
+        "payment": plain(order.payment),
+        "timeline": plain(order.timeline),
         "cancel_reason": order.cancel_reason,
         "fulfilments": [fulfilment_view(f) for f in plain(order.fulfilments) or []],
         "refunds": [refund_view(r) for r in plain(order.refunds) or []],
@@ -384,44 +544,77 @@ def to_dict(order: OrderRecord) -> dict:
 
 def fulfilment_view(f: dict) -> dict:
     """A fulfilment as the merchant API shows it (no workflow internals)."""
-    return {"id": f["id"], "status": f["status"], "method": f["method"],
-            "items": [{"variant_id": i["variant_id"], "quantity": int(i["quantity"])} for i in f["items"]],
-            "carrier": f.get("carrier"), "tracking_number": f.get("tracking_number"),
-            "tracking_url": f.get("tracking_url"), "pickup_location": f.get("pickup_location"),
-            "created_at": f["created_at"], "updated_at": f["updated_at"],
-            "shipped_at": f.get("shipped_at"), "delivered_at": f.get("delivered_at"),
-            "cancelled_at": f.get("cancelled_at")}
+    return {
+        "id": f["id"],
+        "status": f["status"],
+        "method": f["method"],
+        "items": [{"variant_id": i["variant_id"], "quantity": int(i["quantity"])} for i in f["items"]],
+        "carrier": f.get("carrier"),
+        "tracking_number": f.get("tracking_number"),
+        "tracking_url": f.get("tracking_url"),
+        "pickup_location": f.get("pickup_location"),
+        "created_at": f["created_at"],
+        "updated_at": f["updated_at"],
+        "shipped_at": f.get("shipped_at"),
+        "delivered_at": f.get("delivered_at"),
+        "cancelled_at": f.get("cancelled_at"),
+    }
 
 
 def refund_view(r: dict) -> dict:
-    return {"id": r["id"], "amount": int(r["amount"]), "status": r["status"], "reason": r.get("reason"),
-            "lines": [{"variant_id": l["variant_id"], "quantity": int(l["quantity"])} for l in r.get("lines") or []],
-            "shipping": int(r.get("shipping") or 0), "return_id": r.get("return_id"),
-            "stripe_refund_id": r.get("stripe_refund_id"), "created_at": r["created_at"]}
+    return {
+        "id": r["id"],
+        "amount": int(r["amount"]),
+        "status": r["status"],
+        "reason": r.get("reason"),
+        "lines": [{"variant_id": l["variant_id"], "quantity": int(l["quantity"])} for l in r.get("lines") or []],
+        "shipping": int(r.get("shipping") or 0),
+        "return_id": r.get("return_id"),
+        "stripe_refund_id": r.get("stripe_refund_id"),
+        "created_at": r["created_at"],
+    }
 
 
 def get(tenant_id: str, order_id: str) -> dict:
     return to_dict(_load(tenant_id, order_id))
 
 
-def list_orders(tenant_id: str, *, limit: int, cursor: str | None, financial_status: str | None = None,
-                fulfillment_status: str | None = None) -> dict:
+def list_orders(
+    tenant_id: str,
+    *,
+    limit: int,
+    cursor: str | None,
+    financial_status: str | None = None,
+    fulfillment_status: str | None = None,
+) -> dict:
     """Newest first, optionally filtered by status; a page may stop short of `limit` only at the end."""
-    for name, value, allowed in (("financial_status", financial_status, FINANCIAL_STATUSES),
-                                 ("fulfillment_status", fulfillment_status, FULFILLMENT_STATUSES)):
+    for name, value, allowed in (
+        ("financial_status", financial_status, FINANCIAL_STATUSES),
+        ("fulfillment_status", fulfillment_status, FULFILLMENT_STATUSES),
+    ):
         if value not in (None, "") and value not in allowed:
             raise Invalid(f"{name}: one of {', '.join(allowed)}", {name: "unknown status"})
     condition = OrderRecord.financial_status == financial_status if financial_status else None
     start = cursors.decode(cursor, tenant_id)
     if not fulfillment_status:
-        page = OrderRecord.all_orders.query(keys.orders_gsi(tenant_id), scan_index_forward=False, limit=limit,
-                                            filter_condition=condition, last_evaluated_key=start)
+        page = OrderRecord.all_orders.query(
+            keys.orders_gsi(tenant_id),
+            scan_index_forward=False,
+            limit=limit,
+            filter_condition=condition,
+            last_evaluated_key=start,
+        )
         items = [to_dict(o) for o in page]
         return {"items": items, "next": cursors.encode(page.last_evaluated_key)}
     # Derived, so filtered here: read on until the page is full; the cursor is the last order shown.
     items, last = [], None
-    for o in OrderRecord.all_orders.query(keys.orders_gsi(tenant_id), scan_index_forward=False,
-                                          page_size=limit, filter_condition=condition, last_evaluated_key=start):
+    for o in OrderRecord.all_orders.query(
+        keys.orders_gsi(tenant_id),
+        scan_index_forward=False,
+        page_size=limit,
+        filter_condition=condition,
+        last_evaluated_key=start,
+    ):
         if fulfillment_status_of(o) != fulfillment_status:
             continue
         items.append(to_dict(o))
@@ -430,8 +623,12 @@ def list_orders(tenant_id: str, *, limit: int, cursor: str | None, financial_sta
             break
     next_key = None
     if last is not None and len(items) == limit:
-        next_key = {"pk": {"S": last.pk}, "sk": {"S": last.sk}, "gsi1pk": {"S": last.gsi1pk},
-                    "gsi1sk": {"S": last.gsi1sk}}
+        next_key = {
+            "pk": {"S": last.pk},
+            "sk": {"S": last.sk},
+            "gsi1pk": {"S": last.gsi1pk},
+            "gsi1sk": {"S": last.gsi1sk},
+        }
     return {"items": items, "next": cursors.encode(next_key)}
 
 
@@ -455,8 +652,9 @@ def for_status_page(tenant_id: str, order_id: str, checkout_id: str | None) -> d
         record = None
     if record is not None:
         order = to_dict(record)
-        order["lines"] = [{**l, "title": " - ".join(p for p in (l["title"], l["variant_title"]) if p)}
-                          for l in order["lines"]]
+        order["lines"] = [
+            {**l, "title": " - ".join(p for p in (l["title"], l["variant_title"]) if p)} for l in order["lines"]
+        ]
         return {"order": {**order, "cart_id": record.cart_id}}
     if not checkout_id:
         raise NotFound("No such order")
@@ -464,7 +662,11 @@ def for_status_page(tenant_id: str, order_id: str, checkout_id: str | None) -> d
     if record.order_id != order_id:
         raise NotFound("No such order")
     if record.status in ("failed", "expired"):
-        raise Conflict("This order was not placed: the payment did not go through in time. "
-                       "Nothing was charged, or it has been refunded.")
-    return {"order": None, "message": "We are confirming your payment with the bank. "
-                                      "Your order will appear here in a moment."}
+        raise Conflict(
+            "This order was not placed: the payment did not go through in time. "
+            "Nothing was charged, or it has been refunded."
+        )
+    return {
+        "order": None,
+        "message": "We are confirming your payment with the bank. Your order will appear here in a moment.",
+    }

@@ -6,6 +6,7 @@ when the merchant looks). Shoppers can check out once `charges_enabled`.
 These calls are the merchant's own, synchronous by nature (Stripe's onboarding
 is a redirect); checkout never calls Stripe inside a request.
 """
+
 import time
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
@@ -34,10 +35,20 @@ def get(tenant_id: str) -> PaymentAccount | None:
 
 def to_dict(account: PaymentAccount | None) -> dict:
     if account is None:
-        return {"connected": False, "account_id": None, "charges_enabled": False, "payouts_enabled": False,
-                "details_submitted": False}
-    return {"connected": True, "account_id": account.account_id, "charges_enabled": account.charges_enabled,
-            "payouts_enabled": account.payouts_enabled, "details_submitted": account.details_submitted}
+        return {
+            "connected": False,
+            "account_id": None,
+            "charges_enabled": False,
+            "payouts_enabled": False,
+            "details_submitted": False,
+        }
+    return {
+        "connected": True,
+        "account_id": account.account_id,
+        "charges_enabled": account.charges_enabled,
+        "payouts_enabled": account.payouts_enabled,
+        "details_submitted": account.details_submitted,
+    }
 
 
 def connect(tenant_id: str, country: str = "US") -> tuple[dict, bool]:
@@ -47,18 +58,32 @@ def connect(tenant_id: str, country: str = "US") -> tuple[dict, bool]:
         return to_dict(existing), False
     shop = tenants.get_shop(tenant_id)
     # The key makes a repeat (a retry, a double click) return the same Stripe account for 24 h.
-    created = _stripe(payments.create_connected_account, email=shop.owner_email, country=country,
-                      idempotency_key=f"connect-{tenant_id}", metadata={"tenant_id": tenant_id})
+    created = _stripe(
+        payments.create_connected_account,
+        email=shop.owner_email,
+        country=country,
+        idempotency_key=f"connect-{tenant_id}",
+        metadata={"tenant_id": tenant_id},
+    )
     now = clock.now_iso()
-    account = PaymentAccount(tenant_id, keys.PAYMENTS_SK, account_id=created["id"],
-                             charges_enabled=created["charges_enabled"], payouts_enabled=created["payouts_enabled"],
-                             details_submitted=created["details_submitted"], created_at=now, updated_at=now)
+    account = PaymentAccount(
+        tenant_id,
+        keys.PAYMENTS_SK,
+        account_id=created["id"],
+        charges_enabled=created["charges_enabled"],
+        payouts_enabled=created["payouts_enabled"],
+        details_submitted=created["details_submitted"],
+        created_at=now,
+        updated_at=now,
+    )
     try:
         with TransactWrite(connection=connection()) as tx:
             tx.save(account, condition=PaymentAccount.pk.does_not_exist())
             # Webhooks name the account, not the shop: this claim leads them back to it.
-            tx.save(Claim(keys.stripe_account_claim(created["id"]), keys.CLAIM_SK, tenant_id=tenant_id,
-                          created_at=now), condition=Claim.pk.does_not_exist())
+            tx.save(
+                Claim(keys.stripe_account_claim(created["id"]), keys.CLAIM_SK, tenant_id=tenant_id, created_at=now),
+                condition=Claim.pk.does_not_exist(),
+            )
     except TransactWriteError:
         existing = get(tenant_id)
         if existing is None:
@@ -70,10 +95,12 @@ def connect(tenant_id: str, country: str = "US") -> tuple[dict, bool]:
 def onboarding_link(tenant_id: str, *, return_url: str, refresh_url: str) -> dict:
     account = get(tenant_id)
     if account is None:
-        raise Conflict("Connect a Stripe account first (POST /api/admin/payments/account)",
-                       {"account": "not connected"})
-    return _stripe(payments.create_account_link, account_id=account.account_id, refresh_url=refresh_url,
-                   return_url=return_url)
+        raise Conflict(
+            "Connect a Stripe account first (POST /api/admin/payments/account)", {"account": "not connected"}
+        )
+    return _stripe(
+        payments.create_account_link, account_id=account.account_id, refresh_url=refresh_url, return_url=return_url
+    )
 
 
 def refresh(tenant_id: str) -> dict:
@@ -87,10 +114,12 @@ def refresh(tenant_id: str) -> dict:
 
 
 def _store(account: PaymentAccount, flags: dict, *, at: int | None) -> None:
-    actions = [PaymentAccount.charges_enabled.set(bool(flags.get("charges_enabled"))),
-               PaymentAccount.payouts_enabled.set(bool(flags.get("payouts_enabled"))),
-               PaymentAccount.details_submitted.set(bool(flags.get("details_submitted"))),
-               PaymentAccount.updated_at.set(clock.now_iso())]
+    actions = [
+        PaymentAccount.charges_enabled.set(bool(flags.get("charges_enabled"))),
+        PaymentAccount.payouts_enabled.set(bool(flags.get("payouts_enabled"))),
+        PaymentAccount.details_submitted.set(bool(flags.get("details_submitted"))),
+        PaymentAccount.updated_at.set(clock.now_iso()),
+    ]
     condition = None
     if at is not None:  # only news newer than what we hold counts (events arrive out of order)
         actions.append(PaymentAccount.status_at.set(at))

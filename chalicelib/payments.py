@@ -58,8 +58,9 @@ from __future__ import annotations
 import json
 import os
 import threading
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover - typing only, never imported at run time here
     from stripe import StripeClient
@@ -91,15 +92,32 @@ REFUND_REASONS = ("duplicate", "fraudulent", "requested_by_customer")
 # The fields of Stripe objects this service reads, by object type.  The
 # contract tests assert each exists in Stripe's published example objects and
 # in what the offline emulator sends.
-WEBHOOK_FIELDS: Dict[str, Tuple[str, ...]] = {
+WEBHOOK_FIELDS: dict[str, tuple[str, ...]] = {
     "event": ("id", "object", "type", "created", "data", "livemode", "api_version"),
     "checkout.session": (
-        "id", "object", "metadata", "payment_intent", "amount_total", "currency",
-        "payment_status", "status", "customer_details", "expires_at", "url",
+        "id",
+        "object",
+        "metadata",
+        "payment_intent",
+        "amount_total",
+        "currency",
+        "payment_status",
+        "status",
+        "customer_details",
+        "expires_at",
+        "url",
     ),
     "payment_intent": (
-        "id", "object", "metadata", "amount", "amount_received", "currency", "status",
-        "last_payment_error", "latest_charge", "application_fee_amount",
+        "id",
+        "object",
+        "metadata",
+        "amount",
+        "amount_received",
+        "currency",
+        "status",
+        "last_payment_error",
+        "latest_charge",
+        "application_fee_amount",
     ),
     "refund": ("id", "object", "amount", "currency", "payment_intent", "status", "reason"),
     "account": ("id", "object", "charges_enabled", "payouts_enabled", "details_submitted"),
@@ -118,11 +136,11 @@ class PaymentsError(Exception):
         self,
         message: str,
         *,
-        code: Optional[str] = None,
-        decline_code: Optional[str] = None,
-        param: Optional[str] = None,
-        http_status: Optional[int] = None,
-        request_id: Optional[str] = None,
+        code: str | None = None,
+        decline_code: str | None = None,
+        param: str | None = None,
+        http_status: int | None = None,
+        request_id: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -135,11 +153,11 @@ class PaymentsError(Exception):
     def __str__(self) -> str:
         bits = [self.message]
         if self.code:
-            bits.append("code=%s" % self.code)
+            bits.append(f"code={self.code}")
         if self.http_status:
-            bits.append("http_status=%s" % self.http_status)
+            bits.append(f"http_status={self.http_status}")
         if self.request_id:
-            bits.append("request_id=%s" % self.request_id)
+            bits.append(f"request_id={self.request_id}")
         return " ".join(bits)
 
 
@@ -163,28 +181,26 @@ class PaymentsMisconfigured(PaymentsError):
 # configuration and client
 
 
-def _config() -> Dict[str, Any]:
+def _config() -> dict[str, Any]:
     key = os.environ.get("STRIPE_SECRET_KEY", "").strip()
     if not key:
         raise PaymentsMisconfigured("STRIPE_SECRET_KEY is not set")
     api_base = os.environ.get("STRIPE_API_BASE", "").strip().rstrip("/") or None
     if api_base and not key.startswith(("sk_test_", "rk_test_")):
-        raise PaymentsMisconfigured(
-            "STRIPE_API_BASE points away from Stripe; refusing to send a non-test key there"
-        )
+        raise PaymentsMisconfigured("STRIPE_API_BASE points away from Stripe; refusing to send a non-test key there")
     try:
         timeout = float(os.environ.get("STRIPE_TIMEOUT_SECONDS") or DEFAULT_TIMEOUT_SECONDS)
         retries = int(os.environ.get("STRIPE_MAX_NETWORK_RETRIES") or DEFAULT_MAX_NETWORK_RETRIES)
     except ValueError as exc:
-        raise PaymentsMisconfigured("bad STRIPE_TIMEOUT_SECONDS/STRIPE_MAX_NETWORK_RETRIES: %s" % exc)
+        raise PaymentsMisconfigured(f"bad STRIPE_TIMEOUT_SECONDS/STRIPE_MAX_NETWORK_RETRIES: {exc}")
     return {"key": key, "api_base": api_base, "timeout": timeout, "retries": retries}
 
 
-_clients: Dict[Tuple[Any, ...], "StripeClient"] = {}
+_clients: dict[tuple[Any, ...], StripeClient] = {}
 _clients_lock = threading.Lock()
 
 
-def _client() -> "StripeClient":
+def _client() -> StripeClient:
     """A ``StripeClient`` for the current environment, reused across warm invocations."""
     cfg = _config()
     cache_key = (cfg["key"], cfg["api_base"], cfg["timeout"], cfg["retries"])
@@ -208,8 +224,8 @@ def _client() -> "StripeClient":
         return client
 
 
-def _options(idempotency_key: Optional[str] = None, account_id: Optional[str] = None) -> Dict[str, Any]:
-    opts: Dict[str, Any] = {}
+def _options(idempotency_key: str | None = None, account_id: str | None = None) -> dict[str, Any]:
+    opts: dict[str, Any] = {}
     if idempotency_key:
         opts["idempotency_key"] = idempotency_key
     if account_id:
@@ -217,7 +233,7 @@ def _options(idempotency_key: Optional[str] = None, account_id: Optional[str] = 
     return opts
 
 
-def _to_dict(obj: Any) -> Dict[str, Any]:
+def _to_dict(obj: Any) -> dict[str, Any]:
     if hasattr(obj, "to_dict"):
         return obj.to_dict()
     return dict(obj)
@@ -241,9 +257,11 @@ def _translate_errors() -> Iterator[None]:
             request_id=getattr(exc, "request_id", None),
         )
         message = getattr(exc, "user_message", None) or exc.__class__.__name__
-        transient = isinstance(exc, (stripe.APIConnectionError, stripe.RateLimitError)) or (
-            status is not None and (status >= 500 or status in (409, 429))
-        ) or (status is None and isinstance(exc, stripe.APIError))
+        transient = (
+            isinstance(exc, (stripe.APIConnectionError, stripe.RateLimitError))
+            or (status is not None and (status >= 500 or status in (409, 429)))
+            or (status is None and isinstance(exc, stripe.APIError))
+        )
         if transient:
             raise PaymentsUnavailable(message, **fields) from exc
         raise PaymentFailed(message, **fields) from exc
@@ -255,7 +273,7 @@ def _translate_errors() -> Iterator[None]:
 
 def _check_int(name: str, value: Any, minimum: int = 0) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError("%s must be an int in minor units, got %r" % (name, value))
+        raise ValueError(f"{name} must be an int in minor units, got {value!r}")
     if value < minimum:
         raise ValueError("%s must be >= %d, got %d" % (name, minimum, value))
     return value
@@ -263,18 +281,18 @@ def _check_int(name: str, value: Any, minimum: int = 0) -> int:
 
 def _check_currency(currency: Any) -> str:
     if not isinstance(currency, str) or len(currency) != 3 or not currency.isalpha():
-        raise ValueError("currency must be a 3-letter ISO code, got %r" % (currency,))
+        raise ValueError(f"currency must be a 3-letter ISO code, got {currency!r}")
     return currency.lower()
 
 
-def _check_metadata(metadata: Optional[Mapping[str, Any]]) -> Dict[str, str]:
-    out: Dict[str, str] = {}
+def _check_metadata(metadata: Mapping[str, Any] | None) -> dict[str, str]:
+    out: dict[str, str] = {}
     for key, value in (metadata or {}).items():
         if value is None:
             continue
         key, value = str(key), str(value)
         if len(key) > 40 or len(value) > 500 or "[" in key or "]" in key:
-            raise ValueError("metadata %r does not fit Stripe's limits (key <= 40, value <= 500)" % key)
+            raise ValueError(f"metadata {key!r} does not fit Stripe's limits (key <= 40, value <= 500)")
         out[key] = value
     if len(out) > 50:
         raise ValueError("Stripe allows at most 50 metadata keys")
@@ -288,7 +306,7 @@ def _check_metadata(metadata: Optional[Mapping[str, Any]]) -> Dict[str, str]:
 _LINE_KEYS = {"name", "unit_amount", "quantity", "discountable"}
 
 
-def build_line_items(lines: Sequence[Mapping[str, Any]], amount_total: int) -> List[Tuple[str, int, int]]:
+def build_line_items(lines: Sequence[Mapping[str, Any]], amount_total: int) -> list[tuple[str, int, int]]:
     """Turn order lines into ``(name, unit_amount, quantity)`` that sum to exactly ``amount_total``.
 
     ``lines`` are every charge of the order, each ``{"name", "unit_amount",
@@ -308,7 +326,7 @@ def build_line_items(lines: Sequence[Mapping[str, Any]], amount_total: int) -> L
     """
     if not lines:
         raise ValueError("at least one line is required")
-    parsed: List[Tuple[str, int, int, bool]] = []
+    parsed: list[tuple[str, int, int, bool]] = []
     for i, line in enumerate(lines):
         unknown = set(line) - _LINE_KEYS
         if unknown:
@@ -345,7 +363,7 @@ def build_line_items(lines: Sequence[Mapping[str, Any]], amount_total: int) -> L
         for _, i in sorted(remainders, key=lambda r: (-r[0], r[1]))[:left]:
             share[i] += 1
 
-    items: List[Tuple[str, int, int]] = []
+    items: list[tuple[str, int, int]] = []
     for i, (name, unit, qty, _) in enumerate(parsed):
         total = unit * qty - share[i]
         low, extra = divmod(total, qty)
@@ -360,7 +378,7 @@ def build_line_items(lines: Sequence[Mapping[str, Any]], amount_total: int) -> L
     return items
 
 
-def _session_summary(session: Mapping[str, Any], account_id: Optional[str]) -> Dict[str, Any]:
+def _session_summary(session: Mapping[str, Any], account_id: str | None) -> dict[str, Any]:
     return {
         "id": session["id"],
         "url": session.get("url"),
@@ -377,7 +395,7 @@ def _session_summary(session: Mapping[str, Any], account_id: Optional[str]) -> D
 
 def create_checkout_session(
     *,
-    account_id: Optional[str],
+    account_id: str | None,
     currency: str,
     lines: Sequence[Mapping[str, Any]],
     amount_total: int,
@@ -385,10 +403,10 @@ def create_checkout_session(
     success_url: str,
     cancel_url: str,
     idempotency_key: str,
-    customer_email: Optional[str] = None,
-    metadata: Optional[Mapping[str, Any]] = None,
-    expires_at: Optional[int] = None,
-) -> Dict[str, Any]:
+    customer_email: str | None = None,
+    metadata: Mapping[str, Any] | None = None,
+    expires_at: int | None = None,
+) -> dict[str, Any]:
     """Create a hosted Checkout Session (``mode=payment``) charging exactly ``amount_total``.
 
     A *direct charge* on the merchant's connected account ``account_id``
@@ -421,10 +439,10 @@ def create_checkout_session(
     meta = _check_metadata(metadata)
     items = build_line_items(lines, amount_total)
 
-    payment_intent_data: Dict[str, Any] = {"metadata": meta}
+    payment_intent_data: dict[str, Any] = {"metadata": meta}
     if account_id:
         payment_intent_data["application_fee_amount"] = application_fee_amount
-    params: Dict[str, Any] = {
+    params: dict[str, Any] = {
         "mode": "payment",
         "line_items": [
             {
@@ -448,9 +466,7 @@ def create_checkout_session(
 
     client = _client()
     with _translate_errors():
-        session = _to_dict(
-            client.v1.checkout.sessions.create(params, _options(idempotency_key, account_id))
-        )
+        session = _to_dict(client.v1.checkout.sessions.create(params, _options(idempotency_key, account_id)))
     if session.get("amount_total") != amount_total or session.get("currency") != currency:
         # Should be impossible (no automatic tax/discounts are enabled); never
         # leave a payable session with a wrong amount behind.
@@ -459,14 +475,14 @@ def create_checkout_session(
         except PaymentsError:
             pass
         raise PaymentFailed(
-            "Stripe computed %s %s for a %d %s order" % (
-                session.get("amount_total"), session.get("currency"), amount_total, currency),
+            "Stripe computed %s %s for a %d %s order"
+            % (session.get("amount_total"), session.get("currency"), amount_total, currency),
             code="amount_mismatch",
         )
     return _session_summary(session, account_id)
 
 
-def get_checkout_session(session_id: str, *, account_id: Optional[str]) -> Dict[str, Any]:
+def get_checkout_session(session_id: str, *, account_id: str | None) -> dict[str, Any]:
     """Current state of a session (reconciliation when a webhook is late)."""
     client = _client()
     with _translate_errors():
@@ -475,8 +491,8 @@ def get_checkout_session(session_id: str, *, account_id: Optional[str]) -> Dict[
 
 
 def expire_checkout_session(
-    session_id: str, *, account_id: Optional[str], idempotency_key: Optional[str] = None
-) -> Dict[str, Any]:
+    session_id: str, *, account_id: str | None, idempotency_key: str | None = None
+) -> dict[str, Any]:
     """Stop a session from being paid (order cancelled or timed out).
 
     Stripe answers 400 if the session is no longer open; that raises
@@ -485,9 +501,7 @@ def expire_checkout_session(
     """
     client = _client()
     with _translate_errors():
-        session = _to_dict(
-            client.v1.checkout.sessions.expire(session_id, None, _options(idempotency_key, account_id))
-        )
+        session = _to_dict(client.v1.checkout.sessions.expire(session_id, None, _options(idempotency_key, account_id)))
     return _session_summary(session, account_id)
 
 
@@ -499,11 +513,11 @@ def refund(
     *,
     payment_intent: str,
     amount: int,
-    account_id: Optional[str],
+    account_id: str | None,
     idempotency_key: str,
-    reason: Optional[str] = None,
-    metadata: Optional[Mapping[str, Any]] = None,
-) -> Dict[str, Any]:
+    reason: str | None = None,
+    metadata: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
     """Refund ``amount`` of a (direct) charge, refunding the platform fee pro rata.
 
     Returns ``{"id", "status", "amount", "currency", "payment_intent"}``.
@@ -516,8 +530,8 @@ def refund(
     if not idempotency_key:
         raise ValueError("idempotency_key is required")
     if reason is not None and reason not in REFUND_REASONS:
-        raise ValueError("reason must be one of %s" % (REFUND_REASONS,))
-    params: Dict[str, Any] = {"payment_intent": payment_intent, "amount": amount}
+        raise ValueError(f"reason must be one of {REFUND_REASONS}")
+    params: dict[str, Any] = {"payment_intent": payment_intent, "amount": amount}
     if account_id:
         params["refund_application_fee"] = True
     if reason:
@@ -546,9 +560,9 @@ def create_connected_account(
     email: str,
     country: str = "US",
     account_type: str = "standard",
-    idempotency_key: Optional[str] = None,
-    metadata: Optional[Mapping[str, Any]] = None,
-) -> Dict[str, Any]:
+    idempotency_key: str | None = None,
+    metadata: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
     """Create the merchant's connected account; returns ``{"id"}`` (plus status flags).
 
     ``standard`` by default: with direct charges the merchant is the merchant
@@ -556,7 +570,7 @@ def create_connected_account(
     """
     if account_type not in ("standard", "express"):
         raise ValueError("account_type must be 'standard' or 'express'")
-    params: Dict[str, Any] = {"type": account_type, "country": country.upper(), "email": email}
+    params: dict[str, Any] = {"type": account_type, "country": country.upper(), "email": email}
     if account_type == "express":
         params["capabilities"] = {"card_payments": {"requested": True}, "transfers": {"requested": True}}
     meta = _check_metadata(metadata)
@@ -568,21 +582,20 @@ def create_connected_account(
     return {"id": account["id"], **_account_flags(account)}
 
 
-def create_account_link(*, account_id: str, refresh_url: str, return_url: str) -> Dict[str, Any]:
+def create_account_link(*, account_id: str, refresh_url: str, return_url: str) -> dict[str, Any]:
     """A single-use onboarding URL (valid minutes); returns ``{"url", "expires_at"}``.
 
     Reaching ``return_url`` does not mean onboarding is complete: check
     :func:`account_status` (or wait for ``account.updated``).
     """
     client = _client()
-    params = {"account": account_id, "refresh_url": refresh_url, "return_url": return_url,
-              "type": "account_onboarding"}
+    params = {"account": account_id, "refresh_url": refresh_url, "return_url": return_url, "type": "account_onboarding"}
     with _translate_errors():
         link = _to_dict(client.v1.account_links.create(params))
     return {"url": link["url"], "expires_at": link["expires_at"]}
 
 
-def _account_flags(account: Mapping[str, Any]) -> Dict[str, bool]:
+def _account_flags(account: Mapping[str, Any]) -> dict[str, bool]:
     return {
         "charges_enabled": bool(account.get("charges_enabled")),
         "payouts_enabled": bool(account.get("payouts_enabled")),
@@ -590,7 +603,7 @@ def _account_flags(account: Mapping[str, Any]) -> Dict[str, bool]:
     }
 
 
-def account_status(account_id: str) -> Dict[str, Any]:
+def account_status(account_id: str) -> dict[str, Any]:
     """``{"id", "charges_enabled", "payouts_enabled", "details_submitted"}``."""
     client = _client()
     with _translate_errors():
@@ -602,14 +615,14 @@ def account_status(account_id: str) -> Dict[str, Any]:
 # webhooks
 
 
-def _webhook_secrets() -> List[str]:
+def _webhook_secrets() -> list[str]:
     secrets = [s.strip() for s in os.environ.get("STRIPE_WEBHOOK_SECRET", "").split(",") if s.strip()]
     if not secrets:
         raise PaymentsMisconfigured("STRIPE_WEBHOOK_SECRET is not set")
     return secrets
 
 
-def verify_webhook(payload: Union[bytes, str], sig_header: Optional[str]) -> Dict[str, Any]:
+def verify_webhook(payload: bytes | str, sig_header: str | None) -> dict[str, Any]:
     """Verify a Stripe webhook and return the event as a plain dict.
 
     ``payload`` must be the raw request body, byte for byte.  Raises

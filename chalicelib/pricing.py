@@ -26,38 +26,37 @@ Rules a reader needs to know:
   line's tax is split across its units in proportion to each unit's
   discounted price.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
-from typing import Iterable, Sequence
 
 from chalicelib import money
 
-PERCENTAGE = 'percentage'
-FIXED_AMOUNT = 'fixed_amount'
-FREE_SHIPPING = 'free_shipping'
+PERCENTAGE = "percentage"
+FIXED_AMOUNT = "fixed_amount"
+FREE_SHIPPING = "free_shipping"
 DISCOUNT_TYPES = (PERCENTAGE, FIXED_AMOUNT, FREE_SHIPPING)
 
 
 class DiscountNotApplicable(ValueError):
     """The discount exists but cannot be used on this checkout."""
 
-    REASONS = ('not_started', 'expired', 'usage_limit_reached',
-               'already_used', 'minimum_subtotal')
+    REASONS = ("not_started", "expired", "usage_limit_reached", "already_used", "minimum_subtotal")
     MESSAGES = {
-        'not_started': 'This discount code is not active yet.',
-        'expired': 'This discount code has expired.',
-        'usage_limit_reached': 'This discount code has been used up.',
-        'already_used': 'You have already used this discount code.',
-        'minimum_subtotal': 'Your order does not reach the minimum for this '
-                            'discount code.',
+        "not_started": "This discount code is not active yet.",
+        "expired": "This discount code has expired.",
+        "usage_limit_reached": "This discount code has been used up.",
+        "already_used": "You have already used this discount code.",
+        "minimum_subtotal": "Your order does not reach the minimum for this discount code.",
     }
 
     def __init__(self, reason: str):
         if reason not in self.REASONS:
-            raise ValueError(f'unknown reason {reason!r}')
+            raise ValueError(f"unknown reason {reason!r}")
         super().__init__(self.MESSAGES[reason])
         self.reason = reason
 
@@ -66,7 +65,7 @@ class ShippingUnavailable(ValueError):
     """Shipping rates exist, but none covers the destination country."""
 
     def __init__(self, country: str):
-        super().__init__(f'We do not ship to {country}.')
+        super().__init__(f"We do not ship to {country}.")
         self.country = country
 
 
@@ -75,7 +74,7 @@ class Line:
     variant_id: str
     unit_price: int
     quantity: int
-    product_id: str = ''
+    product_id: str = ""
     category_ids: tuple = ()
 
 
@@ -127,29 +126,29 @@ class QuoteLine:
 
     def to_dict(self) -> dict:
         return {
-            'variant_id': self.variant_id,
-            'quantity': self.quantity,
-            'unit_price': self.unit_price,
-            'line_subtotal': self.line_subtotal,
-            'discount': self.discount,
-            'tax': self.tax,
-            'total': self.total,
-            'unit_discounts': list(self.unit_discounts),
-            'unit_taxes': list(self.unit_taxes),
-            'tax_added': self.tax_added,
+            "variant_id": self.variant_id,
+            "quantity": self.quantity,
+            "unit_price": self.unit_price,
+            "line_subtotal": self.line_subtotal,
+            "discount": self.discount,
+            "tax": self.tax,
+            "total": self.total,
+            "unit_discounts": list(self.unit_discounts),
+            "unit_taxes": list(self.unit_taxes),
+            "tax_added": self.tax_added,
         }
 
     @classmethod
     def from_dict(cls, data: dict) -> QuoteLine:
         # Stores such as DynamoDB may hand numbers back as Decimal.
-        ints = {name: int(data[name]) for name in (
-            'quantity', 'unit_price', 'line_subtotal', 'discount', 'tax',
-            'total')}
+        ints = {
+            name: int(data[name]) for name in ("quantity", "unit_price", "line_subtotal", "discount", "tax", "total")
+        }
         return cls(
-            variant_id=data['variant_id'],
-            unit_discounts=tuple(int(v) for v in data['unit_discounts']),
-            unit_taxes=tuple(int(v) for v in data['unit_taxes']),
-            tax_added=bool(data['tax_added']),
+            variant_id=data["variant_id"],
+            unit_discounts=tuple(int(v) for v in data["unit_discounts"]),
+            unit_taxes=tuple(int(v) for v in data["unit_taxes"]),
+            tax_added=bool(data["tax_added"]),
             **ints,
         )
 
@@ -170,78 +169,79 @@ class Quote:
 
     def to_dict(self) -> dict:
         return {
-            'subtotal': self.subtotal,
-            'discount_total': self.discount_total,
-            'shipping_total': self.shipping_total,
-            'tax_total': self.tax_total,
-            'total': self.total,
-            'currency': self.currency,
-            'lines': [line.to_dict() for line in self.lines],
-            'discount_code': self.discount_code,
-            'shipping_rate': self.shipping_rate,
-            'tax_rate_bp': self.tax_rate_bp,
-            'prices_include_tax': self.prices_include_tax,
+            "subtotal": self.subtotal,
+            "discount_total": self.discount_total,
+            "shipping_total": self.shipping_total,
+            "tax_total": self.tax_total,
+            "total": self.total,
+            "currency": self.currency,
+            "lines": [line.to_dict() for line in self.lines],
+            "discount_code": self.discount_code,
+            "shipping_rate": self.shipping_rate,
+            "tax_rate_bp": self.tax_rate_bp,
+            "prices_include_tax": self.prices_include_tax,
         }
 
     @classmethod
     def from_dict(cls, data: dict) -> Quote:
-        ints = {name: int(data[name]) for name in (
-            'subtotal', 'discount_total', 'shipping_total', 'tax_total',
-            'total', 'tax_rate_bp')}
+        ints = {
+            name: int(data[name])
+            for name in ("subtotal", "discount_total", "shipping_total", "tax_total", "total", "tax_rate_bp")
+        }
         return cls(
-            currency=data['currency'],
-            lines=tuple(QuoteLine.from_dict(line) for line in data['lines']),
-            discount_code=data.get('discount_code'),
-            shipping_rate=data.get('shipping_rate'),
-            prices_include_tax=bool(data['prices_include_tax']),
+            currency=data["currency"],
+            lines=tuple(QuoteLine.from_dict(line) for line in data["lines"]),
+            discount_code=data.get("discount_code"),
+            shipping_rate=data.get("shipping_rate"),
+            prices_include_tax=bool(data["prices_include_tax"]),
             **ints,
         )
 
 
 # --- input checks (programmer errors: the API layer validates user input) --
 
+
 def _non_negative(name: str, value: object) -> int:
     if money.require_int(name, value) < 0:
-        raise ValueError(f'{name} must not be negative')
+        raise ValueError(f"{name} must not be negative")
     return value
 
 
 def _check_line(line: Line) -> None:
-    _non_negative('unit_price', line.unit_price)
-    if money.require_int('quantity', line.quantity) < 1:
-        raise ValueError('quantity must be at least 1')
+    _non_negative("unit_price", line.unit_price)
+    if money.require_int("quantity", line.quantity) < 1:
+        raise ValueError("quantity must be at least 1")
 
 
 def _check_discount_shape(discount: Discount) -> None:
     if discount.type not in DISCOUNT_TYPES:
-        raise ValueError(f'unknown discount type {discount.type!r}')
-    _non_negative('value', discount.value)
+        raise ValueError(f"unknown discount type {discount.type!r}")
+    _non_negative("value", discount.value)
     if discount.type == PERCENTAGE and discount.value > 100:
-        raise ValueError('a percentage discount cannot exceed 100')
+        raise ValueError("a percentage discount cannot exceed 100")
 
 
 def _check_shipping_rate(rate: ShippingRate) -> None:
-    _non_negative('shipping amount', rate.amount)
+    _non_negative("shipping amount", rate.amount)
     if rate.free_over is not None:
-        _non_negative('free_over', rate.free_over)
+        _non_negative("free_over", rate.free_over)
 
 
 # --- discount ---------------------------------------------------------------
 
+
 def check_discount(discount: Discount, subtotal: int, now: datetime) -> None:
     """Raise ``DiscountNotApplicable`` if ``discount`` cannot be used now."""
     if discount.starts_at is not None and now < discount.starts_at:
-        raise DiscountNotApplicable('not_started')
+        raise DiscountNotApplicable("not_started")
     if discount.ends_at is not None and now >= discount.ends_at:
-        raise DiscountNotApplicable('expired')
-    if (discount.usage_limit is not None
-            and discount.times_used >= discount.usage_limit):
-        raise DiscountNotApplicable('usage_limit_reached')
+        raise DiscountNotApplicable("expired")
+    if discount.usage_limit is not None and discount.times_used >= discount.usage_limit:
+        raise DiscountNotApplicable("usage_limit_reached")
     if discount.once_per_customer and discount.customer_has_used:
-        raise DiscountNotApplicable('already_used')
-    if (discount.minimum_subtotal is not None
-            and subtotal < discount.minimum_subtotal):
-        raise DiscountNotApplicable('minimum_subtotal')
+        raise DiscountNotApplicable("already_used")
+    if discount.minimum_subtotal is not None and subtotal < discount.minimum_subtotal:
+        raise DiscountNotApplicable("minimum_subtotal")
 
 
 def discount_amount(discount: Discount | None, subtotal: int) -> int:
@@ -255,14 +255,14 @@ def discount_amount(discount: Discount | None, subtotal: int) -> int:
 
 # --- shipping ---------------------------------------------------------------
 
+
 def shipping_cost(rate: ShippingRate, discounted_subtotal: int) -> int:
     if rate.free_over is not None and discounted_subtotal >= rate.free_over:
         return 0
     return rate.amount
 
 
-def choose_shipping_rate(rates: Sequence[ShippingRate], country: str,
-                         discounted_subtotal: int) -> ShippingRate | None:
+def choose_shipping_rate(rates: Sequence[ShippingRate], country: str, discounted_subtotal: int) -> ShippingRate | None:
     """The rate to charge, or None when the shop has no rates at all."""
     if not rates:
         return None
@@ -276,18 +276,19 @@ def choose_shipping_rate(rates: Sequence[ShippingRate], country: str,
 
 # --- tax --------------------------------------------------------------------
 
+
 def tax_rate_for(country: str, tax_rates: Sequence[TaxRate]) -> int:
     """Basis points charged in ``country``; 0 where no rate is configured."""
     matching = [t.rate_bp for t in tax_rates if t.country == country]
     if len(matching) > 1:
-        raise ValueError(f'more than one tax rate for {country}')
-    return _non_negative('rate_bp', matching[0]) if matching else 0
+        raise ValueError(f"more than one tax rate for {country}")
+    return _non_negative("rate_bp", matching[0]) if matching else 0
 
 
 # --- the quote --------------------------------------------------------------
 
-def _quote_line(line: Line, discount: int, rate_bp: int,
-                prices_include_tax: bool) -> QuoteLine:
+
+def _quote_line(line: Line, discount: int, rate_bp: int, prices_include_tax: bool) -> QuoteLine:
     line_subtotal = line.unit_price * line.quantity
     unit_discounts = money.allocate(discount, [1] * line.quantity)
     net = line_subtotal - discount
@@ -313,18 +314,23 @@ def _quote_line(line: Line, discount: int, rate_bp: int,
     )
 
 
-def quote(lines: Sequence[Line], currency: str, *, country: str,
-          discount: Discount | None = None,
-          shipping_rates: Sequence[ShippingRate] = (),
-          tax_rates: Sequence[TaxRate] = (),
-          prices_include_tax: bool = False,
-          now: datetime) -> Quote:
+def quote(
+    lines: Sequence[Line],
+    currency: str,
+    *,
+    country: str,
+    discount: Discount | None = None,
+    shipping_rates: Sequence[ShippingRate] = (),
+    tax_rates: Sequence[TaxRate] = (),
+    prices_include_tax: bool = False,
+    now: datetime,
+) -> Quote:
     """Price a cart. Raises ``DiscountNotApplicable`` / ``ShippingUnavailable``
     for shopper-facing problems and ``ValueError`` for malformed input."""
     if not money.is_currency(currency):
-        raise ValueError(f'unknown currency {currency!r}')
+        raise ValueError(f"unknown currency {currency!r}")
     if not lines:
-        raise ValueError('a quote needs at least one line')
+        raise ValueError("a quote needs at least one line")
     for line in lines:
         _check_line(line)
     for rate in shipping_rates:
@@ -341,7 +347,8 @@ def quote(lines: Sequence[Line], currency: str, *, country: str,
     rate_bp = tax_rate_for(country, tax_rates)
     quote_lines = tuple(
         _quote_line(line, line_discount, rate_bp, prices_include_tax)
-        for line, line_discount in zip(lines, line_discounts))
+        for line, line_discount in zip(lines, line_discounts, strict=False)
+    )
     tax_total = sum(ql.tax for ql in quote_lines)
 
     discounted = subtotal - discount_total
@@ -370,42 +377,44 @@ def quote(lines: Sequence[Line], currency: str, *, country: str,
 
 # --- refunds ----------------------------------------------------------------
 
-def units_to_refund(quote_line: QuoteLine, count: int,
-                    already_returned: int = 0) -> tuple[int, ...]:
+
+def units_to_refund(quote_line: QuoteLine, count: int, already_returned: int = 0) -> tuple[int, ...]:
     """Indices of the next ``count`` units to refund: last units first.
 
     A fixed order means successive partial refunds never pick the same unit
     twice, and together they cover every unit exactly once.
     """
-    _non_negative('count', count)
-    _non_negative('already_returned', already_returned)
+    _non_negative("count", count)
+    _non_negative("already_returned", already_returned)
     remaining = quote_line.quantity - already_returned
     if count > remaining:
-        raise ValueError(f'only {max(remaining, 0)} units left to refund')
+        raise ValueError(f"only {max(remaining, 0)} units left to refund")
     return tuple(range(remaining - 1, remaining - 1 - count, -1))
 
 
 def _check_fee_percent(percent: int | Fraction) -> None:
     if isinstance(percent, bool) or not isinstance(percent, (int, Fraction)):
-        raise ValueError('restocking_fee_percent must be an int or Fraction')
+        raise ValueError("restocking_fee_percent must be an int or Fraction")
     if not 0 <= percent <= 100:
-        raise ValueError('restocking_fee_percent must be between 0 and 100')
+        raise ValueError("restocking_fee_percent must be between 0 and 100")
 
 
-def _explicit_units(quote_line: QuoteLine,
-                    indices: Iterable[int]) -> tuple[int, ...]:
-    indices = tuple(money.require_int('unit index', i) for i in indices)
+def _explicit_units(quote_line: QuoteLine, indices: Iterable[int]) -> tuple[int, ...]:
+    indices = tuple(money.require_int("unit index", i) for i in indices)
     if len(set(indices)) != len(indices):
-        raise ValueError('a unit cannot be refunded twice in one refund')
+        raise ValueError("a unit cannot be refunded twice in one refund")
     if any(not 0 <= i < quote_line.quantity for i in indices):
-        raise ValueError('unit index out of range')
+        raise ValueError("unit index out of range")
     return indices
 
 
-def refund_for_units(quote_line: QuoteLine,
-                     unit_indices_or_count: int | Iterable[int], *,
-                     already_returned: int = 0,
-                     restocking_fee_percent: int | Fraction = 0) -> int:
+def refund_for_units(
+    quote_line: QuoteLine,
+    unit_indices_or_count: int | Iterable[int],
+    *,
+    already_returned: int = 0,
+    restocking_fee_percent: int | Fraction = 0,
+) -> int:
     """Money to give back for returned units of one line.
 
     Pass a count to refund the next units in the fixed order (see
@@ -417,13 +426,12 @@ def refund_for_units(quote_line: QuoteLine,
     """
     _check_fee_percent(restocking_fee_percent)
     if isinstance(unit_indices_or_count, bool):
-        raise ValueError('pass a unit count or unit indices, not a bool')
+        raise ValueError("pass a unit count or unit indices, not a bool")
     if isinstance(unit_indices_or_count, int):
-        indices = units_to_refund(quote_line, unit_indices_or_count,
-                                  already_returned)
+        indices = units_to_refund(quote_line, unit_indices_or_count, already_returned)
     else:
         if already_returned:
-            raise ValueError('already_returned only applies to a count')
+            raise ValueError("already_returned only applies to a count")
         indices = _explicit_units(quote_line, unit_indices_or_count)
     amount = sum(quote_line.unit_total(i) for i in indices)
     return amount - money.percent_of(amount, restocking_fee_percent)
@@ -431,15 +439,16 @@ def refund_for_units(quote_line: QuoteLine,
 
 def refund_shipping(quote: Quote, already_refunded_shipping: int) -> int:
     """Shipping still refundable after ``already_refunded_shipping``."""
-    _non_negative('already_refunded_shipping', already_refunded_shipping)
+    _non_negative("already_refunded_shipping", already_refunded_shipping)
     if already_refunded_shipping > quote.shipping_total:
-        raise ValueError('more shipping refunded than was charged')
+        raise ValueError("more shipping refunded than was charged")
     return quote.shipping_total - already_refunded_shipping
 
 
 @dataclass(frozen=True)
 class Refund:
     """What one refund of returned units gives back, and how it is made up."""
+
     merchandise: int  # the units' prices minus their discount shares, plus their tax when added on top
     restocking_fee: int  # kept back: a percentage of ``merchandise``, rounded once per refund
     shipping: int  # original shipping given back (all that is left of it, or nothing)
@@ -449,11 +458,15 @@ class Refund:
         return self.merchandise - self.restocking_fee + self.shipping
 
 
-def refund_for_lines(quote: Quote, counts: dict[str, int], *,
-                     already_returned: dict[str, int] | None = None,
-                     restocking_fee_percent: int | Fraction = 0,
-                     refund_shipping_left: bool = False,
-                     already_refunded_shipping: int = 0) -> Refund:
+def refund_for_lines(
+    quote: Quote,
+    counts: dict[str, int],
+    *,
+    already_returned: dict[str, int] | None = None,
+    restocking_fee_percent: int | Fraction = 0,
+    refund_shipping_left: bool = False,
+    already_refunded_shipping: int = 0,
+) -> Refund:
     """Money to give back for ``counts`` units (variant id -> units) of an
     order, in one refund.
 
@@ -470,18 +483,16 @@ def refund_for_lines(quote: Quote, counts: dict[str, int], *,
     by_variant: dict[str, QuoteLine] = {}
     for line in quote.lines:
         if line.variant_id in by_variant:
-            raise ValueError(f'variant {line.variant_id!r} is on two lines')
+            raise ValueError(f"variant {line.variant_id!r} is on two lines")
         by_variant[line.variant_id] = line
     merchandise = 0
     for variant_id, count in counts.items():
         if variant_id not in by_variant:
-            raise ValueError(f'variant {variant_id!r} is not in the quote')
+            raise ValueError(f"variant {variant_id!r} is not in the quote")
         merchandise += refund_for_units(
-            by_variant[variant_id], count,
-            already_returned=already_returned.get(variant_id, 0))
-    shipping = (refund_shipping(quote, already_refunded_shipping)
-                if refund_shipping_left else 0)
-    return Refund(merchandise=merchandise,
-                  restocking_fee=money.percent_of(merchandise,
-                                                  restocking_fee_percent),
-                  shipping=shipping)
+            by_variant[variant_id], count, already_returned=already_returned.get(variant_id, 0)
+        )
+    shipping = refund_shipping(quote, already_refunded_shipping) if refund_shipping_left else 0
+    return Refund(
+        merchandise=merchandise, restocking_fee=money.percent_of(merchandise, restocking_fee_percent), shipping=shipping
+    )

@@ -19,8 +19,9 @@ The amounts come from `pricing` (per-unit discount and tax allocations the
 order kept from its quote); nothing here does arithmetic on money beyond
 adding and comparing.
 """
+
 import hashlib
-from typing import Callable
+from collections.abc import Callable
 
 from . import clock, keys, money, orders, payments, pricing
 from .db import OrderRecord
@@ -83,6 +84,7 @@ def request_key(idempotency_key: str | None) -> str:
 
 # Issuing --------------------------------------------------------------------
 
+
 def issue(tenant_id: str, order_id: str, *, key: str, plan: Callable[[OrderRecord], dict | None]) -> dict | None:
     """The refund for `key`: made once from `plan(order)` ({amount, lines: {variant: units}, shipping,
     reason, return_id}; None for nothing to refund), then sent. Returns the refund (orders.refund_view),
@@ -98,14 +100,23 @@ def issue(tenant_id: str, order_id: str, *, key: str, plan: Callable[[OrderRecor
             return None
         amount, left = int(wanted["amount"]), refundable(order)
         if amount < 0 or amount > left:
-            raise Invalid(f"This would refund {money.format_money(amount, order.currency)}, more than the "
-                          f"{money.format_money(max(left, 0), order.currency)} left of what was paid",
-                          {wanted.get("field", "amount"): f"at most {max(left, 0)} can be refunded"})
-        entry = {"id": keys.new_id(), "key": key, "amount": amount,
-                 "lines": [{"variant_id": v, "quantity": n} for v, n in (wanted.get("lines") or {}).items() if n],
-                 "shipping": int(wanted.get("shipping") or 0), "reason": wanted.get("reason"),
-                 "return_id": wanted.get("return_id"), "status": "pending" if amount else "succeeded",
-                 "stripe_refund_id": None, "created_at": clock.now_iso()}
+            raise Invalid(
+                f"This would refund {money.format_money(amount, order.currency)}, more than the "
+                f"{money.format_money(max(left, 0), order.currency)} left of what was paid",
+                {wanted.get("field", "amount"): f"at most {max(left, 0)} can be refunded"},
+            )
+        entry = {
+            "id": keys.new_id(),
+            "key": key,
+            "amount": amount,
+            "lines": [{"variant_id": v, "quantity": n} for v, n in (wanted.get("lines") or {}).items() if n],
+            "shipping": int(wanted.get("shipping") or 0),
+            "reason": wanted.get("reason"),
+            "return_id": wanted.get("return_id"),
+            "status": "pending" if amount else "succeeded",
+            "stripe_refund_id": None,
+            "created_at": clock.now_iso(),
+        }
         timeline = [] if amount else [orders.entry("refunded", "Refund of nothing recorded (the units cost 0)")]
         return orders.Change(values={"refunds": _refunds(order) + [entry]}, timeline=timeline, result=entry)
 
@@ -114,8 +125,7 @@ def issue(tenant_id: str, order_id: str, *, key: str, plan: Callable[[OrderRecor
     if entry is None:
         return None
     if entry["status"] == "failed":  # asked again for what Stripe refused: the merchant must step in
-        raise Conflict("The payment provider refused this refund earlier; refund it another way",
-                       {"refund": "refused"})
+        raise Conflict("The payment provider refused this refund earlier; refund it another way", {"refund": "refused"})
     if entry["status"] == "pending":
         entry = _send(tenant_id, order, entry)
     return orders.refund_view(entry)
@@ -136,19 +146,30 @@ def _send(tenant_id: str, order: OrderRecord, entry: dict) -> dict:
     payment = orders.plain(order.payment)
     try:
         sent = payments.refund(
-            payment_intent=payment["payment_intent"], amount=int(entry["amount"]),
-            account_id=payment.get("account_id"), idempotency_key=f"refund-{tenant_id}-{entry['id']}",
+            payment_intent=payment["payment_intent"],
+            amount=int(entry["amount"]),
+            account_id=payment.get("account_id"),
+            idempotency_key=f"refund-{tenant_id}-{entry['id']}",
             reason="requested_by_customer" if entry.get("return_id") or entry.get("key") == "cancel" else None,
-            metadata={"tenant_id": tenant_id, "order_id": order.order_id, "refund_id": entry["id"]})
+            metadata={"tenant_id": tenant_id, "order_id": order.order_id, "refund_id": entry["id"]},
+        )
     except payments.PaymentFailed as e:
         _settle(tenant_id, order.order_id, entry["id"], "failed", message=e.message)
-        raise Conflict(f"The payment provider refused the refund: {e.message}", {"refund": e.code or "refused"}) \
-            from None
+        raise Conflict(
+            f"The payment provider refused the refund: {e.message}", {"refund": e.code or "refused"}
+        ) from None
     return _settle(tenant_id, order.order_id, entry["id"], "succeeded", stripe_refund_id=sent["id"])
 
 
-def _settle(tenant_id: str, order_id: str, refund_id: str, status: str, *, stripe_refund_id: str | None = None,
-            message: str = "") -> dict:
+def _settle(
+    tenant_id: str,
+    order_id: str,
+    refund_id: str,
+    status: str,
+    *,
+    stripe_refund_id: str | None = None,
+    message: str = "",
+) -> dict:
     def decide(order: OrderRecord) -> orders.Change | None:
         entry = next(r for r in _refunds(order) if r["id"] == refund_id)
         if entry["status"] == status:
@@ -161,8 +182,11 @@ def _settle(tenant_id: str, order_id: str, refund_id: str, status: str, *, strip
         if status == "succeeded":
             total = int(order.refunded_total or 0) + int(entry["amount"])
             values.update(refunded_total=total, financial_status=_financial_status(order, total))
-            what = f" for return {entry['return_id']}" if entry.get("return_id") else (
-                f": {entry['reason']}" if entry.get("reason") else "")
+            what = (
+                f" for return {entry['return_id']}"
+                if entry.get("return_id")
+                else (f": {entry['reason']}" if entry.get("reason") else "")
+            )
             timeline = [orders.entry("refunded", f"Refunded {amount} to the shopper{what} (Stripe {stripe_refund_id})")]
         else:
             timeline = [orders.entry("refund_failed", f"Refund of {amount} refused by Stripe: {message}")]
@@ -174,6 +198,7 @@ def _settle(tenant_id: str, order_id: str, refund_id: str, status: str, *, strip
 
 # The merchant's refund (POST /api/admin/orders/{id}/refunds) -------------------
 
+
 def _line_counts(order: OrderRecord, lines: list[dict]) -> dict[str, int]:
     bought, done = orders.units_of(order), refunded_units(order)
     counts: dict[str, int] = {}
@@ -184,7 +209,9 @@ def _line_counts(order: OrderRecord, lines: list[dict]) -> dict[str, int]:
         counts[variant_id] = counts.get(variant_id, 0) + line["quantity"]
         left = bought[variant_id] - done.get(variant_id, 0)
         if counts[variant_id] > left:
-            raise Invalid(f"lines[{i}].quantity: only {left} left to refund", {f"lines[{i}].quantity": f"only {left} left"})
+            raise Invalid(
+                f"lines[{i}].quantity: only {left} left to refund", {f"lines[{i}].quantity": f"only {left} left"}
+            )
     return counts
 
 
@@ -211,6 +238,8 @@ def manual(tenant_id: str, order_id: str, data: dict, idempotency_key: str | Non
     try:
         refund = issue(tenant_id, order_id, key=request_key(idempotency_key), plan=plan)
     except payments.PaymentsUnavailable:
-        raise Unavailable("Stripe could not be reached; the refund is pending and goes through on the next "
-                          "try (send the same request again)") from None
+        raise Unavailable(
+            "Stripe could not be reached; the refund is pending and goes through on the next "
+            "try (send the same request again)"
+        ) from None
     return refund

@@ -10,6 +10,7 @@ is the mirror transaction, conditional on the record still being `held`.
 
 Lifecycle (one table): held -> released | converted (into an order).
 """
+
 import time
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
@@ -41,34 +42,58 @@ def get(tenant_id: str, checkout_id: str) -> ReservationRecord | None:
         return None
 
 
-def reserve(tenant_id: str, checkout_id: str, *, items: list[tuple[str, int]], discount: dict | None,
-            email: str, seconds: int, execution_arn: str) -> ReservationRecord:
+def reserve(
+    tenant_id: str,
+    checkout_id: str,
+    *,
+    items: list[tuple[str, int]],
+    discount: dict | None,
+    email: str,
+    seconds: int,
+    execution_arn: str,
+) -> ReservationRecord:
     """Takes the units and the discount use for a checkout, all or nothing; a repeat changes nothing."""
     expires_at = int(time.time()) + seconds
     record = ReservationRecord(
-        tenant_id, keys.reservation_sk(checkout_id), checkout_id=checkout_id, status="held",
+        tenant_id,
+        keys.reservation_sk(checkout_id),
+        checkout_id=checkout_id,
+        status="held",
         items=[{"variant_id": v, "quantity": q} for v, q in items],
         discount_code=discount["code"] if discount else None,
         discount_limited=bool(discount and discount["limited"]),
         discount_use_email=email if discount and discount["once_per_customer"] else None,
-        expires_at=expires_at, execution_arn=execution_arn, created_at=clock.now_iso(),
-        gsi2pk=keys.HELD_RESERVATIONS, gsi2sk=keys.held_reservation_gsi(expires_at, tenant_id, checkout_id))
+        expires_at=expires_at,
+        execution_arn=execution_arn,
+        created_at=clock.now_iso(),
+        gsi2pk=keys.HELD_RESERVATIONS,
+        gsi2sk=keys.held_reservation_gsi(expires_at, tenant_id, checkout_id),
+    )
     try:
         with TransactWrite(connection=connection()) as tx:
             tx.save(record, condition=ReservationRecord.pk.does_not_exist())
             for variant_id, quantity in items:
-                tx.update(VariantRecord(tenant_id, keys.variant_sk(variant_id)),
-                          actions=[VariantRecord.inventory_quantity.add(-quantity)],
-                          condition=VariantRecord.inventory_quantity >= quantity)
+                tx.update(
+                    VariantRecord(tenant_id, keys.variant_sk(variant_id)),
+                    actions=[VariantRecord.inventory_quantity.add(-quantity)],
+                    condition=VariantRecord.inventory_quantity >= quantity,
+                )
             if discount:
-                limit_ok = (DiscountRecord.times_used < DiscountRecord.usage_limit if discount["limited"]
-                            else DiscountRecord.pk.exists())
-                tx.update(DiscountRecord(tenant_id, keys.discount_sk(discount["code"])),
-                          actions=[DiscountRecord.times_used.add(1)], condition=limit_ok)
+                limit_ok = (
+                    DiscountRecord.times_used < DiscountRecord.usage_limit
+                    if discount["limited"]
+                    else DiscountRecord.pk.exists()
+                )
+                tx.update(
+                    DiscountRecord(tenant_id, keys.discount_sk(discount["code"])),
+                    actions=[DiscountRecord.times_used.add(1)],
+                    condition=limit_ok,
+                )
                 if discount["once_per_customer"]:
-                    tx.save(DiscountUse(tenant_id, keys.discount_use_sk(discount["code"], email),
-                                        checkout_id=checkout_id),
-                            condition=DiscountUse.pk.does_not_exist())
+                    tx.save(
+                        DiscountUse(tenant_id, keys.discount_use_sk(discount["code"], email), checkout_id=checkout_id),
+                        condition=DiscountUse.pk.does_not_exist(),
+                    )
     except TransactWriteError as e:
         failed = failed_conditions(tx, e)
         if (tenant_id, record.sk) in failed:
@@ -91,8 +116,10 @@ def release(tenant_id: str, checkout_id: str) -> bool:
         return False
     quantities = {i["variant_id"]: int(i["quantity"]) for i in record.items}
     # A variant or discount deleted meanwhile gets nothing back (an update would recreate it as a husk).
-    live_variants = {v.variant_id for v in VariantRecord.batch_get(
-        [(tenant_id, keys.variant_sk(v)) for v in quantities], consistent_read=True)}
+    live_variants = {
+        v.variant_id
+        for v in VariantRecord.batch_get([(tenant_id, keys.variant_sk(v)) for v in quantities], consistent_read=True)
+    }
     discount_live = False
     if record.discount_code:
         try:
@@ -102,19 +129,29 @@ def release(tenant_id: str, checkout_id: str) -> bool:
             pass
     try:
         with TransactWrite(connection=connection()) as tx:
-            tx.update(record, actions=[ReservationRecord.status.set("released"),
-                                       ReservationRecord.gsi2pk.remove(), ReservationRecord.gsi2sk.remove()],
-                      condition=ReservationRecord.status == "held")
+            tx.update(
+                record,
+                actions=[
+                    ReservationRecord.status.set("released"),
+                    ReservationRecord.gsi2pk.remove(),
+                    ReservationRecord.gsi2sk.remove(),
+                ],
+                condition=ReservationRecord.status == "held",
+            )
             for variant_id in sorted(live_variants):
-                tx.update(VariantRecord(tenant_id, keys.variant_sk(variant_id)),
-                          actions=[VariantRecord.inventory_quantity.add(quantities[variant_id])],
-                          condition=VariantRecord.pk.exists())
+                tx.update(
+                    VariantRecord(tenant_id, keys.variant_sk(variant_id)),
+                    actions=[VariantRecord.inventory_quantity.add(quantities[variant_id])],
+                    condition=VariantRecord.pk.exists(),
+                )
             if discount_live:
-                tx.update(DiscountRecord(tenant_id, keys.discount_sk(record.discount_code)),
-                          actions=[DiscountRecord.times_used.add(-1)], condition=DiscountRecord.pk.exists())
+                tx.update(
+                    DiscountRecord(tenant_id, keys.discount_sk(record.discount_code)),
+                    actions=[DiscountRecord.times_used.add(-1)],
+                    condition=DiscountRecord.pk.exists(),
+                )
             if record.discount_use_email:
-                tx.delete(DiscountUse(tenant_id, keys.discount_use_sk(record.discount_code,
-                                                                      record.discount_use_email)))
+                tx.delete(DiscountUse(tenant_id, keys.discount_use_sk(record.discount_code, record.discount_use_email)))
     except TransactWriteError as e:
         if (tenant_id, record.sk) in failed_conditions(tx, e):
             return False  # released (or converted) by someone else first
@@ -124,10 +161,15 @@ def release(tenant_id: str, checkout_id: str) -> bool:
 
 def convert_in(tx: TransactWrite, tenant_id: str, checkout_id: str) -> None:
     """Adds to an order's transaction: the held units are now the order's (fails if no longer held)."""
-    tx.update(ReservationRecord(tenant_id, keys.reservation_sk(checkout_id)),
-              actions=[ReservationRecord.status.set("converted"),
-                       ReservationRecord.gsi2pk.remove(), ReservationRecord.gsi2sk.remove()],
-              condition=ReservationRecord.status == "held")
+    tx.update(
+        ReservationRecord(tenant_id, keys.reservation_sk(checkout_id)),
+        actions=[
+            ReservationRecord.status.set("converted"),
+            ReservationRecord.gsi2pk.remove(),
+            ReservationRecord.gsi2sk.remove(),
+        ],
+        condition=ReservationRecord.status == "held",
+    )
 
 
 def held() -> list[ReservationRecord]:

@@ -21,6 +21,7 @@ Terms:
 - `parcel_days`: days the shopper has, once approved, to send the parcel
   (then the return expires).
 """
+
 import copy
 
 from . import catalog, tenants
@@ -69,17 +70,19 @@ def _check_products(tenant_id: str, product_ids: list[str]) -> list[str]:
         try:
             catalog.get_product(tenant_id, product_id)
         except NotFound:
-            raise Invalid(f"final_sale_product_ids[{i}]: not a product of this shop",
-                          {f"final_sale_product_ids[{i}]": "unknown product"}) from None
+            raise Invalid(
+                f"final_sale_product_ids[{i}]: not a product of this shop",
+                {f"final_sale_product_ids[{i}]": "unknown product"},
+            ) from None
     return sorted(set(product_ids))
 
 
 def _store(tenant_id: str, policy: dict) -> dict:
     policy["final_sale_product_ids"] = _check_products(tenant_id, policy["final_sale_product_ids"])
-    policy["final_sale_categories"] = sorted({c.strip().lower() for c in policy["final_sale_categories"]
-                                              if c.strip()})
-    policy["auto_approve"]["reasons"] = sorted({r.strip().lower() for r in policy["auto_approve"]["reasons"]
-                                                if r.strip()})
+    policy["final_sale_categories"] = sorted({c.strip().lower() for c in policy["final_sale_categories"] if c.strip()})
+    policy["auto_approve"]["reasons"] = sorted(
+        {r.strip().lower() for r in policy["auto_approve"]["reasons"] if r.strip()}
+    )
     tenants.get_shop(tenant_id).update(actions=[ShopRecord.settings["return_policy"].set(policy)])
     return get(tenant_id)
 
@@ -102,7 +105,8 @@ def update(tenant_id: str, data: dict) -> dict:
 
 def is_final_sale(policy: dict, product_id: str, category: str | None) -> bool:
     return product_id in policy["final_sale_product_ids"] or (
-        bool(category) and category.strip().lower() in policy["final_sale_categories"])
+        bool(category) and category.strip().lower() in policy["final_sale_categories"]
+    )
 
 
 def approves_automatically(policy: dict, *, value: int, reason: str) -> bool:

@@ -22,11 +22,33 @@ its answer already shows the refund; the workflow's later steps find that
 done (each is idempotent) and go on to tell the shopper and close the
 return, or finish what Stripe could not do at the time (their Retry).
 """
+
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
-from . import billing, cancellation, catalog, checkout, clock, cursors, discounts, fulfilment, keys, money, notifications, \
-    orders, payment_accounts, payments, pricing, refunds, reservations, return_policy, settings, taxes, tenants, \
-    workflows
+from . import (
+    billing,
+    cancellation,
+    catalog,
+    checkout,
+    clock,
+    cursors,
+    discounts,
+    fulfilment,
+    keys,
+    money,
+    notifications,
+    orders,
+    payment_accounts,
+    payments,
+    pricing,
+    refunds,
+    reservations,
+    return_policy,
+    settings,
+    taxes,
+    tenants,
+    workflows,
+)
 from .db import OrderRecord, ReturnRecord, ShopRecord
 from .db import plain as _plain
 from .errors import Conflict, Invalid, NotFound
@@ -89,23 +111,47 @@ def _entry(record: ReturnRecord, status: str) -> list[dict]:
 def to_dict(record: ReturnRecord) -> dict:
     exchange = _plain(record.exchange)
     return {
-        "id": record.return_id, "order_id": record.order_id, "order_number": int(record.order_number),
-        "status": record.status, "reason": record.reason, "resolution": record.resolution,
-        "items": [{"variant_id": i["variant_id"], "quantity": int(i["quantity"]), "reason": i.get("reason"),
-                   "exchange_for": i.get("exchange_for")} for i in _plain(record.items)],
-        "received": [{"variant_id": i["variant_id"], "quantity": int(i["quantity"]), "condition": i["condition"]}
-                     for i in _plain(record.received) or []],
+        "id": record.return_id,
+        "order_id": record.order_id,
+        "order_number": int(record.order_number),
+        "status": record.status,
+        "reason": record.reason,
+        "resolution": record.resolution,
+        "items": [
+            {
+                "variant_id": i["variant_id"],
+                "quantity": int(i["quantity"]),
+                "reason": i.get("reason"),
+                "exchange_for": i.get("exchange_for"),
+            }
+            for i in _plain(record.items)
+        ],
+        "received": [
+            {"variant_id": i["variant_id"], "quantity": int(i["quantity"]), "condition": i["condition"]}
+            for i in _plain(record.received) or []
+        ],
         "expected_refund": int(record.expected_refund),
-        "exchange": ({"items": exchange["items"], "cost": int(exchange["cost"]), "credit": int(exchange["credit"]),
-                      "difference": int(exchange["difference"]), "order_id": exchange.get("order_id"),
-                      "payment_status": (exchange.get("payment") or {}).get("status")}
-                     if exchange else None),
-        "payment_url": ((exchange.get("payment") or {}).get("url")
-                        if exchange and record.status == "awaiting_payment" else None),
+        "exchange": (
+            {
+                "items": exchange["items"],
+                "cost": int(exchange["cost"]),
+                "credit": int(exchange["credit"]),
+                "difference": int(exchange["difference"]),
+                "order_id": exchange.get("order_id"),
+                "payment_status": (exchange.get("payment") or {}).get("status"),
+            }
+            if exchange
+            else None
+        ),
+        "payment_url": (
+            (exchange.get("payment") or {}).get("url") if exchange and record.status == "awaiting_payment" else None
+        ),
         "outcome": _plain(record.outcome),
         "return_shipping_paid_by": (_plain(record.policy) or {}).get("return_shipping_paid_by"),
-        "status_url": record.status_url, "history": _plain(record.history),
-        "created_at": record.created_at, "updated_at": record.updated_at,
+        "status_url": record.status_url,
+        "history": _plain(record.history),
+        "created_at": record.created_at,
+        "updated_at": record.updated_at,
     }
 
 
@@ -115,9 +161,15 @@ def _move(record: ReturnRecord, status: str, *actions) -> bool:
     if status not in TRANSITIONS[record.status]:
         return False
     try:
-        record.update(actions=[ReturnRecord.status.set(status), ReturnRecord.updated_at.set(clock.now_iso()),
-                               ReturnRecord.history.set(_entry(record, status)), *actions],
-                      condition=ReturnRecord.status == record.status)
+        record.update(
+            actions=[
+                ReturnRecord.status.set(status),
+                ReturnRecord.updated_at.set(clock.now_iso()),
+                ReturnRecord.history.set(_entry(record, status)),
+                *actions,
+            ],
+            condition=ReturnRecord.status == record.status,
+        )
         return True
     except UpdateError as e:
         if e.cause_response_code == "ConditionalCheckFailedException":
@@ -128,18 +180,27 @@ def _move(record: ReturnRecord, status: str, *actions) -> bool:
 
 def _move_in(tx, record: ReturnRecord, status: str, *actions) -> None:
     """The same move, inside an order change's transaction."""
-    tx.update(record, actions=[ReturnRecord.status.set(status), ReturnRecord.updated_at.set(clock.now_iso()),
-                               ReturnRecord.history.set(_entry(record, status)), *actions],
-              condition=ReturnRecord.status == record.status)
+    tx.update(
+        record,
+        actions=[
+            ReturnRecord.status.set(status),
+            ReturnRecord.updated_at.set(clock.now_iso()),
+            ReturnRecord.history.set(_entry(record, status)),
+            *actions,
+        ],
+        condition=ReturnRecord.status == record.status,
+    )
 
 
 def _describe(order: OrderRecord, counts: dict[str, int]) -> str:
-    titles = {l["variant_id"]: " - ".join(p for p in (l["title"], l.get("variant_title")) if p)
-              for l in _plain(order.lines)}
+    titles = {
+        l["variant_id"]: " - ".join(p for p in (l["title"], l.get("variant_title")) if p) for l in _plain(order.lines)
+    }
     return ", ".join(f"{n} x {titles.get(v, v)}" for v, n in counts.items() if n)
 
 
 # Asking for a return (storefront) --------------------------------------------
+
 
 def _order_for_shopper(tenant_id: str, order_id: str, email: str) -> OrderRecord:
     """The order, if `email` is its email (the same 404 as an unknown order otherwise)."""
@@ -183,23 +244,33 @@ def _returnable(order: OrderRecord, policy: dict, items: list[dict]) -> dict[str
         counts[variant_id] = counts.get(variant_id, 0) + item["quantity"]
         wanted, left = counts[variant_id], bought[variant_id] - claimed.get(variant_id, 0)
         if wanted > bought[variant_id]:
-            raise Invalid(f"{field}.quantity: only {bought[variant_id]} bought",
-                          {f"{field}.quantity": f"more than the {bought[variant_id]} bought"})
+            raise Invalid(
+                f"{field}.quantity: only {bought[variant_id]} bought",
+                {f"{field}.quantity": f"more than the {bought[variant_id]} bought"},
+            )
         if wanted > left:
-            raise Invalid(f"{field}.quantity: only {left} left to return (the rest is in another return)",
-                          {f"{field}.quantity": f"only {left} left to return"})
+            raise Invalid(
+                f"{field}.quantity: only {left} left to return (the rest is in another return)",
+                {f"{field}.quantity": f"only {left} left to return"},
+            )
         product_id = product_of[variant_id]
-        if return_policy.is_final_sale(policy, product_id,
-                                       _category(order.pk, product_id) if categories_matter else None):
+        if return_policy.is_final_sale(
+            policy, product_id, _category(order.pk, product_id) if categories_matter else None
+        ):
             raise Invalid(f"{field}.variant_id: final sale, not returnable", {f"{field}.variant_id": "final sale"})
         fulfilled_left = fulfilled.get(variant_id, 0) - claimed.get(variant_id, 0)
         if wanted > fulfilled_left:
-            raise Invalid(f"{field}.variant_id: not fulfilled yet" if fulfilled_left <= 0 else
-                          f"{field}.quantity: only {fulfilled_left} fulfilled so far",
-                          {f"{field}.variant_id" if fulfilled_left <= 0 else f"{field}.quantity": "not fulfilled"})
+            raise Invalid(
+                f"{field}.variant_id: not fulfilled yet"
+                if fulfilled_left <= 0
+                else f"{field}.quantity: only {fulfilled_left} fulfilled so far",
+                {f"{field}.variant_id" if fulfilled_left <= 0 else f"{field}.quantity": "not fulfilled"},
+            )
         if wanted > min(fulfilled_left, in_window.get(variant_id, 0)):
-            raise Invalid(f"{field}.variant_id: outside the {policy['window_days']}-day return window",
-                          {f"{field}.variant_id": "outside the return window"})
+            raise Invalid(
+                f"{field}.variant_id: outside the {policy['window_days']}-day return window",
+                {f"{field}.variant_id": "outside the return window"},
+            )
     return counts
 
 
@@ -221,22 +292,43 @@ def _exchange_quote(shop: ShopRecord, order: OrderRecord, items: list[dict]) -> 
     for i, item in enumerate(items):
         target = item.get("exchange_for")
         if not target:
-            raise Invalid(f"items[{i}].exchange_for: an exchange names the variant wanted instead",
-                          {f"items[{i}].exchange_for": "is required for an exchange"})
+            raise Invalid(
+                f"items[{i}].exchange_for: an exchange names the variant wanted instead",
+                {f"items[{i}].exchange_for": "is required for an exchange"},
+            )
         variant = found.get(target)
         if variant is None or variant["product_status"] != "active" or variant["currency"] != order.currency:
-            raise Invalid(f"items[{i}].exchange_for: not a variant this shop sells",
-                          {f"items[{i}].exchange_for": "unknown variant"})
+            raise Invalid(
+                f"items[{i}].exchange_for: not a variant this shop sells",
+                {f"items[{i}].exchange_for": "unknown variant"},
+            )
     for variant_id, quantity in wanted.items():
         v = found[variant_id]
-        lines.append({"variant_id": variant_id, "product_id": v["product_id"], "sku": v["sku"],
-                      "title": v["product_title"], "variant_title": v["title"] if v["options"] else "",
-                      "quantity": quantity, "price": int(v["price"])})
+        lines.append(
+            {
+                "variant_id": variant_id,
+                "product_id": v["product_id"],
+                "sku": v["sku"],
+                "title": v["product_title"],
+                "variant_title": v["title"] if v["options"] else "",
+                "quantity": quantity,
+                "price": int(v["price"]),
+            }
+        )
     address = _plain(order.shipping_address) or {}
-    quote = pricing.quote([pricing.Line(variant_id=l["variant_id"], unit_price=l["price"], quantity=l["quantity"],
-                                        product_id=l["product_id"]) for l in lines],
-                          order.currency, country=address.get("country", ""), tax_rates=taxes.rates(shop),
-                          prices_include_tax=taxes.prices_include_tax(shop), now=clock.now())
+    quote = pricing.quote(
+        [
+            pricing.Line(
+                variant_id=l["variant_id"], unit_price=l["price"], quantity=l["quantity"], product_id=l["product_id"]
+            )
+            for l in lines
+        ],
+        order.currency,
+        country=address.get("country", ""),
+        tax_rates=taxes.rates(shop),
+        prices_include_tax=taxes.prices_include_tax(shop),
+        now=clock.now(),
+    )
     return lines, quote
 
 
@@ -257,35 +349,79 @@ def request(shop: ShopRecord, order_id: str, data: dict, storefront_base: str) -
         raise Invalid("reason: must not be blank", {"reason": "must not be blank"})
     counts = _returnable(order, policy, data["items"])
     return_id, now = keys.new_id(), clock.now_iso()
-    terms = {k: policy[k] for k in ("restocking_fee_percent", "refund_original_shipping", "return_shipping_paid_by",
-                                    "parcel_days", "window_days")}
+    terms = {
+        k: policy[k]
+        for k in (
+            "restocking_fee_percent",
+            "refund_original_shipping",
+            "return_shipping_paid_by",
+            "parcel_days",
+            "window_days",
+        )
+    }
     expected = _expected_refund(order, counts, policy["restocking_fee_percent"])
     exchange = None
     if resolution == "exchange":
         lines, quote = _exchange_quote(shop, order, data["items"])
-        exchange = {"items": lines, "quote": quote.to_dict(), "cost": quote.total, "credit": expected,
-                    "difference": quote.total - expected, "order_id": None, "new_order_id": keys.new_id(),
-                    "payment": None}
+        exchange = {
+            "items": lines,
+            "quote": quote.to_dict(),
+            "cost": quote.total,
+            "credit": expected,
+            "difference": quote.total - expected,
+            "order_id": None,
+            "new_order_id": keys.new_id(),
+            "payment": None,
+        }
         if exchange["difference"] > 0:  # the shopper pays the difference before anything else happens
             if payment_accounts.ready(tenant_id) is None:
-                raise Conflict("This shop cannot take payments: pick a replacement of the same price or less",
-                               {"items": "replacement costs more"})
+                raise Conflict(
+                    "This shop cannot take payments: pick a replacement of the same price or less",
+                    {"items": "replacement costs more"},
+                )
             exchange["payment"] = {"status": "due", "amount": exchange["difference"]}
     initial = "awaiting_payment" if exchange and exchange["payment"] else "requested"
     record = ReturnRecord(
-        tenant_id, keys.return_sk(return_id), return_id=return_id, order_id=order.order_id,
-        order_number=int(order.number), email=order.email, status=initial, reason=reason,
-        resolution=resolution, policy=terms, expected_refund=expected, exchange=exchange,
-        items=[{"variant_id": i["variant_id"], "quantity": i["quantity"], "reason": (i.get("reason") or reason).strip(),
-                "exchange_for": i.get("exchange_for")} for i in data["items"]],
-        status_url=f"{storefront_base}/returns/{return_id}", history=[{"at": now, "status": initial}],
-        created_at=now, updated_at=now, gsi1pk=keys.returns_gsi(tenant_id), gsi1sk=return_id)
+        tenant_id,
+        keys.return_sk(return_id),
+        return_id=return_id,
+        order_id=order.order_id,
+        order_number=int(order.number),
+        email=order.email,
+        status=initial,
+        reason=reason,
+        resolution=resolution,
+        policy=terms,
+        expected_refund=expected,
+        exchange=exchange,
+        items=[
+            {
+                "variant_id": i["variant_id"],
+                "quantity": i["quantity"],
+                "reason": (i.get("reason") or reason).strip(),
+                "exchange_for": i.get("exchange_for"),
+            }
+            for i in data["items"]
+        ],
+        status_url=f"{storefront_base}/returns/{return_id}",
+        history=[{"at": now, "status": initial}],
+        created_at=now,
+        updated_at=now,
+        gsi1pk=keys.returns_gsi(tenant_id),
+        gsi1sk=return_id,
+    )
     parcel_seconds = policy["parcel_days"] * settings.return_day_seconds()
     if exchange:
         try:  # the replacement is held like a checkout's stock, for as long as the return may take
-            reservations.reserve(tenant_id, return_id, items=[(l["variant_id"], l["quantity"]) for l in exchange["items"]],
-                                 discount=None, email=order.email, seconds=parcel_seconds + 30 * 86400,
-                                 execution_arn=execution_arn(return_id))
+            reservations.reserve(
+                tenant_id,
+                return_id,
+                items=[(l["variant_id"], l["quantity"]) for l in exchange["items"]],
+                discount=None,
+                email=order.email,
+                seconds=parcel_seconds + 30 * 86400,
+                execution_arn=execution_arn(return_id),
+            )
         except reservations.OutOfStock:
             raise Conflict("The replacement is out of stock", {"items": "replacement out of stock"}) from None
 
@@ -297,8 +433,16 @@ def request(shop: ShopRecord, order_id: str, data: dict, storefront_base: str) -
 
         def also(tx):
             tx.save(record, condition=ReturnRecord.pk.does_not_exist())
-        return orders.Change(values={"return_claims": claims}, also=also, timeline=[orders.entry(
-            "return_requested", f"Return {return_id} requested: {_describe(current, again)} ({reason})")])
+
+        return orders.Change(
+            values={"return_claims": claims},
+            also=also,
+            timeline=[
+                orders.entry(
+                    "return_requested", f"Return {return_id} requested: {_describe(current, again)} ({reason})"
+                )
+            ],
+        )
 
     try:
         orders.change(tenant_id, order.order_id, decide)
@@ -306,10 +450,18 @@ def request(shop: ShopRecord, order_id: str, data: dict, storefront_base: str) -
         if exchange:
             reservations.release(tenant_id, return_id)
         raise
-    workflows.start(WORKFLOW, name=f"return-{return_id}", payload={
-        "tenant_id": tenant_id, "return_id": return_id, "resolution": resolution, "parcel_seconds": parcel_seconds,
-        "payment_due": exchange["difference"] if exchange and exchange["payment"] else 0,
-        "payment_seconds": PAYMENT_SECONDS + 300})
+    workflows.start(
+        WORKFLOW,
+        name=f"return-{return_id}",
+        payload={
+            "tenant_id": tenant_id,
+            "return_id": return_id,
+            "resolution": resolution,
+            "parcel_seconds": parcel_seconds,
+            "payment_due": exchange["difference"] if exchange and exchange["payment"] else 0,
+            "payment_seconds": PAYMENT_SECONDS + 300,
+        },
+    )
     return to_dict(record)
 
 
@@ -322,8 +474,9 @@ def for_page(tenant_id: str, return_id: str) -> dict:
     """The return status page: the return, its items named, and its order's currency."""
     record = _load(tenant_id, return_id)
     order = orders.load(tenant_id, record.order_id)
-    titles = {l["variant_id"]: " - ".join(p for p in (l["title"], l.get("variant_title")) if p)
-              for l in _plain(order.lines)}
+    titles = {
+        l["variant_id"]: " - ".join(p for p in (l["title"], l.get("variant_title")) if p) for l in _plain(order.lines)
+    }
     view = to_dict(record)
     view["currency"] = order.currency
     view["items"] = [{**i, "title": titles.get(i["variant_id"], i["variant_id"])} for i in view["items"]]
@@ -343,18 +496,23 @@ def shipped(tenant_id: str, return_id: str, data: dict) -> dict:
         if moved:
             _note(r, "return_in_transit", f"Return {return_id} sent back by the shopper" + (f" ({how})" if how else ""))
         return moved
+
     return _act(record, "ship", perform)
 
 
 # The merchant's side ----------------------------------------------------------
 
+
 def list_returns(tenant_id: str, *, limit: int, cursor: str | None, status: str | None = None) -> dict:
     if status and status not in TRANSITIONS:
         raise Invalid(f"status: one of {', '.join(TRANSITIONS)}", {"status": "unknown status"})
     page = ReturnRecord.all_returns.query(
-        keys.returns_gsi(tenant_id), scan_index_forward=False, limit=limit,
+        keys.returns_gsi(tenant_id),
+        scan_index_forward=False,
+        limit=limit,
         filter_condition=(ReturnRecord.status == status) if status else None,
-        last_evaluated_key=cursors.decode(cursor, tenant_id, index=("gsi1", keys.returns_gsi(tenant_id))))
+        last_evaluated_key=cursors.decode(cursor, tenant_id, index=("gsi1", keys.returns_gsi(tenant_id))),
+    )
     return {"items": [to_dict(r) for r in page], "next": cursors.encode(page.last_evaluated_key)}
 
 
@@ -370,8 +528,10 @@ def _act(record: ReturnRecord, action: str, perform) -> dict:
         if record.status in done:
             return to_dict(record)
         if target not in TRANSITIONS[record.status]:
-            raise Conflict(f"A return that is {record.status.replace('_', ' ')} cannot be {target.replace('_', ' ')}",
-                           {"status": f"not allowed from {record.status}"})
+            raise Conflict(
+                f"A return that is {record.status.replace('_', ' ')} cannot be {target.replace('_', ' ')}",
+                {"status": f"not allowed from {record.status}"},
+            )
         if perform(record):
             record.refresh(consistent_read=True)
             _deliver(record)
@@ -392,6 +552,7 @@ def approve(tenant_id: str, return_id: str) -> dict:
         if moved:
             _note(r, "return_approved", f"Return {return_id} approved")
         return moved
+
     return _act(record, "approve", perform)
 
 
@@ -411,9 +572,12 @@ def _void(record: ReturnRecord, status: str) -> bool:
         claims = {k: int(v) for k, v in (_plain(order.return_claims) or {}).items()}
         for variant_id, n in counts.items():
             claims[variant_id] = max(claims.get(variant_id, 0) - n, 0)
-        return orders.Change(values={"return_claims": claims}, result=True,
-                             also=lambda tx: _move_in(tx, current, status),
-                             timeline=[orders.entry(f"return_{status}", f"Return {record.return_id} {status}")])
+        return orders.Change(
+            values={"return_claims": claims},
+            result=True,
+            also=lambda tx: _move_in(tx, current, status),
+            timeline=[orders.entry(f"return_{status}", f"Return {record.return_id} {status}")],
+        )
 
     _, changed = orders.change(record.pk, record.order_id, decide)
     if record.exchange:
@@ -430,11 +594,15 @@ def _received_items(record: ReturnRecord, data: dict | None) -> list[dict]:
     for i, item in enumerate(data["items"]):
         variant_id = item["variant_id"]
         if variant_id not in asked:
-            raise Invalid(f"items[{i}].variant_id: not in this return", {f"items[{i}].variant_id": "not in this return"})
+            raise Invalid(
+                f"items[{i}].variant_id: not in this return", {f"items[{i}].variant_id": "not in this return"}
+            )
         totals[variant_id] = totals.get(variant_id, 0) + item["quantity"]
         if totals[variant_id] > asked[variant_id]:
-            raise Invalid(f"items[{i}].quantity: the return has only {asked[variant_id]}",
-                          {f"items[{i}].quantity": f"at most {asked[variant_id]}"})
+            raise Invalid(
+                f"items[{i}].quantity: the return has only {asked[variant_id]}",
+                {f"items[{i}].quantity": f"at most {asked[variant_id]}"},
+            )
         key = (variant_id, item.get("condition", "resellable"))
         got[key] = got.get(key, 0) + item["quantity"]
     return [{"variant_id": v, "quantity": n, "condition": c} for (v, c), n in got.items() if n]
@@ -468,6 +636,7 @@ def receive(tenant_id: str, return_id: str, data: dict | None) -> dict:
 
 # Settling (the merchant's receive, and the workflow's steps) -------------------
 
+
 def inspect(tenant_id: str, return_id: str) -> None:
     """Resellable units back to stock; the claim of units that never came back goes back to the order.
     Once: the return's `restocked_at` is set in the same transaction."""
@@ -491,14 +660,27 @@ def inspect(tenant_id: str, return_id: str) -> None:
 
         def also(tx):
             cancellation.restock_in(tenant_id, back)(tx)
-            tx.update(current, actions=[ReturnRecord.restocked_at.set(clock.now_iso())],
-                      condition=ReturnRecord.restocked_at.does_not_exist())
+            tx.update(
+                current,
+                actions=[ReturnRecord.restocked_at.set(clock.now_iso())],
+                condition=ReturnRecord.restocked_at.does_not_exist(),
+            )
+
         units = sum(back.values())
         return orders.Change(
-            values={"restocked": {**restocked, **{v: restocked.get(v, 0) + n for v, n in back.items()}},
-                    "return_claims": claims}, also=also,
-            timeline=[orders.entry("restocked", f"Return {return_id}: {units} unit{'s' if units != 1 else ''} "
-                                                f"back in stock" + (f" ({_describe(order, back)})" if units else ""))])
+            values={
+                "restocked": {**restocked, **{v: restocked.get(v, 0) + n for v, n in back.items()}},
+                "return_claims": claims,
+            },
+            also=also,
+            timeline=[
+                orders.entry(
+                    "restocked",
+                    f"Return {return_id}: {units} unit{'s' if units != 1 else ''} "
+                    f"back in stock" + (f" ({_describe(order, back)})" if units else ""),
+                )
+            ],
+        )
 
     orders.change(tenant_id, record.order_id, decide)
 
@@ -516,12 +698,22 @@ def _refund_plan(record: ReturnRecord, *, amount_of=None):
         everything_back = all(done.get(v, 0) + counts.get(v, 0) >= q for v, q in bought.items())
         quote = pricing.Quote.from_dict(_plain(order.quote))
         refund = pricing.refund_for_lines(
-            quote, counts, already_returned=done, restocking_fee_percent=int(terms["restocking_fee_percent"]),
+            quote,
+            counts,
+            already_returned=done,
+            restocking_fee_percent=int(terms["restocking_fee_percent"]),
             refund_shipping_left=bool(terms["refund_original_shipping"]) and everything_back,
-            already_refunded_shipping=refunds.refunded_shipping(order))
+            already_refunded_shipping=refunds.refunded_shipping(order),
+        )
         amount = refund.total if amount_of is None else amount_of(refund)
-        return {"amount": min(amount, refunds.refundable(order)), "lines": counts, "shipping": refund.shipping,
-                "reason": f"return {record.return_id}", "return_id": record.return_id}
+        return {
+            "amount": min(amount, refunds.refundable(order)),
+            "lines": counts,
+            "shipping": refund.shipping,
+            "reason": f"return {record.return_id}",
+            "return_id": record.return_id,
+        }
+
     return plan
 
 
@@ -535,8 +727,13 @@ def settle(tenant_id: str, return_id: str) -> None:
 
 def _refund(record: ReturnRecord) -> None:
     refund = refunds.issue(record.pk, record.order_id, key=f"return:{record.return_id}", plan=_refund_plan(record))
-    _move(record, "refunded", ReturnRecord.outcome.set(
-        {"refund_id": refund["id"], "amount": refund["amount"]} if refund else {"refund_id": None, "amount": 0}))
+    _move(
+        record,
+        "refunded",
+        ReturnRecord.outcome.set(
+            {"refund_id": refund["id"], "amount": refund["amount"]} if refund else {"refund_id": None, "amount": 0}
+        ),
+    )
 
 
 def _store_credit(record: ReturnRecord) -> None:
@@ -550,8 +747,11 @@ def _store_credit(record: ReturnRecord) -> None:
         except Conflict:
             pass  # made by an earlier try of this step
     _move(record, "credited", ReturnRecord.outcome.set({"code": code if amount > 0 else None, "amount": amount}))
-    _note(record, "store_credit_issued",
-          f"Return {record.return_id}: store credit of {money.format_money(amount, order.currency)} ({code})")
+    _note(
+        record,
+        "store_credit_issued",
+        f"Return {record.return_id}: store credit of {money.format_money(amount, order.currency)} ({code})",
+    )
 
 
 def _exchange(record: ReturnRecord) -> None:
@@ -560,20 +760,48 @@ def _exchange(record: ReturnRecord) -> None:
     exchange = _plain(record.exchange)
     order = orders.load(record.pk, record.order_id)
     paid = exchange.get("payment") or {}
-    payment = ({"provider": "stripe", "payment_intent": paid["payment_intent"], "session_id": paid["session_id"],
-                "account_id": paid["account_id"], "amount": int(paid["amount"])} if paid.get("status") == "paid"
-               else None)
-    replacement = orders.create_exchange(record.pk, order, exchange["new_order_id"], record.return_id,
-                                         exchange["items"], pricing.Quote.from_dict(exchange["quote"]), payment)
+    payment = (
+        {
+            "provider": "stripe",
+            "payment_intent": paid["payment_intent"],
+            "session_id": paid["session_id"],
+            "account_id": paid["account_id"],
+            "amount": int(paid["amount"]),
+        }
+        if paid.get("status") == "paid"
+        else None
+    )
+    replacement = orders.create_exchange(
+        record.pk,
+        order,
+        exchange["new_order_id"],
+        record.return_id,
+        exchange["items"],
+        pricing.Quote.from_dict(exchange["quote"]),
+        payment,
+    )
     back = -int(exchange["difference"])
     refund = None
     if back > 0:
-        refund = refunds.issue(record.pk, record.order_id, key=f"return:{record.return_id}",
-                               plan=_refund_plan(record, amount_of=lambda r: min(back, r.total)))
-    _move(record, "exchanged", ReturnRecord.exchange["order_id"].set(replacement.order_id),
-          ReturnRecord.outcome.set({"order_id": replacement.order_id, "order_number": int(replacement.number),
-                                    "refund_id": refund["id"] if refund else None,
-                                    "amount": refund["amount"] if refund else 0}))
+        refund = refunds.issue(
+            record.pk,
+            record.order_id,
+            key=f"return:{record.return_id}",
+            plan=_refund_plan(record, amount_of=lambda r: min(back, r.total)),
+        )
+    _move(
+        record,
+        "exchanged",
+        ReturnRecord.exchange["order_id"].set(replacement.order_id),
+        ReturnRecord.outcome.set(
+            {
+                "order_id": replacement.order_id,
+                "order_number": int(replacement.number),
+                "refund_id": refund["id"] if refund else None,
+                "amount": refund["amount"] if refund else 0,
+            }
+        ),
+    )
 
 
 def _deliver(record: ReturnRecord) -> None:
@@ -586,6 +814,7 @@ def _deliver(record: ReturnRecord) -> None:
 
 
 # Exchanges: paying the difference ----------------------------------------------
+
 
 def _payment(record: ReturnRecord) -> dict:
     return (_plain(record.exchange) or {}).get("payment") or {}
@@ -611,17 +840,29 @@ def create_payment(payload: dict) -> dict:
     order = orders.load(tenant_id, record.order_id)
     amount = int(payment["amount"])
     session = payments.create_checkout_session(
-        account_id=account.account_id, currency=order.currency,
-        lines=[{"name": f"Exchange for order #{int(order.number)}: price difference", "unit_amount": amount,
-                "quantity": 1}],
-        amount_total=amount, application_fee_amount=billing.application_fee(shop.plan, amount),
-        success_url=record.status_url, cancel_url=record.status_url, idempotency_key=f"exchange-{return_id}",
-        customer_email=record.email, metadata={"tenant_id": tenant_id, "return_id": return_id},
-        expires_at=_epoch(record.created_at) + PAYMENT_SECONDS)
+        account_id=account.account_id,
+        currency=order.currency,
+        lines=[
+            {"name": f"Exchange for order #{int(order.number)}: price difference", "unit_amount": amount, "quantity": 1}
+        ],
+        amount_total=amount,
+        application_fee_amount=billing.application_fee(shop.plan, amount),
+        success_url=record.status_url,
+        cancel_url=record.status_url,
+        idempotency_key=f"exchange-{return_id}",
+        customer_email=record.email,
+        metadata={"tenant_id": tenant_id, "return_id": return_id},
+        expires_at=_epoch(record.created_at) + PAYMENT_SECONDS,
+    )
     try:
-        record.update(actions=[ReturnRecord.exchange["payment"].set(
-            {**payment, "session_id": session["id"], "url": session["url"], "account_id": account.account_id})],
-            condition=ReturnRecord.exchange["payment"]["session_id"].does_not_exist())
+        record.update(
+            actions=[
+                ReturnRecord.exchange["payment"].set(
+                    {**payment, "session_id": session["id"], "url": session["url"], "account_id": account.account_id}
+                )
+            ],
+            condition=ReturnRecord.exchange["payment"]["session_id"].does_not_exist(),
+        )
     except UpdateError as e:
         if e.cause_response_code != "ConditionalCheckFailedException":
             raise
@@ -631,8 +872,12 @@ def create_payment(payload: dict) -> dict:
 def _mark_paid(record: ReturnRecord, payment_intent: str) -> bool:
     paid = {**_payment(record), "status": "paid", "payment_intent": payment_intent}
     if _move(record, "requested", ReturnRecord.exchange["payment"].set(paid)):
-        _note(record, "exchange_paid", f"Return {record.return_id}: exchange difference of "
-                                       f"{money.format_money(int(paid['amount']), _currency(record))} paid")
+        _note(
+            record,
+            "exchange_paid",
+            f"Return {record.return_id}: exchange difference of "
+            f"{money.format_money(int(paid['amount']), _currency(record))} paid",
+        )
         return True
     return False
 
@@ -647,16 +892,20 @@ def _paid_after_all(record: ReturnRecord) -> bool:
     if not payment.get("session_id"):
         return False
     try:
-        payments.expire_checkout_session(payment["session_id"], account_id=payment["account_id"],
-                                         idempotency_key=f"exchange-expire-{record.return_id}")
+        payments.expire_checkout_session(
+            payment["session_id"],
+            account_id=payment["account_id"],
+            idempotency_key=f"exchange-expire-{record.return_id}",
+        )
         return False
     except payments.PaymentFailed:  # not open any more: was it paid?
         session = payments.get_checkout_session(payment["session_id"], account_id=payment["account_id"])
         return session["payment_status"] == "paid" and _mark_paid(record, session["payment_intent"])
 
 
-def payment_event(kind: str, *, tenant_id: str | None, return_id: str | None, session: dict,
-                  account_id: str | None) -> str:
+def payment_event(
+    kind: str, *, tenant_id: str | None, return_id: str | None, session: dict, account_id: str | None
+) -> str:
     """What Stripe says about an exchange's payment (webhook): paid, the return goes on; a payment that
     comes after the return expired is refunded; an expired session expires the return."""
     try:
@@ -683,9 +932,14 @@ def payment_event(kind: str, *, tenant_id: str | None, return_id: str | None, se
         _deliver(record)
         return "paid"
     if record.status == "expired":  # too late: no exchange, the money goes back (Stripe retries us on failure)
-        payments.refund(payment_intent=session["payment_intent"], amount=int(payment["amount"]),
-                        account_id=account_id, idempotency_key=f"exchange-late-{return_id}",
-                        reason="requested_by_customer", metadata={"tenant_id": tenant_id, "return_id": return_id})
+        payments.refund(
+            payment_intent=session["payment_intent"],
+            amount=int(payment["amount"]),
+            account_id=account_id,
+            idempotency_key=f"exchange-late-{return_id}",
+            reason="requested_by_customer",
+            metadata={"tenant_id": tenant_id, "return_id": return_id},
+        )
         return "refunded"
     return "ignored"
 
@@ -698,16 +952,26 @@ def refund_difference(payload: dict) -> dict:
     payment = _payment(record)
     if record.status not in VOID or payment.get("status") != "paid" or payment.get("refund_id"):
         return payload
-    refund = payments.refund(payment_intent=payment["payment_intent"], amount=int(payment["amount"]),
-                             account_id=payment["account_id"], idempotency_key=f"exchange-refund-{return_id}",
-                             reason="requested_by_customer", metadata={"tenant_id": tenant_id, "return_id": return_id})
+    refund = payments.refund(
+        payment_intent=payment["payment_intent"],
+        amount=int(payment["amount"]),
+        account_id=payment["account_id"],
+        idempotency_key=f"exchange-refund-{return_id}",
+        reason="requested_by_customer",
+        metadata={"tenant_id": tenant_id, "return_id": return_id},
+    )
     record.update(actions=[ReturnRecord.exchange["payment"]["refund_id"].set(refund["id"])])
-    _note(record, "refunded", f"Return {return_id}: exchange difference of "
-                              f"{money.format_money(int(payment['amount']), _currency(record))} refunded")
+    _note(
+        record,
+        "refunded",
+        f"Return {return_id}: exchange difference of "
+        f"{money.format_money(int(payment['amount']), _currency(record))} refunded",
+    )
     return payload
 
 
 # Workflow tasks ---------------------------------------------------------------
+
 
 def _ids(payload: dict) -> tuple[str, str]:
     return payload["tenant_id"], payload["return_id"]
@@ -720,7 +984,8 @@ def review(payload: dict) -> dict:
     record = _load(tenant_id, return_id)
     policy = return_policy.of_shop(tenants.get_shop(tenant_id))
     if record.status == "requested" and return_policy.approves_automatically(
-            policy, value=int(record.expected_refund), reason=record.reason):
+        policy, value=int(record.expected_refund), reason=record.reason
+    ):
         if _move(record, "approved"):
             _note(record, "return_approved", f"Return {return_id} approved automatically by the return policy")
     # Anything but approved-or-later waits: a return the merchant rejected meanwhile is failed at once there.
@@ -734,8 +999,9 @@ def await_change(payload: dict) -> dict:
     tenant_id, return_id = _ids(payload)
     record = _load(tenant_id, return_id)
     try:
-        record.update(actions=[ReturnRecord.task_token.set(payload["task_token"]),
-                               ReturnRecord.waiting_in.set(payload["leaves"])])
+        record.update(
+            actions=[ReturnRecord.task_token.set(payload["task_token"]), ReturnRecord.waiting_in.set(payload["leaves"])]
+        )
     except UpdateError:
         raise workflows.TransientError("Could not keep the task token") from None
     record.refresh(consistent_read=True)
@@ -800,29 +1066,48 @@ def _email(record: ReturnRecord, event: str) -> tuple[str, str]:
     fmt = lambda amount: money.format_money(int(amount), order.currency)  # noqa: E731
     payment = _payment(record)
     subject, text = {
-        "payment_due": (f"pay the difference for your exchange (order #{int(order.number)})",
-                        f"You asked to exchange: {items}.\nThe replacement costs "
-                        f"{fmt(payment.get('amount', 0))} more; pay it here within an hour to go ahead: "
-                        f"{payment.get('url')}"),
-        "requested": (f"we received your return request for order #{int(order.number)}",
-                      f"You asked to return: {items}.\nWe'll let you know once it is approved."),
-        "approved": (f"your return for order #{int(order.number)} is approved",
-                     f"Please send back: {items}, within {int(terms['parcel_days'])} days.\n"
-                     + ("Return shipping is on us: we'll send you a prepaid label."
-                        if terms["return_shipping_paid_by"] == "merchant" else "Return shipping is at your cost.")),
-        "rejected": (f"your return for order #{int(order.number)} was not accepted",
-                     f"We could not accept the return of: {items}."),
-        "expired": (f"your return for order #{int(order.number)} has expired",
-                    f"We did not receive the parcel within {int(terms['parcel_days'])} days, so the return "
-                    "has been closed. Contact us if you still want to return these items."),
-        "refunded": (f"your refund for order #{int(order.number)}",
-                     f"We received your return and refunded {fmt(outcome.get('amount', 0))} to your card."),
-        "credited": (f"your store credit for order #{int(order.number)}",
-                     f"We received your return. Your store credit of {fmt(outcome.get('amount', 0))}: "
-                     f"use the code {outcome.get('code')} at checkout."),
-        "exchanged": (f"your exchange for order #{int(order.number)}",
-                      f"We received your return; your replacement is order #{outcome.get('order_number')}."
-                      + (f" We refunded the difference, {fmt(outcome['amount'])}." if outcome.get("amount") else "")),
+        "payment_due": (
+            f"pay the difference for your exchange (order #{int(order.number)})",
+            f"You asked to exchange: {items}.\nThe replacement costs "
+            f"{fmt(payment.get('amount', 0))} more; pay it here within an hour to go ahead: "
+            f"{payment.get('url')}",
+        ),
+        "requested": (
+            f"we received your return request for order #{int(order.number)}",
+            f"You asked to return: {items}.\nWe'll let you know once it is approved.",
+        ),
+        "approved": (
+            f"your return for order #{int(order.number)} is approved",
+            f"Please send back: {items}, within {int(terms['parcel_days'])} days.\n"
+            + (
+                "Return shipping is on us: we'll send you a prepaid label."
+                if terms["return_shipping_paid_by"] == "merchant"
+                else "Return shipping is at your cost."
+            ),
+        ),
+        "rejected": (
+            f"your return for order #{int(order.number)} was not accepted",
+            f"We could not accept the return of: {items}.",
+        ),
+        "expired": (
+            f"your return for order #{int(order.number)} has expired",
+            f"We did not receive the parcel within {int(terms['parcel_days'])} days, so the return "
+            "has been closed. Contact us if you still want to return these items.",
+        ),
+        "refunded": (
+            f"your refund for order #{int(order.number)}",
+            f"We received your return and refunded {fmt(outcome.get('amount', 0))} to your card.",
+        ),
+        "credited": (
+            f"your store credit for order #{int(order.number)}",
+            f"We received your return. Your store credit of {fmt(outcome.get('amount', 0))}: "
+            f"use the code {outcome.get('code')} at checkout.",
+        ),
+        "exchanged": (
+            f"your exchange for order #{int(order.number)}",
+            f"We received your return; your replacement is order #{outcome.get('order_number')}."
+            + (f" We refunded the difference, {fmt(outcome['amount'])}." if outcome.get("amount") else ""),
+        ),
     }[event]
     return f"{shop.name}: {subject}", f"{text}\n\nFollow your return: {record.status_url}"
 
@@ -834,13 +1119,18 @@ def notify(payload: dict) -> dict:
     record = _load(tenant_id, return_id)
     event = payload["event"]
     if event == "resolved":
-        event = record.status if record.status in RESOLVED.values() else (
-            RESOLVED[record.resolution] if record.status == "closed" else None)
+        event = (
+            record.status
+            if record.status in RESOLVED.values()
+            else (RESOLVED[record.resolution] if record.status == "closed" else None)
+        )
         if event is None:
             return payload
     try:  # claimed before sending, so a retried step never mails twice
-        record.update(actions=[ReturnRecord.notified[event].set(clock.now_iso())],
-                      condition=ReturnRecord.notified[event].does_not_exist())
+        record.update(
+            actions=[ReturnRecord.notified[event].set(clock.now_iso())],
+            condition=ReturnRecord.notified[event].does_not_exist(),
+        )
     except UpdateError as e:
         if e.cause_response_code == "ConditionalCheckFailedException":
             return payload
@@ -853,4 +1143,3 @@ def notify(payload: dict) -> dict:
         raise
     _note(record, "email_sent", f"Emailed {record.email}: {subject}")
     return payload
-

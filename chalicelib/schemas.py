@@ -72,7 +72,9 @@ PRODUCT_CREATE = {
     "properties": {
         **_product_fields,
         "variants": {
-            "type": "array", "minItems": 1, "maxItems": MAX_VARIANTS,
+            "type": "array",
+            "minItems": 1,
+            "maxItems": MAX_VARIANTS,
             "items": {
                 "type": "object",
                 "properties": {k: v for k, v in _variant_fields.items() if k != "id"},
@@ -90,7 +92,8 @@ PRODUCT_PATCH = {
     "properties": {
         **_product_fields,
         "variants": {
-            "type": "array", "maxItems": MAX_VARIANTS,
+            "type": "array",
+            "maxItems": MAX_VARIANTS,
             "items": {"type": "object", "properties": _variant_fields, "additionalProperties": False},
         },
     },
@@ -106,37 +109,57 @@ ERROR = {
 }
 SHOP = {
     "type": "object",
-    "properties": {"id": {"type": "string"}, "subdomain": {"type": "string"},
-                   "currency": _currency, "storefront_url": {"type": "string"}},
+    "properties": {
+        "id": {"type": "string"},
+        "subdomain": {"type": "string"},
+        "currency": _currency,
+        "storefront_url": {"type": "string"},
+    },
 }
 SIGNUP_RESPONSE = {"type": "object", "properties": {"token": {"type": "string"}, "shop": SHOP}}
 TOKEN_RESPONSE = {"type": "object", "properties": {"token": {"type": "string"}}}
 VARIANT = {
     "type": "object",
-    "properties": {"id": {"type": "string"}, "sku": {"type": "string"}, "title": {"type": "string"},
-                   "price": _money, "currency": _currency,
-                   "inventory_quantity": {"type": "integer"}, "options": {"type": "object"}},
+    "properties": {
+        "id": {"type": "string"},
+        "sku": {"type": "string"},
+        "title": {"type": "string"},
+        "price": _money,
+        "currency": _currency,
+        "inventory_quantity": {"type": "integer"},
+        "options": {"type": "object"},
+    },
 }
 PRODUCT = {
     "type": "object",
-    "properties": {"id": {"type": "string"}, "handle": {"type": "string"},
-                   **{k: v for k, v in _product_fields.items() if k != "handle"},
-                   "variants": {"type": "array", "items": VARIANT},
-                   "created_at": {"type": "string"}, "updated_at": {"type": "string"}},
+    "properties": {
+        "id": {"type": "string"},
+        "handle": {"type": "string"},
+        **{k: v for k, v in _product_fields.items() if k != "handle"},
+        "variants": {"type": "array", "items": VARIANT},
+        "created_at": {"type": "string"},
+        "updated_at": {"type": "string"},
+    },
 }
 
 
 def page_of(item_schema: dict) -> dict:
-    return {"type": "object", "properties": {
-        "items": {"type": "array", "items": item_schema},
-        "next": {"type": ["string", "null"]}}}
+    return {
+        "type": "object",
+        "properties": {"items": {"type": "array", "items": item_schema}, "next": {"type": ["string", "null"]}},
+    }
 
 
 TENANT = {
     "type": "object",
-    "properties": {"id": {"type": "string"}, "subdomain": {"type": "string"}, "plan": {"type": "string"},
-                   "status": {"enum": ["active", "suspended"]}, "created_at": {"type": "string"},
-                   "usage": {"type": "object"}},
+    "properties": {
+        "id": {"type": "string"},
+        "subdomain": {"type": "string"},
+        "plan": {"type": "string"},
+        "status": {"enum": ["active", "suspended"]},
+        "created_at": {"type": "string"},
+        "usage": {"type": "object"},
+    },
 }
 HEALTH = {"type": "object", "properties": {"status": {"type": "string"}}}
 
@@ -145,21 +168,37 @@ SHOP_PATCH = {
     "type": "object",
     "properties": {
         "name": _text(100, 1),
-        "custom_domain": {"type": "string", "pattern": r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$",
-                          "maxLength": 253},
+        "custom_domain": {
+            "type": "string",
+            "pattern": r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$",
+            "maxLength": 253,
+        },
         "theme": {
             "type": "object",
-            "properties": {"primary_color": _color, "accent_color": _color, "background_color": _color,
-                           "text_color": _color, "font": {"enum": ["system", "serif", "rounded"]},
-                           "announcement": _text(200), "logo_text": _text(60)},
+            "properties": {
+                "primary_color": _color,
+                "accent_color": _color,
+                "background_color": _color,
+                "text_color": _color,
+                "font": {"enum": ["system", "serif", "rounded"]},
+                "announcement": _text(200),
+                "logo_text": _text(60),
+            },
             "additionalProperties": False,
         },
     },
     "additionalProperties": False,
     "minProperties": 1,
 }
-SHOP["properties"].update({"name": {"type": "string"}, "status": {"type": "string"}, "plan": {"type": "string"},
-                           "custom_domain": {"type": ["string", "null"]}, "theme": {"type": "object"}})
+SHOP["properties"].update(
+    {
+        "name": {"type": "string"},
+        "status": {"type": "string"},
+        "plan": {"type": "string"},
+        "custom_domain": {"type": ["string", "null"]},
+        "theme": {"type": "object"},
+    }
+)
 
 MEDIA_UPLOAD = {
     "type": "object",
@@ -177,13 +216,28 @@ SLA_REPORT = {
     "type": "object",
     "properties": {
         "month": {"type": "string"},
-        "items": {"type": "array", "items": {"type": "object", "properties": {
-            "tenant_id": {"type": "string"}, "requests": {"type": "integer"}, "server_errors": {"type": "integer"},
-            "availability": {"type": ["number", "null"]},
-            "latency_ms": {"type": "object", "properties": {"p50": {"type": ["integer", "null"]},
-                                                            "p95": {"type": ["integer", "null"]},
-                                                            "p99": {"type": ["integer", "null"]}}},
-            "promise": {"type": "object"}, "met": {"type": "boolean"}}}},
+        "items": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "tenant_id": {"type": "string"},
+                    "requests": {"type": "integer"},
+                    "server_errors": {"type": "integer"},
+                    "availability": {"type": ["number", "null"]},
+                    "latency_ms": {
+                        "type": "object",
+                        "properties": {
+                            "p50": {"type": ["integer", "null"]},
+                            "p95": {"type": ["integer", "null"]},
+                            "p99": {"type": ["integer", "null"]},
+                        },
+                    },
+                    "promise": {"type": "object"},
+                    "met": {"type": "boolean"},
+                },
+            },
+        },
     },
 }
 
@@ -207,9 +261,16 @@ CART_ITEM_PATCH = {
 CART_CREATE = {"type": "object", "additionalProperties": False}
 ADDRESS = {
     "type": "object",
-    "properties": {"name": _text(200, 1), "line1": _text(200, 1), "line2": _text(200), "city": _text(100, 1),
-                   "state": _text(100), "postal_code": _text(20, 1), "country": _country,
-                   "phone": _text(40)},
+    "properties": {
+        "name": _text(200, 1),
+        "line1": _text(200, 1),
+        "line2": _text(200),
+        "city": _text(100, 1),
+        "state": _text(100),
+        "postal_code": _text(20, 1),
+        "country": _country,
+        "phone": _text(40),
+    },
     "required": ["name", "line1", "city", "postal_code", "country"],
     "additionalProperties": False,
 }
@@ -221,8 +282,7 @@ CHECKOUT = {
 }
 ORDER_LOOKUP = {
     "type": "object",
-    "properties": {"number": {"type": "integer", "minimum": 1, "maximum": 999_999_999_999},
-                   "email": _text(254, 3)},
+    "properties": {"number": {"type": "integer", "minimum": 1, "maximum": 999_999_999_999}, "email": _text(254, 3)},
     "required": ["number", "email"],
     "additionalProperties": False,
 }
@@ -232,7 +292,8 @@ DISCOUNT_CREATE = {
         "code": _text(40, 1),
         "type": {"enum": ["percentage", "fixed_amount", "free_shipping"]},
         "value": {"type": "integer", "minimum": 0, "maximum": 100_000_000_00},
-        "starts_at": _text(40, 1), "ends_at": _text(40, 1),
+        "starts_at": _text(40, 1),
+        "ends_at": _text(40, 1),
         "usage_limit": {"type": "integer", "minimum": 1, "maximum": 1_000_000_000},
         "minimum_subtotal": _money,
         "once_per_customer": {"type": "boolean"},
@@ -242,13 +303,23 @@ DISCOUNT_CREATE = {
 }
 SHIPPING_RATES = {
     "type": "object",
-    "properties": {"rates": {"type": "array", "maxItems": 50, "items": {
-        "type": "object",
-        "properties": {"name": _text(100, 1), "amount": _money,
-                       "countries": {"type": "array", "maxItems": 250, "items": _country},
-                       "free_over": _money},
-        "required": ["name", "amount"],
-        "additionalProperties": False}}},
+    "properties": {
+        "rates": {
+            "type": "array",
+            "maxItems": 50,
+            "items": {
+                "type": "object",
+                "properties": {
+                    "name": _text(100, 1),
+                    "amount": _money,
+                    "countries": {"type": "array", "maxItems": 250, "items": _country},
+                    "free_over": _money,
+                },
+                "required": ["name", "amount"],
+                "additionalProperties": False,
+            },
+        }
+    },
     "required": ["rates"],
     "additionalProperties": False,
 }
@@ -256,11 +327,16 @@ TAX_RATES = {
     "type": "object",
     "properties": {
         "prices_include_tax": {"type": "boolean"},
-        "rates": {"type": "array", "maxItems": 250, "items": {
-            "type": "object",
-            "properties": {"country": _country, "rate_bp": {"type": "integer", "minimum": 0, "maximum": 10_000}},
-            "required": ["country", "rate_bp"],
-            "additionalProperties": False}},
+        "rates": {
+            "type": "array",
+            "maxItems": 250,
+            "items": {
+                "type": "object",
+                "properties": {"country": _country, "rate_bp": {"type": "integer", "minimum": 0, "maximum": 10_000}},
+                "required": ["country", "rate_bp"],
+                "additionalProperties": False,
+            },
+        },
     },
     "additionalProperties": False,
     "minProperties": 1,
@@ -272,84 +348,149 @@ PAYMENTS_CONNECT = {
 }
 PAYMENTS_LINK = {
     "type": "object",
-    "properties": {"return_url": {"type": "string", "pattern": "^https?://", "maxLength": 2000},
-                   "refresh_url": {"type": "string", "pattern": "^https?://", "maxLength": 2000}},
+    "properties": {
+        "return_url": {"type": "string", "pattern": "^https?://", "maxLength": 2000},
+        "refresh_url": {"type": "string", "pattern": "^https?://", "maxLength": 2000},
+    },
     "additionalProperties": False,
 }
 
 CART_LINE = {
     "type": "object",
-    "properties": {"variant_id": {"type": "string"}, "product_id": {"type": "string"}, "sku": {"type": "string"},
-                   "title": {"type": "string"}, "variant_title": {"type": "string"},
-                   "quantity": {"type": "integer"}, "price": _money, "line_total": _money,
-                   "image": {"type": ["object", "null"]}},
+    "properties": {
+        "variant_id": {"type": "string"},
+        "product_id": {"type": "string"},
+        "sku": {"type": "string"},
+        "title": {"type": "string"},
+        "variant_title": {"type": "string"},
+        "quantity": {"type": "integer"},
+        "price": _money,
+        "line_total": _money,
+        "image": {"type": ["object", "null"]},
+    },
 }
 CART = {
     "type": "object",
-    "properties": {"id": {"type": "string"}, "status": {"enum": ["open", "checking_out", "completed"]},
-                   "currency": _currency, "lines": {"type": "array", "items": CART_LINE}, "subtotal": _money,
-                   "item_count": {"type": "integer"}, "checkout_id": {"type": ["string", "null"]}},
+    "properties": {
+        "id": {"type": "string"},
+        "status": {"enum": ["open", "checking_out", "completed"]},
+        "currency": _currency,
+        "lines": {"type": "array", "items": CART_LINE},
+        "subtotal": _money,
+        "item_count": {"type": "integer"},
+        "checkout_id": {"type": ["string", "null"]},
+    },
 }
 CHECKOUT_STARTED = {"type": "object", "properties": {"checkout_id": {"type": "string"}}}
 CHECKOUT_STATUS = {
     "type": "object",
-    "properties": {"id": {"type": "string"},
-                   "status": {"enum": ["processing", "awaiting_payment", "paid", "failed", "expired"]},
-                   "payment_url": {"type": "string"}, "order_id": {"type": "string"},
-                   "failure_reason": {"type": "string"}, "total": _money, "currency": _currency},
+    "properties": {
+        "id": {"type": "string"},
+        "status": {"enum": ["processing", "awaiting_payment", "paid", "failed", "expired"]},
+        "payment_url": {"type": "string"},
+        "order_id": {"type": "string"},
+        "failure_reason": {"type": "string"},
+        "total": _money,
+        "currency": _currency,
+    },
 }
 ORDER_LINE = {
     "type": "object",
-    "properties": {"variant_id": {"type": "string"}, "sku": {"type": "string"}, "title": {"type": "string"},
-                   "variant_title": {"type": "string"}, "quantity": {"type": "integer"}, "price": _money,
-                   "discount": _money, "tax": _money, "total": _money,
-                   "unit_discounts": {"type": "array", "items": {"type": "integer"}},
-                   "unit_taxes": {"type": "array", "items": {"type": "integer"}}},
+    "properties": {
+        "variant_id": {"type": "string"},
+        "sku": {"type": "string"},
+        "title": {"type": "string"},
+        "variant_title": {"type": "string"},
+        "quantity": {"type": "integer"},
+        "price": _money,
+        "discount": _money,
+        "tax": _money,
+        "total": _money,
+        "unit_discounts": {"type": "array", "items": {"type": "integer"}},
+        "unit_taxes": {"type": "array", "items": {"type": "integer"}},
+    },
 }
 ORDER = {
     "type": "object",
     "properties": {
-        "id": {"type": "string"}, "number": {"type": "integer"}, "email": {"type": "string"}, "currency": _currency,
-        "subtotal": _money, "discount_total": _money, "shipping_total": _money, "tax_total": _money,
-        "total": _money, "refunded_total": _money,
+        "id": {"type": "string"},
+        "number": {"type": "integer"},
+        "email": {"type": "string"},
+        "currency": _currency,
+        "subtotal": _money,
+        "discount_total": _money,
+        "shipping_total": _money,
+        "tax_total": _money,
+        "total": _money,
+        "refunded_total": _money,
         "financial_status": {"enum": ["pending", "paid", "partially_refunded", "refunded"]},
         "fulfillment_status": {"enum": ["unfulfilled", "partial", "fulfilled"]},
-        "lines": {"type": "array", "items": ORDER_LINE}, "discount_code": {"type": ["string", "null"]},
-        "shipping_address": ADDRESS, "cancelled_at": {"type": ["string", "null"]}, "created_at": {"type": "string"},
+        "lines": {"type": "array", "items": ORDER_LINE},
+        "discount_code": {"type": ["string", "null"]},
+        "shipping_address": ADDRESS,
+        "cancelled_at": {"type": ["string", "null"]},
+        "created_at": {"type": "string"},
         "timeline": {"type": "array", "items": {"type": "object"}},
     },
 }
-ORDER_LOOKUP_RESPONSE = {"type": "object", "properties": {"order_id": {"type": "string"},
-                                                          "status_url": {"type": "string"}}}
+ORDER_LOOKUP_RESPONSE = {
+    "type": "object",
+    "properties": {"order_id": {"type": "string"}, "status_url": {"type": "string"}},
+}
 DISCOUNT = {
     "type": "object",
-    "properties": {**DISCOUNT_CREATE["properties"], "id": {"type": "string"}, "times_used": {"type": "integer"},
-                   "created_at": {"type": "string"}},
+    "properties": {
+        **DISCOUNT_CREATE["properties"],
+        "id": {"type": "string"},
+        "times_used": {"type": "integer"},
+        "created_at": {"type": "string"},
+    },
 }
 PAYMENT_ACCOUNT = {
     "type": "object",
-    "properties": {"connected": {"type": "boolean"}, "account_id": {"type": ["string", "null"]},
-                   "charges_enabled": {"type": "boolean"}, "payouts_enabled": {"type": "boolean"},
-                   "details_submitted": {"type": "boolean"}},
+    "properties": {
+        "connected": {"type": "boolean"},
+        "account_id": {"type": ["string", "null"]},
+        "charges_enabled": {"type": "boolean"},
+        "payouts_enabled": {"type": "boolean"},
+        "details_submitted": {"type": "boolean"},
+    },
 }
 ACCOUNT_LINK = {"type": "object", "properties": {"url": {"type": "string"}, "expires_at": {"type": "integer"}}}
 WEBHOOK_ACK = {"type": "object", "properties": {"received": {"type": "boolean"}}}
 
 # After the sale: fulfilments, cancellation, refunds, return policy, returns ---------
-_units = {"type": "array", "minItems": 1, "maxItems": 100, "items": {
-    "type": "object", "properties": {"variant_id": _id, "quantity": _quantity},
-    "required": ["variant_id", "quantity"], "additionalProperties": False}}
+_units = {
+    "type": "array",
+    "minItems": 1,
+    "maxItems": 100,
+    "items": {
+        "type": "object",
+        "properties": {"variant_id": _id, "quantity": _quantity},
+        "required": ["variant_id", "quantity"],
+        "additionalProperties": False,
+    },
+}
 _url = {"type": "string", "pattern": "^https?://", "maxLength": 2000}
 FULFILMENT_CREATE = {
     "type": "object",
-    "properties": {"items": _units, "carrier": _text(50), "tracking_number": _text(100),
-                   "tracking_url": _url, "pickup_location_id": _id},
+    "properties": {
+        "items": _units,
+        "carrier": _text(50),
+        "tracking_number": _text(100),
+        "tracking_url": _url,
+        "pickup_location_id": _id,
+    },
     "additionalProperties": False,
 }
 FULFILMENT_STATUS_CHANGE = {
     "type": "object",
-    "properties": {"status": {"enum": ["in_transit", "delivered", "ready_for_pickup", "picked_up", "cancelled"]},
-                   "carrier": _text(50), "tracking_number": _text(100), "tracking_url": _url},
+    "properties": {
+        "status": {"enum": ["in_transit", "delivered", "ready_for_pickup", "picked_up", "cancelled"]},
+        "carrier": _text(50),
+        "tracking_number": _text(100),
+        "tracking_url": _url,
+    },
     "required": ["status"],
     "additionalProperties": False,
 }
@@ -362,9 +503,14 @@ REFUND_CREATE = {
 _policy_fields = {
     "window_days": {"type": "integer", "minimum": 0, "maximum": 365},
     "approval": {"enum": ["manual", "automatic"]},
-    "auto_approve": {"type": "object", "properties": {
-        "max_value": {"type": ["integer", "null"], "minimum": 0, "maximum": 100_000_000_00},
-        "reasons": {"type": "array", "maxItems": 50, "items": _text(100, 1)}}, "additionalProperties": False},
+    "auto_approve": {
+        "type": "object",
+        "properties": {
+            "max_value": {"type": ["integer", "null"], "minimum": 0, "maximum": 100_000_000_00},
+            "reasons": {"type": "array", "maxItems": 50, "items": _text(100, 1)},
+        },
+        "additionalProperties": False,
+    },
     "restocking_fee_percent": {"type": "integer", "minimum": 0, "maximum": 100},
     "refund_original_shipping": {"type": "boolean"},
     "return_shipping_paid_by": {"enum": ["customer", "merchant"]},
@@ -375,22 +521,39 @@ _policy_fields = {
     "parcel_days": {"type": "integer", "minimum": 1, "maximum": 180},
 }
 RETURN_POLICY_PUT = {"type": "object", "properties": _policy_fields, "additionalProperties": False}
-RETURN_POLICY_PATCH = {"type": "object", "properties": _policy_fields, "additionalProperties": False,
-                       "minProperties": 1}
+RETURN_POLICY_PATCH = {
+    "type": "object",
+    "properties": _policy_fields,
+    "additionalProperties": False,
+    "minProperties": 1,
+}
 RETURN_POLICY = {"type": "object", "properties": _policy_fields}
 _pickup_address = {
     "type": "object",
-    "properties": {"line1": _text(200, 1), "line2": _text(200), "city": _text(100, 1), "postal_code": _text(20, 1),
-                   "country": _country},
+    "properties": {
+        "line1": _text(200, 1),
+        "line2": _text(200),
+        "city": _text(100, 1),
+        "postal_code": _text(20, 1),
+        "country": _country,
+    },
     "required": ["line1", "city", "postal_code", "country"],
     "additionalProperties": False,
 }
 PICKUP_LOCATIONS = {
     "type": "object",
-    "properties": {"locations": {"type": "array", "maxItems": 50, "items": {
-        "type": "object",
-        "properties": {"id": _id, "name": _text(100, 1), "address": _pickup_address, "hours": _text(200)},
-        "required": ["name", "address"], "additionalProperties": False}}},
+    "properties": {
+        "locations": {
+            "type": "array",
+            "maxItems": 50,
+            "items": {
+                "type": "object",
+                "properties": {"id": _id, "name": _text(100, 1), "address": _pickup_address, "hours": _text(200)},
+                "required": ["name", "address"],
+                "additionalProperties": False,
+            },
+        }
+    },
     "required": ["locations"],
     "additionalProperties": False,
 }
@@ -398,10 +561,17 @@ RETURN_REQUEST = {
     "type": "object",
     "properties": {
         "email": _text(254, 3),
-        "items": {"type": "array", "minItems": 1, "maxItems": 100, "items": {
-            "type": "object",
-            "properties": {"variant_id": _id, "quantity": _quantity, "reason": _text(500), "exchange_for": _id},
-            "required": ["variant_id", "quantity"], "additionalProperties": False}},
+        "items": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 100,
+            "items": {
+                "type": "object",
+                "properties": {"variant_id": _id, "quantity": _quantity, "reason": _text(500), "exchange_for": _id},
+                "required": ["variant_id", "quantity"],
+                "additionalProperties": False,
+            },
+        },
         "reason": _text(500, 1),
         "resolution": {"enum": ["refund", "store_credit", "exchange"]},
     },
@@ -410,11 +580,23 @@ RETURN_REQUEST = {
 }
 RETURN_RECEIVE = {
     "type": "object",
-    "properties": {"items": {"type": "array", "minItems": 1, "maxItems": 100, "items": {
-        "type": "object",
-        "properties": {"variant_id": _id, "quantity": {"type": "integer", "minimum": 0, "maximum": 999},
-                       "condition": {"enum": ["resellable", "damaged"]}},
-        "required": ["variant_id", "quantity", "condition"], "additionalProperties": False}}},
+    "properties": {
+        "items": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 100,
+            "items": {
+                "type": "object",
+                "properties": {
+                    "variant_id": _id,
+                    "quantity": {"type": "integer", "minimum": 0, "maximum": 999},
+                    "condition": {"enum": ["resellable", "damaged"]},
+                },
+                "required": ["variant_id", "quantity", "condition"],
+                "additionalProperties": False,
+            },
+        }
+    },
     "additionalProperties": False,
 }
 RETURN_SHIPPED = {
@@ -423,40 +605,80 @@ RETURN_SHIPPED = {
     "required": ["email"],
     "additionalProperties": False,
 }
-_unit_list = {"type": "array", "items": {"type": "object", "properties": {
-    "variant_id": {"type": "string"}, "quantity": {"type": "integer"}}}}
+_unit_list = {
+    "type": "array",
+    "items": {"type": "object", "properties": {"variant_id": {"type": "string"}, "quantity": {"type": "integer"}}},
+}
 FULFILMENT = {
     "type": "object",
-    "properties": {"id": {"type": "string"},
-                   "status": {"enum": ["pending", "in_transit", "delivered", "ready_for_pickup", "picked_up",
-                                       "cancelled"]},
-                   "method": {"enum": ["shipping", "pickup"]}, "items": _unit_list,
-                   "carrier": {"type": ["string", "null"]}, "tracking_number": {"type": ["string", "null"]},
-                   "tracking_url": {"type": ["string", "null"]}, "pickup_location": {"type": ["object", "null"]},
-                   "created_at": {"type": "string"}, "shipped_at": {"type": ["string", "null"]},
-                   "delivered_at": {"type": ["string", "null"]}},
+    "properties": {
+        "id": {"type": "string"},
+        "status": {"enum": ["pending", "in_transit", "delivered", "ready_for_pickup", "picked_up", "cancelled"]},
+        "method": {"enum": ["shipping", "pickup"]},
+        "items": _unit_list,
+        "carrier": {"type": ["string", "null"]},
+        "tracking_number": {"type": ["string", "null"]},
+        "tracking_url": {"type": ["string", "null"]},
+        "pickup_location": {"type": ["object", "null"]},
+        "created_at": {"type": "string"},
+        "shipped_at": {"type": ["string", "null"]},
+        "delivered_at": {"type": ["string", "null"]},
+    },
 }
 REFUND = {
     "type": "object",
-    "properties": {"id": {"type": "string"}, "amount": _money, "status": {"enum": ["pending", "succeeded", "failed"]},
-                   "lines": _unit_list, "shipping": _money, "reason": {"type": ["string", "null"]},
-                   "return_id": {"type": ["string", "null"]}, "stripe_refund_id": {"type": ["string", "null"]},
-                   "created_at": {"type": "string"}},
+    "properties": {
+        "id": {"type": "string"},
+        "amount": _money,
+        "status": {"enum": ["pending", "succeeded", "failed"]},
+        "lines": _unit_list,
+        "shipping": _money,
+        "reason": {"type": ["string", "null"]},
+        "return_id": {"type": ["string", "null"]},
+        "stripe_refund_id": {"type": ["string", "null"]},
+        "created_at": {"type": "string"},
+    },
 }
 RETURN = {
     "type": "object",
     "properties": {
-        "id": {"type": "string"}, "order_id": {"type": "string"}, "order_number": {"type": "integer"},
-        "status": {"enum": ["requested", "approved", "in_transit", "received", "refunded", "credited", "exchanged",
-                            "closed", "rejected", "expired"]},
-        "reason": {"type": "string"}, "resolution": {"enum": ["refund", "store_credit", "exchange"]},
-        "items": _unit_list, "received": _unit_list, "expected_refund": _money,
-        "exchange": {"type": ["object", "null"]}, "outcome": {"type": ["object", "null"]},
-        "status_url": {"type": "string"}, "history": {"type": "array"}, "created_at": {"type": "string"},
+        "id": {"type": "string"},
+        "order_id": {"type": "string"},
+        "order_number": {"type": "integer"},
+        "status": {
+            "enum": [
+                "requested",
+                "approved",
+                "in_transit",
+                "received",
+                "refunded",
+                "credited",
+                "exchanged",
+                "closed",
+                "rejected",
+                "expired",
+            ]
+        },
+        "reason": {"type": "string"},
+        "resolution": {"enum": ["refund", "store_credit", "exchange"]},
+        "items": _unit_list,
+        "received": _unit_list,
+        "expected_refund": _money,
+        "exchange": {"type": ["object", "null"]},
+        "outcome": {"type": ["object", "null"]},
+        "status_url": {"type": "string"},
+        "history": {"type": "array"},
+        "created_at": {"type": "string"},
     },
 }
-CARRIER_WEBHOOK = {"type": "object", "properties": {"url": {"type": "string"}, "secret": {"type": "string"},
-                                                    "signature_header": {"type": "string"}}}
-ORDER["properties"].update({"fulfilments": {"type": "array", "items": FULFILMENT},
-                            "refunds": {"type": "array", "items": REFUND},
-                            "cancel_reason": {"type": ["string", "null"]}})
+CARRIER_WEBHOOK = {
+    "type": "object",
+    "properties": {"url": {"type": "string"}, "secret": {"type": "string"}, "signature_header": {"type": "string"}},
+}
+ORDER["properties"].update(
+    {
+        "fulfilments": {"type": "array", "items": FULFILMENT},
+        "refunds": {"type": "array", "items": REFUND},
+        "cancel_reason": {"type": ["string", "null"]},
+    }
+)

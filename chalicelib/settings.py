@@ -3,6 +3,7 @@
 The same names are set by `.chalice/config.json` in AWS and by the local
 runtime (`infra/local/runtime.py`) offline.
 """
+
 import os
 
 STAGE = os.environ.get("STAGE", "local")
@@ -34,6 +35,7 @@ STATE_MACHINE_PREFIX = os.environ.get(
 def state_machine_arn(workflow: str) -> str:
     return STATE_MACHINE_PREFIX + workflow
 
+
 # EventBridge bus for domain events (order.created, ...).
 EVENT_BUS = os.environ.get("EVENT_BUS", PREFIX)
 
@@ -49,6 +51,7 @@ def reservation_seconds() -> int:
 def return_day_seconds() -> int:
     """How long a "day" of a return policy's timers lasts (86400; tests shorten it to watch a return expire)."""
     return max(1, int(os.environ.get("RETURN_DAY_SECONDS", "86400")))
+
 
 # How long a Lambda container reuses a storefront's host -> shop resolution (tenants.shop_for_host):
 # a suspension or theme change reaches every container within this many seconds. 0 turns it off.

@@ -1,4 +1,5 @@
 """Shipping rates: the shop's own table of what delivery costs (none set = free), read by pricing."""
+
 from . import tenants
 from .db import ShopRecord
 from .errors import Invalid
@@ -11,14 +12,20 @@ def _stored(shop: ShopRecord) -> list[dict]:
 
 
 def _to_dict(rate: dict) -> dict:
-    return {"name": rate["name"], "amount": int(rate["amount"]), "countries": list(rate.get("countries") or []),
-            "free_over": int(rate["free_over"]) if rate.get("free_over") is not None else None}
+    return {
+        "name": rate["name"],
+        "amount": int(rate["amount"]),
+        "countries": list(rate.get("countries") or []),
+        "free_over": int(rate["free_over"]) if rate.get("free_over") is not None else None,
+    }
 
 
 def rates(shop: ShopRecord) -> list[ShippingRate]:
     """The shop's rates as pricing takes them, in the merchant's order (it breaks ties)."""
-    return [ShippingRate(name=r["name"], amount=r["amount"], countries=tuple(r["countries"]),
-                         free_over=r["free_over"]) for r in map(_to_dict, _stored(shop))]
+    return [
+        ShippingRate(name=r["name"], amount=r["amount"], countries=tuple(r["countries"]), free_over=r["free_over"])
+        for r in map(_to_dict, _stored(shop))
+    ]
 
 
 def get(tenant_id: str) -> dict:
@@ -36,7 +43,14 @@ def replace(tenant_id: str, data: dict) -> dict:
         if name in names:
             raise Invalid(f"rates[{i}].name: two rates with that name", {f"rates[{i}].name": "duplicate name"})
         names.add(name)
-    cleaned = [{"name": r["name"].strip(), "amount": r["amount"], "countries": sorted(set(r.get("countries") or [])),
-                "free_over": r.get("free_over")} for r in data["rates"]]
+    cleaned = [
+        {
+            "name": r["name"].strip(),
+            "amount": r["amount"],
+            "countries": sorted(set(r.get("countries") or [])),
+            "free_over": r.get("free_over"),
+        }
+        for r in data["rates"]
+    ]
     tenants.get_shop(tenant_id).update(actions=[ShopRecord.settings["shipping_rates"].set(cleaned)])
     return get(tenant_id)

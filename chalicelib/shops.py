@@ -1,4 +1,5 @@
 """A merchant's own shop: profile, name, theme and custom domain."""
+
 from . import storefront, tenants
 from .db import ShopRecord
 

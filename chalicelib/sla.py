@@ -6,6 +6,7 @@ at most once a minute per tenant (SLA_FLUSH_SECONDS), so a page costs no extra
 write. Up to a minute of counts may be lost when a container is recycled; the
 figures are for watching the promise, not for billing.
 """
+
 import os
 import re
 import threading
@@ -22,12 +23,14 @@ from .observability import logger
 # Histogram bucket upper bounds in milliseconds (the last bucket is open-ended).
 BUCKETS_MS = (5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000)
 # What each plan promises (billing.PLANS holds the plans).
-PROMISES = {name: {"availability": plan["availability"], "p99_ms": plan["p99_ms"]}
-            for name, plan in billing.PLANS.items()}
+PROMISES = {
+    name: {"availability": plan["availability"], "p99_ms": plan["p99_ms"]} for name, plan in billing.PLANS.items()
+}
 
 
 class MonthlyStats(PlatformItem, discriminator="sla"):
     """pk `SLA#<yyyy-mm>`, sk `<tenant_id>`."""
+
     tenant_id = UnicodeAttribute()
     requests = NumberAttribute(default=0)
     errors = NumberAttribute(default=0)
@@ -83,22 +86,29 @@ def record(tenant_id: str | None, status: int, ms: float) -> None:
 def _add(tenant_id: str, counts: dict) -> None:
     item = MonthlyStats(f"SLA#{_month()}", tenant_id)
     # update() does not write the discriminator on its own; queries by item type need it.
-    actions = [MonthlyStats.kind.set(MonthlyStats), MonthlyStats.tenant_id.set(tenant_id),
-               MonthlyStats.requests.add(counts["requests"]),
-               MonthlyStats.errors.add(counts["errors"])]
+    actions = [
+        MonthlyStats.kind.set(MonthlyStats),
+        MonthlyStats.tenant_id.set(tenant_id),
+        MonthlyStats.requests.add(counts["requests"]),
+        MonthlyStats.errors.add(counts["errors"]),
+    ]
     # ADD on a nested map needs the map to exist: the month's first write creates it.
     # Two containers may race to be first: the loser's condition fails and it adds instead.
     for _attempt in range(2):
         try:
-            item.update(actions=actions + [MonthlyStats.buckets[b].add(n) for b, n in counts["buckets"].items()],
-                        condition=MonthlyStats.buckets.exists())
+            item.update(
+                actions=actions + [MonthlyStats.buckets[b].add(n) for b, n in counts["buckets"].items()],
+                condition=MonthlyStats.buckets.exists(),
+            )
             return
         except UpdateError as e:
             if e.cause_response_code != "ConditionalCheckFailedException":
                 raise
         try:
-            item.update(actions=actions + [MonthlyStats.buckets.set(counts["buckets"])],
-                        condition=MonthlyStats.buckets.does_not_exist())
+            item.update(
+                actions=actions + [MonthlyStats.buckets.set(counts["buckets"])],
+                condition=MonthlyStats.buckets.does_not_exist(),
+            )
             return
         except UpdateError as e:
             if e.cause_response_code != "ConditionalCheckFailedException":
@@ -140,11 +150,22 @@ def report(plans_of, month: str | None = None) -> dict:
         availability = (total - errors) / total if total else None
         promise = PROMISES.get(plans.get(s.tenant_id, "starter"), PROMISES["starter"])
         p99 = percentile(buckets, total, 0.99)
-        items.append({"tenant_id": s.tenant_id, "requests": total, "server_errors": errors,
-                      "availability": availability,
-                      "latency_ms": {"p50": percentile(buckets, total, 0.5), "p95": percentile(buckets, total, 0.95),
-                                     "p99": p99},
-                      "promise": promise,
-                      "met": availability is not None and availability >= promise["availability"]
-                      and p99 is not None and p99 <= promise["p99_ms"]})
+        items.append(
+            {
+                "tenant_id": s.tenant_id,
+                "requests": total,
+                "server_errors": errors,
+                "availability": availability,
+                "latency_ms": {
+                    "p50": percentile(buckets, total, 0.5),
+                    "p95": percentile(buckets, total, 0.95),
+                    "p99": p99,
+                },
+                "promise": promise,
+                "met": availability is not None
+                and availability >= promise["availability"]
+                and p99 is not None
+                and p99 <= promise["p99_ms"],
+            }
+        )
     return {"month": month, "items": items}

@@ -3,6 +3,7 @@
 Merchant-tunable values reach templates only as data; templates themselves run
 in the sandbox so a merchant-edited theme cannot reach Python internals.
 """
+
 import os
 from pathlib import Path
 
@@ -14,16 +15,25 @@ from .errors import DomainError, NotFound, Unavailable
 
 _HERE = Path(__file__).resolve().parent
 # In the repo, templates/ sits beside chalicelib/; the Lambda package carries a copy inside it.
-TEMPLATES = Path(os.environ.get("TEMPLATES_DIR") or next(
-    p for p in (_HERE.parent / "templates", _HERE / "templates") if p.is_dir()))
+TEMPLATES = Path(
+    os.environ.get("TEMPLATES_DIR") or next(p for p in (_HERE.parent / "templates", _HERE / "templates") if p.is_dir())
+)
 
-DEFAULT_THEME = {"name": "default", "primary_color": "#1f3a5f", "accent_color": "#e4572e",
-                 "background_color": "#ffffff", "text_color": "#1a1a1a", "font": "system",
-                 "announcement": "", "logo_text": ""}
+DEFAULT_THEME = {
+    "name": "default",
+    "primary_color": "#1f3a5f",
+    "accent_color": "#e4572e",
+    "background_color": "#ffffff",
+    "text_color": "#1a1a1a",
+    "font": "system",
+    "announcement": "",
+    "logo_text": "",
+}
 HOME_PAGE_SIZE = 24
 
-_env = SandboxedEnvironment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True,
-                            trim_blocks=True, lstrip_blocks=True)
+_env = SandboxedEnvironment(
+    loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, trim_blocks=True, lstrip_blocks=True
+)
 _env.filters["money"] = money.format_money
 
 
@@ -37,8 +47,13 @@ def theme_of(shop) -> dict:
 def _shop_context(shop) -> dict | None:
     if shop is None:
         return None
-    return {"name": shop.name, "subdomain": shop.subdomain, "currency": shop.currency,
-            "locale": shop.locale or "en", "theme": theme_of(shop)}
+    return {
+        "name": shop.name,
+        "subdomain": shop.subdomain,
+        "currency": shop.currency,
+        "locale": shop.locale or "en",
+        "theme": theme_of(shop),
+    }
 
 
 def render(page: str, shop, base_path: str, **context) -> str:
@@ -52,11 +67,17 @@ def render(page: str, shop, base_path: str, **context) -> str:
 
 def _card(product: dict) -> dict:
     image = product["images"][0] if product["images"] else None
-    return {"id": product["id"], "handle": product["handle"], "title": product["title"],
-            "description": product["description"], "price_min": product["price_min"],
-            "price_max": product["price_max"], "currency": product["currency"],
-            # The card's link already reads the title: an empty alt avoids saying it twice.
-            "image": {"url": image["url"], "alt": image["alt"]} if image else None}
+    return {
+        "id": product["id"],
+        "handle": product["handle"],
+        "title": product["title"],
+        "description": product["description"],
+        "price_min": product["price_min"],
+        "price_max": product["price_max"],
+        "currency": product["currency"],
+        # The card's link already reads the title: an empty alt avoids saying it twice.
+        "image": {"url": image["url"], "alt": image["alt"]} if image else None,
+    }
 
 
 def home_page(shop, base_path: str, cursor: str | None) -> str:
@@ -68,15 +89,26 @@ def home_page(shop, base_path: str, cursor: str | None) -> str:
 def product_page(shop, base_path: str, handle: str, url: str) -> str:
     product = catalog.product_by_handle(shop.tenant_id, handle)
     variants = [{**v, "available": max(v["inventory_quantity"], 0)} for v in product["variants"]]
-    options = [{"name": name, "values": list(dict.fromkeys(v["options"].get(name) for v in variants))}
-               for name in product["options"]]
+    options = [
+        {"name": name, "values": list(dict.fromkeys(v["options"].get(name) for v in variants))}
+        for name in product["options"]
+    ]
     seo = product["seo"]
-    view = {**product, "variants": variants, "options": options,
-            "images": [{"url": i["url"], "alt": i["alt"] or product["title"]} for i in product["images"]]}
-    return render("product", shop, base_path, product=view,
-                  page_title=seo.get("title") or f"{product['title']} – {shop.name}",
-                  meta_description=seo.get("description") or product["description"][:160],
-                  canonical_url=url)
+    view = {
+        **product,
+        "variants": variants,
+        "options": options,
+        "images": [{"url": i["url"], "alt": i["alt"] or product["title"]} for i in product["images"]],
+    }
+    return render(
+        "product",
+        shop,
+        base_path,
+        product=view,
+        page_title=seo.get("title") or f"{product['title']} – {shop.name}",
+        meta_description=seo.get("description") or product["description"][:160],
+        canonical_url=url,
+    )
 
 
 def cart_page(shop, base_path: str, cart: dict | None) -> str:
@@ -84,20 +116,26 @@ def cart_page(shop, base_path: str, cart: dict | None) -> str:
     view = None
     if cart is not None:
         view = {**cart, "lines": [{**line, "unit_price": line["price"]} for line in cart["lines"]]}
-    return render("cart", shop, base_path, cart=view, cart_count=cart["item_count"] if cart else 0,
-                  page_title=f"Cart – {shop.name}")
+    return render(
+        "cart",
+        shop,
+        base_path,
+        cart=view,
+        cart_count=cart["item_count"] if cart else 0,
+        page_title=f"Cart – {shop.name}",
+    )
 
 
 def order_status_page(shop, base_path: str, order: dict) -> str:
     """The shopper's order page (orders.for_status_page())."""
-    return render("order_status", shop, base_path, order=order,
-                  page_title=f"Order #{order['number']} – {shop.name}")
+    return render("order_status", shop, base_path, order=order, page_title=f"Order #{order['number']} – {shop.name}")
 
 
 def return_status_page(shop, base_path: str, ret: dict) -> str:
     """The shopper's return page (returns.for_page())."""
-    return render("return_status", shop, base_path, ret=ret,
-                  page_title=f"Return for order #{ret['order_number']} – {shop.name}")
+    return render(
+        "return_status", shop, base_path, ret=ret, page_title=f"Return for order #{ret['order_number']} – {shop.name}"
+    )
 
 
 def order_pending_page(shop, base_path: str, message: str) -> str:

@@ -1,4 +1,5 @@
 """Tax rates per destination country (none set = no tax) and whether the shop's prices include tax."""
+
 from . import tenants
 from .db import ShopRecord
 from .errors import Invalid
@@ -19,8 +20,10 @@ def prices_include_tax(shop: ShopRecord) -> bool:
 
 def get(tenant_id: str) -> dict:
     shop = tenants.get_shop(tenant_id)
-    return {"prices_include_tax": prices_include_tax(shop),
-            "rates": [{"country": r.country, "rate_bp": r.rate_bp} for r in rates(shop)]}
+    return {
+        "prices_include_tax": prices_include_tax(shop),
+        "rates": [{"country": r.country, "rate_bp": r.rate_bp} for r in rates(shop)],
+    }
 
 
 def replace(tenant_id: str, data: dict) -> dict:
@@ -31,11 +34,16 @@ def replace(tenant_id: str, data: dict) -> dict:
         seen = set()
         for i, rate in enumerate(data["rates"]):
             if rate["country"] in seen:
-                raise Invalid(f"rates[{i}].country: {rate['country']} already has a rate",
-                              {f"rates[{i}].country": "one rate per country"})
+                raise Invalid(
+                    f"rates[{i}].country: {rate['country']} already has a rate",
+                    {f"rates[{i}].country": "one rate per country"},
+                )
             seen.add(rate["country"])
-        actions.append(ShopRecord.settings["tax_rates"].set(
-            [{"country": r["country"], "rate_bp": r["rate_bp"]} for r in data["rates"]]))
+        actions.append(
+            ShopRecord.settings["tax_rates"].set(
+                [{"country": r["country"], "rate_bp": r["rate_bp"]} for r in data["rates"]]
+            )
+        )
     if "prices_include_tax" in data:
         actions.append(ShopRecord.settings["prices_include_tax"].set(data["prices_include_tax"]))
     shop.update(actions=actions)

@@ -1,4 +1,5 @@
 """Shops (tenants): signup, login, resolution from a host, suspension."""
+
 import re
 import threading
 import time
@@ -11,10 +12,12 @@ from .db import Claim, ShopRecord, TenantEntry, connection
 from .errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized, Unavailable
 from .money import is_currency
 
-RESERVED_SUBDOMAINS = frozenset("""
+RESERVED_SUBDOMAINS = frozenset(
+    """
 www api admin app apps assets auth billing blog cdn checkout dashboard dev docs help
 mail media operator platform s shop shops signup login static status store support test
-""".split())
+""".split()
+)
 _LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -33,8 +36,10 @@ def check_email(email: str, field: str = "email") -> str:
 def check_subdomain(subdomain: str) -> str:
     sub = subdomain.strip().lower()
     if not _LABEL.match(sub) or "--" in sub[2:4]:
-        raise Invalid("subdomain: use 3-63 letters, digits or hyphens, not at either end",
-                      {"subdomain": "not a DNS label of 3-63 characters"})
+        raise Invalid(
+            "subdomain: use 3-63 letters, digits or hyphens, not at either end",
+            {"subdomain": "not a DNS label of 3-63 characters"},
+        )
     if sub in RESERVED_SUBDOMAINS:
         raise Invalid("subdomain: that name is reserved", {"subdomain": "reserved"})
     return sub
@@ -49,19 +54,34 @@ def signup(*, email: str, password: str, shop_name: str, subdomain: str, currenc
     if not shop_name.strip():
         raise Invalid("shop_name: must not be blank", {"shop_name": "must not be blank"})
     tenant_id, user_id, now = keys.new_id(), keys.new_id(), clock.now_iso()
-    shop = ShopRecord(tenant_id, keys.SHOP_SK, tenant_id=tenant_id, name=shop_name.strip(),
-                      subdomain=sub, currency=currency, owner_email=email, created_at=now)
+    shop = ShopRecord(
+        tenant_id,
+        keys.SHOP_SK,
+        tenant_id=tenant_id,
+        name=shop_name.strip(),
+        subdomain=sub,
+        currency=currency,
+        owner_email=email,
+        created_at=now,
+    )
     new = Claim.pk.does_not_exist()
     try:
         with TransactWrite(connection=connection()) as tx:
-            tx.save(Claim(keys.subdomain_claim(sub), keys.CLAIM_SK, tenant_id=tenant_id, created_at=now),
-                    condition=new)
-            tx.save(Claim(keys.email_claim(email), keys.CLAIM_SK, tenant_id=tenant_id, user_id=user_id,
-                          role="merchant", password_hash=auth.hash_password(password), created_at=now),
-                    condition=new)
+            tx.save(Claim(keys.subdomain_claim(sub), keys.CLAIM_SK, tenant_id=tenant_id, created_at=now), condition=new)
+            tx.save(
+                Claim(
+                    keys.email_claim(email),
+                    keys.CLAIM_SK,
+                    tenant_id=tenant_id,
+                    user_id=user_id,
+                    role="merchant",
+                    password_hash=auth.hash_password(password),
+                    created_at=now,
+                ),
+                condition=new,
+            )
             tx.save(shop, condition=ShopRecord.pk.does_not_exist())
-            tx.save(TenantEntry(keys.TENANTS_PK, tenant_id, tenant_id=tenant_id, subdomain=sub,
-                                created_at=now))
+            tx.save(TenantEntry(keys.TENANTS_PK, tenant_id, tenant_id=tenant_id, subdomain=sub, created_at=now))
     except TransactWriteError as e:
         reasons = [r.code if r else None for r in (e.cancellation_reasons or [])]
         if reasons[:1] == ["ConditionalCheckFailed"]:
@@ -95,12 +115,18 @@ def ensure_operator(email: str, password: str) -> None:
             return
         claim.update(actions=[Claim.password_hash.set(auth.hash_password(password))])
     except DoesNotExist:
-        Claim(keys.email_claim(email), keys.CLAIM_SK, user_id=keys.new_id(), role="operator",
-              password_hash=auth.hash_password(password), created_at=clock.now_iso()
-              ).save(condition=Claim.pk.does_not_exist())
+        Claim(
+            keys.email_claim(email),
+            keys.CLAIM_SK,
+            user_id=keys.new_id(),
+            role="operator",
+            password_hash=auth.hash_password(password),
+            created_at=clock.now_iso(),
+        ).save(condition=Claim.pk.does_not_exist())
 
 
 # Resolution --------------------------------------------------------------
+
 
 def get_shop(tenant_id: str) -> ShopRecord:
     try:
@@ -193,8 +219,10 @@ def attach_domain(tenant_id: str, domain: str) -> ShopRecord:
     now = clock.now_iso()
     try:
         with TransactWrite(connection=connection()) as tx:
-            tx.save(Claim(keys.domain_claim(domain), keys.CLAIM_SK, tenant_id=tenant_id, created_at=now),
-                    condition=Claim.pk.does_not_exist())
+            tx.save(
+                Claim(keys.domain_claim(domain), keys.CLAIM_SK, tenant_id=tenant_id, created_at=now),
+                condition=Claim.pk.does_not_exist(),
+            )
             if shop.custom_domain:
                 tx.delete(Claim(keys.domain_claim(shop.custom_domain), keys.CLAIM_SK))
             tx.update(shop, actions=[ShopRecord.custom_domain.set(domain)])
@@ -220,25 +248,38 @@ def storefront_url(shop: ShopRecord, request_host: str, scheme: str = "https") -
 
 
 def shop_to_dict(shop: ShopRecord, request_host: str = "", scheme: str = "https") -> dict:
-    return {"id": shop.tenant_id, "name": shop.name, "subdomain": shop.subdomain,
-            "currency": shop.currency, "status": shop.status, "plan": shop.plan,
-            "custom_domain": shop.custom_domain,
-            "storefront_url": storefront_url(shop, request_host, scheme)}
+    return {
+        "id": shop.tenant_id,
+        "name": shop.name,
+        "subdomain": shop.subdomain,
+        "currency": shop.currency,
+        "status": shop.status,
+        "plan": shop.plan,
+        "custom_domain": shop.custom_domain,
+        "storefront_url": storefront_url(shop, request_host, scheme),
+    }
 
 
 # Operator ----------------------------------------------------------------
 
+
 def list_tenants(*, limit: int, cursor: str | None) -> dict:
-    page = TenantEntry.query(keys.TENANTS_PK, limit=limit,
-                             last_evaluated_key=cursors.decode(cursor, keys.TENANTS_PK))
+    page = TenantEntry.query(keys.TENANTS_PK, limit=limit, last_evaluated_key=cursors.decode(cursor, keys.TENANTS_PK))
     entries = list(page)
     shops = {s.tenant_id: s for s in ShopRecord.batch_get([(e.tenant_id, keys.SHOP_SK) for e in entries])}
     items = []
     for e in entries:
         shop = shops.get(e.tenant_id)
-        items.append({"id": e.tenant_id, "subdomain": e.subdomain, "created_at": e.created_at,
-                      "plan": shop.plan if shop else None, "status": shop.status if shop else None,
-                      "usage": {}})
+        items.append(
+            {
+                "id": e.tenant_id,
+                "subdomain": e.subdomain,
+                "created_at": e.created_at,
+                "plan": shop.plan if shop else None,
+                "status": shop.status if shop else None,
+                "usage": {},
+            }
+        )
     return {"items": items, "next": cursors.encode(page.last_evaluated_key)}
 
 
@@ -251,8 +292,14 @@ def set_status(tenant_id: str, status: str) -> dict:
     if shop.status != status:
         shop.update(actions=[ShopRecord.status.set(status)])
         forget_shop(tenant_id)
-    return {"id": shop.tenant_id, "subdomain": shop.subdomain, "plan": shop.plan,
-            "status": shop.status, "created_at": shop.created_at, "usage": {}}
+    return {
+        "id": shop.tenant_id,
+        "subdomain": shop.subdomain,
+        "plan": shop.plan,
+        "status": shop.status,
+        "created_at": shop.created_at,
+        "usage": {},
+    }
 
 
 def merchant_tenant(claims: dict) -> str:

@@ -1,4 +1,5 @@
 """Request-body validation with Powertools (fastjsonschema), errors named by field."""
+
 import json
 import re
 

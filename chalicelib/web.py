@@ -2,6 +2,7 @@
 
 Handlers in app.py stay thin: they parse, call one domain function, shape the answer.
 """
+
 import contextvars
 import functools
 import json
@@ -20,8 +21,11 @@ HTML = "text/html; charset=utf-8"
 
 
 def json_response(body, status: int = 200, headers: dict | None = None) -> Response:
-    return Response(body=json.dumps(body, separators=(",", ":")), status_code=status,
-                    headers={"Content-Type": JSON, **(headers or {})})
+    return Response(
+        body=json.dumps(body, separators=(",", ":")),
+        status_code=status,
+        headers={"Content-Type": JSON, **(headers or {})},
+    )
 
 
 def empty_response(status: int = 204) -> Response:
@@ -29,8 +33,9 @@ def empty_response(status: int = 204) -> Response:
 
 
 def html_response(html: str, status: int = 200, headers: dict | None = None) -> Response:
-    return Response(body=html, status_code=status,
-                    headers={"Content-Type": HTML, "Cache-Control": "no-cache", **(headers or {})})
+    return Response(
+        body=html, status_code=status, headers={"Content-Type": HTML, "Cache-Control": "no-cache", **(headers or {})}
+    )
 
 
 def host(request) -> str:
@@ -97,13 +102,16 @@ class Routes:
                 response = self._error(err, html=html, params=params)
             except Exception:
                 logger.exception("Unhandled error")
-                response = self._error(DomainError("Something went wrong on our side"), html=html,
-                                       params=params, status=500)
+                response = self._error(
+                    DomainError("Something went wrong on our side"), html=html, params=params, status=500
+                )
             ms = (time.perf_counter() - started) * 1000
-            logger.info("request", method=request.method, path=request.path, status=response.status_code,
-                        ms=round(ms, 2))
+            logger.info(
+                "request", method=request.method, path=request.path, status=response.status_code, ms=round(ms, 2)
+            )
             sla.record(_tenant.get(), response.status_code, ms)
             return response
+
         return view
 
     def _error(self, err: DomainError, *, html: bool, params: dict, status: int | None = None) -> Response:
@@ -111,6 +119,7 @@ class Routes:
         if not html:
             return json_response(error_body(err), status)
         from . import storefront  # HTML errors only; keeps Jinja out of pure API paths
+
         shop = None
         if not isinstance(err, Unavailable):
             shop = _safe_shop(self.app.current_request, params)
@@ -122,21 +131,43 @@ class Routes:
         view = self._guarded(tracer.capture_method(fn), html=html)
         self.app.route(path, methods=methods, content_types=["*/*"])(view)
         for m in methods:
-            openapi.register(path, m, summary=summary, request=request, response=response,
-                             status=status, tag=tag, html=html)
+            openapi.register(
+                path, m, summary=summary, request=request, response=response, status=status, tag=tag, html=html
+            )
         return view
 
     def api(self, path, methods=("GET",), *, summary, request=None, response=None, status=200, tag):
         def deco(fn):
-            self._register(path, list(methods), fn, html=False, summary=summary, request=request,
-                           response=response, status=status, tag=tag)
+            self._register(
+                path,
+                list(methods),
+                fn,
+                html=False,
+                summary=summary,
+                request=request,
+                response=response,
+                status=status,
+                tag=tag,
+            )
             return fn
+
         return deco
 
-    def storefront(self, path, methods=("GET",), *, summary, request=None, response=None, status=200,
-                   html=False, on_platform_host=None):
+    def storefront(
+        self,
+        path,
+        methods=("GET",),
+        *,
+        summary,
+        request=None,
+        response=None,
+        status=200,
+        html=False,
+        on_platform_host=None,
+    ):
         """A storefront route on the shop's own host and under /s/{subdomain}; the view gets
         `shop` (suspended shops answer 503) and `base_path` ('' or '/s/<sub>')."""
+
         def deco(fn):
             @functools.wraps(fn)
             def resolved(**params):
@@ -152,18 +183,37 @@ class Routes:
                 isolation.bind(shop.tenant_id)
                 count("StorefrontRequest", shop.tenant_id)
                 return fn(shop=tenants.require_open(shop), base_path=f"/s/{sub}" if sub else "", **params)
-            for p in ([path] if path != "/" else ["/"]):
-                self._register(p, list(methods), resolved, html=html, summary=summary, request=request,
-                               response=response, status=status, tag="storefront")
-            self._register("/s/{subdomain}" + (path if path != "/" else ""), list(methods), resolved,
-                           html=html, summary=summary + " (path form)", request=request,
-                           response=response, status=status, tag="storefront")
-            return fn
-        return deco
 
+            for p in [path] if path != "/" else ["/"]:
+                self._register(
+                    p,
+                    list(methods),
+                    resolved,
+                    html=html,
+                    summary=summary,
+                    request=request,
+                    response=response,
+                    status=status,
+                    tag="storefront",
+                )
+            self._register(
+                "/s/{subdomain}" + (path if path != "/" else ""),
+                list(methods),
+                resolved,
+                html=html,
+                summary=summary + " (path form)",
+                request=request,
+                response=response,
+                status=status,
+                tag="storefront",
+            )
+            return fn
+
+        return deco
 
     def catch_all(self, fn):
         """API Gateway's greedy route: JSON 404 under an api/ path, the shop's 404 page elsewhere."""
+
         def view(**uri_params):
             # Chalice passes no view argument for a greedy parameter; API Gateway puts it in pathParameters.
             proxy = next(iter((self.app.current_request.uri_params or {}).values()), "")
@@ -172,11 +222,19 @@ class Routes:
             is_api = parts[:1] == ["api"] or (parts[:1] == ["s"] and parts[2:3] == ["api"])
             handler = self._guarded(lambda **_: fn(proxy), html=not is_api)
             return handler(**params)
+
         view.__name__ = fn.__name__
         self.app.route("/{proxy+}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], content_types=["*/*"])(view)
         for m in ["GET", "POST", "PUT", "PATCH", "DELETE"]:
-            openapi.register("/{proxy+}", m, summary="Anything else: 404 (JSON under api/, else a page)",
-                             request=None, response=None, status=404, tag="platform")
+            openapi.register(
+                "/{proxy+}",
+                m,
+                summary="Anything else: 404 (JSON under api/, else a page)",
+                request=None,
+                response=None,
+                status=404,
+                tag="platform",
+            )
         return fn
 
 

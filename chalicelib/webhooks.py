@@ -8,6 +8,7 @@ so duplicates and events out of order change nothing twice and never undo a
 later state. If handling fails the claim is dropped and we answer 500:
 Stripe delivers the event again.
 """
+
 from pynamodb.exceptions import PutError
 
 from . import checkout, clock, keys, payment_accounts, payments, returns
@@ -18,8 +19,9 @@ from .observability import logger
 
 def _claim(event: dict) -> bool:
     try:
-        StripeEventRecord(keys.stripe_event(event["id"]), keys.STRIPE_EVENT_SK, type=event["type"],
-                          received_at=clock.now_iso()).save(condition=StripeEventRecord.pk.does_not_exist())
+        StripeEventRecord(
+            keys.stripe_event(event["id"]), keys.STRIPE_EVENT_SK, type=event["type"], received_at=clock.now_iso()
+        ).save(condition=StripeEventRecord.pk.does_not_exist())
         return True
     except PutError as e:
         if e.cause_response_code == "ConditionalCheckFailedException":
@@ -51,17 +53,29 @@ def _dispatch(event: dict) -> str:
     kind, obj, account = event["type"], event["data"]["object"], event.get("account")
     meta = obj.get("metadata") or {}
     ids = {"tenant_id": meta.get("tenant_id"), "checkout_id": meta.get("checkout_id"), "account_id": account}
-    if meta.get("return_id") and kind in ("checkout.session.completed", "checkout.session.async_payment_succeeded",
-                                          "checkout.session.expired"):  # an exchange's price difference
-        return returns.payment_event("expired" if kind.endswith("expired") else "completed",
-                                     tenant_id=meta.get("tenant_id"), return_id=meta["return_id"], session=obj,
-                                     account_id=account)
+    if meta.get("return_id") and kind in (
+        "checkout.session.completed",
+        "checkout.session.async_payment_succeeded",
+        "checkout.session.expired",
+    ):  # an exchange's price difference
+        return returns.payment_event(
+            "expired" if kind.endswith("expired") else "completed",
+            tenant_id=meta.get("tenant_id"),
+            return_id=meta["return_id"],
+            session=obj,
+            account_id=account,
+        )
     if kind in ("checkout.session.completed", "checkout.session.async_payment_succeeded"):
         if obj.get("payment_status") != "paid":
             return "awaiting_async_payment"  # a delayed method: async_payment_succeeded/failed follows
-        return checkout.payment_succeeded(**ids, session_id=obj["id"], payment_intent=obj.get("payment_intent"),
-                                          amount=obj.get("amount_total"), currency=obj.get("currency"),
-                                          event_id=event["id"])
+        return checkout.payment_succeeded(
+            **ids,
+            session_id=obj["id"],
+            payment_intent=obj.get("payment_intent"),
+            amount=obj.get("amount_total"),
+            currency=obj.get("currency"),
+            event_id=event["id"],
+        )
     if kind in ("checkout.session.async_payment_failed", "payment_intent.payment_failed"):
         return checkout.payment_declined(**ids, event_id=event["id"])
     if kind == "checkout.session.expired":

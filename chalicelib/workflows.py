@@ -3,6 +3,7 @@
 The state machines themselves are ASL files in infra/workflows/; every Task
 state there invokes the `workflow_task` Lambda with `{"task": <name>, "input": ...}`.
 """
+
 import json
 
 from . import aws, isolation, settings
@@ -23,6 +24,7 @@ def task(name: str):
     def register(fn):
         _TASKS[name] = fn
         return fn
+
     return register
 
 

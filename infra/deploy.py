@@ -11,6 +11,7 @@ from the environment and are kept across updates when not given again:
 `python infra/deploy.py --stage dev --delete` tears the stage down (its media bucket is emptied
 first; CloudFormation cannot delete a bucket that holds objects).
 """
+
 import argparse
 import hashlib
 import json
@@ -23,9 +24,13 @@ sys.path.insert(0, str(ROOT))
 
 from infra import package  # noqa: E402
 
-SETTINGS = {"SenderEmail": "SENDER_EMAIL", "StorefrontDomain": "STOREFRONT_DOMAIN",
-            "HostedZoneId": "HOSTED_ZONE_ID", "StripeSecretKey": "STRIPE_SECRET_KEY",
-            "StripeWebhookSecret": "STRIPE_WEBHOOK_SECRET"}
+SETTINGS = {
+    "SenderEmail": "SENDER_EMAIL",
+    "StorefrontDomain": "STOREFRONT_DOMAIN",
+    "HostedZoneId": "HOSTED_ZONE_ID",
+    "StripeSecretKey": "STRIPE_SECRET_KEY",
+    "StripeWebhookSecret": "STRIPE_WEBHOOK_SECRET",
+}
 CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]
 
 
@@ -42,13 +47,27 @@ def _artifact_bucket(session) -> str:
     try:
         s3.head_bucket(Bucket=name)
     except s3.exceptions.ClientError:
-        s3.create_bucket(Bucket=name, **({} if region == "us-east-1" else
-                                         {"CreateBucketConfiguration": {"LocationConstraint": region}}))
-        s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration={
-            "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True})
-        s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration={"Rules": [{
-            "ID": "old-packages", "Status": "Enabled", "Filter": {"Prefix": ""},
-            "Expiration": {"Days": 90}}]})
+        s3.create_bucket(
+            Bucket=name,
+            **({} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}),
+        )
+        s3.put_public_access_block(
+            Bucket=name,
+            PublicAccessBlockConfiguration={
+                "BlockPublicAcls": True,
+                "IgnorePublicAcls": True,
+                "BlockPublicPolicy": True,
+                "RestrictPublicBuckets": True,
+            },
+        )
+        s3.put_bucket_lifecycle_configuration(
+            Bucket=name,
+            LifecycleConfiguration={
+                "Rules": [
+                    {"ID": "old-packages", "Status": "Enabled", "Filter": {"Prefix": ""}, "Expiration": {"Days": 90}}
+                ]
+            },
+        )
     return name
 
 
@@ -78,20 +97,28 @@ def deploy(stage: str, session) -> dict:
     name = stack_name(stage)
     existing = _existing(cfn, name)
     previous = {p["ParameterKey"] for p in (existing or {}).get("Parameters", [])}
-    parameters = [{"ParameterKey": "ArtifactBucket", "ParameterValue": bucket},
-                  {"ParameterKey": "ArtifactKey", "ParameterValue": code_key}]
+    parameters = [
+        {"ParameterKey": "ArtifactBucket", "ParameterValue": bucket},
+        {"ParameterKey": "ArtifactKey", "ParameterValue": code_key},
+    ]
     for key, env in SETTINGS.items():
         if os.environ.get(env) is not None:
             parameters.append({"ParameterKey": key, "ParameterValue": os.environ[env]})
         elif key in previous:
             parameters.append({"ParameterKey": key, "UsePreviousValue": True})
     change_set = f"deploy-{code_key.split('/')[1].split('.')[0]}-{template_key.split('/')[1].split('.')[0]}"[:128]
-    cfn.create_change_set(StackName=name, ChangeSetName=change_set, ChangeSetType="UPDATE" if existing else "CREATE",
-                          TemplateURL=f"https://{bucket}.s3.amazonaws.com/{template_key}",
-                          Parameters=parameters, Capabilities=CAPABILITIES)
+    cfn.create_change_set(
+        StackName=name,
+        ChangeSetName=change_set,
+        ChangeSetType="UPDATE" if existing else "CREATE",
+        TemplateURL=f"https://{bucket}.s3.amazonaws.com/{template_key}",
+        Parameters=parameters,
+        Capabilities=CAPABILITIES,
+    )
     try:
-        cfn.get_waiter("change_set_create_complete").wait(StackName=name, ChangeSetName=change_set,
-                                                          WaiterConfig={"Delay": 5, "MaxAttempts": 120})
+        cfn.get_waiter("change_set_create_complete").wait(
+            StackName=name, ChangeSetName=change_set, WaiterConfig={"Delay": 5, "MaxAttempts": 120}
+        )
     except Exception:  # noqa: BLE001 - an empty change set "fails"; say why and stop
         reason = cfn.describe_change_set(StackName=name, ChangeSetName=change_set).get("StatusReason", "")
         cfn.delete_change_set(StackName=name, ChangeSetName=change_set)
@@ -125,6 +152,7 @@ def delete(stage: str, session) -> None:
 
 def main() -> None:
     import boto3
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--stage", default="dev")
     parser.add_argument("--delete", action="store_true", help="tear the stage's stack down")

@@ -7,6 +7,7 @@ platform and idempotency tables, workflows, email, events. Catalogue, carts, ord
 are reached through TenantAccessRole, confined to one tenant (see chalicelib/isolation.py).
 tests/api/test_isolation.py replays the app's real calls against these grants.
 """
+
 from chalicelib import isolation, keys
 
 ACCOUNT_ARN = "arn:${AWS::Partition}:%s:${AWS::Region}:${AWS::AccountId}:%s"
@@ -33,51 +34,110 @@ def _grants(function_name: dict) -> dict[str, list[dict]]:
     prefix = "shopbuilder-${Stage}-"
     held = getattr(keys, "HELD_RESERVATIONS", None)
     return {
-        "logs": [{"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                  "Resource": {"Fn::Sub": [ACCOUNT_ARN % ("logs", "log-group:/aws/lambda/${Name}:*"),
-                                           {"Name": function_name}]}}],
-        "platform_table": [{"Effect": "Allow", "Action": [
-            "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:PutItem",
-            "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"],
-            "Resource": _table("PlatformTable")}],
+        "logs": [
+            {
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": {
+                    "Fn::Sub": [ACCOUNT_ARN % ("logs", "log-group:/aws/lambda/${Name}:*"), {"Name": function_name}]
+                },
+            }
+        ],
+        "platform_table": [
+            {
+                "Effect": "Allow",
+                "Action": [
+                    "dynamodb:GetItem",
+                    "dynamodb:BatchGetItem",
+                    "dynamodb:Query",
+                    "dynamodb:PutItem",
+                    "dynamodb:UpdateItem",
+                    "dynamodb:DeleteItem",
+                    "dynamodb:ConditionCheckItem",
+                ],
+                "Resource": _table("PlatformTable"),
+            }
+        ],
         # Item-level only, no Query or delete: the shop profile at resolution and in platform transactions.
-        "tenant_profiles": [{"Effect": "Allow", "Action": [
-            "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
-            "dynamodb:ConditionCheckItem"], "Resource": _table("TenantTable")}],
+        "tenant_profiles": [
+            {
+                "Effect": "Allow",
+                "Action": [
+                    "dynamodb:GetItem",
+                    "dynamodb:BatchGetItem",
+                    "dynamodb:PutItem",
+                    "dynamodb:UpdateItem",
+                    "dynamodb:ConditionCheckItem",
+                ],
+                "Resource": _table("TenantTable"),
+            }
+        ],
         # The reservation sweeper reads one platform-wide partition of the tenant table's gsi2.
-        "held_reservations": [{"Effect": "Allow", "Action": "dynamodb:Query",
-                               "Resource": {"Fn::Sub": "${TenantTable.Arn}/index/gsi2"},
-                               "Condition": {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [held]}}}]
-        if held else [],
-        "idempotency": [{"Effect": "Allow", "Action": [
-            "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
-            "Resource": _table("IdempotencyTable")}],
+        "held_reservations": [
+            {
+                "Effect": "Allow",
+                "Action": "dynamodb:Query",
+                "Resource": {"Fn::Sub": "${TenantTable.Arn}/index/gsi2"},
+                "Condition": {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [held]}},
+            }
+        ]
+        if held
+        else [],
+        "idempotency": [
+            {
+                "Effect": "Allow",
+                "Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+                "Resource": _table("IdempotencyTable"),
+            }
+        ],
         "workflows": [
-            {"Effect": "Allow", "Action": "states:StartExecution",
-             "Resource": _arn("states", f"stateMachine:{prefix}*")},
-            {"Effect": "Allow", "Action": ["states:DescribeExecution", "states:GetExecutionHistory",
-                                           "states:StopExecution"],
-             "Resource": _arn("states", f"execution:{prefix}*:*")},
+            {
+                "Effect": "Allow",
+                "Action": "states:StartExecution",
+                "Resource": _arn("states", f"stateMachine:{prefix}*"),
+            },
+            {
+                "Effect": "Allow",
+                "Action": ["states:DescribeExecution", "states:GetExecutionHistory", "states:StopExecution"],
+                "Resource": _arn("states", f"execution:{prefix}*:*"),
+            },
             # Task tokens name no resource: these actions take none.
-            {"Effect": "Allow", "Action": ["states:SendTaskSuccess", "states:SendTaskFailure",
-                                           "states:SendTaskHeartbeat"], "Resource": "*"}],
-        "email": [{"Effect": "Allow", "Action": ["ses:SendEmail", "ses:SendRawEmail"],
-                   "Resource": _arn("ses", "identity/*"),
-                   "Condition": {"StringEquals": {"ses:FromAddress": {"Ref": "SenderEmail"}}}}],
-        "events": [{"Effect": "Allow", "Action": "events:PutEvents",
-                    "Resource": {"Fn::GetAtt": ["EventBus", "Arn"]}}],
-        "assume_tenant": [{"Effect": "Allow", "Action": ["sts:AssumeRole", "sts:TagSession"],
-                           "Resource": tenant_role_arn()}],
+            {
+                "Effect": "Allow",
+                "Action": ["states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat"],
+                "Resource": "*",
+            },
+        ],
+        "email": [
+            {
+                "Effect": "Allow",
+                "Action": ["ses:SendEmail", "ses:SendRawEmail"],
+                "Resource": _arn("ses", "identity/*"),
+                "Condition": {"StringEquals": {"ses:FromAddress": {"Ref": "SenderEmail"}}},
+            }
+        ],
+        "events": [{"Effect": "Allow", "Action": "events:PutEvents", "Resource": {"Fn::GetAtt": ["EventBus", "Arn"]}}],
+        "assume_tenant": [
+            {"Effect": "Allow", "Action": ["sts:AssumeRole", "sts:TagSession"], "Resource": tenant_role_arn()}
+        ],
     }
 
 
 # Chalice function name -> grants. A function not listed (a new @app.lambda_function,
 # @app.schedule, ...) gets DEFAULT_GRANTS until it has its own line.
 FUNCTION_GRANTS = {
-    "api_handler": ["logs", "platform_table", "tenant_profiles", "idempotency", "workflows", "events",
-                    "assume_tenant"],
-    "workflow_task": ["logs", "platform_table", "tenant_profiles", "held_reservations", "idempotency",
-                      "workflows", "email", "events", "assume_tenant"],
+    "api_handler": ["logs", "platform_table", "tenant_profiles", "idempotency", "workflows", "events", "assume_tenant"],
+    "workflow_task": [
+        "logs",
+        "platform_table",
+        "tenant_profiles",
+        "held_reservations",
+        "idempotency",
+        "workflows",
+        "email",
+        "events",
+        "assume_tenant",
+    ],
 }
 DEFAULT_GRANTS = FUNCTION_GRANTS["workflow_task"]
 
@@ -88,8 +148,12 @@ def function_role(name: str, function_name: dict) -> dict:
     return {
         "Type": "AWS::IAM::Role",
         "Properties": {
-            "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [
-                {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
+            "AssumeRolePolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+                ],
+            },
             "Policies": [{"PolicyName": name, "PolicyDocument": {"Version": "2012-10-17", "Statement": statements}}],
         },
     }
@@ -102,10 +166,23 @@ def tenant_access_role(function_role_ids: list[str]) -> dict:
         "Properties": {
             "RoleName": {"Fn::Sub": "shopbuilder-${Stage}-${AWS::Region}-tenant-access"},
             "MaxSessionDuration": 3600,
-            "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
-                "Effect": "Allow", "Action": ["sts:AssumeRole", "sts:TagSession"],
-                "Principal": {"AWS": [{"Fn::GetAtt": [r, "Arn"]} for r in function_role_ids]}}]},
-            "Policies": [{"PolicyName": "one-tenant", "PolicyDocument": isolation.role_policy(
-                _table("TenantTable"), {"Fn::GetAtt": ["MediaBucket", "Arn"]})}],
+            "AssumeRolePolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": ["sts:AssumeRole", "sts:TagSession"],
+                        "Principal": {"AWS": [{"Fn::GetAtt": [r, "Arn"]} for r in function_role_ids]},
+                    }
+                ],
+            },
+            "Policies": [
+                {
+                    "PolicyName": "one-tenant",
+                    "PolicyDocument": isolation.role_policy(
+                        _table("TenantTable"), {"Fn::GetAtt": ["MediaBucket", "Arn"]}
+                    ),
+                }
+            ],
         },
     }

@@ -13,6 +13,7 @@
 
 Writes <out>/sam.json, <out>/template.json and <out>/deployment.zip.
 """
+
 import argparse
 import hashlib
 import json
@@ -50,9 +51,28 @@ def _vendor() -> Path:
         vendor.parent.mkdir(parents=True, exist_ok=True)  # .chalice/deployments/ is git-ignored
         staging = Path(tempfile.mkdtemp(prefix="building-", dir=vendor.parent))
         result = subprocess.run(
-            [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--target", str(staging),
-             "--platform", "manylinux2014_x86_64", "--implementation", "cp", "--python-version", LAMBDA_PYTHON,
-             "--only-binary=:all:", "-r", str(ROOT / "requirements.txt")], capture_output=True, text=True)
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "--target",
+                str(staging),
+                "--platform",
+                "manylinux2014_x86_64",
+                "--implementation",
+                "cp",
+                "--python-version",
+                LAMBDA_PYTHON,
+                "--only-binary=:all:",
+                "-r",
+                str(ROOT / "requirements.txt"),
+            ],
+            capture_output=True,
+            text=True,
+        )
         if result.returncode != 0:
             raise SystemExit(f"building the Lambda dependencies failed:\n{result.stdout}\n{result.stderr}")
         for top in RUNTIME_PROVIDED:  # the runtime's copies are used; ours would only add size
@@ -82,8 +102,13 @@ def _build_copy(build: Path) -> None:
 def _chalice_package(build: Path, stage: str, extra: Path, out: Path) -> None:
     env = {**os.environ, "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", REGION)}
     chalice = Path(sys.executable).with_name("chalice")
-    result = subprocess.run([str(chalice), "package", "--stage", stage, "--merge-template", str(extra), str(out)],
-                            cwd=build, env=env, capture_output=True, text=True)
+    result = subprocess.run(
+        [str(chalice), "package", "--stage", stage, "--merge-template", str(extra), str(out)],
+        cwd=build,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     if result.returncode != 0:
         raise SystemExit(f"chalice package failed:\n{result.stdout}\n{result.stderr}")
 
@@ -102,15 +127,17 @@ def _sub_if_needed(value: str):
 def environment(stage: str) -> dict:
     """The app's environment in AWS: stack.environment with intrinsics, plus what only AWS has."""
     env = {k: _sub_if_needed(v) for k, v in stack.environment(stage, "${AWS::Region}", "${AWS::AccountId}").items()}
-    env.update({
-        "MEDIA_BASE_URL": {"Fn::Sub": "https://${MediaDistribution.DomainName}"},
-        "SENDER_EMAIL": {"Ref": "SenderEmail"},
-        # Resolved by CloudFormation at deploy time from the generated secret.
-        "TOKEN_SECRET": {"Fn::Sub": "{{resolve:secretsmanager:${AppSecrets}:SecretString:token_secret}}"},
-        "STRIPE_SECRET_KEY": {"Ref": "StripeSecretKey"},
-        "STRIPE_WEBHOOK_SECRET": {"Ref": "StripeWebhookSecret"},
-        "POWERTOOLS_LOG_LEVEL": "INFO",
-    })
+    env.update(
+        {
+            "MEDIA_BASE_URL": {"Fn::Sub": "https://${MediaDistribution.DomainName}"},
+            "SENDER_EMAIL": {"Ref": "SenderEmail"},
+            # Resolved by CloudFormation at deploy time from the generated secret.
+            "TOKEN_SECRET": {"Fn::Sub": "{{resolve:secretsmanager:${AppSecrets}:SecretString:token_secret}}"},
+            "STRIPE_SECRET_KEY": {"Ref": "StripeSecretKey"},
+            "STRIPE_WEBHOOK_SECRET": {"Ref": "StripeWebhookSecret"},
+            "POWERTOOLS_LOG_LEVEL": "INFO",
+        }
+    )
     return env
 
 
@@ -118,10 +145,15 @@ def finish_sam(sam: dict, stage: str) -> dict:
     """Per-function roles, log groups, environment and code location; the tenant access role."""
     resources = sam["Resources"]
     sam["Parameters"]["Stage"].update({"Default": stage, "AllowedValues": [stage]})
-    sam["Parameters"].update({
-        "ArtifactBucket": {"Type": "String", "Description": "Bucket holding the Lambda package (make deploy uploads it)"},
-        "ArtifactKey": {"Type": "String", "Description": "Key of the Lambda package in ArtifactBucket"},
-    })
+    sam["Parameters"].update(
+        {
+            "ArtifactBucket": {
+                "Type": "String",
+                "Description": "Bucket holding the Lambda package (make deploy uploads it)",
+            },
+            "ArtifactKey": {"Type": "String", "Description": "Key of the Lambda package in ArtifactBucket"},
+        }
+    )
     env = environment(stage)
     role_ids = []
     for logical_id, fn in [(k, v) for k, v in resources.items() if v["Type"] == "AWS::Serverless::Function"]:
@@ -132,20 +164,33 @@ def finish_sam(sam: dict, stage: str) -> dict:
         props["Runtime"] = LAMBDA_RUNTIME
         props["CodeUri"] = {"Bucket": {"Ref": "ArtifactBucket"}, "Key": {"Ref": "ArtifactKey"}}
         chalice_env = props.get("Environment", {}).get("Variables", {})
-        props["Environment"] = {"Variables": {**chalice_env, **env, **{
-            # The stage's own setting stays unless a storefront domain is given.
-            "STOREFRONT_DOMAIN": {"Fn::If": ["HasDomain", {"Ref": "StorefrontDomain"},
-                                             chalice_env.get("STOREFRONT_DOMAIN", "")]}}}}
+        props["Environment"] = {
+            "Variables": {
+                **chalice_env,
+                **env,
+                **{
+                    # The stage's own setting stays unless a storefront domain is given.
+                    "STOREFRONT_DOMAIN": {
+                        "Fn::If": ["HasDomain", {"Ref": "StorefrontDomain"}, chalice_env.get("STOREFRONT_DOMAIN", "")]
+                    }
+                },
+            }
+        }
         role_id = f"{logical_id}Role"
         resources[role_id] = iam.function_role(name, function_name)
         props["Role"] = {"Fn::GetAtt": [role_id, "Arn"]}
         role_ids.append(role_id)
-        resources[f"{logical_id}Logs"] = {"Type": "AWS::Logs::LogGroup", "Properties": {
-            "LogGroupName": {"Fn::Sub": f"/aws/lambda/shopbuilder-${{Stage}}-{name}"},
-            "RetentionInDays": LOG_RETENTION_DAYS}}
+        resources[f"{logical_id}Logs"] = {
+            "Type": "AWS::Logs::LogGroup",
+            "Properties": {
+                "LogGroupName": {"Fn::Sub": f"/aws/lambda/shopbuilder-${{Stage}}-{name}"},
+                "RetentionInDays": LOG_RETENTION_DAYS,
+            },
+        }
         fn["DependsOn"] = sorted(set(fn.get("DependsOn", [])) | {f"{logical_id}Logs"})
-    if "DefaultRole" in resources and "DefaultRole" not in json.dumps({k: v for k, v in resources.items()
-                                                                       if k != "DefaultRole"}):
+    if "DefaultRole" in resources and "DefaultRole" not in json.dumps(
+        {k: v for k, v in resources.items() if k != "DefaultRole"}
+    ):
         del resources["DefaultRole"]  # Chalice's one role for every function, replaced above
     resources["TenantAccessRole"] = iam.tenant_access_role(role_ids)
     if "RestAPI" in resources:
@@ -173,8 +218,10 @@ NOT_PRECOMPILED = r"/(stripe|aws_xray_sdk)/"
 def lambda_python() -> str | None:
     """An interpreter of the Lambda runtime's version, if this machine has one."""
     import shutil
+
     candidates = [shutil.which(f"python{LAMBDA_PYTHON}")] + sorted(  # pyenv's shims need a selection; its builds do not
-        str(p) for p in Path.home().glob(f".pyenv/versions/{LAMBDA_PYTHON}*/bin/python{LAMBDA_PYTHON}"))
+        str(p) for p in Path.home().glob(f".pyenv/versions/{LAMBDA_PYTHON}*/bin/python{LAMBDA_PYTHON}")
+    )
     for found in filter(None, candidates):
         if subprocess.run([found, "-c", "pass"], capture_output=True).returncode == 0:
             return found
@@ -193,8 +240,23 @@ def precompile(path: Path) -> bool:
         with zipfile.ZipFile(path) as src:
             src.extractall(tree)
             modes = {i.filename: i.external_attr for i in src.infolist()}
-        result = subprocess.run([python, "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash",
-                                 "-x", NOT_PRECOMPILED, str(tree)], capture_output=True, text=True)
+        result = subprocess.run(
+            [
+                python,
+                "-m",
+                "compileall",
+                "-q",
+                "-j",
+                "0",
+                "--invalidation-mode",
+                "unchecked-hash",
+                "-x",
+                NOT_PRECOMPILED,
+                str(tree),
+            ],
+            capture_output=True,
+            text=True,
+        )
         if result.returncode != 0:
             raise SystemExit(f"compiling the package failed:\n{result.stdout}\n{result.stderr}")
         tmp_zip = path.with_suffix(".tmp")
@@ -218,16 +280,18 @@ class _NoManagedPolicies:
 
 def to_cloudformation(sam: dict) -> dict:
     from samtranslator.translator.transform import transform
+
     os.environ.setdefault("AWS_DEFAULT_REGION", REGION)  # the translator's pseudo parameters
     return transform(json.loads(json.dumps(sam)), {"AWS::Region": REGION}, _NoManagedPolicies())
 
 
 def lint(template: dict) -> list[str]:
     """cfn-lint's errors (warnings and informational findings are not failures)."""
-    from cfnlint.api import ManualArgs, lint as cfn_lint
+    from cfnlint.api import ManualArgs
+    from cfnlint.api import lint as cfn_lint
+
     matches = cfn_lint(json.dumps(template), config=ManualArgs(regions=[REGION]))
-    return [f"{m.rule.id} {m.message} ({'/'.join(map(str, m.path))})" for m in matches
-            if m.rule.id.startswith("E")]
+    return [f"{m.rule.id} {m.message} ({'/'.join(map(str, m.path))})" for m in matches if m.rule.id.startswith("E")]
 
 
 def build(stage: str, out: Path) -> dict:
@@ -248,9 +312,14 @@ def build(stage: str, out: Path) -> dict:
     compiled = precompile(out / "deployment.zip")
     template = to_cloudformation(sam)
     (out / "template.json").write_text(json.dumps(template, indent=1))
-    return {"template": out / "template.json", "sam": out / "sam.json", "zip": out / "deployment.zip",
-            "zip_bytes": (out / "deployment.zip").stat().st_size, "lint_errors": lint(template),
-            "precompiled": compiled}
+    return {
+        "template": out / "template.json",
+        "sam": out / "sam.json",
+        "zip": out / "deployment.zip",
+        "zip_bytes": (out / "deployment.zip").stat().st_size,
+        "lint_errors": lint(template),
+        "precompiled": compiled,
+    }
 
 
 def main() -> None:

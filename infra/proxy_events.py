@@ -3,10 +3,10 @@
 The deploy rehearsal drives the deployed handler with these (moto cannot serve the API), and
 the bench uses them to time the Lambda handler itself, without any HTTP server in between.
 """
+
 import json
 import uuid
 from urllib.parse import parse_qs, unquote, urlsplit
-
 
 
 class Gateway:
@@ -27,7 +27,7 @@ class Gateway:
             if len(template) != len(segments):
                 continue
             captured, literal = {}, 0
-            for t, s in zip(template, segments):
+            for t, s in zip(template, segments, strict=False):
                 if t.startswith("{") and t.endswith("}"):
                     captured[t[1:-1]] = s
                 elif t == s:
@@ -43,23 +43,39 @@ class Gateway:
 
     def event(self, method: str, path: str, *, host: str, headers: dict | None = None, body=None) -> dict:
         route, params, query = self._match(path)
-        all_headers = {"host": host, "x-forwarded-proto": "https", "x-forwarded-for": "203.0.113.7",
-                       "user-agent": "rehearsal", **({"content-type": "application/json"} if body is not None else {}),
-                       **(headers or {})}
+        all_headers = {
+            "host": host,
+            "x-forwarded-proto": "https",
+            "x-forwarded-for": "203.0.113.7",
+            "user-agent": "rehearsal",
+            **({"content-type": "application/json"} if body is not None else {}),
+            **(headers or {}),
+        }
         return {
-            "resource": route, "path": urlsplit(path).path, "httpMethod": method,
-            "headers": all_headers, "multiValueHeaders": {k: [v] for k, v in all_headers.items()},
+            "resource": route,
+            "path": urlsplit(path).path,
+            "httpMethod": method,
+            "headers": all_headers,
+            "multiValueHeaders": {k: [v] for k, v in all_headers.items()},
             "queryStringParameters": {k: v[-1] for k, v in query.items()} or None,
             "multiValueQueryStringParameters": query or None,
-            "pathParameters": params, "stageVariables": None,
-            "requestContext": {"resourcePath": route, "httpMethod": method, "stage": self.stage,
-                               "path": f"/{self.stage}{urlsplit(path).path}", "requestId": str(uuid.uuid4()),
-                               "identity": {"sourceIp": "203.0.113.7"}, "domainName": host},
+            "pathParameters": params,
+            "stageVariables": None,
+            "requestContext": {
+                "resourcePath": route,
+                "httpMethod": method,
+                "stage": self.stage,
+                "path": f"/{self.stage}{urlsplit(path).path}",
+                "requestId": str(uuid.uuid4()),
+                "identity": {"sourceIp": "203.0.113.7"},
+                "domainName": host,
+            },
             "body": json.dumps(body) if isinstance(body, (dict, list)) else body,
             "isBase64Encoded": False,
         }
 
-    def request(self, method: str, path: str, *, host: str, headers: dict | None = None, body=None,
-                context=None) -> dict:
+    def request(
+        self, method: str, path: str, *, host: str, headers: dict | None = None, body=None, context=None
+    ) -> dict:
         """The handler's answer: {statusCode, headers, body}."""
         return self.handler(self.event(method, path, host=host, headers=headers, body=body), context)

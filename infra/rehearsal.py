@@ -15,6 +15,7 @@ What moto cannot do, and how the rehearsal goes around it:
 - it does not resolve `{{resolve:secretsmanager:...}}`: TOKEN_SECRET is given directly;
 - Lambda needs Docker to run code: invocations (Step Functions tasks) run the package's handlers in-process.
 """
+
 import importlib
 import io
 import json
@@ -35,10 +36,17 @@ LEFT_OUT = ("AWS::ApiGateway::Deployment", "AWS::ApiGateway::Stage")
 
 
 def _environment() -> None:
-    os.environ.update({"AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1",
-                       "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                       "AWS_SESSION_TOKEN": "testing", "POWERTOOLS_TRACE_DISABLED": "true",
-                       "POWERTOOLS_METRICS_DISABLED": "true"})
+    os.environ.update(
+        {
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_REGION": "us-east-1",
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_SESSION_TOKEN": "testing",
+            "POWERTOOLS_TRACE_DISABLED": "true",
+            "POWERTOOLS_METRICS_DISABLED": "true",
+        }
+    )
 
 
 def _placeholders(value, gone: set[str]):
@@ -55,8 +63,11 @@ def _placeholders(value, gone: set[str]):
         arg = value["Fn::Sub"]
         text, names = (arg, {}) if isinstance(arg, str) else (arg[0], arg[1])
         for logical_id in gone:
-            text = re.sub(r"\$\{" + logical_id + r"(\.(\w+))?\}",
-                          lambda m: f"{logical_id}-{m.group(2) or 'ref'}-not-in-moto".lower(), text)
+            text = re.sub(
+                r"\$\{" + logical_id + r"(\.(\w+))?\}",
+                lambda m: f"{logical_id}-{m.group(2) or 'ref'}-not-in-moto".lower(),
+                text,
+            )
         names = _placeholders(names, gone)
         if not names:
             return {"Fn::Sub": text}
@@ -69,6 +80,7 @@ def _placeholders(value, gone: set[str]):
 def for_moto(template: dict) -> tuple[dict, list[str], list[str]]:
     """The template less what moto cannot deploy: (template, types moto skips, logical ids left out)."""
     from moto.cloudformation.parsing import resource_class_from_type
+
     resources = template["Resources"]
     conditional = {k for k, v in resources.items() if "Condition" in v}  # no domain in the rehearsal
     skipped = {k for k, v in resources.items() if not resource_class_from_type(v["Type"])}
@@ -110,6 +122,7 @@ def _default(template: dict, value):
 
 def deploy(package: Path) -> dict:
     import boto3
+
     s3 = boto3.client("s3")
     s3.create_bucket(Bucket=ARTIFACTS)
     s3.put_object(Bucket=ARTIFACTS, Key="deployment.zip", Body=(package / "deployment.zip").read_bytes())
@@ -120,12 +133,18 @@ def deploy(package: Path) -> dict:
     # that executes them (execute_state_machine) reads another one: create them where they will run.
     from moto.stepfunctions import models as sfn_models
     from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
     plain, sfn_models.stepfunctions_backends = sfn_models.stepfunctions_backends, stepfunctions_parser_backends
     try:
-        cfn.create_stack(StackName=STACK, TemplateBody=json.dumps(template),
-                         Parameters=[{"ParameterKey": "ArtifactBucket", "ParameterValue": ARTIFACTS},
-                                     {"ParameterKey": "ArtifactKey", "ParameterValue": "deployment.zip"}],
-                         Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"])
+        cfn.create_stack(
+            StackName=STACK,
+            TemplateBody=json.dumps(template),
+            Parameters=[
+                {"ParameterKey": "ArtifactBucket", "ParameterValue": ARTIFACTS},
+                {"ParameterKey": "ArtifactKey", "ParameterValue": "deployment.zip"},
+            ],
+            Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"],
+        )
     finally:
         sfn_models.stepfunctions_backends = plain
     # moto's CloudFormation skips SES identities: create them as the stack would (verified, as the
@@ -135,14 +154,17 @@ def deploy(package: Path) -> dict:
             address = _default(original, resource["Properties"]["EmailIdentity"])
             boto3.client("ses").verify_email_identity(EmailAddress=address)
     status = cfn.describe_stacks(StackName=STACK)["Stacks"][0]["StackStatus"]
-    created = {r["LogicalResourceId"]: r["ResourceType"]
-               for r in cfn.list_stack_resources(StackName=STACK)["StackResourceSummaries"]}
+    created = {
+        r["LogicalResourceId"]: r["ResourceType"]
+        for r in cfn.list_stack_resources(StackName=STACK)["StackResourceSummaries"]
+    }
     return {"status": status, "created": created, "skipped_types": skipped_types, "left_out": left_out}
 
 
 def load_functions(package: Path, workdir: Path) -> dict:
     """The deployed functions' handlers, imported from the package with their deployed environment."""
     import boto3
+
     lam = boto3.client("lambda")
     functions = {f["FunctionName"]: f for f in lam.list_functions()["Functions"]}
     with zipfile.ZipFile(io.BytesIO((package / "deployment.zip").read_bytes())) as z:
@@ -178,12 +200,14 @@ def run_lambdas_in_process(handlers: dict) -> None:
             TASK_ERRORS.append(f"{name}: {type(e).__name__}: {e}"[:300])
             response_headers["x-amz-function-error"] = "Unhandled"
             return json.dumps({"errorType": type(e).__name__, "errorMessage": str(e)}).encode()
+
     LambdaBackend.invoke = invoke
     LambdaSimpleBackend.invoke = invoke
 
 
 def _wait_for_execution(arn: str, seconds: float = 60) -> str:
     import boto3
+
     sfn = boto3.client("stepfunctions")
     deadline = time.monotonic() + seconds
     while True:
@@ -195,29 +219,48 @@ def _wait_for_execution(arn: str, seconds: float = 60) -> str:
 
 def smoke(functions: dict) -> dict:
     from infra.proxy_events import Gateway
+
     api_name = next(n for n, f in functions["config"].items() if f["Handler"] == "app.app")
     app = sys.modules["app"].app
     gateway = Gateway(app, functions["handlers"][api_name])
     domain = functions["env"]["STOREFRONT_DOMAIN"]
     report = {}
     sub = f"rehearsal{uuid.uuid4().hex[:8]}"
-    r = gateway.request("POST", "/api/merchants/signup", host=f"api.{domain}", body={
-        "email": f"{sub}@example.com", "password": "rehearsal password", "shop_name": "Rehearsal",
-        "subdomain": sub})
+    r = gateway.request(
+        "POST",
+        "/api/merchants/signup",
+        host=f"api.{domain}",
+        body={
+            "email": f"{sub}@example.com",
+            "password": "rehearsal password",
+            "shop_name": "Rehearsal",
+            "subdomain": sub,
+        },
+    )
     report["signup"] = r["statusCode"]
     if r["statusCode"] != 201:
         return {**report, "error": r["body"][:500]}
     token = json.loads(r["body"])["token"]
     import boto3
+
     sfn = boto3.client("stepfunctions")
-    onboarding = next(m["stateMachineArn"] for m in sfn.list_state_machines()["stateMachines"]
-                      if m["name"].endswith("-onboarding"))
+    onboarding = next(
+        m["stateMachineArn"] for m in sfn.list_state_machines()["stateMachines"] if m["name"].endswith("-onboarding")
+    )
     executions = sfn.list_executions(stateMachineArn=onboarding)["executions"]
     report["onboarding"] = _wait_for_execution(executions[0]["executionArn"]) if executions else None
     auth = {"authorization": f"Bearer {token}"}
-    r = gateway.request("POST", "/api/admin/products", host=f"api.{domain}", headers=auth, body={
-        "title": "Rehearsal Tee", "status": "active",
-        "variants": [{"sku": "RH-1", "price": 1500, "inventory_quantity": 3, "options": {"Size": "M"}}]})
+    r = gateway.request(
+        "POST",
+        "/api/admin/products",
+        host=f"api.{domain}",
+        headers=auth,
+        body={
+            "title": "Rehearsal Tee",
+            "status": "active",
+            "variants": [{"sku": "RH-1", "price": 1500, "inventory_quantity": 3, "options": {"Size": "M"}}],
+        },
+    )
     report["product"] = r["statusCode"]
     product = json.loads(r["body"])
     home = gateway.request("GET", "/", host=f"{sub}.{domain}")
@@ -235,11 +278,18 @@ def _stripe(gateway, domain: str):
     from infra.local import stripe_emulator
 
     def deliver(url, headers, body):
-        return gateway.request("POST", "/api/webhooks/stripe", host=f"api.{domain}", headers=headers,
-                               body=body.decode())["statusCode"]
+        return gateway.request(
+            "POST", "/api/webhooks/stripe", host=f"api.{domain}", headers=headers, body=body.decode()
+        )["statusCode"]
+
     emulator = stripe_emulator.start(port=0, deliver=deliver, retry_delays=(0.2, 0.5))
-    os.environ.update({"STRIPE_SECRET_KEY": "sk_test_local", "STRIPE_API_BASE": emulator.base_url,
-                       "STRIPE_WEBHOOK_SECRET": emulator.webhook_secret})
+    os.environ.update(
+        {
+            "STRIPE_SECRET_KEY": "sk_test_local",
+            "STRIPE_API_BASE": emulator.base_url,
+            "STRIPE_WEBHOOK_SECRET": emulator.webhook_secret,
+        }
+    )
     return emulator
 
 
@@ -266,13 +316,28 @@ def _pay_for_a_cart(gateway, stripe, sub: str, domain: str, product: dict, auth:
     r = gateway.request("POST", "/api/store/carts", host=host, body={})
     cart = json.loads(r["body"])
     out["cart"] = r["statusCode"]
-    r = gateway.request("POST", f"/api/store/carts/{cart['id']}/items", host=host,
-                        body={"variant_id": product["variants"][0]["id"], "quantity": 1})
+    r = gateway.request(
+        "POST",
+        f"/api/store/carts/{cart['id']}/items",
+        host=host,
+        body={"variant_id": product["variants"][0]["id"], "quantity": 1},
+    )
     out["add_item"] = r["statusCode"]
-    r = gateway.request("POST", f"/api/store/carts/{cart['id']}/checkout", host=host, body={
-        "email": "shopper@example.com",
-        "shipping_address": {"name": "A Shopper", "line1": "1 Main St", "city": "Springfield",
-                             "postal_code": "12345", "country": "US"}})
+    r = gateway.request(
+        "POST",
+        f"/api/store/carts/{cart['id']}/checkout",
+        host=host,
+        body={
+            "email": "shopper@example.com",
+            "shipping_address": {
+                "name": "A Shopper",
+                "line1": "1 Main St",
+                "city": "Springfield",
+                "postal_code": "12345",
+                "country": "US",
+            },
+        },
+    )
     out["checkout"] = r["statusCode"]
     if r["statusCode"] != 202:
         out["answer"] = json.loads(r["body"])
@@ -286,6 +351,7 @@ def _pay_for_a_cart(gateway, stripe, sub: str, domain: str, product: dict, auth:
             if state.get("status") in statuses or time.monotonic() > deadline:
                 return state
             time.sleep(0.05)
+
     state = until("awaiting_payment", "paid", "failed", "expired")
     out["awaiting_payment"] = state.get("status")
     if state.get("payment_url"):
@@ -302,15 +368,20 @@ def main(package: Path) -> dict:
     _environment()
     sys.path.insert(0, str(ROOT))  # infra.* helpers; the app itself comes from the package
     from moto import mock_aws
+
     from infra.local.runtime import _serialize_dynamodb
-    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}), \
-            tempfile.TemporaryDirectory(prefix="rehearsal-") as tmp:
+
+    with (
+        mock_aws(config={"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}),
+        tempfile.TemporaryDirectory(prefix="rehearsal-") as tmp,
+    ):
         _serialize_dynamodb()  # Step Functions runs tasks on its own threads, as AWS would concurrently
         report = {"stack": deploy(package)}
         functions = load_functions(package, Path(tmp))
         run_lambdas_in_process(functions["handlers"])
-        report["functions"] = {n: {"runtime": f["Runtime"], "role": f["Role"].split("/")[-1]}
-                               for n, f in functions["config"].items()}
+        report["functions"] = {
+            n: {"runtime": f["Runtime"], "role": f["Role"].split("/")[-1]} for n, f in functions["config"].items()
+        }
         report["smoke"] = smoke(functions)
         report["task_errors"] = TASK_ERRORS
         report["tasks_run"] = sorted(set(TASKS_RUN))

@@ -4,6 +4,7 @@
 inlined as its DefinitionString (moto, like CloudFormation without a packaging
 step, needs the definition in the template itself).
 """
+
 import copy
 import json
 from pathlib import Path

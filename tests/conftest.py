@@ -3,6 +3,7 @@
 The emulator is the same one `make run` uses (infra/local/runtime.py), built
 from infra/resources.json; the app is the real Chalice app.
 """
+
 import json
 import os
 import socket
@@ -33,6 +34,7 @@ def aws():
 @pytest.fixture(scope="session")
 def app(aws):
     import app as app_module
+
     runtime.register_app(app_module.app)
     return app_module.app
 
@@ -82,6 +84,7 @@ def _json_or_none(body):
 @pytest.fixture
 def api(app):
     from chalice.test import Client
+
     with Client(app) as client:
         yield Api(client)
 
@@ -93,12 +96,22 @@ def unique(prefix: str = "shop") -> str:
 @pytest.fixture
 def new_shop(api):
     """Signs up a fresh shop; returns (api as that merchant, signup answer)."""
+
     def make(currency: str = "USD", subdomain: str | None = None):
         sub = subdomain or unique()
-        r = api.post("/api/merchants/signup", {"email": f"{sub}@example.com", "password": "correct horse 1",
-                                               "shop_name": f"Shop {sub}", "subdomain": sub, "currency": currency})
+        r = api.post(
+            "/api/merchants/signup",
+            {
+                "email": f"{sub}@example.com",
+                "password": "correct horse 1",
+                "shop_name": f"Shop {sub}",
+                "subdomain": sub,
+                "currency": currency,
+            },
+        )
         assert r.status_code == 201, r.body
         return api.as_(token=r.json["token"]), r.json
+
     return make
 
 
@@ -111,6 +124,7 @@ def merchant(new_shop):
 def operator(api):
     """The API as the platform operator, signed in with OPERATOR_EMAIL / OPERATOR_PASSWORD as `make run` does."""
     from chalicelib import tenants
+
     email = os.environ.setdefault("OPERATOR_EMAIL", "operator@platform.test")
     password = os.environ.setdefault("OPERATOR_PASSWORD", "operator-password")
     tenants.ensure_operator(email, password)
@@ -120,15 +134,21 @@ def operator(api):
 
 
 def product_body(title: str = "Blue Shirt", *, status: str = "active", price: int = 1999, qty: int = 5, **extra):
-    return {"title": title, "status": status,
-            "variants": [{"sku": f"SKU-{uuid.uuid4().hex[:8]}", "price": price, "inventory_quantity": qty,
-                          "options": {"Size": "M"}}], **extra}
+    return {
+        "title": title,
+        "status": status,
+        "variants": [
+            {"sku": f"SKU-{uuid.uuid4().hex[:8]}", "price": price, "inventory_quantity": qty, "options": {"Size": "M"}}
+        ],
+        **extra,
+    }
 
 
 @pytest.fixture(scope="session")
 def live_server(app):
     """The local HTTP server (as `make run` serves it) in a thread, on this session's emulator."""
     from infra.local.server import make_server
+
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -144,10 +164,13 @@ def stripe(live_server):
     """The local Stripe emulator for the whole run, its signed webhooks going to the live server's
     endpoint; the payments gateway is pointed at it through the environment, as `make run` does."""
     from infra.local import stripe_emulator
-    emulator = stripe_emulator.start(port=0, webhook_url=f"{live_server}/api/webhooks/stripe",
-                                     retry_delays=(0.2, 0.5))
-    env = {"STRIPE_SECRET_KEY": "sk_test_local", "STRIPE_API_BASE": emulator.base_url,
-           "STRIPE_WEBHOOK_SECRET": emulator.webhook_secret}
+
+    emulator = stripe_emulator.start(port=0, webhook_url=f"{live_server}/api/webhooks/stripe", retry_delays=(0.2, 0.5))
+    env = {
+        "STRIPE_SECRET_KEY": "sk_test_local",
+        "STRIPE_API_BASE": emulator.base_url,
+        "STRIPE_WEBHOOK_SECRET": emulator.webhook_secret,
+    }
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     yield emulator
@@ -162,6 +185,7 @@ def stripe(live_server):
 @pytest.fixture
 def paying_shop(new_shop, stripe):
     """A fresh shop that finished Stripe Connect onboarding: (merchant api, signup answer)."""
+
     def make(currency: str = "USD"):
         shop_api, signup = new_shop(currency)
         connected = shop_api.post("/api/admin/payments/account", {})
@@ -170,4 +194,5 @@ def paying_shop(new_shop, stripe):
         status = shop_api.get("/api/admin/payments/account")
         assert status.json["charges_enabled"], status.body
         return shop_api, signup
+
     return make

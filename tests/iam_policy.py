@@ -12,6 +12,7 @@ and .../reference_policies_condition-single-vs-multi-valued-context-keys.html.
 (action, resource, condition keys) IAM authorizes: a transaction item by item, a query by the
 partition key of the table or index it reads.
 """
+
 import fnmatch
 import json
 import re
@@ -36,6 +37,7 @@ def _substitute(pattern: str, context: dict) -> str | None:
             missing = True
             return ""
         return got[0] if isinstance(got, list) else got
+
     out = _VARIABLE.sub(value, pattern)
     return None if missing else out
 
@@ -74,8 +76,11 @@ def _statement_applies(statement: dict, action: str, resource: str, context: dic
     resources = [_substitute(r, context) for r in _listify(statement["Resource"])]
     if not any(r is not None and _like(resource, r) for r in resources):
         return False
-    return all(_condition_matches(op, key, wanted, context)
-               for op, block in statement.get("Condition", {}).items() for key, wanted in block.items())
+    return all(
+        _condition_matches(op, key, wanted, context)
+        for op, block in statement.get("Condition", {}).items()
+        for key, wanted in block.items()
+    )
 
 
 def decide(policy: dict, action: str, resource: str, context: dict) -> str:
@@ -93,6 +98,7 @@ def allowed(policies: list[dict], request: tuple) -> bool:
 
 
 # What IAM authorizes for a DynamoDB or S3 call ------------------------------
+
 
 def _pk(item_or_key: dict) -> str:
     return item_or_key["pk"]["S"] if "pk" in item_or_key else item_or_key["id"]["S"]
@@ -116,6 +122,7 @@ def dynamodb_requests(operation: str, params: dict, region: str, account: str) -
     def req(action, table, keys, index=None):
         resource = table_arn(table, region, account) + (f"/index/{index}" if index else "")
         return (f"dynamodb:{action}", resource, {"dynamodb:LeadingKeys": sorted(set(keys))})
+
     if operation in ("GetItem", "UpdateItem", "DeleteItem"):
         return [req(operation, params["TableName"], [_pk(params["Key"])])]
     if operation == "PutItem":
@@ -125,14 +132,25 @@ def dynamodb_requests(operation: str, params: dict, region: str, account: str) -
     if operation == "BatchGetItem":
         return [req("BatchGetItem", t, [_pk(k) for k in spec["Keys"]]) for t, spec in params["RequestItems"].items()]
     if operation == "BatchWriteItem":
-        return [req("BatchWriteItem", t, [_pk(w.get("PutRequest", {}).get("Item") or w["DeleteRequest"]["Key"])
-                                          for w in writes]) for t, writes in params["RequestItems"].items()]
+        return [
+            req(
+                "BatchWriteItem",
+                t,
+                [_pk(w.get("PutRequest", {}).get("Item") or w["DeleteRequest"]["Key"]) for w in writes],
+            )
+            for t, writes in params["RequestItems"].items()
+        ]
     if operation in ("TransactWriteItems", "TransactGetItems"):
-        actions = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem",
-                   "ConditionCheck": "ConditionCheckItem", "Get": "GetItem"}
+        actions = {
+            "Put": "PutItem",
+            "Update": "UpdateItem",
+            "Delete": "DeleteItem",
+            "ConditionCheck": "ConditionCheckItem",
+            "Get": "GetItem",
+        }
         out = []
         for item in params["TransactItems"]:
-            (kind, op), = item.items()
+            ((kind, op),) = item.items()
             out.append(req(actions[kind], op["TableName"], [_pk(op.get("Item") or op["Key"])]))
         return out
     return [(f"dynamodb:{operation}", table_arn(params.get("TableName", "*"), region, account), {})]
@@ -147,13 +165,18 @@ def call_requests(service: str, operation: str, request, region: str, account: s
         host_bucket = parts.hostname.split(".s3")[0] if ".s3" in parts.hostname else None
         path = unquote(parts.path).lstrip("/")
         bucket, key = (host_bucket, path) if host_bucket else (path.split("/", 1) + [""])[:2]
-        action = {"PutObject": "s3:PutObject", "GetObject": "s3:GetObject", "DeleteObject": "s3:DeleteObject",
-                  "HeadObject": "s3:GetObject"}.get(operation, f"s3:{operation}")
+        action = {
+            "PutObject": "s3:PutObject",
+            "GetObject": "s3:GetObject",
+            "DeleteObject": "s3:DeleteObject",
+            "HeadObject": "s3:GetObject",
+        }.get(operation, f"s3:{operation}")
         return [(action, f"arn:aws:s3:::{bucket}/{key}" if key else f"arn:aws:s3:::{bucket}", {})]
     raise NotImplementedError(service)
 
 
 # CloudFormation intrinsics in our templates' policies ----------------------
+
 
 def resolve(value, names: dict):
     """Ref / Fn::GetAtt / Fn::Sub / Fn::Join with `names` ({"AWS::Region": ..., "TenantTable.Arn": ...})."""
@@ -172,6 +195,7 @@ def resolve(value, names: dict):
         arg = value["Fn::Sub"]
         text, local = (arg, {}) if isinstance(arg, str) else (arg[0], resolve(arg[1], names))
         scope = {**names, **local}
-        return re.sub(r"\$\{([^!}][^}]*)\}", lambda m: str(scope[m.group(1)]) if m.group(1) in scope
-                      else m.group(0), text)
+        return re.sub(
+            r"\$\{([^!}][^}]*)\}", lambda m: str(scope[m.group(1)]) if m.group(1) in scope else m.group(0), text
+        )
     return {k: resolve(v, names) for k, v in value.items()}

@@ -8,6 +8,7 @@ the emulator behave like AWS where the app relies on it:
   Lambda tasks run the app's own `@app.lambda_function` handlers in-process.
 - Resources come from the same template the AWS deploy uses (`infra/stack.py`).
 """
+
 import json
 import os
 import secrets
@@ -24,9 +25,12 @@ _mock = None
 def configure_environment(stage: str = "local") -> dict:
     """Environment for the app, set before it is imported (settings are read at import)."""
     from infra import stack
+
     env = {
-        "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION,
-        "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_SESSION_TOKEN": "testing",
         "MOTO_ALLOW_NONEXISTENT_REGION": "true",
         "POWERTOOLS_TRACE_DISABLED": "true",
@@ -45,8 +49,8 @@ def start(stage: str = "local") -> None:
     global _mock
     configure_environment(stage)
     from moto import mock_aws
-    _mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True},
-                             "lambda": {"use_docker": False}})
+
+    _mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}})
     _mock.start()
     _serialize_dynamodb()
     _lean_transactions()
@@ -69,6 +73,7 @@ _dynamodb_lock = threading.RLock()
 
 def _serialize_dynamodb() -> None:
     from moto.dynamodb.responses import DynamoHandler
+
     if getattr(DynamoHandler.call_action, "_serialized", False):
         return
     original = DynamoHandler.call_action
@@ -76,6 +81,7 @@ def _serialize_dynamodb() -> None:
     def call_action(self):
         with _dynamodb_lock:
             return original(self)
+
     call_action._serialized = True
     DynamoHandler.call_action = call_action
 
@@ -83,8 +89,9 @@ def _serialize_dynamodb() -> None:
 def _scale_workflow_retry_waits(scale: float) -> None:
     """Tests shrink the real-time waits of ASL `Retry` (IntervalSeconds is at least 1 s, doubling):
     the same attempts, in the same order, only sooner. `make run` keeps them as written."""
-    from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
     import time as real_time
+
+    from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 
     class _ScaledTime:
         def __getattr__(self, name):
@@ -110,6 +117,7 @@ def _lean_transactions() -> None:
     from moto.dynamodb import models
     from moto.dynamodb.models.dynamo_type import DynamoType
     from moto.dynamodb.models.table import Table
+
     if getattr(models.DynamoDBBackend.transact_write_items, "_lean", False):
         return
 
@@ -132,8 +140,11 @@ def _lean_transactions() -> None:
                 if not source or table.hash_key_attr not in source:
                     continue  # moto refuses it before writing anything of it
                 hash_key = DynamoType(source[table.hash_key_attr])
-                range_key = DynamoType(source[table.range_key_attr]) \
-                    if table.range_key_attr and table.range_key_attr in source else None
+                range_key = (
+                    DynamoType(source[table.range_key_attr])
+                    if table.range_key_attr and table.range_key_attr in source
+                    else None
+                )
                 item = table.items.get(hash_key, {}).get(range_key) if range_key else table.items.get(hash_key)
                 saved.append((table, hash_key, range_key, copy.deepcopy(item)))
         try:
@@ -158,13 +169,18 @@ def _skip_executions_not_yet_started() -> None:
     then fails with an AttributeError instead of finding the token elsewhere. Such an execution cannot
     hold the token, so it is skipped, as AWS would."""
     from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
     if getattr(StepFunctionsParserBackend._get_executions, "_started_only", False):
         return
     original = StepFunctionsParserBackend._get_executions
 
     def _get_executions(self, execution_status=None):
-        return [e for e in original(self, execution_status)
-                if getattr(getattr(e, "exec_worker", None), "env", None) is not None]
+        return [
+            e
+            for e in original(self, execution_status)
+            if getattr(getattr(e, "exec_worker", None), "env", None) is not None
+        ]
+
     _get_executions._started_only = True
     StepFunctionsParserBackend._get_executions = _get_executions
 
@@ -178,6 +194,7 @@ def _partition_queries() -> None:
     and filters them exactly as before. Runs under the DynamoDB lock.
     """
     from moto.dynamodb.models.table import Table
+
     if getattr(Table.query, "_partitioned", False):
         return
     original = Table.query
@@ -215,6 +232,7 @@ def _partition_queries() -> None:
 def register_app(app) -> None:
     """Every `@app.lambda_function` of the app, by the name it has in AWS."""
     from infra import stack
+
     stage = os.environ.get("STAGE", "local")
     for fn in app.pure_lambda_functions:
         _lambda_handlers[stack.function_name(stage, fn.name)] = fn
@@ -236,8 +254,9 @@ def invoke_lambda(function_name: str, payload: bytes | str | None) -> tuple[byte
     name = function_name.split(":")[6] if function_name.startswith("arn:") else function_name
     handler = _lambda_handlers.get(name)
     if handler is None:
-        return json.dumps({"errorType": "ResourceNotFoundException",
-                           "errorMessage": f"Function not found: {name}"}).encode(), "Unhandled"
+        return json.dumps(
+            {"errorType": "ResourceNotFoundException", "errorMessage": f"Function not found: {name}"}
+        ).encode(), "Unhandled"
     try:
         result = handler(json.loads(payload or "{}"), _Context(name))
         return json.dumps(result).encode(), None
@@ -254,11 +273,13 @@ def _run_lambdas_in_process() -> None:
         if error:
             response_headers["x-amz-function-error"] = error
         return payload
+
     LambdaBackend.invoke = invoke
     LambdaSimpleBackend.invoke = invoke
 
 
 # Deploying the template into the emulator --------------------------------
+
 
 def _resolve(value, refs: dict, attrs: dict):
     """Just enough of CloudFormation's intrinsic functions for our template."""
@@ -281,25 +302,44 @@ def _resolve(value, refs: dict, attrs: dict):
 
 
 # Only AWS has these (the deploy rehearsal and cfn-lint check them); the app never calls them.
-_AWS_ONLY = ("AWS::CloudFront::", "AWS::CertificateManager::", "AWS::ApiGateway::", "AWS::Route53::",
-             "AWS::SecretsManager::", "AWS::Logs::", "AWS::IAM::", "AWS::S3::BucketPolicy")
+_AWS_ONLY = (
+    "AWS::CloudFront::",
+    "AWS::CertificateManager::",
+    "AWS::ApiGateway::",
+    "AWS::Route53::",
+    "AWS::SecretsManager::",
+    "AWS::Logs::",
+    "AWS::IAM::",
+    "AWS::S3::BucketPolicy",
+)
 
 
 def deploy(stage: str) -> None:
     import boto3
 
     from infra import stack
+
     tpl = stack.template()
     refs = {name: p.get("Default") for name, p in tpl.get("Parameters", {}).items()}
-    refs.update({"Stage": stage, "AWS::AccountId": ACCOUNT, "AWS::Region": REGION,
-                 "SenderEmail": os.environ.get("SENDER_EMAIL", refs.get("SenderEmail"))})
-    attrs = {("WorkflowTask", "Arn"):
-             f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{stack.function_name(stage, 'workflow_task')}",
-             ("WorkflowRole", "Arn"): f"arn:aws:iam::{ACCOUNT}:role/shopbuilder-{stage}-workflows"}
+    refs.update(
+        {
+            "Stage": stage,
+            "AWS::AccountId": ACCOUNT,
+            "AWS::Region": REGION,
+            "SenderEmail": os.environ.get("SENDER_EMAIL", refs.get("SenderEmail")),
+        }
+    )
+    attrs = {
+        (
+            "WorkflowTask",
+            "Arn",
+        ): f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{stack.function_name(stage, 'workflow_task')}",
+        ("WorkflowRole", "Arn"): f"arn:aws:iam::{ACCOUNT}:role/shopbuilder-{stage}-workflows",
+    }
     ddb = boto3.client("dynamodb", region_name=REGION)
     s3 = boto3.client("s3", region_name=REGION)
     sfn = boto3.client("stepfunctions", region_name=REGION)
-    for logical_id, resource in tpl["Resources"].items():
+    for _logical_id, resource in tpl["Resources"].items():
         kind = resource["Type"]
         if kind.startswith(_AWS_ONLY) or "Condition" in resource:
             continue  # CDN, certificates, DNS, IAM...: AWS only (checked by the deploy rehearsal)
@@ -314,8 +354,12 @@ def deploy(stage: str) -> None:
         elif kind == "AWS::S3::Bucket":
             s3.create_bucket(Bucket=props["BucketName"])
         elif kind == "AWS::StepFunctions::StateMachine":
-            sfn.create_state_machine(name=props["StateMachineName"], definition=props["DefinitionString"],
-                                     roleArn=props["RoleArn"], type=props.get("StateMachineType", "STANDARD"))
+            sfn.create_state_machine(
+                name=props["StateMachineName"],
+                definition=props["DefinitionString"],
+                roleArn=props["RoleArn"],
+                type=props.get("StateMachineType", "STANDARD"),
+            )
         elif kind == "AWS::SES::EmailIdentity":
             boto3.client("ses", region_name=REGION).verify_email_identity(EmailAddress=props["EmailIdentity"])
             os.environ["SENDER_EMAIL"] = props["EmailIdentity"]
@@ -327,5 +371,8 @@ def deploy(stage: str) -> None:
 def sent_emails() -> list[dict]:
     """The SES outbox (moto keeps every sent message)."""
     from moto.ses.models import ses_backends
-    return [{"to": m.destinations.get("ToAddresses", []), "subject": m.subject, "body": m.body}
-            for m in ses_backends[ACCOUNT][REGION].sent_messages]
+
+    return [
+        {"to": m.destinations.get("ToAddresses", []), "subject": m.subject, "body": m.body}
+        for m in ses_backends[ACCOUNT][REGION].sent_messages
+    ]

@@ -1,11 +1,17 @@
 """The demo shop and the operator account for `make run`; safe to run again."""
+
 import os
 
 from chalicelib import catalog, media, onboarding, payment_accounts, tenants
 from chalicelib.errors import Conflict
 
-DEMO = {"email": "merchant@acme.test", "password": "acme-demo-password", "shop_name": "Acme Outfitters",
-        "subdomain": "acme", "currency": "USD"}
+DEMO = {
+    "email": "merchant@acme.test",
+    "password": "acme-demo-password",
+    "shop_name": "Acme Outfitters",
+    "subdomain": "acme",
+    "currency": "USD",
+}
 
 _SWATCH = """<svg xmlns="http://www.w3.org/2000/svg" width="800" height="800" viewBox="0 0 800 800">
 <rect width="800" height="800" fill="{bg}"/><circle cx="400" cy="360" r="210" fill="{fg}" opacity=".9"/>
@@ -13,17 +19,41 @@ _SWATCH = """<svg xmlns="http://www.w3.org/2000/svg" width="800" height="800" vi
 <text x="400" y="380" font-family="sans-serif" font-size="64" text-anchor="middle" fill="{bg}">{label}</text></svg>"""
 
 PRODUCTS = [
-    ("Classic Organic Tee", "Soft, breathable organic cotton.\nCut for everyday comfort.", ("#f3efe7", "#1f3a5f"),
-     [("TEE-S-NVY", 2500, 12, {"Size": "S", "Color": "Navy"}), ("TEE-M-NVY", 2500, 20, {"Size": "M", "Color": "Navy"}),
-      ("TEE-L-NVY", 2500, 0, {"Size": "L", "Color": "Navy"}), ("TEE-M-SND", 2700, 8, {"Size": "M", "Color": "Sand"})]),
-    ("Trail Runner Cap", "Lightweight cap with a moisture-wicking band.", ("#e8f1ee", "#2e6b57"),
-     [("CAP-OS", 1800, 30, {"Size": "One size"})]),
-    ("Waxed Canvas Tote", "Holds a week of groceries or a laptop and a jumper.", ("#f5ebe0", "#8a5a2b"),
-     [("TOTE-STD", 4800, 6, {})]),
-    ("Merino Crew Socks", "Warm in winter, cool in summer. Two pairs.", ("#eef0f7", "#4a4e8c"),
-     [("SOCK-S", 1600, 40, {"Size": "S/M"}), ("SOCK-L", 1600, 25, {"Size": "L/XL"})]),
-    ("Packable Rain Shell", "Seam-sealed, folds into its own pocket.", ("#e9f3f8", "#1d6fa5"),
-     [("SHELL-M", 11900, 3, {"Size": "M"}), ("SHELL-L", 11900, 2, {"Size": "L"})]),
+    (
+        "Classic Organic Tee",
+        "Soft, breathable organic cotton.\nCut for everyday comfort.",
+        ("#f3efe7", "#1f3a5f"),
+        [
+            ("TEE-S-NVY", 2500, 12, {"Size": "S", "Color": "Navy"}),
+            ("TEE-M-NVY", 2500, 20, {"Size": "M", "Color": "Navy"}),
+            ("TEE-L-NVY", 2500, 0, {"Size": "L", "Color": "Navy"}),
+            ("TEE-M-SND", 2700, 8, {"Size": "M", "Color": "Sand"}),
+        ],
+    ),
+    (
+        "Trail Runner Cap",
+        "Lightweight cap with a moisture-wicking band.",
+        ("#e8f1ee", "#2e6b57"),
+        [("CAP-OS", 1800, 30, {"Size": "One size"})],
+    ),
+    (
+        "Waxed Canvas Tote",
+        "Holds a week of groceries or a laptop and a jumper.",
+        ("#f5ebe0", "#8a5a2b"),
+        [("TOTE-STD", 4800, 6, {})],
+    ),
+    (
+        "Merino Crew Socks",
+        "Warm in winter, cool in summer. Two pairs.",
+        ("#eef0f7", "#4a4e8c"),
+        [("SOCK-S", 1600, 40, {"Size": "S/M"}), ("SOCK-L", 1600, 25, {"Size": "L/XL"})],
+    ),
+    (
+        "Packable Rain Shell",
+        "Seam-sealed, folds into its own pocket.",
+        ("#e9f3f8", "#1d6fa5"),
+        [("SHELL-M", 11900, 3, {"Size": "M"}), ("SHELL-L", 11900, 2, {"Size": "L"})],
+    ),
 ]
 
 
@@ -55,13 +85,25 @@ def seed_all(stripe_emulator=None) -> dict:
     if not catalog.list_products(shop.tenant_id, active_only=False, limit=1, cursor=None)["items"]:
         for title, description, (bg, fg), variants in PRODUCTS:
             slug = catalog.slugify(title)
-            key = media.put(shop.tenant_id, f"demo/{slug}.svg",
-                            _SWATCH.format(bg=bg, fg=fg, label=title.split()[-1]).encode(), "image/svg+xml")
-            catalog.create_product(shop.tenant_id, shop.currency, {
-                "title": title, "description": description, "status": "active",
-                "images": [{"key": key, "alt": title}],
-                "variants": [{"sku": s, "price": p, "inventory_quantity": q, "options": o} for s, p, q, o in variants],
-            })
+            key = media.put(
+                shop.tenant_id,
+                f"demo/{slug}.svg",
+                _SWATCH.format(bg=bg, fg=fg, label=title.split()[-1]).encode(),
+                "image/svg+xml",
+            )
+            catalog.create_product(
+                shop.tenant_id,
+                shop.currency,
+                {
+                    "title": title,
+                    "description": description,
+                    "status": "active",
+                    "images": [{"key": key, "alt": title}],
+                    "variants": [
+                        {"sku": s, "price": p, "inventory_quantity": q, "options": o} for s, p, q, o in variants
+                    ],
+                },
+            )
     if os.environ.get("STRIPE_SECRET_KEY"):
         connect_payments(shop.tenant_id, stripe_emulator)
     return {**DEMO, "operator_email": operator_email, "operator_password": operator_password}

@@ -3,6 +3,7 @@
 Emulated AWS (infra/local/runtime.py), the Chalice app behind a local stand-in
 for API Gateway and CloudFront, the local Stripe emulator, a seeded demo shop.
 """
+
 import os
 import sys
 from pathlib import Path
@@ -12,7 +13,12 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from chalice.local import (  # noqa: E402
-    ChaliceRequestHandler, LocalDevServer, LocalGateway, MatchResult, RouteMatcher, ThreadedHTTPServer,
+    ChaliceRequestHandler,
+    LocalDevServer,
+    LocalGateway,
+    MatchResult,
+    RouteMatcher,
+    ThreadedHTTPServer,
     create_local_server,
 )
 
@@ -27,8 +33,9 @@ class _FallbackRouteMatcher(RouteMatcher):
             return super().match_route(url)
         except ValueError:
             parts = urlsplit(url)
-            return MatchResult("/{proxy+}", {"proxy": unquote(parts.path).lstrip("/")},
-                               parse_qs(parts.query, keep_blank_values=True))
+            return MatchResult(
+                "/{proxy+}", {"proxy": unquote(parts.path).lstrip("/")}, parse_qs(parts.query, keep_blank_values=True)
+            )
 
 
 class _Gateway(LocalGateway):
@@ -52,21 +59,28 @@ class _Handler(ChaliceRequestHandler):
     def _generic_handle(self):
         path = urlsplit(self.path).path
         if self.command in ("GET", "HEAD") and path.startswith("/media/"):
-            return self._media(unquote(path[len("/media/"):]))
+            return self._media(unquote(path[len("/media/") :]))
         return super()._generic_handle()
 
     do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
 
     def _media(self, key: str):
         import boto3
+
         s3 = boto3.client("s3")
         try:
             obj = s3.get_object(Bucket=os.environ["MEDIA_BUCKET"], Key=key)
         except s3.exceptions.NoSuchKey:
             return self._send_http_response(404, {"Content-Type": "text/plain"}, b"Not found")
         body = obj["Body"].read()
-        self._send_http_response(200, {"Content-Type": obj.get("ContentType", "application/octet-stream"),
-                                       "Cache-Control": "public, max-age=3600"}, body)
+        self._send_http_response(
+            200,
+            {
+                "Content-Type": obj.get("ContentType", "application/octet-stream"),
+                "Cache-Control": "public, max-age=3600",
+            },
+            body,
+        )
 
     def log_message(self, fmt, *args):
         if os.environ.get("LOCAL_ACCESS_LOG"):
@@ -75,8 +89,14 @@ class _Handler(ChaliceRequestHandler):
 
 def make_server(app, host: str, port: int) -> LocalDevServer:
     from chalice.config import Config
-    config = Config.create(chalice_app=app, app_name="shopbuilder", stage=os.environ.get("STAGE", "local"),
-                           lambda_timeout=60, lambda_memory_size=512)
+
+    config = Config.create(
+        chalice_app=app,
+        app_name="shopbuilder",
+        stage=os.environ.get("STAGE", "local"),
+        lambda_timeout=60,
+        lambda_memory_size=512,
+    )
     create_local_server(app, config, host, port)  # makes the app thread-safe for a threaded server
     return LocalDevServer(app, config, host, port, handler_cls=_Handler, server_cls=ThreadedHTTPServer)
 
@@ -88,10 +108,18 @@ def start_stripe_emulator(port: int):
     if os.environ.get("STRIPE_SECRET_KEY"):
         return None
     from infra.local import stripe_emulator
-    emulator = stripe_emulator.start(port=int(os.environ.get("STRIPE_EMULATOR_PORT", port + 1)),
-                                     webhook_url=f"http://127.0.0.1:{port}/api/webhooks/stripe")
-    os.environ.update({"STRIPE_SECRET_KEY": "sk_test_local", "STRIPE_API_BASE": emulator.base_url,
-                       "STRIPE_WEBHOOK_SECRET": emulator.webhook_secret})
+
+    emulator = stripe_emulator.start(
+        port=int(os.environ.get("STRIPE_EMULATOR_PORT", port + 1)),
+        webhook_url=f"http://127.0.0.1:{port}/api/webhooks/stripe",
+    )
+    os.environ.update(
+        {
+            "STRIPE_SECRET_KEY": "sk_test_local",
+            "STRIPE_API_BASE": emulator.base_url,
+            "STRIPE_WEBHOOK_SECRET": emulator.webhook_secret,
+        }
+    )
     return emulator
 
 
@@ -101,14 +129,23 @@ def run_sweeper(app_module, every_seconds: float) -> None:
     import time
 
     def loop():
-        event = {"version": "0", "id": "local", "detail-type": "Scheduled Event", "source": "aws.events",
-                 "account": runtime.ACCOUNT, "region": runtime.REGION, "resources": [], "detail": {}}
+        event = {
+            "version": "0",
+            "id": "local",
+            "detail-type": "Scheduled Event",
+            "source": "aws.events",
+            "account": runtime.ACCOUNT,
+            "region": runtime.REGION,
+            "resources": [],
+            "detail": {},
+        }
         while True:
             time.sleep(every_seconds)
             try:
                 app_module.sweep_reservations({**event, "time": time.strftime("%Y-%m-%dT%H:%M:%SZ")}, None)
             except Exception as e:  # a failed sweep is retried at the next tick, as the schedule would
                 print(f"sweeper: {type(e).__name__}: {e}", file=sys.stderr, flush=True)
+
     threading.Thread(target=loop, name="sweeper", daemon=True).start()
 
 
@@ -118,25 +155,33 @@ def main() -> None:
     runtime.start()
     stripe = start_stripe_emulator(port)
     import app as app_module
+
     runtime.register_app(app_module.app)
     from infra.local import seed
+
     demo = seed.seed_all(stripe)
     server = make_server(app_module.app, host, port)
     run_sweeper(app_module, float(os.environ.get("SWEEP_INTERVAL_SECONDS", "60")))
     base = f"http://localhost:{port}"
-    print(f"""
+    print(
+        f"""
 Shop builder is running (emulated AWS in this process; data lives until you stop it).
 
-  Shoppers   {base}/s/{demo['subdomain']}/   or   http://{demo['subdomain']}.localhost:{port}/
+  Shoppers   {base}/s/{demo["subdomain"]}/   or   http://{demo["subdomain"]}.localhost:{port}/
   Merchant   API {base}/api/admin/  (login: POST {base}/api/auth/login)
-             email {demo['email']}   password {demo['password']}
+             email {demo["email"]}   password {demo["password"]}
   Operator   API {base}/api/operator/tenants
-             email {demo['operator_email']}   password {demo['operator_password']}
+             email {demo["operator_email"]}   password {demo["operator_password"]}
   API docs   {base}/openapi.json
-  Payments   {"Stripe emulator " + stripe.base_url + " (the payment page: Pay or Decline)" if stripe
-              else "Stripe (STRIPE_SECRET_KEY)"}
+  Payments   {
+            "Stripe emulator " + stripe.base_url + " (the payment page: Pay or Decline)"
+            if stripe
+            else "Stripe (STRIPE_SECRET_KEY)"
+        }
 
-Ctrl-C stops it.""", flush=True)
+Ctrl-C stops it.""",
+        flush=True,
+    )
     try:
         server.serve_forever()
     except KeyboardInterrupt:

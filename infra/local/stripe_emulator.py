@@ -71,9 +71,10 @@ import secrets
 import string
 import threading
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 __all__ = [
@@ -84,7 +85,7 @@ __all__ = [
     "start",
 ]
 
-Deliver = Callable[[str, Dict[str, str], bytes], Any]
+Deliver = Callable[[str, dict[str, str], bytes], Any]
 
 WEBHOOK_USER_AGENT = "Stripe/1.0 (+https://stripe.com/docs/webhooks)"
 CHECKOUT_MIN_SECONDS = 30 * 60
@@ -95,15 +96,42 @@ MAX_AMOUNT = 99_999_999
 # Stripe's minimum charge amounts for a few common currencies (minor units).
 MIN_CHARGE = {"usd": 50, "eur": 50, "gbp": 30, "cad": 50, "aud": 50, "chf": 50, "jpy": 50}
 ZERO_DECIMAL = {
-    "bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf",
-    "ugx", "vnd", "vuv", "xaf", "xof", "xpf",
+    "bif",
+    "clp",
+    "djf",
+    "gnf",
+    "jpy",
+    "kmf",
+    "krw",
+    "mga",
+    "pyg",
+    "rwf",
+    "ugx",
+    "vnd",
+    "vuv",
+    "xaf",
+    "xof",
+    "xpf",
 }
 THREE_DECIMAL = {"bhd", "jod", "kwd", "omr", "tnd"}
 SYMBOLS = {"usd": "$", "eur": "\u20ac", "gbp": "\u00a3", "jpy": "\u00a5", "cad": "CA$", "aud": "A$"}
 COUNTRY_CURRENCY = {
-    "US": "usd", "GB": "gbp", "CA": "cad", "AU": "aud", "JP": "jpy", "CH": "chf",
-    "DE": "eur", "FR": "eur", "ES": "eur", "IT": "eur", "NL": "eur", "IE": "eur",
-    "BE": "eur", "AT": "eur", "PT": "eur", "FI": "eur",
+    "US": "usd",
+    "GB": "gbp",
+    "CA": "cad",
+    "AU": "aud",
+    "JP": "jpy",
+    "CH": "chf",
+    "DE": "eur",
+    "FR": "eur",
+    "ES": "eur",
+    "IT": "eur",
+    "NL": "eur",
+    "IE": "eur",
+    "BE": "eur",
+    "AT": "eur",
+    "PT": "eur",
+    "FI": "eur",
 }
 REFUND_REASONS = {"duplicate", "fraudulent", "requested_by_customer"}
 METADATA_MAX_KEYS, METADATA_KEY_LEN, METADATA_VALUE_LEN = 50, 40, 500
@@ -123,13 +151,13 @@ class StripeEmulatorError(Exception):
         message: str,
         *,
         type: str = "invalid_request_error",
-        code: Optional[str] = None,
-        param: Optional[str] = None,
+        code: str | None = None,
+        param: str | None = None,
         **extra: Any,
     ) -> None:
         super().__init__(message)
         self.status = status
-        self.body: Dict[str, Any] = {"message": message, "type": type}
+        self.body: dict[str, Any] = {"message": message, "type": type}
         if code:
             self.body["code"] = code
             self.body["doc_url"] = "https://stripe.com/docs/error-codes/" + code.replace("_", "-")
@@ -147,23 +175,20 @@ def _new_id(prefix: str) -> str:
         return "cs_test_a1" + _rand(56)
     if prefix == "acct":
         return "acct_1" + _rand(15)
-    return "%s_1%s" % (prefix, _rand(23))
+    return f"{prefix}_1{_rand(23)}"
 
 
 def _missing(param: str) -> StripeEmulatorError:
-    return StripeEmulatorError(
-        400, "Missing required param: %s." % param, code="parameter_missing", param=param
-    )
+    return StripeEmulatorError(400, f"Missing required param: {param}.", code="parameter_missing", param=param)
 
 
 def _no_such(kind: str, ident: str, param: str = "id") -> StripeEmulatorError:
-    return StripeEmulatorError(
-        404, "No such %s: '%s'" % (kind, ident), code="resource_missing", param=param
-    )
+    return StripeEmulatorError(404, f"No such {kind}: '{ident}'", code="resource_missing", param=param)
 
 
-def _int_param(params: Mapping[str, Any], name: str, label: Optional[str] = None, *, required=False,
-               minimum: Optional[int] = None) -> Optional[int]:
+def _int_param(
+    params: Mapping[str, Any], name: str, label: str | None = None, *, required=False, minimum: int | None = None
+) -> int | None:
     label = label or name
     raw = params.get(name)
     if raw is None or raw == "":
@@ -171,9 +196,7 @@ def _int_param(params: Mapping[str, Any], name: str, label: Optional[str] = None
             raise _missing(label)
         return None
     if not isinstance(raw, str) or not re.fullmatch(r"-?\d+", raw):
-        raise StripeEmulatorError(
-            400, "Invalid integer: %s" % raw, code="parameter_invalid_integer", param=label
-        )
+        raise StripeEmulatorError(400, f"Invalid integer: {raw}", code="parameter_invalid_integer", param=label)
     value = int(raw)
     if minimum is not None and value < minimum:
         raise StripeEmulatorError(
@@ -185,16 +208,16 @@ def _int_param(params: Mapping[str, Any], name: str, label: Optional[str] = None
     return value
 
 
-def _bool_param(params: Mapping[str, Any], name: str) -> Optional[bool]:
+def _bool_param(params: Mapping[str, Any], name: str) -> bool | None:
     raw = params.get(name)
     if raw is None or raw == "":
         return None
     if raw in ("true", "false"):
         return raw == "true"
-    raise StripeEmulatorError(400, "Invalid boolean: %s" % raw, code="parameter_invalid_boolean", param=name)
+    raise StripeEmulatorError(400, f"Invalid boolean: {raw}", code="parameter_invalid_boolean", param=name)
 
 
-def _metadata(params: Mapping[str, Any], name: str = "metadata", label: Optional[str] = None) -> Dict[str, str]:
+def _metadata(params: Mapping[str, Any], name: str = "metadata", label: str | None = None) -> dict[str, str]:
     raw = params.get(name)
     name = label or name
     if raw is None or raw == "":
@@ -205,19 +228,21 @@ def _metadata(params: Mapping[str, Any], name: str = "metadata", label: Optional
         raise StripeEmulatorError(
             400, "You can specify up to 50 keys in metadata.", code="parameter_invalid_string", param=name
         )
-    out: Dict[str, str] = {}
+    out: dict[str, str] = {}
     for key, value in raw.items():
         if not isinstance(value, str):
             raise StripeEmulatorError(
-                400, "Invalid metadata value for %s" % key, code="parameter_invalid_string",
-                param="%s[%s]" % (name, key),
+                400,
+                f"Invalid metadata value for {key}",
+                code="parameter_invalid_string",
+                param=f"{name}[{key}]",
             )
         if len(key) > METADATA_KEY_LEN or len(value) > METADATA_VALUE_LEN:
             raise StripeEmulatorError(
                 400,
                 "Metadata keys can be up to 40 characters and values up to 500 characters.",
                 code="parameter_invalid_string",
-                param="%s[%s]" % (name, key),
+                param=f"{name}[{key}]",
             )
         if value != "":  # an empty value unsets the key on Stripe
             out[key] = value
@@ -226,7 +251,7 @@ def _metadata(params: Mapping[str, Any], name: str = "metadata", label: Optional
 
 def _currency(raw: Any, param: str) -> str:
     if not isinstance(raw, str) or not re.fullmatch(r"[A-Za-z]{3}", raw):
-        raise StripeEmulatorError(400, "Invalid currency: %s" % raw, code="parameter_invalid_string", param=param)
+        raise StripeEmulatorError(400, f"Invalid currency: {raw}", code="parameter_invalid_string", param=param)
     return raw.lower()
 
 
@@ -235,14 +260,14 @@ def format_amount(amount: int, currency: str) -> str:
     cur = currency.lower()
     digits = 0 if cur in ZERO_DECIMAL else 3 if cur in THREE_DECIMAL else 2
     sign = "-" if amount < 0 else ""
-    major = abs(amount) / (10 ** digits)
+    major = abs(amount) / (10**digits)
     number = "{:,.{d}f}".format(major, d=digits)
     if cur in SYMBOLS:
-        return "%s%s%s" % (sign, SYMBOLS[cur], number)
-    return "%s%s %s" % (sign, number, cur.upper())
+        return f"{sign}{SYMBOLS[cur]}{number}"
+    return f"{sign}{number} {cur.upper()}"
 
 
-def sign_payload(payload: bytes, secret: str, timestamp: Optional[int] = None) -> str:
+def sign_payload(payload: bytes, secret: str, timestamp: int | None = None) -> str:
     """The ``Stripe-Signature`` header value Stripe would send for ``payload``."""
     t = int(time.time()) if timestamp is None else int(timestamp)
     signed = b"%d." % t + payload
@@ -253,31 +278,31 @@ def sign_payload(payload: bytes, secret: str, timestamp: Optional[int] = None) -
 _KEY_RE = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])*)$")
 
 
-def parse_form(body: str) -> Dict[str, Any]:
+def parse_form(body: str) -> dict[str, Any]:
     """Parse Stripe's form encoding (``a[b][0][c]=v``) into nested dicts/lists.
 
     Objects whose keys are all decimal indices become lists (ordered by index);
     ``a[]=x`` appends.  Leaves stay strings, as on the wire.
     """
-    root: Dict[str, Any] = {}
+    root: dict[str, Any] = {}
     for raw_key, value in parse_qsl(body, keep_blank_values=True, strict_parsing=False):
         m = _KEY_RE.match(raw_key)
         if not m:
-            raise StripeEmulatorError(400, "Invalid parameter name: %s" % raw_key, param=raw_key)
+            raise StripeEmulatorError(400, f"Invalid parameter name: {raw_key}", param=raw_key)
         parts = [m.group(1)] + re.findall(r"\[([^\[\]]*)\]", m.group(2))
-        node: Dict[str, Any] = root
+        node: dict[str, Any] = root
         for depth, part in enumerate(parts):
             last = depth == len(parts) - 1
             if part == "":
                 part = str(sum(1 for k in node if k.isdigit()))
             if last:
                 if isinstance(node.get(part), dict):
-                    raise StripeEmulatorError(400, "Invalid parameter: %s" % raw_key, param=raw_key)
+                    raise StripeEmulatorError(400, f"Invalid parameter: {raw_key}", param=raw_key)
                 node[part] = value
             else:
                 child = node.setdefault(part, {})
                 if not isinstance(child, dict):
-                    raise StripeEmulatorError(400, "Invalid parameter: %s" % raw_key, param=raw_key)
+                    raise StripeEmulatorError(400, f"Invalid parameter: {raw_key}", param=raw_key)
                 node = child
     return _listify(root)
 
@@ -297,17 +322,17 @@ def _listify(node: Any) -> Any:
 
 @dataclass
 class _Record:
-    obj: Dict[str, Any]
-    account: Optional[str]  # Stripe-Account the object lives on (None = platform)
-    api_version: Optional[str] = None
-    extra: Dict[str, Any] = field(default_factory=dict)
+    obj: dict[str, Any]
+    account: str | None  # Stripe-Account the object lives on (None = platform)
+    api_version: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
 class _Response:
     status: int
     body: bytes
-    headers: Dict[str, str]
+    headers: dict[str, str]
 
 
 @dataclass
@@ -318,18 +343,18 @@ class _Request:
     headers: Mapping[str, str]
     body: bytes
 
-    def header(self, name: str) -> Optional[str]:
+    def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())  # header names are stored lower-cased
 
 
-def _json_response(status: int, payload: Any, headers: Optional[Dict[str, str]] = None) -> _Response:
+def _json_response(status: int, payload: Any, headers: dict[str, str] | None = None) -> _Response:
     body = json.dumps(payload, indent=2).encode("utf-8")
     h = {"Content-Type": "application/json"}
     h.update(headers or {})
     return _Response(status, body, h)
 
 
-def _html_response(status: int, page: str, headers: Optional[Dict[str, str]] = None) -> _Response:
+def _html_response(status: int, page: str, headers: dict[str, str] | None = None) -> _Response:
     h = {
         "Content-Type": "text/html; charset=utf-8",
         "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:",
@@ -344,7 +369,7 @@ def _redirect(location: str) -> _Response:
     return _Response(303, b"", {"Location": location, "Cache-Control": "no-store"})
 
 
-def _default_deliver(url: str, headers: Dict[str, str], body: bytes) -> int:
+def _default_deliver(url: str, headers: dict[str, str], body: bytes) -> int:
     import requests  # local import: only needed when delivering over HTTP
 
     resp = requests.post(url, data=body, headers=headers, timeout=10)
@@ -363,13 +388,13 @@ class Emulator:
         *,
         host: str = "127.0.0.1",
         port: int = 0,
-        webhook_url: Optional[str] = None,
-        webhook_secret: Optional[str] = None,
-        deliver: Optional[Deliver] = None,
-        api_version: Optional[str] = None,
-        enabled_events: Optional[List[str]] = None,
+        webhook_url: str | None = None,
+        webhook_secret: str | None = None,
+        deliver: Deliver | None = None,
+        api_version: str | None = None,
+        enabled_events: list[str] | None = None,
         delivery_attempts: int = 3,
-        retry_delays: Tuple[float, ...] = (0.5, 2.0),
+        retry_delays: tuple[float, ...] = (0.5, 2.0),
     ) -> None:
         self.webhook_url = webhook_url
         self.webhook_secret = webhook_secret or ("whsec_" + _rand(32))
@@ -380,17 +405,17 @@ class Emulator:
         self.retry_delays = tuple(retry_delays)
         self.time_offset = 0.0  # seconds added to the wall clock (tests: fast-forward expiry)
 
-        self.events: List[Dict[str, Any]] = []  # every event generated, in order
-        self.deliveries: List[Dict[str, Any]] = []  # every delivery attempt
-        self._objects: Dict[str, _Record] = {}
-        self._line_items: Dict[str, List[Dict[str, Any]]] = {}
-        self._idempotency: Dict[Tuple[Optional[str], str], Dict[str, Any]] = {}
-        self._link_tokens: Dict[str, Dict[str, Any]] = {}
-        self._faults: List[Dict[str, Any]] = []
+        self.events: list[dict[str, Any]] = []  # every event generated, in order
+        self.deliveries: list[dict[str, Any]] = []  # every delivery attempt
+        self._objects: dict[str, _Record] = {}
+        self._line_items: dict[str, list[dict[str, Any]]] = {}
+        self._idempotency: dict[tuple[str | None, str], dict[str, Any]] = {}
+        self._link_tokens: dict[str, dict[str, Any]] = {}
+        self._faults: list[dict[str, Any]] = []
         self._lock = threading.RLock()
         self._cond = threading.Condition()
         self._pending = 0  # events queued or being delivered
-        self._queue: "queue.Queue[Optional[Dict[str, Any]]]" = queue.Queue()
+        self._queue: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self._stopping = threading.Event()
 
         emulator = self
@@ -404,8 +429,10 @@ class Emulator:
         self.host, self.port = self._server.server_address[:2]
         self.base_url = "http://%s:%d" % (self.host, self.port)
         self._server_thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
-            name="stripe-emulator-http", daemon=True,
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.1},
+            name="stripe-emulator-http",
+            daemon=True,
         )
         self._delivery_thread = threading.Thread(
             target=self._delivery_loop, name="stripe-emulator-webhooks", daemon=True
@@ -413,7 +440,7 @@ class Emulator:
 
     # ---- lifecycle -------------------------------------------------------
 
-    def _start(self) -> "Emulator":
+    def _start(self) -> Emulator:
         self._server_thread.start()
         self._delivery_thread.start()
         return self
@@ -429,7 +456,7 @@ class Emulator:
         self._server_thread.join(timeout=5)
         self._delivery_thread.join(timeout=5)
 
-    def __enter__(self) -> "Emulator":
+    def __enter__(self) -> Emulator:
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -446,21 +473,28 @@ class Emulator:
             self.time_offset += seconds
             self._expire_due()
 
-    def get_object(self, object_id: str) -> Optional[Dict[str, Any]]:
+    def get_object(self, object_id: str) -> dict[str, Any] | None:
         """A copy of any stored object (session, payment intent, refund, account...)."""
         with self._lock:
             rec = self._objects.get(object_id)
             return copy.deepcopy(rec.obj) if rec else None
 
-    def account_of(self, object_id: str) -> Optional[str]:
+    def account_of(self, object_id: str) -> str | None:
         """The ``Stripe-Account`` the object was created on (None = the platform)."""
         with self._lock:
             rec = self._objects.get(object_id)
             return rec.account if rec else None
 
-    def inject_error(self, status: int = 500, *, count: int = 1, method: Optional[str] = None,
-                     path_prefix: str = "/v1/", error_type: Optional[str] = None,
-                     code: Optional[str] = None) -> None:
+    def inject_error(
+        self,
+        status: int = 500,
+        *,
+        count: int = 1,
+        method: str | None = None,
+        path_prefix: str = "/v1/",
+        error_type: str | None = None,
+        code: str | None = None,
+    ) -> None:
         """Make the next ``count`` matching API requests fail with ``status``.
 
         Injected failures are not stored for idempotency, so a retry with the
@@ -468,13 +502,18 @@ class Emulator:
         """
         etype = error_type or ("api_error" if status >= 500 else "invalid_request_error")
         with self._lock:
-            self._faults.append({
-                "status": status, "count": count, "method": method and method.upper(),
-                "path_prefix": path_prefix, "type": etype,
-                "code": code or ("rate_limit" if status == 429 else None),
-            })
+            self._faults.append(
+                {
+                    "status": status,
+                    "count": count,
+                    "method": method and method.upper(),
+                    "path_prefix": path_prefix,
+                    "type": etype,
+                    "code": code or ("rate_limit" if status == 429 else None),
+                }
+            )
 
-    def pay(self, session_id: str, outcome: str = "succeed", email: Optional[str] = None) -> str:
+    def pay(self, session_id: str, outcome: str = "succeed", email: str | None = None) -> str:
         """Programmatic equivalent of pressing Pay/Decline; returns the redirect URL."""
         with self._lock:
             return self._submit_payment(session_id, outcome, email)
@@ -488,10 +527,12 @@ class Emulator:
         with self._cond:
             return self._cond.wait_for(lambda: self._pending == 0, timeout=timeout)
 
-    def wait_for_event(self, type: str, timeout: float = 5.0,
-                       predicate: Optional[Callable[[Dict[str, Any]], bool]] = None) -> Dict[str, Any]:
+    def wait_for_event(
+        self, type: str, timeout: float = 5.0, predicate: Callable[[dict[str, Any]], bool] | None = None
+    ) -> dict[str, Any]:
         """Wait until an event of ``type`` (matching ``predicate``) has had a delivery attempt."""
-        def find() -> Optional[Dict[str, Any]]:
+
+        def find() -> dict[str, Any] | None:
             delivered = {d["event_id"] for d in self.deliveries}
             for ev in self.events:
                 if ev["type"] == type and ev["id"] in delivered and (predicate is None or predicate(ev)):
@@ -506,7 +547,7 @@ class Emulator:
                     return copy.deepcopy(event)
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    raise TimeoutError("no %s event delivered within %.1fs" % (type, timeout))
+                    raise TimeoutError(f"no {type} event delivered within {timeout:.1f}s")
                 self._cond.wait(remaining)
 
     def redeliver(self, event_id: str) -> None:
@@ -527,12 +568,19 @@ class Emulator:
                 return True
         return False
 
-    def _emit(self, event_type: str, rec: _Record, *, previous_attributes: Optional[Dict[str, Any]] = None,
-              request: Optional[_Request] = None, account: Optional[str] = None) -> Dict[str, Any]:
-        data: Dict[str, Any] = {"object": copy.deepcopy(rec.obj)}
+    def _emit(
+        self,
+        event_type: str,
+        rec: _Record,
+        *,
+        previous_attributes: dict[str, Any] | None = None,
+        request: _Request | None = None,
+        account: str | None = None,
+    ) -> dict[str, Any]:
+        data: dict[str, Any] = {"object": copy.deepcopy(rec.obj)}
         if previous_attributes is not None:
             data["previous_attributes"] = previous_attributes
-        event: Dict[str, Any] = {
+        event: dict[str, Any] = {
             "id": _new_id("evt"),
             "object": "event",
             "api_version": self.api_version or rec.api_version,
@@ -558,7 +606,7 @@ class Emulator:
     def _has_endpoint(self) -> bool:
         return bool(self.webhook_url) or self.deliver is not _default_deliver
 
-    def _enqueue(self, event: Dict[str, Any]) -> None:
+    def _enqueue(self, event: dict[str, Any]) -> None:
         with self._cond:
             self._pending += 1
         self._queue.put(copy.deepcopy(event))
@@ -575,7 +623,7 @@ class Emulator:
                     self._pending -= 1
                     self._cond.notify_all()
 
-    def _deliver_with_retries(self, event: Dict[str, Any]) -> None:
+    def _deliver_with_retries(self, event: dict[str, Any]) -> None:
         body = json.dumps(event, indent=2).encode("utf-8")
         url = self.webhook_url or ""
         for attempt in range(1, self.delivery_attempts + 1):
@@ -587,9 +635,14 @@ class Emulator:
                 # signed with the wall clock (not the emulated one): receivers check recency
                 "Stripe-Signature": sign_payload(body, self.webhook_secret),
             }
-            record: Dict[str, Any] = {
-                "event_id": event["id"], "type": event["type"], "attempt": attempt,
-                "url": url, "ok": False, "status": None, "error": None,
+            record: dict[str, Any] = {
+                "event_id": event["id"],
+                "type": event["type"],
+                "attempt": attempt,
+                "url": url,
+                "ok": False,
+                "status": None,
+                "error": None,
             }
             try:
                 result = self.deliver(url, headers, body)
@@ -597,7 +650,7 @@ class Emulator:
                 record["status"] = status
                 record["ok"] = status is None or 200 <= status < 300
             except Exception as exc:  # a failed delivery must not kill the worker
-                record["error"] = "%s: %s" % (type(exc).__name__, exc)
+                record["error"] = f"{type(exc).__name__}: {exc}"
             with self._cond:
                 self.deliveries.append(record)
                 self._cond.notify_all()
@@ -619,8 +672,9 @@ class Emulator:
         except StripeEmulatorError as err:
             resp = _json_response(err.status, {"error": err.body}, {"Stripe-Should-Retry": "false"})
         except Exception as exc:  # an emulator bug: answer like a Stripe 500
-            resp = _json_response(500, {"error": {
-                "type": "api_error", "message": "Emulator error: %s: %s" % (type(exc).__name__, exc)}})
+            resp = _json_response(
+                500, {"error": {"type": "api_error", "message": f"Emulator error: {type(exc).__name__}: {exc}"}}
+            )
         resp.headers.setdefault("Request-Id", request_id)
         return resp
 
@@ -629,12 +683,16 @@ class Emulator:
         key = auth[7:].strip() if auth.startswith("Bearer ") else ""
         if not key:
             raise StripeEmulatorError(
-                401, "You did not provide an API key. You need to provide your API key in the "
-                     "Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').")
+                401,
+                "You did not provide an API key. You need to provide your API key in the "
+                "Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').",
+            )
         if not re.match(r"^(sk|rk)_test_", key):
             raise StripeEmulatorError(
-                401, "Invalid API Key provided: the offline emulator accepts only test-mode keys "
-                     "(sk_test_...); never point a live key at it.")
+                401,
+                "Invalid API Key provided: the offline emulator accepts only test-mode keys "
+                "(sk_test_...); never point a live key at it.",
+            )
         account = req.header("Stripe-Account") or None
         version = req.header("Stripe-Version") or None
         headers = {"Stripe-Version": version or "", "Request-Id": request_id}
@@ -658,10 +716,12 @@ class Emulator:
                 if stored is not None:
                     if stored["path"] != req.path or stored["params"] != params:
                         raise StripeEmulatorError(
-                            400, "Keys for idempotent requests can only be used with the same parameters "
-                                 "they were first used with. Try using a key other than '%s' if you meant "
-                                 "to execute a different request." % idem_key,
-                            type="idempotency_error")
+                            400,
+                            "Keys for idempotent requests can only be used with the same parameters "
+                            f"they were first used with. Try using a key other than '{idem_key}' if you meant "
+                            "to execute a different request.",
+                            type="idempotency_error",
+                        )
                     h = dict(headers, **{"Idempotent-Replayed": "true"})
                     return _json_response(stored["status"], stored["payload"], h)
             try:
@@ -673,14 +733,22 @@ class Emulator:
                 # parameter validation failures (400/404) are not stored.
                 if idem_key and err.status == 402:
                     self._idempotency[(account, idem_key)] = {
-                        "path": req.path, "params": params, "status": status, "payload": payload}
+                        "path": req.path,
+                        "params": params,
+                        "status": status,
+                        "payload": payload,
+                    }
                 return _json_response(status, payload, headers)
             if idem_key:
                 self._idempotency[(account, idem_key)] = {
-                    "path": req.path, "params": params, "status": status, "payload": payload}
+                    "path": req.path,
+                    "params": params,
+                    "status": status,
+                    "payload": payload,
+                }
             return _json_response(status, payload, headers)
 
-    def _take_fault(self, req: _Request) -> Optional[Dict[str, Any]]:
+    def _take_fault(self, req: _Request) -> dict[str, Any] | None:
         for fault in self._faults:
             if fault["count"] <= 0:
                 continue
@@ -692,8 +760,9 @@ class Emulator:
             return fault
         return None
 
-    def _route_api(self, req: _Request, params: Dict[str, Any], account: Optional[str],
-                   version: Optional[str]) -> Tuple[int, Dict[str, Any]]:
+    def _route_api(
+        self, req: _Request, params: dict[str, Any], account: str | None, version: str | None
+    ) -> tuple[int, dict[str, Any]]:
         m, p = req.method, req.path.rstrip("/")
         if m == "POST" and p == "/v1/checkout/sessions":
             return 200, self._create_session(params, account, version)
@@ -705,8 +774,12 @@ class Emulator:
                 return 200, rec.obj
             if m == "GET" and sub == "/line_items":
                 data = self._line_items.get(sid, [])
-                return 200, {"object": "list", "data": data, "has_more": False,
-                             "url": "/v1/checkout/sessions/%s/line_items" % sid}
+                return 200, {
+                    "object": "list",
+                    "data": data,
+                    "has_more": False,
+                    "url": f"/v1/checkout/sessions/{sid}/line_items",
+                }
             if m == "POST" and sub == "/expire":
                 return 200, self._expire_session(rec, req)
         match = re.fullmatch(r"/v1/payment_intents/([^/]+)", p)
@@ -735,10 +808,12 @@ class Emulator:
                 raise _no_such("event", match.group(1))
             return 200, rec.obj
         raise StripeEmulatorError(
-            404, "Unrecognized request URL (%s: %s). Please see https://stripe.com/docs or we can help at "
-                 "https://support.stripe.com/." % (m, req.path))
+            404,
+            f"Unrecognized request URL ({m}: {req.path}). Please see https://stripe.com/docs or we can help at "
+            "https://support.stripe.com/.",
+        )
 
-    def _get(self, ident: str, account: Optional[str], object_type: str, label: str) -> _Record:
+    def _get(self, ident: str, account: str | None, object_type: str, label: str) -> _Record:
         rec = self._objects.get(ident)
         if rec is None or rec.obj.get("object") != object_type or rec.account != account:
             raise _no_such(label, ident)
@@ -746,24 +821,24 @@ class Emulator:
 
     # ---- checkout sessions -------------------------------------------------
 
-    def _create_session(self, params: Dict[str, Any], account: Optional[str],
-                        version: Optional[str]) -> Dict[str, Any]:
+    def _create_session(self, params: dict[str, Any], account: str | None, version: str | None) -> dict[str, Any]:
         now = self.now()
         mode = params.get("mode")
         if not mode:
             raise _missing("mode")
         if mode != "payment":
             raise StripeEmulatorError(
-                400, "The emulator supports only mode=payment.", code="parameter_invalid_string", param="mode")
+                400, "The emulator supports only mode=payment.", code="parameter_invalid_string", param="mode"
+            )
         raw_items = params.get("line_items")
         if not raw_items:
             raise StripeEmulatorError(
-                400, "`line_items` is required in `payment` mode.", code="parameter_missing", param="line_items")
+                400, "`line_items` is required in `payment` mode.", code="parameter_missing", param="line_items"
+            )
         if not isinstance(raw_items, list) or len(raw_items) > 100:
-            raise StripeEmulatorError(
-                400, "line_items must be a list of at most 100 items.", param="line_items")
-        currency: Optional[str] = None
-        items: List[Dict[str, Any]] = []
+            raise StripeEmulatorError(400, "line_items must be a list of at most 100 items.", param="line_items")
+        currency: str | None = None
+        items: list[dict[str, Any]] = []
         total = 0
         for i, item in enumerate(raw_items):
             prefix = "line_items[%d]" % i
@@ -774,17 +849,22 @@ class Emulator:
             price_data = item.get("price_data")
             if not isinstance(price_data, dict):
                 raise StripeEmulatorError(
-                    400, "You must specify either `price` or `price_data` for each line item.",
-                    code="parameter_missing", param=prefix + "[price_data]")
+                    400,
+                    "You must specify either `price` or `price_data` for each line item.",
+                    code="parameter_missing",
+                    param=prefix + "[price_data]",
+                )
             cur = _currency(price_data.get("currency"), prefix + "[price_data][currency]")
             if currency is None:
                 currency = cur
             elif cur != currency:
                 raise StripeEmulatorError(
-                    400, "All line items must use the same currency.", code="parameter_invalid_string",
-                    param=prefix + "[price_data][currency]")
-            unit = _int_param(price_data, "unit_amount", prefix + "[price_data][unit_amount]",
-                              required=True, minimum=0)
+                    400,
+                    "All line items must use the same currency.",
+                    code="parameter_invalid_string",
+                    param=prefix + "[price_data][currency]",
+                )
+            unit = _int_param(price_data, "unit_amount", prefix + "[price_data][unit_amount]", required=True, minimum=0)
             qty = _int_param(item, "quantity", prefix + "[quantity]", required=True, minimum=1)
             product = price_data.get("product_data")
             name = product.get("name") if isinstance(product, dict) else None
@@ -793,66 +873,107 @@ class Emulator:
             assert unit is not None and qty is not None
             amount = unit * qty
             total += amount
-            items.append({
-                "id": _new_id("li"), "object": "item", "amount_discount": 0, "amount_subtotal": amount,
-                "amount_tax": 0, "amount_total": amount, "currency": cur, "description": name,
-                "metadata": None, "quantity": qty,
-                "price": {
-                    "id": _new_id("price"), "object": "price", "active": False, "billing_scheme": "per_unit",
-                    "created": now, "currency": cur, "livemode": False, "lookup_key": None, "metadata": {},
-                    "nickname": None, "product": _new_id("prod"), "recurring": None,
-                    "tax_behavior": "unspecified", "tiers_mode": None, "transform_quantity": None,
-                    "type": "one_time", "unit_amount": unit, "unit_amount_decimal": str(unit),
-                },
-            })
+            items.append(
+                {
+                    "id": _new_id("li"),
+                    "object": "item",
+                    "amount_discount": 0,
+                    "amount_subtotal": amount,
+                    "amount_tax": 0,
+                    "amount_total": amount,
+                    "currency": cur,
+                    "description": name,
+                    "metadata": None,
+                    "quantity": qty,
+                    "price": {
+                        "id": _new_id("price"),
+                        "object": "price",
+                        "active": False,
+                        "billing_scheme": "per_unit",
+                        "created": now,
+                        "currency": cur,
+                        "livemode": False,
+                        "lookup_key": None,
+                        "metadata": {},
+                        "nickname": None,
+                        "product": _new_id("prod"),
+                        "recurring": None,
+                        "tax_behavior": "unspecified",
+                        "tiers_mode": None,
+                        "transform_quantity": None,
+                        "type": "one_time",
+                        "unit_amount": unit,
+                        "unit_amount_decimal": str(unit),
+                    },
+                }
+            )
         assert currency is not None
         if total > MAX_AMOUNT:
             raise StripeEmulatorError(
-                400, "The Checkout Session's total amount due must be no more than %s."
-                % format_amount(MAX_AMOUNT, currency), code="amount_too_large", param="line_items")
+                400,
+                f"The Checkout Session's total amount due must be no more than {format_amount(MAX_AMOUNT, currency)}.",
+                code="amount_too_large",
+                param="line_items",
+            )
         minimum = MIN_CHARGE.get(currency)
         if minimum and total < minimum:
             raise StripeEmulatorError(
-                400, "The Checkout Session's total amount due must add up to at least %s."
-                % format_amount(minimum, currency), code="amount_too_small", param="line_items")
+                400,
+                f"The Checkout Session's total amount due must add up to at least {format_amount(minimum, currency)}.",
+                code="amount_too_small",
+                param="line_items",
+            )
         pi_data = params.get("payment_intent_data") or {}
         if not isinstance(pi_data, dict):
             raise StripeEmulatorError(400, "Invalid payment_intent_data.", param="payment_intent_data")
-        fee = _int_param(pi_data, "application_fee_amount", "payment_intent_data[application_fee_amount]",
-                         minimum=0)
+        fee = _int_param(pi_data, "application_fee_amount", "payment_intent_data[application_fee_amount]", minimum=0)
         if fee is not None:
             if not account and not (isinstance(pi_data.get("transfer_data"), dict)):
                 raise StripeEmulatorError(
-                    400, "Can only apply an application_fee_amount when the PaymentIntent is attempting a "
-                         "direct payment (using an OAuth key or Stripe-Account header) or destination payment "
-                         "(using `transfer_data[destination]`).",
-                    param="payment_intent_data[application_fee_amount]")
+                    400,
+                    "Can only apply an application_fee_amount when the PaymentIntent is attempting a "
+                    "direct payment (using an OAuth key or Stripe-Account header) or destination payment "
+                    "(using `transfer_data[destination]`).",
+                    param="payment_intent_data[application_fee_amount]",
+                )
             if fee > total:
                 raise StripeEmulatorError(
-                    400, "The application fee cannot be greater than the amount of the payment.",
-                    param="payment_intent_data[application_fee_amount]")
+                    400,
+                    "The application fee cannot be greater than the amount of the payment.",
+                    param="payment_intent_data[application_fee_amount]",
+                )
         if account:
             acct = self._objects.get(account)
             if acct is None or acct.obj.get("object") != "account":
                 raise StripeEmulatorError(
-                    403, "The provided key does not have access to account '%s' (or that account does not "
-                         "exist). Application access may have been revoked." % account,
-                    type="invalid_request_error", code="account_invalid")
+                    403,
+                    f"The provided key does not have access to account '{account}' (or that account does not "
+                    "exist). Application access may have been revoked.",
+                    type="invalid_request_error",
+                    code="account_invalid",
+                )
             if not acct.obj.get("charges_enabled"):
                 raise StripeEmulatorError(
-                    400, "Your destination account needs to have at least one of the following capabilities "
-                         "enabled: transfers, card_payments.", code="account_invalid")
+                    400,
+                    "Your destination account needs to have at least one of the following capabilities "
+                    "enabled: transfers, card_payments.",
+                    code="account_invalid",
+                )
         expires_at = _int_param(params, "expires_at")
         if expires_at is None:
             expires_at = now + CHECKOUT_DEFAULT_SECONDS
         elif not (now + CHECKOUT_MIN_SECONDS - 5 <= expires_at <= now + CHECKOUT_MAX_SECONDS + 5):
             raise StripeEmulatorError(
-                400, "The `expires_at` timestamp must be between 30 minutes and 24 hours from Checkout Session "
-                     "creation.", code="parameter_invalid_integer", param="expires_at")
+                400,
+                "The `expires_at` timestamp must be between 30 minutes and 24 hours from Checkout Session creation.",
+                code="parameter_invalid_integer",
+                param="expires_at",
+            )
         email = params.get("customer_email") or None
         if email is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
-            raise StripeEmulatorError(400, "Invalid email address: %s" % email, code="email_invalid",
-                                      param="customer_email")
+            raise StripeEmulatorError(
+                400, f"Invalid email address: {email}", code="email_invalid", param="customer_email"
+            )
         sid = _new_id("cs")
         session = {
             "id": sid,
@@ -871,17 +992,30 @@ class Emulator:
             "created": now,
             "currency": currency,
             "custom_fields": [],
-            "custom_text": {"after_submit": None, "shipping_address": None, "submit": None,
-                            "terms_of_service_acceptance": None},
+            "custom_text": {
+                "after_submit": None,
+                "shipping_address": None,
+                "submit": None,
+                "terms_of_service_acceptance": None,
+            },
             "customer": None,
             "customer_creation": "if_required",
             "customer_details": None,
             "customer_email": email,
             "expires_at": expires_at,
             "invoice": None,
-            "invoice_creation": {"enabled": False, "invoice_data": {
-                "account_tax_ids": None, "custom_fields": None, "description": None, "footer": None,
-                "issuer": None, "metadata": {}, "rendering_options": None}},
+            "invoice_creation": {
+                "enabled": False,
+                "invoice_data": {
+                    "account_tax_ids": None,
+                    "custom_fields": None,
+                    "description": None,
+                    "footer": None,
+                    "issuer": None,
+                    "metadata": {},
+                    "rendering_options": None,
+                },
+            },
             "livemode": False,
             "locale": params.get("locale") or None,
             "metadata": _metadata(params),
@@ -904,23 +1038,31 @@ class Emulator:
             "success_url": params.get("success_url") or None,
             "total_details": {"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0},
             "ui_mode": "hosted",
-            "url": "%s/pay/%s" % (self.base_url, sid),
+            "url": f"{self.base_url}/pay/{sid}",
         }
-        rec = _Record(session, account, version, {
-            "application_fee_amount": fee,
-            "pi_metadata": _metadata(pi_data, "metadata", "payment_intent_data[metadata]"),
-            "pi_description": pi_data.get("description") or None,
-        })
+        rec = _Record(
+            session,
+            account,
+            version,
+            {
+                "application_fee_amount": fee,
+                "pi_metadata": _metadata(pi_data, "metadata", "payment_intent_data[metadata]"),
+                "pi_description": pi_data.get("description") or None,
+            },
+        )
         self._objects[sid] = rec
         self._line_items[sid] = items
         return session
 
-    def _expire_session(self, rec: _Record, req: Optional[_Request]) -> Dict[str, Any]:
+    def _expire_session(self, rec: _Record, req: _Request | None) -> dict[str, Any]:
         session = rec.obj
         if session["status"] != "open":
             raise StripeEmulatorError(
-                400, "Only Checkout Sessions with a status in [\"open\"] can be expired. This Checkout "
-                     "Session has a status of \"%s\"." % session["status"], param="session")
+                400,
+                'Only Checkout Sessions with a status in ["open"] can be expired. This Checkout '
+                'Session has a status of "{}".'.format(session["status"]),
+                param="session",
+            )
         session["status"] = "expired"
         session["url"] = None
         pi_id = session.get("payment_intent")
@@ -957,7 +1099,7 @@ class Emulator:
             "canceled_at": None,
             "cancellation_reason": None,
             "capture_method": "automatic",
-            "client_secret": "%s_secret_%s" % (pi_id, _rand(25)),
+            "client_secret": f"{pi_id}_secret_{_rand(25)}",
             "confirmation_method": "automatic",
             "created": self.now(),
             "currency": session["currency"],
@@ -988,7 +1130,7 @@ class Emulator:
         session["payment_intent"] = pi_id
         return pi_rec
 
-    def _submit_payment(self, session_id: str, outcome: str, email: Optional[str]) -> str:
+    def _submit_payment(self, session_id: str, outcome: str, email: str | None) -> str:
         self._expire_due()
         rec = self._objects.get(session_id)
         if rec is None or rec.obj.get("object") != "checkout.session":
@@ -999,55 +1141,91 @@ class Emulator:
         if session["status"] == "complete":  # a double submit: just send the browser on
             return self._success_url(session)
         if session["status"] != "open":
-            raise LookupError("Checkout Session %s is %s" % (session_id, session["status"]))
+            raise LookupError("Checkout Session {} is {}".format(session_id, session["status"]))
         email = (email or "").strip() or session.get("customer_email")
         pi_rec = self._payment_intent_for(rec)
         pi = pi_rec.obj
         pm_id = _new_id("pm")
         if outcome == "succeed":
             charge_id = _new_id("ch")
-            pi.update(status="succeeded", amount_received=pi["amount"], latest_charge=charge_id,
-                      payment_method=pm_id, last_payment_error=None, receipt_email=email)
+            pi.update(
+                status="succeeded",
+                amount_received=pi["amount"],
+                latest_charge=charge_id,
+                payment_method=pm_id,
+                last_payment_error=None,
+                receipt_email=email,
+            )
             pi_rec.extra["charge"] = charge_id
             session.update(
-                status="complete", payment_status="paid", url=None,
+                status="complete",
+                payment_status="paid",
+                url=None,
                 customer_details={
-                    "address": {"city": None, "country": None, "line1": None, "line2": None,
-                                "postal_code": None, "state": None},
-                    "email": email, "name": None, "phone": None, "tax_exempt": "none", "tax_ids": [],
+                    "address": {
+                        "city": None,
+                        "country": None,
+                        "line1": None,
+                        "line2": None,
+                        "postal_code": None,
+                        "state": None,
+                    },
+                    "email": email,
+                    "name": None,
+                    "phone": None,
+                    "tax_exempt": "none",
+                    "tax_ids": [],
                 },
             )
             self._emit("payment_intent.succeeded", pi_rec)
             self._emit("checkout.session.completed", rec)
             return self._success_url(session)
-        pi.update(status="requires_payment_method", payment_method=None, last_payment_error={
-            "type": "card_error", "code": "card_declined", "decline_code": "generic_decline",
-            "message": "Your card was declined.", "payment_method": {"id": pm_id, "object": "payment_method",
-                                                                     "type": "card"},
-        })
+        pi.update(
+            status="requires_payment_method",
+            payment_method=None,
+            last_payment_error={
+                "type": "card_error",
+                "code": "card_declined",
+                "decline_code": "generic_decline",
+                "message": "Your card was declined.",
+                "payment_method": {"id": pm_id, "object": "payment_method", "type": "card"},
+            },
+        )
         self._emit("payment_intent.payment_failed", pi_rec)
-        return session.get("cancel_url") or "%s/pay/%s?declined=1" % (self.base_url, session["id"])
+        return session.get("cancel_url") or "{}/pay/{}?declined=1".format(self.base_url, session["id"])
 
     @staticmethod
-    def _success_url(session: Dict[str, Any]) -> str:
+    def _success_url(session: dict[str, Any]) -> str:
         url = session.get("success_url")
         if not url:
-            return "/pay/%s?done=1" % session["id"]
+            return "/pay/{}?done=1".format(session["id"])
         return url.replace("{CHECKOUT_SESSION_ID}", session["id"])
 
     # ---- refunds -------------------------------------------------------------
 
-    def _create_refund(self, params: Dict[str, Any], account: Optional[str], version: Optional[str],
-                       req: _Request) -> Dict[str, Any]:
+    def _create_refund(
+        self, params: dict[str, Any], account: str | None, version: str | None, req: _Request
+    ) -> dict[str, Any]:
         pi_id = params.get("payment_intent")
         charge_id = params.get("charge")
         if not pi_id and not charge_id:
             raise StripeEmulatorError(
-                400, "One of the following params should be provided for this request: payment_intent or "
-                     "charge.", code="parameter_missing", param="payment_intent")
+                400,
+                "One of the following params should be provided for this request: payment_intent or charge.",
+                code="parameter_missing",
+                param="payment_intent",
+            )
         if not pi_id:
-            pi_rec = next((r for r in self._objects.values() if r.obj.get("object") == "payment_intent"
-                           and r.obj.get("latest_charge") == charge_id and r.account == account), None)
+            pi_rec = next(
+                (
+                    r
+                    for r in self._objects.values()
+                    if r.obj.get("object") == "payment_intent"
+                    and r.obj.get("latest_charge") == charge_id
+                    and r.account == account
+                ),
+                None,
+            )
             if pi_rec is None:
                 raise _no_such("charge", charge_id, "charge")
         else:
@@ -1057,27 +1235,40 @@ class Emulator:
         pi = pi_rec.obj
         if pi["status"] != "succeeded":
             raise StripeEmulatorError(
-                400, "This PaymentIntent (%s) does not have a successful charge to refund." % pi["id"],
-                code="charge_not_refundable", param="payment_intent")
+                400,
+                "This PaymentIntent ({}) does not have a successful charge to refund.".format(pi["id"]),
+                code="charge_not_refundable",
+                param="payment_intent",
+            )
         refunded = pi_rec.extra.get("amount_refunded", 0)
         remaining = pi["amount_received"] - refunded
         if remaining <= 0:
             raise StripeEmulatorError(
-                400, "Charge %s has already been refunded." % pi["latest_charge"],
-                code="charge_already_refunded", param="payment_intent")
+                400,
+                "Charge {} has already been refunded.".format(pi["latest_charge"]),
+                code="charge_already_refunded",
+                param="payment_intent",
+            )
         amount = _int_param(params, "amount", minimum=1)
         if amount is None:
             amount = remaining
         if amount > remaining:
             raise StripeEmulatorError(
-                400, "Refund amount (%s) is greater than unrefunded amount on charge (%s)"
-                % (format_amount(amount, pi["currency"]), format_amount(remaining, pi["currency"])),
-                code="amount_too_large", param="amount")
+                400,
+                "Refund amount ({}) is greater than unrefunded amount on charge ({})".format(
+                    format_amount(amount, pi["currency"]), format_amount(remaining, pi["currency"])
+                ),
+                code="amount_too_large",
+                param="amount",
+            )
         reason = params.get("reason") or None
         if reason is not None and reason not in REFUND_REASONS:
             raise StripeEmulatorError(
-                400, "Invalid reason: must be one of duplicate, fraudulent, or requested_by_customer",
-                code="parameter_invalid_string", param="reason")
+                400,
+                "Invalid reason: must be one of duplicate, fraudulent, or requested_by_customer",
+                code="parameter_invalid_string",
+                param="reason",
+            )
         refund_fee = bool(_bool_param(params, "refund_application_fee"))
         if refund_fee and not pi.get("application_fee_amount"):
             refund_fee = False
@@ -1111,52 +1302,78 @@ class Emulator:
 
     # ---- Connect -------------------------------------------------------------
 
-    def _create_account(self, params: Dict[str, Any], version: Optional[str]) -> Dict[str, Any]:
+    def _create_account(self, params: dict[str, Any], version: str | None) -> dict[str, Any]:
         now = self.now()
         acct_type = params.get("type") or "standard"
         if acct_type not in ("standard", "express", "custom"):
-            raise StripeEmulatorError(400, "Invalid type: %s" % acct_type, code="parameter_invalid_string",
-                                      param="type")
+            raise StripeEmulatorError(400, f"Invalid type: {acct_type}", code="parameter_invalid_string", param="type")
         country = (params.get("country") or "US").upper()
         if not re.fullmatch(r"[A-Z]{2}", country):
-            raise StripeEmulatorError(400, "Invalid country: %s" % country, param="country")
+            raise StripeEmulatorError(400, f"Invalid country: {country}", param="country")
         aid = _new_id("acct")
         due = ["business_profile.url", "external_account", "tos_acceptance.date", "tos_acceptance.ip"]
         requested = params.get("capabilities") or {}
-        capabilities = {name: "inactive" for name, v in requested.items()
-                        if isinstance(v, dict) and v.get("requested") == "true"}
+        capabilities = {
+            name: "inactive" for name, v in requested.items() if isinstance(v, dict) and v.get("requested") == "true"
+        }
         account = {
             "id": aid,
             "object": "account",
-            "business_profile": {"mcc": None, "name": None, "product_description": None,
-                                 "support_email": None, "support_phone": None, "support_url": None, "url": None},
+            "business_profile": {
+                "mcc": None,
+                "name": None,
+                "product_description": None,
+                "support_email": None,
+                "support_phone": None,
+                "support_url": None,
+                "url": None,
+            },
             "business_type": params.get("business_type") or None,
             "capabilities": capabilities,
             "charges_enabled": False,
-            "controller": {"type": "application", "is_controller": True} if acct_type != "standard"
+            "controller": {"type": "application", "is_controller": True}
+            if acct_type != "standard"
             else {"type": "account"},
             "country": country,
             "created": now,
             "default_currency": COUNTRY_CURRENCY.get(country, "usd"),
             "details_submitted": False,
             "email": params.get("email") or None,
-            "external_accounts": {"object": "list", "data": [], "has_more": False,
-                                  "url": "/v1/accounts/%s/external_accounts" % aid},
-            "future_requirements": {"alternatives": [], "current_deadline": None, "currently_due": [],
-                                    "disabled_reason": None, "errors": [], "eventually_due": [],
-                                    "past_due": [], "pending_verification": []},
+            "external_accounts": {
+                "object": "list",
+                "data": [],
+                "has_more": False,
+                "url": f"/v1/accounts/{aid}/external_accounts",
+            },
+            "future_requirements": {
+                "alternatives": [],
+                "current_deadline": None,
+                "currently_due": [],
+                "disabled_reason": None,
+                "errors": [],
+                "eventually_due": [],
+                "past_due": [],
+                "pending_verification": [],
+            },
             "metadata": _metadata(params),
             "payouts_enabled": False,
-            "requirements": {"alternatives": [], "current_deadline": None, "currently_due": list(due),
-                             "disabled_reason": "requirements.past_due", "errors": [],
-                             "eventually_due": list(due), "past_due": list(due), "pending_verification": []},
+            "requirements": {
+                "alternatives": [],
+                "current_deadline": None,
+                "currently_due": list(due),
+                "disabled_reason": "requirements.past_due",
+                "errors": [],
+                "eventually_due": list(due),
+                "past_due": list(due),
+                "pending_verification": [],
+            },
             "tos_acceptance": {"date": None, "ip": None, "user_agent": None},
             "type": acct_type,
         }
         self._objects[aid] = _Record(account, None, version)
         return account
 
-    def _create_account_link(self, params: Dict[str, Any]) -> Dict[str, Any]:
+    def _create_account_link(self, params: dict[str, Any]) -> dict[str, Any]:
         aid = params.get("account")
         if not aid:
             raise _missing("account")
@@ -1167,26 +1384,37 @@ class Emulator:
         if not link_type:
             raise _missing("type")
         if link_type not in ("account_onboarding", "account_update"):
-            raise StripeEmulatorError(400, "Invalid type: %s" % link_type, code="parameter_invalid_string",
-                                      param="type")
+            raise StripeEmulatorError(400, f"Invalid type: {link_type}", code="parameter_invalid_string", param="type")
         return_url = params.get("return_url")
         if not return_url:
             raise _missing("return_url")
         refresh_url = params.get("refresh_url") or return_url
         now = self.now()
         token = _rand(24)
-        self._link_tokens[token] = {"account": aid, "return_url": return_url, "refresh_url": refresh_url,
-                                    "expires_at": now + ACCOUNT_LINK_SECONDS, "used": False}
-        return {"object": "account_link", "created": now, "expires_at": now + ACCOUNT_LINK_SECONDS,
-                "url": "%s/connect/%s?link=%s" % (self.base_url, aid, token)}
+        self._link_tokens[token] = {
+            "account": aid,
+            "return_url": return_url,
+            "refresh_url": refresh_url,
+            "expires_at": now + ACCOUNT_LINK_SECONDS,
+            "used": False,
+        }
+        return {
+            "object": "account_link",
+            "created": now,
+            "expires_at": now + ACCOUNT_LINK_SECONDS,
+            "url": f"{self.base_url}/connect/{aid}?link={token}",
+        }
 
     def _activate_account(self, aid: str) -> None:
         rec = self._objects.get(aid)
         if rec is None or rec.obj.get("object") != "account":
             raise KeyError(aid)
         acct = rec.obj
-        previous = {"charges_enabled": acct["charges_enabled"], "payouts_enabled": acct["payouts_enabled"],
-                    "details_submitted": acct["details_submitted"]}
+        previous = {
+            "charges_enabled": acct["charges_enabled"],
+            "payouts_enabled": acct["payouts_enabled"],
+            "details_submitted": acct["details_submitted"],
+        }
         acct.update(charges_enabled=True, payouts_enabled=True, details_submitted=True)
         acct["capabilities"] = {"card_payments": "active", "transfers": "active"}
         acct["requirements"].update(currently_due=[], eventually_due=[], past_due=[], disabled_reason=None)
@@ -1213,8 +1441,7 @@ class Emulator:
             self._expire_due()
             rec = self._objects.get(sid)
             if rec is None or rec.obj.get("object") != "checkout.session":
-                return _html_response(404, _page("Checkout not found",
-                                                 "<p>This checkout session does not exist.</p>"))
+                return _html_response(404, _page("Checkout not found", "<p>This checkout session does not exist.</p>"))
             session = rec.obj
             if req.method == "POST":
                 form = dict(parse_qsl(req.body.decode("utf-8"), keep_blank_values=True))
@@ -1230,12 +1457,23 @@ class Emulator:
             if session["status"] == "expired":
                 return _html_response(410, _expired_page(session))
             if session["status"] == "complete":
-                return _html_response(200, _page("Payment complete", (
-                    "<p>This order has been paid. Thank you!</p>"
-                    + ('<p><a href="%s">Return to the shop</a></p>' % html.escape(self._success_url(session))
-                       if session.get("success_url") else ""))))
-            return _html_response(200, _checkout_page(session, self._line_items.get(sid, []),
-                                                      declined=bool(query.get("declined"))))
+                return _html_response(
+                    200,
+                    _page(
+                        "Payment complete",
+                        (
+                            "<p>This order has been paid. Thank you!</p>"
+                            + (
+                                f'<p><a href="{html.escape(self._success_url(session))}">Return to the shop</a></p>'
+                                if session.get("success_url")
+                                else ""
+                            )
+                        ),
+                    ),
+                )
+            return _html_response(
+                200, _checkout_page(session, self._line_items.get(sid, []), declined=bool(query.get("declined")))
+            )
 
     def _connect_page(self, req: _Request, aid: str) -> _Response:
         with self._lock:
@@ -1285,17 +1523,19 @@ def _page(title: str, body: str) -> str:
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        '<link rel="icon" href="data:,"><title>%s</title><style>%s</style></head>'
-        '<body><main>%s</main></body></html>' % (html.escape(title), _CSS, body)
+        f'<link rel="icon" href="data:,"><title>{html.escape(title)}</title><style>{_CSS}</style></head>'
+        f"<body><main>{body}</main></body></html>"
     )
 
 
 def _test_banner() -> str:
-    return ('<p class="test" role="note"><strong>Test mode</strong> &mdash; offline payment emulator. '
-            'No real card is charged and no card data is collected.</p>')
+    return (
+        '<p class="test" role="note"><strong>Test mode</strong> &mdash; offline payment emulator. '
+        "No real card is charged and no card data is collected.</p>"
+    )
 
 
-def _checkout_page(session: Dict[str, Any], items: List[Dict[str, Any]], declined: bool) -> str:
+def _checkout_page(session: dict[str, Any], items: list[dict[str, Any]], declined: bool) -> str:
     e = html.escape
     meta = session.get("metadata") or {}
     shop = meta.get("shop_name") or meta.get("shop") or "Checkout"
@@ -1306,20 +1546,24 @@ def _checkout_page(session: Dict[str, Any], items: List[Dict[str, Any]], decline
         for it in items
     )
     total = format_amount(session["amount_total"], currency)
-    alert = ('<p class="alert" role="alert">Your card was declined. Try again or go back to the shop.</p>'
-             if declined else "")
+    alert = (
+        '<p class="alert" role="alert">Your card was declined. Try again or go back to the shop.</p>'
+        if declined
+        else ""
+    )
     body = (
         _test_banner()
-        + "<h1>%s</h1>" % e(shop)
+        + f"<h1>{e(shop)}</h1>"
         + alert
         + '<table><caption class="hint">Order summary</caption><thead><tr><th scope="col">Item</th>'
         '<th scope="col" class="num">Qty</th><th scope="col" class="num">Amount</th></tr></thead>'
-        '<tbody>%s</tbody><tfoot><tr><th scope="row" colspan="2">Total due</th>'
-        '<td class="num" data-testid="total">%s</td></tr></tfoot></table>' % (rows, e(total))
-        + '<form method="post" action="/pay/%s">' % e(session["id"])
+        f'<tbody>{rows}</tbody><tfoot><tr><th scope="row" colspan="2">Total due</th>'
+        f'<td class="num" data-testid="total">{e(total)}</td></tr></tfoot></table>'
+        + '<form method="post" action="/pay/{}">'.format(e(session["id"]))
         + '<label for="email">Email</label>'
-        '<input id="email" name="email" type="email" autocomplete="email" value="%s">'
-        % e(session.get("customer_email") or "")
+        '<input id="email" name="email" type="email" autocomplete="email" value="{}">'.format(
+            e(session.get("customer_email") or "")
+        )
         + '<label for="card">Card number (test page: nothing is charged)</label>'
         '<input id="card" type="text" value="4242 4242 4242 4242" disabled aria-describedby="card-hint">'
         '<p id="card-hint" class="hint">This field is not sent anywhere. Choose an outcome below.</p>'
@@ -1327,25 +1571,29 @@ def _checkout_page(session: Dict[str, Any], items: List[Dict[str, Any]], decline
         '<button type="submit" class="pay" name="outcome" value="succeed" aria-describedby="pay-total">Pay'
         "</button>"
         '<button type="submit" class="decline" name="outcome" value="decline">Decline</button></div>'
-        '<p id="pay-total" class="hint">Pay %s</p></form>' % e(total)
+        f'<p id="pay-total" class="hint">Pay {e(total)}</p></form>'
     )
-    return _page("Pay %s - %s" % (total, shop), body)
+    return _page(f"Pay {total} - {shop}", body)
 
 
-def _expired_page(session: Dict[str, Any]) -> str:
+def _expired_page(session: dict[str, Any]) -> str:
     back = session.get("cancel_url")
-    return _page("Checkout expired", _test_banner() + "<h1>This checkout session has expired</h1>"
-                 + ('<p><a href="%s">Return to the shop</a></p>' % html.escape(back) if back else ""))
+    return _page(
+        "Checkout expired",
+        _test_banner()
+        + "<h1>This checkout session has expired</h1>"
+        + (f'<p><a href="{html.escape(back)}">Return to the shop</a></p>' if back else ""),
+    )
 
 
-def _onboarding_page(account: Dict[str, Any], token: str) -> str:
+def _onboarding_page(account: dict[str, Any], token: str) -> str:
     e = html.escape
     body = (
         _test_banner()
         + "<h1>Set up payments</h1>"
-        + "<p>Connected account <code>%s</code> (%s)</p>" % (e(account["id"]), e(account.get("email") or ""))
-        + '<form method="post" action="/connect/%s">' % e(account["id"])
-        + '<input type="hidden" name="link" value="%s">' % e(token)
+        + "<p>Connected account <code>{}</code> ({})</p>".format(e(account["id"]), e(account.get("email") or ""))
+        + '<form method="post" action="/connect/{}">'.format(e(account["id"]))
+        + f'<input type="hidden" name="link" value="{e(token)}">'
         + '<label for="business">Business name</label>'
         '<input id="business" name="business_name" autocomplete="organization">'
         '<div class="actions">'
@@ -1388,15 +1636,15 @@ class _Handler(BaseHTTPRequestHandler):
 
 def start(
     port: int = 0,
-    webhook_url: Optional[str] = None,
-    webhook_secret: Optional[str] = None,
-    deliver: Optional[Deliver] = None,
+    webhook_url: str | None = None,
+    webhook_secret: str | None = None,
+    deliver: Deliver | None = None,
     *,
     host: str = "127.0.0.1",
-    api_version: Optional[str] = None,
-    enabled_events: Optional[List[str]] = None,
+    api_version: str | None = None,
+    enabled_events: list[str] | None = None,
     delivery_attempts: int = 3,
-    retry_delays: Tuple[float, ...] = (0.5, 2.0),
+    retry_delays: tuple[float, ...] = (0.5, 2.0),
 ) -> Emulator:
     """Start an emulator on ``host:port`` (0 = a free port) in daemon threads.
 
@@ -1407,13 +1655,19 @@ def start(
     ``webhook_url`` and without ``deliver``, events are recorded but not sent.
     """
     return Emulator(
-        host=host, port=port, webhook_url=webhook_url, webhook_secret=webhook_secret, deliver=deliver,
-        api_version=api_version, enabled_events=enabled_events, delivery_attempts=delivery_attempts,
+        host=host,
+        port=port,
+        webhook_url=webhook_url,
+        webhook_secret=webhook_secret,
+        deliver=deliver,
+        api_version=api_version,
+        enabled_events=enabled_events,
+        delivery_attempts=delivery_attempts,
         retry_delays=retry_delays,
     )._start()
 
 
-def main(argv: Optional[List[str]] = None) -> None:
+def main(argv: list[str] | None = None) -> None:
     import argparse
 
     parser = argparse.ArgumentParser(description="Offline Stripe emulator for local development.")
@@ -1423,10 +1677,10 @@ def main(argv: Optional[List[str]] = None) -> None:
     parser.add_argument("--webhook-secret", default=None)
     args = parser.parse_args(argv)
     emu = start(args.port, args.webhook_url, args.webhook_secret, host=args.host)
-    print("Stripe emulator on %s" % emu.base_url)
-    print("  STRIPE_API_BASE=%s" % emu.base_url)
+    print(f"Stripe emulator on {emu.base_url}")
+    print(f"  STRIPE_API_BASE={emu.base_url}")
     print("  STRIPE_SECRET_KEY=sk_test_local")
-    print("  STRIPE_WEBHOOK_SECRET=%s" % emu.webhook_secret)
+    print(f"  STRIPE_WEBHOOK_SECRET={emu.webhook_secret}")
     try:
         threading.Event().wait()
     except KeyboardInterrupt:

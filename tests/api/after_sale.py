@@ -1,4 +1,5 @@
 """What a merchant and a shopper do after the sale, for the fulfilment, refund and return tests."""
+
 import pytest
 
 from chalicelib import fulfilment, returns, settings, workflows
@@ -26,13 +27,20 @@ class AfterSale(Shop):
         return self.admin.post(f"/api/admin/orders/{order_id}/fulfilments", body or {}, **kw)
 
     def move(self, order_id: str, fulfilment_id: str, status: str, **extra):
-        return self.admin.post(f"/api/admin/orders/{order_id}/fulfilments/{fulfilment_id}/status",
-                               {"status": status, **extra})
+        return self.admin.post(
+            f"/api/admin/orders/{order_id}/fulfilments/{fulfilment_id}/status", {"status": status, **extra}
+        )
 
     def ask_return(self, order: dict, items, reason: str = "Too small", email: str | None = None, **extra):
-        return self.store.post(f"/api/store/orders/{order['id']}/returns",
-                               {"email": email or order["email"], "reason": reason,
-                                "items": [{"variant_id": v, "quantity": q} for v, q in items], **extra})
+        return self.store.post(
+            f"/api/store/orders/{order['id']}/returns",
+            {
+                "email": email or order["email"],
+                "reason": reason,
+                "items": [{"variant_id": v, "quantity": q} for v, q in items],
+                **extra,
+            },
+        )
 
     def return_action(self, return_id: str, action: str, body=None):
         return self.admin.post(f"/api/admin/returns/{return_id}/{action}", body)
@@ -48,8 +56,10 @@ def emails_to(address: str) -> list[dict]:
 
 
 def fulfilment_arn(fulfilment_id: str) -> str:
-    return settings.state_machine_arn(fulfilment.WORKFLOW).replace(":stateMachine:", ":execution:") + \
-        f":fulfilment-{fulfilment_id}"
+    return (
+        settings.state_machine_arn(fulfilment.WORKFLOW).replace(":stateMachine:", ":execution:")
+        + f":fulfilment-{fulfilment_id}"
+    )
 
 
 def finished(arn: str) -> str:
@@ -71,18 +81,27 @@ def shared_shop(app, stripe):
     """One paying shop for a module's tests that only need orders of their own (signing up and connecting
     Stripe is most of a small test's time); tests that change the shop's settings take a fresh `shop`."""
     from chalice.test import Client
+
     with Client(app) as client:
         api = Api(client)
 
         def paying_shop(currency: str = "USD"):
             sub = unique()
-            signup = api.post("/api/merchants/signup", {"email": f"{sub}@example.com", "password": "correct horse 1",
-                                                        "shop_name": f"Shop {sub}", "subdomain": sub,
-                                                        "currency": currency})
+            signup = api.post(
+                "/api/merchants/signup",
+                {
+                    "email": f"{sub}@example.com",
+                    "password": "correct horse 1",
+                    "shop_name": f"Shop {sub}",
+                    "subdomain": sub,
+                    "currency": currency,
+                },
+            )
             assert signup.status_code == 201, signup.body
             merchant = api.as_(token=signup.json["token"])
             connected = merchant.post("/api/admin/payments/account", {})
             stripe.complete_onboarding(connected.json["account_id"])
             assert merchant.get("/api/admin/payments/account").json["charges_enabled"]
             return merchant, signup.json
+
         yield AfterSale(api, paying_shop)

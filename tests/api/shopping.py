@@ -1,10 +1,16 @@
 """What a shopper does, for the checkout tests: fill a cart, check out, pay on the (emulated) Stripe page."""
+
 import time
 
 from tests.conftest import product_body
 
-ADDRESS = {"name": "Sam Shopper", "line1": "1 Main Street", "city": "Springfield", "postal_code": "12345",
-           "country": "US"}
+ADDRESS = {
+    "name": "Sam Shopper",
+    "line1": "1 Main Street",
+    "city": "Springfield",
+    "postal_code": "12345",
+    "country": "US",
+}
 PENDING = ("processing", "awaiting_payment")
 
 
@@ -43,14 +49,18 @@ class Shop:
         cart = self.store.post("/api/store/carts", {})
         assert cart.status_code == 201, cart.body
         for variant_id, quantity in items:
-            added = self.store.post(f"/api/store/carts/{cart.json['id']}/items",
-                                    {"variant_id": variant_id, "quantity": quantity})
+            added = self.store.post(
+                f"/api/store/carts/{cart.json['id']}/items", {"variant_id": variant_id, "quantity": quantity}
+            )
             assert added.status_code == 200, added.body
         return cart.json["id"]
 
     def checkout(self, cart_id: str, email: str = "sam@example.com", headers: dict | None = None, **extra):
-        return self.store.post(f"/api/store/carts/{cart_id}/checkout",
-                               {"email": email, "shipping_address": ADDRESS, **extra}, headers=headers)
+        return self.store.post(
+            f"/api/store/carts/{cart_id}/checkout",
+            {"email": email, "shipping_address": ADDRESS, **extra},
+            headers=headers,
+        )
 
     def status(self, checkout_id: str) -> dict:
         return self.store.get(f"/api/store/checkouts/{checkout_id}").json
@@ -85,5 +95,7 @@ def session_of(checkout: dict) -> str:
 
 def execution_done(checkout_id: str) -> str:
     from chalicelib import checkout, workflows
-    return wait_for(lambda: (lambda s: s if s != "RUNNING" else None)(
-        workflows.status(checkout.execution_arn(checkout_id))))
+
+    return wait_for(
+        lambda: (lambda s: s if s != "RUNNING" else None)(workflows.status(checkout.execution_arn(checkout_id)))
+    )

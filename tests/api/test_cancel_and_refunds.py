@@ -1,5 +1,6 @@
 """Order cancellation and the merchant's refunds: through Stripe (the emulator) on the shop's account, the
 platform fee back in proportion, never more than was paid, each step on the order's timeline."""
+
 import pytest
 
 from tests.api.after_sale import AfterSale, emails_to, finished, fulfilment_arn, shared_shop  # noqa: F401
@@ -19,8 +20,14 @@ def order(shop, stripe):
 
 def _state(order: dict) -> tuple:
     """What a refused action must leave as it was (the timeline grows on its own as emails go out)."""
-    return (order["refunded_total"], order["financial_status"], order["refunds"], order["cancelled_at"],
-            order["fulfilments"], order["fulfillment_status"])
+    return (
+        order["refunded_total"],
+        order["financial_status"],
+        order["refunds"],
+        order["cancelled_at"],
+        order["fulfilments"],
+        order["fulfillment_status"],
+    )
 
 
 def _payment_intent(stripe, order):
@@ -74,8 +81,9 @@ def test_refund_an_amount_then_lines_and_the_money_fields_follow(shop, stripe, o
     assert first.status_code == 201 and first.json["amount"] == 500 and first.json["status"] == "succeeded"
     seen = shop.order(order["id"])
     assert seen["refunded_total"] == 500 and seen["financial_status"] == "partially_refunded"
-    lines = shop.admin.post(f"/api/admin/orders/{order['id']}/refunds",
-                            {"lines": [{"variant_id": shop.shirt, "quantity": 2}]})
+    lines = shop.admin.post(
+        f"/api/admin/orders/{order['id']}/refunds", {"lines": [{"variant_id": shop.shirt, "quantity": 2}]}
+    )
     assert lines.status_code == 201 and lines.json["amount"] == 4000
     assert lines.json["lines"] == [{"variant_id": shop.shirt, "quantity": 2}]
     assert stripe.get_object(lines.json["stripe_refund_id"])["amount"] == 4000
@@ -93,11 +101,13 @@ def test_refunding_more_than_was_paid_is_400_and_nothing_changes(shop, stripe, o
     too_much = shop.admin.post(f"/api/admin/orders/{order['id']}/refunds", {"amount": 801})
     assert too_much.status_code == 400 and "amount" in too_much.json["fields"]
     assert "more than" in too_much.json["message"]
-    lines_too_much = shop.admin.post(f"/api/admin/orders/{order['id']}/refunds",
-                                     {"lines": [{"variant_id": shop.shirt, "quantity": 1}]})
+    lines_too_much = shop.admin.post(
+        f"/api/admin/orders/{order['id']}/refunds", {"lines": [{"variant_id": shop.shirt, "quantity": 1}]}
+    )
     assert lines_too_much.status_code == 400 and "lines" in lines_too_much.json["fields"]
-    more_units = shop.admin.post(f"/api/admin/orders/{order['id']}/refunds",
-                                 {"lines": [{"variant_id": shop.mug, "quantity": 2}]})
+    more_units = shop.admin.post(
+        f"/api/admin/orders/{order['id']}/refunds", {"lines": [{"variant_id": shop.mug, "quantity": 2}]}
+    )
     assert more_units.status_code == 400 and "lines[0].quantity" in more_units.json["fields"]
     nothing = shop.admin.post(f"/api/admin/orders/{order['id']}/refunds", {})
     assert nothing.status_code == 400
@@ -120,8 +130,9 @@ def test_another_shops_order_cannot_be_cancelled_or_refunded(shop, stripe, order
     assert shop.order(order["id"])["refunded_total"] == 0
 
 
-def test_a_refund_stripe_could_not_take_stays_pending_and_the_same_request_finishes_it(shop, stripe, order,
-                                                                                      monkeypatch):
+def test_a_refund_stripe_could_not_take_stays_pending_and_the_same_request_finishes_it(
+    shop, stripe, order, monkeypatch
+):
     monkeypatch.setenv("STRIPE_MAX_NETWORK_RETRIES", "0")
     headers = {"idempotency-key": f"flaky-{shop.subdomain}"}
     stripe.inject_error(500, count=1, method="POST", path_prefix="/v1/refunds")

@@ -1,4 +1,5 @@
 """Carts on the storefront API and the cart page, as the contract's Storefront section says."""
+
 import pytest
 
 from tests.api.shopping import Shop
@@ -20,7 +21,8 @@ def test_adding_twice_adds_to_the_line_with_price_title_and_subtotal(shop):
     _add(shop, cart_id, variant, 2)
     cart = _add(shop, cart_id, variant, 3).json
     assert [(l["variant_id"], l["quantity"], l["price"], l["title"]) for l in cart["lines"]] == [
-        (variant, 5, 1250, "Blue Shirt")]
+        (variant, 5, 1250, "Blue Shirt")
+    ]
     assert cart["subtotal"] == 6250 and cart["currency"] == "USD" and cart["item_count"] == 5
     assert shop.store.get(f"/api/store/carts/{cart_id}").json == cart
 
@@ -113,7 +115,8 @@ def test_cart_page_shows_the_cart_named_by_the_cookie(shop):
 
 def test_cart_page_path_form_forgets_the_cookie_on_its_path(shop):
     page = shop.store.as_(host="localhost:8000").get(
-        f"/s/{shop.subdomain}/cart", headers={"cookie": "cart=01ARZ3NDEKTSV4RRFFQ69G5FAV"})
+        f"/s/{shop.subdomain}/cart", headers={"cookie": "cart=01ARZ3NDEKTSV4RRFFQ69G5FAV"}
+    )
     assert f"Path=/s/{shop.subdomain}" in page.headers["Set-Cookie"]
 
 
@@ -127,6 +130,7 @@ def test_product_page_has_add_to_cart_for_the_cart_api(shop):
 def test_a_cart_untouched_past_its_lifetime_is_gone(shop):
     from chalicelib import keys
     from chalicelib.db import CartRecord
+
     cart_id = shop.cart((shop.product(), 1))
     CartRecord(shop.tenant_id, keys.cart_sk(cart_id)).update(actions=[CartRecord.expires_at.set(1)])
     assert shop.store.get(f"/api/store/carts/{cart_id}").status_code == 404  # whether or not TTL deleted it yet

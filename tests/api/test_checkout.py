@@ -1,5 +1,6 @@
 """Checkout end to end: the storefront API, the Step Functions saga on the emulator, the Stripe emulator's
 payment page and its signed webhooks to the live server, the order the merchant sees."""
+
 import json
 
 import boto3
@@ -13,8 +14,16 @@ from infra.local.stripe_emulator import sign_payload
 from tests.api.shopping import ADDRESS, Shop, execution_done, session_of, wait_for
 from tests.conftest import product_body
 
-HAPPY_STATES = ["ReserveStock", "PaymentDue", "CreatePayment", "WaitForPayment", "CreateOrder",
-                "SendConfirmation", "EmitOrderCreated", "OrderPlaced"]
+HAPPY_STATES = [
+    "ReserveStock",
+    "PaymentDue",
+    "CreatePayment",
+    "WaitForPayment",
+    "CreateOrder",
+    "SendConfirmation",
+    "EmitOrderCreated",
+    "OrderPlaced",
+]
 
 
 @pytest.fixture
@@ -32,17 +41,24 @@ def _orders_of(tenant_id: str, checkout_id: str) -> list:
 
 # The happy path -----------------------------------------------------------
 
+
 def test_shopper_pays_and_the_merchant_sees_the_order(shop, stripe):
     variant = shop.product(qty=5, price=1999)
     done = shop.buy(stripe, (variant, 2), email="Buyer@Example.com")
     assert done["status"] == "paid" and done["order_id"]
     order = shop.admin.get(f"/api/admin/orders/{done['order_id']}").json
     assert order["number"] == 1 and order["email"] == "buyer@example.com" and order["currency"] == "USD"
-    assert (order["subtotal"], order["discount_total"], order["shipping_total"], order["tax_total"],
-            order["total"]) == (3998, 0, 0, 0, 3998)
+    assert (
+        order["subtotal"],
+        order["discount_total"],
+        order["shipping_total"],
+        order["tax_total"],
+        order["total"],
+    ) == (3998, 0, 0, 0, 3998)
     assert order["financial_status"] == "paid" and order["fulfillment_status"] == "unfulfilled"
     assert [(l["variant_id"], l["sku"], l["title"], l["quantity"], l["price"]) for l in order["lines"]] == [
-        (variant, order["lines"][0]["sku"], "Blue Shirt", 2, 1999)]
+        (variant, order["lines"][0]["sku"], "Blue Shirt", 2, 1999)
+    ]
     assert order["refunded_total"] == 0 and order["cancelled_at"] is None and order["created_at"]
     assert order["shipping_address"] == ADDRESS
     assert [e["type"] for e in order["timeline"]][:2] == ["placed", "paid"]
@@ -65,11 +81,14 @@ def test_confirmation_email_and_order_created_event(shop, stripe):
     sqs = boto3.client("sqs", region_name=runtime.REGION)
     queue = sqs.create_queue(QueueName=f"orders-{shop.subdomain}")["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    events.put_rule(Name=f"orders-{shop.subdomain}", EventBusName=settings.EVENT_BUS,
-                    EventPattern=json.dumps({"detail-type": ["order.created"],
-                                             "detail": {"tenant_id": [shop.tenant_id]}}))
-    events.put_targets(Rule=f"orders-{shop.subdomain}", EventBusName=settings.EVENT_BUS,
-                       Targets=[{"Id": "q", "Arn": queue_arn}])
+    events.put_rule(
+        Name=f"orders-{shop.subdomain}",
+        EventBusName=settings.EVENT_BUS,
+        EventPattern=json.dumps({"detail-type": ["order.created"], "detail": {"tenant_id": [shop.tenant_id]}}),
+    )
+    events.put_targets(
+        Rule=f"orders-{shop.subdomain}", EventBusName=settings.EVENT_BUS, Targets=[{"Id": "q", "Arn": queue_arn}]
+    )
     email = f"{shop.subdomain}@buyer.example"
     done = shop.buy(stripe, (shop.product(price=1500), 1), email=email)
     assert execution_done(done["checkout_id"]) == "SUCCEEDED"
@@ -85,8 +104,10 @@ def test_confirmation_email_and_order_created_event(shop, stripe):
 
 def test_order_numbers_count_up_per_shop(shop, stripe, api, paying_shop):
     variant = shop.product(qty=10)
-    numbers = [shop.admin.get(f"/api/admin/orders/{shop.buy(stripe, (variant, 1))['order_id']}").json["number"]
-               for _ in range(3)]
+    numbers = [
+        shop.admin.get(f"/api/admin/orders/{shop.buy(stripe, (variant, 1))['order_id']}").json["number"]
+        for _ in range(3)
+    ]
     other = Shop(api, paying_shop)
     first_elsewhere = other.buy(stripe, (other.product(), 1))
     assert numbers == [1, 2, 3]
@@ -94,8 +115,11 @@ def test_order_numbers_count_up_per_shop(shop, stripe, api, paying_shop):
 
 
 def test_discount_shipping_and_tax_add_up_and_are_allocated_per_line(shop, stripe):
-    shop.admin.request("PUT", "/api/admin/shipping-rates", {"rates": [
-        {"name": "Standard", "amount": 500}, {"name": "Domestic", "amount": 700, "countries": ["US"]}]})
+    shop.admin.request(
+        "PUT",
+        "/api/admin/shipping-rates",
+        {"rates": [{"name": "Standard", "amount": 500}, {"name": "Domestic", "amount": 700, "countries": ["US"]}]},
+    )
     shop.admin.request("PUT", "/api/admin/tax-rates", {"rates": [{"country": "US", "rate_bp": 825}]})
     code = shop.admin.post("/api/admin/discounts", {"code": "Spring10", "type": "percentage", "value": 10})
     assert code.status_code == 201, code.body
@@ -124,23 +148,31 @@ def test_a_free_order_skips_the_payment(shop):
 
 # Bad input ------------------------------------------------------------------
 
+
 def test_empty_cart_is_400(shop):
     bad = shop.checkout(shop.cart())
     assert bad.status_code == 400 and bad.json["fields"] == {"lines": "the cart is empty"}
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"email": "not-an-email"}, "email"),
-    ({"shipping_address": {**ADDRESS, "city": "  "}}, "shipping_address.city"),
-    ({"shipping_address": {**ADDRESS, "country": "usa"}}, "shipping_address.country"),
-    ({"shipping_address": {k: v for k, v in ADDRESS.items() if k != "postal_code"}}, "shipping_address.postal_code"),
-    ({"discount_code": "NOPE"}, "discount_code"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"email": "not-an-email"}, "email"),
+        ({"shipping_address": {**ADDRESS, "city": "  "}}, "shipping_address.city"),
+        ({"shipping_address": {**ADDRESS, "country": "usa"}}, "shipping_address.country"),
+        (
+            {"shipping_address": {k: v for k, v in ADDRESS.items() if k != "postal_code"}},
+            "shipping_address.postal_code",
+        ),
+        ({"discount_code": "NOPE"}, "discount_code"),
+    ],
+)
 def test_bad_email_address_or_code_is_400_naming_the_field(shop, body, field):
     variant = shop.product()
     cart_id = shop.cart((variant, 1))
-    bad = shop.store.post(f"/api/store/carts/{cart_id}/checkout",
-                          {"email": "sam@example.com", "shipping_address": ADDRESS, **body})
+    bad = shop.store.post(
+        f"/api/store/carts/{cart_id}/checkout", {"email": "sam@example.com", "shipping_address": ADDRESS, **body}
+    )
     assert bad.status_code == 400 and field in bad.json["fields"], bad.body
     assert shop.stock(variant) == 5 and shop.store.get(f"/api/store/carts/{cart_id}").json["status"] == "open"
 
@@ -148,8 +180,9 @@ def test_bad_email_address_or_code_is_400_naming_the_field(shop, body, field):
 def test_more_than_in_stock_now_is_409_at_once(shop):
     variant = shop.product(qty=3)
     cart_id = shop.cart((variant, 3))
-    shop.admin.patch(f"/api/admin/products/{variant.split('_')[0]}",
-                     {"variants": [{"id": variant, "inventory_quantity": 2}]})
+    shop.admin.patch(
+        f"/api/admin/products/{variant.split('_')[0]}", {"variants": [{"id": variant, "inventory_quantity": 2}]}
+    )
     short = shop.checkout(cart_id)
     assert short.status_code == 409 and short.json["fields"] == {"lines[0].quantity": "only 2 available"}
 
@@ -167,9 +200,11 @@ def test_product_turned_draft_or_deleted_after_adding_is_400(shop):
 
 
 def test_expired_not_started_or_too_small_discount_is_400_naming_discount_code(shop):
-    for body in ({"code": "OLD", "ends_at": "2020-01-01T00:00:00Z"},
-                 {"code": "LATER", "starts_at": "2999-01-01T00:00:00Z"},
-                 {"code": "BIG", "minimum_subtotal": 1_000_000}):
+    for body in (
+        {"code": "OLD", "ends_at": "2020-01-01T00:00:00Z"},
+        {"code": "LATER", "starts_at": "2999-01-01T00:00:00Z"},
+        {"code": "BIG", "minimum_subtotal": 1_000_000},
+    ):
         created = shop.admin.post("/api/admin/discounts", {"type": "fixed_amount", "value": 100, **body})
         assert created.status_code == 201
     cart_id = shop.cart((shop.product(), 1))
@@ -211,6 +246,7 @@ def test_another_shops_checkout_is_404(shop, api, paying_shop):
 
 # Decline, expiry, late payments -------------------------------------------
 
+
 def test_declined_payment_fails_the_checkout_and_gives_back_stock_and_cart(shop, stripe):
     variant = shop.product(qty=2)
     done = shop.buy(stripe, (variant, 2), outcome="decline")
@@ -222,7 +258,12 @@ def test_declined_payment_fails_the_checkout_and_gives_back_stock_and_cart(shop,
     assert session["status"] == "expired"  # the card can't be retried on a checkout that gave its stock back
     assert execution_done(done["checkout_id"]) == "FAILED"
     assert workflows.state_names(checkout.execution_arn(done["checkout_id"]))[-5:] == [
-        "CancelPayment", "PaidAfterAll", "ReleaseReservation", "MarkFailed", "CheckoutFailed"]
+        "CancelPayment",
+        "PaidAfterAll",
+        "ReleaseReservation",
+        "MarkFailed",
+        "CheckoutFailed",
+    ]
     retry = shop.checkout(record.cart_id)
     assert retry.status_code == 202
 
@@ -256,8 +297,9 @@ def test_late_success_after_the_stock_went_back_is_refunded_with_no_order(shop, 
             stripe._faults.clear()
     stripe.pay(session_of(awaiting), "succeed")  # the shopper still had the page open
     paid_with = stripe.get_object(session_of(awaiting))["payment_intent"]
-    refund = stripe.wait_for_event("refund.created", timeout=30,
-                                   predicate=lambda e: e["data"]["object"]["payment_intent"] == paid_with)
+    refund = stripe.wait_for_event(
+        "refund.created", timeout=30, predicate=lambda e: e["data"]["object"]["payment_intent"] == paid_with
+    )
     refund = refund["data"]["object"]
     record = checkout.load(shop.tenant_id, started)
     assert refund["amount"] == 1999 and record.late_payment["payment_intent"] == paid_with
@@ -285,12 +327,14 @@ def test_a_payment_that_lands_as_the_reservation_expires_becomes_the_order(shop,
 
 # Webhooks ---------------------------------------------------------------------
 
+
 def test_a_webhook_replayed_three_times_makes_one_order(shop, stripe):
     variant = shop.product(qty=5)
     done = shop.buy(stripe, (variant, 1))
     session_id = checkout.load(shop.tenant_id, done["checkout_id"]).payment_session["id"]
-    completed = stripe.wait_for_event("checkout.session.completed",
-                                      predicate=lambda e: e["data"]["object"]["id"] == session_id)
+    completed = stripe.wait_for_event(
+        "checkout.session.completed", predicate=lambda e: e["data"]["object"]["id"] == session_id
+    )
     for _ in range(3):
         stripe.redeliver(completed["id"])
     assert stripe.wait_idle(30)
@@ -306,8 +350,11 @@ def test_the_same_event_posted_again_directly_is_acknowledged_and_ignored(shop, 
     event = stripe.wait_for_event("checkout.session.completed", predicate=ours)
     body = json.dumps(event).encode()
     for _ in range(3):
-        reply = requests.post(f"{live_server}/api/webhooks/stripe", data=body,
-                              headers={"Stripe-Signature": sign_payload(body, stripe.webhook_secret)})
+        reply = requests.post(
+            f"{live_server}/api/webhooks/stripe",
+            data=body,
+            headers={"Stripe-Signature": sign_payload(body, stripe.webhook_secret)},
+        )
         assert reply.status_code == 200 and reply.json()["duplicate"] is True
     assert len(shop.orders()) == 1
 
@@ -317,15 +364,33 @@ def test_forged_signature_is_400_and_changes_nothing(shop, stripe, live_server):
     started = shop.checkout(shop.cart((variant, 1))).json["checkout_id"]
     awaiting = shop.until(started)
     record = checkout.load(shop.tenant_id, started)
-    forged = {"id": "evt_forged", "object": "event", "type": "checkout.session.completed", "created": 0,
-              "livemode": False, "api_version": None, "account": record.payment_session["account_id"],
-              "data": {"object": {"id": session_of(awaiting), "object": "checkout.session", "payment_status": "paid",
-                                  "payment_intent": "pi_forged", "amount_total": 1999, "currency": "usd",
-                                  "metadata": {"tenant_id": shop.tenant_id, "checkout_id": started}}}}
+    forged = {
+        "id": "evt_forged",
+        "object": "event",
+        "type": "checkout.session.completed",
+        "created": 0,
+        "livemode": False,
+        "api_version": None,
+        "account": record.payment_session["account_id"],
+        "data": {
+            "object": {
+                "id": session_of(awaiting),
+                "object": "checkout.session",
+                "payment_status": "paid",
+                "payment_intent": "pi_forged",
+                "amount_total": 1999,
+                "currency": "usd",
+                "metadata": {"tenant_id": shop.tenant_id, "checkout_id": started},
+            }
+        },
+    }
     body = json.dumps(forged).encode()
     for signature in (sign_payload(body, "whsec_not_ours"), "t=1,v1=deadbeef", None):
-        reply = requests.post(f"{live_server}/api/webhooks/stripe", data=body,
-                              headers={"Stripe-Signature": signature} if signature else {})
+        reply = requests.post(
+            f"{live_server}/api/webhooks/stripe",
+            data=body,
+            headers={"Stripe-Signature": signature} if signature else {},
+        )
         assert reply.status_code == 400 and "Stripe-Signature" in reply.json()["fields"]
     assert shop.status(started)["status"] == "awaiting_payment" and shop.stock(variant) == 0
     assert checkout.load(shop.tenant_id, started).payment is None and shop.orders() == []
@@ -334,22 +399,42 @@ def test_forged_signature_is_400_and_changes_nothing(shop, stripe, live_server):
 def test_a_decline_arriving_after_the_success_changes_nothing(shop, stripe, live_server):
     done = shop.buy(stripe, (shop.product(), 1))
     record = checkout.load(shop.tenant_id, done["checkout_id"])
-    late_decline = {"id": "evt_late_decline_" + done["checkout_id"], "object": "event",
-                    "type": "payment_intent.payment_failed", "created": 0, "livemode": False, "api_version": None,
-                    "account": record.payment_session["account_id"],
-                    "data": {"object": {"id": record.payment["payment_intent"], "object": "payment_intent",
-                                        "metadata": {"tenant_id": shop.tenant_id, "checkout_id": done["checkout_id"]}}}}
+    late_decline = {
+        "id": "evt_late_decline_" + done["checkout_id"],
+        "object": "event",
+        "type": "payment_intent.payment_failed",
+        "created": 0,
+        "livemode": False,
+        "api_version": None,
+        "account": record.payment_session["account_id"],
+        "data": {
+            "object": {
+                "id": record.payment["payment_intent"],
+                "object": "payment_intent",
+                "metadata": {"tenant_id": shop.tenant_id, "checkout_id": done["checkout_id"]},
+            }
+        },
+    }
     body = json.dumps(late_decline).encode()
-    reply = requests.post(f"{live_server}/api/webhooks/stripe", data=body,
-                          headers={"Stripe-Signature": sign_payload(body, stripe.webhook_secret)})
+    reply = requests.post(
+        f"{live_server}/api/webhooks/stripe",
+        data=body,
+        headers={"Stripe-Signature": sign_payload(body, stripe.webhook_secret)},
+    )
     assert reply.status_code == 200
     assert shop.status(done["checkout_id"])["status"] == "paid" and len(shop.orders()) == 1
 
 
 # Retries and the sweeper -----------------------------------------------------
 
-PAID_PATH_TASKS = ["checkout.reserve_stock", "checkout.create_payment", "checkout.await_payment", "orders.create",
-                   "orders.send_confirmation", "orders.emit_created"]
+PAID_PATH_TASKS = [
+    "checkout.reserve_stock",
+    "checkout.create_payment",
+    "checkout.await_payment",
+    "orders.create",
+    "orders.send_confirmation",
+    "orders.emit_created",
+]
 DECLINE_PATH_TASKS = ["checkout.cancel_payment", "checkout.release_reservation", "checkout.mark_failed"]
 
 
@@ -364,13 +449,15 @@ def _fail_once_after_working(monkeypatch, task: str, tenant_id: str):
             failed.append(payload)
             raise workflows.TransientError(f"injected after {task}")
         return result
+
     monkeypatch.setitem(workflows._TASKS, task, flaky)
     return failed
 
 
 @pytest.mark.parametrize("task", PAID_PATH_TASKS)
 def test_a_transient_error_in_a_paid_path_task_still_makes_one_reservation_and_one_order(
-        shop, stripe, monkeypatch, task):
+    shop, stripe, monkeypatch, task
+):
     failed = _fail_once_after_working(monkeypatch, task, shop.tenant_id)
     variant = shop.product(qty=5)
     email = f"{task.replace('.', '-')}@{shop.subdomain}.example"
@@ -405,14 +492,26 @@ def test_sweeper_releases_stock_of_a_checkout_whose_workflow_was_stopped(shop, a
     started = shop.checkout(shop.cart((variant, 3))).json["checkout_id"]
     assert shop.until(started)["status"] == "awaiting_payment"
     boto3.client("stepfunctions", region_name=runtime.REGION).stop_execution(
-        executionArn=checkout.execution_arn(started))
+        executionArn=checkout.execution_arn(started)
+    )
     assert execution_done(started) in ("ABORTED", "FAILED")  # the emulator reports a stop inside a wait either way
     assert reservations.get(shop.tenant_id, started).status == "held" and shop.stock(variant) == 1
     import app as app_module
-    swept = app_module.sweep_reservations({"version": "0", "id": "t", "detail-type": "Scheduled Event",
-                                           "source": "aws.events", "account": runtime.ACCOUNT,
-                                           "time": "2026-01-01T00:00:00Z", "region": runtime.REGION,
-                                           "resources": [], "detail": {}}, None)
+
+    swept = app_module.sweep_reservations(
+        {
+            "version": "0",
+            "id": "t",
+            "detail-type": "Scheduled Event",
+            "source": "aws.events",
+            "account": runtime.ACCOUNT,
+            "time": "2026-01-01T00:00:00Z",
+            "region": runtime.REGION,
+            "resources": [],
+            "detail": {},
+        },
+        None,
+    )
     assert started in swept["released"]
     assert shop.stock(variant) == 4 and shop.status(started)["status"] == "expired"  # its 3 s had passed
     record = checkout.load(shop.tenant_id, started)
@@ -428,6 +527,7 @@ def test_sweeper_leaves_running_checkouts_alone(shop):
 
 
 # Orders: list, lookup, the shopper's page ----------------------------------------
+
 
 def test_merchant_lists_orders_newest_first_with_cursor_and_status_filters(shop, stripe):
     variant = shop.product(qty=10)

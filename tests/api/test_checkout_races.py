@@ -1,5 +1,6 @@
 """Races over real HTTP: many shoppers at once against the local server, the workflows running on the
 emulator at the same time. The counts come from DynamoDB's conditions, never from a lock in the app."""
+
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -28,15 +29,18 @@ class Shopper:
 
     def fill_cart(self, variant_id: str) -> str:
         cart = self.http.post(f"{self.base}/api/store/carts", json={}).json()["id"]
-        added = self.http.post(f"{self.base}/api/store/carts/{cart}/items",
-                               json={"variant_id": variant_id, "quantity": 1})
+        added = self.http.post(
+            f"{self.base}/api/store/carts/{cart}/items", json={"variant_id": variant_id, "quantity": 1}
+        )
         assert added.status_code == 200, added.text
         return cart
 
     def check_out_and_pay(self, cart_id: str, start: threading.Barrier, **extra) -> dict:
         start.wait()
-        started = self.http.post(f"{self.base}/api/store/carts/{cart_id}/checkout",
-                                 json={"email": "racer@example.com", "shipping_address": ADDRESS, **extra})
+        started = self.http.post(
+            f"{self.base}/api/store/carts/{cart_id}/checkout",
+            json={"email": "racer@example.com", "shipping_address": ADDRESS, **extra},
+        )
         if started.status_code != 202:
             return {"answer": started.status_code, "fields": started.json().get("fields")}
         checkout_id = started.json()["checkout_id"]
@@ -48,8 +52,13 @@ class Shopper:
         return {"answer": 202, **state}
 
     def _until(self, checkout_id: str, done) -> dict:
-        return wait_for(lambda: (lambda s: s if done(s) else None)(
-            self.http.get(f"{self.base}/api/store/checkouts/{checkout_id}").json()), timeout=120, interval=0.1)
+        return wait_for(
+            lambda: (lambda s: s if done(s) else None)(
+                self.http.get(f"{self.base}/api/store/checkouts/{checkout_id}").json()
+            ),
+            timeout=120,
+            interval=0.1,
+        )
 
 
 def _race(shop: Shop, live_server: str, variant: str, buyers: int, **extra) -> list[dict]:
@@ -57,7 +66,11 @@ def _race(shop: Shop, live_server: str, variant: str, buyers: int, **extra) -> l
     with ThreadPoolExecutor(buyers) as pool:
         carts = list(pool.map(lambda s: s.fill_cart(variant), shoppers))
         start = threading.Barrier(buyers)
-        return list(pool.map(lambda pair: pair[0].check_out_and_pay(pair[1], start, **extra), zip(shoppers, carts)))
+        return list(
+            pool.map(
+                lambda pair: pair[0].check_out_and_pay(pair[1], start, **extra), zip(shoppers, carts, strict=False)
+            )
+        )
 
 
 class StockWatch:
@@ -101,8 +114,9 @@ def test_fifty_buyers_racing_for_three_units_make_exactly_three_paid_orders(shop
 
 
 def test_a_discount_limited_to_five_uses_is_used_exactly_five_times_by_twenty_racers(shop, stripe, live_server):
-    created = shop.admin.post("/api/admin/discounts", {"code": "FIVE", "type": "fixed_amount", "value": 500,
-                                                        "usage_limit": 5})
+    created = shop.admin.post(
+        "/api/admin/discounts", {"code": "FIVE", "type": "fixed_amount", "value": 500, "usage_limit": 5}
+    )
     assert created.status_code == 201
     variant = shop.product(qty=100, price=3000)
     outcomes = _race(shop, live_server, variant, buyers=20, discount_code="five")
@@ -110,8 +124,10 @@ def test_a_discount_limited_to_five_uses_is_used_exactly_five_times_by_twenty_ra
     assert len(paid) == 5
     for o in outcomes:
         if o.get("status") != "paid":  # refused at once, or at the reserve step
-            assert (o["answer"] == 400 and "discount_code" in o["fields"]) or \
-                (o["status"], o["failure_reason"]) == ("failed", "invalid_discount"), o
+            assert (o["answer"] == 400 and "discount_code" in o["fields"]) or (o["status"], o["failure_reason"]) == (
+                "failed",
+                "invalid_discount",
+            ), o
     assert shop.admin.get("/api/admin/discounts").json["items"][0]["times_used"] == 5
     orders = shop.orders()
     assert len(orders) == 5 and all(o["discount_code"] == "FIVE" and o["discount_total"] == 500 for o in orders)

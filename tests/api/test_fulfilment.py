@@ -1,5 +1,6 @@
 """Fulfilment end to end: the merchant API and the carrier's webhook move fulfilments, the fulfilment
 workflow (Step Functions on the emulator) emails the shopper at each step."""
+
 import json
 import time
 
@@ -9,10 +10,24 @@ from chalicelib import fulfilment, workflows
 from tests.api.after_sale import emails_to, finished, fulfilment_arn, shared_shop, states_until  # noqa: F401
 from tests.api.shopping import wait_for
 
-SHIPPED_PATH = ["NotifyPending", "ShippedOrPickedUp", "WaitForShipment", "NotifyInTransit", "WaitForDelivery",
-                "NotifyDelivered", "Delivered"]
-PICKUP_PATH = ["NotifyPending", "ShippedOrPickedUp", "WaitUntilReadyForPickup", "NotifyReadyForPickup",
-               "WaitForPickup", "NotifyPickedUp", "PickedUp"]
+SHIPPED_PATH = [
+    "NotifyPending",
+    "ShippedOrPickedUp",
+    "WaitForShipment",
+    "NotifyInTransit",
+    "WaitForDelivery",
+    "NotifyDelivered",
+    "Delivered",
+]
+PICKUP_PATH = [
+    "NotifyPending",
+    "ShippedOrPickedUp",
+    "WaitUntilReadyForPickup",
+    "NotifyReadyForPickup",
+    "WaitForPickup",
+    "NotifyPickedUp",
+    "PickedUp",
+]
 CANCELLED_PATH = ["NotifyPending", "ShippedOrPickedUp", "WaitForShipment", "NotifyCancelled", "Cancelled"]
 
 
@@ -34,8 +49,14 @@ def _subjects(order: dict) -> list[str]:
 
 def test_partial_fulfilments_by_line_and_quantity_make_the_order_partial_then_fulfilled(shop, order):
     assert order["fulfillment_status"] == "unfulfilled"
-    one = shop.fulfil(order["id"], {"items": [{"variant_id": shop.shirt, "quantity": 1}], "carrier": "UPS",
-                                    "tracking_number": f"1z-{shop.subdomain}"})
+    one = shop.fulfil(
+        order["id"],
+        {
+            "items": [{"variant_id": shop.shirt, "quantity": 1}],
+            "carrier": "UPS",
+            "tracking_number": f"1z-{shop.subdomain}",
+        },
+    )
     assert one.status_code == 201, one.body
     assert one.json["status"] == "pending" and one.json["items"] == [{"variant_id": shop.shirt, "quantity": 1}]
     assert one.json["tracking_url"] == f"https://www.ups.com/track?tracknum=1z-{shop.subdomain}"
@@ -46,10 +67,13 @@ def test_partial_fulfilments_by_line_and_quantity_make_the_order_partial_then_fu
     rest = shop.fulfil(order["id"])
     assert rest.status_code == 201
     assert sorted((i["variant_id"], i["quantity"]) for i in rest.json["items"]) == sorted(
-        [(shop.shirt, 1), (shop.mug, 1)])
+        [(shop.shirt, 1), (shop.mug, 1)]
+    )
     seen = shop.order(order["id"])
     assert seen["fulfillment_status"] == "fulfilled" and [f["id"] for f in seen["fulfilments"]] == [
-        one.json["id"], rest.json["id"]]
+        one.json["id"],
+        rest.json["id"],
+    ]
     assert order["id"] in [o["id"] for o in shop.orders(fulfillment_status="fulfilled")]
     assert order["id"] not in [o["id"] for o in shop.orders(fulfillment_status="partial")]
     again = shop.fulfil(order["id"])
@@ -76,8 +100,10 @@ def test_shipped_and_delivered_the_shopper_is_emailed_at_each_step_and_the_workf
     assert workflows.state_names(arn) == SHIPPED_PATH
     subjects = _subjects(order)
     assert [s.split(": ", 1)[1] for s in subjects if "order #" in s and "confirmed" not in s] == [
-        f"we're preparing your order #{order['number']}", f"your order #{order['number']} is on its way",
-        f"your order #{order['number']} was delivered"]
+        f"we're preparing your order #{order['number']}",
+        f"your order #{order['number']} is on its way",
+        f"your order #{order['number']} was delivered",
+    ]
     on_its_way = next(m for m in emails_to(order["email"]) if "on its way" in m["subject"])
     assert f"JD{shop.subdomain}" in on_its_way["body"] and "https://www.dhl.com/" in on_its_way["body"]
     timeline = [e["type"] for e in shop.order(order["id"])["timeline"]]
@@ -92,7 +118,8 @@ def test_repeating_a_status_changes_nothing_and_going_back_is_409(shop, order):
     after = shop.order(order["id"])
     assert again.status_code == 200 and again.json == before["fulfilments"][0] == after["fulfilments"][0]
     assert [e for e in after["timeline"] if e["type"] != "email_sent"] == [
-        e for e in before["timeline"] if e["type"] != "email_sent"]  # emails go out on their own meanwhile
+        e for e in before["timeline"] if e["type"] != "email_sent"
+    ]  # emails go out on their own meanwhile
     assert shop.move(order["id"], f["id"], "delivered").status_code == 200
     back = shop.move(order["id"], f["id"], "in_transit")
     assert back.status_code == 409 and "status" in back.json["fields"]
@@ -113,9 +140,24 @@ def test_a_fulfilment_cancelled_before_it_ships_frees_its_items(shop, order):
 
 
 def test_local_pickup_ready_notice_then_picked_up(shop, order):
-    put = shop.admin.request("PUT", "/api/admin/pickup-locations", {"locations": [
-        {"name": "Main Street store", "address": {"line1": "1 Main Street", "city": "Springfield",
-                                                  "postal_code": "12345", "country": "US"}, "hours": "9-18"}]})
+    put = shop.admin.request(
+        "PUT",
+        "/api/admin/pickup-locations",
+        {
+            "locations": [
+                {
+                    "name": "Main Street store",
+                    "address": {
+                        "line1": "1 Main Street",
+                        "city": "Springfield",
+                        "postal_code": "12345",
+                        "country": "US",
+                    },
+                    "hours": "9-18",
+                }
+            ]
+        },
+    )
     assert put.status_code == 200, put.body
     location = put.json["locations"][0]
     assert shop.fulfil(order["id"], {"pickup_location_id": "01ARZ3NDEKTSV4RRFFQ69G5FAV"}).status_code == 400
@@ -134,8 +176,9 @@ def test_local_pickup_ready_notice_then_picked_up(shop, order):
 def _carrier_post(shop, secret: str, body: dict, signature: str | None = None):
     raw = json.dumps(body)
     header = signature if signature is not None else fulfilment.sign(secret, raw.encode())
-    return shop.admin.as_(token="").request("POST", f"/api/webhooks/carriers/{shop.tenant_id}", raw=raw,
-                                            headers={"x-carrier-signature": header})
+    return shop.admin.as_(token="").request(
+        "POST", f"/api/webhooks/carriers/{shop.tenant_id}", raw=raw, headers={"x-carrier-signature": header}
+    )
 
 
 def test_the_carriers_signed_webhook_moves_the_fulfilment_and_forgeries_change_nothing(shop, order):
@@ -147,15 +190,21 @@ def test_the_carriers_signed_webhook_moves_the_fulfilment_and_forgeries_change_n
 
     forged = _carrier_post(shop, "whsec_not_the_secret", {"tracking_number": number, "status": "in_transit"})
     assert forged.status_code == 400
-    stale = _carrier_post(shop, hook["secret"], {"tracking_number": number, "status": "in_transit"},
-                          fulfilment.sign(hook["secret"], b"{}", int(time.time()) - 3600))
+    stale = _carrier_post(
+        shop,
+        hook["secret"],
+        {"tracking_number": number, "status": "in_transit"},
+        fulfilment.sign(hook["secret"], b"{}", int(time.time()) - 3600),
+    )
     assert stale.status_code == 400
     assert shop.order(order["id"])["fulfilments"][0]["status"] == "pending"
 
     moved = _carrier_post(shop, hook["secret"], {"tracking_number": number, "status": "in_transit"})
     assert moved.status_code == 200 and moved.json["applied"] is True
-    assert _carrier_post(shop, hook["secret"], {"tracking_number": number, "status": "delivered"}).json["status"] \
+    assert (
+        _carrier_post(shop, hook["secret"], {"tracking_number": number, "status": "delivered"}).json["status"]
         == "delivered"
+    )
     late = _carrier_post(shop, hook["secret"], {"tracking_number": number, "status": "in_transit"})
     assert late.status_code == 200 and late.json["applied"] is False  # out of order: ignored
     assert shop.order(order["id"])["fulfilments"][0]["status"] == "delivered"
@@ -168,8 +217,12 @@ def test_the_carriers_signed_webhook_moves_the_fulfilment_and_forgeries_change_n
 
 def test_a_tracking_number_belongs_to_one_fulfilment(shop, order):
     number = f"SAME{shop.subdomain}"
-    assert shop.fulfil(order["id"], {"items": [{"variant_id": shop.mug, "quantity": 1}],
-                                     "tracking_number": number}).status_code == 201
+    assert (
+        shop.fulfil(
+            order["id"], {"items": [{"variant_id": shop.mug, "quantity": 1}], "tracking_number": number}
+        ).status_code
+        == 201
+    )
     twice = shop.fulfil(order["id"], {"items": [{"variant_id": shop.shirt, "quantity": 1}], "tracking_number": number})
     assert twice.status_code == 409 and "tracking_number" in twice.json["fields"]
     assert len(shop.order(order["id"])["fulfilments"]) == 1

@@ -9,6 +9,7 @@ offline (tests/iam_policy.py) with the policies the stack deploys:
   so nothing works here that AWS would refuse.
 tests/aws/test_isolation_real_account.py repeats the decisive cases against real IAM.
 """
+
 import json
 import os
 import threading
@@ -21,9 +22,7 @@ from chalicelib import isolation, settings
 from infra import iam
 from infra.local import runtime
 from tests.api.shopping import Shop
-from tests.conftest import product_body
 from tests.iam_policy import allowed, call_requests, resolve
-
 
 
 class Call:
@@ -46,9 +45,14 @@ class Call:
             arn = params.get("stateMachineArn") or params.get("executionArn") or "*"
             return [(f"states:{self.operation}", arn, {})]
         if self.service == "events":
-            return [(f"events:{self.operation}",
-                     f"arn:aws:events:{runtime.REGION}:{runtime.ACCOUNT}:event-bus/{e.get('EventBusName', 'default')}", {})
-                    for e in params.get("Entries", [])]
+            return [
+                (
+                    f"events:{self.operation}",
+                    f"arn:aws:events:{runtime.REGION}:{runtime.ACCOUNT}:event-bus/{e.get('EventBusName', 'default')}",
+                    {},
+                )
+                for e in params.get("Entries", [])
+            ]
         return []
 
 
@@ -56,6 +60,7 @@ class Call:
 def wire(app, monkeypatch):
     """Records every AWS call the app sends, with the function it ran in."""
     from moto.core.botocore_stubber import BotocoreStubber
+
     calls, local = [], threading.local()
     original = BotocoreStubber.__call__
 
@@ -64,6 +69,7 @@ def wire(app, monkeypatch):
         service = {"sfn": "states", "eventbridge": "events"}.get(service_id, service_id)  # IAM's prefixes
         calls.append(Call(service, operation, request, getattr(local, "function", "api_handler")))
         return original(self, event_name, request, **kwargs)
+
     monkeypatch.setattr(BotocoreStubber, "__call__", record)
 
     def tagged(name, fn):
@@ -73,7 +79,9 @@ def wire(app, monkeypatch):
                 return fn(event, context)
             finally:
                 local.function = None
+
         return handler
+
     for full_name, fn in list(runtime._lambda_handlers.items()):
         monkeypatch.setitem(runtime._lambda_handlers, full_name, tagged(full_name.rsplit("-", 1)[1], fn))
 
@@ -81,18 +89,26 @@ def wire(app, monkeypatch):
     def recording():
         calls.clear()
         yield calls
+
     return recording
 
 
 def _names() -> dict:
     def table(name):
         return f"arn:aws:dynamodb:{runtime.REGION}:{runtime.ACCOUNT}:table/{name}"
-    return {"AWS::Partition": "aws", "AWS::Region": runtime.REGION, "AWS::AccountId": runtime.ACCOUNT,
-            "Stage": settings.STAGE, "SenderEmail": settings.SENDER_EMAIL,
-            "TenantTable.Arn": table(settings.TENANT_TABLE), "PlatformTable.Arn": table(settings.PLATFORM_TABLE),
-            "IdempotencyTable.Arn": table(settings.IDEMPOTENCY_TABLE),
-            "EventBus.Arn": f"arn:aws:events:{runtime.REGION}:{runtime.ACCOUNT}:event-bus/{settings.PREFIX}",
-            "MediaBucket.Arn": f"arn:aws:s3:::{settings.MEDIA_BUCKET}"}
+
+    return {
+        "AWS::Partition": "aws",
+        "AWS::Region": runtime.REGION,
+        "AWS::AccountId": runtime.ACCOUNT,
+        "Stage": settings.STAGE,
+        "SenderEmail": settings.SENDER_EMAIL,
+        "TenantTable.Arn": table(settings.TENANT_TABLE),
+        "PlatformTable.Arn": table(settings.PLATFORM_TABLE),
+        "IdempotencyTable.Arn": table(settings.IDEMPOTENCY_TABLE),
+        "EventBus.Arn": f"arn:aws:events:{runtime.REGION}:{runtime.ACCOUNT}:event-bus/{settings.PREFIX}",
+        "MediaBucket.Arn": f"arn:aws:s3:::{settings.MEDIA_BUCKET}",
+    }
 
 
 def function_policy(function: str) -> dict:
@@ -145,9 +161,15 @@ def test_what_stays_on_a_functions_own_role_is_what_its_role_allows(two_shops, s
         variant = shop.product(qty=3)
         assert shop.store.get("/").status_code == 200
         assert shop.buy(stripe, (variant, 1))["status"] == "paid"
-        signup = shop.admin.as_(token="").post("/api/merchants/signup", {
-            "email": f"iso{variant[-6:].lower()}@example.com", "password": "correct horse 1",
-            "shop_name": "Isolation", "subdomain": f"iso{variant[-8:].lower()}"})
+        signup = shop.admin.as_(token="").post(
+            "/api/merchants/signup",
+            {
+                "email": f"iso{variant[-6:].lower()}@example.com",
+                "password": "correct horse 1",
+                "shop_name": "Isolation",
+                "subdomain": f"iso{variant[-8:].lower()}",
+            },
+        )
         assert signup.status_code == 201, signup.body
     own_key = os.environ["AWS_ACCESS_KEY_ID"]  # what the emulated functions' own role signs with
     own = [c for c in calls if c.access_key == own_key and c.service in ("dynamodb", "s3", "states", "events", "sts")]

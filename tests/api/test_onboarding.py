@@ -1,4 +1,5 @@
 """Signup starts the onboarding workflow (infra/workflows/onboarding.asl.json), run by the emulated Step Functions."""
+
 import time
 
 import pytest
@@ -11,8 +12,9 @@ STEPS = ["CreateShopRecords", "ApplyDefaultTheme", "SendWelcomeEmail", "MarkOnbo
 
 def _execution_arn(tenant_id: str) -> str:
     # The execution is named after the shop (workflows.start gives every execution a name).
-    return settings.state_machine_arn("onboarding").replace(":stateMachine:", ":execution:") + \
-        f":onboarding-{tenant_id}"
+    return (
+        settings.state_machine_arn("onboarding").replace(":stateMachine:", ":execution:") + f":onboarding-{tenant_id}"
+    )
 
 
 def _wait_until_finished(arn: str, deadline_s: float = 30.0) -> dict:
@@ -86,6 +88,7 @@ def test_a_setting_the_merchant_saves_while_onboarding_runs_is_kept(onboarded, m
     """Signup answers before onboarding's first step: the step may read the shop, the merchant save
     a setting, and only then the step write its defaults. The merchant's setting must survive."""
     from chalicelib.db import ShopRecord
+
     _, signup, _, _ = onboarded
     tid = signup["shop"]["id"]
     shop = tenants.get_shop(tid)

@@ -1,4 +1,5 @@
 """`GET /openapi.json`: every route of the app, with the very request schemas the validator runs."""
+
 import copy
 
 import pytest
@@ -39,12 +40,15 @@ def test_the_server_url_is_the_host_the_request_came_in_on(api):
     assert doc["servers"] == [{"url": "http://localhost:8123"}]
 
 
-@pytest.mark.parametrize("path, method, schema", [
-    ("/api/merchants/signup", "post", schemas.SIGNUP),
-    ("/api/auth/login", "post", schemas.LOGIN),
-    ("/api/admin/products", "post", schemas.PRODUCT_CREATE),
-    ("/api/admin/products/{product_id}", "patch", schemas.PRODUCT_PATCH),
-])
+@pytest.mark.parametrize(
+    "path, method, schema",
+    [
+        ("/api/merchants/signup", "post", schemas.SIGNUP),
+        ("/api/auth/login", "post", schemas.LOGIN),
+        ("/api/admin/products", "post", schemas.PRODUCT_CREATE),
+        ("/api/admin/products/{product_id}", "patch", schemas.PRODUCT_PATCH),
+    ],
+)
 def test_the_published_request_schema_is_the_validators_own_object(document, path, method, schema):
     registered = openapi._operations[(path, method)]["requestBody"]["content"]["application/json"]["schema"]
     assert registered is schema
@@ -59,9 +63,12 @@ def test_creating_a_product_validates_against_the_published_schema(merchant, mon
     def spy(body, schema):
         used.append(schema)
         return real_check(body, schema)
+
     monkeypatch.setattr(validation, "check", spy)
-    shop_api.post("/api/admin/products", {"title": "Spy", "status": "active",
-                                          "variants": [{"sku": "S", "price": 1, "inventory_quantity": 1}]})
+    shop_api.post(
+        "/api/admin/products",
+        {"title": "Spy", "status": "active", "variants": [{"sku": "S", "price": 1, "inventory_quantity": 1}]},
+    )
     published = openapi._operations[("/api/admin/products", "post")]["requestBody"]["content"]["application/json"]
     assert used and used[0] is published["schema"]
 

@@ -1,4 +1,5 @@
 """The platform operator: signs in like anyone, lists shops, suspends and reactivates them."""
+
 import os
 
 import pytest
@@ -88,13 +89,18 @@ def test_a_suspended_shop_shows_a_friendly_503_and_its_admin_api_is_closed(api, 
             assert "back soon" in page.text and "Frozen Lamp" not in page.text
         store = client.get(prefix + "/api/store/products")
         assert store.status_code == 503 and store.json["message"]
-    for client, path in ((api.as_(host=f"{shop['subdomain']}.localhost:8000"), "/no-such-page"),
-                         (api, f"/s/{shop['subdomain']}/products/no-such-product")):
+    for client, path in (
+        (api.as_(host=f"{shop['subdomain']}.localhost:8000"), "/no-such-page"),
+        (api, f"/s/{shop['subdomain']}/products/no-such-product"),
+    ):
         missing = client.get(path)
         assert missing.status_code == 503 and "back soon" in missing.text, path
 
-    for call in (lambda: shop_api.get("/api/admin/products"), lambda: shop_api.get("/api/admin/shop"),
-                 lambda: shop_api.post("/api/admin/products", product_body("While Suspended"))):
+    for call in (
+        lambda: shop_api.get("/api/admin/products"),
+        lambda: shop_api.get("/api/admin/shop"),
+        lambda: shop_api.post("/api/admin/products", product_body("While Suspended")),
+    ):
         r = call()
         assert r.status_code == 403 and r.json["message"]
     assert _find_tenant(operator, shop["id"])["status"] == "suspended"

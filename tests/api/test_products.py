@@ -1,4 +1,5 @@
 """Merchant admin products (`/api/admin/products`), as the contract's Merchant admin section says."""
+
 import json
 
 import pytest
@@ -11,10 +12,18 @@ from tests.conftest import Api, product_body, unique
 def one_shop(app):
     """One shop shared by the bad-input matrix: each case checks its own before/after."""
     from chalice.test import Client
+
     with Client(app) as client:
         sub = unique()
-        r = Api(client).post("/api/merchants/signup", {"email": f"{sub}@example.com", "password": "correct horse 1",
-                                                       "shop_name": f"Shop {sub}", "subdomain": sub})
+        r = Api(client).post(
+            "/api/merchants/signup",
+            {
+                "email": f"{sub}@example.com",
+                "password": "correct horse 1",
+                "shop_name": f"Shop {sub}",
+                "subdomain": sub,
+            },
+        )
         assert r.status_code == 201, r.body
         shop_api = Api(client, token=r.json["token"])
         _create(shop_api, "Existing")
@@ -39,12 +48,19 @@ def _create(shop_api, *args, **kwargs) -> dict:
 
 
 def _two_variant_body(title="Tee"):
-    return {"title": title, "status": "active", "description": "Soft cotton",
-            "variants": [{"sku": "TEE-S", "price": 2500, "inventory_quantity": 3, "options": {"Size": "S"}},
-                         {"sku": "TEE-M", "price": 2700, "inventory_quantity": 0, "options": {"Size": "M"}}]}
+    return {
+        "title": title,
+        "status": "active",
+        "description": "Soft cotton",
+        "variants": [
+            {"sku": "TEE-S", "price": 2500, "inventory_quantity": 3, "options": {"Size": "S"}},
+            {"sku": "TEE-M", "price": 2700, "inventory_quantity": 0, "options": {"Size": "M"}},
+        ],
+    }
 
 
 # Creating ---------------------------------------------------------------------------
+
 
 def test_a_created_product_answers_201_in_the_contract_shape(merchant):
     shop_api, signup = merchant
@@ -52,10 +68,16 @@ def test_a_created_product_answers_201_in_the_contract_shape(merchant):
     assert r.status_code == 201, r.body
     p = r.json
     assert keys.is_id(p["id"])
-    assert (p["handle"], p["title"], p["status"], p["description"]) == ("organic-tee", "Organic Tee", "active",
-                                                                        "Soft cotton")
+    assert (p["handle"], p["title"], p["status"], p["description"]) == (
+        "organic-tee",
+        "Organic Tee",
+        "active",
+        "Soft cotton",
+    )
     assert [(v["sku"], v["price"], v["currency"], v["inventory_quantity"], v["options"]) for v in p["variants"]] == [
-        ("TEE-S", 2500, "USD", 3, {"Size": "S"}), ("TEE-M", 2700, "USD", 0, {"Size": "M"})]
+        ("TEE-S", 2500, "USD", 3, {"Size": "S"}),
+        ("TEE-M", 2700, "USD", 0, {"Size": "M"}),
+    ]
     assert all(isinstance(v["id"], str) and v["id"] for v in p["variants"])
     assert len({v["id"] for v in p["variants"]}) == 2
     assert shop_api.get(f"/api/admin/products/{p['id']}").json == p
@@ -77,10 +99,15 @@ def test_prices_and_quantities_come_back_as_integers(merchant):
     assert '"price":1999' in shop_api.get(f"/api/admin/products/{p['id']}").text.replace(" ", "")
 
 
-@pytest.mark.parametrize("title, handle", [
-    ("Blue Shirt", "blue-shirt"), ("  Crème Brûlée  Mug!! ", "creme-brulee-mug"), ("日本茶", "product"),
-    ("A" * 255, "a" * 80),
-])
+@pytest.mark.parametrize(
+    "title, handle",
+    [
+        ("Blue Shirt", "blue-shirt"),
+        ("  Crème Brûlée  Mug!! ", "creme-brulee-mug"),
+        ("日本茶", "product"),
+        ("A" * 255, "a" * 80),
+    ],
+)
 def test_the_handle_is_derived_from_the_title(merchant, title, handle):
     shop_api, _ = merchant
     assert _create(shop_api, title)["handle"] == handle
@@ -89,7 +116,10 @@ def test_the_handle_is_derived_from_the_title(merchant, title, handle):
 def test_the_same_title_twice_gets_a_second_handle(merchant):
     shop_api, _ = merchant
     assert [_create(shop_api, "Linen Apron")["handle"] for _ in range(3)] == [
-        "linen-apron", "linen-apron-2", "linen-apron-3"]
+        "linen-apron",
+        "linen-apron-2",
+        "linen-apron-3",
+    ]
 
 
 def test_handles_are_unique_per_shop_not_across_shops(new_shop):
@@ -104,6 +134,7 @@ def test_a_draft_product_is_created_as_draft(merchant):
 
 
 # Reading, listing, paginating --------------------------------------------------------
+
 
 def test_an_unknown_product_id_answers_404(merchant):
     shop_api, _ = merchant
@@ -168,13 +199,18 @@ def test_a_cursor_from_the_storefront_list_is_refused_by_the_admin_list(api, mer
 
 # Updating ---------------------------------------------------------------------------
 
+
 def test_patch_changes_only_the_fields_sent(merchant):
     shop_api, _ = merchant
     p = shop_api.post("/api/admin/products", _two_variant_body()).json
     r = shop_api.patch(f"/api/admin/products/{p['id']}", {"title": "Heavy Tee", "description": "Thicker"})
     assert r.status_code == 200, r.body
     assert (r.json["title"], r.json["description"], r.json["handle"], r.json["status"]) == (
-        "Heavy Tee", "Thicker", p["handle"], "active")
+        "Heavy Tee",
+        "Thicker",
+        p["handle"],
+        "active",
+    )
     assert r.json["variants"] == p["variants"]
     assert shop_api.get(f"/api/admin/products/{p['id']}").json["title"] == "Heavy Tee"
 
@@ -183,10 +219,15 @@ def test_patch_variants_with_an_id_update_and_without_one_add(merchant):
     shop_api, _ = merchant
     p = shop_api.post("/api/admin/products", _two_variant_body()).json
     small, medium = p["variants"]
-    r = shop_api.patch(f"/api/admin/products/{p['id']}", {"variants": [
-        {"id": small["id"], "price": 2400, "inventory_quantity": 9},
-        {"sku": "TEE-L", "price": 2900, "inventory_quantity": 4, "options": {"Size": "L"}},
-    ]})
+    r = shop_api.patch(
+        f"/api/admin/products/{p['id']}",
+        {
+            "variants": [
+                {"id": small["id"], "price": 2400, "inventory_quantity": 9},
+                {"sku": "TEE-L", "price": 2900, "inventory_quantity": 4, "options": {"Size": "L"}},
+            ]
+        },
+    )
     assert r.status_code == 200, r.body
     got = {v["sku"]: v for v in r.json["variants"]}
     assert set(got) == {"TEE-S", "TEE-M", "TEE-L"}
@@ -219,8 +260,7 @@ def test_patch_can_set_a_free_handle_but_not_a_taken_one(merchant):
 def test_patch_with_a_variant_id_of_another_product_answers_400(merchant):
     shop_api, _ = merchant
     p, other = _create(shop_api), _create(shop_api)
-    r = shop_api.patch(f"/api/admin/products/{p['id']}", {"variants": [{"id": other["variants"][0]["id"],
-                                                                         "price": 1}]})
+    r = shop_api.patch(f"/api/admin/products/{p['id']}", {"variants": [{"id": other["variants"][0]["id"], "price": 1}]})
     assert r.status_code == 400 and "variants[0].id" in r.json["fields"]
     assert shop_api.get(f"/api/admin/products/{other['id']}").json == other
 
@@ -231,6 +271,7 @@ def test_patch_of_an_unknown_product_answers_404(merchant):
 
 
 # Deleting ---------------------------------------------------------------------------
+
 
 def test_delete_removes_the_product_and_frees_its_handle(merchant):
     shop_api, _ = merchant
@@ -272,6 +313,7 @@ def test_a_variant_of_another_product_cannot_be_deleted_through_this_one(merchan
 
 # Idempotency-Key ----------------------------------------------------------------------
 
+
 def test_a_retried_create_with_the_same_key_returns_the_first_product_and_creates_one(merchant):
     shop_api, _ = merchant
     body = product_body("Retry Me")
@@ -284,8 +326,10 @@ def test_a_retried_create_with_the_same_key_returns_the_first_product_and_create
 
 def test_the_same_key_with_a_different_body_answers_409(merchant):
     shop_api, _ = merchant
-    assert shop_api.post("/api/admin/products", product_body("One"),
-                         headers={"Idempotency-Key": "k-409"}).status_code == 201
+    assert (
+        shop_api.post("/api/admin/products", product_body("One"), headers={"Idempotency-Key": "k-409"}).status_code
+        == 201
+    )
     r = shop_api.post("/api/admin/products", product_body("Two"), headers={"Idempotency-Key": "k-409"})
     assert r.status_code == 409 and r.json["message"]
     assert [p["title"] for p in _all(shop_api)] == ["One"]
@@ -323,6 +367,7 @@ def test_a_create_refused_as_invalid_does_not_burn_its_key(merchant):
 
 # Bad input: 400 naming the field, nothing written -----------------------------------------
 
+
 def _variant(**over):
     return {"sku": "V-1", "price": 1000, "inventory_quantity": 1, **over}
 
@@ -331,53 +376,120 @@ BAD_BODIES = [
     ("title as a number", {"title": 7, "status": "active", "variants": [_variant()]}, "title"),
     ("status unknown", {"title": "T", "status": "archived", "variants": [_variant()]}, "status"),
     ("variants not a list", {"title": "T", "status": "active", "variants": {"sku": "x"}}, "variants"),
-    ("price as a string", {"title": "T", "status": "active", "variants": [_variant(price="10.00")]},
-     "variants[0].price"),
-    ("price with decimals", {"title": "T", "status": "active", "variants": [_variant(price=9.99)]},
-     "variants[0].price"),
+    (
+        "price as a string",
+        {"title": "T", "status": "active", "variants": [_variant(price="10.00")]},
+        "variants[0].price",
+    ),
+    (
+        "price with decimals",
+        {"title": "T", "status": "active", "variants": [_variant(price=9.99)]},
+        "variants[0].price",
+    ),
     ("price true", {"title": "T", "status": "active", "variants": [_variant(price=True)]}, "variants[0].price"),
-    ("quantity as a string", {"title": "T", "status": "active", "variants": [_variant(inventory_quantity="3")]},
-     "variants[0].inventory_quantity"),
-    ("options not strings", {"title": "T", "status": "active", "variants": [_variant(options={"Size": 3})]},
-     "variants[0].options.Size"),
+    (
+        "quantity as a string",
+        {"title": "T", "status": "active", "variants": [_variant(inventory_quantity="3")]},
+        "variants[0].inventory_quantity",
+    ),
+    (
+        "options not strings",
+        {"title": "T", "status": "active", "variants": [_variant(options={"Size": 3})]},
+        "variants[0].options.Size",
+    ),
     ("missing title", {"status": "active", "variants": [_variant()]}, "title"),
     ("missing status", {"title": "T", "variants": [_variant()]}, "status"),
     ("missing variants", {"title": "T", "status": "active"}, "variants"),
     ("no variants", {"title": "T", "status": "active", "variants": []}, "variants"),
-    ("variant missing sku", {"title": "T", "status": "active", "variants": [{"price": 1, "inventory_quantity": 1}]},
-     "variants[0].sku"),
-    ("variant missing price", {"title": "T", "status": "active", "variants": [{"sku": "a", "inventory_quantity": 1}]},
-     "variants[0].price"),
+    (
+        "variant missing sku",
+        {"title": "T", "status": "active", "variants": [{"price": 1, "inventory_quantity": 1}]},
+        "variants[0].sku",
+    ),
+    (
+        "variant missing price",
+        {"title": "T", "status": "active", "variants": [{"sku": "a", "inventory_quantity": 1}]},
+        "variants[0].price",
+    ),
     ("huge title", {"title": "x" * 256, "status": "active", "variants": [_variant()]}, "title"),
-    ("huge description", {"title": "T", "description": "d" * 20_001, "status": "active", "variants": [_variant()]},
-     "description"),
+    (
+        "huge description",
+        {"title": "T", "description": "d" * 20_001, "status": "active", "variants": [_variant()]},
+        "description",
+    ),
     ("huge sku", {"title": "T", "status": "active", "variants": [_variant(sku="S" * 65)]}, "variants[0].sku"),
     ("blank title", {"title": "   ", "status": "active", "variants": [_variant()]}, "title"),
     ("blank sku", {"title": "T", "status": "active", "variants": [_variant(sku="  ")]}, "variants[0].sku"),
     ("negative price", {"title": "T", "status": "active", "variants": [_variant(price=-1)]}, "variants[0].price"),
-    ("negative quantity", {"title": "T", "status": "active", "variants": [_variant(inventory_quantity=-1)]},
-     "variants[0].inventory_quantity"),
-    ("absurd price", {"title": "T", "status": "active", "variants": [_variant(price=10 ** 15)]}, "variants[0].price"),
-    ("duplicate skus", {"title": "T", "status": "active", "variants": [
-        _variant(options={"Size": "S"}), _variant(options={"Size": "M"})]}, "variants[1].sku"),
-    ("duplicate skus but for spaces", {"title": "T", "status": "active", "variants": [
-        _variant(sku="A1", options={"Size": "S"}), _variant(sku=" A1 ", options={"Size": "M"})]}, "variants[1].sku"),
-    ("same options twice", {"title": "T", "status": "active", "variants": [
-        _variant(sku="A", options={"Size": "S"}), _variant(sku="B", options={"Size": "S"})]}, "variants[1].options"),
-    ("options that differ by name", {"title": "T", "status": "active", "variants": [
-        _variant(sku="A", options={"Size": "S"}), _variant(sku="B", options={"Color": "Red"})]},
-     "variants[1].options"),
-    ("another currency", {"title": "T", "status": "active", "variants": [_variant(currency="EUR")]},
-     "variants[0].currency"),
-    ("lower-case currency", {"title": "T", "status": "active", "variants": [_variant(currency="usd")]},
-     "variants[0].currency"),
+    (
+        "negative quantity",
+        {"title": "T", "status": "active", "variants": [_variant(inventory_quantity=-1)]},
+        "variants[0].inventory_quantity",
+    ),
+    ("absurd price", {"title": "T", "status": "active", "variants": [_variant(price=10**15)]}, "variants[0].price"),
+    (
+        "duplicate skus",
+        {
+            "title": "T",
+            "status": "active",
+            "variants": [_variant(options={"Size": "S"}), _variant(options={"Size": "M"})],
+        },
+        "variants[1].sku",
+    ),
+    (
+        "duplicate skus but for spaces",
+        {
+            "title": "T",
+            "status": "active",
+            "variants": [_variant(sku="A1", options={"Size": "S"}), _variant(sku=" A1 ", options={"Size": "M"})],
+        },
+        "variants[1].sku",
+    ),
+    (
+        "same options twice",
+        {
+            "title": "T",
+            "status": "active",
+            "variants": [_variant(sku="A", options={"Size": "S"}), _variant(sku="B", options={"Size": "S"})],
+        },
+        "variants[1].options",
+    ),
+    (
+        "options that differ by name",
+        {
+            "title": "T",
+            "status": "active",
+            "variants": [_variant(sku="A", options={"Size": "S"}), _variant(sku="B", options={"Color": "Red"})],
+        },
+        "variants[1].options",
+    ),
+    (
+        "another currency",
+        {"title": "T", "status": "active", "variants": [_variant(currency="EUR")]},
+        "variants[0].currency",
+    ),
+    (
+        "lower-case currency",
+        {"title": "T", "status": "active", "variants": [_variant(currency="usd")]},
+        "variants[0].currency",
+    ),
     ("unknown field", {"title": "T", "status": "active", "variants": [_variant()], "vendor": "x"}, "vendor"),
-    ("unknown variant field", {"title": "T", "status": "active", "variants": [_variant(weight=3)]},
-     "variants[0].weight"),
+    (
+        "unknown variant field",
+        {"title": "T", "status": "active", "variants": [_variant(weight=3)]},
+        "variants[0].weight",
+    ),
     ("variant id on create", {"title": "T", "status": "active", "variants": [_variant(id="x")]}, "variants[0].id"),
     ("empty object", {}, "title"),
-    ("too many variants", {"title": "T", "status": "active", "variants": [
-        _variant(sku=f"S{i}", options={"n": str(i)}) for i in range(91)]}, "variants"),
+    (
+        "too many variants",
+        {
+            "title": "T",
+            "status": "active",
+            "variants": [_variant(sku=f"S{i}", options={"n": str(i)}) for i in range(91)],
+        },
+        "variants",
+    ),
 ]
 
 
@@ -391,10 +503,11 @@ def test_a_bad_product_answers_400_naming_the_field_and_writes_nothing(one_shop,
     assert _all(one_shop) == before
 
 
-@pytest.mark.parametrize("raw", ["", "not json", "{\"title\": ", "[]", "null", "42", "\"text\"",
-                                 json.dumps(product_body()) + "garbage", "x" * 300_000],
-                         ids=["empty", "text", "truncated", "array", "null", "number", "string",
-                              "trailing garbage", "300 KB"])
+@pytest.mark.parametrize(
+    "raw",
+    ["", "not json", '{"title": ', "[]", "null", "42", '"text"', json.dumps(product_body()) + "garbage", "x" * 300_000],
+    ids=["empty", "text", "truncated", "array", "null", "number", "string", "trailing garbage", "300 KB"],
+)
 def test_a_body_that_is_not_a_json_object_answers_400_and_writes_nothing(one_shop, raw):
     before = _all(one_shop)
     r = one_shop.post("/api/admin/products", raw=raw)
@@ -409,13 +522,21 @@ BAD_PATCHES = [
     ("blank title", {"title": "  "}, "title"),
     ("negative price", {"variants": [{"sku": "N", "price": -5, "inventory_quantity": 1}]}, "variants[0].price"),
     ("new variant missing price", {"variants": [{"sku": "N", "inventory_quantity": 1}]}, "variants[0].price"),
-    ("new variant in another currency", {"variants": [{"sku": "N", "price": 5, "inventory_quantity": 1,
-                                                       "currency": "EUR", "options": {"Size": "XL"}}]},
-     "variants[0].currency"),
-    ("new variant repeating a sku", {"variants": [{"sku": "TEE-S", "price": 5, "inventory_quantity": 1,
-                                                   "options": {"Size": "XL"}}]}, "variants[0].sku"),
-    ("new variant with other option names", {"variants": [{"sku": "N", "price": 5, "inventory_quantity": 1,
-                                                           "options": {"Colour": "Red"}}]}, "variants[0].options"),
+    (
+        "new variant in another currency",
+        {"variants": [{"sku": "N", "price": 5, "inventory_quantity": 1, "currency": "EUR", "options": {"Size": "XL"}}]},
+        "variants[0].currency",
+    ),
+    (
+        "new variant repeating a sku",
+        {"variants": [{"sku": "TEE-S", "price": 5, "inventory_quantity": 1, "options": {"Size": "XL"}}]},
+        "variants[0].sku",
+    ),
+    (
+        "new variant with other option names",
+        {"variants": [{"sku": "N", "price": 5, "inventory_quantity": 1, "options": {"Colour": "Red"}}]},
+        "variants[0].options",
+    ),
     ("unknown variant id", {"variants": [{"id": "nope", "price": 5}]}, "variants[0].id"),
     ("bad handle", {"handle": "Not A Handle"}, "handle"),
     ("status unknown", {"status": "deleted", "title": "Changed"}, "status"),
@@ -447,8 +568,15 @@ def test_renaming_a_variant_to_another_variants_sku_names_the_entry_sent(one_sho
 def test_a_bad_variant_in_a_patch_leaves_the_good_ones_unapplied(merchant):
     shop_api, _ = merchant
     p = shop_api.post("/api/admin/products", _two_variant_body()).json
-    r = shop_api.patch(f"/api/admin/products/{p['id']}", {"title": "New", "variants": [
-        {"id": p["variants"][0]["id"], "price": 1},
-        {"sku": "TEE-XL", "price": 1, "inventory_quantity": 1, "options": {"Size": "S"}}]})  # same options as S
+    r = shop_api.patch(
+        f"/api/admin/products/{p['id']}",
+        {
+            "title": "New",
+            "variants": [
+                {"id": p["variants"][0]["id"], "price": 1},
+                {"sku": "TEE-XL", "price": 1, "inventory_quantity": 1, "options": {"Size": "S"}},
+            ],
+        },
+    )  # same options as S
     assert r.status_code == 400
     assert shop_api.get(f"/api/admin/products/{p['id']}").json == p

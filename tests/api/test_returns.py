@@ -1,5 +1,6 @@
 """Returns end to end: the shopper asks on the storefront, the returns workflow (Step Functions on the
 emulator) waits for the merchant, the merchant receives the parcel, the refund goes through Stripe."""
+
 import pytest
 import requests
 
@@ -7,9 +8,22 @@ from chalicelib import workflows
 from tests.api.after_sale import AfterSale, emails_to, finished, return_arn, shared_shop, states_until  # noqa: F401
 from tests.api.shopping import wait_for
 
-MANUAL_PATH = ["DifferenceDue", "NotifyRequested", "ReviewReturn", "AutoApproved", "WaitForApproval", "NotifyApproved",
-               "WaitForParcel", "ParcelSent", "InspectItems", "Resolution", "RefundShopper", "NotifyResolved",
-               "CloseReturn", "Closed"]
+MANUAL_PATH = [
+    "DifferenceDue",
+    "NotifyRequested",
+    "ReviewReturn",
+    "AutoApproved",
+    "WaitForApproval",
+    "NotifyApproved",
+    "WaitForParcel",
+    "ParcelSent",
+    "InspectItems",
+    "Resolution",
+    "RefundShopper",
+    "NotifyResolved",
+    "CloseReturn",
+    "Closed",
+]
 
 
 @pytest.fixture
@@ -21,28 +35,44 @@ def shop(request, api, paying_shop, shared_shop):
 
 def _priced_shop(shop):
     """10 % off with code TEN, 8 % US tax on top, 5.00 shipping."""
-    assert shop.admin.post("/api/admin/discounts", {"code": "TEN", "type": "percentage", "value": 10}).status_code == 201
-    assert shop.admin.request("PUT", "/api/admin/tax-rates", {"rates": [{"country": "US", "rate_bp": 800}]}).status_code == 200
-    assert shop.admin.request("PUT", "/api/admin/shipping-rates",
-                          {"rates": [{"name": "Standard", "amount": 500}]}).status_code == 200
+    assert (
+        shop.admin.post("/api/admin/discounts", {"code": "TEN", "type": "percentage", "value": 10}).status_code == 201
+    )
+    assert (
+        shop.admin.request("PUT", "/api/admin/tax-rates", {"rates": [{"country": "US", "rate_bp": 800}]}).status_code
+        == 200
+    )
+    assert (
+        shop.admin.request(
+            "PUT", "/api/admin/shipping-rates", {"rates": [{"name": "Standard", "amount": 500}]}
+        ).status_code
+        == 200
+    )
 
 
 # Done when: two fulfilments, one item returned through the storefront, refund to the cent ---------
 
+
 @pytest.mark.own_shop
-def test_merchant_fulfils_in_two_parts_and_the_shopper_returns_one_item_for_an_exact_refund(
-        shop, stripe, live_server):
+def test_merchant_fulfils_in_two_parts_and_the_shopper_returns_one_item_for_an_exact_refund(shop, stripe, live_server):
     _priced_shop(shop)
     jacket, scarf = shop.product(qty=5, price=2500), shop.product(qty=5, price=1000)
     order = shop.paid_order(stripe, (jacket, 2), (scarf, 1), discount_code="TEN")
     # Subtotal 60.00, 10 % off = 6.00, shared 5.00 / 1.00 by the lines; tax 8 % of 45.00 and 9.00 = 3.60 + 0.72;
     # shipping 5.00: total 54.00 + 4.32 + 5.00 = 63.32.
-    assert (order["subtotal"], order["discount_total"], order["tax_total"], order["shipping_total"],
-            order["total"]) == (6000, 600, 432, 500, 6332)
+    assert (
+        order["subtotal"],
+        order["discount_total"],
+        order["tax_total"],
+        order["shipping_total"],
+        order["total"],
+    ) == (6000, 600, 432, 500, 6332)
     assert shop.stock(jacket) == 3
 
-    first = shop.fulfil(order["id"], {"items": [{"variant_id": jacket, "quantity": 2}], "carrier": "UPS",
-                                      "tracking_number": f"1Z{shop.subdomain}"})
+    first = shop.fulfil(
+        order["id"],
+        {"items": [{"variant_id": jacket, "quantity": 2}], "carrier": "UPS", "tracking_number": f"1Z{shop.subdomain}"},
+    )
     assert first.status_code == 201 and first.json["status"] == "pending"
     assert shop.order(order["id"])["fulfillment_status"] == "partial"
     second = shop.fulfil(order["id"])  # everything left: the scarf
@@ -55,8 +85,10 @@ def test_merchant_fulfils_in_two_parts_and_the_shopper_returns_one_item_for_an_e
     base = f"{live_server}/s/{shop.subdomain}"
     found = requests.post(f"{base}/api/store/orders/lookup", json={"number": order["number"], "email": order["email"]})
     assert found.status_code == 200 and found.json()["order_id"] == order["id"]
-    asked = requests.post(f"{base}/api/store/orders/{order['id']}/returns", json={
-        "email": order["email"], "reason": "Too small", "items": [{"variant_id": jacket, "quantity": 1}]})
+    asked = requests.post(
+        f"{base}/api/store/orders/{order['id']}/returns",
+        json={"email": order["email"], "reason": "Too small", "items": [{"variant_id": jacket, "quantity": 1}]},
+    )
     assert asked.status_code == 201, asked.text
     ret = asked.json()
     assert ret["status"] == "requested"
@@ -83,8 +115,17 @@ def test_merchant_fulfils_in_two_parts_and_the_shopper_returns_one_item_for_an_e
     assert workflows.state_names(return_arn(ret["id"])) == MANUAL_PATH
     assert shop.admin.get(f"/api/admin/returns/{ret['id']}").json["status"] == "closed"
     timeline = [e["type"] for e in shop.order(order["id"])["timeline"]]
-    for step in ("fulfilment_created", "fulfilment_in_transit", "fulfilment_delivered", "return_requested",
-                 "return_approved", "return_received", "restocked", "refunded", "return_closed"):
+    for step in (
+        "fulfilment_created",
+        "fulfilment_in_transit",
+        "fulfilment_delivered",
+        "return_requested",
+        "return_approved",
+        "return_received",
+        "restocked",
+        "refunded",
+        "return_closed",
+    ):
         assert step in timeline, step
     assert timeline.count("fulfilment_created") == 2
     subjects = [m["subject"] for m in emails_to(order["email"])]
@@ -95,6 +136,7 @@ def test_merchant_fulfils_in_two_parts_and_the_shopper_returns_one_item_for_an_e
 
 
 # Around the happy path -----------------------------------------------------------
+
 
 def _deliver_an_order(shop, stripe) -> dict:
     """A paid order of two shirts (20.00) and a mug (8.00), all shipped in one fulfilment and delivered."""
@@ -113,6 +155,7 @@ def delivered(shop, stripe):
 
 def _claims(shop, order) -> dict:
     from chalicelib import orders
+
     return {k: int(v) for k, v in orders.plain(orders.load(shop.tenant_id, order["id"]).return_claims).items()}
 
 
@@ -160,7 +203,9 @@ def test_two_returns_together_never_take_back_more_than_was_bought(shop, deliver
 
 def test_a_return_outside_the_window_is_400(shop, delivered, monkeypatch):
     from datetime import timedelta
+
     from chalicelib import clock
+
     real_now = clock.now
     monkeypatch.setattr(clock, "now", lambda: real_now() + timedelta(days=30, seconds=1))
     refused = shop.ask_return(delivered, [(shop.mug, 1)])
@@ -178,8 +223,10 @@ def test_a_final_sale_item_is_not_returnable(shop, delivered):
     assert shop.ask_return(delivered, [(shop.shirt, 1)]).status_code == 201
     # A whole category can be final sale too.
     shirt_product = shop.shirt.split("_")[0]
-    assert shop.admin.patch(f"/api/admin/products/{shirt_product}", {"category": "Clearance"}).json["category"] \
+    assert (
+        shop.admin.patch(f"/api/admin/products/{shirt_product}", {"category": "Clearance"}).json["category"]
         == "Clearance"
+    )
     shop.policy(final_sale_product_ids=[], final_sale_categories=["clearance"])
     refused = shop.ask_return(delivered, [(shop.shirt, 1)])
     assert refused.status_code == 400 and refused.json["fields"] == {"items[0].variant_id": "final sale"}
@@ -188,9 +235,13 @@ def test_a_final_sale_item_is_not_returnable(shop, delivered):
 def test_the_wrong_email_for_the_order_is_404(shop, delivered):
     refused = shop.ask_return(delivered, [(shop.shirt, 1)], email="someone.else@example.com")
     assert refused.status_code == 404
-    assert shop.store.post("/api/store/orders/01ARZ3NDEKTSV4RRFFQ69G5FAV/returns", {
-        "email": delivered["email"], "reason": "x", "items": [{"variant_id": shop.shirt, "quantity": 1}]}
-    ).status_code == 404
+    assert (
+        shop.store.post(
+            "/api/store/orders/01ARZ3NDEKTSV4RRFFQ69G5FAV/returns",
+            {"email": delivered["email"], "reason": "x", "items": [{"variant_id": shop.shirt, "quantity": 1}]},
+        ).status_code
+        == 404
+    )
     assert _claims(shop, delivered) == {}
 
 
@@ -232,7 +283,11 @@ def test_a_rejected_return_gives_its_units_back_and_the_shopper_is_told(shop, de
     assert _claims(shop, delivered) == {shop.shirt: 0}
     assert finished(return_arn(ret["id"])) == "SUCCEEDED"
     assert workflows.state_names(return_arn(ret["id"]))[-4:] == [
-        "WaitForApproval", "RefundDifference", "NotifyRejected", "Rejected"]
+        "WaitForApproval",
+        "RefundDifference",
+        "NotifyRejected",
+        "Rejected",
+    ]
     assert any("not accepted" in m["subject"] for m in emails_to(delivered["email"]))
     assert shop.ask_return(delivered, [(shop.shirt, 2)]).status_code == 201  # the units are returnable again
 
@@ -257,7 +312,13 @@ def test_a_return_not_sent_in_time_expires(shop, delivered, monkeypatch):
     shop.return_action(ret["id"], "approve")
     assert finished(return_arn(ret["id"])) == "SUCCEEDED"
     assert workflows.state_names(return_arn(ret["id"]))[-6:] == [
-        "WaitForParcel", "ExpireReturn", "ExpiredAfterAll", "RefundDifferenceOnExpiry", "NotifyExpired", "Expired"]
+        "WaitForParcel",
+        "ExpireReturn",
+        "ExpiredAfterAll",
+        "RefundDifferenceOnExpiry",
+        "NotifyExpired",
+        "Expired",
+    ]
     assert shop.admin.get(f"/api/admin/returns/{ret['id']}").json["status"] == "expired"
     assert shop.return_action(ret["id"], "receive").status_code == 409
     assert _claims(shop, delivered) == {shop.shirt: 0}
@@ -267,8 +328,10 @@ def test_a_return_not_sent_in_time_expires(shop, delivered, monkeypatch):
 def test_the_shopper_sends_the_parcel_and_the_merchant_receives_it(shop, delivered):
     ret = shop.ask_return(delivered, [(shop.mug, 1)]).json
     shop.return_action(ret["id"], "approve")
-    sent = shop.store.post(f"/api/store/returns/{ret['id']}/shipped",
-                           {"email": delivered["email"], "carrier": "USPS", "tracking_number": "9400"})
+    sent = shop.store.post(
+        f"/api/store/returns/{ret['id']}/shipped",
+        {"email": delivered["email"], "carrier": "USPS", "tracking_number": "9400"},
+    )
     assert sent.status_code == 200 and sent.json["status"] == "in_transit"
     assert shop.store.post(f"/api/store/returns/{ret['id']}/shipped", {"email": "x@example.com"}).status_code == 404
     assert shop.store.get(f"/api/store/returns/{ret['id']}").json["status"] == "in_transit"
@@ -280,8 +343,12 @@ def test_the_shopper_sends_the_parcel_and_the_merchant_receives_it(shop, deliver
 
 @pytest.mark.own_shop
 def test_damaged_items_are_refunded_but_not_restocked_and_the_fee_and_shipping_follow_the_policy(shop, stripe):
-    assert shop.admin.request("PUT", "/api/admin/shipping-rates",
-                              {"rates": [{"name": "Standard", "amount": 500}]}).status_code == 200
+    assert (
+        shop.admin.request(
+            "PUT", "/api/admin/shipping-rates", {"rates": [{"name": "Standard", "amount": 500}]}
+        ).status_code
+        == 200
+    )
     shop.policy(restocking_fee_percent=10, refund_original_shipping=True)
     shirt, mug = shop.product(qty=5, price=2000), shop.product(qty=5, price=805)
     order = shop.paid_order(stripe, (shirt, 2), (mug, 1))
@@ -289,9 +356,16 @@ def test_damaged_items_are_refunded_but_not_restocked_and_the_fee_and_shipping_f
     shop.fulfil(order["id"])
     first = shop.ask_return(order, [(shirt, 2)]).json
     shop.return_action(first["id"], "approve")
-    got = shop.return_action(first["id"], "receive", {"items": [
-        {"variant_id": shirt, "quantity": 1, "condition": "resellable"},
-        {"variant_id": shirt, "quantity": 1, "condition": "damaged"}]}).json
+    got = shop.return_action(
+        first["id"],
+        "receive",
+        {
+            "items": [
+                {"variant_id": shirt, "quantity": 1, "condition": "resellable"},
+                {"variant_id": shirt, "quantity": 1, "condition": "damaged"},
+            ]
+        },
+    ).json
     # Two shirts 40.00, less 10 % restocking fee 4.00 = 36.00; shipping stays (the mug is still out).
     assert got["outcome"]["amount"] == 3600
     assert shop.stock(shirt) == 4  # only the resellable one came back
@@ -323,9 +397,15 @@ def test_an_exchange_reserves_the_replacement_makes_its_order_and_refunds_the_di
     cheaper = shop.product(qty=3, price=1500)
     ret = shop.ask_return(delivered, [(shop.shirt, 1)], resolution="exchange")
     assert ret.status_code == 400 and "items[0].exchange_for" in ret.json["fields"]
-    ret = shop.store.post(f"/api/store/orders/{delivered['id']}/returns", {
-        "email": delivered["email"], "reason": "Wrong colour", "resolution": "exchange",
-        "items": [{"variant_id": shop.shirt, "quantity": 1, "exchange_for": cheaper}]})
+    ret = shop.store.post(
+        f"/api/store/orders/{delivered['id']}/returns",
+        {
+            "email": delivered["email"],
+            "reason": "Wrong colour",
+            "resolution": "exchange",
+            "items": [{"variant_id": shop.shirt, "quantity": 1, "exchange_for": cheaper}],
+        },
+    )
     assert ret.status_code == 201, ret.body
     assert ret.json["exchange"]["difference"] == 1500 - 2000
     assert shop.stock(cheaper) == 2  # held for the exchange, like a checkout
@@ -341,9 +421,15 @@ def test_an_exchange_reserves_the_replacement_makes_its_order_and_refunds_the_di
 
 def test_an_exchange_for_a_dearer_variant_waits_for_the_difference_to_be_paid(shop, stripe, delivered):
     dearer = shop.product(qty=3, price=2600)
-    asked = shop.store.post(f"/api/store/orders/{delivered['id']}/returns", {
-        "email": delivered["email"], "reason": "Bigger size", "resolution": "exchange",
-        "items": [{"variant_id": shop.shirt, "quantity": 1, "exchange_for": dearer}]})
+    asked = shop.store.post(
+        f"/api/store/orders/{delivered['id']}/returns",
+        {
+            "email": delivered["email"],
+            "reason": "Bigger size",
+            "resolution": "exchange",
+            "items": [{"variant_id": shop.shirt, "quantity": 1, "exchange_for": dearer}],
+        },
+    )
     assert asked.status_code == 201, asked.body
     ret = asked.json
     assert ret["status"] == "awaiting_payment" and ret["exchange"]["difference"] == 600
@@ -366,5 +452,10 @@ def test_an_exchange_for_a_dearer_variant_waits_for_the_difference_to_be_paid(sh
     assert shop.admin.post(f"/api/admin/orders/{replacement['id']}/refunds", {"amount": 600}).status_code == 201
     assert finished(return_arn(ret["id"])) == "SUCCEEDED"
     assert workflows.state_names(return_arn(ret["id"]))[:6] == [
-        "DifferenceDue", "CreateExchangePayment", "NotifyPaymentDue", "WaitForExchangePayment", "DifferencePaid",
-        "NotifyRequested"]
+        "DifferenceDue",
+        "CreateExchangePayment",
+        "NotifyPaymentDue",
+        "WaitForExchangePayment",
+        "DifferencePaid",
+        "NotifyRequested",
+    ]

@@ -1,4 +1,5 @@
 """A storefront's host -> shop resolution is reused for SHOP_CACHE_SECONDS, never longer."""
+
 import pytest
 
 from chalicelib import keys, settings, tenants

@@ -2,6 +2,7 @@
 
 (tests/api/test_isolation.py proves the same one level down, on the IAM policies.)
 """
+
 import pytest
 
 from tests.conftest import product_body
@@ -11,13 +12,27 @@ from tests.conftest import product_body
 def two_shops(new_shop, api):
     a, a_signup = new_shop()
     b, b_signup = new_shop()
-    a_product = a.post("/api/admin/products", {
-        "title": "Alpha Lamp", "status": "active",
-        "variants": [{"sku": "A-1", "price": 1000, "inventory_quantity": 5, "options": {"Size": "S"}},
-                     {"sku": "A-2", "price": 1200, "inventory_quantity": 5, "options": {"Size": "L"}}]}).json
+    a_product = a.post(
+        "/api/admin/products",
+        {
+            "title": "Alpha Lamp",
+            "status": "active",
+            "variants": [
+                {"sku": "A-1", "price": 1000, "inventory_quantity": 5, "options": {"Size": "S"}},
+                {"sku": "A-2", "price": 1200, "inventory_quantity": 5, "options": {"Size": "L"}},
+            ],
+        },
+    ).json
     b_product = b.post("/api/admin/products", product_body("Beta Lamp")).json
-    return {"a": a, "b": b, "a_sub": a_signup["shop"]["subdomain"], "b_sub": b_signup["shop"]["subdomain"],
-            "a_product": a_product, "b_product": b_product, "api": api}
+    return {
+        "a": a,
+        "b": b,
+        "a_sub": a_signup["shop"]["subdomain"],
+        "b_sub": b_signup["shop"]["subdomain"],
+        "a_product": a_product,
+        "b_product": b_product,
+        "api": api,
+    }
 
 
 def _unchanged(s):

@@ -1,4 +1,5 @@
 """Merchants open a shop and sign in, as the contract's Platform section says."""
+
 import json
 from concurrent.futures import ThreadPoolExecutor
 
@@ -14,12 +15,18 @@ PASSWORD = "correct horse 1"
 
 def _signup(api, sub=None, email=None, **over):
     sub = unique() if sub is None else sub
-    body = {"email": email or f"{sub}@example.com", "password": PASSWORD, "shop_name": f"Shop {sub}",
-            "subdomain": sub, **over}
+    body = {
+        "email": email or f"{sub}@example.com",
+        "password": PASSWORD,
+        "shop_name": f"Shop {sub}",
+        "subdomain": sub,
+        **over,
+    }
     return api.post("/api/merchants/signup", {k: v for k, v in body.items() if v is not None})
 
 
 # Signing up -----------------------------------------------------------------------
+
 
 def test_signup_answers_201_with_a_token_and_the_shop(api):
     sub = unique()
@@ -52,11 +59,16 @@ def test_a_new_shop_is_usable_as_soon_as_signup_answers(api):
     assert api.as_(token=token).post("/api/admin/products", product_body()).status_code == 201
 
 
-@pytest.mark.parametrize("make", [
-    lambda u: "q" + u[-2:],            # 3 characters, the shortest label
-    lambda u: (u + "x" * 63)[:63],     # 63 characters, the longest
-    lambda u: f"my-{u}", lambda u: f"9{u}", lambda u: f"a-b-{u}",
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda u: "q" + u[-2:],  # 3 characters, the shortest label
+        lambda u: (u + "x" * 63)[:63],  # 63 characters, the longest
+        lambda u: f"my-{u}",
+        lambda u: f"9{u}",
+        lambda u: f"a-b-{u}",
+    ],
+)
 def test_dns_labels_of_3_to_63_characters_are_accepted(api, make):
     sub = make(unique("")[:10])
     r = _signup(api, sub)
@@ -108,7 +120,7 @@ def test_each_missing_signup_field_is_named(api, missing):
     assert missing in r.json["fields"]
 
 
-@pytest.mark.parametrize("raw", ["not json", "[]", "", "{\"email\": "])
+@pytest.mark.parametrize("raw", ["not json", "[]", "", '{"email": '])
 def test_a_signup_body_that_is_not_a_json_object_is_refused(api, raw):
     r = api.post("/api/merchants/signup", raw=raw)
     assert r.status_code == 400 and r.json["message"]
@@ -150,8 +162,12 @@ def test_only_one_of_20_simultaneous_signups_for_one_subdomain_wins(live_server)
     sub = unique("race")
 
     def attempt(i):
-        return requests.post(f"{live_server}/api/merchants/signup", timeout=60, json={
-            "email": f"{sub}-{i}@example.com", "password": PASSWORD, "shop_name": "Race", "subdomain": sub})
+        return requests.post(
+            f"{live_server}/api/merchants/signup",
+            timeout=60,
+            json={"email": f"{sub}-{i}@example.com", "password": PASSWORD, "shop_name": "Race", "subdomain": sub},
+        )
+
     with ThreadPoolExecutor(max_workers=20) as pool:
         answers = list(pool.map(attempt, range(20)))
     codes = sorted(a.status_code for a in answers)
@@ -163,8 +179,12 @@ def test_only_one_of_10_simultaneous_signups_with_one_email_wins(live_server):
     email = f"{unique('race')}@example.com"
 
     def attempt(i):
-        return requests.post(f"{live_server}/api/merchants/signup", timeout=60, json={
-            "email": email, "password": PASSWORD, "shop_name": "Race", "subdomain": unique("race")})
+        return requests.post(
+            f"{live_server}/api/merchants/signup",
+            timeout=60,
+            json={"email": email, "password": PASSWORD, "shop_name": "Race", "subdomain": unique("race")},
+        )
+
     with ThreadPoolExecutor(max_workers=10) as pool:
         codes = sorted(a.status_code for a in pool.map(attempt, range(10)))
     assert codes == [201] + [409] * 9, codes
@@ -172,21 +192,27 @@ def test_only_one_of_10_simultaneous_signups_with_one_email_wins(live_server):
 
 # Passwords at rest ----------------------------------------------------------------
 
+
 def test_the_password_is_stored_only_as_a_hash(api):
     sub = unique()
     assert _signup(api, sub).status_code == 201
     item = boto3.client("dynamodb", region_name=settings.REGION).get_item(
-        TableName=settings.PLATFORM_TABLE, Key={"pk": {"S": keys.email_claim(f"{sub}@example.com")},
-                                                "sk": {"S": keys.CLAIM_SK}}, ConsistentRead=True)["Item"]
+        TableName=settings.PLATFORM_TABLE,
+        Key={"pk": {"S": keys.email_claim(f"{sub}@example.com")}, "sk": {"S": keys.CLAIM_SK}},
+        ConsistentRead=True,
+    )["Item"]
     assert item["password_hash"]["S"].startswith("scrypt$")
     assert PASSWORD not in json.dumps(item)
     shop = boto3.client("dynamodb", region_name=settings.REGION).query(
-        TableName=settings.TENANT_TABLE, KeyConditionExpression="pk = :t",
-        ExpressionAttributeValues={":t": {"S": item["tenant_id"]["S"]}})["Items"]
+        TableName=settings.TENANT_TABLE,
+        KeyConditionExpression="pk = :t",
+        ExpressionAttributeValues={":t": {"S": item["tenant_id"]["S"]}},
+    )["Items"]
     assert shop and PASSWORD not in json.dumps(shop)
 
 
 # Logging in -----------------------------------------------------------------------
+
 
 def test_login_answers_a_token_that_opens_the_merchants_shop(api, merchant):
     _, signup = merchant
@@ -205,8 +231,9 @@ def test_login_ignores_the_case_of_the_email(api, merchant):
 
 def test_wrong_password_and_unknown_email_get_the_same_401(api, merchant):
     _, signup = merchant
-    wrong_password = api.post("/api/auth/login", {"email": f"{signup['shop']['subdomain']}@example.com",
-                                                  "password": "not the password"})
+    wrong_password = api.post(
+        "/api/auth/login", {"email": f"{signup['shop']['subdomain']}@example.com", "password": "not the password"}
+    )
     unknown_email = api.post("/api/auth/login", {"email": f"{unique()}@example.com", "password": PASSWORD})
     assert wrong_password.status_code == unknown_email.status_code == 401
     assert wrong_password.json == unknown_email.json
@@ -219,6 +246,7 @@ def test_login_with_missing_or_wrong_type_fields_is_a_400(api, body):
 
 
 # Tokens on every request ------------------------------------------------------------
+
 
 def test_admin_calls_without_a_token_answer_401(api):
     r = api.get("/api/admin/products")

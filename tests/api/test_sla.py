@@ -4,8 +4,9 @@ from tests.conftest import product_body
 
 def operator_api(api):
     tenants.ensure_operator("sla-operator@platform.test", "operator password 1")
-    token = api.post("/api/auth/login", {"email": "sla-operator@platform.test",
-                                         "password": "operator password 1"}).json["token"]
+    token = api.post(
+        "/api/auth/login", {"email": "sla-operator@platform.test", "password": "operator password 1"}
+    ).json["token"]
     return api.as_(token=token)
 
 

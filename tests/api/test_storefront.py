@@ -1,4 +1,5 @@
 """What shoppers see: the themed storefront pages and the store product list, on both tenancy forms."""
+
 import re
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
@@ -71,6 +72,7 @@ def _forms(shop):
 
 # Home page ----------------------------------------------------------------------------
 
+
 def test_home_lists_active_products_newest_first_and_hides_drafts(shop):
     shop_api = shop[0]
     _create(shop_api, "Oldest Lamp")
@@ -100,6 +102,7 @@ def test_a_new_shop_home_says_it_has_no_products_yet(shop):
 
 def test_the_home_page_pages_through_many_products(shop, monkeypatch):
     from chalicelib import storefront
+
     monkeypatch.setattr(storefront, "HOME_PAGE_SIZE", 2)  # the paging, without making 25 products
     shop_api, sub, _, on_platform = shop
     for i in range(3):
@@ -124,14 +127,21 @@ def test_links_in_the_path_form_stay_in_the_path_form(shop):
 
 # Product page -----------------------------------------------------------------------------
 
+
 def test_the_product_page_has_a_labelled_variant_picker(shop):
     shop_api = shop[0]
-    shop_api.post("/api/admin/products", {"title": "Rain Shell", "status": "active", "description": "Dry.",
-                                          "variants": [
-                                              {"sku": "RS-M", "price": 11900, "inventory_quantity": 3,
-                                               "options": {"Size": "M"}},
-                                              {"sku": "RS-L", "price": 12900, "inventory_quantity": 0,
-                                               "options": {"Size": "L"}}]})
+    shop_api.post(
+        "/api/admin/products",
+        {
+            "title": "Rain Shell",
+            "status": "active",
+            "description": "Dry.",
+            "variants": [
+                {"sku": "RS-M", "price": 11900, "inventory_quantity": 3, "options": {"Size": "M"}},
+                {"sku": "RS-L", "price": 12900, "inventory_quantity": 0, "options": {"Size": "L"}},
+            ],
+        },
+    )
     for client, prefix in _forms(shop):
         r = client.get(f"{prefix}/products/rain-shell")
         assert r.status_code == 200
@@ -162,8 +172,9 @@ def test_a_draft_product_page_is_the_shops_friendly_404(shop):
 
 def test_titles_and_descriptions_are_escaped(shop):
     shop_api = shop[0]
-    r = shop_api.post("/api/admin/products", product_body("<script>alert(1)</script>",
-                                                          description="<img src=x onerror=alert(2)>"))
+    r = shop_api.post(
+        "/api/admin/products", product_body("<script>alert(1)</script>", description="<img src=x onerror=alert(2)>")
+    )
     handle = r.json["handle"]
     for path in ("/", f"/products/{handle}"):
         html = shop[2].get(path).text
@@ -172,6 +183,7 @@ def test_titles_and_descriptions_are_escaped(shop):
 
 
 # Tenancy forms --------------------------------------------------------------------------
+
 
 def test_both_tenancy_forms_serve_the_same_pages(shop):
     shop_api, sub, on_host, on_platform = shop
@@ -231,13 +243,16 @@ def test_another_shops_domain_cannot_be_taken(new_shop):
 
 # Unknown paths ------------------------------------------------------------------------------
 
+
 def test_unknown_pages_get_the_friendly_404_page(live_server, merchant):
     _, signup = merchant
     sub = signup["shop"]["subdomain"]
     port = urlsplit(live_server).port
-    for url, headers in ((f"{live_server}/s/{sub}/no/such/page", {}),
-                         (f"{live_server}/nothing-here", {"Host": f"{sub}.localhost:{port}"}),
-                         (f"{live_server}/deep/unknown/path", {"Host": f"{sub}.localhost:{port}"})):
+    for url, headers in (
+        (f"{live_server}/s/{sub}/no/such/page", {}),
+        (f"{live_server}/nothing-here", {"Host": f"{sub}.localhost:{port}"}),
+        (f"{live_server}/deep/unknown/path", {"Host": f"{sub}.localhost:{port}"}),
+    ):
         r = requests.get(url, headers=headers, timeout=30)
         assert r.status_code == 404, url
         assert r.headers["Content-Type"].startswith("text/html")
@@ -248,14 +263,20 @@ def test_unknown_pages_get_the_friendly_404_page(live_server, merchant):
 def test_unknown_api_paths_answer_json_404(live_server, merchant):
     _, signup = merchant
     sub = signup["shop"]["subdomain"]
-    for method, path in (("GET", "/api/nope"), ("GET", "/api/admin/nothing/here"), ("POST", "/api/store/nope"),
-                         ("GET", f"/s/{sub}/api/store/nope"), ("DELETE", "/api/x/y/z")):
+    for method, path in (
+        ("GET", "/api/nope"),
+        ("GET", "/api/admin/nothing/here"),
+        ("POST", "/api/store/nope"),
+        ("GET", f"/s/{sub}/api/store/nope"),
+        ("DELETE", "/api/x/y/z"),
+    ):
         r = requests.request(method, live_server + path, timeout=30)
         assert r.status_code == 404, (method, path, r.status_code)
         assert r.headers["Content-Type"].startswith("application/json") and r.json()["message"]
 
 
 # The store product list --------------------------------------------------------------------------
+
 
 def test_the_store_list_has_active_products_only_newest_first(shop):
     shop_api, sub, on_host, _ = shop
@@ -301,13 +322,21 @@ def test_a_forged_cursor_on_the_home_page_gets_a_page_not_a_crash(shop):
 
 # What every page must be --------------------------------------------------------------------------
 
+
 def _pages(shop):
     shop_api, sub, on_host, on_platform = shop
-    shop_api.post("/api/admin/products", {"title": "Audit Tee", "status": "active", "description": "Cotton.",
-                                          "variants": [{"sku": "AT-S", "price": 2000, "inventory_quantity": 2,
-                                                        "options": {"Size": "S"}},
-                                                       {"sku": "AT-M", "price": 2000, "inventory_quantity": 2,
-                                                        "options": {"Size": "M"}}]})
+    shop_api.post(
+        "/api/admin/products",
+        {
+            "title": "Audit Tee",
+            "status": "active",
+            "description": "Cotton.",
+            "variants": [
+                {"sku": "AT-S", "price": 2000, "inventory_quantity": 2, "options": {"Size": "S"}},
+                {"sku": "AT-M", "price": 2000, "inventory_quantity": 2, "options": {"Size": "M"}},
+            ],
+        },
+    )
     for client, prefix in _forms(shop):
         for path in ("/", "/products/audit-tee", "/cart", "/products/nope", "/missing"):
             r = client.get(prefix + path)
@@ -329,8 +358,11 @@ def test_every_page_is_accessible_self_contained_and_small(shop):
             for control in page.all(tag):
                 if control.get("type") in ("hidden", "submit"):
                     continue
-                assert control.get("id") in labelled or control.get("aria-label") or control.get(
-                    "aria-labelledby"), (path, tag, control)
+                assert control.get("id") in labelled or control.get("aria-label") or control.get("aria-labelledby"), (
+                    path,
+                    tag,
+                    control,
+                )
         for tag, attrs in page.tags:
             for name in ("src", "href", "action"):
                 url = attrs.get(name)

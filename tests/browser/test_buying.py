@@ -3,6 +3,7 @@
 Debian's chromium driven by Playwright against the live server and the Stripe emulator (`make browser`
 installs it; without it these tests skip).
 """
+
 import re
 import shutil
 
@@ -19,6 +20,7 @@ def chromium():
     if path is None:
         pytest.skip("chromium is not installed (make browser)")
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=path, args=["--no-sandbox"])
         yield browser
@@ -72,9 +74,11 @@ def test_shopper_buys_through_the_local_payment_page(page, api, paying_shop, str
     assert "Your cart is empty" in page.inner_text("main")
     # A browser still holding the checked-out cart starts a new one when adding again.
     from chalicelib import checkout
+
     old_cart = checkout.load(shop.tenant_id, orders[0]["checkout_id"]).cart_id
-    page.context.add_cookies([{"name": "cart", "value": old_cart, "domain": "127.0.0.1",
-                               "path": f"/s/{shop.subdomain}"}])
+    page.context.add_cookies(
+        [{"name": "cart", "value": old_cart, "domain": "127.0.0.1", "path": f"/s/{shop.subdomain}"}]
+    )
     page.goto(f"{store}/products/{handle}")
     page.click("#add-button")
     page.wait_for_url(f"{store}/cart")

@@ -1,5 +1,6 @@
 """Deploy rehearsal: the stack as `make package` builds it passes cfn-lint, deploys into moto's
 CloudFormation, and serves a shop through the deployed handler (infra/rehearsal.py)."""
+
 import json
 import subprocess
 import sys
@@ -10,8 +11,14 @@ from infra import package
 from tests.conftest import ROOT
 
 # What moto 5.2.5's CloudFormation does not create (README "Deploying to AWS"); cfn-lint checks them.
-SKIPPED_BY_MOTO = {"AWS::ApiGateway::Stage", "AWS::CloudFront::Distribution", "AWS::CloudFront::OriginAccessControl",
-                   "AWS::S3::BucketPolicy", "AWS::SES::EmailIdentity", "AWS::SecretsManager::Secret"}
+SKIPPED_BY_MOTO = {
+    "AWS::ApiGateway::Stage",
+    "AWS::CloudFront::Distribution",
+    "AWS::CloudFront::OriginAccessControl",
+    "AWS::S3::BucketPolicy",
+    "AWS::SES::EmailIdentity",
+    "AWS::SecretsManager::Secret",
+}
 
 
 @pytest.fixture(scope="module")
@@ -22,8 +29,13 @@ def packaged(tmp_path_factory):
 @pytest.fixture(scope="module")
 def rehearsal(packaged, tmp_path_factory):
     report = tmp_path_factory.mktemp("rehearsal") / "report.json"
-    done = subprocess.run([sys.executable, str(ROOT / "infra" / "rehearsal.py"), str(packaged["template"].parent),
-                           str(report)], capture_output=True, text=True, cwd=ROOT, timeout=600)
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "infra" / "rehearsal.py"), str(packaged["template"].parent), str(report)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(report.read_text())
 
@@ -34,6 +46,7 @@ def test_packaged_template_passes_cfn_lint_with_no_errors(packaged):
 
 def test_package_carries_the_templates_and_leaves_boto_to_the_lambda_runtime(packaged):
     import zipfile
+
     names = zipfile.ZipFile(packaged["zip"]).namelist()
     assert "chalicelib/templates/themes/default/home.html" in names
     assert "app.py" in names
@@ -56,8 +69,14 @@ def test_stack_deploys_into_moto_and_lists_what_moto_skips(rehearsal):
     stack = rehearsal["stack"]
     assert stack["status"] == "CREATE_COMPLETE"
     created = set(stack["created"].values())
-    assert {"AWS::DynamoDB::Table", "AWS::S3::Bucket", "AWS::Lambda::Function", "AWS::IAM::Role",
-            "AWS::StepFunctions::StateMachine", "AWS::Events::EventBus"} <= created
+    assert {
+        "AWS::DynamoDB::Table",
+        "AWS::S3::Bucket",
+        "AWS::Lambda::Function",
+        "AWS::IAM::Role",
+        "AWS::StepFunctions::StateMachine",
+        "AWS::Events::EventBus",
+    } <= created
     assert set(stack["skipped_types"]) <= SKIPPED_BY_MOTO
 
 

@@ -1,4 +1,5 @@
 """The default theme in a real browser (Debian's chromium, driven by Playwright) on the local server."""
+
 import shutil
 import uuid
 from pathlib import Path
@@ -9,8 +10,16 @@ import pytest
 pytestmark = pytest.mark.browser
 
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 SHOTS = Path("/tmp")
 
 
@@ -19,6 +28,7 @@ def browser():
     if CHROMIUM is None:
         pytest.skip("chromium not found (make browser installs Debian's)")
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         yield b
@@ -33,18 +43,38 @@ def demo_shop(app, live_server):
     from chalicelib import catalog, media, tenants
     from infra.local import seed
     from tests.conftest import Api
+
     sub = f"demo{uuid.uuid4().hex[:8]}"
     with Client(app) as client:
-        r = Api(client).post("/api/merchants/signup", {"email": f"{sub}@example.com", "password": "correct horse 1",
-                                                       "shop_name": "Demo Outfitters", "subdomain": sub})
+        r = Api(client).post(
+            "/api/merchants/signup",
+            {
+                "email": f"{sub}@example.com",
+                "password": "correct horse 1",
+                "shop_name": "Demo Outfitters",
+                "subdomain": sub,
+            },
+        )
         assert r.status_code == 201, r.body
     shop = tenants.shop_for_subdomain(sub)
     for title, description, (bg, fg), variants in seed.PRODUCTS:
-        key = media.put(shop.tenant_id, f"demo/{catalog.slugify(title)}.svg",
-                        seed._SWATCH.format(bg=bg, fg=fg, label=title.split()[-1]).encode(), "image/svg+xml")
-        catalog.create_product(shop.tenant_id, shop.currency, {
-            "title": title, "description": description, "status": "active", "images": [{"key": key, "alt": title}],
-            "variants": [{"sku": s, "price": p, "inventory_quantity": q, "options": o} for s, p, q, o in variants]})
+        key = media.put(
+            shop.tenant_id,
+            f"demo/{catalog.slugify(title)}.svg",
+            seed._SWATCH.format(bg=bg, fg=fg, label=title.split()[-1]).encode(),
+            "image/svg+xml",
+        )
+        catalog.create_product(
+            shop.tenant_id,
+            shop.currency,
+            {
+                "title": title,
+                "description": description,
+                "status": "active",
+                "images": [{"key": key, "alt": title}],
+                "variants": [{"sku": s, "price": p, "inventory_quantity": q, "options": o} for s, p, q, o in variants],
+            },
+        )
     return {"sub": sub, "base": live_server, "titles": [t for t, *_ in seed.PRODUCTS]}
 
 
@@ -61,6 +91,7 @@ def page_at(browser):
         assert response.status == 200, url
         pages.append(context)
         return page
+
     yield open_
     for context in pages:
         context.close()
@@ -104,12 +135,14 @@ def test_tab_reaches_links_with_a_visible_focus_style(page_at, demo_shop, width)
     styles = []
     for _ in range(4):
         page.keyboard.press("Tab")
-        styles.append(page.evaluate("""() => {
+        styles.append(
+            page.evaluate("""() => {
             const el = document.activeElement, cs = getComputedStyle(el);
             const r = el.getBoundingClientRect();
             return {tag: el.tagName, outline: cs.outlineStyle !== 'none' && parseFloat(cs.outlineWidth) > 0,
                     shadow: cs.boxShadow !== 'none', visible: r.width > 0 && r.height > 0};
-        }"""))
+        }""")
+        )
     assert all(s["tag"] in ("A", "BUTTON", "SELECT", "INPUT") for s in styles), styles
     assert all(s["visible"] and (s["outline"] or s["shadow"]) for s in styles), styles
     page.screenshot(path=str(SHOTS / f"storefront-focus-{width}.png"))

@@ -1,4 +1,5 @@
 """`make run` for real: the local server in its own process, driven over HTTP like a merchant and a shopper would."""
+
 import os
 import socket
 import subprocess
@@ -26,11 +27,19 @@ def server():
     """Starts `python infra/local/server.py` as `make run` does (PORT set), from a clean environment."""
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT")}
-    env.update({"PORT": str(port), "STRIPE_EMULATOR_PORT": str(_free_port()), "PYTHONUNBUFFERED": "1",
-                "OPERATOR_EMAIL": OPERATOR[0], "OPERATOR_PASSWORD": OPERATOR[1]})
+    env.update(
+        {
+            "PORT": str(port),
+            "STRIPE_EMULATOR_PORT": str(_free_port()),
+            "PYTHONUNBUFFERED": "1",
+            "OPERATOR_EMAIL": OPERATOR[0],
+            "OPERATOR_PASSWORD": OPERATOR[1],
+        }
+    )
     log = tempfile.NamedTemporaryFile("w+", prefix="make-run-", suffix=".log", delete=False)
-    proc = subprocess.Popen([sys.executable, "infra/local/server.py"], cwd=ROOT, env=env,
-                            stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "infra/local/server.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
     try:
@@ -85,30 +94,43 @@ def test_the_demo_shop_acme_is_seeded(server):
     assert all(p["variants"] and p["images"] for p in products)
     image = requests.get(base + products[0]["images"][0]["url"], timeout=10)
     assert image.status_code == 200 and image.headers["Content-Type"].startswith("image/")
-    login = requests.post(f"{base}/api/auth/login", timeout=10,
-                          json={"email": "merchant@acme.test", "password": "acme-demo-password"})
+    login = requests.post(
+        f"{base}/api/auth/login", timeout=10, json={"email": "merchant@acme.test", "password": "acme-demo-password"}
+    )
     assert login.status_code == 200
 
 
 def test_the_operator_from_the_environment_can_sign_in(server):
-    r = requests.post(f"{server['base']}/api/auth/login", json={"email": OPERATOR[0], "password": OPERATOR[1]},
-                      timeout=10)
+    r = requests.post(
+        f"{server['base']}/api/auth/login", json={"email": OPERATOR[0], "password": OPERATOR[1]}, timeout=10
+    )
     assert r.status_code == 200
-    tenants = requests.get(f"{server['base']}/api/operator/tenants", timeout=10,
-                           headers={"Authorization": f"Bearer {r.json()['token']}"})
+    tenants = requests.get(
+        f"{server['base']}/api/operator/tenants", timeout=10, headers={"Authorization": f"Bearer {r.json()['token']}"}
+    )
     assert "acme" in [t["subdomain"] for t in tenants.json()["items"]]
 
 
 def test_signup_then_a_product_then_both_storefront_forms(server):
     base, sub = server["base"], f"e2e{uuid.uuid4().hex[:8]}"
-    signup = requests.post(f"{base}/api/merchants/signup", timeout=30, json={
-        "email": f"{sub}@example.com", "password": "correct horse 1", "shop_name": "E2E Goods", "subdomain": sub})
+    signup = requests.post(
+        f"{base}/api/merchants/signup",
+        timeout=30,
+        json={"email": f"{sub}@example.com", "password": "correct horse 1", "shop_name": "E2E Goods", "subdomain": sub},
+    )
     assert signup.status_code == 201, signup.text
     assert signup.json()["shop"]["storefront_url"] == f"{base}/s/{sub}/"
     auth = {"Authorization": f"Bearer {signup.json()['token']}"}
-    created = requests.post(f"{base}/api/admin/products", headers=auth, timeout=30, json={
-        "title": "Field Notebook", "status": "active",
-        "variants": [{"sku": "NB-1", "price": 1250, "inventory_quantity": 7, "options": {"Paper": "Dotted"}}]})
+    created = requests.post(
+        f"{base}/api/admin/products",
+        headers=auth,
+        timeout=30,
+        json={
+            "title": "Field Notebook",
+            "status": "active",
+            "variants": [{"sku": "NB-1", "price": 1250, "inventory_quantity": 7, "options": {"Paper": "Dotted"}}],
+        },
+    )
     assert created.status_code == 201, created.text
 
     for prefix, headers in ((f"{base}/s/{sub}", {}), (base, _on_shop_host(server, sub))):

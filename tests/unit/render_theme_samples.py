@@ -82,6 +82,7 @@ def relative_image(kind: str, index: int) -> str:
 
 # --- sample contexts ---------------------------------------------------------------------
 
+
 def sample_shop(**theme) -> dict:
     base_theme = {
         "primary_color": "#1f3a5f",
@@ -113,43 +114,57 @@ def sample_products(image=svg_image, count: int = 8) -> list:
     for i in range(count):
         handle, title, kind, lo, hi = _PRODUCTS[i % len(_PRODUCTS)]
         suffix = "" if i < len(_PRODUCTS) else f"-{i}"
-        items.append({
-            "id": f"prod_{i}",
-            "handle": handle + suffix,
-            "title": title,
-            "description": f"A lovely {title.lower()}.",
-            "price_min": lo,
-            "price_max": hi,
-            "currency": "USD",
-            # One product without an image shows the placeholder.
-            "image": None if i == 6 else {"url": image(kind, i), "alt": "" if i % 2 else f"{title} on a plain background"},
-        })
+        items.append(
+            {
+                "id": f"prod_{i}",
+                "handle": handle + suffix,
+                "title": title,
+                "description": f"A lovely {title.lower()}.",
+                "price_min": lo,
+                "price_max": hi,
+                "currency": "USD",
+                # One product without an image shows the placeholder.
+                "image": None
+                if i == 6
+                else {"url": image(kind, i), "alt": "" if i % 2 else f"{title} on a plain background"},
+            }
+        )
     return items
 
 
 def sample_product(image=svg_image, title: str = "Everyday Organic Cotton Tee") -> dict:
     sizes, colours = ["S", "M", "L", "XL"], ["Ecru", "Navy"]
-    stock = {("S", "Ecru"): 12, ("M", "Ecru"): 3, ("L", "Ecru"): 0, ("XL", "Ecru"): 7,
-             ("S", "Navy"): 0, ("M", "Navy"): 9, ("L", "Navy"): 15, ("XL", "Navy"): 2}
+    stock = {
+        ("S", "Ecru"): 12,
+        ("M", "Ecru"): 3,
+        ("L", "Ecru"): 0,
+        ("XL", "Ecru"): 7,
+        ("S", "Navy"): 0,
+        ("M", "Navy"): 9,
+        ("L", "Navy"): 15,
+        ("XL", "Navy"): 2,
+    }
     variants = []
     for c in colours:
         for s in sizes:
-            variants.append({
-                "id": f"var_{s}_{c}".lower(),
-                "sku": f"TEE-{c[:3].upper()}-{s}",
-                "title": f"{s} / {c}",
-                "price": 3400 if s == "XL" else 2800,
-                "currency": "USD",
-                "available": stock[(s, c)],
-                "options": {"Size": s, "Colour": c},
-            })
+            variants.append(
+                {
+                    "id": f"var_{s}_{c}".lower(),
+                    "sku": f"TEE-{c[:3].upper()}-{s}",
+                    "title": f"{s} / {c}",
+                    "price": 3400 if s == "XL" else 2800,
+                    "currency": "USD",
+                    "available": stock[(s, c)],
+                    "options": {"Size": s, "Colour": c},
+                }
+            )
     return {
         "id": "prod_1",
         "handle": "everyday-tee",
         "title": title,
         "description": "Our heavyweight everyday tee, cut from 100% organic cotton and garment-dyed for a soft, lived-in feel.\n\n"
-                       "Relaxed fit. Size up for a roomier look.\nMachine wash cold; tumble dry low.\n\n"
-                       "Made in Portugal in a family-run factory <3 & proud of it.",
+        "Relaxed fit. Size up for a roomier look.\nMachine wash cold; tumble dry low.\n\n"
+        "Made in Portugal in a family-run factory <3 & proud of it.",
         "images": [
             {"url": image("tee", 0), "alt": "Ecru tee laid flat"},
             {"url": image("tee", 4), "alt": "Navy tee laid flat"},
@@ -162,14 +177,36 @@ def sample_product(image=svg_image, title: str = "Everyday Organic Cotton Tee") 
 
 def sample_cart(image=svg_image) -> dict:
     lines = [
-        {"variant_id": "var_m_navy", "product_handle": "everyday-tee", "title": "Everyday Organic Cotton Tee",
-         "variant_title": "M / Navy", "quantity": 2, "unit_price": 2800, "line_total": 5600,
-         "image": {"url": image("tee", 4), "alt": "Navy tee"}},
-        {"variant_id": "var_mug", "product_handle": "stoneware-mug", "title": "Stoneware Mug",
-         "variant_title": "Default Title", "quantity": 1, "unit_price": 2400, "line_total": 2400,
-         "image": {"url": image("mug", 0), "alt": ""}},
-        {"variant_id": "var_notes", "product_handle": "field-notes", "title": "Field Notes, Set of Two",
-         "variant_title": "Kraft", "quantity": 3, "unit_price": 1400, "line_total": 4200, "image": None},
+        {
+            "variant_id": "var_m_navy",
+            "product_handle": "everyday-tee",
+            "title": "Everyday Organic Cotton Tee",
+            "variant_title": "M / Navy",
+            "quantity": 2,
+            "unit_price": 2800,
+            "line_total": 5600,
+            "image": {"url": image("tee", 4), "alt": "Navy tee"},
+        },
+        {
+            "variant_id": "var_mug",
+            "product_handle": "stoneware-mug",
+            "title": "Stoneware Mug",
+            "variant_title": "Default Title",
+            "quantity": 1,
+            "unit_price": 2400,
+            "line_total": 2400,
+            "image": {"url": image("mug", 0), "alt": ""},
+        },
+        {
+            "variant_id": "var_notes",
+            "product_handle": "field-notes",
+            "title": "Field Notes, Set of Two",
+            "variant_title": "Kraft",
+            "quantity": 3,
+            "unit_price": 1400,
+            "line_total": 4200,
+            "image": None,
+        },
     ]
     return {"id": "cart_7f3a9c", "lines": lines, "subtotal": 12200, "currency": "USD"}
 
@@ -185,7 +222,11 @@ def sample_order() -> dict:
             {"title": "Everyday Organic Cotton Tee — M / Navy", "quantity": 2, "price": 5600},
             {"title": "Stoneware Mug", "quantity": 1, "price": 2400},
         ],
-        "subtotal": 8000, "discount_total": 800, "shipping_total": 500, "tax_total": 620, "total": 8320,
+        "subtotal": 8000,
+        "discount_total": 800,
+        "shipping_total": 500,
+        "tax_total": 620,
+        "total": 8320,
         "currency": "USD",
     }
 
@@ -210,36 +251,90 @@ def samples(base_path: str = "", image=svg_image) -> dict:
     for v in sold_out["variants"]:
         v["available"] = 0
     single = {
-        "id": "prod_0", "handle": "stoneware-mug", "title": "Stoneware Mug",
-        "description": "Wheel-thrown, 350 ml.", "images": [{"url": image("mug", 0), "alt": "Speckled stoneware mug"}],
-        "options": [], "variants": [{"id": 101, "sku": "MUG-1", "title": "Default Title", "price": 2400,
-                                     "currency": "USD", "available": 40, "options": {}}],
+        "id": "prod_0",
+        "handle": "stoneware-mug",
+        "title": "Stoneware Mug",
+        "description": "Wheel-thrown, 350 ml.",
+        "images": [{"url": image("mug", 0), "alt": "Speckled stoneware mug"}],
+        "options": [],
+        "variants": [
+            {
+                "id": 101,
+                "sku": "MUG-1",
+                "title": "Default Title",
+                "price": 2400,
+                "currency": "USD",
+                "available": 40,
+                "options": {},
+            }
+        ],
     }
     return {
-        "home": ("home", page_context(
-            shop, base_path, "Acme Goods",
-            meta_description="Small-batch goods for everyday life, made by people who care.",
-            canonical_url=host + "/", products=sample_products(image), next_url="?cursor=eyJrIjoiOCJ9")),
-        "home-empty": ("home", page_context(
-            sample_shop(announcement=""), base_path, "Acme Goods", products=[], next_url=None)),
-        "home-serif": ("home", page_context(
-            sample_shop(primary_color="#f3e9dc", accent_color="#8a2c1d", background_color="#fffaf3",
-                        text_color="#2b2118", font="serif", logo_text="ACME & Co.", announcement=""),
-            base_path, "Acme Goods", products=sample_products(image, 6), next_url=None)),
-        "product": ("product", page_context(
-            shop, base_path, "Everyday Organic Cotton Tee · Acme Goods",
-            meta_description="Heavyweight organic cotton tee.", canonical_url=host + "/products/everyday-tee",
-            product=sample_product(image))),
+        "home": (
+            "home",
+            page_context(
+                shop,
+                base_path,
+                "Acme Goods",
+                meta_description="Small-batch goods for everyday life, made by people who care.",
+                canonical_url=host + "/",
+                products=sample_products(image),
+                next_url="?cursor=eyJrIjoiOCJ9",
+            ),
+        ),
+        "home-empty": (
+            "home",
+            page_context(sample_shop(announcement=""), base_path, "Acme Goods", products=[], next_url=None),
+        ),
+        "home-serif": (
+            "home",
+            page_context(
+                sample_shop(
+                    primary_color="#f3e9dc",
+                    accent_color="#8a2c1d",
+                    background_color="#fffaf3",
+                    text_color="#2b2118",
+                    font="serif",
+                    logo_text="ACME & Co.",
+                    announcement="",
+                ),
+                base_path,
+                "Acme Goods",
+                products=sample_products(image, 6),
+                next_url=None,
+            ),
+        ),
+        "product": (
+            "product",
+            page_context(
+                shop,
+                base_path,
+                "Everyday Organic Cotton Tee · Acme Goods",
+                meta_description="Heavyweight organic cotton tee.",
+                canonical_url=host + "/products/everyday-tee",
+                product=sample_product(image),
+            ),
+        ),
         "product-soldout": ("product", page_context(shop, base_path, "Sold out · Acme Goods", product=sold_out)),
         "product-single": ("product", page_context(shop, base_path, "Stoneware Mug · Acme Goods", product=single)),
-        "cart": ("cart", page_context(shop, base_path, "Your cart · Acme Goods", cart=sample_cart(image), cart_count=6)),
+        "cart": (
+            "cart",
+            page_context(shop, base_path, "Your cart · Acme Goods", cart=sample_cart(image), cart_count=6),
+        ),
         "cart-empty": ("cart", page_context(shop, base_path, "Your cart · Acme Goods", cart=None)),
         "not_found": ("not_found", page_context(shop, base_path, "Page not found · Acme Goods")),
         "not_found-noshop": ("not_found", {"shop": None, "page_title": "Shop not found"}),
         "suspended": ("suspended", page_context(shop, base_path, "Acme Goods")),
-        "error": ("error", page_context(shop, base_path, "Something went wrong · Acme Goods",
-                                        message="That discount link has expired.")),
-        "order_status": ("order_status", page_context(shop, base_path, "Order #1001 · Acme Goods", order=sample_order())),
+        "error": (
+            "error",
+            page_context(
+                shop, base_path, "Something went wrong · Acme Goods", message="That discount link has expired."
+            ),
+        ),
+        "order_status": (
+            "order_status",
+            page_context(shop, base_path, "Order #1001 · Acme Goods", order=sample_order()),
+        ),
     }
 
 

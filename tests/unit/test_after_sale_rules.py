@@ -1,4 +1,5 @@
 """The after-sale rules that need no AWS: lifecycle tables, the derived fulfilment status, the return policy."""
+
 import copy
 
 import pytest
@@ -30,20 +31,41 @@ def test_each_return_action_leads_somewhere_the_table_allows_and_is_done_once_th
 
 
 def _order(bought: dict, fulfilments: list) -> OrderRecord:
-    return OrderRecord("t", "ORDER#o", lines=[{"variant_id": v, "quantity": q} for v, q in bought.items()],
-                       fulfilments=fulfilments)
+    return OrderRecord(
+        "t", "ORDER#o", lines=[{"variant_id": v, "quantity": q} for v, q in bought.items()], fulfilments=fulfilments
+    )
 
 
-@pytest.mark.parametrize("fulfilments, expected", [
-    ([], "unfulfilled"),
-    ([{"status": "pending", "items": [{"variant_id": "a", "quantity": 1}]}], "partial"),
-    ([{"status": "cancelled", "items": [{"variant_id": "a", "quantity": 2}, {"variant_id": "b", "quantity": 1}]}],
-     "unfulfilled"),
-    ([{"status": "in_transit", "items": [{"variant_id": "a", "quantity": 2}]},
-      {"status": "pending", "items": [{"variant_id": "b", "quantity": 1}]}], "fulfilled"),
-    ([{"status": "delivered", "items": [{"variant_id": "a", "quantity": 2}]},
-      {"status": "cancelled", "items": [{"variant_id": "b", "quantity": 1}]}], "partial"),
-])
+@pytest.mark.parametrize(
+    "fulfilments, expected",
+    [
+        ([], "unfulfilled"),
+        ([{"status": "pending", "items": [{"variant_id": "a", "quantity": 1}]}], "partial"),
+        (
+            [
+                {
+                    "status": "cancelled",
+                    "items": [{"variant_id": "a", "quantity": 2}, {"variant_id": "b", "quantity": 1}],
+                }
+            ],
+            "unfulfilled",
+        ),
+        (
+            [
+                {"status": "in_transit", "items": [{"variant_id": "a", "quantity": 2}]},
+                {"status": "pending", "items": [{"variant_id": "b", "quantity": 1}]},
+            ],
+            "fulfilled",
+        ),
+        (
+            [
+                {"status": "delivered", "items": [{"variant_id": "a", "quantity": 2}]},
+                {"status": "cancelled", "items": [{"variant_id": "b", "quantity": 1}]},
+            ],
+            "partial",
+        ),
+    ],
+)
 def test_fulfillment_status_is_read_off_the_fulfilments_that_are_not_cancelled(fulfilments, expected):
     assert orders.fulfillment_status_of(_order({"a": 2, "b": 1}, fulfilments)) == expected
 
@@ -55,8 +77,11 @@ def _policy(**terms) -> dict:
 
 
 def test_a_new_shops_policy_is_manual_thirty_days_and_no_fee():
-    assert (return_policy.DEFAULT["approval"], return_policy.DEFAULT["window_days"],
-            return_policy.DEFAULT["restocking_fee_percent"]) == ("manual", 30, 0)
+    assert (
+        return_policy.DEFAULT["approval"],
+        return_policy.DEFAULT["window_days"],
+        return_policy.DEFAULT["restocking_fee_percent"],
+    ) == ("manual", 30, 0)
     assert not return_policy.approves_automatically(_policy(), value=1, reason="size")
 
 

@@ -1,4 +1,5 @@
 """Passwords are stored as scrypt hashes; bearer tokens are signed, expire, and are checked on every call."""
+
 import base64
 import json
 import time
@@ -64,16 +65,18 @@ def test_a_token_with_a_changed_signature_is_refused():
 
 def test_a_token_signed_with_another_secret_is_refused():
     now = int(time.time())
-    token = jwt.encode({"sub": "U1", "role": "operator", "tid": None, "iss": "shopbuilder",
-                        "iat": now, "exp": now + 60}, "x" * 48, algorithm="HS256")
+    token = jwt.encode(
+        {"sub": "U1", "role": "operator", "tid": None, "iss": "shopbuilder", "iat": now, "exp": now + 60},
+        "x" * 48,
+        algorithm="HS256",
+    )
     with pytest.raises(Unauthorized):
         auth.verify_token(_bearer(token))
 
 
 def test_an_unsigned_token_is_refused():
     now = int(time.time())
-    token = jwt.encode({"sub": "U1", "role": "operator", "iss": "shopbuilder", "exp": now + 60},
-                       None, algorithm="none")
+    token = jwt.encode({"sub": "U1", "role": "operator", "iss": "shopbuilder", "exp": now + 60}, None, algorithm="none")
     with pytest.raises(Unauthorized):
         auth.verify_token(_bearer(token))
 

@@ -1,4 +1,5 @@
 """The generated tenant policies, evaluated offline (tests/iam_policy.py) on the requests IAM would see."""
+
 import pytest
 
 from chalicelib import isolation, keys
@@ -15,14 +16,16 @@ A, B = keys.new_id(), keys.new_id()
 def role_policy() -> dict:
     """TenantAccessRole's own policy exactly as the template carries it, intrinsics resolved."""
     resource = iam.tenant_access_role(["APIHandlerRole"])
-    return resolve(resource["Properties"]["Policies"][0]["PolicyDocument"],
-                   {"TenantTable.Arn": TABLE, "MediaBucket.Arn": BUCKET})
+    return resolve(
+        resource["Properties"]["Policies"][0]["PolicyDocument"], {"TenantTable.Arn": TABLE, "MediaBucket.Arn": BUCKET}
+    )
 
 
 def session_of(tenant: str, tag: str | None = None) -> tuple[list[dict], dict]:
     """A session of the role for `tenant`: its two policies and its principal tag."""
-    return [role_policy(), isolation.session_policy(tenant, TABLE, BUCKET)], \
-        {"aws:PrincipalTag/tenant_id": tag if tag is not None else tenant}
+    return [role_policy(), isolation.session_policy(tenant, TABLE, BUCKET)], {
+        "aws:PrincipalTag/tenant_id": tag if tag is not None else tenant
+    }
 
 
 def can(session, action: str, resource: str, leading_keys: list[str] | None = None) -> bool:
@@ -35,8 +38,15 @@ def can(session, action: str, resource: str, leading_keys: list[str] | None = No
 
 def test_a_tenant_session_reads_and_writes_its_own_items():
     a = session_of(A)
-    for action in ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
-                   "dynamodb:ConditionCheckItem", "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"):
+    for action in (
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:ConditionCheckItem",
+        "dynamodb:BatchGetItem",
+        "dynamodb:BatchWriteItem",
+    ):
         assert can(a, action, TABLE, [A]), action
 
 

@@ -15,13 +15,15 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any
 
 import pytest
 import requests
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from chalicelib import payments
 from infra.local import stripe_emulator
@@ -35,48 +37,186 @@ RETURN = "https://shop.example.test"
 # fixtures3.json).  Kept here so the contract tests also run where the shared
 # fixtures are absent; test_fixture_snapshot_matches_stripe_fixtures checks the
 # snapshot against the file whenever it is available.
-FIXTURE_KEYS: Dict[str, frozenset] = {
-    "event": frozenset((
-        "api_version", "created", "data", "id", "livemode", "object", "pending_webhooks", "request", "type")),
-    "checkout.session": frozenset((
-        "adaptive_pricing", "after_expiration", "allow_promotion_codes", "amount_subtotal", "amount_total",
-        "automatic_tax", "billing_address_collection", "cancel_url", "client_reference_id", "client_secret",
-        "collected_information", "consent", "consent_collection", "created", "currency", "currency_conversion",
-        "custom_fields", "custom_text", "customer", "customer_account", "customer_creation", "customer_details",
-        "customer_email", "discounts", "expires_at", "id", "integration_identifier", "invoice",
-        "invoice_creation", "livemode", "locale", "managed_payments", "metadata", "mode", "object",
-        "origin_context", "payment_intent", "payment_link", "payment_method_collection",
-        "payment_method_configuration_details", "payment_method_options", "payment_method_types",
-        "payment_status", "permissions", "phone_number_collection", "recovered_from",
-        "saved_payment_method_options", "setup_intent", "shipping_address_collection", "shipping_cost",
-        "shipping_options", "status", "submit_type", "subscription", "success_url", "total_details", "ui_mode",
-        "url", "wallet_options")),
-    "payment_intent": frozenset((
-        "amount", "amount_capturable", "amount_details", "amount_received", "application",
-        "application_fee_amount", "automatic_payment_methods", "canceled_at", "cancellation_reason",
-        "capture_method", "client_secret", "confirmation_method", "created", "currency", "customer",
-        "customer_account", "description", "excluded_payment_method_types", "id", "last_payment_error",
-        "latest_charge", "livemode", "managed_payments", "metadata", "next_action", "object", "on_behalf_of",
-        "payment_method", "payment_method_configuration_details", "payment_method_options",
-        "payment_method_types", "processing", "receipt_email", "review", "setup_future_usage", "shipping",
-        "source", "statement_descriptor", "statement_descriptor_suffix", "status", "transfer_data",
-        "transfer_group")),
-    "refund": frozenset((
-        "amount", "balance_transaction", "charge", "created", "currency", "customer", "customer_account",
-        "destination_details", "id", "metadata", "object", "payment_intent", "payment_method", "reason",
-        "receipt_number", "source_transfer_reversal", "status", "transfer_reversal")),
-    "account": frozenset((
-        "business_profile", "business_type", "capabilities", "charges_enabled", "controller", "country",
-        "created", "default_currency", "details_submitted", "email", "external_accounts", "future_requirements",
-        "id", "metadata", "object", "payouts_enabled", "requirements", "settings", "tos_acceptance", "type")),
+FIXTURE_KEYS: dict[str, frozenset] = {
+    "event": frozenset(
+        ("api_version", "created", "data", "id", "livemode", "object", "pending_webhooks", "request", "type")
+    ),
+    "checkout.session": frozenset(
+        (
+            "adaptive_pricing",
+            "after_expiration",
+            "allow_promotion_codes",
+            "amount_subtotal",
+            "amount_total",
+            "automatic_tax",
+            "billing_address_collection",
+            "cancel_url",
+            "client_reference_id",
+            "client_secret",
+            "collected_information",
+            "consent",
+            "consent_collection",
+            "created",
+            "currency",
+            "currency_conversion",
+            "custom_fields",
+            "custom_text",
+            "customer",
+            "customer_account",
+            "customer_creation",
+            "customer_details",
+            "customer_email",
+            "discounts",
+            "expires_at",
+            "id",
+            "integration_identifier",
+            "invoice",
+            "invoice_creation",
+            "livemode",
+            "locale",
+            "managed_payments",
+            "metadata",
+            "mode",
+            "object",
+            "origin_context",
+            "payment_intent",
+            "payment_link",
+            "payment_method_collection",
+            "payment_method_configuration_details",
+            "payment_method_options",
+            "payment_method_types",
+            "payment_status",
+            "permissions",
+            "phone_number_collection",
+            "recovered_from",
+            "saved_payment_method_options",
+            "setup_intent",
+            "shipping_address_collection",
+            "shipping_cost",
+            "shipping_options",
+            "status",
+            "submit_type",
+            "subscription",
+            "success_url",
+            "total_details",
+            "ui_mode",
+            "url",
+            "wallet_options",
+        )
+    ),
+    "payment_intent": frozenset(
+        (
+            "amount",
+            "amount_capturable",
+            "amount_details",
+            "amount_received",
+            "application",
+            "application_fee_amount",
+            "automatic_payment_methods",
+            "canceled_at",
+            "cancellation_reason",
+            "capture_method",
+            "client_secret",
+            "confirmation_method",
+            "created",
+            "currency",
+            "customer",
+            "customer_account",
+            "description",
+            "excluded_payment_method_types",
+            "id",
+            "last_payment_error",
+            "latest_charge",
+            "livemode",
+            "managed_payments",
+            "metadata",
+            "next_action",
+            "object",
+            "on_behalf_of",
+            "payment_method",
+            "payment_method_configuration_details",
+            "payment_method_options",
+            "payment_method_types",
+            "processing",
+            "receipt_email",
+            "review",
+            "setup_future_usage",
+            "shipping",
+            "source",
+            "statement_descriptor",
+            "statement_descriptor_suffix",
+            "status",
+            "transfer_data",
+            "transfer_group",
+        )
+    ),
+    "refund": frozenset(
+        (
+            "amount",
+            "balance_transaction",
+            "charge",
+            "created",
+            "currency",
+            "customer",
+            "customer_account",
+            "destination_details",
+            "id",
+            "metadata",
+            "object",
+            "payment_intent",
+            "payment_method",
+            "reason",
+            "receipt_number",
+            "source_transfer_reversal",
+            "status",
+            "transfer_reversal",
+        )
+    ),
+    "account": frozenset(
+        (
+            "business_profile",
+            "business_type",
+            "capabilities",
+            "charges_enabled",
+            "controller",
+            "country",
+            "created",
+            "default_currency",
+            "details_submitted",
+            "email",
+            "external_accounts",
+            "future_requirements",
+            "id",
+            "metadata",
+            "object",
+            "payouts_enabled",
+            "requirements",
+            "settings",
+            "tos_acceptance",
+            "type",
+        )
+    ),
     "account_link": frozenset(("created", "expires_at", "object", "url")),
-    "item": frozenset((
-        "adjustable_quantity", "amount_discount", "amount_subtotal", "amount_tax", "amount_total", "currency",
-        "description", "id", "metadata", "object", "price", "quantity")),
+    "item": frozenset(
+        (
+            "adjustable_quantity",
+            "amount_discount",
+            "amount_subtotal",
+            "amount_tax",
+            "amount_total",
+            "currency",
+            "description",
+            "id",
+            "metadata",
+            "object",
+            "price",
+            "quantity",
+        )
+    ),
 }
 
 
-def _fixtures_path() -> Optional[Path]:
+def _fixtures_path() -> Path | None:
     for candidate in (os.environ.get("STRIPE_FIXTURES"), ROOT.parent / "shared" / "stripe" / "fixtures3.json"):
         if candidate and Path(candidate).is_file():
             return Path(candidate)
@@ -91,20 +231,21 @@ class Inbox:
     """Collects webhook deliveries from the emulator's deliver hook."""
 
     def __init__(self) -> None:
-        self.items: List[Dict[str, Any]] = []
+        self.items: list[dict[str, Any]] = []
         self._cond = threading.Condition()
 
-    def __call__(self, url: str, headers: Dict[str, str], body: bytes) -> int:
+    def __call__(self, url: str, headers: dict[str, str], body: bytes) -> int:
         with self._cond:
-            self.items.append({"url": url, "headers": dict(headers), "body": body,
-                               "event": json.loads(body)})
+            self.items.append({"url": url, "headers": dict(headers), "body": body, "event": json.loads(body)})
             self._cond.notify_all()
         return 200
 
-    def wait(self, event_type: str, match: Callable[[Dict[str, Any]], bool] = lambda obj: True,
-             timeout: float = 5.0) -> Dict[str, Any]:
+    def wait(
+        self, event_type: str, match: Callable[[dict[str, Any]], bool] = lambda obj: True, timeout: float = 5.0
+    ) -> dict[str, Any]:
         """The first delivery of ``event_type`` whose ``data.object`` satisfies ``match``."""
-        def find() -> Optional[Dict[str, Any]]:
+
+        def find() -> dict[str, Any] | None:
             for item in self.items:
                 ev = item["event"]
                 if ev["type"] == event_type and match(ev["data"]["object"]):
@@ -112,8 +253,9 @@ class Inbox:
             return None
 
         with self._cond:
-            assert self._cond.wait_for(lambda: find() is not None, timeout=timeout), (
-                "no %s webhook; got %s" % (event_type, [i["event"]["type"] for i in self.items]))
+            assert self._cond.wait_for(lambda: find() is not None, timeout=timeout), "no {} webhook; got {}".format(
+                event_type, [i["event"]["type"] for i in self.items]
+            )
             return find()  # type: ignore[return-value]
 
 
@@ -124,8 +266,9 @@ def inbox() -> Inbox:
 
 @pytest.fixture(scope="module")
 def emu(inbox: Inbox):
-    emulator = stripe_emulator.start(port=0, webhook_url="http://webhooks.invalid/stripe",
-                                     webhook_secret=SECRET, deliver=inbox)
+    emulator = stripe_emulator.start(
+        port=0, webhook_url="http://webhooks.invalid/stripe", webhook_secret=SECRET, deliver=inbox
+    )
     yield emulator
     emulator.stop()
 
@@ -153,13 +296,15 @@ def merchant(emu, gateway_env) -> str:
 _counter = iter(range(1, 10**9))
 
 
-def new_session(merchant: str, **overrides: Any) -> Dict[str, Any]:
+def new_session(merchant: str, **overrides: Any) -> dict[str, Any]:
     n = next(_counter)
-    kwargs: Dict[str, Any] = dict(
+    kwargs: dict[str, Any] = dict(
         account_id=merchant,
         currency="usd",
-        lines=[{"name": "Blue mug", "unit_amount": 1200, "quantity": 2},
-               {"name": "Shipping", "unit_amount": 499, "quantity": 1, "discountable": False}],
+        lines=[
+            {"name": "Blue mug", "unit_amount": 1200, "quantity": 2},
+            {"name": "Shipping", "unit_amount": 499, "quantity": 1, "discountable": False},
+        ],
         amount_total=2899,
         application_fee_amount=145,
         customer_email="buyer@example.test",
@@ -172,16 +317,17 @@ def new_session(merchant: str, **overrides: Any) -> Dict[str, Any]:
     return payments.create_checkout_session(**kwargs)
 
 
-def submit(session: Dict[str, Any], outcome: str) -> requests.Response:
-    return requests.post(session["url"], data={"outcome": outcome, "email": "buyer@example.test"},
-                         allow_redirects=False, timeout=10)
+def submit(session: dict[str, Any], outcome: str) -> requests.Response:
+    return requests.post(
+        session["url"], data={"outcome": outcome, "email": "buyer@example.test"}, allow_redirects=False, timeout=10
+    )
 
 
-def by_id(ident: str) -> Callable[[Dict[str, Any]], bool]:
+def by_id(ident: str) -> Callable[[dict[str, Any]], bool]:
     return lambda obj: obj.get("id") == ident
 
 
-def paid_session(merchant: str, inbox: Inbox) -> Dict[str, Any]:
+def paid_session(merchant: str, inbox: Inbox) -> dict[str, Any]:
     session = new_session(merchant)
     assert submit(session, "succeed").status_code == 303
     return inbox.wait("checkout.session.completed", by_id(session["id"]))["event"]["data"]["object"]
@@ -192,8 +338,10 @@ def paid_session(merchant: str, inbox: Inbox) -> Dict[str, Any]:
 
 
 def test_importing_gateway_or_emulator_does_not_import_stripe():
-    code = ("import sys, chalicelib.payments, infra.local.stripe_emulator; "
-            "assert 'stripe' not in sys.modules, 'stripe imported at module load'")
+    code = (
+        "import sys, chalicelib.payments, infra.local.stripe_emulator; "
+        "assert 'stripe' not in sys.modules, 'stripe imported at module load'"
+    )
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=30)
 
 
@@ -209,7 +357,7 @@ def test_create_session_is_a_direct_charge_with_fee_and_is_idempotent(emu, merch
     assert again["id"] == first["id"]
     assert other["id"] != first["id"]
     assert first["id"].startswith("cs_test_")
-    assert first["url"] == "%s/pay/%s" % (emu.base_url, first["id"])
+    assert first["url"] == "{}/pay/{}".format(emu.base_url, first["id"])
     assert first["status"] == "open" and first["payment_intent"] is None
     assert (first["amount_total"], first["currency"]) == (2899, "usd")
     assert emu.account_of(first["id"]) == merchant  # Stripe-Account header: a direct charge
@@ -231,8 +379,10 @@ def test_reusing_an_idempotency_key_with_other_parameters_is_refused(merchant):
 def test_line_items_sum_to_the_order_total_after_a_discount(emu, merchant):
     session = new_session(merchant, amount_total=2899 - 301)  # 3.01 off the mugs only
     listed = requests.get(
-        "%s/v1/checkout/sessions/%s/line_items" % (emu.base_url, session["id"]),
-        headers={"Authorization": "Bearer sk_test_local", "Stripe-Account": merchant}, timeout=10).json()
+        "{}/v1/checkout/sessions/{}/line_items".format(emu.base_url, session["id"]),
+        headers={"Authorization": "Bearer sk_test_local", "Stripe-Account": merchant},
+        timeout=10,
+    ).json()
     items = [(i["description"], i["price"]["unit_amount"], i["quantity"]) for i in listed["data"]]
     assert items == [("Blue mug", 1050, 1), ("Blue mug", 1049, 1), ("Shipping", 499, 1)]
     assert sum(i["amount_total"] for i in listed["data"]) == session["amount_total"] == 2598
@@ -240,8 +390,11 @@ def test_line_items_sum_to_the_order_total_after_a_discount(emu, merchant):
 
 def test_session_on_another_account_is_invisible_without_its_header(emu, merchant):
     session = new_session(merchant)
-    resp = requests.get("%s/v1/checkout/sessions/%s" % (emu.base_url, session["id"]),
-                        headers={"Authorization": "Bearer sk_test_local"}, timeout=10)
+    resp = requests.get(
+        "{}/v1/checkout/sessions/{}".format(emu.base_url, session["id"]),
+        headers={"Authorization": "Bearer sk_test_local"},
+        timeout=10,
+    )
     assert resp.status_code == 404
     assert resp.json()["error"]["code"] == "resource_missing"
     assert payments.get_checkout_session(session["id"], account_id=merchant)["status"] == "open"
@@ -255,8 +408,12 @@ def test_caller_mistakes_are_value_errors(merchant):
     with pytest.raises(ValueError, match="connected account"):
         new_session(None, application_fee_amount=10)
     with pytest.raises(ValueError, match="unknown keys"):
-        new_session(merchant, lines=[{"name": "x", "unit_amount": 100, "quantity": 1, "discount": 5}],
-                    amount_total=100, application_fee_amount=5)
+        new_session(
+            merchant,
+            lines=[{"name": "x", "unit_amount": 100, "quantity": 1, "discount": 5}],
+            amount_total=100,
+            application_fee_amount=5,
+        )
 
 
 def test_stripe_validation_errors_are_permanent(merchant):
@@ -363,8 +520,10 @@ def test_decline_delivers_payment_failed_and_the_session_stays_payable(emu, merc
     assert pi["metadata"]["order_id"] == session["metadata"]["order_id"]  # how the order is found
     assert pi["status"] == "requires_payment_method"
     assert pi["last_payment_error"]["code"] == "card_declined"
-    assert not any(i["event"]["type"].startswith("checkout.session.") and
-                   i["event"]["data"]["object"]["id"] == session["id"] for i in inbox.items)
+    assert not any(
+        i["event"]["type"].startswith("checkout.session.") and i["event"]["data"]["object"]["id"] == session["id"]
+        for i in inbox.items
+    )
     assert payments.get_checkout_session(session["id"], account_id=merchant)["status"] == "open"
 
     # the customer tries another card: same PaymentIntent, now paid
@@ -404,32 +563,46 @@ def test_partial_refund_then_over_refund(emu, merchant, inbox):
     paid = paid_session(merchant, inbox)
     pi = paid["payment_intent"]
 
-    first = payments.refund(payment_intent=pi, amount=1000, account_id=merchant,
-                            idempotency_key="refund:%s:1" % pi, reason="requested_by_customer")
+    first = payments.refund(
+        payment_intent=pi,
+        amount=1000,
+        account_id=merchant,
+        idempotency_key=f"refund:{pi}:1",
+        reason="requested_by_customer",
+    )
     assert first["status"] == "succeeded" and first["amount"] == 1000 and first["id"].startswith("re_")
     assert first["payment_intent"] == pi and first["currency"] == "usd"
-    replay = payments.refund(payment_intent=pi, amount=1000, account_id=merchant,
-                             idempotency_key="refund:%s:1" % pi, reason="requested_by_customer")
+    replay = payments.refund(
+        payment_intent=pi,
+        amount=1000,
+        account_id=merchant,
+        idempotency_key=f"refund:{pi}:1",
+        reason="requested_by_customer",
+    )
     assert replay["id"] == first["id"]  # a retried task does not refund twice
     assert emu._objects[first["id"]].extra["application_fee_refunded"] == 145 * 1000 // 2899
     assert emu.account_of(first["id"]) == merchant
 
     with pytest.raises(payments.PaymentFailed) as info:
-        payments.refund(payment_intent=pi, amount=1900, account_id=merchant, idempotency_key="refund:%s:2" % pi)
+        payments.refund(payment_intent=pi, amount=1900, account_id=merchant, idempotency_key=f"refund:{pi}:2")
     assert info.value.code == "amount_too_large" and info.value.http_status == 400
 
     # the raw answer is shaped like Stripe's
-    resp = requests.post("%s/v1/refunds" % emu.base_url, data={"payment_intent": pi, "amount": "1900"},
-                         headers={"Authorization": "Bearer sk_test_local", "Stripe-Account": merchant}, timeout=10)
+    resp = requests.post(
+        f"{emu.base_url}/v1/refunds",
+        data={"payment_intent": pi, "amount": "1900"},
+        headers={"Authorization": "Bearer sk_test_local", "Stripe-Account": merchant},
+        timeout=10,
+    )
     assert resp.status_code == 400
     error = resp.json()["error"]
     assert error["type"] == "invalid_request_error" and error["code"] == "amount_too_large"
     assert error["param"] == "amount" and "$18.99" in error["message"]
 
-    rest = payments.refund(payment_intent=pi, amount=1899, account_id=merchant, idempotency_key="refund:%s:3" % pi)
+    rest = payments.refund(payment_intent=pi, amount=1899, account_id=merchant, idempotency_key=f"refund:{pi}:3")
     assert rest["amount"] == 1899
     with pytest.raises(payments.PaymentFailed) as info:
-        payments.refund(payment_intent=pi, amount=1, account_id=merchant, idempotency_key="refund:%s:4" % pi)
+        payments.refund(payment_intent=pi, amount=1, account_id=merchant, idempotency_key=f"refund:{pi}:4")
     assert info.value.code == "charge_already_refunded"
     inbox.wait("refund.created", by_id(first["id"]))
 
@@ -437,8 +610,9 @@ def test_partial_refund_then_over_refund(emu, merchant, inbox):
 def test_refund_on_the_wrong_account_is_not_found(merchant, inbox):
     paid = paid_session(merchant, inbox)
     with pytest.raises(payments.PaymentFailed) as info:
-        payments.refund(payment_intent=paid["payment_intent"], amount=100, account_id=None,
-                        idempotency_key="refund:wrong-account")
+        payments.refund(
+            payment_intent=paid["payment_intent"], amount=100, account_id=None, idempotency_key="refund:wrong-account"
+        )
     assert info.value.code == "resource_missing" and info.value.http_status == 404
 
 
@@ -450,13 +624,18 @@ def test_connected_account_onboarding(emu, inbox):
     account = payments.create_connected_account(email="new-merchant@example.test", country="us")
     assert account["id"].startswith("acct_")
     assert payments.account_status(account["id"]) == {
-        "id": account["id"], "charges_enabled": False, "payouts_enabled": False, "details_submitted": False}
+        "id": account["id"],
+        "charges_enabled": False,
+        "payouts_enabled": False,
+        "details_submitted": False,
+    }
 
     with pytest.raises(payments.PaymentFailed):  # cannot take payments before onboarding
         new_session(account["id"])
 
-    link = payments.create_account_link(account_id=account["id"], refresh_url=RETURN + "/onboarding/refresh",
-                                        return_url=RETURN + "/onboarding/done")
+    link = payments.create_account_link(
+        account_id=account["id"], refresh_url=RETURN + "/onboarding/refresh", return_url=RETURN + "/onboarding/done"
+    )
     assert link["url"].startswith(emu.base_url + "/connect/" + account["id"])
     assert link["expires_at"] > time.time()
 
@@ -464,8 +643,12 @@ def test_connected_account_onboarding(emu, inbox):
     assert page.status_code == 200 and "<form" in page.text and account["id"] in page.text
     token = link["url"].split("link=", 1)[1]
 
-    done = requests.post(emu.base_url + "/connect/" + account["id"], data={"link": token, "action": "complete"},
-                         allow_redirects=False, timeout=10)
+    done = requests.post(
+        emu.base_url + "/connect/" + account["id"],
+        data={"link": token, "action": "complete"},
+        allow_redirects=False,
+        timeout=10,
+    )
     assert done.status_code == 303 and done.headers["Location"] == RETURN + "/onboarding/done"
     status = payments.account_status(account["id"])
     assert status["charges_enabled"] and status["payouts_enabled"] and status["details_submitted"]
@@ -483,11 +666,16 @@ def test_connected_account_onboarding(emu, inbox):
 
 def test_leaving_onboarding_early_returns_without_enabling_charges(emu):
     account = payments.create_connected_account(email="later@example.test", account_type="express")
-    link = payments.create_account_link(account_id=account["id"], refresh_url=RETURN + "/r",
-                                        return_url=RETURN + "/done")
+    link = payments.create_account_link(
+        account_id=account["id"], refresh_url=RETURN + "/r", return_url=RETURN + "/done"
+    )
     token = link["url"].split("link=", 1)[1]
-    resp = requests.post(emu.base_url + "/connect/" + account["id"], data={"link": token, "action": "exit"},
-                         allow_redirects=False, timeout=10)
+    resp = requests.post(
+        emu.base_url + "/connect/" + account["id"],
+        data={"link": token, "action": "exit"},
+        allow_redirects=False,
+        timeout=10,
+    )
     assert resp.headers["Location"] == RETURN + "/done"
     assert payments.account_status(account["id"])["charges_enabled"] is False
 
@@ -526,8 +714,7 @@ def test_unknown_ids_are_resource_missing(emu):
     with pytest.raises(payments.PaymentFailed) as info:
         payments.account_status("acct_doesnotexist")
     assert info.value.code == "resource_missing" and info.value.http_status == 404
-    resp = requests.get(emu.base_url + "/v1/refunds/re_nope", headers={"Authorization": "Bearer sk_test_x"},
-                        timeout=10)
+    resp = requests.get(emu.base_url + "/v1/refunds/re_nope", headers={"Authorization": "Bearer sk_test_x"}, timeout=10)
     assert resp.status_code == 404 and resp.json()["error"]["type"] == "invalid_request_error"
 
 
@@ -538,8 +725,7 @@ def test_configuration_guards(emu, monkeypatch):
     monkeypatch.delenv("STRIPE_SECRET_KEY")
     with pytest.raises(payments.PaymentsMisconfigured):
         payments.account_status("acct_x")
-    resp = requests.get(emu.base_url + "/v1/accounts/acct_x", headers={"Authorization": "Bearer sk_live_x"},
-                        timeout=10)
+    resp = requests.get(emu.base_url + "/v1/accounts/acct_x", headers={"Authorization": "Bearer sk_live_x"}, timeout=10)
     assert resp.status_code == 401 and "error" in resp.json()
 
 
@@ -548,7 +734,7 @@ def test_configuration_guards(emu, monkeypatch):
 
 
 def test_default_delivery_posts_signed_events_and_retries_failures(monkeypatch):
-    received: List[Dict[str, Any]] = []
+    received: list[dict[str, Any]] = []
     got = threading.Event()
 
     class Receiver(BaseHTTPRequestHandler):
@@ -587,24 +773,34 @@ def test_default_delivery_posts_signed_events_and_retries_failures(monkeypatch):
 
 def test_build_line_items_examples():
     assert payments.build_line_items([{"name": "a", "unit_amount": 500, "quantity": 2}], 1000) == [("a", 500, 2)]
+    assert payments.build_line_items([{"name": "a", "unit_amount": 1000, "quantity": 3}], 2000) == [
+        ("a", 667, 2),
+        ("a", 666, 1),
+    ]
     assert payments.build_line_items(
-        [{"name": "a", "unit_amount": 1000, "quantity": 3}], 2000) == [("a", 667, 2), ("a", 666, 1)]
-    assert payments.build_line_items(
-        [{"name": "a", "unit_amount": 100, "quantity": 1}, {"name": "b", "unit_amount": 100, "quantity": 1}],
-        199) == [("a", 99, 1), ("b", 100, 1)]
+        [{"name": "a", "unit_amount": 100, "quantity": 1}, {"name": "b", "unit_amount": 100, "quantity": 1}], 199
+    ) == [("a", 99, 1), ("b", 100, 1)]
     with pytest.raises(ValueError, match="exceeds"):
-        payments.build_line_items([{"name": "a", "unit_amount": 100, "quantity": 1},
-                                   {"name": "ship", "unit_amount": 500, "quantity": 1, "discountable": False}], 400)
+        payments.build_line_items(
+            [
+                {"name": "a", "unit_amount": 100, "quantity": 1},
+                {"name": "ship", "unit_amount": 500, "quantity": 1, "discountable": False},
+            ],
+            400,
+        )
 
 
 lines_strategy = st.lists(
-    st.fixed_dictionaries({
-        "name": st.sampled_from(["mug", "tee", "shipping", "tax"]),
-        "unit_amount": st.integers(min_value=0, max_value=100_000),
-        "quantity": st.integers(min_value=1, max_value=50),
-        "discountable": st.booleans(),
-    }),
-    min_size=1, max_size=8,
+    st.fixed_dictionaries(
+        {
+            "name": st.sampled_from(["mug", "tee", "shipping", "tax"]),
+            "unit_amount": st.integers(min_value=0, max_value=100_000),
+            "quantity": st.integers(min_value=1, max_value=50),
+            "discountable": st.booleans(),
+        }
+    ),
+    min_size=1,
+    max_size=8,
 )
 
 
@@ -632,13 +828,17 @@ def test_build_line_items_always_sums_exactly(lines, data):
 
 
 def test_parse_form_builds_nested_dicts_and_lists():
-    body = ("mode=payment&line_items[0][price_data][unit_amount]=1200&line_items[0][quantity]=2"
-            "&line_items[1][price_data][product_data][name]=Tea%20%26%20cake&line_items[1][quantity]=1"
-            "&metadata[order_id]=o1&expand[]=payment_intent&expand[]=line_items&empty=")
+    body = (
+        "mode=payment&line_items[0][price_data][unit_amount]=1200&line_items[0][quantity]=2"
+        "&line_items[1][price_data][product_data][name]=Tea%20%26%20cake&line_items[1][quantity]=1"
+        "&metadata[order_id]=o1&expand[]=payment_intent&expand[]=line_items&empty="
+    )
     assert parse_form(body) == {
         "mode": "payment",
-        "line_items": [{"price_data": {"unit_amount": "1200"}, "quantity": "2"},
-                       {"price_data": {"product_data": {"name": "Tea & cake"}}, "quantity": "1"}],
+        "line_items": [
+            {"price_data": {"unit_amount": "1200"}, "quantity": "2"},
+            {"price_data": {"product_data": {"name": "Tea & cake"}}, "quantity": "1"},
+        ],
         "metadata": {"order_id": "o1"},
         "expand": ["payment_intent", "line_items"],
         "empty": "",
@@ -649,8 +849,11 @@ def test_parse_form_builds_nested_dicts_and_lists():
 
 def test_signature_format_matches_stripe():
     header = sign_payload(b'{"id": "evt_1"}', "whsec_x", 1700000000)
-    assert header == ("t=1700000000,v1="
-                      "%s" % __import__("hmac").new(b"whsec_x", b'1700000000.{"id": "evt_1"}', "sha256").hexdigest())
+    assert header == (
+        "t=1700000000,v1={}".format(
+            __import__("hmac").new(b"whsec_x", b'1700000000.{"id": "evt_1"}', "sha256").hexdigest()
+        )
+    )
 
 
 def test_format_amount_respects_currency_exponents():
@@ -666,7 +869,7 @@ def test_format_amount_respects_currency_exponents():
 @pytest.mark.parametrize("object_type", sorted(payments.WEBHOOK_FIELDS))
 def test_fields_the_service_reads_exist_in_stripe_fixtures(object_type):
     missing = set(payments.WEBHOOK_FIELDS[object_type]) - FIXTURE_KEYS[object_type]
-    assert not missing, "%s has no %s in Stripe's fixtures" % (object_type, sorted(missing))
+    assert not missing, f"{object_type} has no {sorted(missing)} in Stripe's fixtures"
 
 
 def test_fixture_snapshot_matches_stripe_fixtures():
@@ -681,8 +884,9 @@ def test_fixture_snapshot_matches_stripe_fixtures():
 
 def test_emulator_objects_use_only_stripe_fields(emu, merchant, inbox):
     paid = paid_session(merchant, inbox)
-    refund = payments.refund(payment_intent=paid["payment_intent"], amount=100, account_id=merchant,
-                             idempotency_key="refund:contract")
+    refund = payments.refund(
+        payment_intent=paid["payment_intent"], amount=100, account_id=merchant, idempotency_key="refund:contract"
+    )
     link = payments.create_account_link(account_id=merchant, refresh_url=RETURN, return_url=RETURN)
     samples = {
         "checkout.session": emu.get_object(paid["id"]),

@@ -1,8 +1,10 @@
 """Refunds of returned units across a whole order (pricing.refund_for_lines): exact to the minor unit."""
+
 import dataclasses
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from chalicelib import money
 from chalicelib.pricing import Line, TaxRate, quote, refund_for_lines
@@ -40,9 +42,14 @@ def returns_of(draw, q):
 def _refund_all(q, returns, fee=0):
     returned, shipping_refunded, total = {}, 0, 0
     for i, counts in enumerate(returns):
-        refund = refund_for_lines(q, counts, already_returned=returned, restocking_fee_percent=fee,
-                                  refund_shipping_left=i == len(returns) - 1,
-                                  already_refunded_shipping=shipping_refunded)
+        refund = refund_for_lines(
+            q,
+            counts,
+            already_returned=returned,
+            restocking_fee_percent=fee,
+            refund_shipping_left=i == len(returns) - 1,
+            already_refunded_shipping=shipping_refunded,
+        )
         total += refund.total
         shipping_refunded += refund.shipping
         for variant_id, count in counts.items():
@@ -74,8 +81,14 @@ def test_the_fee_is_one_rounding_of_the_units_refund(data, fee):
 def test_one_returned_shirt_of_two_with_ten_percent_off_and_eight_percent_tax():
     # Shirts 2 x 20.00 and a mug 10.00; 10 % off = 5.00, of which the shirts' line takes 4.00 (2.00 a
     # shirt); tax 8 % of the shirts' 36.00 = 2.88 (1.44 a shirt). One shirt: 20.00 - 2.00 + 1.44 = 19.44.
-    q = quote([Line("shirt", 2000, 2), Line("mug", 1000, 1)], "USD", country="US", discount=percent_off(10),
-              tax_rates=[TaxRate("US", 800)], now=NOW)
+    q = quote(
+        [Line("shirt", 2000, 2), Line("mug", 1000, 1)],
+        "USD",
+        country="US",
+        discount=percent_off(10),
+        tax_rates=[TaxRate("US", 800)],
+        now=NOW,
+    )
     refund = refund_for_lines(q, {"shirt": 1})
     assert (refund.merchandise, refund.restocking_fee, refund.shipping, refund.total) == (1944, 0, 0, 1944)
 
@@ -88,18 +101,26 @@ def test_a_ten_percent_restocking_fee_rounds_half_up_once():
 
 def test_shipping_comes_back_only_when_asked_and_only_what_is_left():
     from chalicelib.pricing import ShippingRate
+
     q = quote([Line("a", 1000, 2)], "USD", country="US", shipping_rates=[ShippingRate("std", 500)], now=NOW)
     assert refund_for_lines(q, {"a": 1}).shipping == 0
-    assert refund_for_lines(q, {"a": 1}, already_returned={"a": 1}, refund_shipping_left=True,
-                            already_refunded_shipping=200).shipping == 300
+    assert (
+        refund_for_lines(
+            q, {"a": 1}, already_returned={"a": 1}, refund_shipping_left=True, already_refunded_shipping=200
+        ).shipping
+        == 300
+    )
 
 
-@pytest.mark.parametrize("counts, kwargs", [
-    ({"zzz": 1}, {}),
-    ({"a": 3}, {}),
-    ({"a": 1}, {"already_returned": {"a": 2}}),
-    ({"a": 1}, {"restocking_fee_percent": 101}),
-])
+@pytest.mark.parametrize(
+    "counts, kwargs",
+    [
+        ({"zzz": 1}, {}),
+        ({"a": 3}, {}),
+        ({"a": 1}, {"already_returned": {"a": 2}}),
+        ({"a": 1}, {"restocking_fee_percent": 101}),
+    ],
+)
 def test_impossible_refunds_are_value_errors(counts, kwargs):
     q = quote([Line("a", 1000, 2)], "USD", country="US", now=NOW)
     with pytest.raises(ValueError):

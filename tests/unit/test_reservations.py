@@ -1,4 +1,5 @@
 """The reservation transaction on (emulated) DynamoDB: its conditions, not any lock, stop an oversell."""
+
 import pytest
 
 from chalicelib import keys, reservations
@@ -13,8 +14,17 @@ def tenant(aws):
 def _variant(tenant_id: str, quantity: int) -> str:
     product_id = keys.new_id()
     variant_id = keys.new_variant_id(product_id)
-    VariantRecord(tenant_id, keys.variant_sk(variant_id), variant_id=variant_id, product_id=product_id, sku="S",
-                  title="Default", price=100, currency="USD", inventory_quantity=quantity).save()
+    VariantRecord(
+        tenant_id,
+        keys.variant_sk(variant_id),
+        variant_id=variant_id,
+        product_id=product_id,
+        sku="S",
+        title="Default",
+        price=100,
+        currency="USD",
+        inventory_quantity=quantity,
+    ).save()
     return variant_id
 
 
@@ -23,8 +33,15 @@ def _stock(tenant_id: str, variant_id: str) -> int:
 
 
 def _reserve(tenant_id, checkout_id, items, discount=None, email="a@example.com"):
-    return reservations.reserve(tenant_id, checkout_id, items=items, discount=discount, email=email, seconds=900,
-                                execution_arn="arn:aws:states:us-east-1:123456789012:execution:x:" + checkout_id)
+    return reservations.reserve(
+        tenant_id,
+        checkout_id,
+        items=items,
+        discount=discount,
+        email=email,
+        seconds=900,
+        execution_arn="arn:aws:states:us-east-1:123456789012:execution:x:" + checkout_id,
+    )
 
 
 def test_the_condition_refuses_the_unit_after_the_last(tenant):
@@ -64,8 +81,16 @@ def test_release_gives_back_once(tenant):
 
 def test_a_limited_discount_is_used_at_most_its_limit(tenant):
     variant = _variant(tenant, 10)
-    DiscountRecord(tenant, keys.discount_sk("TWICE"), code="TWICE", type="percentage", value=10, usage_limit=2,
-                   times_used=0, created_at="2026-01-01T00:00:00Z").save()
+    DiscountRecord(
+        tenant,
+        keys.discount_sk("TWICE"),
+        code="TWICE",
+        type="percentage",
+        value=10,
+        usage_limit=2,
+        times_used=0,
+        created_at="2026-01-01T00:00:00Z",
+    ).save()
     code = {"code": "TWICE", "limited": True, "once_per_customer": False}
     _reserve(tenant, keys.new_id(), [(variant, 1)], code)
     _reserve(tenant, keys.new_id(), [(variant, 1)], code)
@@ -77,8 +102,15 @@ def test_a_limited_discount_is_used_at_most_its_limit(tenant):
 
 def test_once_per_customer_claims_the_email_and_release_frees_it(tenant):
     variant = _variant(tenant, 10)
-    DiscountRecord(tenant, keys.discount_sk("HELLO"), code="HELLO", type="free_shipping", once_per_customer=True,
-                   times_used=0, created_at="2026-01-01T00:00:00Z").save()
+    DiscountRecord(
+        tenant,
+        keys.discount_sk("HELLO"),
+        code="HELLO",
+        type="free_shipping",
+        once_per_customer=True,
+        times_used=0,
+        created_at="2026-01-01T00:00:00Z",
+    ).save()
     code = {"code": "HELLO", "limited": False, "once_per_customer": True}
     first = keys.new_id()
     _reserve(tenant, first, [(variant, 1)], code, email="ann@example.com")

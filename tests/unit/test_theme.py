@@ -14,7 +14,9 @@ from pathlib import Path
 import jinja2
 import pytest
 
-_spec = importlib.util.spec_from_file_location("render_theme_samples", Path(__file__).with_name("render_theme_samples.py"))
+_spec = importlib.util.spec_from_file_location(
+    "render_theme_samples", Path(__file__).with_name("render_theme_samples.py")
+)
 samples_mod = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(samples_mod)
 
@@ -120,6 +122,7 @@ def all_pages(env, base_path, image=samples_mod.relative_image):
 
 # --- accessibility ------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("name", SAMPLE_NAMES)
 def test_html_has_lang_and_landmarks(env, name):
     page, ctx = sample(name)
@@ -214,7 +217,9 @@ def _stress_contexts():
     home["products"] = samples_mod.sample_products(samples_mod.relative_image, 48)
     _, product = sample("product")
     variants = product["product"]["variants"]
-    product["product"]["variants"] = [dict(variants[i % len(variants)], id=f"v{i}", title=f"Variant number {i}") for i in range(100)]
+    product["product"]["variants"] = [
+        dict(variants[i % len(variants)], id=f"v{i}", title=f"Variant number {i}") for i in range(100)
+    ]
     _, cart = sample("cart")
     cart["cart"]["lines"] = [dict(cart["cart"]["lines"][i % 3], variant_id=f"v{i}") for i in range(50)]
     return [("home", home), ("product", product), ("cart", cart)]
@@ -241,12 +246,18 @@ def test_css_is_inlined_once_and_plain(env):
 
 # --- base_path ----------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("name", SAMPLE_NAMES)
 def test_path_form_prefixes_every_internal_url(env, name):
     page, ctx = sample(name, "/s/acme")
     html = render(env, page, ctx)
     doc = Page(html)
-    urls = [a[attr] for t, a in doc.tags for attr in ("href", "action") if attr in a and not (t == "link" and a.get("rel") == "canonical")]
+    urls = [
+        a[attr]
+        for t, a in doc.tags
+        for attr in ("href", "action")
+        if attr in a and not (t == "link" and a.get("rel") == "canonical")
+    ]
     for url in urls:
         if url.startswith("/"):
             assert url == "/s/acme" or url.startswith(("/s/acme/", "/s/acme?")), f"{name}: {url}"
@@ -272,12 +283,15 @@ def test_own_host_links(env):
     assert '"/api/store/carts"' in js and 'cookiePath = "/"' in js
 
 
-@pytest.mark.parametrize("next_url, expected", [
-    ("?cursor=abc", "/s/acme/?cursor=abc"),
-    ("/?cursor=abc", "/s/acme/?cursor=abc"),
-    ("/s/acme/?cursor=abc", "/s/acme/?cursor=abc"),
-    (None, None),
-])
+@pytest.mark.parametrize(
+    "next_url, expected",
+    [
+        ("?cursor=abc", "/s/acme/?cursor=abc"),
+        ("/?cursor=abc", "/s/acme/?cursor=abc"),
+        ("/s/acme/?cursor=abc", "/s/acme/?cursor=abc"),
+        (None, None),
+    ],
+)
 def test_more_products_link(env, next_url, expected):
     page, ctx = sample("home", "/s/acme")
     ctx["next_url"] = next_url
@@ -300,7 +314,15 @@ def test_cart_script_targets_this_cart(env):
     assert 'cartApi = "/s/acme/api/store/carts/cart_7f3a9c"' in js
     assert 'checkoutsApi = "/s/acme/api/store/checkouts/"' in js
     assert 'ordersPage = "/s/acme/orders/"' in js
-    for needle in ('"PATCH"', '"/checkout"', "awaiting_payment", "payment_url", "out_of_stock", "someone just bought the last one", "500"):
+    for needle in (
+        '"PATCH"',
+        '"/checkout"',
+        "awaiting_payment",
+        "payment_url",
+        "out_of_stock",
+        "someone just bought the last one",
+        "500",
+    ):
         assert needle in js, needle
 
 
@@ -355,7 +377,7 @@ def test_json_ld_is_valid_and_cannot_break_out(env):
     assert len(offers) == len(ctx["product"]["variants"])
     assert {o["priceCurrency"] for o in offers} == {"USD"}
     assert offers[0]["price"] == "28.00" and offers[3]["price"] == "34.00"
-    sold_out = [o for o, v in zip(offers, ctx["product"]["variants"]) if v["available"] == 0]
+    sold_out = [o for o, v in zip(offers, ctx["product"]["variants"], strict=False) if v["available"] == 0]
     assert sold_out and all(o["availability"] == "https://schema.org/OutOfStock" for o in sold_out)
     assert all(o["url"] == ctx["canonical_url"] for o in offers)
 
@@ -369,6 +391,7 @@ def test_json_ld_zero_decimal_currency(env):
 
 
 # --- shop-less and status pages -----------------------------------------------------------
+
 
 def test_unknown_shop_renders_neutral_not_found(env):
     html = env.get_template("themes/default/not_found.html").render(shop=None)
@@ -401,10 +424,12 @@ def test_shop_not_found_page_and_suspended(env):
 
 # --- theme settings -----------------------------------------------------------------------
 
+
 def test_theme_settings_become_css_custom_properties(env):
     page, ctx = sample("home")
-    ctx["shop"]["theme"].update(primary_color="#f3e9dc", accent_color="#0b6e4f", background_color="#fffaf3",
-                                text_color="#2b2118", font="serif")
+    ctx["shop"]["theme"].update(
+        primary_color="#f3e9dc", accent_color="#0b6e4f", background_color="#fffaf3", text_color="#2b2118", font="serif"
+    )
     html = render(env, page, ctx)
     root = re.search(r":root\{--primary:[^}]*\}", html).group(0)
     for prop in ("--primary:#f3e9dc", "--accent:#0b6e4f", "--bg:#fffaf3", "--text:#2b2118"):
@@ -436,12 +461,13 @@ def test_logo_text_and_announcement(env):
 
 def test_cart_count_badge_is_optional(env):
     page, ctx = sample("cart")
-    assert "6<span class=\"visually-hidden\"> items</span>" in render(env, page, ctx)
+    assert '6<span class="visually-hidden"> items</span>' in render(env, page, ctx)
     ctx.pop("cart_count")
     assert 'class="count"' not in render(env, page, ctx)
 
 
 # --- pages --------------------------------------------------------------------------------
+
 
 def test_home_grid_prices_and_lazy_images(env):
     page, ctx = sample("home")
@@ -475,7 +501,7 @@ def test_product_variant_picker(env):
     options = doc.find("option")
     variants = ctx["product"]["variants"]
     assert len(options) == len(variants)
-    for opt, v in zip(options, variants):
+    for opt, v in zip(options, variants, strict=False):
         assert opt["value"] == v["id"] and json.loads(opt["data-id"]) == v["id"]
         assert opt["data-price"] == env.filters["money"](v["price"], v["currency"])
         assert ("disabled" in opt) == (v["available"] <= 0)
@@ -520,7 +546,11 @@ def test_cart_lines_and_checkout_form(env):
     qtys = doc.find("input", class_="input line-qty")
     assert [q["value"] for q in qtys] == ["2", "1", "3"]
     assert len(doc.find("button", class_="button-link line-remove")) == 3
-    assert [json.loads(li["data-variant"]) for li in doc.find("li", class_="cart-line")] == ["var_m_navy", "var_mug", "var_notes"]
+    assert [json.loads(li["data-variant"]) for li in doc.find("li", class_="cart-line")] == [
+        "var_m_navy",
+        "var_mug",
+        "var_notes",
+    ]
     assert "$122.00" in doc.visible_text and "$56.00" in doc.visible_text
     for name in ("email", "name", "line1", "city", "postal_code", "country", "discount_code"):
         (control,) = [a for t, a, _ in doc.controls if a.get("name") == name]
@@ -549,11 +579,25 @@ def test_order_status(env):
     page, ctx = sample("order_status")
     doc = Page(render(env, page, ctx))
     text = doc.visible_text
-    for needle in ("Thank you!", "Order #1001", "sam@example.com", "9 May 2026", "Paid", "Preparing your order",
-                   "$80.00", "−$8.00", "$5.00", "$6.20", "$83.20", "Stoneware Mug"):
+    for needle in (
+        "Thank you!",
+        "Order #1001",
+        "sam@example.com",
+        "9 May 2026",
+        "Paid",
+        "Preparing your order",
+        "$80.00",
+        "−$8.00",
+        "$5.00",
+        "$6.20",
+        "$83.20",
+        "Stoneware Mug",
+    ):
         assert needle in text, needle
     assert doc.find("meta", name="robots")
-    ctx["order"].update(financial_status="partially_refunded", fulfillment_status="on_hold", discount_total=0, tax_total=0)
+    ctx["order"].update(
+        financial_status="partially_refunded", fulfillment_status="on_hold", discount_total=0, tax_total=0
+    )
     text = Page(render(env, page, ctx)).visible_text
     assert "Partially refunded" in text and "On hold" in text and "Discount" not in text
 
@@ -562,7 +606,7 @@ def test_order_status_accepts_datetime(env):
     import datetime
 
     page, ctx = sample("order_status")
-    ctx["order"]["created_at"] = datetime.datetime(2026, 1, 3, 9, 0, tzinfo=datetime.timezone.utc)
+    ctx["order"]["created_at"] = datetime.datetime(2026, 1, 3, 9, 0, tzinfo=datetime.UTC)
     assert "3 January 2026" in Page(render(env, page, ctx)).visible_text
 
 
@@ -572,9 +616,25 @@ def test_sandbox_is_the_real_one(env):
 
 def test_minimal_product_renders(env):
     page, ctx = sample("product")
-    ctx["product"] = {"id": "p9", "handle": "plain", "title": "Plain thing", "description": "", "images": [],
-                      "options": [], "variants": [{"id": "v9", "sku": "", "title": "Default Title", "price": 500,
-                                                   "currency": "EUR", "available": 1, "options": {}}]}
+    ctx["product"] = {
+        "id": "p9",
+        "handle": "plain",
+        "title": "Plain thing",
+        "description": "",
+        "images": [],
+        "options": [],
+        "variants": [
+            {
+                "id": "v9",
+                "sku": "",
+                "title": "Default Title",
+                "price": 500,
+                "currency": "EUR",
+                "available": 1,
+                "options": {},
+            }
+        ],
+    }
     doc = Page(render(env, page, ctx))
     assert "Plain thing" in doc.visible_text and env.filters["money"](500, "EUR") in doc.visible_text
     assert not doc.find("img") and not doc.find("div", class_="description")
