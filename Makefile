@@ -1,6 +1,6 @@
 # The two commands: `make run` and `make test`. Everything installs from this repo's files.
 # One Python everywhere (development, tests, CI, Lambda): 3.12.
-PY ?= $(firstword $(shell command -v python3.12 2>/dev/null) $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12))
+PY ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12) $(shell command -v python3.12 2>/dev/null))
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
