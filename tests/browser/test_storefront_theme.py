@@ -1,38 +1,15 @@
 """The default theme in a real browser (Debian's chromium, driven by Playwright) on the local server."""
 
-import shutil
-import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
+from tests.support.api import Api, sign_up, unique
+
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SHOTS = Path("/tmp")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if CHROMIUM is None:
-        pytest.skip("chromium not found (make browser installs Debian's)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")
@@ -42,20 +19,10 @@ def demo_shop(app, live_server):
 
     from chalicelib import catalog, media, tenants
     from infra.local import seed
-    from tests.conftest import Api
 
-    sub = f"demo{uuid.uuid4().hex[:8]}"
+    sub = unique("demo")
     with Client(app) as client:
-        r = Api(client).post(
-            "/api/merchants/signup",
-            {
-                "email": f"{sub}@example.com",
-                "password": "correct horse 1",
-                "shop_name": "Demo Outfitters",
-                "subdomain": sub,
-            },
-        )
-        assert r.status_code == 201, r.body
+        sign_up(Api(client), subdomain=sub, shop_name="Demo Outfitters")
     shop = tenants.shop_for_subdomain(sub)
     for title, description, (bg, fg), variants in seed.PRODUCTS:
         key = media.put(
@@ -79,11 +46,11 @@ def demo_shop(app, live_server):
 
 
 @pytest.fixture
-def page_at(browser):
+def page_at(chromium):
     pages = []
 
     def open_(width: int, url: str):
-        context = browser.new_context(viewport={"width": width, "height": 900})
+        context = chromium.new_context(viewport={"width": width, "height": 900})
         page = context.new_page()
         page.requests = []
         page.on("request", lambda req: page.requests.append(req.url))
