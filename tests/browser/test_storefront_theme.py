@@ -17,31 +17,13 @@ def demo_shop(app, live_server):
     """A shop like the demo one: the seed's products, with variants and images."""
     from chalice.test import Client
 
-    from chalicelib import catalog, media, tenants
+    from chalicelib import tenants
     from infra.local import seed
 
     sub = unique("demo")
     with Client(app) as client:
         sign_up(Api(client), subdomain=sub, shop_name="Demo Outfitters")
-    shop = tenants.shop_for_subdomain(sub)
-    for title, description, (bg, fg), variants in seed.PRODUCTS:
-        key = media.put(
-            shop.tenant_id,
-            f"demo/{catalog.slugify(title)}.svg",
-            seed._SWATCH.format(bg=bg, fg=fg, label=title.split()[-1]).encode(),
-            "image/svg+xml",
-        )
-        catalog.create_product(
-            shop.tenant_id,
-            shop.currency,
-            {
-                "title": title,
-                "description": description,
-                "status": "active",
-                "images": [{"key": key, "alt": title}],
-                "variants": [{"sku": s, "price": p, "inventory_quantity": q, "options": o} for s, p, q, o in variants],
-            },
-        )
+    seed.add_products(tenants.shop_for_subdomain(sub))
     return {"sub": sub, "base": live_server, "titles": [t for t, *_ in seed.PRODUCTS]}
 
 
