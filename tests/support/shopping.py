@@ -1,5 +1,7 @@
 """What a shopper does, for the checkout tests: fill a cart, check out, pay on the (emulated) Stripe page."""
 
+from chalicelib import checkout, workflows
+from infra.local import runtime
 from tests.support.api import product_body
 from tests.support.wait import wait_for
 
@@ -71,6 +73,10 @@ class Shop:
         stripe.pay(session_of(awaiting), outcome)
         return {**self.settled(checkout_id), "checkout_id": checkout_id}
 
+    def run_out(self, checkout_id: str) -> None:
+        """The checkout's reservation runs out now (the emulator ends the payment wait as its timer would)."""
+        runtime.time_out_wait(checkout.execution_arn(checkout_id))
+
     def orders(self, **filters) -> list[dict]:
         query = "&".join(f"{k}={v}" for k, v in filters.items())
         return self.admin.get(f"/api/admin/orders?limit=250&{query}").json["items"]
@@ -82,8 +88,6 @@ def session_of(checkout: dict) -> str:
 
 
 def execution_done(checkout_id: str) -> str:
-    from chalicelib import checkout, workflows
-
     return wait_for(
         lambda: (lambda s: s if s != "RUNNING" else None)(workflows.status(checkout.execution_arn(checkout_id)))
     )
