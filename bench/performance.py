@@ -816,7 +816,8 @@ def table(result: dict) -> str:
         f"Cold init: handler import {cold['import_ms_min']:.0f} ms (min of 7 fresh Python {cold['python']} "
         f"processes importing app from the deployment package; median {cold['import_ms_median']:.0f} ms); "
         f"stripe imported at start-up: {cold['stripe_imported']}.",
-        f"Package: {pkg['zip_mb']} MB zipped ({pkg['unzipped_mb']} MB unzipped), cfn-lint errors: {pkg['lint_errors']}.",
+        f"Package: {pkg['zip_mb']} MB zipped ({pkg['unzipped_mb']} MB unzipped), "
+        f"cfn-lint errors: {pkg['lint_errors']}.",
     ]
     co = result["checkout"]
     lines += ["", "Checkout -> paid (per order):" if co else "Checkout -> paid: the app has no checkout yet."]
