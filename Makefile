@@ -7,12 +7,21 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: run test test-fast bench deploy package clean browser
+# requirements*.txt say what we depend on; the .lock files pin every package with its hashes (`make lock`).
+LOCK := $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links
 
-$(STAMP): requirements.txt requirements-dev.txt
+.PHONY: run test test-fast lint lock bench deploy package clean browser
+
+$(STAMP): requirements-dev.lock
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.lock
 	touch $(STAMP)
+
+# The runtime lock takes the development lock's versions, so the tests run what the Lambda package carries.
+# `make lock UPGRADE=--upgrade` moves everything to the newest versions the inputs allow.
+lock: $(STAMP)
+	$(LOCK) $(UPGRADE) -o requirements-dev.lock requirements-dev.txt
+	$(LOCK) -c requirements-dev.lock -o requirements.lock requirements.txt
 
 run: $(STAMP)
 	PORT=$(PORT) $(BIN)/python infra/local/server.py
@@ -25,6 +34,11 @@ browser:
 
 test: $(STAMP) browser
 	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2 tests/unit tests/api

@@ -335,7 +335,8 @@ def _failed(e: TransactWriteError, index: int) -> bool:
     """Did item `index` fail its condition? Items are numbered as PynamoDB sends them: condition
     checks, then deletes, then puts, then updates (not the order they were added in)."""
     reasons = e.cancellation_reasons or []
-    return len(reasons) > index and reasons[index] is not None and reasons[index].code == "ConditionalCheckFailed"
+    reason = reasons[index] if len(reasons) > index else None
+    return reason is not None and reason.code == "ConditionalCheckFailed"
 
 
 def update_product(tenant_id: str, product_id: str, patch: dict) -> dict:

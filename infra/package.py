@@ -1,7 +1,8 @@
 """`make package STAGE=dev`: the deployable CloudFormation template and Lambda package, offline.
 
-1. A build copy of the app (app.py, chalicelib/, requirements.txt, .chalice/config.json) with
-   templates/ under chalicelib/templates: Chalice packages only app.py, chalicelib/ and vendor/.
+1. A build copy of the app (app.py, chalicelib/, .chalice/config.json) with templates/ under
+   chalicelib/templates and requirements.lock installed as vendor/: Chalice packages only app.py,
+   chalicelib/ and vendor/.
 2. `chalice package --merge-template` with infra/stack.py's template (resources.json, each
    state machine's ASL inlined as DefinitionString) gives a SAM template.
 3. Each Lambda function then gets its own least-privilege role and log group (infra/iam.py),
@@ -32,8 +33,8 @@ sys.path.insert(0, str(ROOT))
 from infra import iam, stack  # noqa: E402
 
 REGION = "us-east-1"  # for linting and translation only; the template itself is region-agnostic
-# Lambda stopped creating python3.11 functions on 2026-07-31 (cfn-lint E2533 carries AWS's dates):
-# the code runs on 3.11 locally and on the next runtime in AWS, with dependencies built for it.
+# The project runs Python 3.12 everywhere: development, tests, CI and this Lambda runtime (Lambda
+# stopped creating python3.11 functions on 2026-07-31; cfn-lint E2533 carries AWS's dates).
 LAMBDA_RUNTIME = "python3.12"
 LAMBDA_PYTHON = LAMBDA_RUNTIME.removeprefix("python")
 # The Lambda Python runtime ships these (and the app never needs a newer one).
@@ -42,9 +43,10 @@ LOG_RETENTION_DAYS = 30
 
 
 def _vendor() -> Path:
-    """requirements.txt installed for the Lambda runtime's Python and platform (manylinux wheels only),
-    cached by the requirements' hash. Chalice would build them for the local interpreter's version."""
-    requirements = (ROOT / "requirements.txt").read_bytes()
+    """requirements.lock installed for the Lambda runtime's Python and platform (manylinux wheels only, each
+    checked against the lock's hashes), cached by the lock's hash. Chalice would build them for the local
+    interpreter's version."""
+    requirements = (ROOT / "requirements.lock").read_bytes()
     digest = hashlib.sha256(requirements + LAMBDA_RUNTIME.encode()).hexdigest()[:16]
     vendor = ROOT / ".chalice" / "deployments" / f"vendor-{LAMBDA_RUNTIME}-{digest}"
     if not vendor.is_dir():
@@ -67,8 +69,9 @@ def _vendor() -> Path:
                 "--python-version",
                 LAMBDA_PYTHON,
                 "--only-binary=:all:",
+                "--require-hashes",
                 "-r",
-                str(ROOT / "requirements.txt"),
+                str(ROOT / "requirements.lock"),
             ],
             capture_output=True,
             text=True,
