@@ -4,7 +4,7 @@ import pytest
 
 from chalicelib import aws
 from infra.local import runtime
-from tests.api.shopping import Shop, execution_done
+from tests.support.shopping import Shop, execution_done
 
 HOSTILE_NAME = "<script>alert(1)</script> Tees & Co"
 HOSTILE_TITLE = '<img src=x onerror="alert(2)">'
