@@ -4,7 +4,7 @@ Signup already wrote the shop's core records (so it answers 201 with a usable
 shop); these steps add the rest. Each is idempotent: a retried step changes nothing twice.
 """
 
-from . import lifecycle, notifications, return_policy, settings, storefront, tenants, workflows
+from . import emails, lifecycle, notifications, return_policy, storefront, tenants, workflows
 from .db import ShopRecord, conditionally
 
 DEFAULT_SETTINGS = {
@@ -55,14 +55,7 @@ def send_welcome_email(payload: dict) -> dict:
     lifecycle.once_marked(
         shop,
         ShopRecord.settings["welcome_sent_at"],
-        lambda: notifications.send_email(
-            to=shop.owner_email,
-            subject=f"Welcome! {shop.name} is open",
-            text=(
-                f"Your shop {shop.name} is live at https://{shop.subdomain}.{settings.STOREFRONT_DOMAIN}/\n"
-                "Add products with the merchant API (POST /api/admin/products)."
-            ),
-        ),
+        lambda: notifications.send_email(to=shop.owner_email, email=emails.render("welcome", shop)),
     )
     return payload
 
