@@ -23,7 +23,7 @@ adding and comparing.
 import hashlib
 from collections.abc import Callable
 
-from . import clock, keys, money, orders, payments, pricing
+from . import clock, keys, money, orders, payments, pricing, stripe_charges
 from .db import OrderRecord
 from .errors import Conflict, Invalid, Unavailable
 from .observability import logger
@@ -145,7 +145,7 @@ def resume_pending(tenant_id: str, order_id: str, *, except_key: str | None = No
 def _send(tenant_id: str, order: OrderRecord, entry: dict) -> dict:
     payment = orders.plain(order.payment)
     try:
-        sent = payments.refund(
+        sent = stripe_charges.refund(
             payment_intent=payment["payment_intent"],
             amount=int(entry["amount"]),
             account_id=payment.get("account_id"),

@@ -45,6 +45,7 @@ from . import (
     reservations,
     return_policy,
     settings,
+    stripe_charges,
     taxes,
     tenants,
     workflows,
@@ -839,7 +840,7 @@ def create_payment(payload: dict) -> dict:
     shop = tenants.get_shop(tenant_id)
     order = orders.load(tenant_id, record.order_id)
     amount = int(payment["amount"])
-    session = payments.create_checkout_session(
+    session = stripe_charges.create_checkout_session(
         account_id=account.account_id,
         currency=order.currency,
         lines=[
@@ -892,14 +893,14 @@ def _paid_after_all(record: ReturnRecord) -> bool:
     if not payment.get("session_id"):
         return False
     try:
-        payments.expire_checkout_session(
+        stripe_charges.expire_checkout_session(
             payment["session_id"],
             account_id=payment["account_id"],
             idempotency_key=f"exchange-expire-{record.return_id}",
         )
         return False
     except payments.PaymentFailed:  # not open any more: was it paid?
-        session = payments.get_checkout_session(payment["session_id"], account_id=payment["account_id"])
+        session = stripe_charges.get_checkout_session(payment["session_id"], account_id=payment["account_id"])
         return session["payment_status"] == "paid" and _mark_paid(record, session["payment_intent"])
 
 
@@ -932,7 +933,7 @@ def payment_event(
         _deliver(record)
         return "paid"
     if record.status == "expired":  # too late: no exchange, the money goes back (Stripe retries us on failure)
-        payments.refund(
+        stripe_charges.refund(
             payment_intent=session["payment_intent"],
             amount=int(payment["amount"]),
             account_id=account_id,
@@ -952,7 +953,7 @@ def refund_difference(payload: dict) -> dict:
     payment = _payment(record)
     if record.status not in VOID or payment.get("status") != "paid" or payment.get("refund_id"):
         return payload
-    refund = payments.refund(
+    refund = stripe_charges.refund(
         payment_intent=payment["payment_intent"],
         amount=int(payment["amount"]),
         account_id=payment["account_id"],
