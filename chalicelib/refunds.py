@@ -23,7 +23,7 @@ adding and comparing.
 import hashlib
 from collections.abc import Callable
 
-from . import clock, keys, money, orders, payments, pricing, stripe_charges
+from . import clock, keys, money, orders, payments, pricing, refund_math, stripe_charges
 from .db import OrderRecord
 from .errors import Conflict, Invalid, Unavailable
 from .observability import logger
@@ -231,7 +231,7 @@ def manual(tenant_id: str, order_id: str, data: dict, idempotency_key: str | Non
             amount, field = data["amount"], "amount"
         else:
             quote = pricing.Quote.from_dict(orders.plain(order.quote))
-            amount = pricing.refund_for_lines(quote, counts, already_returned=refunded_units(order)).total
+            amount = refund_math.refund_for_lines(quote, counts, already_returned=refunded_units(order)).total
             field = "lines"
         return {"amount": amount, "lines": counts, "reason": data.get("reason"), "field": field}
 

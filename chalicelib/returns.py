@@ -41,6 +41,7 @@ from . import (
     payment_accounts,
     payments,
     pricing,
+    refund_math,
     refunds,
     reservations,
     return_policy,
@@ -279,7 +280,7 @@ def _expected_refund(order: OrderRecord, counts: dict[str, int], fee_percent: in
     quote = pricing.Quote.from_dict(_plain(order.quote))
     done = refunds.refunded_units(order)
     counts = {v: min(n, orders.units_of(order)[v] - done.get(v, 0)) for v, n in counts.items()}
-    return pricing.refund_for_lines(quote, counts, already_returned=done, restocking_fee_percent=fee_percent).total
+    return refund_math.refund_for_lines(quote, counts, already_returned=done, restocking_fee_percent=fee_percent).total
 
 
 def _exchange_quote(shop: ShopRecord, order: OrderRecord, items: list[dict]) -> tuple[list[dict], pricing.Quote]:
@@ -687,7 +688,7 @@ def inspect(tenant_id: str, return_id: str) -> None:
 
 
 def _refund_plan(record: ReturnRecord, *, amount_of=None):
-    """How much a return refunds: its received units at what they cost (pricing.refund_for_lines), less the
+    """How much a return refunds: its received units at what they cost (refund_math.refund_for_lines), less the
     restocking fee of its policy, plus the shipping left when the policy gives it back and this return
     brings back the order's last units; never more than is left of what was paid."""
     terms = _plain(record.policy)
@@ -698,7 +699,7 @@ def _refund_plan(record: ReturnRecord, *, amount_of=None):
         counts = {v: min(n, bought[v] - done.get(v, 0)) for v, n in received.items()}
         everything_back = all(done.get(v, 0) + counts.get(v, 0) >= q for v, q in bought.items())
         quote = pricing.Quote.from_dict(_plain(order.quote))
-        refund = pricing.refund_for_lines(
+        refund = refund_math.refund_for_lines(
             quote,
             counts,
             already_returned=done,

@@ -18,10 +18,8 @@ from chalicelib.pricing import (
     check_discount,
     choose_shipping_rate,
     quote,
-    refund_for_units,
-    refund_shipping,
-    units_to_refund,
 )
+from chalicelib.refund_math import refund_for_units, refund_shipping, units_to_refund
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 
