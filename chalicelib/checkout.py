@@ -333,14 +333,7 @@ def _payment_lines(record: CheckoutRecord, quote: pricing.Quote) -> list[dict]:
     names = {
         l["variant_id"]: " - ".join(p for p in (l["title"], l["variant_title"]) if p) for l in _plain(record.lines)
     }
-    lines = [
-        {"name": names[ql.variant_id], "unit_amount": ql.unit_price, "quantity": ql.quantity} for ql in quote.lines
-    ]
-    if quote.shipping_total:
-        lines.append({"name": "Shipping", "unit_amount": quote.shipping_total, "quantity": 1, "discountable": False})
-    if quote.tax_total and not quote.prices_include_tax:
-        lines.append({"name": "Tax", "unit_amount": quote.tax_total, "quantity": 1, "discountable": False})
-    return lines
+    return pricing.charge_lines(quote, names)
 
 
 @workflows.task("checkout.create_payment")

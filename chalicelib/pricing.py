@@ -29,7 +29,7 @@ Rules a reader needs to know:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -366,3 +366,25 @@ def quote(
         tax_rate_bp=rate_bp,
         prices_include_tax=prices_include_tax,
     )
+
+
+# --- the charge, line by line ---------------------------------------------
+
+
+def charge_lines(quote: Quote, names: Mapping[str, str]) -> list[dict]:
+    """The quote as a payment page lists it: ``{"name", "unit_amount", "quantity"}`` for each line's units
+    at their price after their discount share (two groups where the discount did not split evenly), then
+    shipping and the tax added on top (tax inside the prices stays there). The quote's own amounts, not a
+    second split: the lines add up to ``quote.total`` by construction. ``names`` maps variant id to name.
+    """
+    items = []
+    for line in quote.lines:
+        units: dict[int, int] = {}  # price after discount -> units at it, lowest unit index first
+        for discount in line.unit_discounts:
+            units[line.unit_price - discount] = units.get(line.unit_price - discount, 0) + 1
+        items += [{"name": names[line.variant_id], "unit_amount": a, "quantity": n} for a, n in units.items()]
+    if quote.shipping_total:
+        items.append({"name": "Shipping", "unit_amount": quote.shipping_total, "quantity": 1})
+    if quote.tax_total and not quote.prices_include_tax:
+        items.append({"name": "Tax", "unit_amount": quote.tax_total, "quantity": 1})
+    return items

@@ -25,30 +25,21 @@ from .payments import (
 MAX_LINE_ITEMS = 100
 REFUND_REASONS = ("duplicate", "fraudulent", "requested_by_customer")
 
-_LINE_KEYS = {"name", "unit_amount", "quantity", "discountable"}
+_LINE_KEYS = {"name", "unit_amount", "quantity"}
 
 
-def build_line_items(lines: Sequence[Mapping[str, Any]], amount_total: int) -> list[tuple[str, int, int]]:
-    """Turn order lines into ``(name, unit_amount, quantity)`` that sum to exactly ``amount_total``.
+def line_items(lines: Sequence[Mapping[str, Any]], amount_total: int) -> list[tuple[str, int, int]]:
+    """Checks the lines a session lists, ``{"name", "unit_amount", "quantity"}`` each at its final price
+    (shipping and tax are lines too), and returns them as ``(name, unit_amount, quantity)``.
 
-    ``lines`` are every charge of the order, each ``{"name", "unit_amount",
-    "quantity"}`` (shipping and tax are lines too).  Stripe Checkout rejects
-    negative amounts, so an order-level discount cannot be its own line.
-    Instead, when the lines add up to more than ``amount_total`` the
-    difference is spread over the lines whose ``discountable`` is true (the
-    default; mark shipping/tax ``"discountable": False`` to keep them whole)
-    in proportion to their value, by the largest-remainder method, so no line
-    gets more than it costs.  A line whose discounted total ``T`` does not
-    divide by its quantity ``q`` is split in two items with the same name:
-    ``T % q`` units at ``T // q + 1`` and the rest at ``T // q``.  The result
-    always sums to ``amount_total`` exactly.
-
-    Lines adding up to *less* than ``amount_total`` are an error: the gateway
-    never invents a charge.
+    The lines must add up to exactly ``amount_total``: the caller's quote
+    decided every amount (``pricing.charge_lines``), the gateway never splits
+    or invents one. Stripe Checkout rejects negative amounts, so a discount
+    is in the lines' prices, never a line of its own.
     """
     if not lines:
         raise ValueError("at least one line is required")
-    parsed: list[tuple[str, int, int, bool]] = []
+    items: list[tuple[str, int, int]] = []
     for i, line in enumerate(lines):
         unknown = set(line) - _LINE_KEYS
         if unknown:
@@ -58,43 +49,12 @@ def build_line_items(lines: Sequence[Mapping[str, Any]], amount_total: int) -> l
             raise ValueError("line %d needs a non-empty name" % i)
         unit = check_int("lines[%d].unit_amount" % i, line.get("unit_amount"))
         qty = check_int("lines[%d].quantity" % i, line.get("quantity"), minimum=1)
-        parsed.append((name.strip(), unit, qty, bool(line.get("discountable", True))))
-
-    gross = sum(unit * qty for _, unit, qty, _ in parsed)
-    if amount_total > gross:
+        items.append((name.strip(), unit, qty))
+    listed = sum(unit * qty for _, unit, qty in items)
+    if listed != amount_total:
         raise ValueError(
-            "lines add up to %d but amount_total is %d: add the missing charge (shipping, tax) as a line"
-            % (gross, amount_total)
+            "lines add up to %d but amount_total is %d: list every charge at its final price" % (listed, amount_total)
         )
-    discount = gross - amount_total
-    eligible = [i for i, (_, unit, qty, disc) in enumerate(parsed) if disc and unit * qty > 0]
-    base = sum(parsed[i][1] * parsed[i][2] for i in eligible)
-    if discount > base:
-        raise ValueError("discount %d exceeds the discountable lines' value %d" % (discount, base))
-
-    share = [0] * len(parsed)
-    if discount:
-        remainders = []
-        for i in eligible:
-            value = parsed[i][1] * parsed[i][2]
-            share[i], rem = divmod(discount * value, base)
-            remainders.append((rem, i))
-        left = discount - sum(share)
-        # Largest remainder first; ties go to the earlier line.  Every line picked
-        # has a non-zero remainder, so its share stays <= its value.
-        for _, i in sorted(remainders, key=lambda r: (-r[0], r[1]))[:left]:
-            share[i] += 1
-
-    items: list[tuple[str, int, int]] = []
-    for i, (name, unit, qty, _) in enumerate(parsed):
-        total = unit * qty - share[i]
-        low, extra = divmod(total, qty)
-        if extra:
-            items.append((name, low + 1, extra))
-        if qty - extra:
-            items.append((name, low, qty - extra))
-    if sum(u * q for _, u, q in items) != amount_total:  # pragma: no cover - arithmetic guard
-        raise AssertionError("line items do not add up to amount_total")
     if len(items) > MAX_LINE_ITEMS:
         raise ValueError("Checkout accepts at most %d line items, this order needs %d" % (MAX_LINE_ITEMS, len(items)))
     return items
@@ -134,7 +94,7 @@ def create_checkout_session(
     A *direct charge* on the merchant's connected account ``account_id``
     (``Stripe-Account`` header), with ``application_fee_amount`` going to the
     platform.  ``account_id=None`` charges the platform itself (then the fee
-    must be 0).  Line items are built by :func:`build_line_items`; the total
+    must be 0).  ``lines`` are listed as given (see :func:`line_items`); the total
     Stripe reports is checked against ``amount_total``.  ``metadata`` is put on
     the session *and* its PaymentIntent, so payment_intent.* events and refunds
     can be traced to the order.  ``expires_at`` must be 30 min to 24 h ahead
@@ -159,7 +119,7 @@ def create_checkout_session(
     if not idempotency_key:
         raise ValueError("idempotency_key is required")
     meta = check_metadata(metadata)
-    items = build_line_items(lines, amount_total)
+    items = line_items(lines, amount_total)
 
     payment_intent_data: dict[str, Any] = {"metadata": meta}
     if account_id:
