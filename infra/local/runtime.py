@@ -33,7 +33,6 @@ def configure_environment(stage: str = "local") -> dict:
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_SESSION_TOKEN": "testing",
         "MOTO_ALLOW_NONEXISTENT_REGION": "true",
-        "POWERTOOLS_TRACE_DISABLED": "true",
         "STOREFRONT_DOMAIN": os.environ.get("STOREFRONT_DOMAIN", "localhost"),
         **stack.environment(stage, REGION, ACCOUNT),
     }
