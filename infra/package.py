@@ -210,7 +210,7 @@ def slim_zip(path: Path) -> None:
     tmp.replace(path)
 
 
-# Imported only on payment paths or with TRACING=active: compiled on first use there, which keeps
+# Imported only on payment paths or where a stage's `xray` is on: compiled on first use there, which keeps
 # 3.5 MB of bytecode out of the package.
 NOT_PRECOMPILED = r"/(stripe|aws_xray_sdk)/"
 
