@@ -73,12 +73,12 @@ def create_product():
     tenant_id = web.merchant_tenant(request)
     data = web.body(request, schemas.PRODUCT_CREATE)
     shop = tenants.get_shop(tenant_id)
-    product = idempotency.once(
-        operation="create_product",
-        scope=f"{tenant_id}|POST /api/admin/products|{web.bearer(request)['sub']}",
-        key=request.headers.get("idempotency-key"),
-        body=data,
-        create=lambda: catalog.create_product(tenant_id, shop.currency, data),
+    product = _admin_once(
+        tenant_id,
+        "create_product",
+        "POST /api/admin/products",
+        data,
+        lambda: catalog.create_product(tenant_id, shop.currency, data),
     )
     return web.json_response(product, 201)
 
@@ -397,12 +397,8 @@ def create_discount():
     request = bp.current_request
     tenant_id = web.merchant_tenant(request)
     data = web.body(request, schemas.DISCOUNT_CREATE)
-    discount = idempotency.once(
-        operation="create_discount",
-        scope=f"{tenant_id}|POST /api/admin/discounts|{web.bearer(request)['sub']}",
-        key=request.headers.get("idempotency-key"),
-        body=data,
-        create=lambda: discounts.create(tenant_id, data),
+    discount = _admin_once(
+        tenant_id, "create_discount", "POST /api/admin/discounts", data, lambda: discounts.create(tenant_id, data)
     )
     return web.json_response(discount, 201)
 
