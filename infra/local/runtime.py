@@ -368,7 +368,7 @@ def deploy(stage: str) -> None:
 
 
 def sent_emails() -> list[dict]:
-    """The SES outbox (moto keeps every sent message)."""
+    """The SES outbox (moto keeps every sent message; of a text + HTML email, `body` is the HTML part)."""
     from moto.ses.models import ses_backends
 
     return [

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from infra import package, stack
-from tests.conftest import ROOT
+from tests.support import ROOT
 
 # What moto 5.2.5's CloudFormation does not create (README "Deploying to AWS"); cfn-lint checks them.
 SKIPPED_BY_MOTO = {

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from chalicelib import money
 from chalicelib.pricing import Line, TaxRate, quote, refund_for_lines
-from tests.unit.test_pricing import NOW, partitions, percent_off, quotes
+from tests.support.pricing import NOW, partitions, percent_off, quotes
 
 
 @st.composite
