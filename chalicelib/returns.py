@@ -33,6 +33,7 @@ from . import (
     clock,
     cursors,
     discounts,
+    emails,
     fulfilment,
     keys,
     money,
@@ -1059,59 +1060,27 @@ def close(payload: dict) -> dict:
     return payload
 
 
-def _email(record: ReturnRecord, event: str) -> tuple[str, str]:
-    shop = tenants.get_shop(record.pk)
+def _email(record: ReturnRecord, event: str) -> emails.Email:
+    """The shopper's email about `event` (templates/emails/return_<event>)."""
     order = orders.load(record.pk, record.order_id)
-    items = _describe(order, _counts(_plain(record.items)))
     terms = _plain(record.policy)
     outcome = _plain(record.outcome) or {}
-    fmt = lambda amount: money.format_money(int(amount), order.currency)  # noqa: E731
     payment = _payment(record)
-    subject, text = {
-        "payment_due": (
-            f"pay the difference for your exchange (order #{int(order.number)})",
-            f"You asked to exchange: {items}.\nThe replacement costs "
-            f"{fmt(payment.get('amount', 0))} more; pay it here within an hour to go ahead: "
-            f"{payment.get('url')}",
-        ),
-        "requested": (
-            f"we received your return request for order #{int(order.number)}",
-            f"You asked to return: {items}.\nWe'll let you know once it is approved.",
-        ),
-        "approved": (
-            f"your return for order #{int(order.number)} is approved",
-            f"Please send back: {items}, within {int(terms['parcel_days'])} days.\n"
-            + (
-                "Return shipping is on us: we'll send you a prepaid label."
-                if terms["return_shipping_paid_by"] == "merchant"
-                else "Return shipping is at your cost."
-            ),
-        ),
-        "rejected": (
-            f"your return for order #{int(order.number)} was not accepted",
-            f"We could not accept the return of: {items}.",
-        ),
-        "expired": (
-            f"your return for order #{int(order.number)} has expired",
-            f"We did not receive the parcel within {int(terms['parcel_days'])} days, so the return "
-            "has been closed. Contact us if you still want to return these items.",
-        ),
-        "refunded": (
-            f"your refund for order #{int(order.number)}",
-            f"We received your return and refunded {fmt(outcome.get('amount', 0))} to your card.",
-        ),
-        "credited": (
-            f"your store credit for order #{int(order.number)}",
-            f"We received your return. Your store credit of {fmt(outcome.get('amount', 0))}: "
-            f"use the code {outcome.get('code')} at checkout.",
-        ),
-        "exchanged": (
-            f"your exchange for order #{int(order.number)}",
-            f"We received your return; your replacement is order #{outcome.get('order_number')}."
-            + (f" We refunded the difference, {fmt(outcome['amount'])}." if outcome.get("amount") else ""),
-        ),
-    }[event]
-    return f"{shop.name}: {subject}", f"{text}\n\nFollow your return: {record.status_url}"
+    return emails.render(
+        f"return_{event}",
+        tenants.get_shop(record.pk),
+        order={"number": int(order.number), "currency": order.currency},
+        items=emails.items(order, _counts(_plain(record.items))),
+        status_url=record.status_url,
+        parcel_days=int(terms["parcel_days"]),
+        merchant_pays_shipping=terms["return_shipping_paid_by"] == "merchant",
+        outcome={
+            "amount": int(outcome.get("amount") or 0),
+            "code": outcome.get("code"),
+            "order_number": outcome.get("order_number"),
+        },
+        payment={"amount": int(payment.get("amount") or 0), "url": payment.get("url")},
+    )
 
 
 @workflows.task("returns.notify")
@@ -1137,11 +1106,11 @@ def notify(payload: dict) -> dict:
         if e.cause_response_code == "ConditionalCheckFailedException":
             return payload
         raise
-    subject, text = _email(record, event)
+    email = _email(record, event)
     try:
-        notifications.send_email(to=record.email, subject=subject, text=text)
+        notifications.send_email(to=record.email, email=email)
     except Exception:
         record.update(actions=[ReturnRecord.notified[event].remove()])
         raise
-    _note(record, "email_sent", f"Emailed {record.email}: {subject}")
+    _note(record, "email_sent", f"Emailed {record.email}: {email.subject}")
     return payload

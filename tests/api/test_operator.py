@@ -5,7 +5,7 @@ import os
 import pytest
 
 from chalicelib import keys
-from tests.conftest import product_body
+from tests.support.api import product_body
 
 
 def _find_tenant(operator, tenant_id) -> dict | None:

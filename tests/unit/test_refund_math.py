@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from chalicelib import money
 from chalicelib.pricing import Line, TaxRate, quote
 from chalicelib.refund_math import refund_for_lines
-from tests.unit.test_pricing import NOW, partitions, percent_off, quotes
+from tests.support.pricing import NOW, partitions, percent_off, quotes
 
 
 @st.composite
