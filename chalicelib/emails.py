@@ -41,7 +41,8 @@ def render(name: str, shop: db.ShopRecord, **context) -> Email:
     """The email `name` from `shop`, with `context` (the values its templates name)."""
     context["shop"] = _shop(shop)
     text = _env.get_template(f"emails/{name}.txt").make_module(context)
-    subject = " ".join(str(text.subject).split())  # one header line, whatever a shop name holds
+    # The text template's `{% set subject %}`, on one header line whatever a shop name holds.
+    subject = " ".join(str(text.__dict__["subject"]).split())
     html = _env.get_template(f"emails/{name}.html").render(context, subject=subject)
     # An optional part left out leaves its blank lines behind: one blank line between paragraphs.
     return Email(subject, re.sub(r"\n{3,}", "\n\n", str(text).strip()) + "\n", html)

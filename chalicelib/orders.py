@@ -408,7 +408,7 @@ def create_exchange(
         change(
             tenant_id,
             original.order_id,
-            lambda o: Change(
+            lambda o, number=number: Change(
                 timeline=[_entry("exchanged", f"Return {return_id} exchanged: replacement order #{number}")]
             ),
         )

@@ -142,6 +142,12 @@ def test_the_html_wears_the_shops_theme():
     assert "font-family:Georgia" in email.html and ">ACME</a>" in email.html
 
 
+def test_links_to_the_shop_use_its_own_domain_once_it_has_one():
+    owned = SimpleNamespace(**{**vars(shop()), "custom_domain": "acme-supplies.com"})
+    email = emails.render("welcome", owned)
+    assert "https://acme-supplies.com/" in email.text and 'href="https://acme-supplies.com/"' in email.html
+
+
 def test_the_default_theme_is_used_when_the_shop_has_none():
     email = emails.render("welcome", shop())
     assert f"background:{storefront.DEFAULT_THEME['primary_color']}" in email.html
