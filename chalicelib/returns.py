@@ -42,10 +42,12 @@ from . import (
     payment_accounts,
     payments,
     pricing,
+    refund_math,
     refunds,
     reservations,
     return_policy,
     settings,
+    stripe_charges,
     taxes,
     tenants,
     workflows,
@@ -279,7 +281,7 @@ def _expected_refund(order: OrderRecord, counts: dict[str, int], fee_percent: in
     quote = pricing.Quote.from_dict(_plain(order.quote))
     done = refunds.refunded_units(order)
     counts = {v: min(n, orders.units_of(order)[v] - done.get(v, 0)) for v, n in counts.items()}
-    return pricing.refund_for_lines(quote, counts, already_returned=done, restocking_fee_percent=fee_percent).total
+    return refund_math.refund_for_lines(quote, counts, already_returned=done, restocking_fee_percent=fee_percent).total
 
 
 def _exchange_quote(shop: ShopRecord, order: OrderRecord, items: list[dict]) -> tuple[list[dict], pricing.Quote]:
@@ -687,7 +689,7 @@ def inspect(tenant_id: str, return_id: str) -> None:
 
 
 def _refund_plan(record: ReturnRecord, *, amount_of=None):
-    """How much a return refunds: its received units at what they cost (pricing.refund_for_lines), less the
+    """How much a return refunds: its received units at what they cost (refund_math.refund_for_lines), less the
     restocking fee of its policy, plus the shipping left when the policy gives it back and this return
     brings back the order's last units; never more than is left of what was paid."""
     terms = _plain(record.policy)
@@ -698,7 +700,7 @@ def _refund_plan(record: ReturnRecord, *, amount_of=None):
         counts = {v: min(n, bought[v] - done.get(v, 0)) for v, n in received.items()}
         everything_back = all(done.get(v, 0) + counts.get(v, 0) >= q for v, q in bought.items())
         quote = pricing.Quote.from_dict(_plain(order.quote))
-        refund = pricing.refund_for_lines(
+        refund = refund_math.refund_for_lines(
             quote,
             counts,
             already_returned=done,
@@ -840,7 +842,7 @@ def create_payment(payload: dict) -> dict:
     shop = tenants.get_shop(tenant_id)
     order = orders.load(tenant_id, record.order_id)
     amount = int(payment["amount"])
-    session = payments.create_checkout_session(
+    session = stripe_charges.create_checkout_session(
         account_id=account.account_id,
         currency=order.currency,
         lines=[
@@ -893,14 +895,14 @@ def _paid_after_all(record: ReturnRecord) -> bool:
     if not payment.get("session_id"):
         return False
     try:
-        payments.expire_checkout_session(
+        stripe_charges.expire_checkout_session(
             payment["session_id"],
             account_id=payment["account_id"],
             idempotency_key=f"exchange-expire-{record.return_id}",
         )
         return False
     except payments.PaymentFailed:  # not open any more: was it paid?
-        session = payments.get_checkout_session(payment["session_id"], account_id=payment["account_id"])
+        session = stripe_charges.get_checkout_session(payment["session_id"], account_id=payment["account_id"])
         return session["payment_status"] == "paid" and _mark_paid(record, session["payment_intent"])
 
 
@@ -933,7 +935,7 @@ def payment_event(
         _deliver(record)
         return "paid"
     if record.status == "expired":  # too late: no exchange, the money goes back (Stripe retries us on failure)
-        payments.refund(
+        stripe_charges.refund(
             payment_intent=session["payment_intent"],
             amount=int(payment["amount"]),
             account_id=account_id,
@@ -953,7 +955,7 @@ def refund_difference(payload: dict) -> dict:
     payment = _payment(record)
     if record.status not in VOID or payment.get("status") != "paid" or payment.get("refund_id"):
         return payload
-    refund = payments.refund(
+    refund = stripe_charges.refund(
         payment_intent=payment["payment_intent"],
         amount=int(payment["amount"]),
         account_id=payment["account_id"],
