@@ -21,16 +21,17 @@ import hmac
 import secrets
 import time
 
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import DoesNotExist
 
-from . import checkout, clock, keys, notifications, orders, tenants, validation, workflows
-from .db import OrderRecord, ShopRecord, TrackingClaim
+from . import checkout, clock, emails, keys, lifecycle, notifications, orders, tenants, validation, workflows
+from .db import OrderRecord, ShopRecord, TrackingClaim, conditionally
 from .errors import Conflict, Invalid, NotFound
 from .observability import logger
 
 WORKFLOW = "fulfilment"
 
-# The lifecycle, one table; a method only uses its own statuses (METHOD_STATUSES).
+# The lifecycle, one table; a method only uses its own statuses (METHOD_STATUSES). A fulfilment's status
+# lives in its order's `fulfilments` and moves with the order (orders.change).
 TRANSITIONS = {
     "pending": {"in_transit", "ready_for_pickup", "cancelled"},
     "in_transit": {"delivered"},
@@ -43,6 +44,12 @@ METHOD_STATUSES = {
     "shipping": {"pending", "in_transit", "delivered", "cancelled"},
     "pickup": {"pending", "ready_for_pickup", "picked_up", "cancelled"},
 }
+LIFECYCLES = {  # the table as each method sees it
+    method: lifecycle.Lifecycle(
+        f"{method} fulfilment", {s: TRANSITIONS[s] & statuses for s in TRANSITIONS if s in statuses}
+    )
+    for method, statuses in METHOD_STATUSES.items()
+}
 HANDED_OVER = ("in_transit", "delivered", "picked_up")  # it left the shop: the order can't be cancelled
 ARRIVED = ("delivered", "picked_up")  # the return window counts from here when known
 
@@ -51,19 +58,6 @@ TRACKING_URLS = {
     "usps": "https://tools.usps.com/go/TrackConfirmAction?tLabels={}",
     "fedex": "https://www.fedex.com/fedextrack/?trknbr={}",
     "dhl": "https://www.dhl.com/global-en/home/tracking.html?tracking-id={}",
-}
-
-# What the shopper is told at each step: (subject, first line).
-MESSAGES = {
-    "pending": ("we're preparing your order #{number}", "We're preparing these items of your order:"),
-    "in_transit": ("your order #{number} is on its way", "These items of your order are on their way:"),
-    "delivered": ("your order #{number} was delivered", "These items of your order were delivered:"),
-    "ready_for_pickup": ("your order #{number} is ready for pickup", "These items of your order are ready for pickup:"),
-    "picked_up": ("you picked up your order #{number}", "You picked up these items of your order:"),
-    "cancelled": (
-        "a shipment of your order #{number} was cancelled",
-        "We cancelled the shipment of these items of your order:",
-    ),
 }
 
 
@@ -258,11 +252,7 @@ def set_status(tenant_id: str, order_id: str, fulfilment_id: str, data: dict) ->
         f = _find(order, fulfilment_id)
         if f["status"] == new:
             return None
-        if new not in METHOD_STATUSES[f["method"]] or new not in TRANSITIONS[f["status"]]:
-            raise Conflict(
-                f"A fulfilment that is {f['status'].replace('_', ' ')} cannot become {new.replace('_', ' ')}",
-                {"status": f"not allowed from {f['status']}"},
-            )
+        LIFECYCLES[f["method"]].require(f["status"], new)
         now = clock.now_iso()
         updated = {**f, "status": new, "updated_at": now}
         also = None
@@ -312,7 +302,7 @@ def cancel_open(order: OrderRecord, now: str) -> list[dict]:
     """The order's fulfilments with every one still in the shop cancelled (for cancelling the order)."""
     return [
         {**f, "status": "cancelled", "updated_at": now, "cancelled_at": now}
-        if "cancelled" in TRANSITIONS[f["status"]]
+        if LIFECYCLES[f["method"]].allows(f["status"], "cancelled")
         else f
         for f in orders.plain(order.fulfilments) or []
     ]
@@ -356,30 +346,32 @@ def await_change(payload: dict) -> dict:
     return {}
 
 
-def _email(order: OrderRecord, f: dict, event: str) -> tuple[str, str]:
-    shop = tenants.get_shop(order.pk)
-    subject, opening = MESSAGES[event]
-    lines = [opening, "", _describe(f["items"], order), ""]
-    if event == "in_transit":
-        if f.get("carrier") or f.get("tracking_number"):
-            lines.append(f"Carrier: {f.get('carrier') or '-'}, tracking number: {f.get('tracking_number') or '-'}")
-        if f.get("tracking_url"):
-            lines.append(f"Track it: {f['tracking_url']}")
-    if event == "ready_for_pickup" and f.get("pickup_location"):
-        location = f["pickup_location"]
+def _email(order: OrderRecord, f: dict, event: str) -> emails.Email:
+    """The shopper's email about `event` (templates/emails/fulfilment_<event>)."""
+    location = f.get("pickup_location")
+    pickup = None
+    if location:
         address = location.get("address") or {}
-        lines.append(
-            f"Pick them up at {location['name']}, "
-            + ", ".join(str(address[k]) for k in ("line1", "city", "postal_code") if address.get(k))
-        )
-        if location.get("hours"):
-            lines.append(f"Opening hours: {location['hours']}")
+        pickup = {
+            "name": location["name"],
+            "address": ", ".join(str(address[k]) for k in ("line1", "city", "postal_code") if address.get(k)),
+            "hours": location.get("hours"),
+        }
     try:
-        base = checkout.load(order.pk, order.checkout_id).storefront_base
-        lines += ["", f"Your order: {base}/orders/{order.order_id}"]
+        order_url = f"{checkout.load(order.pk, order.checkout_id).storefront_base}/orders/{order.order_id}"
     except NotFound:
-        pass
-    return f"{shop.name}: {subject.format(number=int(order.number))}", "\n".join(lines)
+        order_url = None
+    return emails.render(
+        f"fulfilment_{event}",
+        tenants.get_shop(order.pk),
+        order={"number": int(order.number)},
+        items=emails.items(order, {i["variant_id"]: int(i["quantity"]) for i in f["items"]}),
+        order_url=order_url,
+        carrier=f.get("carrier"),
+        tracking_number=f.get("tracking_number"),
+        tracking_url=f.get("tracking_url"),
+        pickup=pickup,
+    )
 
 
 @workflows.task("fulfilment.notify")
@@ -403,25 +395,23 @@ def notify(payload: dict) -> dict:
             result=f,
         )
 
-    order, claimed = orders.change(tenant_id, order_id, claim)
-    if claimed is None:
+    def unclaim(o: OrderRecord) -> orders.Change:
+        f = _find(o, fulfilment_id)
+        notified = {k: v for k, v in (f.get("notified") or {}).items() if k != event}
+        return orders.Change(values={"fulfilments": _replace(o, {**f, "notified": notified})})
+
+    order = orders.load(tenant_id, order_id)
+    email = _email(order, _find(order, fulfilment_id), event)
+    if not lifecycle.once(
+        lambda: notifications.send_email(to=order.email, email=email),
+        claim=lambda: orders.change(tenant_id, order_id, claim)[1] is not None,
+        release=lambda: orders.change(tenant_id, order_id, unclaim),
+    ):
         return payload
-    subject, text = _email(order, _find(order, fulfilment_id), event)
-    try:
-        notifications.send_email(to=order.email, subject=subject, text=text)
-    except Exception:
-
-        def unclaim(o: OrderRecord) -> orders.Change:
-            f = _find(o, fulfilment_id)
-            notified = {k: v for k, v in (f.get("notified") or {}).items() if k != event}
-            return orders.Change(values={"fulfilments": _replace(o, {**f, "notified": notified})})
-
-        orders.change(tenant_id, order_id, unclaim)
-        raise
     orders.change(
         tenant_id,
         order_id,
-        lambda o: orders.Change(timeline=[orders.entry("email_sent", f"Emailed {o.email}: {subject}")]),
+        lambda o: orders.Change(timeline=[orders.entry("email_sent", f"Emailed {o.email}: {email.subject}")]),
     )
     return payload
 
@@ -447,14 +437,11 @@ def webhook_settings(tenant_id: str, base_url: str) -> dict:
     shop = tenants.get_shop(tenant_id)
     stored = orders.plain(shop.settings) or {}
     if not stored.get("carrier_webhook_secret"):
-        try:
-            shop.update(
-                actions=[ShopRecord.settings["carrier_webhook_secret"].set("whsec_" + secrets.token_hex(24))],
-                condition=ShopRecord.settings["carrier_webhook_secret"].does_not_exist(),
-            )
-        except UpdateError as e:
-            if e.cause_response_code != "ConditionalCheckFailedException":
-                raise
+        conditionally(  # two first asks at once: both answer with the secret that was stored first
+            shop.update,
+            actions=[ShopRecord.settings["carrier_webhook_secret"].set("whsec_" + secrets.token_hex(24))],
+            condition=ShopRecord.settings["carrier_webhook_secret"].does_not_exist(),
+        )
         stored = orders.plain(tenants.get_shop(tenant_id).settings)
     return {
         "url": f"{base_url}/api/webhooks/carriers/{tenant_id}",

@@ -9,12 +9,12 @@ is a redirect); checkout never calls Stripe inside a request.
 
 import time
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
-from . import clock, keys, payments, tenants
-from .db import Claim, PaymentAccount, connection
+from . import clock, keys, payments, stripe_connect, tenants
+from .db import Claim, PaymentAccount, conditionally, connection
 from .errors import Conflict, Invalid, Unavailable
 
 
@@ -60,7 +60,7 @@ def connect(tenant_id: str, country: str = "US") -> tuple[dict, bool]:
     shop = tenants.get_shop(tenant_id)
     # The key makes a repeat (a retry, a double click) return the same Stripe account for 24 h.
     created = _stripe(
-        payments.create_connected_account,
+        stripe_connect.create_connected_account,
         email=shop.owner_email,
         country=country,
         idempotency_key=f"connect-{tenant_id}",
@@ -100,7 +100,10 @@ def onboarding_link(tenant_id: str, *, return_url: str, refresh_url: str) -> dic
             "Connect a Stripe account first (POST /api/admin/payments/account)", {"account": "not connected"}
         )
     return _stripe(
-        payments.create_account_link, account_id=account.account_id, refresh_url=refresh_url, return_url=return_url
+        stripe_connect.create_account_link,
+        account_id=account.account_id,
+        refresh_url=refresh_url,
+        return_url=return_url,
     )
 
 
@@ -109,7 +112,7 @@ def refresh(tenant_id: str) -> dict:
     account = get(tenant_id)
     if account is None:
         return to_dict(None)
-    status = _stripe(payments.account_status, account.account_id)
+    status = _stripe(stripe_connect.account_status, account.account_id)
     _store(account, status, at=int(time.time()))
     return to_dict(get(tenant_id))
 
@@ -125,11 +128,7 @@ def _store(account: PaymentAccount, flags: dict, *, at: int | None) -> None:
     if at is not None:  # only news newer than what we hold counts (events arrive out of order)
         actions.append(PaymentAccount.status_at.set(at))
         condition = PaymentAccount.status_at.does_not_exist() | (PaymentAccount.status_at <= at)
-    try:
-        account.update(actions=actions, condition=condition)
-    except UpdateError as e:
-        if e.cause_response_code != "ConditionalCheckFailedException":
-            raise
+    conditionally(account.update, actions=actions, condition=condition)
 
 
 def on_account_updated(account_id: str, account: dict, event_created: int) -> bool:

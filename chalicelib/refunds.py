@@ -24,12 +24,14 @@ import hashlib
 from collections.abc import Callable
 from typing import Any
 
-from . import clock, keys, money, orders, payments, pricing
+from . import clock, keys, lifecycle, money, orders, payments, pricing, refund_math, stripe_charges
 from .db import OrderRecord
 from .errors import Conflict, Invalid, Unavailable
 from .observability import logger
 
+# A refund's status lives in its order's `refunds` and moves with the order (orders.change).
 TRANSITIONS = {"pending": {"succeeded", "failed"}, "succeeded": set(), "failed": set()}
+LIFECYCLE = lifecycle.Lifecycle("refund", TRANSITIONS)
 
 
 def _refunds(order: OrderRecord) -> list[dict]:
@@ -72,7 +74,7 @@ def _financial_status(order: OrderRecord, refunded_total: int) -> str:
         return current
     new = "refunded" if refunded_total >= paid(order) else "partially_refunded"
     if new != current:
-        orders.check_transition(orders.FINANCIAL_TRANSITIONS, current, new)
+        orders.FINANCIAL.require(current, new)
     return new
 
 
@@ -146,7 +148,7 @@ def resume_pending(tenant_id: str, order_id: str, *, except_key: str | None = No
 def _send(tenant_id: str, order: OrderRecord, entry: dict) -> dict:
     payment = orders.plain(order.payment)
     try:
-        sent = payments.refund(
+        sent = stripe_charges.refund(
             payment_intent=payment["payment_intent"],
             amount=int(entry["amount"]),
             account_id=payment.get("account_id"),
@@ -175,8 +177,7 @@ def _settle(
         entry = next(r for r in _refunds(order) if r["id"] == refund_id)
         if entry["status"] == status:
             return None
-        if status not in TRANSITIONS[entry["status"]]:
-            raise Conflict(f"A refund that {entry['status']} cannot become {status}")
+        LIFECYCLE.require(entry["status"], status)
         updated = {**entry, "status": status, "stripe_refund_id": stripe_refund_id, "settled_at": clock.now_iso()}
         amount = money.format_money(int(entry["amount"]), order.currency)
         values: dict[str, Any] = {"refunds": [updated if r["id"] == refund_id else r for r in _refunds(order)]}
@@ -232,7 +233,7 @@ def manual(tenant_id: str, order_id: str, data: dict, idempotency_key: str | Non
             amount, field = data["amount"], "amount"
         else:
             quote = pricing.Quote.from_dict(orders.plain(order.quote))
-            amount = pricing.refund_for_lines(quote, counts, already_returned=refunded_units(order)).total
+            amount = refund_math.refund_for_lines(quote, counts, already_returned=refunded_units(order)).total
             field = "lines"
         return {"amount": amount, "lines": counts, "reason": data.get("reason"), "field": field}
 

@@ -15,13 +15,12 @@ from chalicelib.pricing import (
     ShippingRate,
     ShippingUnavailable,
     TaxRate,
+    charge_lines,
     check_discount,
     choose_shipping_rate,
     quote,
-    refund_for_units,
-    refund_shipping,
-    units_to_refund,
 )
+from chalicelib.refund_math import refund_for_units, refund_shipping, units_to_refund
 from tests.support.pricing import (
     COUNTRIES,
     FREE_SHIPPING,
@@ -533,6 +532,33 @@ def test_quote_holds_only_non_negative_ints(q):
 @given(quotes())
 def test_quote_survives_a_round_trip_through_storage(q):
     assert Quote.from_dict(json.loads(json.dumps(q.to_dict()))) == q
+
+
+def test_charge_lines_list_each_unit_after_its_discount_then_shipping_and_tax():
+    q = sample_quote()  # 10 % off 30.00 + 2.50, 5.00 shipping, 8.25 % tax added
+    assert charge_lines(q, {"a": "Mug", "b": "Tea"}) == [
+        {"name": "Mug", "unit_amount": 900, "quantity": 3},
+        {"name": "Tea", "unit_amount": 225, "quantity": 1},
+        {"name": "Shipping", "unit_amount": 500, "quantity": 1},
+        {"name": "Tax", "unit_amount": q.tax_total, "quantity": 1},
+    ]
+    odd = price([Line("a", 1000, 3)], discount=amount_off(100))  # 1.00 off 3 units: 34, 33, 33
+    assert charge_lines(odd, {"a": "Mug"}) == [
+        {"name": "Mug", "unit_amount": 966, "quantity": 1},
+        {"name": "Mug", "unit_amount": 967, "quantity": 2},
+    ]
+    inclusive = price([Line("a", 1200, 2)], country="FR", prices_include_tax=True, tax_rates=[TaxRate("FR", 2000)])
+    assert charge_lines(inclusive, {"a": "Mug"}) == [{"name": "Mug", "unit_amount": 1200, "quantity": 2}]
+
+
+@given(quotes())
+def test_charge_lines_add_up_to_the_quote_total_and_keep_every_unit(q):
+    items = charge_lines(q, {line.variant_id: f"item {line.variant_id}" for line in q.lines})
+    assert sum(i["unit_amount"] * i["quantity"] for i in items) == q.total
+    assert all(i["unit_amount"] >= 0 and i["quantity"] >= 1 for i in items)
+    merchandise = [i for i in items if i["name"].startswith("item ")]
+    assert sum(i["quantity"] for i in merchandise) == sum(line.quantity for line in q.lines)
+    assert len(merchandise) <= 2 * len(q.lines)
 
 
 @given(quotes())
