@@ -8,8 +8,8 @@
 3. Each Lambda function then gets its own least-privilege role and log group (infra/iam.py),
    the app's environment (infra/stack.py, with CloudFormation intrinsics for account and
    region), and its code from the artifact bucket that `make deploy` uploads to; the tenant
-   access role is added; the API's stage is traced when the stage's `xray` is on; the packages the Lambda runtime provides (boto3, botocore,
-   s3transfer) leave the zip.
+   access role is added; the API's stage is traced when the stage's `xray` is on; the packages
+   the Lambda runtime provides (boto3, botocore, s3transfer) leave the zip.
 4. aws-sam-translator turns SAM into plain CloudFormation, and cfn-lint must find no error.
 
 Writes <out>/sam.json, <out>/template.json and <out>/deployment.zip.
