@@ -93,7 +93,7 @@ def healthz():
     return web.json_response({"status": "ok"})
 
 
-@routes.api("/openapi.json", summary="This document", tag="platform")
+@routes.api("/openapi.json", summary="This document", response=schemas.OPENAPI_DOCUMENT, tag="platform")
 def openapi_document():
     return web.json_response(openapi.document(web.base_url(app.current_request)))
 
@@ -144,7 +144,7 @@ def stripe_webhook():
     "/api/webhooks/carriers/{shop_id}",
     ["POST"],
     summary="Carrier webhook: signed tracking updates (in_transit, delivered) for the shop's fulfilments",
-    response=schemas.WEBHOOK_ACK,
+    response=schemas.CARRIER_EVENT_ACK,
     tag="webhooks",
 )
 def carrier_webhook(shop_id):
@@ -411,7 +411,7 @@ def patch_return_policy():
 @routes.api(
     "/api/admin/pickup-locations",
     summary="Where shoppers can pick up orders",
-    response=schemas.PICKUP_LOCATIONS,
+    response=schemas.PICKUP_LOCATION_LIST,
     tag="admin",
 )
 def get_pickup_locations():
@@ -423,7 +423,7 @@ def get_pickup_locations():
     ["PUT"],
     summary="Replace the pickup locations",
     request=schemas.PICKUP_LOCATIONS,
-    response=schemas.PICKUP_LOCATIONS,
+    response=schemas.PICKUP_LOCATION_LIST,
     tag="admin",
 )
 def put_pickup_locations():
@@ -531,7 +531,7 @@ def list_discounts():
 @routes.api(
     "/api/admin/shipping-rates",
     summary="The shop's shipping rates (none: shipping is free)",
-    response=schemas.SHIPPING_RATES,
+    response=schemas.SHIPPING_TABLE,
     tag="admin",
 )
 def get_shipping_rates():
@@ -543,7 +543,7 @@ def get_shipping_rates():
     ["PUT"],
     summary="Replace the shop's shipping rates",
     request=schemas.SHIPPING_RATES,
-    response=schemas.SHIPPING_RATES,
+    response=schemas.SHIPPING_TABLE,
     tag="admin",
 )
 def put_shipping_rates():
@@ -555,7 +555,7 @@ def put_shipping_rates():
 @routes.api(
     "/api/admin/tax-rates",
     summary="Tax per destination country (none: no tax), prices with or without tax",
-    response=schemas.TAX_RATES,
+    response=schemas.TAX_TABLE,
     tag="admin",
 )
 def get_tax_rates():
@@ -567,7 +567,7 @@ def get_tax_rates():
     ["PUT"],
     summary="Replace the tax rates and/or the prices-include-tax mode",
     request=schemas.TAX_RATES,
-    response=schemas.TAX_RATES,
+    response=schemas.TAX_TABLE,
     tag="admin",
 )
 def put_tax_rates():

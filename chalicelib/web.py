@@ -10,7 +10,7 @@ import time
 
 from chalice import Response
 
-from . import auth, idempotency, isolation, openapi, sla, tenants, validation
+from . import auth, idempotency, isolation, openapi, schemas, sla, tenants, validation
 from .errors import DomainError, NotFound, Unavailable
 from .observability import count, logger, tracer
 
@@ -132,7 +132,15 @@ class Routes:
         self.app.route(path, methods=methods, content_types=["*/*"])(view)
         for m in methods:
             openapi.register(
-                path, m, summary=summary, request=request, response=response, status=status, tag=tag, html=html
+                path,
+                m,
+                view=fn.__name__,
+                summary=summary,
+                request=request,
+                response=response,
+                status=status,
+                tag=tag,
+                html=html,
             )
         return view
 
@@ -229,11 +237,13 @@ class Routes:
             openapi.register(
                 "/{proxy+}",
                 m,
+                view=fn.__name__,
                 summary="Anything else: 404 (JSON under api/, else a page)",
                 request=None,
-                response=None,
+                response=schemas.ERROR,
                 status=404,
                 tag="platform",
+                html=True,
             )
         return fn
 

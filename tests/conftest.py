@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from infra.local import runtime  # noqa: E402
+from tests.support import contract  # noqa: E402
 
 runtime.configure_environment()  # before any chalicelib import reads its settings
 # ASL Retry waits at least 1 s per attempt in real time; tests keep every attempt but wait 1/50 of it.
@@ -40,7 +41,7 @@ def app(aws):
 
 
 class Api:
-    """Chalice's test client with JSON in and out."""
+    """Chalice's test client with JSON in and out; every answer is checked against /openapi.json."""
 
     def __init__(self, client, token: str | None = None, host: str = "localhost:8000"):
         self._client = client
@@ -59,6 +60,9 @@ class Api:
         response = getattr(self._client.http, method.lower())(path, headers=h, body=data)
         response.json = _json_or_none(response.body)
         response.text = response.body.decode() if isinstance(response.body, bytes) else response.body
+        contract.published(self._client).check(
+            method, path, response.status_code, response.headers.get("Content-Type"), response.body
+        )
         return response
 
     def get(self, path, **kw):
