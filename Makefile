@@ -1,4 +1,5 @@
 # The two commands: `make run` and `make test`. Everything installs from this repo's files.
+# `make test-fast` while working: unit and API tests on both cores (no browser, no deploy rehearsal, no AWS).
 # One Python everywhere (development, tests, CI, Lambda): 3.12.
 PY ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12) $(shell command -v python3.12 2>/dev/null))
 VENV := .venv
@@ -6,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: run test bench deploy package clean browser
+.PHONY: run test test-fast bench deploy package clean browser
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -24,6 +25,9 @@ browser:
 
 test: $(STAMP) browser
 	$(BIN)/python -m pytest -q
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -n 2 tests/unit tests/api
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py

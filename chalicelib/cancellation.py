@@ -9,7 +9,7 @@ cancellation, and the shopper gets an email. Cancelling a cancelled order
 changes nothing; once anything shipped (or was picked up) it is a 409.
 """
 
-from . import clock, fulfilment, keys, money, notifications, orders, payments, refunds, tenants
+from . import clock, emails, fulfilment, keys, notifications, orders, payments, refunds, tenants
 from .db import OrderRecord, VariantRecord
 from .errors import Conflict, Unavailable
 
@@ -89,16 +89,13 @@ def cancel(tenant_id: str, order_id: str, reason: str | None) -> dict:
     order = orders.load(tenant_id, order_id)
     fulfilment.resume_waiting(order)
     if changed is not None:
-        shop = tenants.get_shop(tenant_id)
-        text = f"Your order #{int(order.number)} has been cancelled."
-        if refund:
-            text += (
-                f" We refunded {money.format_money(refund['amount'], order.currency)} to your card; "
-                "it can take a few days to show."
-            )
-        notifications.send_email(
-            to=order.email, subject=f"{shop.name}: order #{int(order.number)} cancelled", text=text
+        email = emails.render(
+            "order_cancelled",
+            tenants.get_shop(tenant_id),
+            order={"number": int(order.number), "currency": order.currency},
+            refunded=refund["amount"] if refund else None,
         )
+        notifications.send_email(to=order.email, email=email)
         orders.change(
             tenant_id,
             order_id,

@@ -38,6 +38,7 @@ from . import (
     reservations,
     settings,
     shipping,
+    stripe_charges,
     taxes,
     tenants,
     workflows,
@@ -332,14 +333,7 @@ def _payment_lines(record: CheckoutRecord, quote: pricing.Quote) -> list[dict]:
     names = {
         l["variant_id"]: " - ".join(p for p in (l["title"], l["variant_title"]) if p) for l in _plain(record.lines)
     }
-    lines = [
-        {"name": names[ql.variant_id], "unit_amount": ql.unit_price, "quantity": ql.quantity} for ql in quote.lines
-    ]
-    if quote.shipping_total:
-        lines.append({"name": "Shipping", "unit_amount": quote.shipping_total, "quantity": 1, "discountable": False})
-    if quote.tax_total and not quote.prices_include_tax:
-        lines.append({"name": "Tax", "unit_amount": quote.tax_total, "quantity": 1, "discountable": False})
-    return lines
+    return pricing.charge_lines(quote, names)
 
 
 @workflows.task("checkout.create_payment")
@@ -358,7 +352,7 @@ def create_payment(payload: dict) -> dict:
     # recognised by its idempotency key. Stripe wants 30 min to 24 h; our own timer expires it sooner.
     lifetime = min(max(int(record.reservation_seconds) + 3600, 2 * 3600), 23 * 3600)
     base = record.storefront_base
-    session = payments.create_checkout_session(
+    session = stripe_charges.create_checkout_session(
         account_id=account.account_id,
         currency=quote.currency,
         lines=_payment_lines(record, quote),
@@ -451,12 +445,12 @@ def cancel_payment(payload: dict) -> dict:
     session = _plain(record.payment_session)
     if session:
         try:
-            payments.expire_checkout_session(
+            stripe_charges.expire_checkout_session(
                 session["id"], account_id=session["account_id"], idempotency_key=f"expire-{checkout_id}"
             )
         except payments.PaymentFailed:
             # Stripe refuses to expire a session that is no longer open: find out whether it was paid.
-            current = payments.get_checkout_session(session["id"], account_id=session["account_id"])
+            current = stripe_charges.get_checkout_session(session["id"], account_id=session["account_id"])
             if current["payment_status"] == "paid":
                 paid = {
                     "payment_intent": current["payment_intent"],
@@ -483,7 +477,7 @@ def refund_payment(payload: dict) -> dict:
     record = load(tenant_id, checkout_id)
     payment = _plain(record.payment)
     if payment and payment.get("payment_intent"):
-        payments.refund(
+        stripe_charges.refund(
             payment_intent=payment["payment_intent"],
             amount=int(payment["amount"]),
             account_id=payment["account_id"],
@@ -648,7 +642,7 @@ def refund_late_payment(payload: dict) -> dict:
     late = _plain(record.late_payment)
     if not late or late.get("refund_id"):
         return payload
-    refund = payments.refund(
+    refund = stripe_charges.refund(
         payment_intent=late["payment_intent"],
         amount=int(late["amount"]),
         account_id=late["account_id"],

@@ -23,7 +23,7 @@ import time
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
-from . import checkout, clock, keys, notifications, orders, tenants, validation, workflows
+from . import checkout, clock, emails, keys, notifications, orders, tenants, validation, workflows
 from .db import OrderRecord, ShopRecord, TrackingClaim
 from .errors import Conflict, Invalid, NotFound
 from .observability import logger
@@ -51,19 +51,6 @@ TRACKING_URLS = {
     "usps": "https://tools.usps.com/go/TrackConfirmAction?tLabels={}",
     "fedex": "https://www.fedex.com/fedextrack/?trknbr={}",
     "dhl": "https://www.dhl.com/global-en/home/tracking.html?tracking-id={}",
-}
-
-# What the shopper is told at each step: (subject, first line).
-MESSAGES = {
-    "pending": ("we're preparing your order #{number}", "We're preparing these items of your order:"),
-    "in_transit": ("your order #{number} is on its way", "These items of your order are on their way:"),
-    "delivered": ("your order #{number} was delivered", "These items of your order were delivered:"),
-    "ready_for_pickup": ("your order #{number} is ready for pickup", "These items of your order are ready for pickup:"),
-    "picked_up": ("you picked up your order #{number}", "You picked up these items of your order:"),
-    "cancelled": (
-        "a shipment of your order #{number} was cancelled",
-        "We cancelled the shipment of these items of your order:",
-    ),
 }
 
 
@@ -356,30 +343,32 @@ def await_change(payload: dict) -> dict:
     return {}
 
 
-def _email(order: OrderRecord, f: dict, event: str) -> tuple[str, str]:
-    shop = tenants.get_shop(order.pk)
-    subject, opening = MESSAGES[event]
-    lines = [opening, "", _describe(f["items"], order), ""]
-    if event == "in_transit":
-        if f.get("carrier") or f.get("tracking_number"):
-            lines.append(f"Carrier: {f.get('carrier') or '-'}, tracking number: {f.get('tracking_number') or '-'}")
-        if f.get("tracking_url"):
-            lines.append(f"Track it: {f['tracking_url']}")
-    if event == "ready_for_pickup" and f.get("pickup_location"):
-        location = f["pickup_location"]
+def _email(order: OrderRecord, f: dict, event: str) -> emails.Email:
+    """The shopper's email about `event` (templates/emails/fulfilment_<event>)."""
+    location = f.get("pickup_location")
+    pickup = None
+    if location:
         address = location.get("address") or {}
-        lines.append(
-            f"Pick them up at {location['name']}, "
-            + ", ".join(str(address[k]) for k in ("line1", "city", "postal_code") if address.get(k))
-        )
-        if location.get("hours"):
-            lines.append(f"Opening hours: {location['hours']}")
+        pickup = {
+            "name": location["name"],
+            "address": ", ".join(str(address[k]) for k in ("line1", "city", "postal_code") if address.get(k)),
+            "hours": location.get("hours"),
+        }
     try:
-        base = checkout.load(order.pk, order.checkout_id).storefront_base
-        lines += ["", f"Your order: {base}/orders/{order.order_id}"]
+        order_url = f"{checkout.load(order.pk, order.checkout_id).storefront_base}/orders/{order.order_id}"
     except NotFound:
-        pass
-    return f"{shop.name}: {subject.format(number=int(order.number))}", "\n".join(lines)
+        order_url = None
+    return emails.render(
+        f"fulfilment_{event}",
+        tenants.get_shop(order.pk),
+        order={"number": int(order.number)},
+        items=emails.items(order, {i["variant_id"]: int(i["quantity"]) for i in f["items"]}),
+        order_url=order_url,
+        carrier=f.get("carrier"),
+        tracking_number=f.get("tracking_number"),
+        tracking_url=f.get("tracking_url"),
+        pickup=pickup,
+    )
 
 
 @workflows.task("fulfilment.notify")
@@ -406,9 +395,9 @@ def notify(payload: dict) -> dict:
     order, claimed = orders.change(tenant_id, order_id, claim)
     if claimed is None:
         return payload
-    subject, text = _email(order, _find(order, fulfilment_id), event)
+    email = _email(order, _find(order, fulfilment_id), event)
     try:
-        notifications.send_email(to=order.email, subject=subject, text=text)
+        notifications.send_email(to=order.email, email=email)
     except Exception:
 
         def unclaim(o: OrderRecord) -> orders.Change:
@@ -421,7 +410,7 @@ def notify(payload: dict) -> dict:
     orders.change(
         tenant_id,
         order_id,
-        lambda o: orders.Change(timeline=[orders.entry("email_sent", f"Emailed {o.email}: {subject}")]),
+        lambda o: orders.Change(timeline=[orders.entry("email_sent", f"Emailed {o.email}: {email.subject}")]),
     )
     return payload
 

@@ -248,6 +248,13 @@ def require_int(name: str, value: object) -> int:
     return value
 
 
+def require_non_negative(name: str, value: object) -> int:
+    """Return ``value`` if it is an int of at least 0."""
+    if require_int(name, value) < 0:
+        raise ValueError(f"{name} must not be negative")
+    return value
+
+
 def round_half_up(value: Fraction | int) -> int:
     """Round an exact rational to an int, ties away from zero."""
     if isinstance(value, int) and not isinstance(value, bool):

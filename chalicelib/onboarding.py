@@ -6,7 +6,7 @@ shop); these steps add the rest. Each is idempotent: a retried step changes noth
 
 from pynamodb.exceptions import UpdateError
 
-from . import clock, notifications, return_policy, settings, storefront, tenants, workflows
+from . import clock, emails, notifications, return_policy, storefront, tenants, workflows
 from .db import ShopRecord
 
 DEFAULT_SETTINGS = {
@@ -69,14 +69,7 @@ def send_welcome_email(payload: dict) -> dict:
     except UpdateError:
         return payload
     try:
-        notifications.send_email(
-            to=shop.owner_email,
-            subject=f"Welcome! {shop.name} is open",
-            text=(
-                f"Your shop {shop.name} is live at https://{shop.subdomain}.{settings.STOREFRONT_DOMAIN}/\n"
-                "Add products with the merchant API (POST /api/admin/products)."
-            ),
-        )
+        notifications.send_email(to=shop.owner_email, email=emails.render("welcome", shop))
     except Exception:
         shop.update(actions=[ShopRecord.settings["welcome_sent_at"].remove()])
         raise

@@ -22,7 +22,20 @@ from dataclasses import dataclass, field
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
-from . import checkout, clock, cursors, events, keys, money, notifications, pricing, reservations, tenants, workflows
+from . import (
+    checkout,
+    clock,
+    cursors,
+    emails,
+    events,
+    keys,
+    money,
+    notifications,
+    pricing,
+    reservations,
+    tenants,
+    workflows,
+)
 from .db import CartRecord, CheckoutRecord, OrderCounter, OrderNumber, OrderRecord, connection, failed_conditions, plain
 from .errors import Conflict, Invalid, NotFound
 from .workflows import TransientError
@@ -420,32 +433,26 @@ def _claim(order: OrderRecord, attribute) -> bool:
         raise
 
 
-def _confirmation_text(order: OrderRecord, shop_name: str, status_url: str) -> str:
-    fmt = lambda amount: money.format_money(int(amount), order.currency)  # noqa: E731
-    rows = [
-        f"  {int(l['quantity'])} x {' - '.join(p for p in (l['title'], l['variant_title']) if p)}"
-        f"  {fmt(int(l['price']) * int(l['quantity']))}"
+def _confirmation(order: OrderRecord, shop, order_url: str) -> emails.Email:
+    lines = [
+        {"quantity": int(l["quantity"]), "title": emails.line_title(l), "amount": int(l["price"]) * int(l["quantity"])}
         for l in plain(order.lines)
     ]
-    totals = [f"Subtotal: {fmt(order.subtotal)}"]
-    if order.discount_total:
-        totals.append(f"Discount ({order.discount_code}): -{fmt(order.discount_total)}")
-    totals.append(f"Shipping: {fmt(order.shipping_total) if order.shipping_total else 'Free'}")
-    if order.tax_total:
-        totals.append(f"Tax: {fmt(order.tax_total)}")
-    totals.append(f"Total: {fmt(order.total)}")
-    return "\n".join(
-        [
-            f"Thank you for your order from {shop_name}!",
-            "",
-            f"Order #{int(order.number)}",
-            "",
-            *rows,
-            "",
-            *totals,
-            "",
-            f"Follow your order: {status_url}",
-        ]
+    return emails.render(
+        "order_confirmed",
+        shop,
+        order_url=order_url,
+        order={
+            "number": int(order.number),
+            "currency": order.currency,
+            "lines": lines,
+            "subtotal": int(order.subtotal),
+            "discount_total": int(order.discount_total or 0),
+            "discount_code": order.discount_code,
+            "shipping_total": int(order.shipping_total or 0),
+            "tax_total": int(order.tax_total or 0),
+            "total": int(order.total),
+        },
     )
 
 
@@ -459,8 +466,7 @@ def send_confirmation(payload: dict) -> dict:
         try:
             notifications.send_email(
                 to=order.email,
-                subject=f"{shop.name}: order #{int(order.number)} confirmed",
-                text=_confirmation_text(order, shop.name, f"{record.storefront_base}/orders/{order.order_id}"),
+                email=_confirmation(order, shop, f"{record.storefront_base}/orders/{order.order_id}"),
             )
         except Exception:
             order.update(actions=[OrderRecord.confirmation_sent_at.remove()])

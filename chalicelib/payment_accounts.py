@@ -12,7 +12,7 @@ import time
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
-from . import clock, keys, payments, tenants
+from . import clock, keys, payments, stripe_connect, tenants
 from .db import Claim, PaymentAccount, connection
 from .errors import Conflict, Invalid, Unavailable
 
@@ -59,7 +59,7 @@ def connect(tenant_id: str, country: str = "US") -> tuple[dict, bool]:
     shop = tenants.get_shop(tenant_id)
     # The key makes a repeat (a retry, a double click) return the same Stripe account for 24 h.
     created = _stripe(
-        payments.create_connected_account,
+        stripe_connect.create_connected_account,
         email=shop.owner_email,
         country=country,
         idempotency_key=f"connect-{tenant_id}",
@@ -99,7 +99,10 @@ def onboarding_link(tenant_id: str, *, return_url: str, refresh_url: str) -> dic
             "Connect a Stripe account first (POST /api/admin/payments/account)", {"account": "not connected"}
         )
     return _stripe(
-        payments.create_account_link, account_id=account.account_id, refresh_url=refresh_url, return_url=return_url
+        stripe_connect.create_account_link,
+        account_id=account.account_id,
+        refresh_url=refresh_url,
+        return_url=return_url,
     )
 
 
@@ -108,7 +111,7 @@ def refresh(tenant_id: str) -> dict:
     account = get(tenant_id)
     if account is None:
         return to_dict(None)
-    status = _stripe(payments.account_status, account.account_id)
+    status = _stripe(stripe_connect.account_status, account.account_id)
     _store(account, status, at=int(time.time()))
     return to_dict(get(tenant_id))
 

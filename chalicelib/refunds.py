@@ -23,7 +23,7 @@ adding and comparing.
 import hashlib
 from collections.abc import Callable
 
-from . import clock, keys, money, orders, payments, pricing
+from . import clock, keys, money, orders, payments, pricing, refund_math, stripe_charges
 from .db import OrderRecord
 from .errors import Conflict, Invalid, Unavailable
 from .observability import logger
@@ -145,7 +145,7 @@ def resume_pending(tenant_id: str, order_id: str, *, except_key: str | None = No
 def _send(tenant_id: str, order: OrderRecord, entry: dict) -> dict:
     payment = orders.plain(order.payment)
     try:
-        sent = payments.refund(
+        sent = stripe_charges.refund(
             payment_intent=payment["payment_intent"],
             amount=int(entry["amount"]),
             account_id=payment.get("account_id"),
@@ -231,7 +231,7 @@ def manual(tenant_id: str, order_id: str, data: dict, idempotency_key: str | Non
             amount, field = data["amount"], "amount"
         else:
             quote = pricing.Quote.from_dict(orders.plain(order.quote))
-            amount = pricing.refund_for_lines(quote, counts, already_returned=refunded_units(order)).total
+            amount = refund_math.refund_for_lines(quote, counts, already_returned=refunded_units(order)).total
             field = "lines"
         return {"amount": amount, "lines": counts, "reason": data.get("reason"), "field": field}
 

@@ -9,7 +9,7 @@ Terms:
 - `window_days`: days a unit can be returned, counted from its fulfilment's
   delivery (or pickup) when known, else from the fulfilment's creation.
 - `final_sale_product_ids` / `final_sale_categories`: never returnable.
-- `restocking_fee_percent`: kept from each return's refund (pricing.refund_for_lines).
+- `restocking_fee_percent`: kept from each return's refund (refund_math.refund_for_lines).
 - `refund_original_shipping`: the return that brings back the order's last
   unit also refunds what shipping cost.
 - `return_shipping_paid_by`: `customer` or `merchant` (what the shopper is told).

@@ -33,6 +33,7 @@ from . import (
     clock,
     cursors,
     discounts,
+    emails,
     fulfilment,
     keys,
     money,
@@ -41,10 +42,12 @@ from . import (
     payment_accounts,
     payments,
     pricing,
+    refund_math,
     refunds,
     reservations,
     return_policy,
     settings,
+    stripe_charges,
     taxes,
     tenants,
     workflows,
@@ -278,7 +281,7 @@ def _expected_refund(order: OrderRecord, counts: dict[str, int], fee_percent: in
     quote = pricing.Quote.from_dict(_plain(order.quote))
     done = refunds.refunded_units(order)
     counts = {v: min(n, orders.units_of(order)[v] - done.get(v, 0)) for v, n in counts.items()}
-    return pricing.refund_for_lines(quote, counts, already_returned=done, restocking_fee_percent=fee_percent).total
+    return refund_math.refund_for_lines(quote, counts, already_returned=done, restocking_fee_percent=fee_percent).total
 
 
 def _exchange_quote(shop: ShopRecord, order: OrderRecord, items: list[dict]) -> tuple[list[dict], pricing.Quote]:
@@ -686,7 +689,7 @@ def inspect(tenant_id: str, return_id: str) -> None:
 
 
 def _refund_plan(record: ReturnRecord, *, amount_of=None):
-    """How much a return refunds: its received units at what they cost (pricing.refund_for_lines), less the
+    """How much a return refunds: its received units at what they cost (refund_math.refund_for_lines), less the
     restocking fee of its policy, plus the shipping left when the policy gives it back and this return
     brings back the order's last units; never more than is left of what was paid."""
     terms = _plain(record.policy)
@@ -697,7 +700,7 @@ def _refund_plan(record: ReturnRecord, *, amount_of=None):
         counts = {v: min(n, bought[v] - done.get(v, 0)) for v, n in received.items()}
         everything_back = all(done.get(v, 0) + counts.get(v, 0) >= q for v, q in bought.items())
         quote = pricing.Quote.from_dict(_plain(order.quote))
-        refund = pricing.refund_for_lines(
+        refund = refund_math.refund_for_lines(
             quote,
             counts,
             already_returned=done,
@@ -839,7 +842,7 @@ def create_payment(payload: dict) -> dict:
     shop = tenants.get_shop(tenant_id)
     order = orders.load(tenant_id, record.order_id)
     amount = int(payment["amount"])
-    session = payments.create_checkout_session(
+    session = stripe_charges.create_checkout_session(
         account_id=account.account_id,
         currency=order.currency,
         lines=[
@@ -892,14 +895,14 @@ def _paid_after_all(record: ReturnRecord) -> bool:
     if not payment.get("session_id"):
         return False
     try:
-        payments.expire_checkout_session(
+        stripe_charges.expire_checkout_session(
             payment["session_id"],
             account_id=payment["account_id"],
             idempotency_key=f"exchange-expire-{record.return_id}",
         )
         return False
     except payments.PaymentFailed:  # not open any more: was it paid?
-        session = payments.get_checkout_session(payment["session_id"], account_id=payment["account_id"])
+        session = stripe_charges.get_checkout_session(payment["session_id"], account_id=payment["account_id"])
         return session["payment_status"] == "paid" and _mark_paid(record, session["payment_intent"])
 
 
@@ -932,7 +935,7 @@ def payment_event(
         _deliver(record)
         return "paid"
     if record.status == "expired":  # too late: no exchange, the money goes back (Stripe retries us on failure)
-        payments.refund(
+        stripe_charges.refund(
             payment_intent=session["payment_intent"],
             amount=int(payment["amount"]),
             account_id=account_id,
@@ -952,7 +955,7 @@ def refund_difference(payload: dict) -> dict:
     payment = _payment(record)
     if record.status not in VOID or payment.get("status") != "paid" or payment.get("refund_id"):
         return payload
-    refund = payments.refund(
+    refund = stripe_charges.refund(
         payment_intent=payment["payment_intent"],
         amount=int(payment["amount"]),
         account_id=payment["account_id"],
@@ -1057,59 +1060,27 @@ def close(payload: dict) -> dict:
     return payload
 
 
-def _email(record: ReturnRecord, event: str) -> tuple[str, str]:
-    shop = tenants.get_shop(record.pk)
+def _email(record: ReturnRecord, event: str) -> emails.Email:
+    """The shopper's email about `event` (templates/emails/return_<event>)."""
     order = orders.load(record.pk, record.order_id)
-    items = _describe(order, _counts(_plain(record.items)))
     terms = _plain(record.policy)
     outcome = _plain(record.outcome) or {}
-    fmt = lambda amount: money.format_money(int(amount), order.currency)  # noqa: E731
     payment = _payment(record)
-    subject, text = {
-        "payment_due": (
-            f"pay the difference for your exchange (order #{int(order.number)})",
-            f"You asked to exchange: {items}.\nThe replacement costs "
-            f"{fmt(payment.get('amount', 0))} more; pay it here within an hour to go ahead: "
-            f"{payment.get('url')}",
-        ),
-        "requested": (
-            f"we received your return request for order #{int(order.number)}",
-            f"You asked to return: {items}.\nWe'll let you know once it is approved.",
-        ),
-        "approved": (
-            f"your return for order #{int(order.number)} is approved",
-            f"Please send back: {items}, within {int(terms['parcel_days'])} days.\n"
-            + (
-                "Return shipping is on us: we'll send you a prepaid label."
-                if terms["return_shipping_paid_by"] == "merchant"
-                else "Return shipping is at your cost."
-            ),
-        ),
-        "rejected": (
-            f"your return for order #{int(order.number)} was not accepted",
-            f"We could not accept the return of: {items}.",
-        ),
-        "expired": (
-            f"your return for order #{int(order.number)} has expired",
-            f"We did not receive the parcel within {int(terms['parcel_days'])} days, so the return "
-            "has been closed. Contact us if you still want to return these items.",
-        ),
-        "refunded": (
-            f"your refund for order #{int(order.number)}",
-            f"We received your return and refunded {fmt(outcome.get('amount', 0))} to your card.",
-        ),
-        "credited": (
-            f"your store credit for order #{int(order.number)}",
-            f"We received your return. Your store credit of {fmt(outcome.get('amount', 0))}: "
-            f"use the code {outcome.get('code')} at checkout.",
-        ),
-        "exchanged": (
-            f"your exchange for order #{int(order.number)}",
-            f"We received your return; your replacement is order #{outcome.get('order_number')}."
-            + (f" We refunded the difference, {fmt(outcome['amount'])}." if outcome.get("amount") else ""),
-        ),
-    }[event]
-    return f"{shop.name}: {subject}", f"{text}\n\nFollow your return: {record.status_url}"
+    return emails.render(
+        f"return_{event}",
+        tenants.get_shop(record.pk),
+        order={"number": int(order.number), "currency": order.currency},
+        items=emails.items(order, _counts(_plain(record.items))),
+        status_url=record.status_url,
+        parcel_days=int(terms["parcel_days"]),
+        merchant_pays_shipping=terms["return_shipping_paid_by"] == "merchant",
+        outcome={
+            "amount": int(outcome.get("amount") or 0),
+            "code": outcome.get("code"),
+            "order_number": outcome.get("order_number"),
+        },
+        payment={"amount": int(payment.get("amount") or 0), "url": payment.get("url")},
+    )
 
 
 @workflows.task("returns.notify")
@@ -1135,11 +1106,11 @@ def notify(payload: dict) -> dict:
         if e.cause_response_code == "ConditionalCheckFailedException":
             return payload
         raise
-    subject, text = _email(record, event)
+    email = _email(record, event)
     try:
-        notifications.send_email(to=record.email, subject=subject, text=text)
+        notifications.send_email(to=record.email, email=email)
     except Exception:
         record.update(actions=[ReturnRecord.notified[event].remove()])
         raise
-    _note(record, "email_sent", f"Emailed {record.email}: {subject}")
+    _note(record, "email_sent", f"Emailed {record.email}: {email.subject}")
     return payload

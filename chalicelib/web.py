@@ -1,23 +1,44 @@
-"""HTTP glue: route registration, request parsing, and the one place errors become responses.
+"""HTTP glue: what happens around every request, route registration, request parsing, and the
+one place errors become responses.
 
-Handlers in app.py stay thin: they parse, call one domain function, shape the answer.
+The route modules in chalicelib/api/ stay thin: they parse, call one domain function, shape the answer.
 """
 
-import contextvars
 import functools
 import json
 import time
+from http.cookies import CookieError, SimpleCookie
 
 from chalice import Response
 
-from . import auth, idempotency, isolation, openapi, schemas, sla, tenants, validation
+from . import auth, cursors, idempotency, isolation, openapi, schemas, sla, tenants, validation
 from .errors import DomainError, NotFound, Unavailable
-from .observability import count, logger, tracer
+from .observability import count, log_context, logger, tracer
 
 JSON = "application/json"
-# The tenant a request acts for, once known (for the SLA counts).
-_tenant = contextvars.ContextVar("tenant", default=None)
 HTML = "text/html; charset=utf-8"
+
+
+def around_request(request, get_response):
+    """Chalice `http` middleware (app.py registers it), so it wraps every route of every blueprint,
+    on AWS, on the local server and in chalice.test alike. The request's log keys, tenant binding
+    and idempotency deadline hold for this request only; its log line and SLA counts are written
+    once its answer is known. The tenant is bound later, once the route knows it (`acts_for`)."""
+    started = time.perf_counter()
+    idempotency.bind(request.lambda_context)
+    with log_context(correlation_id=request.context.get("requestId")), isolation.request_scope():
+        response = get_response(request)
+        ms = (time.perf_counter() - started) * 1000
+        logger.info("request", method=request.method, path=request.path, status=response.status_code, ms=round(ms, 2))
+        sla.record(isolation.current(), response.status_code, ms)
+    return response
+
+
+def acts_for(tenant_id: str, kind: str) -> None:
+    """From here on the request acts for this tenant: its data access, log lines, SLA and request counts."""
+    isolation.bind(tenant_id)
+    logger.thread_safe_append_keys(tenant_id=tenant_id)
+    count(kind, tenant_id)
 
 
 def json_response(body, status: int = 200, headers: dict | None = None) -> Response:
@@ -51,6 +72,23 @@ def base_url(request) -> str:
     return f"{scheme(request)}://{host(request)}"
 
 
+def query(request, name: str) -> str | None:
+    return (request.query_params or {}).get(name)
+
+
+def page_args(request) -> dict:
+    return {"limit": cursors.limit(query(request, "limit")), "cursor": query(request, "cursor")}
+
+
+def cookie(request, name: str) -> str | None:
+    jar = SimpleCookie()
+    try:
+        jar.load(request.headers.get("cookie") or "")
+    except CookieError:
+        return None
+    return jar[name].value if name in jar else None
+
+
 def body(request, schema: dict) -> dict:
     return validation.check(validation.parse_json(request.raw_body), schema)
 
@@ -61,10 +99,7 @@ def bearer(request) -> dict:
 
 def merchant_tenant(request) -> str:
     tenant_id = tenants.merchant_tenant(bearer(request))
-    _tenant.set(tenant_id)
-    isolation.bind(tenant_id)  # the rest of the request reaches tenant data as this tenant
-    logger.append_keys(tenant_id=tenant_id)
-    count("AdminRequest", tenant_id)
+    acts_for(tenant_id, "AdminRequest")
     return tenant_id
 
 
@@ -82,35 +117,24 @@ def error_body(err: DomainError) -> dict:
 
 
 class Routes:
-    """Registers each route once with Chalice and with the OpenAPI document."""
+    """Registers each route of a blueprint once with Chalice and with the OpenAPI document; its
+    errors answer as JSON or, on a page, as the shop's themed page."""
 
-    def __init__(self, app):
-        self.app = app
+    def __init__(self, blueprint):
+        self.blueprint = blueprint
 
     def _guarded(self, fn, *, html: bool):
         @functools.wraps(fn)
         def view(**params):
-            request = self.app.current_request
-            started = time.perf_counter()
-            _tenant.set(None)
-            idempotency.bind(getattr(self.app, "lambda_context", None))
-            logger.append_keys(correlation_id=request.context.get("requestId"), tenant_id=None)
             try:
-                with isolation.request_scope():
-                    response = fn(**params)
+                return fn(**params)
             except DomainError as err:
-                response = self._error(err, html=html, params=params)
+                return self._error(err, html=html, params=params)
             except Exception:
                 logger.exception("Unhandled error")
-                response = self._error(
+                return self._error(
                     DomainError("Something went wrong on our side"), html=html, params=params, status=500
                 )
-            ms = (time.perf_counter() - started) * 1000
-            logger.info(
-                "request", method=request.method, path=request.path, status=response.status_code, ms=round(ms, 2)
-            )
-            sla.record(_tenant.get(), response.status_code, ms)
-            return response
 
         return view
 
@@ -122,14 +146,14 @@ class Routes:
 
         shop = None
         if not isinstance(err, Unavailable):
-            shop = _safe_shop(self.app.current_request, params)
+            shop = _safe_shop(self.blueprint.current_request, params)
             if shop is not None and shop.status == "suspended":  # a closed shop has no pages, missing or not
                 err, shop, status = Unavailable("This shop is temporarily unavailable"), None, Unavailable.status
         return html_response(storefront.error_page(err, shop, _base_path(params), status), status)
 
     def _register(self, path, methods, fn, *, html, summary, request, response, status, tag):
         view = self._guarded(tracer.capture_method(fn), html=html)
-        self.app.route(path, methods=methods, content_types=["*/*"])(view)
+        self.blueprint.route(path, methods=methods, content_types=["*/*"])(view)
         for m in methods:
             openapi.register(
                 path,
@@ -180,16 +204,13 @@ class Routes:
             @functools.wraps(fn)
             def resolved(**params):
                 sub = params.pop("subdomain", None)
-                request = self.app.current_request
+                request = self.blueprint.current_request
                 shop = _shop(request, sub)
                 if shop is None and sub is None and on_platform_host and tenants.is_platform_host(host(request)):
                     return on_platform_host()
                 if shop is None:
                     raise NotFound("This shop doesn't exist")
-                _tenant.set(shop.tenant_id)
-                logger.append_keys(tenant_id=shop.tenant_id)
-                isolation.bind(shop.tenant_id)
-                count("StorefrontRequest", shop.tenant_id)
+                acts_for(shop.tenant_id, "StorefrontRequest")
                 return fn(shop=tenants.require_open(shop), base_path=f"/s/{sub}" if sub else "", **params)
 
             for p in [path] if path != "/" else ["/"]:
@@ -224,7 +245,7 @@ class Routes:
 
         def view(**uri_params):
             # Chalice passes no view argument for a greedy parameter; API Gateway puts it in pathParameters.
-            proxy = next(iter((self.app.current_request.uri_params or {}).values()), "")
+            proxy = next(iter((self.blueprint.current_request.uri_params or {}).values()), "")
             parts = proxy.strip("/").split("/")
             params = {"subdomain": parts[1]} if len(parts) > 1 and parts[0] == "s" else {}
             is_api = parts[:1] == ["api"] or (parts[:1] == ["s"] and parts[2:3] == ["api"])
@@ -232,7 +253,9 @@ class Routes:
             return handler(**params)
 
         view.__name__ = fn.__name__
-        self.app.route("/{proxy+}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], content_types=["*/*"])(view)
+        self.blueprint.route("/{proxy+}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], content_types=["*/*"])(
+            view
+        )
         for m in ["GET", "POST", "PUT", "PATCH", "DELETE"]:
             openapi.register(
                 "/{proxy+}",

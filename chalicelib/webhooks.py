@@ -1,6 +1,6 @@
 """Stripe webhooks: the only way a payment result enters the service (POST /api/webhooks/stripe).
 
-Verified with `stripe.Webhook.construct_event` (payments.verify_webhook), taken
+Verified with `stripe.Webhook.construct_event` (stripe_webhooks.verify_webhook), taken
 once per event id with a conditional put in the platform table (Stripe
 delivers at least once), then handed to the checkout or the payment account
 it is about. Each handler only moves state forward with conditional writes,
@@ -11,7 +11,7 @@ Stripe delivers the event again.
 
 from pynamodb.exceptions import PutError
 
-from . import checkout, clock, keys, payment_accounts, payments, returns
+from . import checkout, clock, keys, payment_accounts, payments, returns, stripe_webhooks
 from .db import StripeEventRecord
 from .errors import Invalid
 from .observability import logger
@@ -35,7 +35,7 @@ def _unclaim(event: dict) -> None:
 
 def receive(payload: bytes | str, signature: str | None) -> dict:
     try:
-        event = payments.verify_webhook(payload, signature)
+        event = stripe_webhooks.verify_webhook(payload, signature)
     except payments.InvalidWebhook as e:
         raise Invalid(f"Webhook refused: {e.message}", {"Stripe-Signature": e.message}) from None
     if not _claim(event):

@@ -7,7 +7,7 @@ state there invokes the `workflow_task` Lambda with `{"task": <name>, "input": .
 import json
 
 from . import aws, isolation, settings
-from .observability import logger
+from .observability import log_context
 
 _TASKS: dict[str, callable] = {}
 
@@ -38,8 +38,9 @@ def run_task(event: dict) -> dict:
     if name not in _TASKS:
         raise LookupError(f"Unknown workflow task {name!r}")
     payload = event.get("input") or {}
-    logger.append_keys(workflow_task=name, tenant_id=payload.get("tenant_id"))
-    with isolation.tenant(payload.get("tenant_id")):  # a task acts for the tenant its input names
+    tenant_id = payload.get("tenant_id")
+    # A task acts for the tenant its input names; its log lines say which task, and for whom.
+    with log_context(workflow_task=name, tenant_id=tenant_id), isolation.tenant(tenant_id):
         return _TASKS[name](payload)
 
 

@@ -7,7 +7,7 @@
 3. Each Lambda function then gets its own least-privilege role and log group (infra/iam.py),
    the app's environment (infra/stack.py, with CloudFormation intrinsics for account and
    region), and its code from the artifact bucket that `make deploy` uploads to; the tenant
-   access role is added; the packages the Lambda runtime provides (boto3, botocore,
+   access role is added; the API's stage is traced when the stage's `xray` is on; the packages the Lambda runtime provides (boto3, botocore,
    s3transfer) leave the zip.
 4. aws-sam-translator turns SAM into plain CloudFormation, and cfn-lint must find no error.
 
@@ -195,6 +195,8 @@ def finish_sam(sam: dict, stage: str) -> dict:
     resources["TenantAccessRole"] = iam.tenant_access_role(role_ids)
     if "RestAPI" in resources:
         resources["RestAPI"]["Properties"]["Name"] = {"Fn::Sub": "shopbuilder-${Stage}"}
+        # `chalice package` traces the functions as the stage's xray says, but not the API's stage.
+        resources["RestAPI"]["Properties"]["TracingEnabled"] = stack.xray(stage)
     return sam
 
 
@@ -210,7 +212,7 @@ def slim_zip(path: Path) -> None:
     tmp.replace(path)
 
 
-# Imported only on payment paths or with TRACING=active: compiled on first use there, which keeps
+# Imported only on payment paths or where a stage's `xray` is on: compiled on first use there, which keeps
 # 3.5 MB of bytecode out of the package.
 NOT_PRECOMPILED = r"/(stripe|aws_xray_sdk)/"
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 INFRA = Path(__file__).resolve().parent
 APP_NAME = "shopbuilder"
+CHALICE_CONFIG = INFRA.parent / ".chalice" / "config.json"
 
 
 def workflow_files() -> dict[str, Path]:
@@ -46,7 +47,16 @@ def environment(stage: str, region: str, account: str) -> dict[str, str]:
         "EVENT_BUS": prefix,
         "STATE_MACHINE_ARN_PREFIX": f"arn:aws:states:{region}:{account}:stateMachine:{prefix}-",
         "TENANT_ACCESS_ROLE_ARN": f"arn:aws:iam::{account}:role/{tenant_access_role_name(stage, region)}",
+        # Powertools' Tracer follows the stage's X-Ray switch (chalicelib/observability.py).
+        "POWERTOOLS_TRACE_DISABLED": "false" if xray(stage) else "true",
     }
+
+
+def xray(stage: str) -> bool:
+    """The one X-Ray switch: `xray` in .chalice/config.json, the stage's own value first. Chalice
+    makes it the functions' and the API's active tracing; `environment` hands it to the Tracer."""
+    config = json.loads(CHALICE_CONFIG.read_text())
+    return config.get("stages", {}).get(stage, {}).get("xray", config.get("xray", False))
 
 
 def tenant_access_role_name(stage: str, region: str) -> str:

@@ -33,7 +33,6 @@ def configure_environment(stage: str = "local") -> dict:
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_SESSION_TOKEN": "testing",
         "MOTO_ALLOW_NONEXISTENT_REGION": "true",
-        "POWERTOOLS_TRACE_DISABLED": "true",
         "STOREFRONT_DOMAIN": os.environ.get("STOREFRONT_DOMAIN", "localhost"),
         **stack.environment(stage, REGION, ACCOUNT),
     }
@@ -369,7 +368,7 @@ def deploy(stage: str) -> None:
 
 
 def sent_emails() -> list[dict]:
-    """The SES outbox (moto keeps every sent message)."""
+    """The SES outbox (moto keeps every sent message; of a text + HTML email, `body` is the HTML part)."""
     from moto.ses.models import ses_backends
 
     return [

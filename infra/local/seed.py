@@ -71,6 +71,29 @@ def connect_payments(tenant_id: str, stripe_emulator) -> None:
     payment_accounts.refresh(tenant_id)
 
 
+def add_products(shop) -> None:
+    """The demo catalogue (each product with its swatch image) in `shop`."""
+    for title, description, (bg, fg), variants in PRODUCTS:
+        slug = catalog.slugify(title)
+        key = media.put(
+            shop.tenant_id,
+            f"demo/{slug}.svg",
+            _SWATCH.format(bg=bg, fg=fg, label=title.split()[-1]).encode(),
+            "image/svg+xml",
+        )
+        catalog.create_product(
+            shop.tenant_id,
+            shop.currency,
+            {
+                "title": title,
+                "description": description,
+                "status": "active",
+                "images": [{"key": key, "alt": title}],
+                "variants": [{"sku": s, "price": p, "inventory_quantity": q, "options": o} for s, p, q, o in variants],
+            },
+        )
+
+
 def seed_all(stripe_emulator=None) -> dict:
     operator_email = os.environ.setdefault("OPERATOR_EMAIL", "operator@platform.test")
     operator_password = os.environ.setdefault("OPERATOR_PASSWORD", "operator-password")
@@ -83,27 +106,7 @@ def seed_all(stripe_emulator=None) -> dict:
             shop = tenants.shop_for_subdomain(DEMO["subdomain"])
         onboarding.start(shop)
     if not catalog.list_products(shop.tenant_id, active_only=False, limit=1, cursor=None)["items"]:
-        for title, description, (bg, fg), variants in PRODUCTS:
-            slug = catalog.slugify(title)
-            key = media.put(
-                shop.tenant_id,
-                f"demo/{slug}.svg",
-                _SWATCH.format(bg=bg, fg=fg, label=title.split()[-1]).encode(),
-                "image/svg+xml",
-            )
-            catalog.create_product(
-                shop.tenant_id,
-                shop.currency,
-                {
-                    "title": title,
-                    "description": description,
-                    "status": "active",
-                    "images": [{"key": key, "alt": title}],
-                    "variants": [
-                        {"sku": s, "price": p, "inventory_quantity": q, "options": o} for s, p, q, o in variants
-                    ],
-                },
-            )
+        add_products(shop)
     if os.environ.get("STRIPE_SECRET_KEY"):
         connect_payments(shop.tenant_id, stripe_emulator)
     return {**DEMO, "operator_email": operator_email, "operator_password": operator_password}

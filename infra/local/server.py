@@ -6,6 +6,7 @@ for API Gateway and CloudFront, the local Stripe emulator, a seeded demo shop.
 
 import os
 import sys
+import uuid
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -14,6 +15,7 @@ sys.path.insert(0, str(ROOT))
 
 from chalice.local import (  # noqa: E402
     ChaliceRequestHandler,
+    LambdaEventConverter,
     LocalDevServer,
     LocalGateway,
     MatchResult,
@@ -38,10 +40,21 @@ class _FallbackRouteMatcher(RouteMatcher):
             )
 
 
+class _EventConverter(LambdaEventConverter):
+    """API Gateway gives each request an id (the logs' correlation_id); `chalice local` gives none."""
+
+    def create_lambda_event(self, method, path, headers, body=None):
+        event = super().create_lambda_event(method, path, headers, body)
+        event["requestContext"]["requestId"] = str(uuid.uuid4())
+        return event
+
+
 class _Gateway(LocalGateway):
     def __init__(self, app_object, config):
         super().__init__(app_object, config)
-        self.event_converter._route_matcher = _FallbackRouteMatcher(list(app_object.routes))
+        self.event_converter = _EventConverter(
+            _FallbackRouteMatcher(list(app_object.routes)), app_object.api.binary_types
+        )
 
 
 class _Handler(ChaliceRequestHandler):

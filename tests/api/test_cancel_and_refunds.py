@@ -3,7 +3,7 @@ platform fee back in proportion, never more than was paid, each step on the orde
 
 import pytest
 
-from tests.api.after_sale import AfterSale, emails_to, finished, fulfilment_arn, shared_shop  # noqa: F401
+from tests.support.after_sale import AfterSale, emails_to, finished, fulfilment_arn
 
 
 @pytest.fixture

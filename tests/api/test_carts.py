@@ -2,8 +2,8 @@
 
 import pytest
 
-from tests.api.shopping import Shop
-from tests.conftest import product_body
+from tests.support.api import product_body
+from tests.support.shopping import Shop
 
 
 @pytest.fixture

@@ -11,8 +11,9 @@ from chalicelib import checkout, keys, reservations, settings, workflows
 from chalicelib.db import OrderRecord, TenantItem
 from infra.local import runtime
 from infra.local.stripe_emulator import sign_payload
-from tests.api.shopping import ADDRESS, Shop, execution_done, session_of, wait_for
-from tests.conftest import product_body
+from tests.support.api import product_body
+from tests.support.shopping import ADDRESS, Shop, execution_done, session_of
+from tests.support.wait import wait_for
 
 HAPPY_STATES = [
     "ReserveStock",

@@ -10,7 +10,8 @@ import requests
 
 from chalicelib import keys
 from chalicelib.db import VariantRecord
-from tests.api.shopping import ADDRESS, Shop, wait_for
+from tests.support.shopping import ADDRESS, Shop
+from tests.support.wait import wait_for
 
 PENDING = ("processing", "awaiting_payment")
 

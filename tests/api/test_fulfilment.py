@@ -7,8 +7,8 @@ import time
 import pytest
 
 from chalicelib import fulfilment, workflows
-from tests.api.after_sale import emails_to, finished, fulfilment_arn, shared_shop, states_until  # noqa: F401
-from tests.api.shopping import wait_for
+from tests.support.after_sale import emails_to, finished, fulfilment_arn, states_until
+from tests.support.wait import wait_for
 
 SHIPPED_PATH = [
     "NotifyPending",

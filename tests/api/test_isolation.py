@@ -21,8 +21,8 @@ import pytest
 from chalicelib import isolation, settings
 from infra import iam
 from infra.local import runtime
-from tests.api.shopping import Shop
-from tests.iam_policy import allowed, call_requests, resolve
+from tests.support.iam_policy import allowed, call_requests, resolve
+from tests.support.shopping import Shop
 
 
 class Call:

@@ -5,8 +5,8 @@ import os
 import pytest
 
 from chalicelib import keys
-from tests.api.shopping import Shop
-from tests.conftest import product_body
+from tests.support.api import product_body
+from tests.support.shopping import Shop
 
 
 def _find_tenant(operator, tenant_id) -> dict | None:

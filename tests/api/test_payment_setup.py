@@ -8,7 +8,8 @@ import requests
 
 from chalicelib import payment_accounts
 from infra.local.stripe_emulator import sign_payload
-from tests.api.shopping import ADDRESS, Shop, wait_for
+from tests.support.shopping import ADDRESS, Shop
+from tests.support.wait import wait_for
 
 # Stripe Connect onboarding ----------------------------------------------------
 

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from chalicelib import keys
-from tests.conftest import Api, product_body, unique
+from tests.support.api import Api, product_body, unique
 
 
 @pytest.fixture(scope="module")

@@ -5,8 +5,8 @@ import pytest
 import requests
 
 from chalicelib import workflows
-from tests.api.after_sale import AfterSale, emails_to, finished, return_arn, shared_shop, states_until  # noqa: F401
-from tests.api.shopping import wait_for
+from tests.support.after_sale import AfterSale, emails_to, finished, return_arn, states_until
+from tests.support.wait import wait_for
 
 MANUAL_PATH = [
     "DifferenceDue",

@@ -5,7 +5,7 @@
 
 import pytest
 
-from tests.conftest import product_body
+from tests.support.api import product_body
 
 
 @pytest.fixture

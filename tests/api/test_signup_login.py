@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from chalicelib import keys, settings
-from tests.conftest import product_body, unique
+from tests.support.api import product_body, unique
 
 PASSWORD = "correct horse 1"
 

@@ -1,5 +1,5 @@
 from chalicelib import sla, tenants
-from tests.conftest import product_body
+from tests.support.api import product_body
 
 
 def operator_api(api):

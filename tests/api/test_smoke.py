@@ -1,4 +1,4 @@
-from tests.conftest import product_body
+from tests.support.api import product_body
 
 
 def test_signup_then_product_shows_in_both_storefront_forms(api, merchant):

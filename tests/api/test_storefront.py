@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from tests.conftest import product_body, unique
+from tests.support.api import product_body, unique
 
 
 class Page(HTMLParser):

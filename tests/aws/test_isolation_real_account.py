@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.support import ROOT
 
 PROFILE = os.environ.get("SHOPBUILDER_AWS_PROFILE")
 

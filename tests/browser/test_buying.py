@@ -5,26 +5,13 @@ installs it; without it these tests skip).
 """
 
 import re
-import shutil
 
 import pytest
 
-from tests.api.shopping import Shop, wait_for
+from tests.support.shopping import Shop
+from tests.support.wait import wait_for
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
-    if path is None:
-        pytest.skip("chromium is not installed (make browser)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=path, args=["--no-sandbox"])
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from infra import package
-from tests.conftest import ROOT
+from infra import package, stack
+from tests.support import ROOT
 
 # What moto 5.2.5's CloudFormation does not create (README "Deploying to AWS"); cfn-lint checks them.
 SKIPPED_BY_MOTO = {
@@ -63,6 +63,17 @@ def test_every_function_gets_its_own_role_and_state_machines_carry_their_definit
     machines = [v for v in resources.values() if v["Type"] == "AWS::StepFunctions::StateMachine"]
     assert machines and all("DefinitionString" in m["Properties"] for m in machines)
     assert not any("DefinitionS3Location" in m["Properties"] for m in machines)
+
+
+def test_x_ray_and_the_powertools_tracer_are_on_together_from_the_stages_one_setting(packaged):
+    template = json.loads(packaged["template"].read_text())
+    functions = [v["Properties"] for v in template["Resources"].values() if v["Type"] == "AWS::Lambda::Function"]
+    on = stack.xray("dev")
+    for fn in functions:
+        assert fn["TracingConfig"]["Mode"] == ("Active" if on else "PassThrough"), fn["FunctionName"]
+        assert fn["Environment"]["Variables"]["POWERTOOLS_TRACE_DISABLED"] == ("false" if on else "true")
+    stages = [v["Properties"] for v in template["Resources"].values() if v["Type"] == "AWS::ApiGateway::Stage"]
+    assert stages and all(s.get("TracingEnabled", False) == on for s in stages)
 
 
 def test_stack_deploys_into_moto_and_lists_what_moto_skips(rehearsal):

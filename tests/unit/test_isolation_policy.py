@@ -4,7 +4,7 @@ import pytest
 
 from chalicelib import isolation, keys
 from infra import iam
-from tests.iam_policy import allowed, decide, resolve
+from tests.support.iam_policy import allowed, decide, resolve
 
 REGION, ACCOUNT = "us-east-1", "123456789012"
 TABLE = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/shopbuilder-dev-tenants"

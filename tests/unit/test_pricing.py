@@ -1,5 +1,5 @@
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from fractions import Fraction
 
@@ -15,15 +15,22 @@ from chalicelib.pricing import (
     ShippingRate,
     ShippingUnavailable,
     TaxRate,
+    charge_lines,
     check_discount,
     choose_shipping_rate,
     quote,
-    refund_for_units,
-    refund_shipping,
-    units_to_refund,
 )
-
-NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
+from chalicelib.refund_math import refund_for_units, refund_shipping, units_to_refund
+from tests.support.pricing import (
+    COUNTRIES,
+    FREE_SHIPPING,
+    NOW,
+    lines_strategy,
+    partitions,
+    percent_off,
+    quotes,
+    shipping_strategy,
+)
 
 
 def price(lines, currency="USD", **kwargs):
@@ -32,15 +39,10 @@ def price(lines, currency="USD", **kwargs):
     return quote(lines, currency, **kwargs)
 
 
-def percent_off(value, **kwargs):
-    return Discount(code="SAVE", type="percentage", value=value, **kwargs)
-
-
 def amount_off(value, **kwargs):
     return Discount(code="FLAT", type="fixed_amount", value=value, **kwargs)
 
 
-FREE_SHIPPING = Discount(code="SHIPFREE", type="free_shipping")
 STANDARD = ShippingRate("Standard", 500)
 
 
@@ -488,60 +490,6 @@ def test_refund_shipping_returns_what_is_left_of_the_shipping_charge():
 
 # --- properties over random carts -------------------------------------------
 
-COUNTRIES = ("US", "DE", "JP", "FR")
-
-lines_strategy = st.lists(
-    st.builds(
-        Line,
-        variant_id=st.text("abcdef", min_size=1, max_size=3),
-        unit_price=st.integers(0, 200_000),
-        quantity=st.integers(1, 12),
-    ),
-    min_size=1,
-    max_size=6,
-)
-
-discount_strategy = st.one_of(
-    st.none(),
-    st.builds(Discount, code=st.just("P"), type=st.just("percentage"), value=st.integers(0, 100)),
-    st.builds(Discount, code=st.just("F"), type=st.just("fixed_amount"), value=st.integers(0, 2_000_000)),
-    st.just(FREE_SHIPPING),
-)
-
-shipping_strategy = st.lists(
-    st.builds(
-        ShippingRate,
-        name=st.sampled_from(["std", "exp", "eco"]),
-        amount=st.integers(0, 5_000),
-        countries=st.lists(st.sampled_from(COUNTRIES), max_size=2, unique=True).map(tuple),
-        free_over=st.none() | st.integers(0, 500_000),
-    ),
-    max_size=4,
-)
-
-tax_strategy = st.dictionaries(st.sampled_from(COUNTRIES), st.integers(0, 3_000)).map(
-    lambda rates: tuple(TaxRate(c, bp) for c, bp in rates.items())
-)
-
-
-@st.composite
-def quotes(draw):
-    lines = draw(lines_strategy)
-    country = draw(st.sampled_from(COUNTRIES))
-    rates = draw(shipping_strategy)
-    if rates and not any(not r.countries or country in r.countries for r in rates):
-        rates.append(ShippingRate("fallback", draw(st.integers(0, 5_000))))
-    return quote(
-        lines,
-        draw(st.sampled_from(["USD", "JPY", "BHD"])),
-        country=country,
-        discount=draw(discount_strategy),
-        shipping_rates=rates,
-        tax_rates=draw(tax_strategy),
-        prices_include_tax=draw(st.booleans()),
-        now=NOW,
-    )
-
 
 def ints_in(value):
     if isinstance(value, dict):
@@ -586,21 +534,37 @@ def test_quote_survives_a_round_trip_through_storage(q):
     assert Quote.from_dict(json.loads(json.dumps(q.to_dict()))) == q
 
 
+def test_charge_lines_list_each_unit_after_its_discount_then_shipping_and_tax():
+    q = sample_quote()  # 10 % off 30.00 + 2.50, 5.00 shipping, 8.25 % tax added
+    assert charge_lines(q, {"a": "Mug", "b": "Tea"}) == [
+        {"name": "Mug", "unit_amount": 900, "quantity": 3},
+        {"name": "Tea", "unit_amount": 225, "quantity": 1},
+        {"name": "Shipping", "unit_amount": 500, "quantity": 1},
+        {"name": "Tax", "unit_amount": q.tax_total, "quantity": 1},
+    ]
+    odd = price([Line("a", 1000, 3)], discount=amount_off(100))  # 1.00 off 3 units: 34, 33, 33
+    assert charge_lines(odd, {"a": "Mug"}) == [
+        {"name": "Mug", "unit_amount": 966, "quantity": 1},
+        {"name": "Mug", "unit_amount": 967, "quantity": 2},
+    ]
+    inclusive = price([Line("a", 1200, 2)], country="FR", prices_include_tax=True, tax_rates=[TaxRate("FR", 2000)])
+    assert charge_lines(inclusive, {"a": "Mug"}) == [{"name": "Mug", "unit_amount": 1200, "quantity": 2}]
+
+
+@given(quotes())
+def test_charge_lines_add_up_to_the_quote_total_and_keep_every_unit(q):
+    items = charge_lines(q, {line.variant_id: f"item {line.variant_id}" for line in q.lines})
+    assert sum(i["unit_amount"] * i["quantity"] for i in items) == q.total
+    assert all(i["unit_amount"] >= 0 and i["quantity"] >= 1 for i in items)
+    merchandise = [i for i in items if i["name"].startswith("item ")]
+    assert sum(i["quantity"] for i in merchandise) == sum(line.quantity for line in q.lines)
+    assert len(merchandise) <= 2 * len(q.lines)
+
+
 @given(quotes())
 def test_refunding_every_unit_and_the_shipping_returns_the_quote_total(q):
     refunded = sum(refund_for_units(line, line.quantity) for line in q.lines)
     assert refunded + refund_shipping(q, 0) == q.total
-
-
-@st.composite
-def partitions(draw, n):
-    """Random positive chunk sizes that add up to ``n``."""
-    sizes = []
-    while n:
-        size = draw(st.integers(1, n))
-        sizes.append(size)
-        n -= size
-    return sizes
 
 
 @given(quotes(), st.data())

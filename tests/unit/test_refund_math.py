@@ -1,4 +1,4 @@
-"""Refunds of returned units across a whole order (pricing.refund_for_lines): exact to the minor unit."""
+"""Refunds of returned units across a whole order (refund_math.refund_for_lines): exact to the minor unit."""
 
 import dataclasses
 
@@ -7,8 +7,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from chalicelib import money
-from chalicelib.pricing import Line, TaxRate, quote, refund_for_lines
-from tests.unit.test_pricing import NOW, partitions, percent_off, quotes
+from chalicelib.pricing import Line, TaxRate, quote
+from chalicelib.refund_math import refund_for_lines
+from tests.support.pricing import NOW, partitions, percent_off, quotes
 
 
 @st.composite

@@ -1,8 +1,7 @@
 """What a shopper does, for the checkout tests: fill a cart, check out, pay on the (emulated) Stripe page."""
 
-import time
-
-from tests.conftest import product_body
+from tests.support.api import product_body
+from tests.support.wait import wait_for
 
 ADDRESS = {
     "name": "Sam Shopper",
@@ -12,17 +11,6 @@ ADDRESS = {
     "country": "US",
 }
 PENDING = ("processing", "awaiting_payment")
-
-
-def wait_for(condition, timeout: float = 60.0, interval: float = 0.05):
-    """Polls until `condition()` is truthy and returns it (the bound only stops a hung run)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        assert time.monotonic() < deadline, "the condition never held"
-        time.sleep(interval)
 
 
 class Shop:

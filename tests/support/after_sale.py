@@ -1,11 +1,10 @@
 """What a merchant and a shopper do after the sale, for the fulfilment, refund and return tests."""
 
-import pytest
-
 from chalicelib import fulfilment, returns, settings, workflows
 from infra.local import runtime
-from tests.api.shopping import Shop, wait_for
-from tests.conftest import Api, unique
+from tests.support.api import unique
+from tests.support.shopping import Shop
+from tests.support.wait import wait_for
 
 
 class AfterSale(Shop):
@@ -74,34 +73,3 @@ def states_until(arn: str, state: str) -> list[str]:
 
 def return_arn(return_id: str) -> str:
     return returns.execution_arn(return_id)
-
-
-@pytest.fixture(scope="module")
-def shared_shop(app, stripe):
-    """One paying shop for a module's tests that only need orders of their own (signing up and connecting
-    Stripe is most of a small test's time); tests that change the shop's settings take a fresh `shop`."""
-    from chalice.test import Client
-
-    with Client(app) as client:
-        api = Api(client)
-
-        def paying_shop(currency: str = "USD"):
-            sub = unique()
-            signup = api.post(
-                "/api/merchants/signup",
-                {
-                    "email": f"{sub}@example.com",
-                    "password": "correct horse 1",
-                    "shop_name": f"Shop {sub}",
-                    "subdomain": sub,
-                    "currency": currency,
-                },
-            )
-            assert signup.status_code == 201, signup.body
-            merchant = api.as_(token=signup.json["token"])
-            connected = merchant.post("/api/admin/payments/account", {})
-            stripe.complete_onboarding(connected.json["account_id"])
-            assert merchant.get("/api/admin/payments/account").json["charges_enabled"]
-            return merchant, signup.json
-
-        yield AfterSale(api, paying_shop)

@@ -1,38 +1,15 @@
 """The default theme in a real browser (Debian's chromium, driven by Playwright) on the local server."""
 
-import shutil
-import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
+from tests.support.api import Api, sign_up, unique
+
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SHOTS = Path("/tmp")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if CHROMIUM is None:
-        pytest.skip("chromium not found (make browser installs Debian's)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")
@@ -40,50 +17,22 @@ def demo_shop(app, live_server):
     """A shop like the demo one: the seed's products, with variants and images."""
     from chalice.test import Client
 
-    from chalicelib import catalog, media, tenants
+    from chalicelib import tenants
     from infra.local import seed
-    from tests.conftest import Api
 
-    sub = f"demo{uuid.uuid4().hex[:8]}"
+    sub = unique("demo")
     with Client(app) as client:
-        r = Api(client).post(
-            "/api/merchants/signup",
-            {
-                "email": f"{sub}@example.com",
-                "password": "correct horse 1",
-                "shop_name": "Demo Outfitters",
-                "subdomain": sub,
-            },
-        )
-        assert r.status_code == 201, r.body
-    shop = tenants.shop_for_subdomain(sub)
-    for title, description, (bg, fg), variants in seed.PRODUCTS:
-        key = media.put(
-            shop.tenant_id,
-            f"demo/{catalog.slugify(title)}.svg",
-            seed._SWATCH.format(bg=bg, fg=fg, label=title.split()[-1]).encode(),
-            "image/svg+xml",
-        )
-        catalog.create_product(
-            shop.tenant_id,
-            shop.currency,
-            {
-                "title": title,
-                "description": description,
-                "status": "active",
-                "images": [{"key": key, "alt": title}],
-                "variants": [{"sku": s, "price": p, "inventory_quantity": q, "options": o} for s, p, q, o in variants],
-            },
-        )
+        sign_up(Api(client), subdomain=sub, shop_name="Demo Outfitters")
+    seed.add_products(tenants.shop_for_subdomain(sub))
     return {"sub": sub, "base": live_server, "titles": [t for t, *_ in seed.PRODUCTS]}
 
 
 @pytest.fixture
-def page_at(browser):
+def page_at(chromium):
     pages = []
 
     def open_(width: int, url: str):
-        context = browser.new_context(viewport={"width": width, "height": 900})
+        context = chromium.new_context(viewport={"width": width, "height": 900})
         page = context.new_page()
         page.requests = []
         page.on("request", lambda req: page.requests.append(req.url))

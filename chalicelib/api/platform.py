@@ -1,0 +1,56 @@
+"""Routes for anyone: liveness, the API document, opening a shop, signing in; and the 404 for
+everything no route matches."""
+
+from chalice import Blueprint
+
+from chalicelib import onboarding, openapi, schemas, tenants, web
+from chalicelib.errors import NotFound
+
+bp = Blueprint(__name__)
+routes = web.Routes(bp)
+
+
+@routes.api("/healthz", summary="Liveness", response=schemas.HEALTH, tag="platform")
+def healthz():
+    return web.json_response({"status": "ok"})
+
+
+@routes.api("/openapi.json", summary="This document", response=schemas.OPENAPI_DOCUMENT, tag="platform")
+def openapi_document():
+    return web.json_response(openapi.document(web.base_url(bp.current_request)))
+
+
+@routes.api(
+    "/api/merchants/signup",
+    ["POST"],
+    summary="Open a shop",
+    request=schemas.SIGNUP,
+    response=schemas.SIGNUP_RESPONSE,
+    status=201,
+    tag="platform",
+)
+def signup():
+    request = bp.current_request
+    data = web.body(request, schemas.SIGNUP)
+    result = tenants.signup(**data)
+    onboarding.start(result["shop"])
+    shop = tenants.shop_to_dict(result["shop"], web.host(request), web.scheme(request))
+    return web.json_response({"token": result["token"], "shop": shop}, 201)
+
+
+@routes.api(
+    "/api/auth/login",
+    ["POST"],
+    summary="Sign in (merchant or operator)",
+    request=schemas.LOGIN,
+    response=schemas.TOKEN_RESPONSE,
+    tag="platform",
+)
+def login():
+    return web.json_response({"token": tenants.login(**web.body(bp.current_request, schemas.LOGIN))})
+
+
+# Everything else: the shop's friendly 404 (API Gateway's greedy route; the local server maps misses here too).
+@routes.catch_all
+def not_found(proxy):
+    raise NotFound("Nothing here")

@@ -1,0 +1,240 @@
+"""The storefront: a shop's pages and its shoppers' JSON API (/api/store), each on the shop's own
+host and under /s/{subdomain} (web.Routes.storefront registers both)."""
+
+from chalice import Blueprint
+
+from chalicelib import carts, catalog, checkout, idempotency, orders, returns, schemas, storefront, web
+
+bp = Blueprint(__name__)
+routes = web.Routes(bp)
+
+
+def _forget_cart(base_path: str) -> dict:
+    """Drops the storefront's `cart` cookie (set by the theme's script) once that cart is done with."""
+    return {"Set-Cookie": f"cart=; Max-Age=0; Path={base_path or '/'}; SameSite=Lax"}
+
+
+def _store_once(shop, operation: str, route: str, cart_id: str, body, create):
+    """An anonymous storefront write, idempotent per `Idempotency-Key` scoped to the shop, route and cart."""
+    return idempotency.once(
+        operation=operation,
+        scope=f"{shop.tenant_id}|{route}|cart:{cart_id}",
+        key=bp.current_request.headers.get("idempotency-key"),
+        body=body,
+        create=create,
+    )
+
+
+def _platform_home():
+    return web.html_response(storefront.platform_home(web.base_url(bp.current_request), None))
+
+
+@routes.storefront("/", summary="Shop home page", html=True, on_platform_host=_platform_home)
+def home(shop, base_path):
+    return web.html_response(storefront.home_page(shop, base_path, web.query(bp.current_request, "cursor")))
+
+
+@routes.storefront("/products/{handle}", summary="Product page", html=True)
+def product_page(shop, base_path, handle):
+    url = web.base_url(bp.current_request) + f"{base_path}/products/{handle}"
+    return web.html_response(storefront.product_page(shop, base_path, handle, url))
+
+
+@routes.storefront("/cart", summary="Cart page (the cart named by the `cart` cookie)", html=True)
+def cart_page(shop, base_path):
+    cart_id = web.cookie(bp.current_request, "cart")
+    cart = carts.for_page(shop.tenant_id, cart_id)
+    headers = _forget_cart(base_path) if cart_id and cart is None else None
+    return web.html_response(storefront.cart_page(shop, base_path, cart), headers=headers)
+
+
+@routes.storefront(
+    "/orders/{order_id}",
+    summary="Order status page (where the payment page sends the shopper; 202 while the payment is confirmed)",
+    status=(200, 202),
+    html=True,
+)
+def order_page(shop, base_path, order_id):
+    request = bp.current_request
+    page = orders.for_status_page(shop.tenant_id, order_id, web.query(request, "checkout"))
+    if page["order"] is None:
+        return web.html_response(
+            storefront.order_pending_page(shop, base_path, page["message"]), 202, headers={"Refresh": "2"}
+        )
+    headers = _forget_cart(base_path) if web.cookie(request, "cart") == page["order"]["cart_id"] else None
+    return web.html_response(storefront.order_status_page(shop, base_path, page["order"]), headers=headers)
+
+
+@routes.storefront(
+    "/api/store/products", summary="Active products, newest first", response=schemas.page_of(schemas.PRODUCT)
+)
+def store_products(shop, base_path):
+    return web.json_response(
+        catalog.list_products(shop.tenant_id, active_only=True, **web.page_args(bp.current_request))
+    )
+
+
+@routes.storefront(
+    "/api/store/carts", ["POST"], summary="Start a cart", request=schemas.CART_CREATE, response=schemas.CART, status=201
+)
+def create_cart(shop, base_path):
+    web.body(bp.current_request, schemas.CART_CREATE)
+    cart = _store_once(
+        shop, "create_cart", "POST /api/store/carts", "new", {}, lambda: carts.create(shop.tenant_id, shop.currency)
+    )
+    return web.json_response(cart, 201)
+
+
+@routes.storefront("/api/store/carts/{cart_id}", summary="A cart", response=schemas.CART)
+def get_cart(shop, base_path, cart_id):
+    return web.json_response(carts.get(shop.tenant_id, cart_id))
+
+
+@routes.storefront(
+    "/api/store/carts/{cart_id}/items",
+    ["POST"],
+    summary="Add to a cart (adds to the variant's line)",
+    request=schemas.CART_ITEM,
+    response=schemas.CART,
+)
+def add_cart_item(shop, base_path, cart_id):
+    data = web.body(bp.current_request, schemas.CART_ITEM)
+    return web.json_response(
+        _store_once(
+            shop,
+            "cart_add_item",
+            "POST items",
+            cart_id,
+            data,
+            lambda: carts.add_item(shop.tenant_id, cart_id, data["variant_id"], data["quantity"]),
+        )
+    )
+
+
+@routes.storefront(
+    "/api/store/carts/{cart_id}/items/{variant_id}",
+    ["PATCH"],
+    summary="Set a line's quantity (0 removes it)",
+    request=schemas.CART_ITEM_PATCH,
+    response=schemas.CART,
+)
+def set_cart_item(shop, base_path, cart_id, variant_id):
+    data = web.body(bp.current_request, schemas.CART_ITEM_PATCH)
+    return web.json_response(
+        _store_once(
+            shop,
+            "cart_set_item",
+            f"PATCH items/{variant_id}",
+            cart_id,
+            data,
+            lambda: carts.set_quantity(shop.tenant_id, cart_id, variant_id, data["quantity"]),
+        )
+    )
+
+
+@routes.storefront(
+    "/api/store/carts/{cart_id}/items/{variant_id}", ["DELETE"], summary="Remove a line", response=schemas.CART
+)
+def remove_cart_item(shop, base_path, cart_id, variant_id):
+    return web.json_response(
+        _store_once(
+            shop,
+            "cart_remove_item",
+            f"DELETE items/{variant_id}",
+            cart_id,
+            {},
+            lambda: carts.set_quantity(shop.tenant_id, cart_id, variant_id, 0),
+        )
+    )
+
+
+@routes.storefront(
+    "/api/store/carts/{cart_id}/checkout",
+    ["POST"],
+    summary="Check out: reserves the stock and opens the payment (poll the checkout)",
+    request=schemas.CHECKOUT,
+    response=schemas.CHECKOUT_STARTED,
+    status=202,
+)
+def start_checkout(shop, base_path, cart_id):
+    request = bp.current_request
+    data = web.body(request, schemas.CHECKOUT)
+    started = _store_once(
+        shop,
+        "checkout",
+        "POST checkout",
+        cart_id,
+        data,
+        lambda: checkout.start(shop, cart_id, data, web.base_url(request) + base_path),
+    )
+    return web.json_response(started, 202)
+
+
+@routes.storefront(
+    "/api/store/checkouts/{checkout_id}",
+    summary="Where a checkout stands (payment_url, order_id)",
+    response=schemas.CHECKOUT_STATUS,
+)
+def get_checkout(shop, base_path, checkout_id):
+    return web.json_response(checkout.view(shop.tenant_id, checkout_id))
+
+
+@routes.storefront(
+    "/api/store/orders/lookup",
+    ["POST"],
+    summary="Find an order by its number and email",
+    request=schemas.ORDER_LOOKUP,
+    response=schemas.ORDER_LOOKUP_RESPONSE,
+)
+def lookup_order(shop, base_path):
+    request = bp.current_request
+    data = web.body(request, schemas.ORDER_LOOKUP)
+    order_id = orders.lookup(shop.tenant_id, data["number"], data["email"])
+    return web.json_response(
+        {"order_id": order_id, "status_url": f"{web.base_url(request)}{base_path}/orders/{order_id}"}
+    )
+
+
+@routes.storefront(
+    "/api/store/orders/{order_id}/returns",
+    ["POST"],
+    summary="Ask to return items of an order (its email proves it is yours)",
+    request=schemas.RETURN_REQUEST,
+    response=schemas.RETURN,
+    status=201,
+)
+def request_return(shop, base_path, order_id):
+    request = bp.current_request
+    data = web.body(request, schemas.RETURN_REQUEST)
+    created = idempotency.once(
+        operation="request_return",
+        scope=f"{shop.tenant_id}|POST returns|order:{order_id}",
+        key=request.headers.get("idempotency-key"),
+        body=data,
+        create=lambda: returns.request(shop, order_id, data, web.base_url(request) + base_path),
+    )
+    return web.json_response(created, 201)
+
+
+@routes.storefront("/api/store/returns/{return_id}", summary="Where a return stands", response=schemas.RETURN)
+def store_return(shop, base_path, return_id):
+    return web.json_response(returns.for_shopper(shop.tenant_id, return_id))
+
+
+@routes.storefront(
+    "/api/store/returns/{return_id}/shipped",
+    ["POST"],
+    summary="The shopper sent the parcel back",
+    request=schemas.RETURN_SHIPPED,
+    response=schemas.RETURN,
+)
+def return_shipped(shop, base_path, return_id):
+    data = web.body(bp.current_request, schemas.RETURN_SHIPPED)
+    return web.json_response(returns.shipped(shop.tenant_id, return_id, data))
+
+
+@routes.storefront("/returns/{return_id}", summary="Return status page", html=True)
+def return_page(shop, base_path, return_id):
+    return web.html_response(
+        storefront.return_status_page(shop, base_path, returns.for_page(shop.tenant_id, return_id))
+    )

@@ -1,0 +1,50 @@
+"""Emails leave through the real send path (a workflow task, notifications, SES) with a text and an HTML part."""
+
+import pytest
+
+from chalicelib import aws
+from infra.local import runtime
+from tests.support.shopping import Shop, execution_done
+
+HOSTILE_NAME = "<script>alert(1)</script> Tees & Co"
+HOSTILE_TITLE = '<img src=x onerror="alert(2)">'
+
+
+@pytest.fixture
+def sent_to_ses():
+    """The parameters of every SendEmail call made while the test runs (moto's outbox keeps only one part)."""
+    calls = []
+
+    def record(params, **_):
+        calls.append(params)
+
+    events = aws.client("ses").meta.events
+    events.register("provide-client-params.ses.SendEmail", record, unique_id="test-emails-record")
+    yield calls
+    events.unregister("provide-client-params.ses.SendEmail", unique_id="test-emails-record")
+
+
+def test_the_order_confirmation_goes_out_multipart_in_the_shops_theme_with_hostile_names_escaped(
+    api, paying_shop, stripe, sent_to_ses
+):
+    shop = Shop(api, paying_shop)
+    patched = shop.admin.patch("/api/admin/shop", {"name": HOSTILE_NAME, "theme": {"primary_color": "#0a2463"}})
+    assert patched.status_code == 200, patched.body
+    email = f"{shop.subdomain}@buyer.example"
+    done = shop.buy(stripe, (shop.product(price=1500, title=HOSTILE_TITLE), 1), email=email)
+    assert execution_done(done["checkout_id"]) == "SUCCEEDED"
+
+    sent = [p for p in sent_to_ses if p["Destination"]["ToAddresses"] == [email]]
+    assert len(sent) == 1
+    message = sent[0]["Message"]
+    assert message["Subject"]["Data"] == f"{HOSTILE_NAME}: order #1 confirmed"
+    text, html = message["Body"]["Text"]["Data"], message["Body"]["Html"]["Data"]
+    assert f"Thank you for your order from {HOSTILE_NAME}!" in text and f"1 x {HOSTILE_TITLE}" in text
+    assert "$15.00" in text
+    assert "<script>" not in html and "<img" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; Tees &amp; Co" in html
+    assert "&lt;img src=x onerror=&#34;alert(2)&#34;&gt;" in html
+    assert "background:#0a2463" in html and f"/orders/{done['order_id']}" in html
+
+    outbox = [m for m in runtime.sent_emails() if email in m["to"]]
+    assert [m["subject"] for m in outbox] == [f"{HOSTILE_NAME}: order #1 confirmed"] and outbox[0]["body"] == html
