@@ -27,10 +27,11 @@ def register(
     status: int | tuple[int, ...],
     tag: str,
     html: bool = False,
+    media: tuple[str, ...] = (),
 ) -> None:
     """`status`: the success status, or all of them (`(201, 200)`: created, or already there).
     `html`: the route answers pages (and its errors are pages); with a `response` schema as well, it
-    answers JSON or a page depending on the path (the catch-all)."""
+    answers JSON or a page depending on the path (the catch-all). `media`: other content types it answers."""
     op = {"summary": summary, "tags": [tag], "responses": {}}
     params = re.findall(r"{(\w+)\+?}", path)
     if params:
@@ -38,6 +39,7 @@ def register(
     if request is not None:
         op["requestBody"] = {"required": True, "content": {"application/json": {"schema": request}}}
     content = {"text/html": {}} if html else {}
+    content.update({m: {} for m in media})
     if response is not None:
         content["application/json"] = {"schema": response}
     for code in status if isinstance(status, tuple) else (status,):
@@ -69,7 +71,8 @@ def document(server_url: str) -> dict:
         "info": {
             "title": "Shop builder API",
             "version": "1.0.0",
-            "description": "Public HTTP contract: merchants, storefront, operator. Browse it at /docs.",
+            "description": "Public HTTP contract: merchants, storefront, operator. Browsable at /docs; docs/api.md in the "
+            "repository says what holds for every route.",
         },
         "servers": [{"url": server_url}],
         "components": {

@@ -151,7 +151,7 @@ class Routes:
                 err, shop, status = Unavailable("This shop is temporarily unavailable"), None, Unavailable.status
         return html_response(storefront.error_page(err, shop, _base_path(params), status), status)
 
-    def _register(self, path, methods, fn, *, html, summary, request, response, status, tag):
+    def _register(self, path, methods, fn, *, html, summary, request, response, status, tag, media=()):
         view = self._guarded(tracer.capture_method(fn), html=html)
         self.blueprint.route(path, methods=methods, content_types=["*/*"])(view)
         for m in methods:
@@ -165,10 +165,13 @@ class Routes:
                 status=status,
                 tag=tag,
                 html=html,
+                media=media,
             )
         return view
 
-    def api(self, path, methods=("GET",), *, summary, request=None, response=None, status=200, tag):
+    def api(self, path, methods=("GET",), *, summary, request=None, response=None, status=200, tag, media=()):
+        """`media`: content types other than JSON the route answers with (its errors stay JSON)."""
+
         def deco(fn):
             self._register(
                 path,
@@ -180,6 +183,7 @@ class Routes:
                 response=response,
                 status=status,
                 tag=tag,
+                media=media,
             )
             return fn
 

@@ -2,6 +2,7 @@
 
 import copy
 import json
+import re
 
 import pytest
 from openapi_spec_validator import validate
@@ -157,3 +158,20 @@ def test_an_answer_off_the_document_fails_the_api_tests(document):
         check("GET", "/api/admin/shop", 200, "text/html; charset=utf-8", "<p>")
     check("GET", "/s/acme/products/blue", 200, "text/html; charset=utf-8", "<p>")
     check("GET", "/s/acme/no/such/page", 404, "text/html; charset=utf-8", "<p>")  # the greedy catch-all
+
+
+def test_the_browsable_reference_and_every_file_it_loads_answer(api):
+    page = api.get("/docs")
+    assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
+    assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
+    assert 'data-document="/openapi.json"' in page.text
+    loaded = re.findall(r'(?:src|rel="stylesheet" href)="([^"]+)"', page.text)
+    assert sorted(loaded) == ["/docs/reference.js", "/docs/swagger-ui-bundle.js", "/docs/swagger-ui.css"]
+    types = {}
+    for path in loaded:
+        r = api.get(path)
+        assert r.status_code == 200 and len(r.body) > 100, path
+        types[path] = r.headers["Content-Type"].split(";")[0]
+    assert types["/docs/swagger-ui.css"] == "text/css" and types["/docs/reference.js"] == "text/javascript"
+    for missing in ("/docs/index.html", "/docs/swagger-ui-standalone-preset.js", "/docs/..%2F__init__.py"):
+        assert api.get(missing).status_code == 404, missing
