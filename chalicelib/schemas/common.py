@@ -15,6 +15,16 @@ timestamp = {"type": "string", "description": "ISO 8601, UTC"}
 nullable_timestamp = {"type": ["string", "null"], "description": "ISO 8601, UTC"}
 
 
+def closed(properties: dict, required: tuple[str, ...] = (), **constraints) -> dict:
+    """A request object: these fields and no other, the `required` ones present."""
+    out = {"type": "object", "properties": properties, "additionalProperties": False, **constraints}
+    return {**out, "required": list(required)} if required else out
+
+
+def list_of(item: dict, *, most: int, least: int = 0) -> dict:
+    return {"type": "array", **({"minItems": least} if least else {}), "maxItems": most, "items": item}
+
+
 def answer(properties: dict, *, optional: tuple[str, ...] = ()) -> dict:
     """An answer object: every field listed, all of them present except the `optional` ones."""
     return {"type": "object", "properties": properties, "required": [k for k in properties if k not in optional]}
@@ -25,17 +35,7 @@ def page_of(item_schema: dict) -> dict:
 
 
 # A request's list of units: [{variant_id, quantity}], at least one.
-units = {
-    "type": "array",
-    "minItems": 1,
-    "maxItems": 100,
-    "items": {
-        "type": "object",
-        "properties": {"variant_id": identifier, "quantity": quantity},
-        "required": ["variant_id", "quantity"],
-        "additionalProperties": False,
-    },
-}
+units = list_of(closed({"variant_id": identifier, "quantity": quantity}, ("variant_id", "quantity")), most=100, least=1)
 # An answer's list of units.
 unit_list = {"type": "array", "items": answer({"variant_id": string, "quantity": integer})}
 

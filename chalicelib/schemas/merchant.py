@@ -3,10 +3,12 @@
 from .common import (
     answer,
     boolean,
+    closed,
     country,
     currency,
     identifier,
     integer,
+    list_of,
     money,
     nullable_string,
     string,
@@ -245,28 +247,11 @@ DISCOUNT = answer(
 
 # Shipping, tax and payments ------------------------------------------------------
 
-SHIPPING_RATES = {
-    "type": "object",
-    "properties": {
-        "rates": {
-            "type": "array",
-            "maxItems": 50,
-            "items": {
-                "type": "object",
-                "properties": {
-                    "name": text(100, 1),
-                    "amount": money,
-                    "countries": {"type": "array", "maxItems": 250, "items": country},
-                    "free_over": money,
-                },
-                "required": ["name", "amount"],
-                "additionalProperties": False,
-            },
-        }
-    },
-    "required": ["rates"],
-    "additionalProperties": False,
-}
+_rate = closed(
+    {"name": text(100, 1), "amount": money, "countries": list_of(country, most=250), "free_over": money},
+    ("name", "amount"),
+)
+SHIPPING_RATES = closed({"rates": list_of(_rate, most=50)}, ("rates",))
 SHIPPING_TABLE = answer(
     {
         "currency": currency,
@@ -283,24 +268,10 @@ SHIPPING_TABLE = answer(
         },
     }
 )
-TAX_RATES = {
-    "type": "object",
-    "properties": {
-        "prices_include_tax": boolean,
-        "rates": {
-            "type": "array",
-            "maxItems": 250,
-            "items": {
-                "type": "object",
-                "properties": {"country": country, "rate_bp": {"type": "integer", "minimum": 0, "maximum": 10_000}},
-                "required": ["country", "rate_bp"],
-                "additionalProperties": False,
-            },
-        },
-    },
-    "additionalProperties": False,
-    "minProperties": 1,
-}
+_tax_rate = closed(
+    {"country": country, "rate_bp": {"type": "integer", "minimum": 0, "maximum": 10_000}}, ("country", "rate_bp")
+)
+TAX_RATES = closed({"prices_include_tax": boolean, "rates": list_of(_tax_rate, most=250)}, minProperties=1)
 TAX_TABLE = answer(
     {
         "prices_include_tax": boolean,

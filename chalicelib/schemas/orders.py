@@ -6,10 +6,12 @@ from .common import (
     ADDRESS,
     answer,
     boolean,
+    closed,
     country,
     currency,
     identifier,
     integer,
+    list_of,
     money,
     nullable_string,
     nullable_timestamp,
@@ -60,23 +62,10 @@ _pickup_address = {
     "required": ["line1", "city", "postal_code", "country"],
     "additionalProperties": False,
 }
-PICKUP_LOCATIONS = {
-    "type": "object",
-    "properties": {
-        "locations": {
-            "type": "array",
-            "maxItems": 50,
-            "items": {
-                "type": "object",
-                "properties": {"id": identifier, "name": text(100, 1), "address": _pickup_address, "hours": text(200)},
-                "required": ["name", "address"],
-                "additionalProperties": False,
-            },
-        }
-    },
-    "required": ["locations"],
-    "additionalProperties": False,
-}
+_location = closed(
+    {"id": identifier, "name": text(100, 1), "address": _pickup_address, "hours": text(200)}, ("name", "address")
+)
+PICKUP_LOCATIONS = closed({"locations": list_of(_location, most=50)}, ("locations",))
 PICKUP_LOCATION = answer(
     {
         "id": string,
@@ -245,27 +234,15 @@ RETURN_POLICY = answer(
         "auto_approve": answer({"max_value": _nullable_money, "reasons": {"type": "array", "items": string}}),
     }
 )
-RETURN_RECEIVE = {
-    "type": "object",
-    "properties": {
-        "items": {
-            "type": "array",
-            "minItems": 1,
-            "maxItems": 100,
-            "items": {
-                "type": "object",
-                "properties": {
-                    "variant_id": identifier,
-                    "quantity": {"type": "integer", "minimum": 0, "maximum": 999},
-                    "condition": {"enum": ["resellable", "damaged"]},
-                },
-                "required": ["variant_id", "quantity", "condition"],
-                "additionalProperties": False,
-            },
-        }
+_received = closed(
+    {
+        "variant_id": identifier,
+        "quantity": {"type": "integer", "minimum": 0, "maximum": 999},
+        "condition": {"enum": ["resellable", "damaged"]},
     },
-    "additionalProperties": False,
-}
+    ("variant_id", "quantity", "condition"),
+)
+RETURN_RECEIVE = closed({"items": list_of(_received, most=100, least=1)})
 _exchange_line = answer(
     {
         "variant_id": string,

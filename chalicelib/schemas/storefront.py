@@ -3,9 +3,11 @@
 from .common import (
     ADDRESS,
     answer,
+    closed,
     currency,
     identifier,
     integer,
+    list_of,
     money,
     nullable_string,
     quantity,
@@ -92,22 +94,14 @@ RETURN_REQUEST = {
     "type": "object",
     "properties": {
         "email": text(254, 3),
-        "items": {
-            "type": "array",
-            "minItems": 1,
-            "maxItems": 100,
-            "items": {
-                "type": "object",
-                "properties": {
-                    "variant_id": identifier,
-                    "quantity": quantity,
-                    "reason": text(500),
-                    "exchange_for": identifier,
-                },
-                "required": ["variant_id", "quantity"],
-                "additionalProperties": False,
-            },
-        },
+        "items": list_of(
+            closed(
+                {"variant_id": identifier, "quantity": quantity, "reason": text(500), "exchange_for": identifier},
+                ("variant_id", "quantity"),
+            ),
+            most=100,
+            least=1,
+        ),
         "reason": text(500, 1),
         "resolution": {"enum": ["refund", "store_credit", "exchange"]},
     },
