@@ -13,6 +13,7 @@ from chalicelib import (
     payment_accounts,
     refunds,
     return_policy,
+    return_requests,
     returns,
     schemas,
     shipping,
@@ -355,7 +356,7 @@ def get_return(return_id):
     tag="admin",
 )
 def approve_return(return_id):
-    return web.json_response(returns.approve(web.merchant_tenant(bp.current_request), return_id))
+    return web.json_response(return_requests.approve(web.merchant_tenant(bp.current_request), return_id))
 
 
 @routes.api(
@@ -366,7 +367,7 @@ def approve_return(return_id):
     tag="admin",
 )
 def reject_return(return_id):
-    return web.json_response(returns.reject(web.merchant_tenant(bp.current_request), return_id))
+    return web.json_response(return_requests.reject(web.merchant_tenant(bp.current_request), return_id))
 
 
 @routes.api(
@@ -381,7 +382,7 @@ def reject_return(return_id):
 def receive_return(return_id):
     request = bp.current_request
     tenant_id = web.merchant_tenant(request)
-    return web.json_response(returns.receive(tenant_id, return_id, web.body(request, schemas.RETURN_RECEIVE)))
+    return web.json_response(return_requests.receive(tenant_id, return_id, web.body(request, schemas.RETURN_RECEIVE)))
 
 
 @routes.api(
