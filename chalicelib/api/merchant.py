@@ -4,6 +4,7 @@ from chalice import Blueprint
 
 from chalicelib import (
     cancellation,
+    carrier_webhooks,
     catalog,
     discounts,
     fulfilment,
@@ -329,7 +330,7 @@ def put_pickup_locations():
 )
 def carrier_webhook_settings():
     request = bp.current_request
-    return web.json_response(fulfilment.webhook_settings(web.merchant_tenant(request), web.base_url(request)))
+    return web.json_response(carrier_webhooks.webhook_settings(web.merchant_tenant(request), web.base_url(request)))
 
 
 @routes.api(
