@@ -30,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from chalicelib import docs  # noqa: E402
 from infra import iam, stack  # noqa: E402
 
 REGION = "us-east-1"  # for linting and translation only; the template itself is region-agnostic
@@ -39,54 +40,72 @@ LAMBDA_RUNTIME = "python3.12"
 LAMBDA_PYTHON = LAMBDA_RUNTIME.removeprefix("python")
 # The Lambda Python runtime ships these (and the app never needs a newer one).
 RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer")
+# Pure Python, published as source only: built into a wheel first, which the platform-pinned install
+# then takes like any other (an install restricted to binaries cannot build one itself).
+SOURCE_ONLY = ("openapi-ui-bundles",)
 LOG_RETENTION_DAYS = 30
 
 
 def _vendor() -> Path:
-    """requirements.lock installed for the Lambda runtime's Python and platform (manylinux wheels only, each
-    checked against the lock's hashes), cached by the lock's hash. Chalice would build them for the local
-    interpreter's version."""
-    requirements = (ROOT / "requirements.lock").read_bytes()
-    digest = hashlib.sha256(requirements + LAMBDA_RUNTIME.encode()).hexdigest()[:16]
+    """requirements.lock installed for the Lambda runtime's Python and platform (manylinux wheels only),
+    every download checked against the lock's hashes, cached by the lock's hash. Chalice would build them
+    for the local interpreter's version."""
+    lock = ROOT / "requirements.lock"
+    digest = hashlib.sha256(lock.read_bytes() + LAMBDA_RUNTIME.encode()).hexdigest()[:16]
     vendor = ROOT / ".chalice" / "deployments" / f"vendor-{LAMBDA_RUNTIME}-{digest}"
     if not vendor.is_dir():
         vendor.parent.mkdir(parents=True, exist_ok=True)  # .chalice/deployments/ is git-ignored
         staging = Path(tempfile.mkdtemp(prefix="building-", dir=vendor.parent))
-        result = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                "--target",
-                str(staging),
-                "--platform",
-                "manylinux2014_x86_64",
-                "--implementation",
-                "cp",
-                "--python-version",
-                LAMBDA_PYTHON,
-                "--only-binary=:all:",
-                "--require-hashes",
-                "-r",
-                str(ROOT / "requirements.lock"),
-            ],
-            capture_output=True,
-            text=True,
+        work = Path(tempfile.mkdtemp(prefix="wheels-", dir=vendor.parent))
+        binaries, sources = work / "binaries.lock", work / "sources.lock"
+        binaries.write_text(_lock_entries(lock, SOURCE_ONLY, keep=False))
+        sources.write_text(_lock_entries(lock, SOURCE_ONLY, keep=True))
+        # The source-only packages' wheels are built from sources whose hashes pip checks against the lock.
+        _pip("wheel", "--no-deps", "--require-hashes", "--wheel-dir", str(work / "wheels"), "-r", str(sources))
+        platform = ["--platform", "manylinux2014_x86_64", "--implementation", "cp", "--python-version", LAMBDA_PYTHON]
+        _pip(
+            "install",
+            "--target",
+            str(staging),
+            *platform,
+            "--only-binary=:all:",
+            "--require-hashes",
+            "-r",
+            str(binaries),
         )
-        if result.returncode != 0:
-            raise SystemExit(f"building the Lambda dependencies failed:\n{result.stdout}\n{result.stderr}")
+        built = sorted(str(w) for w in (work / "wheels").glob("*.whl"))
+        if built:
+            _pip("install", "--target", str(staging), *platform, "--only-binary=:all:", "--no-deps", *built)
+        shutil.rmtree(work, ignore_errors=True)
         for top in RUNTIME_PROVIDED:  # the runtime's copies are used; ours would only add size
             for path in staging.glob(f"{top}*"):
                 shutil.rmtree(path) if path.is_dir() else path.unlink()
         shutil.rmtree(staging / "bin", ignore_errors=True)
+        for path in (staging / "openapi_ui_bundles").glob("*/vendor/*"):  # the other UIs would add 1.5 MB
+            if path.name not in docs.BUNDLED:
+                path.unlink()
         try:
             staging.rename(vendor)
         except OSError:  # another build finished the same cache first
             shutil.rmtree(staging, ignore_errors=True)
     return vendor
+
+
+def _lock_entries(lock: Path, names: tuple[str, ...], *, keep: bool) -> str:
+    """The lock's entries (a pin and its hashes) of these packages (keep), or of all the others."""
+    entries = re.split(r"\n(?=[A-Za-z0-9])", lock.read_text())
+    chosen = [
+        e for e in entries if e[0].isalnum() and (re.split(r"[=<>~\[ ]", e, maxsplit=1)[0].lower() in names) == keep
+    ]
+    return "\n".join(chosen) + "\n"
+
+
+def _pip(*args: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", *args, "--quiet", "--disable-pip-version-check"], capture_output=True, text=True
+    )
+    if result.returncode != 0:
+        raise SystemExit(f"building the Lambda dependencies failed (pip {args[0]}):\n{result.stdout}\n{result.stderr}")
 
 
 def _build_copy(build: Path) -> None:
