@@ -40,8 +40,8 @@ LAMBDA_RUNTIME = "python3.12"
 LAMBDA_PYTHON = LAMBDA_RUNTIME.removeprefix("python")
 # The Lambda Python runtime ships these (and the app never needs a newer one).
 RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer")
-# Pure Python, published as source only: built into a wheel first, which the platform-pinned install
-# then takes like any other (an install restricted to binaries cannot build one itself).
+# Pure Python, published as source only: built into a wheel first (from the source the lock's hash
+# names), then installed beside the others (an install restricted to binaries cannot build one itself).
 SOURCE_ONLY = ("openapi-ui-bundles",)
 LOG_RETENTION_DAYS = 30
 
