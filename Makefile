@@ -7,6 +7,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
+# Both cores; a module's tests marked with one xdist_group share a worker (and its module fixtures).
+PYTEST := $(BIN)/python -m pytest -q -n 2 --dist loadgroup
 # requirements*.txt say what we depend on; the .lock files pin every package with its hashes (`make lock`).
 LOCK := $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links
 
@@ -33,7 +35,7 @@ browser:
 	  else echo "install Debian's chromium (apt-get install chromium) for the browser tests"; fi; }
 
 test: $(STAMP) browser
-	$(BIN)/python -m pytest -q
+	$(PYTEST)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -41,7 +43,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -q -n 2 tests/unit tests/api
+	$(PYTEST) tests/unit tests/api
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
