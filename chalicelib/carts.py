@@ -8,10 +8,10 @@ adding at once never lose a line.
 
 import time
 
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import DoesNotExist
 
-from . import catalog, clock, keys, media, settings
-from .db import CartRecord
+from . import catalog, clock, keys, lifecycle, media, settings
+from .db import CartRecord, conditionally
 from .errors import Conflict, Invalid, NotFound
 
 # Lifecycle: a checkout locks the cart; a failed or expired one opens it again; a paid one completes it.
@@ -20,6 +20,7 @@ TRANSITIONS = {
     "checking_out": {"open", "completed"},
     "completed": set(),
 }
+LIFECYCLE = lifecycle.Lifecycle("cart", TRANSITIONS)
 MAX_LINE_QUANTITY = 999
 # A checkout reserves every line in one DynamoDB transaction (100 items, a few go to the discount and
 # the reservation record), so a cart holds at most this many different variants.
@@ -167,20 +168,17 @@ def _check_stock(variant: dict, quantity: int) -> None:
 
 def _write(cart: CartRecord, actions: list) -> CartRecord:
     """One change, applied only to the cart version we read: a concurrent change makes it a 409."""
-    try:
-        cart.update(
-            actions=actions
-            + [
-                CartRecord.version.set(cart.version + 1),
-                CartRecord.updated_at.set(clock.now_iso()),
-                CartRecord.expires_at.set(_expiry()),
-            ],
-            condition=(CartRecord.version == cart.version) & (CartRecord.status == "open"),
-        )
-    except UpdateError as e:
-        if e.cause_response_code == "ConditionalCheckFailedException":
-            raise Conflict("The cart changed meanwhile; reload it and try again", {"cart": "changed"}) from None
-        raise
+    conditionally(
+        cart.update,
+        actions=actions
+        + [
+            CartRecord.version.set(cart.version + 1),
+            CartRecord.updated_at.set(clock.now_iso()),
+            CartRecord.expires_at.set(_expiry()),
+        ],
+        condition=(CartRecord.version == cart.version) & (CartRecord.status == "open"),
+        otherwise=Conflict("The cart changed meanwhile; reload it and try again", {"cart": "changed"}),
+    )
     return cart
 
 
@@ -226,23 +224,39 @@ def set_quantity(tenant_id: str, cart_id: str, variant_id: str, quantity: int) -
 # Used by the checkout, in its transactions -----------------------------------
 
 
-def lock_condition(cart: CartRecord):
-    """The condition under which a checkout may lock this cart: still open and unchanged since read."""
-    return (CartRecord.status == "open") & (CartRecord.version == cart.version)
+def lock_in(tx, cart: CartRecord, checkout_id: str) -> None:
+    """Adds to the checkout's first transaction: the cart, open and unchanged since read, is checking out."""
+    LIFECYCLE.move_in(
+        tx,
+        cart,
+        "checking_out",
+        CartRecord.checkout_id.set(checkout_id),
+        CartRecord.version.add(1),
+        CartRecord.updated_at.set(clock.now_iso()),
+        condition=CartRecord.version == cart.version,
+    )
+
+
+def complete_in(tx, tenant_id: str, cart_id: str, checkout_id: str) -> None:
+    """Adds to the order's transaction: the cart that checkout held is completed."""
+    LIFECYCLE.move_in(
+        tx,
+        CartRecord(tenant_id, keys.cart_sk(cart_id)),
+        "completed",
+        CartRecord.version.add(1),
+        condition=CartRecord.checkout_id == checkout_id,
+        read=False,
+    )
 
 
 def reopen(tenant_id: str, cart_id: str, checkout_id: str) -> None:
     """A failed checkout hands the cart back to the shopper (only if that checkout still holds it)."""
-    try:
-        CartRecord(tenant_id, keys.cart_sk(cart_id)).update(
-            actions=[
-                CartRecord.status.set("open"),
-                CartRecord.updated_at.set(clock.now_iso()),
-                CartRecord.expires_at.set(_expiry()),
-                CartRecord.version.add(1),
-            ],
-            condition=(CartRecord.status == "checking_out") & (CartRecord.checkout_id == checkout_id),
-        )
-    except UpdateError as e:
-        if e.cause_response_code != "ConditionalCheckFailedException":
-            raise
+    LIFECYCLE.move(
+        CartRecord(tenant_id, keys.cart_sk(cart_id)),
+        "open",
+        CartRecord.updated_at.set(clock.now_iso()),
+        CartRecord.expires_at.set(_expiry()),
+        CartRecord.version.add(1),
+        condition=CartRecord.checkout_id == checkout_id,
+        read=False,
+    )

@@ -7,7 +7,7 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from . import clock, cursors, keys, media
-from .db import HandleClaim, ProductRecord, TenantItem, VariantRecord, connection
+from .db import HandleClaim, ProductRecord, TenantItem, VariantRecord, connection, failed_conditions
 from .errors import Conflict, Invalid, NotFound
 
 
@@ -322,20 +322,13 @@ def create_product(tenant_id: str, currency: str, data: dict) -> dict:
                 for v in variants:
                     tx.save(v, condition=VariantRecord.pk.does_not_exist())
         except TransactWriteError as e:
-            if _failed(e, 0):
+            if (tenant_id, keys.handle_sk(product.handle)) in failed_conditions(tx, e):
                 if data.get("handle"):
                     raise Conflict("handle: another product has it", {"handle": "taken"}) from None
                 continue  # someone took that handle between our look and our write: pick again
             raise
         return get_product(tenant_id, product_id)
     raise Conflict("Could not find a free handle; set one", {"handle": "taken"})
-
-
-def _failed(e: TransactWriteError, index: int) -> bool:
-    """Did item `index` fail its condition? Items are numbered as PynamoDB sends them: condition
-    checks, then deletes, then puts, then updates (not the order they were added in)."""
-    reasons = e.cancellation_reasons or []
-    return len(reasons) > index and reasons[index] is not None and reasons[index].code == "ConditionalCheckFailed"
 
 
 def update_product(tenant_id: str, product_id: str, patch: dict) -> dict:
@@ -439,8 +432,7 @@ def update_product(tenant_id: str, product_id: str, patch: dict) -> dict:
             for v in added:
                 tx.save(v, condition=VariantRecord.pk.does_not_exist())
     except TransactWriteError as e:
-        # PynamoDB sends a transaction's deletes before its puts: the new claim comes after the one delete.
-        if product.handle != old_handle and _failed(e, 1):
+        if product.handle != old_handle and (tenant_id, keys.handle_sk(product.handle)) in failed_conditions(tx, e):
             raise Conflict("handle: another product has it", {"handle": "taken"}) from None
         raise Conflict("The product changed while you edited it; try again") from None
     return get_product(tenant_id, product_id)

@@ -22,7 +22,7 @@ import calendar
 import time
 from datetime import datetime
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from . import (
@@ -32,6 +32,7 @@ from . import (
     clock,
     discounts,
     keys,
+    lifecycle,
     payment_accounts,
     payments,
     pricing,
@@ -43,7 +44,7 @@ from . import (
     tenants,
     workflows,
 )
-from .db import CartRecord, CheckoutRecord, ShopRecord, connection
+from .db import CartRecord, CheckoutRecord, ShopRecord, conditionally, connection
 from .db import plain as _plain
 from .errors import Conflict, Invalid, NotFound
 from .observability import logger
@@ -51,7 +52,7 @@ from .observability import logger
 WORKFLOW = "checkout"
 LATE_PAYMENT_WORKFLOW = "late_payment"
 
-# The checkout's lifecycle, in one table; every status change below is a conditional write from these.
+# The checkout's lifecycle, in one table; every status change below is a move along it (lifecycle.py).
 TRANSITIONS = {
     "processing": {"awaiting_payment", "payment_received", "cancelling", "paid", "failed"},
     "awaiting_payment": {"payment_received", "cancelling"},
@@ -61,6 +62,9 @@ TRANSITIONS = {
     "failed": set(),
     "expired": set(),
 }
+LIFECYCLE = lifecycle.Lifecycle(
+    "checkout", TRANSITIONS, stamp=lambda model, new: [model.updated_at.set(clock.now_iso())]
+)
 PUBLIC_STATUS = {
     "processing": "processing",
     "awaiting_payment": "awaiting_payment",
@@ -93,10 +97,6 @@ class PaymentMissing(Exception):
     """CreateOrder found no recorded payment for a checkout that costs money (a bug, never a race)."""
 
 
-def allowed_from(status: str) -> list[str]:
-    return [s for s, targets in TRANSITIONS.items() if status in targets]
-
-
 def execution_arn(checkout_id: str) -> str:
     return settings.state_machine_arn(WORKFLOW).replace(":stateMachine:", ":execution:") + f":{checkout_id}"
 
@@ -110,23 +110,10 @@ def load(tenant_id: str, checkout_id: str) -> CheckoutRecord:
         raise NotFound("No such checkout") from None
 
 
-def _move(record: CheckoutRecord, status: str, *actions, extra_condition=None) -> bool:
-    """Moves the checkout to `status` if the table allows it from where it stands now; False otherwise
-    (someone else moved it first: the caller re-reads and decides)."""
-    condition = CheckoutRecord.status.is_in(*allowed_from(status))
-    if extra_condition is not None:
-        condition &= extra_condition
-    try:
-        record.update(
-            actions=[CheckoutRecord.status.set(status), CheckoutRecord.updated_at.set(clock.now_iso()), *actions],
-            condition=condition,
-        )
-        return True
-    except UpdateError as e:
-        if e.cause_response_code == "ConditionalCheckFailedException":
-            record.refresh(consistent_read=True)
-            return False
-        raise
+def _move(record: CheckoutRecord, status: str, *actions, condition=None) -> bool:
+    """Moves the checkout to `status` if the table allows it from where it stands; False otherwise
+    (someone else moved it first: the record is re-read, the caller decides on what it holds)."""
+    return LIFECYCLE.move(record, status, *actions, condition=condition)
 
 
 # Starting: the storefront's POST /api/store/carts/{id}/checkout ----------------
@@ -252,16 +239,7 @@ def start(shop: ShopRecord, cart_id: str, data: dict, storefront_base: str) -> d
     )
     try:
         with TransactWrite(connection=connection()) as tx:
-            tx.update(
-                cart,
-                actions=[
-                    CartRecord.status.set("checking_out"),
-                    CartRecord.checkout_id.set(checkout_id),
-                    CartRecord.version.add(1),
-                    CartRecord.updated_at.set(now),
-                ],
-                condition=carts.lock_condition(cart),
-            )
+            carts.lock_in(tx, cart, checkout_id)
             tx.save(record, condition=CheckoutRecord.pk.does_not_exist())
     except TransactWriteError:
         raise Conflict("The cart changed meanwhile; reload it and try again", {"cart": "changed"}) from None
@@ -370,23 +348,20 @@ def create_payment(payload: dict) -> dict:
         },
         expires_at=_epoch(record.created_at) + lifetime,
     )
-    try:
-        record.update(
-            actions=[
-                CheckoutRecord.payment_session.set(
-                    {
-                        "id": session["id"],
-                        "url": session["url"],
-                        "account_id": account.account_id,
-                        "expires_at": session["expires_at"],
-                    }
-                )
-            ],
-            condition=CheckoutRecord.payment_session.does_not_exist(),
-        )
-    except UpdateError as e:
-        if e.cause_response_code != "ConditionalCheckFailedException":
-            raise
+    conditionally(  # a retried step keeps the session it stored first
+        record.update,
+        actions=[
+            CheckoutRecord.payment_session.set(
+                {
+                    "id": session["id"],
+                    "url": session["url"],
+                    "account_id": account.account_id,
+                    "expires_at": session["expires_at"],
+                }
+            )
+        ],
+        condition=CheckoutRecord.payment_session.does_not_exist(),
+    )
     return payload
 
 
@@ -413,19 +388,10 @@ def await_payment(payload: dict) -> dict:
     """The `.waitForTaskToken` step: publishes the payment URL with the token to complete; returns at once."""
     tenant_id, checkout_id = _ids(payload)
     record = load(tenant_id, checkout_id)
-    if record.status in ("processing", "awaiting_payment"):
-        try:
-            record.update(
-                actions=[
-                    CheckoutRecord.task_token.set(payload["task_token"]),
-                    CheckoutRecord.status.set("awaiting_payment"),
-                    CheckoutRecord.updated_at.set(clock.now_iso()),
-                ],
-                condition=CheckoutRecord.status.is_in("processing", "awaiting_payment"),
-            )
-        except UpdateError as e:
-            if e.cause_response_code != "ConditionalCheckFailedException":
-                raise
+    token = CheckoutRecord.task_token.set(payload["task_token"])
+    if not _move(record, "awaiting_payment", token) and record.status == "awaiting_payment":
+        # A retried step: the checkout waits already, on the token this attempt replaces.
+        if not conditionally(record.update, actions=[token], condition=CheckoutRecord.status == "awaiting_payment"):
             record.refresh(consistent_read=True)
     if record.status == "payment_received":
         workflows.succeed_task(payload["task_token"], _payment_outcome(record))
@@ -514,11 +480,11 @@ def _finish(record: CheckoutRecord, reason: str, *, refunded: bool = False) -> N
     that landed meanwhile (the webhook won a race with the release) is refunded: there is no stock for it."""
     target = "expired" if reason == "expired" else "failed"
     for _ in range(5):
-        if not TRANSITIONS[record.status]:
+        if LIFECYCLE.is_final(record.status):
             break
         if record.status == "payment_received":
             step = "failed"  # paid, but too late: the stock went back
-        elif target in TRANSITIONS[record.status]:
+        elif LIFECYCLE.allows(record.status, target):
             step = target
         else:
             step = "cancelling"
@@ -574,7 +540,7 @@ def payment_succeeded(
         "payment_received",
         CheckoutRecord.payment.set(paid),
         CheckoutRecord.payment_event.set("succeeded"),
-        extra_condition=CheckoutRecord.payment.does_not_exist(),
+        condition=CheckoutRecord.payment.does_not_exist(),
     ):
         _deliver_outcome(record)
         return "payment_received"
@@ -601,17 +567,14 @@ def _payment_problem(event: str, tenant_id, checkout_id, session_id, account_id)
     record = _for_event(tenant_id, checkout_id, session_id, account_id)
     if record is None:
         return "ignored"
-    try:
-        # Only while still waiting: news of a failure never overrides a success (events come out of order).
-        record.update(
-            actions=[CheckoutRecord.payment_event.set(event)],
-            condition=CheckoutRecord.status.is_in("processing", "awaiting_payment")
-            & (CheckoutRecord.payment_event.does_not_exist() | (CheckoutRecord.payment_event != "succeeded")),
-        )
-    except UpdateError as e:
-        if e.cause_response_code == "ConditionalCheckFailedException":
-            return "ignored"
-        raise
+    # Only while still waiting: news of a failure never overrides a success (events come out of order).
+    if not conditionally(
+        record.update,
+        actions=[CheckoutRecord.payment_event.set(event)],
+        condition=CheckoutRecord.status.is_in("processing", "awaiting_payment")
+        & (CheckoutRecord.payment_event.does_not_exist() | (CheckoutRecord.payment_event != "succeeded")),
+    ):
+        return "ignored"
     _deliver_outcome(record)
     return event
 
@@ -619,15 +582,12 @@ def _payment_problem(event: str, tenant_id, checkout_id, session_id, account_id)
 def _refund_late(record: CheckoutRecord, paid: dict) -> None:
     """A payment for a checkout whose stock already went back: no order, the money is returned by a
     workflow (Stripe is never called inside the webhook's request)."""
-    try:
-        record.update(
-            actions=[CheckoutRecord.late_payment.set({**paid, "refund_id": None})],
-            condition=CheckoutRecord.late_payment.does_not_exist(),
-        )
-    except UpdateError as e:
-        if e.cause_response_code == "ConditionalCheckFailedException":
-            return
-        raise
+    if not conditionally(
+        record.update,
+        actions=[CheckoutRecord.late_payment.set({**paid, "refund_id": None})],
+        condition=CheckoutRecord.late_payment.does_not_exist(),
+    ):
+        return
     workflows.start(
         LATE_PAYMENT_WORKFLOW,
         name=f"late-{record.checkout_id}",

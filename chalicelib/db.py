@@ -1,6 +1,7 @@
 """PynamoDB models: one class per item type, keys built only by `keys.py`."""
 
 import functools
+from collections.abc import Callable
 
 from pynamodb.attributes import (
     BooleanAttribute,
@@ -12,6 +13,7 @@ from pynamodb.attributes import (
     VersionAttribute,
 )
 from pynamodb.connection import Connection
+from pynamodb.exceptions import DeleteError, PutError, TransactWriteError, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -49,6 +51,28 @@ def failed_conditions(tx, error) -> set[tuple[str, str]]:
             key = op.get("Key") or op.get("Item")
             failed.add((key["pk"]["S"], key["sk"]["S"]))
     return failed
+
+
+def condition_failed(error: Exception) -> bool:
+    """Did this write fail only because its condition did not hold (for a transaction: an item's condition)?"""
+    if isinstance(error, TransactWriteError):
+        return any(r is not None and r.code == "ConditionalCheckFailed" for r in error.cancellation_reasons or [])
+    return getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException"
+
+
+def conditionally(write: Callable, *args, otherwise: Exception | None = None, **kwargs) -> bool:
+    """Runs one conditional write, `write(*args, **kwargs)` (a save, update or delete, or a function that
+    commits a TransactWrite): True if it happened; when its condition did not hold, False, or `otherwise`
+    raised. Any other failure (throttling, a transaction conflict) propagates."""
+    try:
+        write(*args, **kwargs)
+        return True
+    except (PutError, UpdateError, DeleteError, TransactWriteError) as e:
+        if not condition_failed(e):
+            raise
+        if otherwise is not None:
+            raise otherwise from None
+        return False
 
 
 class TenantItem(Model):

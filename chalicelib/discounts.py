@@ -9,10 +9,10 @@ item per email written in that same transaction.
 import re
 from datetime import UTC, datetime
 
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import DoesNotExist
 
 from . import clock, keys, pricing
-from .db import DiscountRecord, DiscountUse, TenantItem
+from .db import DiscountRecord, DiscountUse, TenantItem, conditionally
 from .errors import Conflict, Invalid
 
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
@@ -78,12 +78,11 @@ def create(tenant_id: str, data: dict) -> dict:
         times_used=0,
         created_at=clock.now_iso(),
     )
-    try:
-        record.save(condition=DiscountRecord.pk.does_not_exist())
-    except PutError as e:
-        if e.cause_response_code == "ConditionalCheckFailedException":
-            raise Conflict("code: this shop already has that code", {"code": "taken"}) from None
-        raise
+    conditionally(
+        record.save,
+        condition=DiscountRecord.pk.does_not_exist(),
+        otherwise=Conflict("code: this shop already has that code", {"code": "taken"}),
+    )
     return to_dict(record)
 
 

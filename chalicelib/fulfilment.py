@@ -21,16 +21,17 @@ import hmac
 import secrets
 import time
 
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import DoesNotExist
 
-from . import checkout, clock, emails, keys, notifications, orders, tenants, validation, workflows
-from .db import OrderRecord, ShopRecord, TrackingClaim
+from . import checkout, clock, emails, keys, lifecycle, notifications, orders, tenants, validation, workflows
+from .db import OrderRecord, ShopRecord, TrackingClaim, conditionally
 from .errors import Conflict, Invalid, NotFound
 from .observability import logger
 
 WORKFLOW = "fulfilment"
 
-# The lifecycle, one table; a method only uses its own statuses (METHOD_STATUSES).
+# The lifecycle, one table; a method only uses its own statuses (METHOD_STATUSES). A fulfilment's status
+# lives in its order's `fulfilments` and moves with the order (orders.change).
 TRANSITIONS = {
     "pending": {"in_transit", "ready_for_pickup", "cancelled"},
     "in_transit": {"delivered"},
@@ -42,6 +43,12 @@ TRANSITIONS = {
 METHOD_STATUSES = {
     "shipping": {"pending", "in_transit", "delivered", "cancelled"},
     "pickup": {"pending", "ready_for_pickup", "picked_up", "cancelled"},
+}
+LIFECYCLES = {  # the table as each method sees it
+    method: lifecycle.Lifecycle(
+        f"{method} fulfilment", {s: TRANSITIONS[s] & statuses for s in TRANSITIONS if s in statuses}
+    )
+    for method, statuses in METHOD_STATUSES.items()
 }
 HANDED_OVER = ("in_transit", "delivered", "picked_up")  # it left the shop: the order can't be cancelled
 ARRIVED = ("delivered", "picked_up")  # the return window counts from here when known
@@ -245,11 +252,7 @@ def set_status(tenant_id: str, order_id: str, fulfilment_id: str, data: dict) ->
         f = _find(order, fulfilment_id)
         if f["status"] == new:
             return None
-        if new not in METHOD_STATUSES[f["method"]] or new not in TRANSITIONS[f["status"]]:
-            raise Conflict(
-                f"A fulfilment that is {f['status'].replace('_', ' ')} cannot become {new.replace('_', ' ')}",
-                {"status": f"not allowed from {f['status']}"},
-            )
+        LIFECYCLES[f["method"]].require(f["status"], new)
         now = clock.now_iso()
         updated = {**f, "status": new, "updated_at": now}
         also = None
@@ -299,7 +302,7 @@ def cancel_open(order: OrderRecord, now: str) -> list[dict]:
     """The order's fulfilments with every one still in the shop cancelled (for cancelling the order)."""
     return [
         {**f, "status": "cancelled", "updated_at": now, "cancelled_at": now}
-        if "cancelled" in TRANSITIONS[f["status"]]
+        if LIFECYCLES[f["method"]].allows(f["status"], "cancelled")
         else f
         for f in orders.plain(order.fulfilments) or []
     ]
@@ -392,21 +395,19 @@ def notify(payload: dict) -> dict:
             result=f,
         )
 
-    order, claimed = orders.change(tenant_id, order_id, claim)
-    if claimed is None:
-        return payload
+    def unclaim(o: OrderRecord) -> orders.Change:
+        f = _find(o, fulfilment_id)
+        notified = {k: v for k, v in (f.get("notified") or {}).items() if k != event}
+        return orders.Change(values={"fulfilments": _replace(o, {**f, "notified": notified})})
+
+    order = orders.load(tenant_id, order_id)
     email = _email(order, _find(order, fulfilment_id), event)
-    try:
-        notifications.send_email(to=order.email, email=email)
-    except Exception:
-
-        def unclaim(o: OrderRecord) -> orders.Change:
-            f = _find(o, fulfilment_id)
-            notified = {k: v for k, v in (f.get("notified") or {}).items() if k != event}
-            return orders.Change(values={"fulfilments": _replace(o, {**f, "notified": notified})})
-
-        orders.change(tenant_id, order_id, unclaim)
-        raise
+    if not lifecycle.once(
+        lambda: notifications.send_email(to=order.email, email=email),
+        claim=lambda: orders.change(tenant_id, order_id, claim)[1] is not None,
+        release=lambda: orders.change(tenant_id, order_id, unclaim),
+    ):
+        return payload
     orders.change(
         tenant_id,
         order_id,
@@ -436,14 +437,11 @@ def webhook_settings(tenant_id: str, base_url: str) -> dict:
     shop = tenants.get_shop(tenant_id)
     stored = orders.plain(shop.settings) or {}
     if not stored.get("carrier_webhook_secret"):
-        try:
-            shop.update(
-                actions=[ShopRecord.settings["carrier_webhook_secret"].set("whsec_" + secrets.token_hex(24))],
-                condition=ShopRecord.settings["carrier_webhook_secret"].does_not_exist(),
-            )
-        except UpdateError as e:
-            if e.cause_response_code != "ConditionalCheckFailedException":
-                raise
+        conditionally(  # two first asks at once: both answer with the secret that was stored first
+            shop.update,
+            actions=[ShopRecord.settings["carrier_webhook_secret"].set("whsec_" + secrets.token_hex(24))],
+            condition=ShopRecord.settings["carrier_webhook_secret"].does_not_exist(),
+        )
         stored = orders.plain(tenants.get_shop(tenant_id).settings)
     return {
         "url": f"{base_url}/api/webhooks/carriers/{tenant_id}",

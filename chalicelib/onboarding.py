@@ -4,10 +4,8 @@ Signup already wrote the shop's core records (so it answers 201 with a usable
 shop); these steps add the rest. Each is idempotent: a retried step changes nothing twice.
 """
 
-from pynamodb.exceptions import UpdateError
-
-from . import clock, emails, notifications, return_policy, storefront, tenants, workflows
-from .db import ShopRecord
+from . import emails, lifecycle, notifications, return_policy, storefront, tenants, workflows
+from .db import ShopRecord, conditionally
 
 DEFAULT_SETTINGS = {
     "prices_include_tax": False,
@@ -28,51 +26,37 @@ def create_shop_records(payload: dict) -> dict:
     for name, value in DEFAULT_SETTINGS.items():
         if name in settings_now:
             continue
-        try:  # the shop is open since signup: a setting the merchant saved since our read is theirs to keep
-            shop.update(
-                actions=[ShopRecord.settings[name].set(value)], condition=ShopRecord.settings[name].does_not_exist()
-            )
-        except UpdateError as e:
-            if not _condition_failed(e):
-                raise
+        # The shop is open since signup: a setting the merchant saved since our read is theirs to keep.
+        conditionally(
+            shop.update,
+            actions=[ShopRecord.settings[name].set(value)],
+            condition=ShopRecord.settings[name].does_not_exist(),
+        )
     return payload
-
-
-def _condition_failed(e: UpdateError) -> bool:
-    return getattr(e, "cause_response_code", None) == "ConditionalCheckFailedException"
 
 
 @workflows.task("onboarding.apply_default_theme")
 def apply_default_theme(payload: dict) -> dict:
     shop = tenants.get_shop(payload["tenant_id"])
     if not shop.theme:
-        try:
-            shop.update(
-                actions=[ShopRecord.theme.set(storefront.DEFAULT_THEME)],
-                condition=ShopRecord.theme.does_not_exist() | (ShopRecord.theme == {}),
-            )
-        except UpdateError as e:
-            if e.cause_response_code != "ConditionalCheckFailedException":
-                raise
-            # the merchant set a theme meanwhile: theirs wins
+        conditionally(  # the merchant set a theme meanwhile: theirs wins
+            shop.update,
+            actions=[ShopRecord.theme.set(storefront.DEFAULT_THEME)],
+            condition=ShopRecord.theme.does_not_exist() | (ShopRecord.theme == {}),
+        )
     return payload
 
 
 @workflows.task("onboarding.send_welcome_email")
 def send_welcome_email(payload: dict) -> dict:
     shop = tenants.get_shop(payload["tenant_id"])
-    try:  # claim the send first, so a retried step never mails twice
-        shop.update(
-            actions=[ShopRecord.settings["welcome_sent_at"].set(clock.now_iso())],
-            condition=ShopRecord.settings["welcome_sent_at"].does_not_exist(),
-        )
-    except UpdateError:
-        return payload
-    try:
-        notifications.send_email(to=shop.owner_email, email=emails.render("welcome", shop))
-    except Exception:
-        shop.update(actions=[ShopRecord.settings["welcome_sent_at"].remove()])
-        raise
+    # Claimed first, so a retried step never mails twice; a claim that fails for any other reason than
+    # "already sent" fails the step, and the workflow's retry sends it.
+    lifecycle.once_marked(
+        shop,
+        ShopRecord.settings["welcome_sent_at"],
+        lambda: notifications.send_email(to=shop.owner_email, email=emails.render("welcome", shop)),
+    )
     return payload
 
 

@@ -19,16 +19,18 @@ that no other change landed meanwhile (its `revision`), else decided again.
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from . import (
+    carts,
     checkout,
     clock,
     cursors,
     emails,
     events,
     keys,
+    lifecycle,
     money,
     notifications,
     pricing,
@@ -36,7 +38,17 @@ from . import (
     tenants,
     workflows,
 )
-from .db import CartRecord, CheckoutRecord, OrderCounter, OrderNumber, OrderRecord, connection, failed_conditions, plain
+from .db import (
+    CheckoutRecord,
+    OrderCounter,
+    OrderNumber,
+    OrderRecord,
+    condition_failed,
+    conditionally,
+    connection,
+    failed_conditions,
+    plain,
+)
 from .errors import Conflict, Invalid, NotFound
 from .workflows import TransientError
 
@@ -46,7 +58,9 @@ FINANCIAL_TRANSITIONS = {
     "partially_refunded": {"partially_refunded", "refunded"},
     "refunded": set(),
 }
-FINANCIAL_STATUSES = tuple(FINANCIAL_TRANSITIONS)
+# Written with the rest of an after-sale change (orders.change, refunds), so only its table is used here.
+FINANCIAL = lifecycle.Lifecycle("order", FINANCIAL_TRANSITIONS, attribute="financial_status")
+FINANCIAL_STATUSES = FINANCIAL.statuses
 FULFILLMENT_STATUSES = ("unfulfilled", "partial", "fulfilled")
 # A fulfilment in one of these no longer counts (fulfilment.TRANSITIONS has the whole lifecycle).
 VOID_FULFILMENT_STATUSES = ("cancelled",)
@@ -54,12 +68,6 @@ VOID_FULFILMENT_STATUSES = ("cancelled",)
 
 class ReservationLost(Exception):
     """The checkout's stock was released before its order could be made (its payment is refunded)."""
-
-
-def check_transition(table: dict, current: str, new: str) -> None:
-    """A move the table does not list is a 409 (repeating the current state is left to the caller)."""
-    if new not in table.get(current, set()):
-        raise Conflict(f"An order that is {current} cannot become {new}")
 
 
 def _load(tenant_id: str, order_id: str) -> OrderRecord:
@@ -124,12 +132,12 @@ def change(tenant_id: str, order_id: str, decide: Callable[[OrderRecord], "Chang
                     tx.update(order, actions=actions, condition=condition)
                     decided.also(tx)
         except UpdateError as e:
-            if e.cause_response_code == "ConditionalCheckFailedException":
+            if condition_failed(e):
                 continue
             raise
         except TransactWriteError as e:
             codes = [r.code if r is not None else None for r in (e.cancellation_reasons or [])]
-            if "ConditionalCheckFailed" in codes or "TransactionConflict" in codes:
+            if condition_failed(e) or "TransactionConflict" in codes:
                 continue
             raise TransientError(f"Order change cancelled: {codes}") from None
         return _load(tenant_id, order_id), decided
@@ -168,13 +176,10 @@ def _counter(tenant_id: str) -> OrderCounter:
     try:
         return OrderCounter.get(tenant_id, keys.ORDER_COUNTER_SK, consistent_read=True)
     except DoesNotExist:
-        try:
-            OrderCounter(tenant_id, keys.ORDER_COUNTER_SK, last_number=0).save(
-                condition=OrderCounter.pk.does_not_exist()
-            )
-        except PutError as e:
-            if e.cause_response_code != "ConditionalCheckFailedException":
-                raise
+        conditionally(  # the shop's first order (or a race to make it: the loser reads the winner's)
+            OrderCounter(tenant_id, keys.ORDER_COUNTER_SK, last_number=0).save,
+            condition=OrderCounter.pk.does_not_exist(),
+        )
         return OrderCounter.get(tenant_id, keys.ORDER_COUNTER_SK, consistent_read=True)
 
 
@@ -277,16 +282,8 @@ def create_from_checkout(tenant_id: str, checkout_id: str) -> OrderRecord:
                     condition=OrderNumber.pk.does_not_exist(),
                 )
                 reservations.convert_in(tx, tenant_id, checkout_id)
-                tx.update(
-                    record,
-                    actions=[CheckoutRecord.status.set("paid"), CheckoutRecord.updated_at.set(now)],
-                    condition=CheckoutRecord.status.is_in(*checkout.allowed_from("paid")),
-                )
-                tx.update(
-                    CartRecord(tenant_id, keys.cart_sk(record.cart_id)),
-                    actions=[CartRecord.status.set("completed"), CartRecord.version.add(1)],
-                    condition=CartRecord.checkout_id == checkout_id,
-                )
+                checkout.LIFECYCLE.move_in(tx, record, "paid")
+                carts.complete_in(tx, tenant_id, record.cart_id, checkout_id)
         except TransactWriteError as e:
             failed = failed_conditions(tx, e)
             if (tenant_id, order.sk) in failed:
@@ -394,12 +391,15 @@ def create_exchange(
                 )
                 reservations.convert_in(tx, tenant_id, return_id)
         except TransactWriteError as e:
-            codes = [r.code if r is not None else None for r in (e.cancellation_reasons or [])]
-            if codes[0] == "ConditionalCheckFailed":
+            failed = failed_conditions(tx, e)
+            if (tenant_id, order.sk) in failed:
                 return _load(tenant_id, order_id)
-            if "ConditionalCheckFailed" in codes[1:3] or "TransactionConflict" in codes:
+            codes = [r.code if r is not None else None for r in (e.cancellation_reasons or [])]
+            if {(tenant_id, counter.sk), (tenant_id, keys.order_number_sk(number))} & failed or (
+                "TransactionConflict" in codes
+            ):
                 continue
-            if codes[3] == "ConditionalCheckFailed":
+            if (tenant_id, keys.reservation_sk(return_id)) in failed:
                 raise Conflict(
                     "The replacement's reserved stock was released; the exchange cannot be made",
                     {"exchange": "reservation released"},
@@ -408,7 +408,7 @@ def create_exchange(
         change(
             tenant_id,
             original.order_id,
-            lambda o: Change(
+            lambda o, number=number: Change(
                 timeline=[_entry("exchanged", f"Return {return_id} exchanged: replacement order #{number}")]
             ),
         )
@@ -420,17 +420,6 @@ def create_exchange(
 def create_task(payload: dict) -> dict:
     order = create_from_checkout(payload["tenant_id"], payload["checkout_id"])
     return {**payload, "order_id": order.order_id, "order_number": int(order.number)}
-
-
-def _claim(order: OrderRecord, attribute) -> bool:
-    """Marks a side effect as done before doing it, so a retried step never does it twice."""
-    try:
-        order.update(actions=[attribute.set(clock.now_iso())], condition=attribute.does_not_exist())
-        return True
-    except UpdateError as e:
-        if e.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
 
 
 def _confirmation(order: OrderRecord, shop, order_url: str) -> emails.Email:
@@ -460,17 +449,15 @@ def _confirmation(order: OrderRecord, shop, order_url: str) -> emails.Email:
 def send_confirmation(payload: dict) -> dict:
     tenant_id = payload["tenant_id"]
     order = _load(tenant_id, payload["order_id"])
-    if _claim(order, OrderRecord.confirmation_sent_at):
+
+    def send():
         record = checkout.load(tenant_id, payload["checkout_id"])
         shop = tenants.get_shop(tenant_id)
-        try:
-            notifications.send_email(
-                to=order.email,
-                email=_confirmation(order, shop, f"{record.storefront_base}/orders/{order.order_id}"),
-            )
-        except Exception:
-            order.update(actions=[OrderRecord.confirmation_sent_at.remove()])
-            raise
+        notifications.send_email(
+            to=order.email, email=_confirmation(order, shop, f"{record.storefront_base}/orders/{order.order_id}")
+        )
+
+    if lifecycle.once_marked(order, OrderRecord.confirmation_sent_at, send):
         entry = _entry("confirmation_sent", f"Confirmation emailed to {order.email}")
         order.update(actions=[OrderRecord.timeline.set(OrderRecord.timeline.append([entry]))])
     return payload
@@ -480,23 +467,22 @@ def send_confirmation(payload: dict) -> dict:
 def emit_created(payload: dict) -> dict:
     tenant_id = payload["tenant_id"]
     order = _load(tenant_id, payload["order_id"])
-    if _claim(order, OrderRecord.event_emitted_at):
-        try:
-            events.publish(
-                "order.created",
-                {
-                    "id": f"order.created:{order.order_id}",
-                    "tenant_id": tenant_id,
-                    "order_id": order.order_id,
-                    "number": int(order.number),
-                    "total": int(order.total),
-                    "currency": order.currency,
-                    "created_at": order.created_at,
-                },
-            )
-        except Exception:
-            order.update(actions=[OrderRecord.event_emitted_at.remove()])
-            raise
+    lifecycle.once_marked(
+        order,
+        OrderRecord.event_emitted_at,
+        lambda: events.publish(
+            "order.created",
+            {
+                "id": f"order.created:{order.order_id}",
+                "tenant_id": tenant_id,
+                "order_id": order.order_id,
+                "number": int(order.number),
+                "total": int(order.total),
+                "currency": order.currency,
+                "created_at": order.created_at,
+            },
+        ),
+    )
     return payload
 
 

@@ -9,11 +9,11 @@ is a redirect); checkout never calls Stripe inside a request.
 
 import time
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from . import clock, keys, payments, stripe_connect, tenants
-from .db import Claim, PaymentAccount, connection
+from .db import Claim, PaymentAccount, conditionally, connection
 from .errors import Conflict, Invalid, Unavailable
 
 
@@ -127,11 +127,7 @@ def _store(account: PaymentAccount, flags: dict, *, at: int | None) -> None:
     if at is not None:  # only news newer than what we hold counts (events arrive out of order)
         actions.append(PaymentAccount.status_at.set(at))
         condition = PaymentAccount.status_at.does_not_exist() | (PaymentAccount.status_at <= at)
-    try:
-        account.update(actions=actions, condition=condition)
-    except UpdateError as e:
-        if e.cause_response_code != "ConditionalCheckFailedException":
-            raise
+    conditionally(account.update, actions=actions, condition=condition)
 
 
 def on_account_updated(account_id: str, account: dict, event_created: int) -> bool:

@@ -23,12 +23,14 @@ adding and comparing.
 import hashlib
 from collections.abc import Callable
 
-from . import clock, keys, money, orders, payments, pricing, refund_math, stripe_charges
+from . import clock, keys, lifecycle, money, orders, payments, pricing, refund_math, stripe_charges
 from .db import OrderRecord
 from .errors import Conflict, Invalid, Unavailable
 from .observability import logger
 
+# A refund's status lives in its order's `refunds` and moves with the order (orders.change).
 TRANSITIONS = {"pending": {"succeeded", "failed"}, "succeeded": set(), "failed": set()}
+LIFECYCLE = lifecycle.Lifecycle("refund", TRANSITIONS)
 
 
 def _refunds(order: OrderRecord) -> list[dict]:
@@ -71,7 +73,7 @@ def _financial_status(order: OrderRecord, refunded_total: int) -> str:
         return current
     new = "refunded" if refunded_total >= paid(order) else "partially_refunded"
     if new != current:
-        orders.check_transition(orders.FINANCIAL_TRANSITIONS, current, new)
+        orders.FINANCIAL.require(current, new)
     return new
 
 
@@ -174,8 +176,7 @@ def _settle(
         entry = next(r for r in _refunds(order) if r["id"] == refund_id)
         if entry["status"] == status:
             return None
-        if status not in TRANSITIONS[entry["status"]]:
-            raise Conflict(f"A refund that {entry['status']} cannot become {status}")
+        LIFECYCLE.require(entry["status"], status)
         updated = {**entry, "status": status, "stripe_refund_id": stripe_refund_id, "settled_at": clock.now_iso()}
         amount = money.format_money(int(entry["amount"]), order.currency)
         values = {"refunds": [updated if r["id"] == refund_id else r for r in _refunds(order)]}

@@ -16,11 +16,16 @@ import time
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from . import clock, keys
+from . import clock, keys, lifecycle
 from .db import DiscountRecord, DiscountUse, ReservationRecord, VariantRecord, connection, failed_conditions
 from .workflows import TransientError
 
 TRANSITIONS = {"held": {"released", "converted"}, "released": set(), "converted": set()}
+LIFECYCLE = lifecycle.Lifecycle("reservation", TRANSITIONS)
+
+
+# Leaving `held` takes the reservation off the sweeper's index.
+_NO_LONGER_HELD = (ReservationRecord.gsi2pk.remove(), ReservationRecord.gsi2sk.remove())
 
 
 class OutOfStock(Exception):
@@ -129,15 +134,7 @@ def release(tenant_id: str, checkout_id: str) -> bool:
             pass
     try:
         with TransactWrite(connection=connection()) as tx:
-            tx.update(
-                record,
-                actions=[
-                    ReservationRecord.status.set("released"),
-                    ReservationRecord.gsi2pk.remove(),
-                    ReservationRecord.gsi2sk.remove(),
-                ],
-                condition=ReservationRecord.status == "held",
-            )
+            LIFECYCLE.move_in(tx, record, "released", *_NO_LONGER_HELD)
             for variant_id in sorted(live_variants):
                 tx.update(
                     VariantRecord(tenant_id, keys.variant_sk(variant_id)),
@@ -161,14 +158,8 @@ def release(tenant_id: str, checkout_id: str) -> bool:
 
 def convert_in(tx: TransactWrite, tenant_id: str, checkout_id: str) -> None:
     """Adds to an order's transaction: the held units are now the order's (fails if no longer held)."""
-    tx.update(
-        ReservationRecord(tenant_id, keys.reservation_sk(checkout_id)),
-        actions=[
-            ReservationRecord.status.set("converted"),
-            ReservationRecord.gsi2pk.remove(),
-            ReservationRecord.gsi2sk.remove(),
-        ],
-        condition=ReservationRecord.status == "held",
+    LIFECYCLE.move_in(
+        tx, ReservationRecord(tenant_id, keys.reservation_sk(checkout_id)), "converted", *_NO_LONGER_HELD, read=False
     )
 
 

@@ -36,6 +36,7 @@ from . import (
     emails,
     fulfilment,
     keys,
+    lifecycle,
     money,
     notifications,
     orders,
@@ -52,7 +53,7 @@ from . import (
     tenants,
     workflows,
 )
-from .db import OrderRecord, ReturnRecord, ShopRecord
+from .db import OrderRecord, ReturnRecord, ShopRecord, conditionally
 from .db import plain as _plain
 from .errors import Conflict, Invalid, NotFound
 from .observability import logger
@@ -72,6 +73,15 @@ TRANSITIONS = {
     "expired": set(),
     "closed": set(),
 }
+
+
+def _stamp(model, status: str) -> list:
+    """Every move is dated and kept in the return's history (the status page shows the steps)."""
+    now = clock.now_iso()
+    return [model.updated_at.set(now), model.history.set(model.history.append([{"at": now, "status": status}]))]
+
+
+LIFECYCLE = lifecycle.Lifecycle("return", TRANSITIONS, stamp=_stamp)
 RESOLVED = {"refund": "refunded", "store_credit": "credited", "exchange": "exchanged"}
 SETTLED = ("refunded", "credited", "exchanged", "closed")
 # action -> (the status it leads to, the statuses in which it is already done: repeating it changes nothing)
@@ -105,10 +115,6 @@ def _counts(items: list[dict]) -> dict[str, int]:
     for item in items or []:
         out[item["variant_id"]] = out.get(item["variant_id"], 0) + int(item["quantity"])
     return out
-
-
-def _entry(record: ReturnRecord, status: str) -> list[dict]:
-    return (_plain(record.history) or []) + [{"at": clock.now_iso(), "status": status}]
 
 
 def to_dict(record: ReturnRecord) -> dict:
@@ -159,40 +165,9 @@ def to_dict(record: ReturnRecord) -> dict:
 
 
 def _move(record: ReturnRecord, status: str, *actions) -> bool:
-    """Moves the return from where it stands to `status` if the table allows; False when it moved meanwhile
-    (the record is then re-read)."""
-    if status not in TRANSITIONS[record.status]:
-        return False
-    try:
-        record.update(
-            actions=[
-                ReturnRecord.status.set(status),
-                ReturnRecord.updated_at.set(clock.now_iso()),
-                ReturnRecord.history.set(_entry(record, status)),
-                *actions,
-            ],
-            condition=ReturnRecord.status == record.status,
-        )
-        return True
-    except UpdateError as e:
-        if e.cause_response_code == "ConditionalCheckFailedException":
-            record.refresh(consistent_read=True)
-            return False
-        raise
-
-
-def _move_in(tx, record: ReturnRecord, status: str, *actions) -> None:
-    """The same move, inside an order change's transaction."""
-    tx.update(
-        record,
-        actions=[
-            ReturnRecord.status.set(status),
-            ReturnRecord.updated_at.set(clock.now_iso()),
-            ReturnRecord.history.set(_entry(record, status)),
-            *actions,
-        ],
-        condition=ReturnRecord.status == record.status,
-    )
+    """Moves the return to `status` if the table allows; False when it does not (the record may have
+    moved meanwhile: it is then re-read)."""
+    return LIFECYCLE.move(record, status, *actions)
 
 
 def _describe(order: OrderRecord, counts: dict[str, int]) -> str:
@@ -507,8 +482,8 @@ def shipped(tenant_id: str, return_id: str, data: dict) -> dict:
 
 
 def list_returns(tenant_id: str, *, limit: int, cursor: str | None, status: str | None = None) -> dict:
-    if status and status not in TRANSITIONS:
-        raise Invalid(f"status: one of {', '.join(TRANSITIONS)}", {"status": "unknown status"})
+    if status and status not in LIFECYCLE.statuses:
+        raise Invalid(f"status: one of {', '.join(LIFECYCLE.statuses)}", {"status": "unknown status"})
     page = ReturnRecord.all_returns.query(
         keys.returns_gsi(tenant_id),
         scan_index_forward=False,
@@ -530,11 +505,7 @@ def _act(record: ReturnRecord, action: str, perform) -> dict:
     for _ in range(5):
         if record.status in done:
             return to_dict(record)
-        if target not in TRANSITIONS[record.status]:
-            raise Conflict(
-                f"A return that is {record.status.replace('_', ' ')} cannot be {target.replace('_', ' ')}",
-                {"status": f"not allowed from {record.status}"},
-            )
+        LIFECYCLE.require(record.status, target)
         if perform(record):
             record.refresh(consistent_read=True)
             _deliver(record)
@@ -578,7 +549,7 @@ def _void(record: ReturnRecord, status: str) -> bool:
         return orders.Change(
             values={"return_claims": claims},
             result=True,
-            also=lambda tx: _move_in(tx, current, status),
+            also=lambda tx: LIFECYCLE.move_in(tx, current, status),
             timeline=[orders.entry(f"return_{status}", f"Return {record.return_id} {status}")],
         )
 
@@ -857,18 +828,15 @@ def create_payment(payload: dict) -> dict:
         metadata={"tenant_id": tenant_id, "return_id": return_id},
         expires_at=_epoch(record.created_at) + PAYMENT_SECONDS,
     )
-    try:
-        record.update(
-            actions=[
-                ReturnRecord.exchange["payment"].set(
-                    {**payment, "session_id": session["id"], "url": session["url"], "account_id": account.account_id}
-                )
-            ],
-            condition=ReturnRecord.exchange["payment"]["session_id"].does_not_exist(),
-        )
-    except UpdateError as e:
-        if e.cause_response_code != "ConditionalCheckFailedException":
-            raise
+    conditionally(  # a retried step keeps the session it stored first
+        record.update,
+        actions=[
+            ReturnRecord.exchange["payment"].set(
+                {**payment, "session_id": session["id"], "url": session["url"], "account_id": account.account_id}
+            )
+        ],
+        condition=ReturnRecord.exchange["payment"]["session_id"].does_not_exist(),
+    )
     return payload
 
 
@@ -1097,20 +1065,9 @@ def notify(payload: dict) -> dict:
         )
         if event is None:
             return payload
-    try:  # claimed before sending, so a retried step never mails twice
-        record.update(
-            actions=[ReturnRecord.notified[event].set(clock.now_iso())],
-            condition=ReturnRecord.notified[event].does_not_exist(),
-        )
-    except UpdateError as e:
-        if e.cause_response_code == "ConditionalCheckFailedException":
-            return payload
-        raise
     email = _email(record, event)
-    try:
-        notifications.send_email(to=record.email, email=email)
-    except Exception:
-        record.update(actions=[ReturnRecord.notified[event].remove()])
-        raise
-    _note(record, "email_sent", f"Emailed {record.email}: {email.subject}")
+    if lifecycle.once_marked(  # claimed before sending, so a retried step never mails twice
+        record, ReturnRecord.notified[event], lambda: notifications.send_email(to=record.email, email=email)
+    ):
+        _note(record, "email_sent", f"Emailed {record.email}: {email.subject}")
     return payload

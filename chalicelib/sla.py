@@ -16,7 +16,7 @@ from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import UpdateError
 
 from . import billing, clock
-from .db import PlatformItem
+from .db import PlatformItem, conditionally
 from .errors import Invalid
 from .observability import logger
 
@@ -95,24 +95,16 @@ def _add(tenant_id: str, counts: dict) -> None:
     # ADD on a nested map needs the map to exist: the month's first write creates it.
     # Two containers may race to be first: the loser's condition fails and it adds instead.
     for _attempt in range(2):
-        try:
-            item.update(
-                actions=actions + [MonthlyStats.buckets[b].add(n) for b, n in counts["buckets"].items()],
-                condition=MonthlyStats.buckets.exists(),
-            )
+        if conditionally(
+            item.update,
+            actions=actions + [MonthlyStats.buckets[b].add(n) for b, n in counts["buckets"].items()],
+            condition=MonthlyStats.buckets.exists(),
+        ) or conditionally(
+            item.update,
+            actions=actions + [MonthlyStats.buckets.set(counts["buckets"])],
+            condition=MonthlyStats.buckets.does_not_exist(),
+        ):
             return
-        except UpdateError as e:
-            if e.cause_response_code != "ConditionalCheckFailedException":
-                raise
-        try:
-            item.update(
-                actions=actions + [MonthlyStats.buckets.set(counts["buckets"])],
-                condition=MonthlyStats.buckets.does_not_exist(),
-            )
-            return
-        except UpdateError as e:
-            if e.cause_response_code != "ConditionalCheckFailedException":
-                raise
 
 
 def flush_all() -> None:

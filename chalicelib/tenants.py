@@ -7,8 +7,8 @@ import time
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from . import auth, clock, cursors, keys, settings
-from .db import Claim, ShopRecord, TenantEntry, connection
+from . import auth, clock, cursors, keys, lifecycle, settings
+from .db import Claim, ShopRecord, TenantEntry, connection, failed_conditions
 from .errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized, Unavailable
 from .money import is_currency
 
@@ -18,6 +18,9 @@ www api admin app apps assets auth billing blog cdn checkout dashboard dev docs 
 mail media operator platform s shop shops signup login static status store support test
 """.split()
 )
+# The operator suspends a shop and opens it again.
+STATUS_TRANSITIONS = {"active": {"suspended"}, "suspended": {"active"}}
+STATUS = lifecycle.Lifecycle("shop", STATUS_TRANSITIONS)
 _LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -83,10 +86,10 @@ def signup(*, email: str, password: str, shop_name: str, subdomain: str, currenc
             tx.save(shop, condition=ShopRecord.pk.does_not_exist())
             tx.save(TenantEntry(keys.TENANTS_PK, tenant_id, tenant_id=tenant_id, subdomain=sub, created_at=now))
     except TransactWriteError as e:
-        reasons = [r.code if r else None for r in (e.cancellation_reasons or [])]
-        if reasons[:1] == ["ConditionalCheckFailed"]:
+        failed = failed_conditions(tx, e)
+        if (keys.subdomain_claim(sub), keys.CLAIM_SK) in failed:
             raise Conflict("That subdomain is taken", {"subdomain": "taken"}) from None
-        if reasons[1:2] == ["ConditionalCheckFailed"]:
+        if (keys.email_claim(email), keys.CLAIM_SK) in failed:
             raise Conflict("An account with that email exists", {"email": "taken"}) from None
         raise
     token = auth.issue_token(user_id=user_id, role="merchant", tenant_id=tenant_id)
@@ -227,9 +230,7 @@ def attach_domain(tenant_id: str, domain: str) -> ShopRecord:
                 tx.delete(Claim(keys.domain_claim(shop.custom_domain), keys.CLAIM_SK))
             tx.update(shop, actions=[ShopRecord.custom_domain.set(domain)])
     except TransactWriteError as e:
-        # PynamoDB sends deletes before puts: with an old domain to release, the new claim is item 1.
-        claim = e.cancellation_reasons[1 if shop.custom_domain else 0] if e.cancellation_reasons else None
-        if claim is not None and claim.code == "ConditionalCheckFailed":
+        if (keys.domain_claim(domain), keys.CLAIM_SK) in failed_conditions(tx, e):
             raise Conflict("That domain belongs to another shop", {"domain": "taken"}) from None
         raise
     return get_shop(tenant_id)
@@ -290,7 +291,8 @@ def plans(tenant_ids: list[str]) -> dict[str, str]:
 def set_status(tenant_id: str, status: str) -> dict:
     shop = get_shop(tenant_id)
     if shop.status != status:
-        shop.update(actions=[ShopRecord.status.set(status)])
+        STATUS.require(shop.status, status)
+        STATUS.move(shop, status)  # an operator's second click meanwhile moved it there already
         forget_shop(tenant_id)
     return {
         "id": shop.tenant_id,

@@ -9,24 +9,19 @@ later state. If handling fails the claim is dropped and we answer 500:
 Stripe delivers the event again.
 """
 
-from pynamodb.exceptions import PutError
-
-from . import checkout, clock, keys, payment_accounts, payments, returns, stripe_webhooks
-from .db import StripeEventRecord
+from . import checkout, clock, keys, lifecycle, payment_accounts, payments, returns, stripe_webhooks
+from .db import StripeEventRecord, conditionally
 from .errors import Invalid
 from .observability import logger
 
 
 def _claim(event: dict) -> bool:
-    try:
+    return conditionally(
         StripeEventRecord(
             keys.stripe_event(event["id"]), keys.STRIPE_EVENT_SK, type=event["type"], received_at=clock.now_iso()
-        ).save(condition=StripeEventRecord.pk.does_not_exist())
-        return True
-    except PutError as e:
-        if e.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
+        ).save,
+        condition=StripeEventRecord.pk.does_not_exist(),
+    )
 
 
 def _unclaim(event: dict) -> None:
@@ -38,14 +33,12 @@ def receive(payload: bytes | str, signature: str | None) -> dict:
         event = stripe_webhooks.verify_webhook(payload, signature)
     except payments.InvalidWebhook as e:
         raise Invalid(f"Webhook refused: {e.message}", {"Stripe-Signature": e.message}) from None
-    if not _claim(event):
+
+    def handle():
+        logger.info("stripe event", event_id=event["id"], type=event["type"], outcome=_dispatch(event))
+
+    if not lifecycle.once(handle, claim=lambda: _claim(event), release=lambda: _unclaim(event)):
         return {"received": True, "duplicate": True}
-    try:
-        outcome = _dispatch(event)
-    except Exception:
-        _unclaim(event)
-        raise
-    logger.info("stripe event", event_id=event["id"], type=event["type"], outcome=outcome)
     return {"received": True}
 
 
