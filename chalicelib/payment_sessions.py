@@ -115,7 +115,12 @@ def open_session(
         cancel_url=cancel_url,
         idempotency_key=f"{owner_name}-{owner_id}",
         customer_email=email,
-        metadata={"tenant_id": tenant_id, **_owner_id(owner_name, owner_id), **(metadata or {})},
+        metadata={
+            "tenant_id": tenant_id,
+            **_owner_id(owner_name, owner_id),
+            "shop_name": shop.name,
+            **(metadata or {}),
+        },
         expires_at=int(clock.parse_iso(created_at).timestamp()) + lifetime,
     )
     return {

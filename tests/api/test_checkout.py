@@ -430,13 +430,13 @@ def test_a_decline_arriving_after_the_success_changes_nothing(shop, stripe, live
 
 PAID_PATH_TASKS = [
     "checkout.reserve_stock",
-    "checkout.create_payment",
-    "checkout.await_payment",
+    "checkout_payment.create_payment",
+    "checkout_payment.await_payment",
     "orders.create",
     "orders.send_confirmation",
     "orders.emit_created",
 ]
-DECLINE_PATH_TASKS = ["checkout.cancel_payment", "checkout.release_reservation", "checkout.mark_failed"]
+DECLINE_PATH_TASKS = ["checkout_payment.cancel_payment", "checkout.release_reservation", "checkout.mark_failed"]
 
 
 def _fail_once_after_working(monkeypatch, task: str, tenant_id: str):

@@ -1,10 +1,14 @@
 """Returns end to end: the shopper asks on the storefront, the returns workflow (Step Functions on the
 emulator) waits for the merchant, the merchant receives the parcel, the refund goes through Stripe."""
 
+import json
+
 import pytest
 import requests
 
-from chalicelib import workflows
+from chalicelib import keys, settings, workflows
+from chalicelib.db import ReturnRecord
+from infra.local.stripe_emulator import sign_payload
 from tests.support.after_sale import AfterSale, emails_to, finished, return_arn, states_until
 from tests.support.wait import wait_for
 
@@ -459,3 +463,53 @@ def test_an_exchange_for_a_dearer_variant_waits_for_the_difference_to_be_paid(sh
         "DifferencePaid",
         "NotifyRequested",
     ]
+
+
+def test_a_difference_paid_after_the_exchange_expired_is_refunded_by_the_late_payment_workflow(
+    shop, stripe, delivered, live_server
+):
+    dearer = shop.product(qty=3, price=2600)
+    ret = shop.store.post(
+        f"/api/store/orders/{delivered['id']}/returns",
+        {
+            "email": delivered["email"],
+            "reason": "Bigger size",
+            "resolution": "exchange",
+            "items": [{"variant_id": shop.shirt, "quantity": 1, "exchange_for": dearer}],
+        },
+    ).json
+    link = wait_for(lambda: shop.store.get(f"/api/store/returns/{ret['id']}").json["payment_url"])
+    session_id = link.rstrip("/").rsplit("/", 1)[1]
+    # Stripe says the session expired (the exchange expires with it) while the shopper, still on the page, pays.
+    expired = {
+        "id": f"evt_expired_{ret['id']}",
+        "object": "event",
+        "type": "checkout.session.expired",
+        "created": 0,
+        "livemode": False,
+        "api_version": None,
+        "account": stripe.account_of(session_id),
+        "data": {"object": {**stripe.get_object(session_id), "status": "expired"}},
+    }
+    body = json.dumps(expired).encode()
+    reply = requests.post(
+        f"{live_server}/api/webhooks/stripe",
+        data=body,
+        headers={"Stripe-Signature": sign_payload(body, stripe.webhook_secret)},
+    )
+    assert reply.status_code == 200
+    assert shop.admin.get(f"/api/admin/returns/{ret['id']}").json["status"] == "expired"
+    assert shop.stock(dearer) == 3  # the replacement went back
+    stripe.pay(session_id)
+    paid_with = stripe.get_object(session_id)["payment_intent"]
+    refund = stripe.wait_for_event(
+        "refund.created", timeout=30, predicate=lambda e: e["data"]["object"]["payment_intent"] == paid_with
+    )["data"]["object"]
+    assert refund["amount"] == 600
+    late_arn = settings.state_machine_arn("late_payment").replace(":stateMachine:", ":execution:")
+    assert finished(f"{late_arn}:late-{ret['id']}") == "SUCCEEDED"  # a workflow refunded it, not the webhook
+    record = ReturnRecord.get(shop.tenant_id, keys.return_sk(ret["id"]), consistent_read=True)
+    assert wait_for(lambda: record.refresh(consistent_read=True) or record.exchange["payment"]["late"]["refund_id"])
+    assert record.exchange["payment"]["late"]["refund_id"] == refund["id"]
+    assert record.exchange["payment"]["status"] == "due"  # never taken as the exchange's payment
+    assert shop.admin.get(f"/api/admin/returns/{ret['id']}").json["status"] == "expired"
