@@ -348,9 +348,9 @@ PASSWORD = "bench password 1"
 
 
 def bulk_products(tenant_id: str, currency: str, count: int) -> list[str]:
-    """`count` active products with one variant each, written as catalog.create_product writes them
+    """`count` active products with one variant each, written as product_editing.create_product writes them
     (BatchWriteItem instead of one transaction each: 10,000 transactions would take the emulator long)."""
-    from chalicelib import catalog, clock, keys
+    from chalicelib import clock, keys, product_editing
     from chalicelib.db import HandleClaim, ProductRecord, VariantRecord
 
     handles, now = [], clock.now_iso()
@@ -392,7 +392,7 @@ def bulk_products(tenant_id: str, currency: str, count: int) -> list[str]:
                 handle=handle,
                 version=1,
             )
-            catalog._summary(product, [variant])
+            product_editing._summary(product, [variant])
             products.save(product)
             variants.save(variant)
             claims.save(HandleClaim(tenant_id, keys.handle_sk(handle), product_id=product_id))
@@ -816,7 +816,8 @@ def table(result: dict) -> str:
         f"Cold init: handler import {cold['import_ms_min']:.0f} ms (min of 7 fresh Python {cold['python']} "
         f"processes importing app from the deployment package; median {cold['import_ms_median']:.0f} ms); "
         f"stripe imported at start-up: {cold['stripe_imported']}.",
-        f"Package: {pkg['zip_mb']} MB zipped ({pkg['unzipped_mb']} MB unzipped), cfn-lint errors: {pkg['lint_errors']}.",
+        f"Package: {pkg['zip_mb']} MB zipped ({pkg['unzipped_mb']} MB unzipped), "
+        f"cfn-lint errors: {pkg['lint_errors']}.",
     ]
     co = result["checkout"]
     lines += ["", "Checkout -> paid (per order):" if co else "Checkout -> paid: the app has no checkout yet."]

@@ -21,9 +21,9 @@ HTML = "text/html; charset=utf-8"
 
 def around_request(request, get_response):
     """Chalice `http` middleware (app.py registers it), so it wraps every route of every blueprint,
-    on AWS, on the local server and in chalice.test alike. The request's log keys, tenant binding
-    and idempotency deadline hold for this request only; its log line and SLA counts are written
-    once its answer is known. The tenant is bound later, once the route knows it (`acts_for`)."""
+    on AWS, on the local server and in chalice.test alike. The request's log keys and tenant binding
+    hold for this request only (the tenant is bound once the route knows it: `acts_for`); in-progress
+    idempotency keys expire with this invocation; the log line and SLA counts follow its answer."""
     started = time.perf_counter()
     idempotency.bind(request.lambda_context)
     with log_context(correlation_id=request.context.get("requestId")), isolation.request_scope():

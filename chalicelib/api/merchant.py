@@ -11,6 +11,7 @@ from chalicelib import (
     media,
     orders,
     payment_accounts,
+    product_editing,
     refunds,
     return_policy,
     returns,
@@ -78,7 +79,7 @@ def create_product():
         "create_product",
         "POST /api/admin/products",
         data,
-        lambda: catalog.create_product(tenant_id, shop.currency, data),
+        lambda: product_editing.create_product(tenant_id, shop.currency, data),
     )
     return web.json_response(product, 201)
 
@@ -108,12 +109,14 @@ def get_product(product_id):
 def update_product(product_id):
     request = bp.current_request
     tenant_id = web.merchant_tenant(request)
-    return web.json_response(catalog.update_product(tenant_id, product_id, web.body(request, schemas.PRODUCT_PATCH)))
+    return web.json_response(
+        product_editing.update_product(tenant_id, product_id, web.body(request, schemas.PRODUCT_PATCH))
+    )
 
 
 @routes.api("/api/admin/products/{product_id}", ["DELETE"], summary="Delete a product", status=204, tag="admin")
 def delete_product(product_id):
-    catalog.delete_product(web.merchant_tenant(bp.current_request), product_id)
+    product_editing.delete_product(web.merchant_tenant(bp.current_request), product_id)
     return web.empty_response()
 
 
@@ -126,7 +129,7 @@ def delete_product(product_id):
 )
 def delete_variant(product_id, variant_id):
     tenant_id = web.merchant_tenant(bp.current_request)
-    return web.json_response(catalog.delete_variant(tenant_id, product_id, variant_id))
+    return web.json_response(product_editing.delete_variant(tenant_id, product_id, variant_id))
 
 
 @routes.api(

@@ -2,7 +2,7 @@
 
 import os
 
-from chalicelib import catalog, media, onboarding, payment_accounts, tenants
+from chalicelib import catalog, media, onboarding, payment_accounts, product_editing, tenants
 from chalicelib.errors import Conflict
 
 DEMO = {
@@ -74,14 +74,14 @@ def connect_payments(tenant_id: str, stripe_emulator) -> None:
 def add_products(shop) -> None:
     """The demo catalogue (each product with its swatch image) in `shop`."""
     for title, description, (bg, fg), variants in PRODUCTS:
-        slug = catalog.slugify(title)
+        slug = product_editing.slugify(title)
         key = media.put(
             shop.tenant_id,
             f"demo/{slug}.svg",
             _SWATCH.format(bg=bg, fg=fg, label=title.split()[-1]).encode(),
             "image/svg+xml",
         )
-        catalog.create_product(
+        product_editing.create_product(
             shop.tenant_id,
             shop.currency,
             {
