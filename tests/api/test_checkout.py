@@ -12,7 +12,7 @@ from chalicelib.db import OrderRecord, TenantItem
 from infra.local import runtime
 from infra.local.stripe_emulator import sign_payload
 from tests.support.api import product_body
-from tests.support.shopping import ADDRESS, Shop, execution_done, session_of
+from tests.support.shopping import ADDRESS, Shop, execution_done, send_event, session_of
 from tests.support.wait import wait_for
 
 HAPPY_STATES = [
@@ -349,13 +349,8 @@ def test_the_same_event_posted_again_directly_is_acknowledged_and_ignored(shop, 
     done = shop.buy(stripe, (shop.product(), 1))
     ours = lambda e: e["data"]["object"]["metadata"].get("checkout_id") == done["checkout_id"]  # noqa: E731
     event = stripe.wait_for_event("checkout.session.completed", predicate=ours)
-    body = json.dumps(event).encode()
     for _ in range(3):
-        reply = requests.post(
-            f"{live_server}/api/webhooks/stripe",
-            data=body,
-            headers={"Stripe-Signature": sign_payload(body, stripe.webhook_secret)},
-        )
+        reply = send_event(live_server, stripe, event)
         assert reply.status_code == 200 and reply.json()["duplicate"] is True
     assert len(shop.orders()) == 1
 
@@ -416,12 +411,7 @@ def test_a_decline_arriving_after_the_success_changes_nothing(shop, stripe, live
             }
         },
     }
-    body = json.dumps(late_decline).encode()
-    reply = requests.post(
-        f"{live_server}/api/webhooks/stripe",
-        data=body,
-        headers={"Stripe-Signature": sign_payload(body, stripe.webhook_secret)},
-    )
+    reply = send_event(live_server, stripe, late_decline)
     assert reply.status_code == 200
     assert shop.status(done["checkout_id"])["status"] == "paid" and len(shop.orders()) == 1
 

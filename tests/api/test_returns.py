@@ -1,15 +1,13 @@
 """Returns end to end: the shopper asks on the storefront, the returns workflow (Step Functions on the
 emulator) waits for the merchant, the merchant receives the parcel, the refund goes through Stripe."""
 
-import json
-
 import pytest
 import requests
 
 from chalicelib import keys, settings, workflows
 from chalicelib.db import ReturnRecord
-from infra.local.stripe_emulator import sign_payload
 from tests.support.after_sale import AfterSale, emails_to, finished, return_arn, states_until
+from tests.support.shopping import send_event
 from tests.support.wait import wait_for
 
 MANUAL_PATH = [
@@ -423,19 +421,23 @@ def test_an_exchange_reserves_the_replacement_makes_its_order_and_refunds_the_di
     assert shop.order(delivered["id"])["refunded_total"] == 500
 
 
-def test_an_exchange_for_a_dearer_variant_waits_for_the_difference_to_be_paid(shop, stripe, delivered):
-    dearer = shop.product(qty=3, price=2600)
+def _exchange_one_shirt_for(shop, delivered, variant_id) -> dict:
     asked = shop.store.post(
         f"/api/store/orders/{delivered['id']}/returns",
         {
             "email": delivered["email"],
             "reason": "Bigger size",
             "resolution": "exchange",
-            "items": [{"variant_id": shop.shirt, "quantity": 1, "exchange_for": dearer}],
+            "items": [{"variant_id": shop.shirt, "quantity": 1, "exchange_for": variant_id}],
         },
     )
     assert asked.status_code == 201, asked.body
-    ret = asked.json
+    return asked.json
+
+
+def test_an_exchange_for_a_dearer_variant_waits_for_the_difference_to_be_paid(shop, stripe, delivered):
+    dearer = shop.product(qty=3, price=2600)
+    ret = _exchange_one_shirt_for(shop, delivered, dearer)
     assert ret["status"] == "awaiting_payment" and ret["exchange"]["difference"] == 600
     assert shop.stock(dearer) == 2
     link = wait_for(lambda: shop.store.get(f"/api/store/returns/{ret['id']}").json["payment_url"])
@@ -469,15 +471,7 @@ def test_a_difference_paid_after_the_exchange_expired_is_refunded_by_the_late_pa
     shop, stripe, delivered, live_server
 ):
     dearer = shop.product(qty=3, price=2600)
-    ret = shop.store.post(
-        f"/api/store/orders/{delivered['id']}/returns",
-        {
-            "email": delivered["email"],
-            "reason": "Bigger size",
-            "resolution": "exchange",
-            "items": [{"variant_id": shop.shirt, "quantity": 1, "exchange_for": dearer}],
-        },
-    ).json
+    ret = _exchange_one_shirt_for(shop, delivered, dearer)
     link = wait_for(lambda: shop.store.get(f"/api/store/returns/{ret['id']}").json["payment_url"])
     session_id = link.rstrip("/").rsplit("/", 1)[1]
     # Stripe says the session expired (the exchange expires with it) while the shopper, still on the page, pays.
@@ -491,12 +485,7 @@ def test_a_difference_paid_after_the_exchange_expired_is_refunded_by_the_late_pa
         "account": stripe.account_of(session_id),
         "data": {"object": {**stripe.get_object(session_id), "status": "expired"}},
     }
-    body = json.dumps(expired).encode()
-    reply = requests.post(
-        f"{live_server}/api/webhooks/stripe",
-        data=body,
-        headers={"Stripe-Signature": sign_payload(body, stripe.webhook_secret)},
-    )
+    reply = send_event(live_server, stripe, expired)
     assert reply.status_code == 200
     assert shop.admin.get(f"/api/admin/returns/{ret['id']}").json["status"] == "expired"
     assert shop.stock(dearer) == 3  # the replacement went back
