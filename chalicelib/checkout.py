@@ -100,12 +100,6 @@ def load(tenant_id: str, checkout_id: str) -> CheckoutRecord:
         raise NotFound("No such checkout") from None
 
 
-def _move(record: CheckoutRecord, status: str, *actions, condition=None) -> bool:
-    """Moves the checkout to `status` if the table allows it from where it stands; False otherwise
-    (someone else moved it first: the record is re-read, the caller decides on what it holds)."""
-    return LIFECYCLE.move(record, status, *actions, condition=condition)
-
-
 # Starting: the storefront's POST /api/store/carts/{id}/checkout ----------------
 
 _ADDRESS_FIELDS = ("name", "line1", "city", "postal_code")
@@ -246,7 +240,7 @@ def start(shop: ShopRecord, cart_id: str, data: dict, storefront_base: str) -> d
         )
     except Exception:
         # Nothing is reserved yet: hand the cart back so the shopper can try again.
-        _move(record, "failed", CheckoutRecord.failure_reason.set("error"))
+        LIFECYCLE.move(record, "failed", CheckoutRecord.failure_reason.set("error"))
         carts.reopen(tenant_id, cart.cart_id, checkout_id)
         raise
     return {"checkout_id": checkout_id}
@@ -333,7 +327,7 @@ def _finish(record: CheckoutRecord, reason: str, *, refunded: bool = False) -> N
         else:
             step = "cancelling"
         actions = [CheckoutRecord.failure_reason.set(reason)] if step != "cancelling" else []
-        _move(record, step, *actions)
+        LIFECYCLE.move(record, step, *actions)
     if record.status == "failed" and record.payment_event == "succeeded" and record.payment and not refunded:
         record_late(record, _plain(record.payment))
 

@@ -22,10 +22,6 @@ def _ids(payload: dict) -> tuple[str, str]:
     return payload["tenant_id"], payload["checkout_id"]
 
 
-def _move(record: CheckoutRecord, status: str, *actions, condition=None) -> bool:
-    return checkout.LIFECYCLE.move(record, status, *actions, condition=condition)
-
-
 def _payment_lines(record: CheckoutRecord, quote: pricing.Quote) -> list[dict]:
     names = {
         l["variant_id"]: " - ".join(p for p in (l["title"], l["variant_title"]) if p) for l in _plain(record.lines)
@@ -88,7 +84,7 @@ def await_payment(payload: dict) -> dict:
     tenant_id, checkout_id = _ids(payload)
     record = load(tenant_id, checkout_id)
     token = CheckoutRecord.task_token.set(payload["task_token"])
-    if not _move(record, "awaiting_payment", token) and record.status == "awaiting_payment":
+    if not checkout.LIFECYCLE.move(record, "awaiting_payment", token) and record.status == "awaiting_payment":
         # A retried step: the checkout waits already, on the token this attempt replaces.
         if not conditionally(record.update, actions=[token], condition=CheckoutRecord.status == "awaiting_payment"):
             record.refresh(consistent_read=True)
@@ -105,13 +101,15 @@ def cancel_payment(payload: dict) -> dict:
     turns out the shopper paid before we could stop it (the workflow then makes the order after all)."""
     tenant_id, checkout_id = _ids(payload)
     record = load(tenant_id, checkout_id)
-    if not _move(record, "cancelling") and record.status != "cancelling":
+    if not checkout.LIFECYCLE.move(record, "cancelling") and record.status != "cancelling":
         return {**payload, "paid": record.status in ("payment_received", "paid")}
     session = _plain(record.payment_session)
     paid = payment_sessions.stop(session, OWNER, checkout_id) if session else None
     if paid is None:
         return {**payload, "paid": False}
-    _move(record, "payment_received", CheckoutRecord.payment.set(paid), CheckoutRecord.payment_event.set("succeeded"))
+    checkout.LIFECYCLE.move(
+        record, "payment_received", CheckoutRecord.payment.set(paid), CheckoutRecord.payment_event.set("succeeded")
+    )
     return {**payload, "paid": record.status in ("payment_received", "paid")}
 
 
@@ -164,7 +162,7 @@ def _paid(record: CheckoutRecord, news: payment_sessions.News) -> str:
     if paid["amount"] != int(quote["total"]) or paid["currency"] != quote["currency"]:
         logger.error("Paid amount differs from the checkout's total", checkout_id=record.checkout_id)
         return "ignored"
-    if _move(
+    if checkout.LIFECYCLE.move(
         record,
         "payment_received",
         CheckoutRecord.payment.set(paid),

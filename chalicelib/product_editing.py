@@ -56,6 +56,24 @@ def _variant_title(options: dict) -> str:
     return " / ".join(options.values()) or "Default"
 
 
+def _new_variant(tenant_id: str, product_id: str, currency: str, entry: dict) -> VariantRecord:
+    """A new variant of the product from a checked entry of a create or a patch."""
+    variant_id = keys.new_variant_id(product_id)
+    options = entry.get("options") or {}
+    return VariantRecord(
+        tenant_id,
+        keys.variant_sk(variant_id),
+        variant_id=variant_id,
+        product_id=product_id,
+        sku=entry["sku"].strip(),
+        title=_variant_title(options),
+        price=entry["price"],
+        currency=currency,
+        inventory_quantity=entry["inventory_quantity"],
+        options=options,
+    )
+
+
 def _allocate_handle(tenant_id: str, wanted: str) -> str:
     taken = {
         c.sk.split("#", 1)[1]
@@ -100,22 +118,7 @@ def create_product(tenant_id: str, currency: str, data: dict) -> dict:
     _check_variants(tenant_id, currency, data["variants"])
     images = _check_images(tenant_id, data.get("images", []))
     product_id, now = keys.new_id(), clock.now_iso()
-    variants = [
-        VariantRecord(
-            tenant_id,
-            keys.variant_sk(vid),
-            variant_id=vid,
-            product_id=product_id,
-            sku=v["sku"].strip(),
-            title=_variant_title(v.get("options") or {}),
-            price=v["price"],
-            currency=currency,
-            inventory_quantity=v["inventory_quantity"],
-            options=v.get("options") or {},
-        )
-        for v in data["variants"]
-        for vid in [keys.new_variant_id(product_id)]
-    ]
+    variants = [_new_variant(tenant_id, product_id, currency, v) for v in data["variants"]]
     product = ProductRecord(
         tenant_id,
         keys.product_sk(product_id),
@@ -193,22 +196,7 @@ def update_product(tenant_id: str, product_id: str, patch: dict) -> dict:
                     f"variants[{i}].currency: this shop sells in {product.currency}",
                     {f"variants[{i}].currency": f"must be {product.currency}"},
                 )
-            vid = keys.new_variant_id(product_id)
-            opts = change.get("options") or {}
-            added.append(
-                VariantRecord(
-                    tenant_id,
-                    keys.variant_sk(vid),
-                    variant_id=vid,
-                    product_id=product_id,
-                    sku=change["sku"].strip(),
-                    title=_variant_title(opts),
-                    price=change["price"],
-                    currency=product.currency,
-                    inventory_quantity=change["inventory_quantity"],
-                    options=opts,
-                )
-            )
+            added.append(_new_variant(tenant_id, product_id, product.currency, change))
             touched.append((i, added[-1]))
             keyed.add(i)
     merged = variants + added

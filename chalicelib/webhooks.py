@@ -10,15 +10,15 @@ later state. If handling fails the claim is dropped and we answer 500:
 Stripe delivers the event again.
 """
 
-from . import (  # checkout_payment and returns own payment sessions: importing them registers them
+from . import (  # checkout_payment and exchange_payment own payment sessions: importing them registers them
     checkout_payment,  # noqa: F401
     clock,
+    exchange_payment,  # noqa: F401
     keys,
     lifecycle,
     payment_accounts,
     payment_sessions,
     payments,
-    returns,  # noqa: F401
     stripe_webhooks,
 )
 from .db import StripeEventRecord, conditionally

@@ -4,6 +4,7 @@ from chalice import Blueprint
 
 from chalicelib import (
     cancellation,
+    carrier_webhooks,
     catalog,
     discounts,
     fulfilment,
@@ -14,6 +15,7 @@ from chalicelib import (
     product_editing,
     refunds,
     return_policy,
+    return_requests,
     returns,
     schemas,
     shipping,
@@ -297,7 +299,7 @@ def patch_return_policy():
 @routes.api(
     "/api/admin/pickup-locations",
     summary="Where shoppers can pick up orders",
-    response=schemas.PICKUP_LOCATIONS,
+    response=schemas.PICKUP_LOCATION_LIST,
     tag="admin",
 )
 def get_pickup_locations():
@@ -309,7 +311,7 @@ def get_pickup_locations():
     ["PUT"],
     summary="Replace the pickup locations",
     request=schemas.PICKUP_LOCATIONS,
-    response=schemas.PICKUP_LOCATIONS,
+    response=schemas.PICKUP_LOCATION_LIST,
     tag="admin",
 )
 def put_pickup_locations():
@@ -328,7 +330,7 @@ def put_pickup_locations():
 )
 def carrier_webhook_settings():
     request = bp.current_request
-    return web.json_response(fulfilment.webhook_settings(web.merchant_tenant(request), web.base_url(request)))
+    return web.json_response(carrier_webhooks.webhook_settings(web.merchant_tenant(request), web.base_url(request)))
 
 
 @routes.api(
@@ -358,7 +360,7 @@ def get_return(return_id):
     tag="admin",
 )
 def approve_return(return_id):
-    return web.json_response(returns.approve(web.merchant_tenant(bp.current_request), return_id))
+    return web.json_response(return_requests.approve(web.merchant_tenant(bp.current_request), return_id))
 
 
 @routes.api(
@@ -369,7 +371,7 @@ def approve_return(return_id):
     tag="admin",
 )
 def reject_return(return_id):
-    return web.json_response(returns.reject(web.merchant_tenant(bp.current_request), return_id))
+    return web.json_response(return_requests.reject(web.merchant_tenant(bp.current_request), return_id))
 
 
 @routes.api(
@@ -384,7 +386,7 @@ def reject_return(return_id):
 def receive_return(return_id):
     request = bp.current_request
     tenant_id = web.merchant_tenant(request)
-    return web.json_response(returns.receive(tenant_id, return_id, web.body(request, schemas.RETURN_RECEIVE)))
+    return web.json_response(return_requests.receive(tenant_id, return_id, web.body(request, schemas.RETURN_RECEIVE)))
 
 
 @routes.api(
@@ -416,7 +418,7 @@ def list_discounts():
 @routes.api(
     "/api/admin/shipping-rates",
     summary="The shop's shipping rates (none: shipping is free)",
-    response=schemas.SHIPPING_RATES,
+    response=schemas.SHIPPING_TABLE,
     tag="admin",
 )
 def get_shipping_rates():
@@ -428,7 +430,7 @@ def get_shipping_rates():
     ["PUT"],
     summary="Replace the shop's shipping rates",
     request=schemas.SHIPPING_RATES,
-    response=schemas.SHIPPING_RATES,
+    response=schemas.SHIPPING_TABLE,
     tag="admin",
 )
 def put_shipping_rates():
@@ -440,7 +442,7 @@ def put_shipping_rates():
 @routes.api(
     "/api/admin/tax-rates",
     summary="Tax per destination country (none: no tax), prices with or without tax",
-    response=schemas.TAX_RATES,
+    response=schemas.TAX_TABLE,
     tag="admin",
 )
 def get_tax_rates():
@@ -452,7 +454,7 @@ def get_tax_rates():
     ["PUT"],
     summary="Replace the tax rates and/or the prices-include-tax mode",
     request=schemas.TAX_RATES,
-    response=schemas.TAX_RATES,
+    response=schemas.TAX_TABLE,
     tag="admin",
 )
 def put_tax_rates():
@@ -464,10 +466,10 @@ def put_tax_rates():
 @routes.api(
     "/api/admin/payments/account",
     ["POST"],
-    summary="Connect a Stripe account (Connect onboarding)",
+    summary="Connect a Stripe account (Connect onboarding); 200 with the account when it exists",
     request=schemas.PAYMENTS_CONNECT,
     response=schemas.PAYMENT_ACCOUNT,
-    status=201,
+    status=(201, 200),
     tag="admin",
 )
 def connect_payments():
