@@ -3,7 +3,12 @@ and the functions Step Functions and the schedule call."""
 
 from chalice import Chalice, Rate
 
-from chalicelib import checkout, web, workflows
+from chalicelib import (
+    checkout,
+    return_tasks,  # noqa: F401  (registers the returns workflow's tasks: no route imports them)
+    web,
+    workflows,
+)
 from chalicelib.api import operator, platform, storefront, webhooks
 from chalicelib.api.merchant import catalogue, orders, shop_settings
 from chalicelib.observability import logger

@@ -110,12 +110,6 @@ def load(tenant_id: str, checkout_id: str) -> CheckoutRecord:
         raise NotFound("No such checkout") from None
 
 
-def _move(record: CheckoutRecord, status: str, *actions, condition=None) -> bool:
-    """Moves the checkout to `status` if the table allows it from where it stands; False otherwise
-    (someone else moved it first: the record is re-read, the caller decides on what it holds)."""
-    return LIFECYCLE.move(record, status, *actions, condition=condition)
-
-
 # Starting: the storefront's POST /api/store/carts/{id}/checkout ----------------
 
 _ADDRESS_FIELDS = ("name", "line1", "city", "postal_code")
@@ -256,7 +250,7 @@ def start(shop: ShopRecord, cart_id: str, data: dict, storefront_base: str) -> d
         )
     except Exception:
         # Nothing is reserved yet: hand the cart back so the shopper can try again.
-        _move(record, "failed", CheckoutRecord.failure_reason.set("error"))
+        LIFECYCLE.move(record, "failed", CheckoutRecord.failure_reason.set("error"))
         carts.reopen(tenant_id, cart.cart_id, checkout_id)
         raise
     return {"checkout_id": checkout_id}
@@ -389,7 +383,7 @@ def await_payment(payload: dict) -> dict:
     tenant_id, checkout_id = _ids(payload)
     record = load(tenant_id, checkout_id)
     token = CheckoutRecord.task_token.set(payload["task_token"])
-    if not _move(record, "awaiting_payment", token) and record.status == "awaiting_payment":
+    if not LIFECYCLE.move(record, "awaiting_payment", token) and record.status == "awaiting_payment":
         # A retried step: the checkout waits already, on the token this attempt replaces.
         if not conditionally(record.update, actions=[token], condition=CheckoutRecord.status == "awaiting_payment"):
             record.refresh(consistent_read=True)
@@ -406,7 +400,7 @@ def cancel_payment(payload: dict) -> dict:
     turns out the shopper paid before we could stop it (the workflow then makes the order after all)."""
     tenant_id, checkout_id = _ids(payload)
     record = load(tenant_id, checkout_id)
-    if not _move(record, "cancelling") and record.status != "cancelling":
+    if not LIFECYCLE.move(record, "cancelling") and record.status != "cancelling":
         return {**payload, "paid": record.status in ("payment_received", "paid")}
     session = _plain(record.payment_session)
     if session:
@@ -426,7 +420,7 @@ def cancel_payment(payload: dict) -> dict:
                     "account_id": session["account_id"],
                     "event_id": None,
                 }
-                _move(
+                LIFECYCLE.move(
                     record,
                     "payment_received",
                     CheckoutRecord.payment.set(paid),
@@ -489,7 +483,7 @@ def _finish(record: CheckoutRecord, reason: str, *, refunded: bool = False) -> N
         else:
             step = "cancelling"
         actions = [CheckoutRecord.failure_reason.set(reason)] if step != "cancelling" else []
-        _move(record, step, *actions)
+        LIFECYCLE.move(record, step, *actions)
     if record.status == "failed" and record.payment_event == "succeeded" and record.payment and not refunded:
         _refund_late(record, _plain(record.payment))
 
@@ -535,7 +529,7 @@ def payment_succeeded(
         "account_id": account_id,
         "event_id": event_id,
     }
-    if _move(
+    if LIFECYCLE.move(
         record,
         "payment_received",
         CheckoutRecord.payment.set(paid),

@@ -54,6 +54,7 @@ reach the variant item with one GetItem. Clients treat ids as opaque.
 import os
 import re
 import time
+from datetime import datetime
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _ID_RE = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
@@ -71,6 +72,11 @@ def new_id() -> str:
     """48 bits of milliseconds + 80 random bits, 26 Crockford base32 chars."""
     ms = int(time.time() * 1000)
     return _b32(ms, 10) + _b32(int.from_bytes(os.urandom(10), "big"), 16)
+
+
+def first_id_at(moment: datetime) -> str:
+    """The smallest id made at or after `moment`: the lower bound of an id range by creation time."""
+    return _b32(int(moment.timestamp() * 1000), 10) + _CROCKFORD[0] * 16
 
 
 def is_id(value) -> bool:

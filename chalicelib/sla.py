@@ -127,6 +127,13 @@ def percentile(buckets: dict, total: int, q: float) -> int | None:
     return None
 
 
+def requests_this_month(tenant_ids: list[str]) -> dict[str, int]:
+    """Requests each tenant served this month, as flushed so far (up to a minute behind)."""
+    month = _month()
+    stats = MonthlyStats.batch_get([(f"SLA#{month}", t) for t in set(tenant_ids)])
+    return {s.tenant_id: int(s.requests) for s in stats}
+
+
 def report(plans_of, month: str | None = None) -> dict:
     """The month's figures for every tenant that served traffic, against its plan's promise.
     `plans_of(tenant_ids) -> {tenant_id: plan}`."""

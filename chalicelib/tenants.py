@@ -7,7 +7,7 @@ import time
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from . import auth, clock, cursors, keys, lifecycle, settings
+from . import auth, clock, cursors, keys, lifecycle, settings, usage
 from .db import Claim, ShopRecord, TenantEntry, connection, failed_conditions
 from .errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized, Unavailable
 from .money import is_currency
@@ -268,6 +268,7 @@ def list_tenants(*, limit: int, cursor: str | None) -> dict:
     page = TenantEntry.query(keys.TENANTS_PK, limit=limit, last_evaluated_key=cursors.decode(cursor, keys.TENANTS_PK))
     entries = list(page)
     shops = {s.tenant_id: s for s in ShopRecord.batch_get([(e.tenant_id, keys.SHOP_SK) for e in entries])}
+    used = usage.of_shops(list(shops.values()))
     items = []
     for e in entries:
         shop = shops.get(e.tenant_id)
@@ -278,7 +279,7 @@ def list_tenants(*, limit: int, cursor: str | None) -> dict:
                 "created_at": e.created_at,
                 "plan": shop.plan if shop else None,
                 "status": shop.status if shop else None,
-                "usage": {},
+                "usage": used.get(e.tenant_id),
             }
         )
     return {"items": items, "next": cursors.encode(page.last_evaluated_key)}
@@ -300,7 +301,7 @@ def set_status(tenant_id: str, status: str) -> dict:
         "plan": shop.plan,
         "status": shop.status,
         "created_at": shop.created_at,
-        "usage": {},
+        "usage": usage.of_shops([shop])[shop.tenant_id],
     }
 
 

@@ -11,7 +11,7 @@ from http.cookies import CookieError, SimpleCookie
 
 from chalice import Response
 
-from . import auth, cursors, idempotency, isolation, openapi, sla, tenants, validation
+from . import auth, cursors, idempotency, isolation, openapi, schemas, sla, tenants, validation
 from .errors import DomainError, NotFound, Unavailable
 from .observability import count, log_context, logger, tracer
 
@@ -151,16 +151,27 @@ class Routes:
                 err, shop, status = Unavailable("This shop is temporarily unavailable"), None, Unavailable.status
         return html_response(storefront.error_page(err, shop, _base_path(params), status), status)
 
-    def _register(self, path, methods, fn, *, html, summary, request, response, status, tag):
+    def _register(self, path, methods, fn, *, html, summary, request, response, status, tag, media=()):
         view = self._guarded(tracer.capture_method(fn), html=html)
         self.blueprint.route(path, methods=methods, content_types=["*/*"])(view)
         for m in methods:
             openapi.register(
-                path, m, summary=summary, request=request, response=response, status=status, tag=tag, html=html
+                path,
+                m,
+                view=fn.__name__,
+                summary=summary,
+                request=request,
+                response=response,
+                status=status,
+                tag=tag,
+                html=html,
+                media=media,
             )
         return view
 
-    def api(self, path, methods=("GET",), *, summary, request=None, response=None, status=200, tag):
+    def api(self, path, methods=("GET",), *, summary, request=None, response=None, status=200, tag, media=()):
+        """`media`: content types other than JSON the route answers with (its errors stay JSON)."""
+
         def deco(fn):
             self._register(
                 path,
@@ -172,6 +183,7 @@ class Routes:
                 response=response,
                 status=status,
                 tag=tag,
+                media=media,
             )
             return fn
 
@@ -252,11 +264,13 @@ class Routes:
             openapi.register(
                 "/{proxy+}",
                 m,
+                view=fn.__name__,
                 summary="Anything else: 404 (JSON under api/, else a page)",
                 request=None,
-                response=None,
+                response=schemas.ERROR,
                 status=404,
                 tag="platform",
+                html=True,
             )
         return fn
 

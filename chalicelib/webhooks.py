@@ -9,7 +9,7 @@ later state. If handling fails the claim is dropped and we answer 500:
 Stripe delivers the event again.
 """
 
-from . import checkout, clock, keys, lifecycle, payment_accounts, payments, returns, stripe_webhooks
+from . import checkout, clock, exchange_payment, keys, lifecycle, payment_accounts, payments, stripe_webhooks
 from .db import StripeEventRecord, conditionally
 from .errors import Invalid
 from .observability import logger
@@ -51,7 +51,7 @@ def _dispatch(event: dict) -> str:
         "checkout.session.async_payment_succeeded",
         "checkout.session.expired",
     ):  # an exchange's price difference
-        return returns.payment_event(
+        return exchange_payment.payment_event(
             "expired" if kind.endswith("expired") else "completed",
             tenant_id=meta.get("tenant_id"),
             return_id=meta["return_id"],

@@ -28,6 +28,11 @@ def task(name: str):
     return register
 
 
+def registered() -> set[str]:
+    """The task names a Task state may invoke."""
+    return set(_TASKS)
+
+
 def run_task(event: dict) -> dict:
     name = event.get("task")
     if name not in _TASKS:

@@ -29,6 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from chalicelib import docs  # noqa: E402
 from infra import iam, stack  # noqa: E402
 
 REGION = "us-east-1"  # for linting and translation only; the template itself is region-agnostic
@@ -38,6 +39,9 @@ LAMBDA_RUNTIME = "python3.12"
 LAMBDA_PYTHON = LAMBDA_RUNTIME.removeprefix("python")
 # The Lambda Python runtime ships these (and the app never needs a newer one).
 RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer")
+# Pure Python, published as source only: built into a wheel first, which the platform-pinned install
+# then takes like any other (an install restricted to binaries cannot build one itself).
+SOURCE_ONLY = ("openapi-ui-bundles",)
 LOG_RETENTION_DAYS = 30
 
 
@@ -50,6 +54,8 @@ def _vendor() -> Path:
     if not vendor.is_dir():
         vendor.parent.mkdir(parents=True, exist_ok=True)  # .chalice/deployments/ is git-ignored
         staging = Path(tempfile.mkdtemp(prefix="building-", dir=vendor.parent))
+        wheels = Path(tempfile.mkdtemp(prefix="wheels-", dir=vendor.parent))
+        _build_wheels(_pins(SOURCE_ONLY), wheels)
         result = subprocess.run(
             [
                 sys.executable,
@@ -67,23 +73,42 @@ def _vendor() -> Path:
                 "--python-version",
                 LAMBDA_PYTHON,
                 "--only-binary=:all:",
+                "--find-links",
+                str(wheels),
                 "-r",
                 str(ROOT / "requirements.txt"),
             ],
             capture_output=True,
             text=True,
         )
+        shutil.rmtree(wheels, ignore_errors=True)
         if result.returncode != 0:
             raise SystemExit(f"building the Lambda dependencies failed:\n{result.stdout}\n{result.stderr}")
         for top in RUNTIME_PROVIDED:  # the runtime's copies are used; ours would only add size
             for path in staging.glob(f"{top}*"):
                 shutil.rmtree(path) if path.is_dir() else path.unlink()
         shutil.rmtree(staging / "bin", ignore_errors=True)
+        for path in (staging / "openapi_ui_bundles").glob("*/vendor/*"):  # the other UIs would add 1.5 MB
+            if path.name not in docs.BUNDLED:
+                path.unlink()
         try:
             staging.rename(vendor)
         except OSError:  # another build finished the same cache first
             shutil.rmtree(staging, ignore_errors=True)
     return vendor
+
+
+def _pins(names: tuple[str, ...]) -> list[str]:
+    """The requirements.txt lines of these packages."""
+    lines = (ROOT / "requirements.txt").read_text().splitlines()
+    return [line for line in lines if re.split(r"[=<>~\[ ]", line, maxsplit=1)[0].lower() in names]
+
+
+def _build_wheels(requirements: list[str], out: Path) -> None:
+    command = [sys.executable, "-m", "pip", "wheel", "--quiet", "--disable-pip-version-check", "--no-deps"]
+    result = subprocess.run([*command, "--wheel-dir", str(out), *requirements], capture_output=True, text=True)
+    if result.returncode != 0:
+        raise SystemExit(f"building wheels of {requirements} failed:\n{result.stdout}\n{result.stderr}")
 
 
 def _build_copy(build: Path) -> None:

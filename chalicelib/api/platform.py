@@ -1,9 +1,9 @@
 """Routes for anyone: liveness, the API document, opening a shop, signing in; and the 404 for
 everything no route matches."""
 
-from chalice import Blueprint
+from chalice import Blueprint, Response
 
-from chalicelib import onboarding, openapi, schemas, tenants, web
+from chalicelib import docs, onboarding, openapi, schemas, tenants, web
 from chalicelib.errors import NotFound
 
 bp = Blueprint(__name__)
@@ -15,9 +15,25 @@ def healthz():
     return web.json_response({"status": "ok"})
 
 
-@routes.api("/openapi.json", summary="This document", tag="platform")
+@routes.api("/openapi.json", summary="This document", response=schemas.OPENAPI_DOCUMENT, tag="platform")
 def openapi_document():
     return web.json_response(openapi.document(web.base_url(bp.current_request)))
+
+
+@routes.api("/docs", summary="This document, browsable (Swagger UI)", tag="platform", media=("text/html",))
+def api_reference():
+    return web.html_response(docs.page(), headers=docs.PAGE_HEADERS)
+
+
+@routes.api(
+    "/docs/{asset}",
+    summary="The browsable reference's script and style files",
+    tag="platform",
+    media=("text/javascript", "text/css"),
+)
+def api_reference_asset(asset):
+    text, content_type = docs.asset(asset)
+    return Response(body=text, status_code=200, headers={"Content-Type": content_type, **docs.ASSET_HEADERS})
 
 
 @routes.api(

@@ -3,7 +3,7 @@ host and under /s/{subdomain} (web.Routes.storefront registers both)."""
 
 from chalice import Blueprint
 
-from chalicelib import carts, catalog, checkout, idempotency, orders, returns, schemas, storefront, web
+from chalicelib import carts, catalog, checkout, idempotency, orders, return_requests, returns, schemas, storefront, web
 
 bp = Blueprint(__name__)
 routes = web.Routes(bp)
@@ -49,7 +49,10 @@ def cart_page(shop, base_path):
 
 
 @routes.storefront(
-    "/orders/{order_id}", summary="Order status page (where the payment page sends the shopper)", html=True
+    "/orders/{order_id}",
+    summary="Order status page (where the payment page sends the shopper; 202 while the payment is confirmed)",
+    status=(200, 202),
+    html=True,
 )
 def order_page(shop, base_path, order_id):
     request = bp.current_request
@@ -208,7 +211,7 @@ def request_return(shop, base_path, order_id):
         scope=f"{shop.tenant_id}|POST returns|order:{order_id}",
         key=request.headers.get("idempotency-key"),
         body=data,
-        create=lambda: returns.request(shop, order_id, data, web.base_url(request) + base_path),
+        create=lambda: return_requests.request(shop, order_id, data, web.base_url(request) + base_path),
     )
     return web.json_response(created, 201)
 
@@ -227,7 +230,7 @@ def store_return(shop, base_path, return_id):
 )
 def return_shipped(shop, base_path, return_id):
     data = web.body(bp.current_request, schemas.RETURN_SHIPPED)
-    return web.json_response(returns.shipped(shop.tenant_id, return_id, data))
+    return web.json_response(return_requests.shipped(shop.tenant_id, return_id, data))
 
 
 @routes.storefront("/returns/{return_id}", summary="Return status page", html=True)

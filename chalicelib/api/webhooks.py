@@ -2,7 +2,7 @@
 
 from chalice import Blueprint
 
-from chalicelib import fulfilment, schemas, web, webhooks
+from chalicelib import carrier_webhooks, schemas, web, webhooks
 
 bp = Blueprint(__name__)
 routes = web.Routes(bp)
@@ -24,11 +24,13 @@ def stripe_webhook():
     "/api/webhooks/carriers/{shop_id}",
     ["POST"],
     summary="Carrier webhook: signed tracking updates (in_transit, delivered) for the shop's fulfilments",
-    response=schemas.WEBHOOK_ACK,
+    response=schemas.CARRIER_EVENT_ACK,
     tag="webhooks",
 )
 def carrier_webhook(shop_id):
     request = bp.current_request
     return web.json_response(
-        fulfilment.carrier_event(shop_id, request.raw_body, request.headers.get(fulfilment.SIGNATURE_HEADER.lower()))
+        carrier_webhooks.carrier_event(
+            shop_id, request.raw_body, request.headers.get(carrier_webhooks.SIGNATURE_HEADER.lower())
+        )
     )

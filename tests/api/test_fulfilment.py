@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from chalicelib import fulfilment, workflows
+from chalicelib import carrier_webhooks, workflows
 from tests.support.after_sale import emails_to, finished, fulfilment_arn, states_until
 from tests.support.wait import wait_for
 
@@ -175,7 +175,7 @@ def test_local_pickup_ready_notice_then_picked_up(shop, order):
 
 def _carrier_post(shop, secret: str, body: dict, signature: str | None = None):
     raw = json.dumps(body)
-    header = signature if signature is not None else fulfilment.sign(secret, raw.encode())
+    header = signature if signature is not None else carrier_webhooks.sign(secret, raw.encode())
     return shop.admin.as_(token="").request(
         "POST", f"/api/webhooks/carriers/{shop.tenant_id}", raw=raw, headers={"x-carrier-signature": header}
     )
@@ -194,7 +194,7 @@ def test_the_carriers_signed_webhook_moves_the_fulfilment_and_forgeries_change_n
         shop,
         hook["secret"],
         {"tracking_number": number, "status": "in_transit"},
-        fulfilment.sign(hook["secret"], b"{}", int(time.time()) - 3600),
+        carrier_webhooks.sign(hook["secret"], b"{}", int(time.time()) - 3600),
     )
     assert stale.status_code == 400
     assert shop.order(order["id"])["fulfilments"][0]["status"] == "pending"

@@ -6,6 +6,7 @@ import pytest
 
 from chalicelib import keys
 from tests.support.api import product_body
+from tests.support.shopping import Shop
 
 
 def _find_tenant(operator, tenant_id) -> dict | None:
@@ -136,3 +137,21 @@ def test_suspension_of_one_shop_leaves_others_open(api, operator, new_shop, acti
     assert b.get("/api/admin/products").status_code == 200
     expected = 503 if action == "suspend" else 200
     assert api.get(f"/s/{a_signup['shop']['subdomain']}/").status_code == expected
+
+
+def test_a_tenant_shows_what_its_shop_used_this_month(api, operator, paying_shop, stripe, monkeypatch):
+    monkeypatch.setenv("SLA_FLUSH_SECONDS", "0")  # every request's count is written at once
+    shop = Shop(api, paying_shop)
+    variant = shop.product(price=1500)
+    shop.product()
+    assert shop.buy(stripe, (variant, 2))["status"] == "paid"
+
+    usage = operator.post(f"/api/operator/tenants/{shop.tenant_id}/reactivate").json["usage"]
+    assert {k: usage[k] for k in ("orders", "gmv", "currency", "products")} == {
+        "orders": 1,
+        "gmv": 3000,
+        "currency": "USD",
+        "products": 2,
+    }
+    assert usage["requests"] >= 8  # the merchant's and the shopper's calls above
+    assert _find_tenant(operator, shop.tenant_id)["usage"] == usage

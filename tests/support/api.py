@@ -3,9 +3,11 @@
 import json
 import uuid
 
+from tests.support import contract
+
 
 class Api:
-    """Chalice's test client with JSON in and out."""
+    """Chalice's test client with JSON in and out; every answer is checked against /openapi.json."""
 
     def __init__(self, client, token: str | None = None, host: str = "localhost:8000"):
         self._client = client
@@ -24,6 +26,9 @@ class Api:
         response = getattr(self._client.http, method.lower())(path, headers=h, body=data)
         response.json = _json_or_none(response.body)
         response.text = response.body.decode() if isinstance(response.body, bytes) else response.body
+        contract.published(self._client).check(
+            method, path, response.status_code, response.headers.get("Content-Type"), response.body
+        )
         return response
 
     def get(self, path, **kw):

@@ -2,7 +2,7 @@
 
 from chalice import Blueprint
 
-from chalicelib import cancellation, fulfilment, orders, refunds, returns, schemas, web
+from chalicelib import cancellation, fulfilment, orders, refunds, return_requests, returns, schemas, web
 from chalicelib.api.merchant import admin_once
 
 bp = Blueprint(__name__)
@@ -153,7 +153,7 @@ def get_return(return_id):
     tag="admin",
 )
 def approve_return(return_id):
-    return web.json_response(returns.approve(web.merchant_tenant(bp.current_request), return_id))
+    return web.json_response(return_requests.approve(web.merchant_tenant(bp.current_request), return_id))
 
 
 @routes.api(
@@ -164,7 +164,7 @@ def approve_return(return_id):
     tag="admin",
 )
 def reject_return(return_id):
-    return web.json_response(returns.reject(web.merchant_tenant(bp.current_request), return_id))
+    return web.json_response(return_requests.reject(web.merchant_tenant(bp.current_request), return_id))
 
 
 @routes.api(
@@ -179,4 +179,4 @@ def reject_return(return_id):
 def receive_return(return_id):
     request = bp.current_request
     tenant_id = web.merchant_tenant(request)
-    return web.json_response(returns.receive(tenant_id, return_id, web.body(request, schemas.RETURN_RECEIVE)))
+    return web.json_response(return_requests.receive(tenant_id, return_id, web.body(request, schemas.RETURN_RECEIVE)))

@@ -4,6 +4,7 @@ webhook, discount codes, shipping and tax rates, and the Stripe account that tak
 from chalice import Blueprint
 
 from chalicelib import (
+    carrier_webhooks,
     discounts,
     fulfilment,
     payment_accounts,
@@ -78,7 +79,7 @@ def patch_return_policy():
 @routes.api(
     "/api/admin/pickup-locations",
     summary="Where shoppers can pick up orders",
-    response=schemas.PICKUP_LOCATIONS,
+    response=schemas.PICKUP_LOCATION_LIST,
     tag="admin",
 )
 def get_pickup_locations():
@@ -90,7 +91,7 @@ def get_pickup_locations():
     ["PUT"],
     summary="Replace the pickup locations",
     request=schemas.PICKUP_LOCATIONS,
-    response=schemas.PICKUP_LOCATIONS,
+    response=schemas.PICKUP_LOCATION_LIST,
     tag="admin",
 )
 def put_pickup_locations():
@@ -109,7 +110,7 @@ def put_pickup_locations():
 )
 def carrier_webhook_settings():
     request = bp.current_request
-    return web.json_response(fulfilment.webhook_settings(web.merchant_tenant(request), web.base_url(request)))
+    return web.json_response(carrier_webhooks.webhook_settings(web.merchant_tenant(request), web.base_url(request)))
 
 
 @routes.api(
@@ -146,7 +147,7 @@ def list_discounts():
 @routes.api(
     "/api/admin/shipping-rates",
     summary="The shop's shipping rates (none: shipping is free)",
-    response=schemas.SHIPPING_RATES,
+    response=schemas.SHIPPING_TABLE,
     tag="admin",
 )
 def get_shipping_rates():
@@ -158,7 +159,7 @@ def get_shipping_rates():
     ["PUT"],
     summary="Replace the shop's shipping rates",
     request=schemas.SHIPPING_RATES,
-    response=schemas.SHIPPING_RATES,
+    response=schemas.SHIPPING_TABLE,
     tag="admin",
 )
 def put_shipping_rates():
@@ -170,7 +171,7 @@ def put_shipping_rates():
 @routes.api(
     "/api/admin/tax-rates",
     summary="Tax per destination country (none: no tax), prices with or without tax",
-    response=schemas.TAX_RATES,
+    response=schemas.TAX_TABLE,
     tag="admin",
 )
 def get_tax_rates():
@@ -182,7 +183,7 @@ def get_tax_rates():
     ["PUT"],
     summary="Replace the tax rates and/or the prices-include-tax mode",
     request=schemas.TAX_RATES,
-    response=schemas.TAX_RATES,
+    response=schemas.TAX_TABLE,
     tag="admin",
 )
 def put_tax_rates():
@@ -194,10 +195,10 @@ def put_tax_rates():
 @routes.api(
     "/api/admin/payments/account",
     ["POST"],
-    summary="Connect a Stripe account (Connect onboarding)",
+    summary="Connect a Stripe account (Connect onboarding); 200 with the account when it exists",
     request=schemas.PAYMENTS_CONNECT,
     response=schemas.PAYMENT_ACCOUNT,
-    status=201,
+    status=(201, 200),
     tag="admin",
 )
 def connect_payments():

@@ -1,0 +1,76 @@
+"""Building blocks, and the answers every audience gets: errors, health, pages of a list, addresses."""
+
+text = lambda max_len, min_len=0: {"type": "string", "minLength": min_len, "maxLength": max_len}  # noqa: E731
+money = {"type": "integer", "minimum": 0, "maximum": 100_000_000_00}
+currency = {"type": "string", "pattern": "^[A-Z]{3}$"}
+country = {"type": "string", "pattern": "^[A-Z]{2}$"}
+quantity = {"type": "integer", "minimum": 1, "maximum": 999}
+identifier = text(64, 1)
+url = {"type": "string", "pattern": "^https?://", "maxLength": 2000}
+string = {"type": "string"}
+nullable_string = {"type": ["string", "null"]}
+integer = {"type": "integer"}
+boolean = {"type": "boolean"}
+timestamp = {"type": "string", "description": "ISO 8601, UTC"}
+nullable_timestamp = {"type": ["string", "null"], "description": "ISO 8601, UTC"}
+
+
+def closed(properties: dict, required: tuple[str, ...] = (), **constraints) -> dict:
+    """A request object: these fields and no other, the `required` ones present."""
+    out = {"type": "object", "properties": properties, "additionalProperties": False, **constraints}
+    return {**out, "required": list(required)} if required else out
+
+
+def list_of(item: dict, *, most: int, least: int = 0) -> dict:
+    return {"type": "array", **({"minItems": least} if least else {}), "maxItems": most, "items": item}
+
+
+def answer(properties: dict, *, optional: tuple[str, ...] = ()) -> dict:
+    """An answer object: every field listed, all of them present except the `optional` ones."""
+    return {"type": "object", "properties": properties, "required": [k for k in properties if k not in optional]}
+
+
+def page_of(item_schema: dict) -> dict:
+    return answer({"items": {"type": "array", "items": item_schema}, "next": nullable_string})
+
+
+# A request's list of units: [{variant_id, quantity}], at least one.
+units = list_of(closed({"variant_id": identifier, "quantity": quantity}, ("variant_id", "quantity")), most=100, least=1)
+# An answer's list of units.
+unit_list = {"type": "array", "items": answer({"variant_id": string, "quantity": integer})}
+
+ERROR = answer(
+    {
+        "message": string,
+        "fields": {
+            "type": "object",
+            "description": "For bad input: each offending field (`lines[0].quantity`) and what is wrong with it",
+            "additionalProperties": string,
+        },
+    },
+    optional=("fields",),
+)
+HEALTH = answer({"status": {"const": "ok"}})
+OPENAPI_DOCUMENT = {
+    "type": "object",
+    "description": "An OpenAPI 3.1 document (this one)",
+    "required": ["openapi", "info", "paths"],
+    "additionalProperties": True,
+}
+WEBHOOK_ACK = answer({"received": boolean})
+
+ADDRESS = {
+    "type": "object",
+    "properties": {
+        "name": text(200, 1),
+        "line1": text(200, 1),
+        "line2": text(200),
+        "city": text(100, 1),
+        "state": text(100),
+        "postal_code": text(20, 1),
+        "country": country,
+        "phone": text(40),
+    },
+    "required": ["name", "line1", "city", "postal_code", "country"],
+    "additionalProperties": False,
+}

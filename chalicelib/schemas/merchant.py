@@ -1,0 +1,292 @@
+"""What a merchant sends and reads: the account, the shop, its catalogue, media and settings."""
+
+from .common import (
+    answer,
+    boolean,
+    closed,
+    country,
+    currency,
+    identifier,
+    integer,
+    list_of,
+    money,
+    nullable_string,
+    string,
+    text,
+    timestamp,
+    url,
+)
+
+# Signing up and in -------------------------------------------------------
+
+SIGNUP = {
+    "type": "object",
+    "properties": {
+        "email": text(254, 3),
+        "password": text(256, 10),
+        "shop_name": text(100, 1),
+        "subdomain": text(63, 3),
+        "currency": currency,
+    },
+    "required": ["email", "password", "shop_name", "subdomain"],
+    "additionalProperties": False,
+}
+LOGIN = {
+    "type": "object",
+    "properties": {"email": text(254), "password": text(256)},
+    "required": ["email", "password"],
+    "additionalProperties": False,
+}
+TOKEN_RESPONSE = answer({"token": string})
+
+# The shop ------------------------------------------------------------------
+
+_color = {"type": "string", "pattern": "^#[0-9a-fA-F]{6}$"}
+_font = {"enum": ["system", "serif", "rounded"]}
+THEME = answer(
+    {
+        "name": string,
+        "primary_color": _color,
+        "accent_color": _color,
+        "background_color": _color,
+        "text_color": _color,
+        "font": _font,
+        "announcement": string,
+        "logo_text": string,
+    }
+)
+SHOP = answer(
+    {
+        "id": string,
+        "name": string,
+        "subdomain": string,
+        "currency": currency,
+        "status": {"enum": ["active", "suspended"]},
+        "plan": string,
+        "custom_domain": nullable_string,
+        "storefront_url": {"type": "string", "description": "Absolute, on the request's host when it is the shop's"},
+        "theme": THEME,
+    },
+    optional=("theme",),
+)
+SIGNUP_RESPONSE = answer({"token": string, "shop": SHOP})
+SHOP_PATCH = {
+    "type": "object",
+    "properties": {
+        "name": text(100, 1),
+        "custom_domain": {
+            "type": "string",
+            "pattern": r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$",
+            "maxLength": 253,
+        },
+        "theme": {
+            "type": "object",
+            "properties": {
+                "primary_color": _color,
+                "accent_color": _color,
+                "background_color": _color,
+                "text_color": _color,
+                "font": _font,
+                "announcement": text(200),
+                "logo_text": text(60),
+            },
+            "additionalProperties": False,
+        },
+    },
+    "additionalProperties": False,
+    "minProperties": 1,
+}
+
+# Products --------------------------------------------------------------------
+
+_options = {
+    "type": "object",
+    "maxProperties": 3,
+    "propertyNames": {"minLength": 1, "maxLength": 64},
+    "additionalProperties": text(100, 1),
+}
+_variant_fields = {
+    "id": identifier,
+    "sku": text(64, 1),
+    "price": money,
+    "currency": currency,
+    "inventory_quantity": {"type": "integer", "minimum": 0, "maximum": 1_000_000_000},
+    "options": _options,
+}
+_image = {
+    "type": "object",
+    "properties": {"key": text(512, 1), "alt": text(512)},
+    "required": ["key"],
+    "additionalProperties": False,
+}
+_product_fields = {
+    "title": text(255, 1),
+    "description": text(20_000),
+    "status": {"enum": ["active", "draft"]},
+    "category": text(100),
+    "handle": {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$", "maxLength": 100},
+    "images": {"type": "array", "maxItems": 20, "items": _image},
+    "seo": {
+        "type": "object",
+        "properties": {"title": text(70), "description": text(320)},
+        "additionalProperties": False,
+    },
+}
+MAX_VARIANTS = 90  # a product and its variants are written in one transaction (100 items)
+
+PRODUCT_CREATE = {
+    "type": "object",
+    "properties": {
+        **_product_fields,
+        "variants": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": MAX_VARIANTS,
+            "items": {
+                "type": "object",
+                "properties": {k: v for k, v in _variant_fields.items() if k != "id"},
+                "required": ["sku", "price", "inventory_quantity"],
+                "additionalProperties": False,
+            },
+        },
+    },
+    "required": ["title", "status", "variants"],
+    "additionalProperties": False,
+}
+PRODUCT_PATCH = {
+    "type": "object",
+    "properties": {
+        **_product_fields,
+        "variants": {
+            "type": "array",
+            "maxItems": MAX_VARIANTS,
+            "items": {"type": "object", "properties": _variant_fields, "additionalProperties": False},
+        },
+    },
+    "additionalProperties": False,
+    "minProperties": 1,
+}
+VARIANT = answer(
+    {
+        "id": string,
+        "product_id": string,
+        "sku": string,
+        "title": {"type": "string", "description": "The option values, e.g. `M / Blue`"},
+        "price": money,
+        "currency": currency,
+        "inventory_quantity": {"type": "integer", "description": "Available to sell now (reservations taken out)"},
+        "options": {"type": "object", "additionalProperties": string},
+    }
+)
+IMAGE = answer({"key": string, "url": string, "alt": string})
+PRODUCT = answer(
+    {
+        "id": string,
+        "handle": string,
+        "title": string,
+        "description": string,
+        "status": {"enum": ["active", "draft"]},
+        "currency": currency,
+        "price_min": money,
+        "price_max": money,
+        "images": {"type": "array", "items": IMAGE},
+        "seo": answer({"title": string, "description": string}, optional=("title", "description")),
+        "options": {"type": "array", "items": string, "description": "The option names, e.g. `Size`"},
+        "category": nullable_string,
+        "variants": {"type": "array", "items": VARIANT},
+        "created_at": timestamp,
+        "updated_at": timestamp,
+    }
+)
+
+MEDIA_UPLOAD = {
+    "type": "object",
+    "properties": {
+        "filename": {"type": "string", "pattern": r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"},
+        "content_type": {"enum": ["image/png", "image/jpeg", "image/webp", "image/gif"]},
+        "data": {"type": "string", "minLength": 4, "maxLength": 5_600_000},
+    },
+    "required": ["filename", "content_type", "data"],
+    "additionalProperties": False,
+}
+MEDIA = answer({"key": string, "url": string})
+
+# Discounts -----------------------------------------------------------------------
+
+DISCOUNT_CREATE = {
+    "type": "object",
+    "properties": {
+        "code": text(40, 1),
+        "type": {"enum": ["percentage", "fixed_amount", "free_shipping"]},
+        "value": {"type": "integer", "minimum": 0, "maximum": 100_000_000_00},
+        "starts_at": text(40, 1),
+        "ends_at": text(40, 1),
+        "usage_limit": {"type": "integer", "minimum": 1, "maximum": 1_000_000_000},
+        "minimum_subtotal": money,
+        "once_per_customer": boolean,
+    },
+    "required": ["code", "type"],
+    "additionalProperties": False,
+}
+_nullable_integer = {"type": ["integer", "null"]}
+DISCOUNT = answer(
+    {
+        "id": string,
+        "code": string,
+        "type": {"enum": ["percentage", "fixed_amount", "free_shipping"]},
+        "value": integer,
+        "starts_at": nullable_string,
+        "ends_at": nullable_string,
+        "usage_limit": _nullable_integer,
+        "minimum_subtotal": _nullable_integer,
+        "once_per_customer": boolean,
+        "times_used": integer,
+        "created_at": timestamp,
+    }
+)
+
+# Shipping, tax and payments ------------------------------------------------------
+
+_rate = closed(
+    {"name": text(100, 1), "amount": money, "countries": list_of(country, most=250), "free_over": money},
+    ("name", "amount"),
+)
+SHIPPING_RATES = closed({"rates": list_of(_rate, most=50)}, ("rates",))
+SHIPPING_TABLE = answer(
+    {
+        "currency": currency,
+        "rates": {
+            "type": "array",
+            "items": answer(
+                {
+                    "name": string,
+                    "amount": money,
+                    "countries": {"type": "array", "items": string, "description": "Empty: every country"},
+                    "free_over": {"type": ["integer", "null"]},
+                }
+            ),
+        },
+    }
+)
+_tax_rate = closed(
+    {"country": country, "rate_bp": {"type": "integer", "minimum": 0, "maximum": 10_000}}, ("country", "rate_bp")
+)
+TAX_RATES = closed({"prices_include_tax": boolean, "rates": list_of(_tax_rate, most=250)}, minProperties=1)
+TAX_TABLE = answer(
+    {
+        "prices_include_tax": boolean,
+        "rates": {"type": "array", "items": answer({"country": string, "rate_bp": integer})},
+    }
+)
+PAYMENTS_CONNECT = {"type": "object", "properties": {"country": country}, "additionalProperties": False}
+PAYMENTS_LINK = {"type": "object", "properties": {"return_url": url, "refresh_url": url}, "additionalProperties": False}
+PAYMENT_ACCOUNT = answer(
+    {
+        "connected": boolean,
+        "account_id": nullable_string,
+        "charges_enabled": boolean,
+        "payouts_enabled": boolean,
+        "details_submitted": boolean,
+    }
+)
+ACCOUNT_LINK = answer({"url": string, "expires_at": {"type": "integer", "description": "Unix seconds"}})
