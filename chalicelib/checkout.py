@@ -33,9 +33,9 @@ from . import (
     payment_accounts,
     payment_sessions,
     pricing,
-    reservations,
     settings,
     shipping,
+    stock,
     taxes,
     tenants,
     workflows,
@@ -275,7 +275,7 @@ def reserve_stock(payload: dict) -> dict:
     tenant_id, checkout_id = _ids(payload)
     record = load(tenant_id, checkout_id)
     if record.status == "processing":
-        reservations.reserve(
+        stock.reserve(
             tenant_id,
             checkout_id,
             items=[(l["variant_id"], int(l["quantity"])) for l in _plain(record.lines)],
@@ -293,7 +293,7 @@ def _epoch(iso: str) -> int:
 
 @workflows.task("checkout.release_reservation")
 def release_reservation(payload: dict) -> dict:
-    reservations.release(*_ids(payload))
+    stock.release(*_ids(payload))
     return payload
 
 
@@ -350,7 +350,7 @@ def sweep() -> dict:
     """Releases reservations whose workflow is no longer running (TTL deletes nothing locally and is late
     in AWS; a workflow that died or was stopped never reaches its compensation)."""
     released = []
-    for reservation in reservations.held():
+    for reservation in stock.held():
         if workflows.status(reservation.execution_arn or execution_arn(reservation.checkout_id)) == "RUNNING":
             continue
         if abandon(reservation.pk, reservation.checkout_id):
@@ -360,7 +360,7 @@ def sweep() -> dict:
 
 def abandon(tenant_id: str, checkout_id: str) -> bool:
     """Ends a checkout whose workflow is gone: stock and discount back, cart back, money back if paid."""
-    released = reservations.release(tenant_id, checkout_id)
+    released = stock.release(tenant_id, checkout_id)
     try:
         record = load(tenant_id, checkout_id)
     except NotFound:

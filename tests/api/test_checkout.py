@@ -7,7 +7,7 @@ import boto3
 import pytest
 import requests
 
-from chalicelib import checkout, keys, reservations, settings, workflows
+from chalicelib import checkout, keys, settings, stock, workflows
 from chalicelib.db import OrderRecord, TenantItem
 from infra.local import runtime
 from infra.local.stripe_emulator import sign_payload
@@ -472,7 +472,7 @@ def test_a_transient_error_in_a_compensation_task_releases_exactly_once(shop, st
     assert execution_done(done["checkout_id"]) == "FAILED"
     assert shop.stock(variant) == 5  # back once, not twice
     assert shop.admin.get("/api/admin/discounts").json["items"][0]["times_used"] == 0
-    assert reservations.get(shop.tenant_id, done["checkout_id"]).status == "released"
+    assert stock.get(shop.tenant_id, done["checkout_id"]).status == "released"
     assert _orders_of(shop.tenant_id, done["checkout_id"]) == []
 
 
@@ -486,7 +486,7 @@ def test_sweeper_releases_stock_of_a_checkout_whose_workflow_was_stopped(shop, a
         executionArn=checkout.execution_arn(started)
     )
     assert execution_done(started) in ("ABORTED", "FAILED")  # the emulator reports a stop inside a wait either way
-    assert reservations.get(shop.tenant_id, started).status == "held" and shop.stock(variant) == 1
+    assert stock.get(shop.tenant_id, started).status == "held" and shop.stock(variant) == 1
     import app as app_module
 
     swept = app_module.sweep_reservations(
