@@ -9,7 +9,8 @@ from chalicelib import (
     web,
     workflows,
 )
-from chalicelib.api import merchant, operator, platform, storefront, webhooks
+from chalicelib.api import operator, platform, storefront, webhooks
+from chalicelib.api.merchant import catalogue, orders, shop_settings
 from chalicelib.observability import logger
 
 app = Chalice(app_name="shopbuilder")
@@ -17,9 +18,10 @@ app.log = logger
 # Around every route of every blueprint: log keys, tenant binding, the request's log line and SLA counts.
 app.register_middleware(web.around_request, "http")
 
-# One blueprint per audience; a new one (web admin, operator console) is a module in chalicelib/api/ and a line here.
-for audience in (platform, webhooks, merchant, operator, storefront):
-    app.register_blueprint(audience.bp)
+# One blueprint per audience, the merchant's one per concept; a new one (web admin, operator console) is a module in
+# chalicelib/api/ and a line here.
+for blueprint in (platform, webhooks, catalogue, orders, shop_settings, operator, storefront):
+    app.register_blueprint(blueprint.bp)
 
 
 # Workflow tasks ---------------------------------------------------------

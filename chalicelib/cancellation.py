@@ -9,33 +9,9 @@ cancellation, and the shopper gets an email. Cancelling a cancelled order
 changes nothing; once anything shipped (or was picked up) it is a 409.
 """
 
-from . import clock, emails, fulfilment, keys, notifications, orders, payments, refunds, tenants
-from .db import OrderRecord, VariantRecord
+from . import clock, emails, fulfilment, notifications, orders, payments, refunds, stock, tenants
+from .db import OrderRecord
 from .errors import Conflict, Unavailable
-
-
-def live_variants(tenant_id: str, variant_ids: list[str]) -> set[str]:
-    """Variants that still exist (a deleted one gets nothing back: an update would recreate it as a husk)."""
-    if not variant_ids:
-        return set()
-    return {
-        v.variant_id
-        for v in VariantRecord.batch_get([(tenant_id, keys.variant_sk(v)) for v in variant_ids], consistent_read=True)
-    }
-
-
-def restock_in(tenant_id: str, counts: dict[str, int]):
-    """Adds to an order change's transaction: `counts` units back on each variant's available stock."""
-
-    def add(tx):
-        for variant_id in sorted(counts):
-            tx.update(
-                VariantRecord(tenant_id, keys.variant_sk(variant_id)),
-                actions=[VariantRecord.inventory_quantity.add(counts[variant_id])],
-                condition=VariantRecord.pk.exists(),
-            )
-
-    return add
 
 
 def cancel(tenant_id: str, order_id: str, reason: str | None) -> dict:
@@ -51,7 +27,7 @@ def cancel(tenant_id: str, order_id: str, reason: str | None) -> dict:
             raise Conflict("This order has returns under way; settle them first", {"order": "returns open"})
         restocked = {k: int(v) for k, v in (orders.plain(order.restocked) or {}).items()}
         back = {v: q - restocked.get(v, 0) for v, q in orders.units_of(order).items()}
-        live = live_variants(tenant_id, [v for v, n in back.items() if n > 0])
+        live = stock.live_variants(tenant_id, [v for v, n in back.items() if n > 0])
         back = {v: n for v, n in back.items() if n > 0 and v in live}
         now = clock.now_iso()
         units = sum(back.values())
@@ -66,7 +42,7 @@ def cancel(tenant_id: str, order_id: str, reason: str | None) -> dict:
                 orders.entry("cancelled", "Order cancelled" + (f": {reason}" if reason else "")),
                 orders.entry("restocked", f"{units} unit{'s' if units != 1 else ''} back in stock"),
             ],
-            also=restock_in(tenant_id, back),
+            also=stock.restock_in(tenant_id, back),
             result=True,
         )
 

@@ -10,12 +10,10 @@ duplicated step changes nothing twice:
     on decline / expiry:  CancelPayment -> PaidAfterAll? -> ReleaseReservation -> MarkFailed
     on any other failure: (RefundPayment ->) ReleaseReservation -> MarkFailed
 
-WaitForPayment is a `.waitForTaskToken` task whose timeout is the reservation
-lifetime; only a signed Stripe webhook completes it (`payment_succeeded` &
-co. below). The checkout record's status is the one place where the webhook
-and the workflow's timer meet: both move it with conditional writes, so a
-payment that lands as the reservation expires either becomes the order or is
-refunded, never both and never neither.
+The payment steps (CreatePayment, WaitForPayment, CancelPayment,
+RefundPayment) and what Stripe says about the payment are checkout_payment's;
+this module starts the checkout, holds its lifecycle and compensates: a
+payment that lands after the stock went back is refunded (`record_late`).
 """
 
 import calendar
@@ -25,7 +23,6 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from . import (
-    billing,
     carts,
     catalog,
     clock,
@@ -33,12 +30,11 @@ from . import (
     keys,
     lifecycle,
     payment_accounts,
-    payments,
+    payment_sessions,
     pricing,
-    reservations,
     settings,
     shipping,
-    stripe_charges,
+    stock,
     taxes,
     tenants,
     workflows,
@@ -46,10 +42,8 @@ from . import (
 from .db import CartRecord, CheckoutRecord, ShopRecord, conditionally, connection
 from .db import plain as _plain
 from .errors import Conflict, Invalid, NotFound
-from .observability import logger
 
 WORKFLOW = "checkout"
-LATE_PAYMENT_WORKFLOW = "late_payment"
 
 # The checkout's lifecycle, in one table; every status change below is a move along it (lifecycle.py).
 TRANSITIONS = {
@@ -86,10 +80,6 @@ FAILURE_REASONS = {
     "PaymentsUnavailable": "payment_failed",
     "ShopCannotTakePayments": "payment_failed",
 }
-
-
-class ShopCannotTakePayments(Exception):
-    """The shop's Stripe account stopped being able to charge between checkout and payment."""
 
 
 class PaymentMissing(Exception):
@@ -284,7 +274,7 @@ def reserve_stock(payload: dict) -> dict:
     tenant_id, checkout_id = _ids(payload)
     record = load(tenant_id, checkout_id)
     if record.status == "processing":
-        reservations.reserve(
+        stock.reserve(
             tenant_id,
             checkout_id,
             items=[(l["variant_id"], int(l["quantity"])) for l in _plain(record.lines)],
@@ -300,155 +290,9 @@ def _epoch(iso: str) -> int:
     return calendar.timegm(datetime.strptime(iso, "%Y-%m-%dT%H:%M:%SZ").timetuple())
 
 
-def _payment_lines(record: CheckoutRecord, quote: pricing.Quote) -> list[dict]:
-    names = {
-        l["variant_id"]: " - ".join(p for p in (l["title"], l["variant_title"]) if p) for l in _plain(record.lines)
-    }
-    return pricing.charge_lines(quote, names)
-
-
-@workflows.task("checkout.create_payment")
-def create_payment(payload: dict) -> dict:
-    """Opens the Stripe Checkout Session (a direct charge on the shop's account, with the platform's fee)."""
-    tenant_id, checkout_id = _ids(payload)
-    record = load(tenant_id, checkout_id)
-    if record.payment_session or record.status != "processing":
-        return payload
-    account = payment_accounts.ready(tenant_id)
-    if account is None:
-        raise ShopCannotTakePayments("The shop's Stripe account cannot take charges")
-    shop = tenants.get_shop(tenant_id)
-    quote = pricing.Quote.from_dict(_plain(record.quote))
-    # Derived from the checkout, not from now: a retried call must send identical parameters to be
-    # recognised by its idempotency key. Stripe wants 30 min to 24 h; our own timer expires it sooner.
-    lifetime = min(max(int(record.reservation_seconds) + 3600, 2 * 3600), 23 * 3600)
-    base = record.storefront_base
-    session = stripe_charges.create_checkout_session(
-        account_id=account.account_id,
-        currency=quote.currency,
-        lines=_payment_lines(record, quote),
-        amount_total=quote.total,
-        application_fee_amount=billing.application_fee(shop.plan, quote.total),
-        success_url=f"{base}/orders/{record.order_id}?checkout={checkout_id}",
-        cancel_url=f"{base}/cart",
-        idempotency_key=f"checkout-{checkout_id}",
-        customer_email=record.email,
-        metadata={
-            "tenant_id": tenant_id,
-            "checkout_id": checkout_id,
-            "order_id": record.order_id,
-            "shop_name": shop.name,
-        },
-        expires_at=_epoch(record.created_at) + lifetime,
-    )
-    conditionally(  # a retried step keeps the session it stored first
-        record.update,
-        actions=[
-            CheckoutRecord.payment_session.set(
-                {
-                    "id": session["id"],
-                    "url": session["url"],
-                    "account_id": account.account_id,
-                    "expires_at": session["expires_at"],
-                }
-            )
-        ],
-        condition=CheckoutRecord.payment_session.does_not_exist(),
-    )
-    return payload
-
-
-def _payment_outcome(record: CheckoutRecord) -> dict:
-    payment = _plain(record.payment) or {}
-    return {"payment_intent": payment.get("payment_intent"), "amount": payment.get("amount")}
-
-
-def _deliver_outcome(record: CheckoutRecord) -> None:
-    """Hands what Stripe said to the waiting WaitForPayment state (webhook or the task itself, whichever
-    sees both the token and the news: each is one atomic write on the record, so at least one does)."""
-    if not record.task_token or not record.payment_event:
-        return
-    if record.payment_event == "succeeded":
-        workflows.succeed_task(record.task_token, _payment_outcome(record))
-    elif record.payment_event == "declined":
-        workflows.fail_task(record.task_token, "PaymentDeclined", "The card was declined")
-    elif record.payment_event == "expired":
-        workflows.fail_task(record.task_token, "PaymentExpired", "The payment session expired")
-
-
-@workflows.task("checkout.await_payment")
-def await_payment(payload: dict) -> dict:
-    """The `.waitForTaskToken` step: publishes the payment URL with the token to complete; returns at once."""
-    tenant_id, checkout_id = _ids(payload)
-    record = load(tenant_id, checkout_id)
-    token = CheckoutRecord.task_token.set(payload["task_token"])
-    if not LIFECYCLE.move(record, "awaiting_payment", token) and record.status == "awaiting_payment":
-        # A retried step: the checkout waits already, on the token this attempt replaces.
-        if not conditionally(record.update, actions=[token], condition=CheckoutRecord.status == "awaiting_payment"):
-            record.refresh(consistent_read=True)
-    if record.status == "payment_received":
-        workflows.succeed_task(payload["task_token"], _payment_outcome(record))
-    else:
-        _deliver_outcome(record)
-    return {}
-
-
-@workflows.task("checkout.cancel_payment")
-def cancel_payment(payload: dict) -> dict:
-    """Declined, expired or stuck: stops the Stripe session from being paid. Returns `paid: true` when it
-    turns out the shopper paid before we could stop it (the workflow then makes the order after all)."""
-    tenant_id, checkout_id = _ids(payload)
-    record = load(tenant_id, checkout_id)
-    if not LIFECYCLE.move(record, "cancelling") and record.status != "cancelling":
-        return {**payload, "paid": record.status in ("payment_received", "paid")}
-    session = _plain(record.payment_session)
-    if session:
-        try:
-            stripe_charges.expire_checkout_session(
-                session["id"], account_id=session["account_id"], idempotency_key=f"expire-{checkout_id}"
-            )
-        except payments.PaymentFailed:
-            # Stripe refuses to expire a session that is no longer open: find out whether it was paid.
-            current = stripe_charges.get_checkout_session(session["id"], account_id=session["account_id"])
-            if current["payment_status"] == "paid":
-                paid = {
-                    "payment_intent": current["payment_intent"],
-                    "amount": current["amount_total"],
-                    "currency": current["currency"],
-                    "session_id": current["id"],
-                    "account_id": session["account_id"],
-                    "event_id": None,
-                }
-                LIFECYCLE.move(
-                    record,
-                    "payment_received",
-                    CheckoutRecord.payment.set(paid),
-                    CheckoutRecord.payment_event.set("succeeded"),
-                )
-                return {**payload, "paid": record.status in ("payment_received", "paid")}
-    return {**payload, "paid": False}
-
-
-@workflows.task("checkout.refund_payment")
-def refund_payment(payload: dict) -> dict:
-    """The order could not be made after the shopper paid: give the money back."""
-    tenant_id, checkout_id = _ids(payload)
-    record = load(tenant_id, checkout_id)
-    payment = _plain(record.payment)
-    if payment and payment.get("payment_intent"):
-        stripe_charges.refund(
-            payment_intent=payment["payment_intent"],
-            amount=int(payment["amount"]),
-            account_id=payment["account_id"],
-            idempotency_key=f"checkout-refund-{checkout_id}",
-            metadata={"tenant_id": tenant_id, "checkout_id": checkout_id},
-        )
-    return {**payload, "refunded": True}
-
-
 @workflows.task("checkout.release_reservation")
 def release_reservation(payload: dict) -> dict:
-    reservations.release(*_ids(payload))
+    stock.release(*_ids(payload))
     return payload
 
 
@@ -484,126 +328,18 @@ def _finish(record: CheckoutRecord, reason: str, *, refunded: bool = False) -> N
         actions = [CheckoutRecord.failure_reason.set(reason)] if step != "cancelling" else []
         LIFECYCLE.move(record, step, *actions)
     if record.status == "failed" and record.payment_event == "succeeded" and record.payment and not refunded:
-        _refund_late(record, _plain(record.payment))
+        record_late(record, _plain(record.payment))
 
 
-# What Stripe tells us (called by the webhook) ---------------------------------
-
-
-def _for_event(
-    tenant_id: str | None, checkout_id: str | None, session_id: str | None, account_id: str | None
-) -> CheckoutRecord | None:
-    """The checkout a Stripe object points at, only if the object really is that checkout's session on
-    that shop's account (metadata alone could be written by anyone with a Stripe account)."""
-    if not tenant_id or not checkout_id:
-        return None
-    try:
-        record = load(tenant_id, checkout_id)
-    except NotFound:
-        return None
-    session = _plain(record.payment_session) or {}
-    if session.get("account_id") != account_id or (session_id is not None and session.get("id") != session_id):
-        logger.warning("Stripe event does not match the checkout's session", checkout_id=checkout_id)
-        return None
-    return record
-
-
-def payment_succeeded(
-    *, tenant_id, checkout_id, session_id, account_id, payment_intent, amount, currency, event_id
-) -> str:
-    """`checkout.session.completed` (paid): the order will be made, or, if the stock already went back,
-    the money is refunded. Returns what happened (for the log)."""
-    record = _for_event(tenant_id, checkout_id, session_id, account_id)
-    if record is None:
-        return "ignored"
-    quote = _plain(record.quote)
-    if amount != int(quote["total"]) or (currency or "").upper() != quote["currency"]:
-        logger.error("Paid amount differs from the checkout's total", checkout_id=checkout_id)
-        return "ignored"
-    paid = {
-        "payment_intent": payment_intent,
-        "amount": amount,
-        "currency": quote["currency"],
-        "session_id": session_id,
-        "account_id": account_id,
-        "event_id": event_id,
-    }
-    if LIFECYCLE.move(
-        record,
-        "payment_received",
-        CheckoutRecord.payment.set(paid),
-        CheckoutRecord.payment_event.set("succeeded"),
-        condition=CheckoutRecord.payment.does_not_exist(),
-    ):
-        _deliver_outcome(record)
-        return "payment_received"
-    if record.status == "cancelling":
-        # The workflow is stopping the session right now; Stripe will tell it the session was paid.
-        return "cancelling"
-    if record.status in ("failed", "expired"):
-        _refund_late(record, paid)
-        return "refunding"
-    _deliver_outcome(record)  # a duplicate: nudge the waiting step again, harmlessly
-    return "duplicate"
-
-
-def payment_declined(*, tenant_id, checkout_id, account_id, event_id) -> str:
-    """A declined attempt: the checkout fails and its stock goes back (contract), unless paid already."""
-    return _payment_problem("declined", tenant_id, checkout_id, None, account_id)
-
-
-def payment_expired(*, tenant_id, checkout_id, session_id, account_id, event_id) -> str:
-    return _payment_problem("expired", tenant_id, checkout_id, session_id, account_id)
-
-
-def _payment_problem(event: str, tenant_id, checkout_id, session_id, account_id) -> str:
-    record = _for_event(tenant_id, checkout_id, session_id, account_id)
-    if record is None:
-        return "ignored"
-    # Only while still waiting: news of a failure never overrides a success (events come out of order).
-    if not conditionally(
-        record.update,
-        actions=[CheckoutRecord.payment_event.set(event)],
-        condition=CheckoutRecord.status.is_in("processing", "awaiting_payment")
-        & (CheckoutRecord.payment_event.does_not_exist() | (CheckoutRecord.payment_event != "succeeded")),
-    ):
-        return "ignored"
-    _deliver_outcome(record)
-    return event
-
-
-def _refund_late(record: CheckoutRecord, paid: dict) -> None:
-    """A payment for a checkout whose stock already went back: no order, the money is returned by a
-    workflow (Stripe is never called inside the webhook's request)."""
-    if not conditionally(
+def record_late(record: CheckoutRecord, paid: dict) -> None:
+    """A payment for a checkout whose stock already went back: no order; it is recorded once on the
+    checkout and refunded by the late_payment workflow (payment_sessions' one policy for late money)."""
+    conditionally(
         record.update,
         actions=[CheckoutRecord.late_payment.set({**paid, "refund_id": None})],
         condition=CheckoutRecord.late_payment.does_not_exist(),
-    ):
-        return
-    workflows.start(
-        LATE_PAYMENT_WORKFLOW,
-        name=f"late-{record.checkout_id}",
-        payload={"tenant_id": record.pk, "checkout_id": record.checkout_id},
     )
-
-
-@workflows.task("checkout.refund_late_payment")
-def refund_late_payment(payload: dict) -> dict:
-    tenant_id, checkout_id = _ids(payload)
-    record = load(tenant_id, checkout_id)
-    late = _plain(record.late_payment)
-    if not late or late.get("refund_id"):
-        return payload
-    refund = stripe_charges.refund(
-        payment_intent=late["payment_intent"],
-        amount=int(late["amount"]),
-        account_id=late["account_id"],
-        idempotency_key=f"late-refund-{checkout_id}",
-        metadata={"tenant_id": tenant_id, "checkout_id": checkout_id},
-    )
-    record.update(actions=[CheckoutRecord.late_payment["refund_id"].set(refund["id"])])
-    return {**payload, "refund_id": refund["id"]}
+    payment_sessions.refund_late(record.pk, "checkout", record.checkout_id, paid)
 
 
 # The sweeper --------------------------------------------------------------
@@ -613,7 +349,7 @@ def sweep() -> dict:
     """Releases reservations whose workflow is no longer running (TTL deletes nothing locally and is late
     in AWS; a workflow that died or was stopped never reaches its compensation)."""
     released = []
-    for reservation in reservations.held():
+    for reservation in stock.held():
         if workflows.status(reservation.execution_arn or execution_arn(reservation.checkout_id)) == "RUNNING":
             continue
         if abandon(reservation.pk, reservation.checkout_id):
@@ -623,7 +359,7 @@ def sweep() -> dict:
 
 def abandon(tenant_id: str, checkout_id: str) -> bool:
     """Ends a checkout whose workflow is gone: stock and discount back, cart back, money back if paid."""
-    released = reservations.release(tenant_id, checkout_id)
+    released = stock.release(tenant_id, checkout_id)
     try:
         record = load(tenant_id, checkout_id)
     except NotFound:

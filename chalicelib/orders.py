@@ -34,7 +34,7 @@ from . import (
     money,
     notifications,
     pricing,
-    reservations,
+    stock,
     tenants,
     workflows,
 )
@@ -281,7 +281,7 @@ def create_from_checkout(tenant_id: str, checkout_id: str) -> OrderRecord:
                     OrderNumber(tenant_id, keys.order_number_sk(number), order_id=record.order_id, email=record.email),
                     condition=OrderNumber.pk.does_not_exist(),
                 )
-                reservations.convert_in(tx, tenant_id, checkout_id)
+                stock.convert_in(tx, tenant_id, checkout_id)
                 checkout.LIFECYCLE.move_in(tx, record, "paid")
                 carts.complete_in(tx, tenant_id, record.cart_id, checkout_id)
         except TransactWriteError as e:
@@ -389,7 +389,7 @@ def create_exchange(
                     OrderNumber(tenant_id, keys.order_number_sk(number), order_id=order_id, email=original.email),
                     condition=OrderNumber.pk.does_not_exist(),
                 )
-                reservations.convert_in(tx, tenant_id, return_id)
+                stock.convert_in(tx, tenant_id, return_id)
         except TransactWriteError as e:
             failed = failed_conditions(tx, e)
             if (tenant_id, order.sk) in failed:

@@ -22,11 +22,11 @@ from . import (
     pricing,
     refund_math,
     refunds,
-    reservations,
     return_policy,
     return_settlement,
     returns,
     settings,
+    stock,
     taxes,
     tenants,
     workflows,
@@ -248,7 +248,7 @@ def request(shop: ShopRecord, order_id: str, data: dict, storefront_base: str) -
     parcel_seconds = policy["parcel_days"] * settings.return_day_seconds()
     if exchange:
         try:  # the replacement is held like a checkout's stock, for as long as the return may take
-            reservations.reserve(
+            stock.reserve(
                 tenant_id,
                 return_id,
                 items=[(l["variant_id"], l["quantity"]) for l in exchange["items"]],
@@ -257,7 +257,7 @@ def request(shop: ShopRecord, order_id: str, data: dict, storefront_base: str) -
                 seconds=parcel_seconds + 30 * 86400,
                 execution_arn=returns.execution_arn(return_id),
             )
-        except reservations.OutOfStock:
+        except stock.OutOfStock:
             raise Conflict("The replacement is out of stock", {"items": "replacement out of stock"}) from None
 
     def decide(current: OrderRecord) -> orders.Change:
@@ -283,7 +283,7 @@ def request(shop: ShopRecord, order_id: str, data: dict, storefront_base: str) -
         orders.change(tenant_id, order.order_id, decide)
     except Exception:
         if exchange:
-            reservations.release(tenant_id, return_id)
+            stock.release(tenant_id, return_id)
         raise
     workflows.start(
         returns.WORKFLOW,

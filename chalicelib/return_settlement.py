@@ -2,7 +2,7 @@
 (a refund, store credit as a single-use code, or an exchange: the replacement becomes an order of its own).
 Called by the merchant's receive and again by the workflow's steps; a repeat changes nothing."""
 
-from . import cancellation, clock, discounts, money, orders, pricing, refund_math, refunds, returns
+from . import clock, discounts, money, orders, pricing, refund_math, refunds, returns, stock
 from .db import OrderRecord, ReturnRecord
 from .db import plain as _plain
 from .errors import Conflict
@@ -24,7 +24,7 @@ def inspect(tenant_id: str, return_id: str) -> None:
         current = returns.load(tenant_id, return_id)
         if current.restocked_at:
             return None
-        live = cancellation.live_variants(tenant_id, list(resellable))
+        live = stock.live_variants(tenant_id, list(resellable))
         back = {v: n for v, n in resellable.items() if v in live}
         restocked = {k: int(v) for k, v in (_plain(order.restocked) or {}).items()}
         claims = {k: int(v) for k, v in (_plain(order.return_claims) or {}).items()}
@@ -32,7 +32,7 @@ def inspect(tenant_id: str, return_id: str) -> None:
             claims[variant_id] = max(claims.get(variant_id, 0) - n, 0)
 
         def also(tx):
-            cancellation.restock_in(tenant_id, back)(tx)
+            stock.restock_in(tenant_id, back)(tx)
             tx.update(
                 current,
                 actions=[ReturnRecord.restocked_at.set(clock.now_iso())],

@@ -12,10 +12,10 @@ from . import (
     lifecycle,
     notifications,
     orders,
-    reservations,
     return_policy,
     return_settlement,
     returns,
+    stock,
     tenants,
     workflows,
 )
@@ -66,7 +66,7 @@ def expire(payload: dict) -> dict:
         returns.void(record, "expired")
         record.refresh(consistent_read=True)
     elif record.status == "expired" and record.exchange:
-        reservations.release(tenant_id, return_id)
+        stock.release(tenant_id, return_id)
     return {"expired": record.status == "expired", "status": record.status}
 
 

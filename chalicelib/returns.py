@@ -29,7 +29,7 @@ move the table does not list is a 409 (`act`).
 
 from pynamodb.exceptions import DoesNotExist
 
-from . import clock, cursors, keys, lifecycle, orders, reservations, settings, workflows
+from . import clock, cursors, keys, lifecycle, orders, settings, stock, workflows
 from .db import OrderRecord, ReturnRecord
 from .db import plain as _plain
 from .errors import Conflict, Invalid, NotFound
@@ -194,7 +194,7 @@ def void(record: ReturnRecord, status: str) -> bool:
 
     _, changed = orders.change(record.pk, record.order_id, decide)
     if record.exchange:
-        reservations.release(record.pk, record.return_id)
+        stock.release(record.pk, record.return_id)
     return changed is not None
 
 

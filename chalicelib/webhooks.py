@@ -2,14 +2,25 @@
 
 Verified with `stripe.Webhook.construct_event` (stripe_webhooks.verify_webhook), taken
 once per event id with a conditional put in the platform table (Stripe
-delivers at least once), then handed to the checkout or the payment account
-it is about. Each handler only moves state forward with conditional writes,
+delivers at least once), then handed to the payment session's owner
+(payment_sessions: a checkout or an exchange) or the payment account it is
+about. Each handler only moves state forward with conditional writes,
 so duplicates and events out of order change nothing twice and never undo a
 later state. If handling fails the claim is dropped and we answer 500:
 Stripe delivers the event again.
 """
 
-from . import checkout, clock, exchange_payment, keys, lifecycle, payment_accounts, payments, stripe_webhooks
+from . import (  # checkout_payment and exchange_payment own payment sessions: importing them registers them
+    checkout_payment,  # noqa: F401
+    clock,
+    exchange_payment,  # noqa: F401
+    keys,
+    lifecycle,
+    payment_accounts,
+    payment_sessions,
+    payments,
+    stripe_webhooks,
+)
 from .db import StripeEventRecord, conditionally
 from .errors import Invalid
 from .observability import logger
@@ -43,37 +54,10 @@ def receive(payload: bytes | str, signature: str | None) -> dict:
 
 
 def _dispatch(event: dict) -> str:
-    kind, obj, account = event["type"], event["data"]["object"], event.get("account")
-    meta = obj.get("metadata") or {}
-    ids = {"tenant_id": meta.get("tenant_id"), "checkout_id": meta.get("checkout_id"), "account_id": account}
-    if meta.get("return_id") and kind in (
-        "checkout.session.completed",
-        "checkout.session.async_payment_succeeded",
-        "checkout.session.expired",
-    ):  # an exchange's price difference
-        return exchange_payment.payment_event(
-            "expired" if kind.endswith("expired") else "completed",
-            tenant_id=meta.get("tenant_id"),
-            return_id=meta["return_id"],
-            session=obj,
-            account_id=account,
-        )
-    if kind in ("checkout.session.completed", "checkout.session.async_payment_succeeded"):
-        if obj.get("payment_status") != "paid":
-            return "awaiting_async_payment"  # a delayed method: async_payment_succeeded/failed follows
-        return checkout.payment_succeeded(
-            **ids,
-            session_id=obj["id"],
-            payment_intent=obj.get("payment_intent"),
-            amount=obj.get("amount_total"),
-            currency=obj.get("currency"),
-            event_id=event["id"],
-        )
-    if kind in ("checkout.session.async_payment_failed", "payment_intent.payment_failed"):
-        return checkout.payment_declined(**ids, event_id=event["id"])
-    if kind == "checkout.session.expired":
-        return checkout.payment_expired(**ids, session_id=obj["id"], event_id=event["id"])
-    if kind == "account.updated":
+    if event["type"] in payment_sessions.EVENT_TYPES:  # a checkout's or an exchange's payment session
+        return payment_sessions.on_event(event)
+    if event["type"] == "account.updated":
+        obj, account = event["data"]["object"], event.get("account")
         found = payment_accounts.on_account_updated(account or obj["id"], obj, int(event.get("created") or 0))
         return "account_updated" if found else "ignored"
     return "ignored"

@@ -2,7 +2,8 @@
 
 - platform: anyone (health, the API document, signup, login, the 404 for everything else)
 - webhooks: Stripe and carriers
-- merchant: /api/admin, a signed-in merchant's own shop
+- merchant: /api/admin, a signed-in merchant's own shop; a package, one blueprint per concept
+  (catalogue, orders, shop_settings)
 - operator: /api/operator, the platform's owner
 - storefront: a shop's pages and /api/store, for its shoppers
 

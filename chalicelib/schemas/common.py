@@ -59,9 +59,8 @@ OPENAPI_DOCUMENT = {
 }
 WEBHOOK_ACK = answer({"received": boolean})
 
-ADDRESS = {
-    "type": "object",
-    "properties": {
+ADDRESS = closed(
+    {
         "name": text(200, 1),
         "line1": text(200, 1),
         "line2": text(200),
@@ -71,6 +70,5 @@ ADDRESS = {
         "country": country,
         "phone": text(40),
     },
-    "required": ["name", "line1", "city", "postal_code", "country"],
-    "additionalProperties": False,
-}
+    ("name", "line1", "city", "postal_code", "country"),
+)

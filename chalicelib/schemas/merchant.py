@@ -19,24 +19,17 @@ from .common import (
 
 # Signing up and in -------------------------------------------------------
 
-SIGNUP = {
-    "type": "object",
-    "properties": {
+SIGNUP = closed(
+    {
         "email": text(254, 3),
         "password": text(256, 10),
         "shop_name": text(100, 1),
         "subdomain": text(63, 3),
         "currency": currency,
     },
-    "required": ["email", "password", "shop_name", "subdomain"],
-    "additionalProperties": False,
-}
-LOGIN = {
-    "type": "object",
-    "properties": {"email": text(254), "password": text(256)},
-    "required": ["email", "password"],
-    "additionalProperties": False,
-}
+    ("email", "password", "shop_name", "subdomain"),
+)
+LOGIN = closed({"email": text(254), "password": text(256)}, ("email", "password"))
 TOKEN_RESPONSE = answer({"token": string})
 
 # The shop ------------------------------------------------------------------
@@ -70,18 +63,16 @@ SHOP = answer(
     optional=("theme",),
 )
 SIGNUP_RESPONSE = answer({"token": string, "shop": SHOP})
-SHOP_PATCH = {
-    "type": "object",
-    "properties": {
+SHOP_PATCH = closed(
+    {
         "name": text(100, 1),
         "custom_domain": {
             "type": "string",
             "pattern": r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$",
             "maxLength": 253,
         },
-        "theme": {
-            "type": "object",
-            "properties": {
+        "theme": closed(
+            {
                 "primary_color": _color,
                 "accent_color": _color,
                 "background_color": _color,
@@ -89,13 +80,11 @@ SHOP_PATCH = {
                 "font": _font,
                 "announcement": text(200),
                 "logo_text": text(60),
-            },
-            "additionalProperties": False,
-        },
+            }
+        ),
     },
-    "additionalProperties": False,
-    "minProperties": 1,
-}
+    minProperties=1,
+)
 
 # Products --------------------------------------------------------------------
 
@@ -113,12 +102,7 @@ _variant_fields = {
     "inventory_quantity": {"type": "integer", "minimum": 0, "maximum": 1_000_000_000},
     "options": _options,
 }
-_image = {
-    "type": "object",
-    "properties": {"key": text(512, 1), "alt": text(512)},
-    "required": ["key"],
-    "additionalProperties": False,
-}
+_image = closed({"key": text(512, 1), "alt": text(512)}, ("key",))
 _product_fields = {
     "title": text(255, 1),
     "description": text(20_000),
@@ -126,46 +110,35 @@ _product_fields = {
     "category": text(100),
     "handle": {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$", "maxLength": 100},
     "images": {"type": "array", "maxItems": 20, "items": _image},
-    "seo": {
-        "type": "object",
-        "properties": {"title": text(70), "description": text(320)},
-        "additionalProperties": False,
-    },
+    "seo": closed({"title": text(70), "description": text(320)}),
 }
 MAX_VARIANTS = 90  # a product and its variants are written in one transaction (100 items)
 
-PRODUCT_CREATE = {
-    "type": "object",
-    "properties": {
+PRODUCT_CREATE = closed(
+    {
         **_product_fields,
         "variants": {
             "type": "array",
             "minItems": 1,
             "maxItems": MAX_VARIANTS,
-            "items": {
-                "type": "object",
-                "properties": {k: v for k, v in _variant_fields.items() if k != "id"},
-                "required": ["sku", "price", "inventory_quantity"],
-                "additionalProperties": False,
-            },
+            "items": closed(
+                {k: v for k, v in _variant_fields.items() if k != "id"}, ("sku", "price", "inventory_quantity")
+            ),
         },
     },
-    "required": ["title", "status", "variants"],
-    "additionalProperties": False,
-}
-PRODUCT_PATCH = {
-    "type": "object",
-    "properties": {
+    ("title", "status", "variants"),
+)
+PRODUCT_PATCH = closed(
+    {
         **_product_fields,
         "variants": {
             "type": "array",
             "maxItems": MAX_VARIANTS,
-            "items": {"type": "object", "properties": _variant_fields, "additionalProperties": False},
+            "items": closed(_variant_fields),
         },
     },
-    "additionalProperties": False,
-    "minProperties": 1,
-}
+    minProperties=1,
+)
 VARIANT = answer(
     {
         "id": string,
@@ -199,23 +172,20 @@ PRODUCT = answer(
     }
 )
 
-MEDIA_UPLOAD = {
-    "type": "object",
-    "properties": {
+MEDIA_UPLOAD = closed(
+    {
         "filename": {"type": "string", "pattern": r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"},
         "content_type": {"enum": ["image/png", "image/jpeg", "image/webp", "image/gif"]},
         "data": {"type": "string", "minLength": 4, "maxLength": 5_600_000},
     },
-    "required": ["filename", "content_type", "data"],
-    "additionalProperties": False,
-}
+    ("filename", "content_type", "data"),
+)
 MEDIA = answer({"key": string, "url": string})
 
 # Discounts -----------------------------------------------------------------------
 
-DISCOUNT_CREATE = {
-    "type": "object",
-    "properties": {
+DISCOUNT_CREATE = closed(
+    {
         "code": text(40, 1),
         "type": {"enum": ["percentage", "fixed_amount", "free_shipping"]},
         "value": {"type": "integer", "minimum": 0, "maximum": 100_000_000_00},
@@ -225,9 +195,8 @@ DISCOUNT_CREATE = {
         "minimum_subtotal": money,
         "once_per_customer": boolean,
     },
-    "required": ["code", "type"],
-    "additionalProperties": False,
-}
+    ("code", "type"),
+)
 _nullable_integer = {"type": ["integer", "null"]}
 DISCOUNT = answer(
     {
@@ -278,8 +247,8 @@ TAX_TABLE = answer(
         "rates": {"type": "array", "items": answer({"country": string, "rate_bp": integer})},
     }
 )
-PAYMENTS_CONNECT = {"type": "object", "properties": {"country": country}, "additionalProperties": False}
-PAYMENTS_LINK = {"type": "object", "properties": {"return_url": url, "refresh_url": url}, "additionalProperties": False}
+PAYMENTS_CONNECT = closed({"country": country})
+PAYMENTS_LINK = closed({"return_url": url, "refresh_url": url})
 PAYMENT_ACCOUNT = answer(
     {
         "connected": boolean,

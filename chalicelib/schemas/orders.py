@@ -28,40 +28,34 @@ _nullable_money = {"type": ["integer", "null"], "minimum": 0}
 
 # Fulfilments ----------------------------------------------------------------
 
-FULFILMENT_CREATE = {
-    "type": "object",
-    "properties": {
+FULFILMENT_CREATE = closed(
+    {
         "items": units,
         "carrier": text(50),
         "tracking_number": text(100),
         "tracking_url": url,
         "pickup_location_id": identifier,
-    },
-    "additionalProperties": False,
-}
-FULFILMENT_STATUS_CHANGE = {
-    "type": "object",
-    "properties": {
+    }
+)
+FULFILMENT_STATUS_CHANGE = closed(
+    {
         "status": {"enum": ["in_transit", "delivered", "ready_for_pickup", "picked_up", "cancelled"]},
         "carrier": text(50),
         "tracking_number": text(100),
         "tracking_url": url,
     },
-    "required": ["status"],
-    "additionalProperties": False,
-}
-_pickup_address = {
-    "type": "object",
-    "properties": {
+    ("status",),
+)
+_pickup_address = closed(
+    {
         "line1": text(200, 1),
         "line2": text(200),
         "city": text(100, 1),
         "postal_code": text(20, 1),
         "country": country,
     },
-    "required": ["line1", "city", "postal_code", "country"],
-    "additionalProperties": False,
-}
+    ("line1", "city", "postal_code", "country"),
+)
 _location = closed(
     {"id": identifier, "name": text(100, 1), "address": _pickup_address, "hours": text(200)}, ("name", "address")
 )
@@ -116,12 +110,8 @@ CARRIER_WEBHOOK = answer(
 
 # Cancelling and refunding ------------------------------------------------------
 
-ORDER_CANCEL = {"type": "object", "properties": {"reason": text(500)}, "additionalProperties": False}
-REFUND_CREATE = {
-    "type": "object",
-    "properties": {"amount": money, "lines": units, "reason": text(500)},
-    "additionalProperties": False,
-}
+ORDER_CANCEL = closed({"reason": text(500)})
+REFUND_CREATE = closed({"amount": money, "lines": units, "reason": text(500)})
 REFUND = answer(
     {
         "id": string,
@@ -204,14 +194,12 @@ ORDER = answer(
 _policy_fields = {
     "window_days": {"type": "integer", "minimum": 0, "maximum": 365},
     "approval": {"enum": ["manual", "automatic"]},
-    "auto_approve": {
-        "type": "object",
-        "properties": {
+    "auto_approve": closed(
+        {
             "max_value": {"type": ["integer", "null"], "minimum": 0, "maximum": 100_000_000_00},
             "reasons": {"type": "array", "maxItems": 50, "items": text(100, 1)},
-        },
-        "additionalProperties": False,
-    },
+        }
+    ),
     "restocking_fee_percent": {"type": "integer", "minimum": 0, "maximum": 100},
     "refund_original_shipping": boolean,
     "return_shipping_paid_by": {"enum": ["customer", "merchant"]},
@@ -221,13 +209,8 @@ _policy_fields = {
     "final_sale_categories": {"type": "array", "maxItems": 100, "items": text(100, 1)},
     "parcel_days": {"type": "integer", "minimum": 1, "maximum": 180},
 }
-RETURN_POLICY_PUT = {"type": "object", "properties": _policy_fields, "additionalProperties": False}
-RETURN_POLICY_PATCH = {
-    "type": "object",
-    "properties": _policy_fields,
-    "additionalProperties": False,
-    "minProperties": 1,
-}
+RETURN_POLICY_PUT = closed(_policy_fields)
+RETURN_POLICY_PATCH = closed(_policy_fields, minProperties=1)
 RETURN_POLICY = answer(
     {
         **_policy_fields,

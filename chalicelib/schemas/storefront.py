@@ -16,19 +16,9 @@ from .common import (
     timestamp,
 )
 
-CART_CREATE = {"type": "object", "additionalProperties": False}
-CART_ITEM = {
-    "type": "object",
-    "properties": {"variant_id": identifier, "quantity": quantity},
-    "required": ["variant_id", "quantity"],
-    "additionalProperties": False,
-}
-CART_ITEM_PATCH = {
-    "type": "object",
-    "properties": {"quantity": {"type": "integer", "minimum": 0, "maximum": 999}},
-    "required": ["quantity"],
-    "additionalProperties": False,
-}
+CART_CREATE = closed({})
+CART_ITEM = closed({"variant_id": identifier, "quantity": quantity}, ("variant_id", "quantity"))
+CART_ITEM_PATCH = closed({"quantity": {"type": "integer", "minimum": 0, "maximum": 999}}, ("quantity",))
 CART_LINE = answer(
     {
         "variant_id": string,
@@ -57,12 +47,9 @@ CART = answer(
     }
 )
 
-CHECKOUT = {
-    "type": "object",
-    "properties": {"email": text(254, 3), "shipping_address": ADDRESS, "discount_code": text(40)},
-    "required": ["email", "shipping_address"],
-    "additionalProperties": False,
-}
+CHECKOUT = closed(
+    {"email": text(254, 3), "shipping_address": ADDRESS, "discount_code": text(40)}, ("email", "shipping_address")
+)
 CHECKOUT_STARTED = answer({"checkout_id": string})
 CHECKOUT_STATUS = answer(
     {
@@ -82,17 +69,14 @@ CHECKOUT_STATUS = answer(
     optional=("payment_url", "order_id", "order_status_url", "failure_reason"),
 )
 
-ORDER_LOOKUP = {
-    "type": "object",
-    "properties": {"number": {"type": "integer", "minimum": 1, "maximum": 999_999_999_999}, "email": text(254, 3)},
-    "required": ["number", "email"],
-    "additionalProperties": False,
-}
+ORDER_LOOKUP = closed(
+    {"number": {"type": "integer", "minimum": 1, "maximum": 999_999_999_999}, "email": text(254, 3)},
+    ("number", "email"),
+)
 ORDER_LOOKUP_RESPONSE = answer({"order_id": string, "status_url": string})
 
-RETURN_REQUEST = {
-    "type": "object",
-    "properties": {
+RETURN_REQUEST = closed(
+    {
         "email": text(254, 3),
         "items": list_of(
             closed(
@@ -105,12 +89,6 @@ RETURN_REQUEST = {
         "reason": text(500, 1),
         "resolution": {"enum": ["refund", "store_credit", "exchange"]},
     },
-    "required": ["email", "items", "reason"],
-    "additionalProperties": False,
-}
-RETURN_SHIPPED = {
-    "type": "object",
-    "properties": {"email": text(254, 3), "carrier": text(50), "tracking_number": text(100)},
-    "required": ["email"],
-    "additionalProperties": False,
-}
+    ("email", "items", "reason"),
+)
+RETURN_SHIPPED = closed({"email": text(254, 3), "carrier": text(50), "tracking_number": text(100)}, ("email",))

@@ -7,13 +7,13 @@ import boto3
 import pytest
 import requests
 
-from chalicelib import checkout, keys, reservations, settings, workflows
+from chalicelib import checkout, keys, settings, stock, workflows
 from chalicelib.db import OrderRecord, TenantItem
 from infra.local import runtime
 from infra.local.stripe_emulator import sign_payload
 from tests.support.api import product_body
 from tests.support.clock import later
-from tests.support.shopping import ADDRESS, Shop, execution_done, session_of
+from tests.support.shopping import ADDRESS, Shop, execution_done, send_event, session_of
 from tests.support.wait import wait_for
 
 HAPPY_STATES = [
@@ -350,13 +350,8 @@ def test_the_same_event_posted_again_directly_is_acknowledged_and_ignored(shop, 
     done = shop.buy(stripe, (shop.product(), 1))
     ours = lambda e: e["data"]["object"]["metadata"].get("checkout_id") == done["checkout_id"]  # noqa: E731
     event = stripe.wait_for_event("checkout.session.completed", predicate=ours)
-    body = json.dumps(event).encode()
     for _ in range(3):
-        reply = requests.post(
-            f"{live_server}/api/webhooks/stripe",
-            data=body,
-            headers={"Stripe-Signature": sign_payload(body, stripe.webhook_secret)},
-        )
+        reply = send_event(live_server, stripe, event)
         assert reply.status_code == 200 and reply.json()["duplicate"] is True
     assert len(shop.orders()) == 1
 
@@ -417,12 +412,7 @@ def test_a_decline_arriving_after_the_success_changes_nothing(shop, stripe, live
             }
         },
     }
-    body = json.dumps(late_decline).encode()
-    reply = requests.post(
-        f"{live_server}/api/webhooks/stripe",
-        data=body,
-        headers={"Stripe-Signature": sign_payload(body, stripe.webhook_secret)},
-    )
+    reply = send_event(live_server, stripe, late_decline)
     assert reply.status_code == 200
     assert shop.status(done["checkout_id"])["status"] == "paid" and len(shop.orders()) == 1
 
@@ -431,13 +421,13 @@ def test_a_decline_arriving_after_the_success_changes_nothing(shop, stripe, live
 
 PAID_PATH_TASKS = [
     "checkout.reserve_stock",
-    "checkout.create_payment",
-    "checkout.await_payment",
+    "checkout_payment.create_payment",
+    "checkout_payment.await_payment",
     "orders.create",
     "orders.send_confirmation",
     "orders.emit_created",
 ]
-DECLINE_PATH_TASKS = ["checkout.cancel_payment", "checkout.release_reservation", "checkout.mark_failed"]
+DECLINE_PATH_TASKS = ["checkout_payment.cancel_payment", "checkout.release_reservation", "checkout.mark_failed"]
 
 
 def _fail_once_after_working(monkeypatch, task: str, tenant_id: str):
@@ -483,7 +473,7 @@ def test_a_transient_error_in_a_compensation_task_releases_exactly_once(shop, st
     assert execution_done(done["checkout_id"]) == "FAILED"
     assert shop.stock(variant) == 5  # back once, not twice
     assert shop.admin.get("/api/admin/discounts").json["items"][0]["times_used"] == 0
-    assert reservations.get(shop.tenant_id, done["checkout_id"]).status == "released"
+    assert stock.get(shop.tenant_id, done["checkout_id"]).status == "released"
     assert _orders_of(shop.tenant_id, done["checkout_id"]) == []
 
 
@@ -496,7 +486,7 @@ def test_sweeper_releases_stock_of_a_checkout_whose_workflow_was_stopped(shop, a
     )
     shop.run_out(started)  # the emulator applies a stop once the waiting state's own timer ends
     assert execution_done(started) in ("ABORTED", "FAILED")  # the emulator reports a stop inside a wait either way
-    assert reservations.get(shop.tenant_id, started).status == "held" and shop.stock(variant) == 1
+    assert stock.get(shop.tenant_id, started).status == "held" and shop.stock(variant) == 1
     later(monkeypatch, settings.reservation_seconds())
     import app as app_module
 

@@ -112,11 +112,8 @@ def test_each_operation_is_named_after_its_view_once(document):
 
 
 def test_merchant_and_operator_calls_take_the_bearer_token_and_the_rest_do_not(document):
-    assert document["components"]["securitySchemes"]["bearer"] == {
-        "type": "http",
-        "scheme": "bearer",
-        "description": document["components"]["securitySchemes"]["bearer"]["description"],
-    }
+    bearer = document["components"]["securitySchemes"]["bearer"]
+    assert (bearer["type"], bearer["scheme"]) == ("http", "bearer")
     for path, ops in document["paths"].items():
         for op in ops.values():
             signed_in = path.startswith(("/api/admin/", "/api/operator/"))

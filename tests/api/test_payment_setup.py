@@ -1,14 +1,12 @@
 """What a merchant sets up before selling: Stripe Connect onboarding, discount codes, shipping and tax."""
 
-import json
 import time
 
 import pytest
 import requests
 
 from chalicelib import payment_accounts
-from infra.local.stripe_emulator import sign_payload
-from tests.support.shopping import ADDRESS, Shop
+from tests.support.shopping import ADDRESS, Shop, send_event
 from tests.support.wait import wait_for
 
 # Stripe Connect onboarding ----------------------------------------------------
@@ -70,12 +68,7 @@ def test_an_older_account_update_arriving_late_does_not_undo_a_newer_one(paying_
             }
         },
     }
-    body = json.dumps(stale).encode()
-    reply = requests.post(
-        f"{live_server}/api/webhooks/stripe",
-        data=body,
-        headers={"Stripe-Signature": sign_payload(body, stripe.webhook_secret)},
-    )
+    reply = send_event(live_server, stripe, stale)
     assert reply.status_code == 200
     assert payment_accounts.get(signup["shop"]["id"]).charges_enabled is True
 

@@ -4,9 +4,11 @@ emulator) waits for the merchant, the merchant receives the parcel, the refund g
 import pytest
 import requests
 
-from chalicelib import workflows
+from chalicelib import keys, settings, workflows
+from chalicelib.db import ReturnRecord
 from infra.local import runtime
 from tests.support.after_sale import AfterSale, emails_to, finished, return_arn, states_until
+from tests.support.shopping import send_event
 from tests.support.wait import wait_for
 
 MANUAL_PATH = [
@@ -421,19 +423,23 @@ def test_an_exchange_reserves_the_replacement_makes_its_order_and_refunds_the_di
     assert shop.order(delivered["id"])["refunded_total"] == 500
 
 
-def test_an_exchange_for_a_dearer_variant_waits_for_the_difference_to_be_paid(shop, stripe, delivered):
-    dearer = shop.product(qty=3, price=2600)
+def _exchange_one_shirt_for(shop, delivered, variant_id) -> dict:
     asked = shop.store.post(
         f"/api/store/orders/{delivered['id']}/returns",
         {
             "email": delivered["email"],
             "reason": "Bigger size",
             "resolution": "exchange",
-            "items": [{"variant_id": shop.shirt, "quantity": 1, "exchange_for": dearer}],
+            "items": [{"variant_id": shop.shirt, "quantity": 1, "exchange_for": variant_id}],
         },
     )
     assert asked.status_code == 201, asked.body
-    ret = asked.json
+    return asked.json
+
+
+def test_an_exchange_for_a_dearer_variant_waits_for_the_difference_to_be_paid(shop, stripe, delivered):
+    dearer = shop.product(qty=3, price=2600)
+    ret = _exchange_one_shirt_for(shop, delivered, dearer)
     assert ret["status"] == "awaiting_payment" and ret["exchange"]["difference"] == 600
     assert shop.stock(dearer) == 2
     link = wait_for(lambda: shop.store.get(f"/api/store/returns/{ret['id']}").json["payment_url"])
@@ -461,3 +467,40 @@ def test_an_exchange_for_a_dearer_variant_waits_for_the_difference_to_be_paid(sh
         "DifferencePaid",
         "NotifyRequested",
     ]
+
+
+def test_a_difference_paid_after_the_exchange_expired_is_refunded_by_the_late_payment_workflow(
+    shop, stripe, delivered, live_server
+):
+    dearer = shop.product(qty=3, price=2600)
+    ret = _exchange_one_shirt_for(shop, delivered, dearer)
+    link = wait_for(lambda: shop.store.get(f"/api/store/returns/{ret['id']}").json["payment_url"])
+    session_id = link.rstrip("/").rsplit("/", 1)[1]
+    # Stripe says the session expired (the exchange expires with it) while the shopper, still on the page, pays.
+    expired = {
+        "id": f"evt_expired_{ret['id']}",
+        "object": "event",
+        "type": "checkout.session.expired",
+        "created": 0,
+        "livemode": False,
+        "api_version": None,
+        "account": stripe.account_of(session_id),
+        "data": {"object": {**stripe.get_object(session_id), "status": "expired"}},
+    }
+    reply = send_event(live_server, stripe, expired)
+    assert reply.status_code == 200
+    assert shop.admin.get(f"/api/admin/returns/{ret['id']}").json["status"] == "expired"
+    assert shop.stock(dearer) == 3  # the replacement went back
+    stripe.pay(session_id)
+    paid_with = stripe.get_object(session_id)["payment_intent"]
+    refund = stripe.wait_for_event(
+        "refund.created", timeout=30, predicate=lambda e: e["data"]["object"]["payment_intent"] == paid_with
+    )["data"]["object"]
+    assert refund["amount"] == 600
+    late_arn = settings.state_machine_arn("late_payment").replace(":stateMachine:", ":execution:")
+    assert finished(f"{late_arn}:late-{ret['id']}") == "SUCCEEDED"  # a workflow refunded it, not the webhook
+    record = ReturnRecord.get(shop.tenant_id, keys.return_sk(ret["id"]), consistent_read=True)
+    assert wait_for(lambda: record.refresh(consistent_read=True) or record.exchange["payment"]["late"]["refund_id"])
+    assert record.exchange["payment"]["late"]["refund_id"] == refund["id"]
+    assert record.exchange["payment"]["status"] == "due"  # never taken as the exchange's payment
+    assert shop.admin.get(f"/api/admin/returns/{ret['id']}").json["status"] == "expired"

@@ -1,7 +1,12 @@
 """What a shopper does, for the checkout tests: fill a cart, check out, pay on the (emulated) Stripe page."""
 
+import json
+
+import requests
+
 from chalicelib import checkout, workflows
 from infra.local import runtime
+from infra.local.stripe_emulator import sign_payload
 from tests.support.api import product_body
 from tests.support.wait import wait_for
 
@@ -85,6 +90,16 @@ class Shop:
 def session_of(checkout: dict) -> str:
     """The Stripe Checkout Session id in a payment_url (the emulator's /pay/<id>)."""
     return checkout["payment_url"].rstrip("/").rsplit("/", 1)[1]
+
+
+def send_event(live_server: str, stripe, event: dict) -> requests.Response:
+    """Posts `event` to the webhook endpoint as Stripe would, signed with the emulator's secret."""
+    body = json.dumps(event).encode()
+    return requests.post(
+        f"{live_server}/api/webhooks/stripe",
+        data=body,
+        headers={"Stripe-Signature": sign_payload(body, stripe.webhook_secret)},
+    )
 
 
 def execution_done(checkout_id: str) -> str:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from chalicelib import keys, reservations
+from chalicelib import keys, stock
 from chalicelib.db import DiscountRecord, DiscountUse, ReservationRecord, VariantRecord
 
 
@@ -33,7 +33,7 @@ def _stock(tenant_id: str, variant_id: str) -> int:
 
 
 def _reserve(tenant_id, checkout_id, items, discount=None, email="a@example.com"):
-    return reservations.reserve(
+    return stock.reserve(
         tenant_id,
         checkout_id,
         items=items,
@@ -48,15 +48,15 @@ def test_the_condition_refuses_the_unit_after_the_last(tenant):
     variant = _variant(tenant, 1)
     first, second = keys.new_id(), keys.new_id()
     assert _reserve(tenant, first, [(variant, 1)]).status == "held"
-    with pytest.raises(reservations.OutOfStock):
+    with pytest.raises(stock.OutOfStock):
         _reserve(tenant, second, [(variant, 1)])
     assert _stock(tenant, variant) == 0
-    assert reservations.get(tenant, second) is None  # all or nothing: no record for the refused one
+    assert stock.get(tenant, second) is None  # all or nothing: no record for the refused one
 
 
 def test_a_multi_line_reservation_takes_nothing_when_one_line_is_short(tenant):
     plenty, scarce = _variant(tenant, 10), _variant(tenant, 1)
-    with pytest.raises(reservations.OutOfStock):
+    with pytest.raises(stock.OutOfStock):
         _reserve(tenant, keys.new_id(), [(plenty, 3), (scarce, 2)])
     assert (_stock(tenant, plenty), _stock(tenant, scarce)) == (10, 1)
 
@@ -73,8 +73,8 @@ def test_release_gives_back_once(tenant):
     variant = _variant(tenant, 5)
     checkout_id = keys.new_id()
     _reserve(tenant, checkout_id, [(variant, 2)])
-    assert reservations.release(tenant, checkout_id) is True
-    assert reservations.release(tenant, checkout_id) is False
+    assert stock.release(tenant, checkout_id) is True
+    assert stock.release(tenant, checkout_id) is False
     assert _stock(tenant, variant) == 5
     assert ReservationRecord.get(tenant, keys.reservation_sk(checkout_id)).gsi2pk is None  # off the sweeper's list
 
@@ -94,7 +94,7 @@ def test_a_limited_discount_is_used_at_most_its_limit(tenant):
     code = {"code": "TWICE", "limited": True, "once_per_customer": False}
     _reserve(tenant, keys.new_id(), [(variant, 1)], code)
     _reserve(tenant, keys.new_id(), [(variant, 1)], code)
-    with pytest.raises(reservations.DiscountUnavailable):
+    with pytest.raises(stock.DiscountUnavailable):
         _reserve(tenant, keys.new_id(), [(variant, 1)], code)
     assert int(DiscountRecord.get(tenant, keys.discount_sk("TWICE")).times_used) == 2
     assert _stock(tenant, variant) == 8  # the refused checkout took no stock either
@@ -114,9 +114,9 @@ def test_once_per_customer_claims_the_email_and_release_frees_it(tenant):
     code = {"code": "HELLO", "limited": False, "once_per_customer": True}
     first = keys.new_id()
     _reserve(tenant, first, [(variant, 1)], code, email="ann@example.com")
-    with pytest.raises(reservations.DiscountUnavailable):
+    with pytest.raises(stock.DiscountUnavailable):
         _reserve(tenant, keys.new_id(), [(variant, 1)], code, email="ann@example.com")
     _reserve(tenant, keys.new_id(), [(variant, 1)], code, email="bob@example.com")
-    reservations.release(tenant, first)
+    stock.release(tenant, first)
     assert DiscountUse.count(tenant, DiscountUse.sk == keys.discount_use_sk("HELLO", "ann@example.com")) == 0
     _reserve(tenant, keys.new_id(), [(variant, 1)], code, email="ann@example.com")

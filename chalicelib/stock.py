@@ -1,4 +1,13 @@
-"""Stock reservations: a checkout's units (and its discount use) taken out until it is paid or released.
+"""Stock: every write that moves a variant's available units, and nothing else writes them.
+
+- A reservation takes a checkout's (or an exchange's replacement's) units out,
+  with its discount use, until it is paid (`convert_in`: the units are the
+  order's) or released (the units and the discount use go back).
+- `restock_in` puts units back inside an order's change: a cancellation's
+  units, a received return's resellable units.
+
+A variant deleted meanwhile gets nothing back: an update would recreate it as
+a husk (`live_variants`).
 
 Reserving is ONE DynamoDB transaction: a conditional decrement per variant
 (`inventory_quantity >= q`), a conditional increment of the discount's use
@@ -38,6 +47,29 @@ class DiscountUnavailable(Exception):
 
 def _codes(e: TransactWriteError) -> list[str | None]:
     return [r.code if r is not None else None for r in (e.cancellation_reasons or [])]
+
+
+def live_variants(tenant_id: str, variant_ids: list[str]) -> set[str]:
+    """The variants of `variant_ids` that still exist."""
+    if not variant_ids:
+        return set()
+    wanted = [(tenant_id, keys.variant_sk(v)) for v in variant_ids]
+    return {v.variant_id for v in VariantRecord.batch_get(wanted, consistent_read=True)}
+
+
+def _add_in(tx: TransactWrite, tenant_id: str, counts: dict[str, int]) -> None:
+    for variant_id in sorted(counts):
+        tx.update(
+            VariantRecord(tenant_id, keys.variant_sk(variant_id)),
+            actions=[VariantRecord.inventory_quantity.add(counts[variant_id])],
+            condition=VariantRecord.pk.exists(),
+        )
+
+
+def restock_in(tenant_id: str, counts: dict[str, int]):
+    """Adds to an order change's transaction (orders.Change.also): `counts` units back on each variant's
+    available stock (the caller keeps to `live_variants`)."""
+    return lambda tx: _add_in(tx, tenant_id, counts)
 
 
 def get(tenant_id: str, checkout_id: str) -> ReservationRecord | None:
@@ -121,10 +153,7 @@ def release(tenant_id: str, checkout_id: str) -> bool:
         return False
     quantities = {i["variant_id"]: int(i["quantity"]) for i in record.items}
     # A variant or discount deleted meanwhile gets nothing back (an update would recreate it as a husk).
-    live_variants = {
-        v.variant_id
-        for v in VariantRecord.batch_get([(tenant_id, keys.variant_sk(v)) for v in quantities], consistent_read=True)
-    }
+    live = live_variants(tenant_id, list(quantities))
     discount_live = False
     if record.discount_code:
         try:
@@ -135,12 +164,7 @@ def release(tenant_id: str, checkout_id: str) -> bool:
     try:
         with TransactWrite(connection=connection()) as tx:
             LIFECYCLE.move_in(tx, record, "released", *_NO_LONGER_HELD)
-            for variant_id in sorted(live_variants):
-                tx.update(
-                    VariantRecord(tenant_id, keys.variant_sk(variant_id)),
-                    actions=[VariantRecord.inventory_quantity.add(quantities[variant_id])],
-                    condition=VariantRecord.pk.exists(),
-                )
+            _add_in(tx, tenant_id, {v: n for v, n in quantities.items() if v in live})
             if discount_live:
                 tx.update(
                     DiscountRecord(tenant_id, keys.discount_sk(record.discount_code)),

@@ -1,0 +1,97 @@
+"""The merchant's catalogue: products, their variants, and the images they show."""
+
+from chalice import Blueprint
+
+from chalicelib import catalog, media, product_editing, schemas, tenants, web
+from chalicelib.api.merchant import admin_once
+
+bp = Blueprint(__name__)
+routes = web.Routes(bp)
+
+
+@routes.api(
+    "/api/admin/products",
+    ["POST"],
+    summary="Create a product",
+    request=schemas.PRODUCT_CREATE,
+    response=schemas.PRODUCT,
+    status=201,
+    tag="admin",
+)
+def create_product():
+    request = bp.current_request
+    tenant_id = web.merchant_tenant(request)
+    data = web.body(request, schemas.PRODUCT_CREATE)
+    shop = tenants.get_shop(tenant_id)
+    product = admin_once(
+        request,
+        tenant_id,
+        "create_product",
+        "POST /api/admin/products",
+        data,
+        lambda: product_editing.create_product(tenant_id, shop.currency, data),
+    )
+    return web.json_response(product, 201)
+
+
+@routes.api(
+    "/api/admin/products", summary="List products, newest first", response=schemas.page_of(schemas.PRODUCT), tag="admin"
+)
+def list_products():
+    request = bp.current_request
+    tenant_id = web.merchant_tenant(request)
+    return web.json_response(catalog.list_products(tenant_id, active_only=False, **web.page_args(request)))
+
+
+@routes.api("/api/admin/products/{product_id}", summary="A product", response=schemas.PRODUCT, tag="admin")
+def get_product(product_id):
+    return web.json_response(catalog.get_product(web.merchant_tenant(bp.current_request), product_id))
+
+
+@routes.api(
+    "/api/admin/products/{product_id}",
+    ["PATCH"],
+    summary="Change a product and its variants",
+    request=schemas.PRODUCT_PATCH,
+    response=schemas.PRODUCT,
+    tag="admin",
+)
+def update_product(product_id):
+    request = bp.current_request
+    tenant_id = web.merchant_tenant(request)
+    return web.json_response(
+        product_editing.update_product(tenant_id, product_id, web.body(request, schemas.PRODUCT_PATCH))
+    )
+
+
+@routes.api("/api/admin/products/{product_id}", ["DELETE"], summary="Delete a product", status=204, tag="admin")
+def delete_product(product_id):
+    product_editing.delete_product(web.merchant_tenant(bp.current_request), product_id)
+    return web.empty_response()
+
+
+@routes.api(
+    "/api/admin/products/{product_id}/variants/{variant_id}",
+    ["DELETE"],
+    summary="Remove a variant",
+    response=schemas.PRODUCT,
+    tag="admin",
+)
+def delete_variant(product_id, variant_id):
+    tenant_id = web.merchant_tenant(bp.current_request)
+    return web.json_response(product_editing.delete_variant(tenant_id, product_id, variant_id))
+
+
+@routes.api(
+    "/api/admin/media",
+    ["POST"],
+    summary="Upload an image (base64); use its key in a product's images",
+    request=schemas.MEDIA_UPLOAD,
+    response=schemas.MEDIA,
+    status=201,
+    tag="admin",
+)
+def upload_media():
+    request = bp.current_request
+    tenant_id = web.merchant_tenant(request)
+    return web.json_response(media.upload(tenant_id, **web.body(request, schemas.MEDIA_UPLOAD)), 201)

@@ -1,0 +1,182 @@
+"""The merchant's orders and what follows them: fulfilment, cancellation, refunds, returns."""
+
+from chalice import Blueprint
+
+from chalicelib import cancellation, fulfilment, orders, refunds, return_requests, returns, schemas, web
+from chalicelib.api.merchant import admin_once
+
+bp = Blueprint(__name__)
+routes = web.Routes(bp)
+
+
+@routes.api(
+    "/api/admin/orders",
+    summary="Orders, newest first (?financial_status= ?fulfillment_status=)",
+    response=schemas.page_of(schemas.ORDER),
+    tag="admin",
+)
+def list_orders():
+    request = bp.current_request
+    tenant_id = web.merchant_tenant(request)
+    return web.json_response(
+        orders.list_orders(
+            tenant_id,
+            **web.page_args(request),
+            financial_status=web.query(request, "financial_status"),
+            fulfillment_status=web.query(request, "fulfillment_status"),
+        )
+    )
+
+
+@routes.api(
+    "/api/admin/orders/{order_id}",
+    summary="An order: lines with their discount and tax allocations, payment, timeline",
+    response=schemas.ORDER,
+    tag="admin",
+)
+def get_order(order_id):
+    return web.json_response(orders.get(web.merchant_tenant(bp.current_request), order_id))
+
+
+@routes.api(
+    "/api/admin/orders/{order_id}/fulfilments",
+    ["POST"],
+    summary="Fulfil items (none given: everything left), shipped with carrier and tracking or for pickup",
+    request=schemas.FULFILMENT_CREATE,
+    response=schemas.FULFILMENT,
+    status=201,
+    tag="admin",
+)
+def create_fulfilment(order_id):
+    request = bp.current_request
+    tenant_id = web.merchant_tenant(request)
+    data = web.body(request, schemas.FULFILMENT_CREATE)
+    created = admin_once(
+        request,
+        tenant_id,
+        "create_fulfilment",
+        f"POST orders/{order_id}/fulfilments",
+        data,
+        lambda: fulfilment.create(tenant_id, order_id, data),
+    )
+    return web.json_response(created, 201)
+
+
+@routes.api(
+    "/api/admin/orders/{order_id}/fulfilments/{fulfilment_id}/status",
+    ["POST"],
+    summary="Move a fulfilment on: in_transit, delivered, ready_for_pickup, picked_up or cancelled",
+    request=schemas.FULFILMENT_STATUS_CHANGE,
+    response=schemas.FULFILMENT,
+    tag="admin",
+)
+def fulfilment_status(order_id, fulfilment_id):
+    request = bp.current_request
+    tenant_id = web.merchant_tenant(request)
+    data = web.body(request, schemas.FULFILMENT_STATUS_CHANGE)
+    return web.json_response(fulfilment.set_status(tenant_id, order_id, fulfilment_id, data))
+
+
+@routes.api(
+    "/api/admin/orders/{order_id}/cancel",
+    ["POST"],
+    summary="Cancel an order before anything shipped: refunds what was paid, puts the stock back",
+    request=schemas.ORDER_CANCEL,
+    response=schemas.ORDER,
+    tag="admin",
+)
+def cancel_order(order_id):
+    request = bp.current_request
+    tenant_id = web.merchant_tenant(request)
+    data = web.body(request, schemas.ORDER_CANCEL)
+    return web.json_response(
+        admin_once(
+            request,
+            tenant_id,
+            "cancel_order",
+            f"POST orders/{order_id}/cancel",
+            data,
+            lambda: cancellation.cancel(tenant_id, order_id, data.get("reason")),
+        )
+    )
+
+
+@routes.api(
+    "/api/admin/orders/{order_id}/refunds",
+    ["POST"],
+    summary="Refund an amount or lines (never more than was paid)",
+    request=schemas.REFUND_CREATE,
+    response=schemas.REFUND,
+    status=201,
+    tag="admin",
+)
+def create_refund(order_id):
+    request = bp.current_request
+    tenant_id = web.merchant_tenant(request)
+    data = web.body(request, schemas.REFUND_CREATE)
+    key = request.headers.get("idempotency-key")
+    refund = admin_once(
+        request,
+        tenant_id,
+        "create_refund",
+        f"POST orders/{order_id}/refunds",
+        data,
+        lambda: refunds.manual(tenant_id, order_id, data, key),
+    )
+    return web.json_response(refund, 201)
+
+
+@routes.api(
+    "/api/admin/returns",
+    summary="Returns, newest first (?status=)",
+    response=schemas.page_of(schemas.RETURN),
+    tag="admin",
+)
+def list_returns():
+    request = bp.current_request
+    tenant_id = web.merchant_tenant(request)
+    return web.json_response(
+        returns.list_returns(tenant_id, **web.page_args(request), status=web.query(request, "status"))
+    )
+
+
+@routes.api("/api/admin/returns/{return_id}", summary="A return", response=schemas.RETURN, tag="admin")
+def get_return(return_id):
+    return web.json_response(returns.get(web.merchant_tenant(bp.current_request), return_id))
+
+
+@routes.api(
+    "/api/admin/returns/{return_id}/approve",
+    ["POST"],
+    summary="Approve a requested return",
+    response=schemas.RETURN,
+    tag="admin",
+)
+def approve_return(return_id):
+    return web.json_response(return_requests.approve(web.merchant_tenant(bp.current_request), return_id))
+
+
+@routes.api(
+    "/api/admin/returns/{return_id}/reject",
+    ["POST"],
+    summary="Reject a requested return",
+    response=schemas.RETURN,
+    tag="admin",
+)
+def reject_return(return_id):
+    return web.json_response(return_requests.reject(web.merchant_tenant(bp.current_request), return_id))
+
+
+@routes.api(
+    "/api/admin/returns/{return_id}/receive",
+    ["POST"],
+    summary="The parcel arrived: each item's condition; "
+    "restocks the resellable ones and refunds (or credits, or exchanges)",
+    request=schemas.RETURN_RECEIVE,
+    response=schemas.RETURN,
+    tag="admin",
+)
+def receive_return(return_id):
+    request = bp.current_request
+    tenant_id = web.merchant_tenant(request)
+    return web.json_response(return_requests.receive(tenant_id, return_id, web.body(request, schemas.RETURN_RECEIVE)))

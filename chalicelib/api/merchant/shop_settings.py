@@ -1,0 +1,241 @@
+"""The merchant's shop and how it sells: its profile, return policy, pickup locations, carrier
+webhook, discount codes, shipping and tax rates, and the Stripe account that takes its payments."""
+
+from chalice import Blueprint
+
+from chalicelib import (
+    carrier_webhooks,
+    discounts,
+    fulfilment,
+    payment_accounts,
+    return_policy,
+    schemas,
+    shipping,
+    shops,
+    taxes,
+    tenants,
+    web,
+)
+from chalicelib.api.merchant import admin_once
+
+bp = Blueprint(__name__)
+routes = web.Routes(bp)
+
+
+@routes.api("/api/admin/shop", summary="The signed-in merchant's shop", response=schemas.SHOP, tag="admin")
+def admin_shop():
+    request = bp.current_request
+    return web.json_response(shops.profile(web.merchant_tenant(request), web.host(request), web.scheme(request)))
+
+
+@routes.api(
+    "/api/admin/shop",
+    ["PATCH"],
+    summary="Rename the shop, tune its theme, attach a domain",
+    request=schemas.SHOP_PATCH,
+    response=schemas.SHOP,
+    tag="admin",
+)
+def admin_shop_update():
+    request = bp.current_request
+    tenant_id = web.merchant_tenant(request)
+    shops.update(tenant_id, web.body(request, schemas.SHOP_PATCH))
+    return web.json_response(shops.profile(tenant_id, web.host(request), web.scheme(request)))
+
+
+@routes.api("/api/admin/return-policy", summary="The shop's return policy", response=schemas.RETURN_POLICY, tag="admin")
+def get_return_policy():
+    return web.json_response(return_policy.get(web.merchant_tenant(bp.current_request)))
+
+
+@routes.api(
+    "/api/admin/return-policy",
+    ["PUT"],
+    summary="Replace the return policy (terms left out: defaults)",
+    request=schemas.RETURN_POLICY_PUT,
+    response=schemas.RETURN_POLICY,
+    tag="admin",
+)
+def put_return_policy():
+    request = bp.current_request
+    tenant_id = web.merchant_tenant(request)
+    return web.json_response(return_policy.replace(tenant_id, web.body(request, schemas.RETURN_POLICY_PUT)))
+
+
+@routes.api(
+    "/api/admin/return-policy",
+    ["PATCH"],
+    summary="Change some terms of the return policy",
+    request=schemas.RETURN_POLICY_PATCH,
+    response=schemas.RETURN_POLICY,
+    tag="admin",
+)
+def patch_return_policy():
+    request = bp.current_request
+    tenant_id = web.merchant_tenant(request)
+    return web.json_response(return_policy.update(tenant_id, web.body(request, schemas.RETURN_POLICY_PATCH)))
+
+
+@routes.api(
+    "/api/admin/pickup-locations",
+    summary="Where shoppers can pick up orders",
+    response=schemas.PICKUP_LOCATION_LIST,
+    tag="admin",
+)
+def get_pickup_locations():
+    return web.json_response(fulfilment.pickup_locations(web.merchant_tenant(bp.current_request)))
+
+
+@routes.api(
+    "/api/admin/pickup-locations",
+    ["PUT"],
+    summary="Replace the pickup locations",
+    request=schemas.PICKUP_LOCATIONS,
+    response=schemas.PICKUP_LOCATION_LIST,
+    tag="admin",
+)
+def put_pickup_locations():
+    request = bp.current_request
+    tenant_id = web.merchant_tenant(request)
+    return web.json_response(
+        fulfilment.replace_pickup_locations(tenant_id, web.body(request, schemas.PICKUP_LOCATIONS))
+    )
+
+
+@routes.api(
+    "/api/admin/carrier-webhook",
+    summary="Where the shop's carrier posts tracking updates, and the secret that signs them",
+    response=schemas.CARRIER_WEBHOOK,
+    tag="admin",
+)
+def carrier_webhook_settings():
+    request = bp.current_request
+    return web.json_response(carrier_webhooks.webhook_settings(web.merchant_tenant(request), web.base_url(request)))
+
+
+@routes.api(
+    "/api/admin/discounts",
+    ["POST"],
+    summary="Create a discount code",
+    request=schemas.DISCOUNT_CREATE,
+    response=schemas.DISCOUNT,
+    status=201,
+    tag="admin",
+)
+def create_discount():
+    request = bp.current_request
+    tenant_id = web.merchant_tenant(request)
+    data = web.body(request, schemas.DISCOUNT_CREATE)
+    discount = admin_once(
+        request,
+        tenant_id,
+        "create_discount",
+        "POST /api/admin/discounts",
+        data,
+        lambda: discounts.create(tenant_id, data),
+    )
+    return web.json_response(discount, 201)
+
+
+@routes.api(
+    "/api/admin/discounts", summary="The shop's discount codes", response=schemas.page_of(schemas.DISCOUNT), tag="admin"
+)
+def list_discounts():
+    return web.json_response(discounts.list_discounts(web.merchant_tenant(bp.current_request)))
+
+
+@routes.api(
+    "/api/admin/shipping-rates",
+    summary="The shop's shipping rates (none: shipping is free)",
+    response=schemas.SHIPPING_TABLE,
+    tag="admin",
+)
+def get_shipping_rates():
+    return web.json_response(shipping.get(web.merchant_tenant(bp.current_request)))
+
+
+@routes.api(
+    "/api/admin/shipping-rates",
+    ["PUT"],
+    summary="Replace the shop's shipping rates",
+    request=schemas.SHIPPING_RATES,
+    response=schemas.SHIPPING_TABLE,
+    tag="admin",
+)
+def put_shipping_rates():
+    request = bp.current_request
+    tenant_id = web.merchant_tenant(request)
+    return web.json_response(shipping.replace(tenant_id, web.body(request, schemas.SHIPPING_RATES)))
+
+
+@routes.api(
+    "/api/admin/tax-rates",
+    summary="Tax per destination country (none: no tax), prices with or without tax",
+    response=schemas.TAX_TABLE,
+    tag="admin",
+)
+def get_tax_rates():
+    return web.json_response(taxes.get(web.merchant_tenant(bp.current_request)))
+
+
+@routes.api(
+    "/api/admin/tax-rates",
+    ["PUT"],
+    summary="Replace the tax rates and/or the prices-include-tax mode",
+    request=schemas.TAX_RATES,
+    response=schemas.TAX_TABLE,
+    tag="admin",
+)
+def put_tax_rates():
+    request = bp.current_request
+    tenant_id = web.merchant_tenant(request)
+    return web.json_response(taxes.replace(tenant_id, web.body(request, schemas.TAX_RATES)))
+
+
+@routes.api(
+    "/api/admin/payments/account",
+    ["POST"],
+    summary="Connect a Stripe account (Connect onboarding); 200 with the account when it exists",
+    request=schemas.PAYMENTS_CONNECT,
+    response=schemas.PAYMENT_ACCOUNT,
+    status=(201, 200),
+    tag="admin",
+)
+def connect_payments():
+    request = bp.current_request
+    tenant_id = web.merchant_tenant(request)
+    data = web.body(request, schemas.PAYMENTS_CONNECT)
+    account, created = payment_accounts.connect(tenant_id, data.get("country", "US"))
+    return web.json_response(account, 201 if created else 200)
+
+
+@routes.api(
+    "/api/admin/payments/account",
+    summary="Whether the shop can take payments (as Stripe says now)",
+    response=schemas.PAYMENT_ACCOUNT,
+    tag="admin",
+)
+def payments_status():
+    return web.json_response(payment_accounts.refresh(web.merchant_tenant(bp.current_request)))
+
+
+@routes.api(
+    "/api/admin/payments/account-link",
+    ["POST"],
+    summary="A Stripe onboarding link for the shop's account",
+    request=schemas.PAYMENTS_LINK,
+    response=schemas.ACCOUNT_LINK,
+    status=201,
+    tag="admin",
+)
+def payments_link():
+    request = bp.current_request
+    tenant_id = web.merchant_tenant(request)
+    data = web.body(request, schemas.PAYMENTS_LINK)
+    back = tenants.storefront_url(tenants.get_shop(tenant_id), web.host(request), web.scheme(request))
+    return web.json_response(
+        payment_accounts.onboarding_link(
+            tenant_id, return_url=data.get("return_url", back), refresh_url=data.get("refresh_url", back)
+        ),
+        201,
+    )
