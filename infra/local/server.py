@@ -57,6 +57,13 @@ class _Gateway(LocalGateway):
         )
 
 
+class _Server(ThreadedHTTPServer):
+    """A listen backlog like a real endpoint's: socketserver's 5 resets connections when many shoppers
+    connect at once (the checkout race tests send fifty)."""
+
+    request_queue_size = 128
+
+
 class _Handler(ChaliceRequestHandler):
     """Adds what sits beside API Gateway in AWS: media from S3 (CloudFront there)."""
 
@@ -111,7 +118,7 @@ def make_server(app, host: str, port: int) -> LocalDevServer:
         lambda_memory_size=512,
     )
     create_local_server(app, config, host, port)  # makes the app thread-safe for a threaded server
-    return LocalDevServer(app, config, host, port, handler_cls=_Handler, server_cls=ThreadedHTTPServer)
+    return LocalDevServer(app, config, host, port, handler_cls=_Handler, server_cls=_Server)
 
 
 def start_stripe_emulator(port: int):

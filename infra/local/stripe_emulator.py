@@ -424,7 +424,7 @@ class Emulator:
             pass
 
         Handler.emulator = emulator
-        self._server = ThreadingHTTPServer((host, port), Handler)
+        self._server = _Server((host, port), Handler)
         self._server.daemon_threads = True
         self.host, self.port = self._server.server_address[:2]
         self.base_url = "http://%s:%d" % (self.host, self.port)
@@ -1606,6 +1606,13 @@ def _onboarding_page(account: dict[str, Any], token: str) -> str:
 
 # --------------------------------------------------------------------------
 # HTTP plumbing
+
+
+class _Server(ThreadingHTTPServer):
+    """A listen backlog like Stripe's front door: socketserver's 5 resets connections when many shoppers
+    pay at once (the checkout race tests send fifty)."""
+
+    request_queue_size = 128
 
 
 class _Handler(BaseHTTPRequestHandler):
