@@ -29,7 +29,6 @@ from . import (
     workflows,
 )
 from .db import (
-    CheckoutRecord,
     OrderCounter,
     OrderNumber,
     OrderRecord,
@@ -57,8 +56,24 @@ def _counter(tenant_id: str) -> OrderCounter:
         return OrderCounter.get(tenant_id, keys.ORDER_COUNTER_SK, consistent_read=True)
 
 
-def _order_lines(record: CheckoutRecord, quote: pricing.Quote) -> list[dict]:
-    snapshots = {l["variant_id"]: l for l in plain(record.lines)}
+def _save_numbered_in(tx: TransactWrite, order: OrderRecord, counter: OrderCounter) -> None:
+    """The new order, under the shop's next number: the counter moves only from the number before it,
+    and the number's lookup item is new, so two orders never share a number and none is skipped."""
+    tx.save(order, condition=OrderRecord.pk.does_not_exist())
+    tx.update(
+        counter,
+        actions=[OrderCounter.last_number.set(order.number)],
+        condition=OrderCounter.last_number == order.number - 1,
+    )
+    tx.save(
+        OrderNumber(order.pk, keys.order_number_sk(order.number), order_id=order.order_id, email=order.email),
+        condition=OrderNumber.pk.does_not_exist(),
+    )
+
+
+def _priced(lines: list[dict], quote: pricing.Quote) -> dict:
+    """An order's lines (the shopper's snapshot of each variant, with its quote line's amounts) and totals."""
+    snapshots = {l["variant_id"]: l for l in lines}
     out = []
     for ql in quote.lines:
         snap = snapshots[ql.variant_id]
@@ -79,7 +94,16 @@ def _order_lines(record: CheckoutRecord, quote: pricing.Quote) -> list[dict]:
                 "unit_taxes": list(ql.unit_taxes),
             }
         )
-    return out
+    return {
+        "lines": out,
+        "currency": quote.currency,
+        "quote": quote.to_dict(),
+        "subtotal": quote.subtotal,
+        "discount_total": quote.discount_total,
+        "shipping_total": quote.shipping_total,
+        "tax_total": quote.tax_total,
+        "total": quote.total,
+    }
 
 
 def create_from_checkout(tenant_id: str, checkout_id: str) -> OrderRecord:
@@ -114,15 +138,8 @@ def create_from_checkout(tenant_id: str, checkout_id: str) -> OrderRecord:
             checkout_id=checkout_id,
             cart_id=record.cart_id,
             email=record.email,
-            currency=quote.currency,
             shipping_address=plain(record.shipping_address),
-            lines=_order_lines(record, quote),
-            quote=quote.to_dict(),
-            subtotal=quote.subtotal,
-            discount_total=quote.discount_total,
-            shipping_total=quote.shipping_total,
-            tax_total=quote.tax_total,
-            total=quote.total,
+            **_priced(plain(record.lines), quote),
             discount_code=quote.discount_code,
             financial_status="paid",
             refunded_total=0,
@@ -145,16 +162,7 @@ def create_from_checkout(tenant_id: str, checkout_id: str) -> OrderRecord:
         )
         try:
             with TransactWrite(connection=connection()) as tx:
-                tx.save(order, condition=OrderRecord.pk.does_not_exist())
-                tx.update(
-                    counter,
-                    actions=[OrderCounter.last_number.set(number)],
-                    condition=OrderCounter.last_number == number - 1,
-                )
-                tx.save(
-                    OrderNumber(tenant_id, keys.order_number_sk(number), order_id=record.order_id, email=record.email),
-                    condition=OrderNumber.pk.does_not_exist(),
-                )
+                _save_numbered_in(tx, order, counter)
                 stock.convert_in(tx, tenant_id, checkout_id)
                 checkout.LIFECYCLE.move_in(tx, record, "paid")
                 carts.complete_in(tx, tenant_id, record.cart_id, checkout_id)
@@ -192,27 +200,6 @@ def create_exchange(
         return orders.load(tenant_id, order_id)
     except NotFound:
         pass
-    snapshots = {l["variant_id"]: l for l in lines}
-    order_lines = []
-    for ql in quote.lines:
-        snap = snapshots[ql.variant_id]
-        order_lines.append(
-            {
-                "variant_id": ql.variant_id,
-                "product_id": snap["product_id"],
-                "sku": snap["sku"],
-                "title": snap["title"],
-                "variant_title": snap["variant_title"],
-                "quantity": ql.quantity,
-                "price": ql.unit_price,
-                "line_subtotal": ql.line_subtotal,
-                "discount": ql.discount,
-                "tax": ql.tax,
-                "total": ql.total,
-                "unit_discounts": list(ql.unit_discounts),
-                "unit_taxes": list(ql.unit_taxes),
-            }
-        )
     timeline = [orders.entry("placed", f"Exchange for return {return_id} of order #{int(original.number)}")]
     for _attempt in range(20):
         counter = _counter(tenant_id)
@@ -225,15 +212,8 @@ def create_exchange(
             checkout_id=original.checkout_id,
             cart_id=None,
             email=original.email,
-            currency=quote.currency,
             shipping_address=plain(original.shipping_address),
-            lines=order_lines,
-            quote=quote.to_dict(),
-            subtotal=quote.subtotal,
-            discount_total=quote.discount_total,
-            shipping_total=quote.shipping_total,
-            tax_total=quote.tax_total,
-            total=quote.total,
+            **_priced(lines, quote),
             discount_code=None,
             financial_status="paid",
             refunded_total=0,
@@ -253,16 +233,7 @@ def create_exchange(
         )
         try:
             with TransactWrite(connection=connection()) as tx:
-                tx.save(order, condition=OrderRecord.pk.does_not_exist())
-                tx.update(
-                    counter,
-                    actions=[OrderCounter.last_number.set(number)],
-                    condition=OrderCounter.last_number == number - 1,
-                )
-                tx.save(
-                    OrderNumber(tenant_id, keys.order_number_sk(number), order_id=order_id, email=original.email),
-                    condition=OrderNumber.pk.does_not_exist(),
-                )
+                _save_numbered_in(tx, order, counter)
                 stock.convert_in(tx, tenant_id, return_id)
         except TransactWriteError as e:
             failed = failed_conditions(tx, e)
