@@ -7,12 +7,23 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: run test test-fast bench deploy package clean browser
+# Both cores; a module's tests marked with one xdist_group share a worker (and its module fixtures).
+PYTEST := $(BIN)/python -m pytest -q -n 2 --dist loadgroup
+# requirements*.txt say what we depend on; the .lock files pin every package with its hashes (`make lock`).
+LOCK := $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links
 
-$(STAMP): requirements.txt requirements-dev.txt
+.PHONY: run test test-fast lint lock bench deploy package clean browser
+
+$(STAMP): requirements-dev.lock
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.lock
 	touch $(STAMP)
+
+# The runtime lock takes the development lock's versions, so the tests run what the Lambda package carries.
+# `make lock UPGRADE=--upgrade` moves everything to the newest versions the inputs allow.
+lock: $(STAMP)
+	$(LOCK) $(UPGRADE) -o requirements-dev.lock requirements-dev.txt
+	$(LOCK) -c requirements-dev.lock -o requirements.lock requirements.txt
 
 run: $(STAMP)
 	PORT=$(PORT) $(BIN)/python infra/local/server.py
@@ -24,10 +35,15 @@ browser:
 	  else echo "install Debian's chromium (apt-get install chromium) for the browser tests"; fi; }
 
 test: $(STAMP) browser
-	$(BIN)/python -m pytest -q
+	$(PYTEST)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -q -n 2 tests/unit tests/api
+	$(PYTEST) tests/unit tests/api
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py

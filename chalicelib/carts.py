@@ -194,7 +194,7 @@ def add_item(tenant_id: str, cart_id: str, variant_id: str, quantity: int) -> di
     if current is None and len(lines_of(cart)) >= MAX_LINES:
         raise Invalid(f"variant_id: a cart holds at most {MAX_LINES} different items", {"variant_id": "cart is full"})
     _check_stock(variant, total)
-    added_at = current.get("added_at") if current else clock.now_iso()
+    added_at = (current or {}).get("added_at") or clock.now_iso()
     return to_dict(_write(cart, [CartRecord.lines[variant_id].set(_snapshot(variant, total, added_at))]))
 
 

@@ -17,7 +17,6 @@ payment that lands after the stock went back is refunded (`record_late`).
 """
 
 import calendar
-import time
 from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
@@ -366,6 +365,6 @@ def abandon(tenant_id: str, checkout_id: str) -> bool:
     except NotFound:
         return released
     carts.reopen(tenant_id, record.cart_id, checkout_id)
-    timed_out = time.time() >= _epoch(record.created_at) + int(record.reservation_seconds)
+    timed_out = clock.now().timestamp() >= _epoch(record.created_at) + int(record.reservation_seconds)
     _finish(record, "expired" if timed_out and record.status == "awaiting_payment" else "error")
     return released

@@ -2,6 +2,7 @@
 
 import functools
 from collections.abc import Callable
+from typing import Any
 
 from pynamodb.attributes import (
     BooleanAttribute,
@@ -18,6 +19,10 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from . import isolation, settings
+
+# Maps and lists stored as they are: PynamoDB hands maps back as MapAttribute (`plain` makes them dicts).
+Document = MapAttribute[str, Any]
+Documents = ListAttribute[Any]
 
 
 def plain(value):
@@ -136,8 +141,8 @@ class ShopRecord(TenantItem, discriminator="shop"):
     plan = UnicodeAttribute(default="starter")
     owner_email = UnicodeAttribute()
     custom_domain = UnicodeAttribute(null=True)
-    theme = MapAttribute(default=dict)
-    settings = MapAttribute(default=dict)
+    theme: Document = MapAttribute(default=dict)
+    settings: Document = MapAttribute(default=dict)
     onboarded = BooleanAttribute(default=False)
     created_at = UnicodeAttribute()
 
@@ -148,10 +153,10 @@ class ProductRecord(TenantItem, discriminator="product"):
     handle = UnicodeAttribute()
     description = UnicodeAttribute(default="")
     status = UnicodeAttribute()
-    images = ListAttribute(default=list)  # [{key, alt}]
-    seo = MapAttribute(default=dict)
-    option_names = ListAttribute(default=list)
-    variant_ids = ListAttribute(default=list)  # display order
+    images: Documents = ListAttribute(default=list)  # [{key, alt}]
+    seo: Document = MapAttribute(default=dict)
+    option_names: Documents = ListAttribute(default=list)
+    variant_ids: Documents = ListAttribute(default=list)  # display order
     category = UnicodeAttribute(null=True)  # the merchant's grouping (a return policy may make one final sale)
     price_min = NumberAttribute()
     price_max = NumberAttribute()
@@ -177,7 +182,7 @@ class VariantRecord(TenantItem, discriminator="variant"):
     currency = UnicodeAttribute()
     # Quantity available to sell: checkouts in progress have already taken theirs out.
     inventory_quantity = NumberAttribute()
-    options = MapAttribute(default=dict)
+    options: Document = MapAttribute(default=dict)
 
 
 class HandleClaim(TenantItem, discriminator="handle"):
@@ -211,7 +216,7 @@ class CartRecord(TenantItem, discriminator="cart"):
     cart_id = UnicodeAttribute()
     currency = UnicodeAttribute()
     status = UnicodeAttribute(default="open")  # carts.TRANSITIONS
-    lines = MapAttribute(default=dict)
+    lines: Document = MapAttribute(default=dict)
     checkout_id = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
@@ -227,18 +232,19 @@ class CheckoutRecord(TenantItem, discriminator="checkout"):
     order_id = UnicodeAttribute()  # chosen up front, so a retried CreateOrder writes the same order
     status = UnicodeAttribute()  # checkout.TRANSITIONS
     email = UnicodeAttribute()
-    shipping_address = MapAttribute()
-    lines = ListAttribute(default=list)  # [{variant_id, product_id, sku, title, variant_title, quantity, price}]
-    quote = MapAttribute()  # pricing.Quote.to_dict()
-    discount = MapAttribute(null=True)  # {code, limited, once_per_customer}
+    shipping_address: Document = MapAttribute()
+    # [{variant_id, product_id, sku, title, variant_title, quantity, price}]
+    lines: Documents = ListAttribute(default=list)
+    quote: Document = MapAttribute()  # pricing.Quote.to_dict()
+    discount: Document = MapAttribute(null=True)  # {code, limited, once_per_customer}
     storefront_base = UnicodeAttribute()
     reservation_seconds = NumberAttribute()
     execution_arn = UnicodeAttribute(null=True)
     task_token = UnicodeAttribute(null=True)
-    payment_session = MapAttribute(null=True)  # {id, url, account_id, expires_at}
-    payment = MapAttribute(null=True)  # {payment_intent, amount, currency, event_id}: set once paid
+    payment_session: Document = MapAttribute(null=True)  # {id, url, account_id, expires_at}
+    payment: Document = MapAttribute(null=True)  # {payment_intent, amount, currency, event_id}: set once paid
     payment_event = UnicodeAttribute(null=True)  # succeeded | declined | expired: what Stripe told us last
-    late_payment = MapAttribute(null=True)  # a payment that came after the stock went back: refunded
+    late_payment: Document = MapAttribute(null=True)  # a payment that came after the stock went back: refunded
     failure_reason = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
@@ -260,7 +266,7 @@ class ReservationRecord(TenantItem, discriminator="reservation"):
 
     checkout_id = UnicodeAttribute()
     status = UnicodeAttribute()  # held | released | converted
-    items = ListAttribute(default=list)  # [{variant_id, quantity}]
+    items: Documents = ListAttribute(default=list)  # [{variant_id, quantity}]
     discount_code = UnicodeAttribute(null=True)
     discount_limited = BooleanAttribute(default=False)
     discount_use_email = UnicodeAttribute(null=True)  # once_per_customer claim to drop on release
@@ -309,10 +315,10 @@ class OrderRecord(TenantItem, discriminator="order"):
     checkout_id = UnicodeAttribute()
     email = UnicodeAttribute()
     currency = UnicodeAttribute()
-    shipping_address = MapAttribute()
+    shipping_address: Document = MapAttribute()
     cart_id = UnicodeAttribute(null=True)
-    lines = ListAttribute(default=list)  # snapshots + per-unit discount and tax allocations
-    quote = MapAttribute()  # pricing.Quote.to_dict(): refunds read the allocation from here
+    lines: Documents = ListAttribute(default=list)  # snapshots + per-unit discount and tax allocations
+    quote: Document = MapAttribute()  # pricing.Quote.to_dict(): refunds read the allocation from here
     subtotal = NumberAttribute()
     discount_total = NumberAttribute()
     shipping_total = NumberAttribute()
@@ -326,12 +332,14 @@ class OrderRecord(TenantItem, discriminator="order"):
     cancel_reason = UnicodeAttribute(null=True)
     # After the sale. Every change below is one write conditional on `revision` (orders.change).
     revision = NumberAttribute(default=0)
-    fulfilments = ListAttribute(default=list)  # [{id, status, method, items, carrier, tracking_number, ...}]
-    refunds = ListAttribute(default=list)  # [{id, key, amount, lines, shipping, status, stripe_refund_id, ...}]
-    return_claims = MapAttribute(default=dict)  # variant id -> units held by returns not rejected or expired
-    restocked = MapAttribute(default=dict)  # variant id -> units put back in stock (returns, cancellation)
-    payment = MapAttribute(null=True)  # {provider, payment_intent, session_id, account_id, application_fee_amount}
-    timeline = ListAttribute(default=list)  # [{at, type, message}]
+    fulfilments: Documents = ListAttribute(default=list)  # [{id, status, method, items, carrier, tracking_number, ...}]
+    # [{id, key, amount, lines, shipping, status, stripe_refund_id, ...}]
+    refunds: Documents = ListAttribute(default=list)
+    return_claims: Document = MapAttribute(default=dict)  # variant id -> units held by returns not rejected or expired
+    restocked: Document = MapAttribute(default=dict)  # variant id -> units put back in stock (returns, cancellation)
+    # {provider, payment_intent, session_id, account_id, application_fee_amount}
+    payment: Document = MapAttribute(null=True)
+    timeline: Documents = ListAttribute(default=list)  # [{at, type, message}]
     confirmation_sent_at = UnicodeAttribute(null=True)
     event_emitted_at = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
@@ -362,18 +370,18 @@ class ReturnRecord(TenantItem, discriminator="return"):
     status = UnicodeAttribute()
     reason = UnicodeAttribute()
     resolution = UnicodeAttribute(default="refund")  # refund | store_credit | exchange
-    items = ListAttribute(default=list)  # [{variant_id, quantity, reason, exchange_for}]
-    received = ListAttribute(null=True)  # [{variant_id, quantity, condition}] as inspected
-    policy = MapAttribute(default=dict)  # the policy terms this return was accepted under
+    items: Documents = ListAttribute(default=list)  # [{variant_id, quantity, reason, exchange_for}]
+    received: Documents = ListAttribute(null=True)  # [{variant_id, quantity, condition}] as inspected
+    policy: Document = MapAttribute(default=dict)  # the policy terms this return was accepted under
     expected_refund = NumberAttribute(default=0)
-    exchange = MapAttribute(null=True)  # {items, cost, credit, difference, reservation}
-    outcome = MapAttribute(null=True)  # {refund_id, amount} | {code, amount} | {difference, ...}
+    exchange: Document = MapAttribute(null=True)  # {items, cost, credit, difference, reservation}
+    outcome: Document = MapAttribute(null=True)  # {refund_id, amount} | {code, amount} | {difference, ...}
     restocked_at = UnicodeAttribute(null=True)
     task_token = UnicodeAttribute(null=True)
     waiting_in = UnicodeAttribute(null=True)  # the status whose end completes task_token
-    notified = MapAttribute(default=dict)  # event -> when the shopper was emailed about it
+    notified: Document = MapAttribute(default=dict)  # event -> when the shopper was emailed about it
     status_url = UnicodeAttribute(null=True)
-    history = ListAttribute(default=list)  # [{at, status}]
+    history: Documents = ListAttribute(default=list)  # [{at, status}]
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     gsi1pk = UnicodeAttribute()

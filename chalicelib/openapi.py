@@ -71,8 +71,8 @@ def document(server_url: str) -> dict:
         "info": {
             "title": "Shop builder API",
             "version": "1.0.0",
-            "description": "Public HTTP contract: merchants, storefront, operator. Browsable at /docs; docs/api.md in the "
-            "repository says what holds for every route.",
+            "description": "Public HTTP contract: merchants, storefront, operator. Browsable at /docs; "
+            "docs/api.md in the repository says what holds for every route.",
         },
         "servers": [{"url": server_url}],
         "components": {

@@ -10,6 +10,7 @@ is a redirect); checkout never calls Stripe inside a request.
 import time
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from . import clock, keys, payments, stripe_connect, tenants
@@ -117,7 +118,7 @@ def refresh(tenant_id: str) -> dict:
 
 
 def _store(account: PaymentAccount, flags: dict, *, at: int | None) -> None:
-    actions = [
+    actions: list[Action] = [
         PaymentAccount.charges_enabled.set(bool(flags.get("charges_enabled"))),
         PaymentAccount.payouts_enabled.set(bool(flags.get("payouts_enabled"))),
         PaymentAccount.details_submitted.set(bool(flags.get("details_submitted"))),

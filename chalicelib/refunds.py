@@ -22,6 +22,7 @@ adding and comparing.
 
 import hashlib
 from collections.abc import Callable
+from typing import Any
 
 from . import clock, keys, lifecycle, money, orders, payments, pricing, refund_math, stripe_charges
 from .db import OrderRecord
@@ -179,7 +180,7 @@ def _settle(
         LIFECYCLE.require(entry["status"], status)
         updated = {**entry, "status": status, "stripe_refund_id": stripe_refund_id, "settled_at": clock.now_iso()}
         amount = money.format_money(int(entry["amount"]), order.currency)
-        values = {"refunds": [updated if r["id"] == refund_id else r for r in _refunds(order)]}
+        values: dict[str, Any] = {"refunds": [updated if r["id"] == refund_id else r for r in _refunds(order)]}
         if status == "succeeded":
             total = int(order.refunded_total or 0) + int(entry["amount"])
             values.update(refunded_total=total, financial_status=_financial_status(order, total))
@@ -243,4 +244,5 @@ def manual(tenant_id: str, order_id: str, data: dict, idempotency_key: str | Non
             "Stripe could not be reached; the refund is pending and goes through on the next "
             "try (send the same request again)"
         ) from None
+    assert refund is not None, "the plan always asks for a refund"
     return refund

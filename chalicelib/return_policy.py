@@ -23,12 +23,13 @@ Terms:
 """
 
 import copy
+from typing import Any
 
 from . import catalog, tenants
-from .db import ShopRecord
+from .db import ShopRecord, plain
 from .errors import Invalid, NotFound
 
-DEFAULT = {
+DEFAULT: dict[str, Any] = {
     "window_days": 30,
     "approval": "manual",
     "auto_approve": {"max_value": None, "reasons": []},
@@ -43,17 +44,13 @@ DEFAULT = {
 }
 
 
-def _plain(value):
-    return value.as_dict() if hasattr(value, "as_dict") else value
-
-
 def of_shop(shop: ShopRecord) -> dict:
     """The shop's policy, every term present (a shop older than a term gets its default)."""
-    settings = _plain(shop.settings) or {}
-    stored = _plain(settings.get("return_policy")) or {}
+    settings = plain(shop.settings) or {}
+    stored = plain(settings.get("return_policy")) or {}
     policy = copy.deepcopy(DEFAULT)
-    policy.update({k: copy.deepcopy(_plain(v)) for k, v in stored.items() if k in DEFAULT})
-    policy["auto_approve"] = {**DEFAULT["auto_approve"], **(_plain(policy["auto_approve"]) or {})}
+    policy.update({k: copy.deepcopy(plain(v)) for k, v in stored.items() if k in DEFAULT})
+    policy["auto_approve"] = {**DEFAULT["auto_approve"], **(plain(policy["auto_approve"]) or {})}
     for key in ("window_days", "restocking_fee_percent", "parcel_days"):
         policy[key] = int(policy[key])
     if policy["auto_approve"]["max_value"] is not None:
@@ -105,7 +102,7 @@ def update(tenant_id: str, data: dict) -> dict:
 
 def is_final_sale(policy: dict, product_id: str, category: str | None) -> bool:
     return product_id in policy["final_sale_product_ids"] or (
-        bool(category) and category.strip().lower() in policy["final_sale_categories"]
+        bool(category and category.strip().lower() in policy["final_sale_categories"])
     )
 
 

@@ -1,5 +1,7 @@
 """A merchant's own shop: profile, name, theme and custom domain."""
 
+from pynamodb.expressions.update import Action
+
 from . import storefront, tenants
 from .db import ShopRecord
 
@@ -13,7 +15,7 @@ def update(tenant_id: str, patch: dict) -> None:
     if "custom_domain" in patch:
         tenants.attach_domain(tenant_id, patch["custom_domain"])
     shop = tenants.get_shop(tenant_id)
-    actions = []
+    actions: list[Action] = []
     if "name" in patch:
         actions.append(ShopRecord.name.set(patch["name"].strip()))
     if "theme" in patch:

@@ -14,9 +14,10 @@ import time
 
 from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import UpdateError
+from pynamodb.expressions.update import Action
 
 from . import billing, clock
-from .db import PlatformItem, conditionally
+from .db import Document, PlatformItem, conditionally
 from .errors import Invalid
 from .observability import logger
 
@@ -34,7 +35,7 @@ class MonthlyStats(PlatformItem, discriminator="sla"):
     tenant_id = UnicodeAttribute()
     requests = NumberAttribute(default=0)
     errors = NumberAttribute(default=0)
-    buckets = MapAttribute(default=dict)  # "b0".."b10" -> count
+    buckets: Document = MapAttribute(default=dict)  # "b0".."b10" -> count
 
 
 def _month() -> str:
@@ -86,7 +87,7 @@ def record(tenant_id: str | None, status: int, ms: float) -> None:
 def _add(tenant_id: str, counts: dict) -> None:
     item = MonthlyStats(f"SLA#{_month()}", tenant_id)
     # update() does not write the discriminator on its own; queries by item type need it.
-    actions = [
+    actions: list[Action] = [
         MonthlyStats.kind.set(MonthlyStats),
         MonthlyStats.tenant_id.set(tenant_id),
         MonthlyStats.requests.add(counts["requests"]),

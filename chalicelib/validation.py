@@ -2,6 +2,7 @@
 
 import json
 import re
+from typing import cast
 
 from aws_lambda_powertools.utilities.validation import SchemaValidationError, validate
 
@@ -28,7 +29,7 @@ def check(body: object, schema: dict) -> dict:
     except SchemaValidationError as e:
         field, message = _describe(e, body)
         raise Invalid(f"{field or 'body'}: {message}", {field or "body": message}) from None
-    return body
+    return cast(dict, body)  # every schema here describes an object
 
 
 def _describe(e: SchemaValidationError, body: object) -> tuple[str, str]:
@@ -37,7 +38,7 @@ def _describe(e: SchemaValidationError, body: object) -> tuple[str, str]:
     text = re.sub(r"^data[\w.\[\]]*\s*", "", (e.message or "").split("Error: ", 1)[-1].split(", Path:")[0])
     if e.rule == "required":
         node = _at(body, parts)
-        missing = [k for k in e.rule_definition if not isinstance(node, dict) or k not in node]
+        missing = [k for k in e.rule_definition or [] if not isinstance(node, dict) or k not in node]
         name = missing[0] if missing else "?"
         return (f"{field}.{name}" if field else name), "is required"
     if e.rule == "additionalProperties":

@@ -5,11 +5,12 @@ state there invokes the `workflow_task` Lambda with `{"task": <name>, "input": .
 """
 
 import json
+from collections.abc import Callable
 
 from . import aws, isolation, settings
 from .observability import log_context
 
-_TASKS: dict[str, callable] = {}
+_TASKS: dict[str, Callable[[dict], dict]] = {}
 
 
 class TransientError(Exception):

@@ -125,7 +125,7 @@ def deploy(stage: str, session) -> dict:
         if "didn't contain changes" in reason or "No updates" in reason:
             print("Nothing to change.")
             return _outputs(cfn, name)
-        raise SystemExit(f"change set failed: {reason}")
+        raise SystemExit(f"change set failed: {reason}") from None
     cfn.execute_change_set(StackName=name, ChangeSetName=change_set)
     waiter = "stack_update_complete" if existing else "stack_create_complete"
     cfn.get_waiter(waiter).wait(StackName=name, WaiterConfig={"Delay": 10, "MaxAttempts": 360})

@@ -1,14 +1,15 @@
 """`make package STAGE=dev`: the deployable CloudFormation template and Lambda package, offline.
 
-1. A build copy of the app (app.py, chalicelib/, requirements.txt, .chalice/config.json) with
-   templates/ under chalicelib/templates: Chalice packages only app.py, chalicelib/ and vendor/.
+1. A build copy of the app (app.py, chalicelib/, .chalice/config.json) with templates/ under
+   chalicelib/templates and requirements.lock installed as vendor/: Chalice packages only app.py,
+   chalicelib/ and vendor/.
 2. `chalice package --merge-template` with infra/stack.py's template (resources.json, each
    state machine's ASL inlined as DefinitionString) gives a SAM template.
 3. Each Lambda function then gets its own least-privilege role and log group (infra/iam.py),
    the app's environment (infra/stack.py, with CloudFormation intrinsics for account and
    region), and its code from the artifact bucket that `make deploy` uploads to; the tenant
-   access role is added; the API's stage is traced when the stage's `xray` is on; the packages the Lambda runtime provides (boto3, botocore,
-   s3transfer) leave the zip.
+   access role is added; the API's stage is traced when the stage's `xray` is on; the packages
+   the Lambda runtime provides (boto3, botocore, s3transfer) leave the zip.
 4. aws-sam-translator turns SAM into plain CloudFormation, and cfn-lint must find no error.
 
 Writes <out>/sam.json, <out>/template.json and <out>/deployment.zip.
@@ -33,57 +34,49 @@ from chalicelib import docs  # noqa: E402
 from infra import iam, stack  # noqa: E402
 
 REGION = "us-east-1"  # for linting and translation only; the template itself is region-agnostic
-# Lambda stopped creating python3.11 functions on 2026-07-31 (cfn-lint E2533 carries AWS's dates):
-# the code runs on 3.11 locally and on the next runtime in AWS, with dependencies built for it.
+# The project runs Python 3.12 everywhere: development, tests, CI and this Lambda runtime (Lambda
+# stopped creating python3.11 functions on 2026-07-31; cfn-lint E2533 carries AWS's dates).
 LAMBDA_RUNTIME = "python3.12"
 LAMBDA_PYTHON = LAMBDA_RUNTIME.removeprefix("python")
 # The Lambda Python runtime ships these (and the app never needs a newer one).
 RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer")
-# Pure Python, published as source only: built into a wheel first, which the platform-pinned install
-# then takes like any other (an install restricted to binaries cannot build one itself).
+# Pure Python, published as source only: built into a wheel first (from the source the lock's hash
+# names), then installed beside the others (an install restricted to binaries cannot build one itself).
 SOURCE_ONLY = ("openapi-ui-bundles",)
 LOG_RETENTION_DAYS = 30
 
 
 def _vendor() -> Path:
-    """requirements.txt installed for the Lambda runtime's Python and platform (manylinux wheels only),
-    cached by the requirements' hash. Chalice would build them for the local interpreter's version."""
-    requirements = (ROOT / "requirements.txt").read_bytes()
-    digest = hashlib.sha256(requirements + LAMBDA_RUNTIME.encode()).hexdigest()[:16]
+    """requirements.lock installed for the Lambda runtime's Python and platform (manylinux wheels only),
+    every download checked against the lock's hashes, cached by the lock's hash. Chalice would build them
+    for the local interpreter's version."""
+    lock = ROOT / "requirements.lock"
+    digest = hashlib.sha256(lock.read_bytes() + LAMBDA_RUNTIME.encode()).hexdigest()[:16]
     vendor = ROOT / ".chalice" / "deployments" / f"vendor-{LAMBDA_RUNTIME}-{digest}"
     if not vendor.is_dir():
         vendor.parent.mkdir(parents=True, exist_ok=True)  # .chalice/deployments/ is git-ignored
         staging = Path(tempfile.mkdtemp(prefix="building-", dir=vendor.parent))
-        wheels = Path(tempfile.mkdtemp(prefix="wheels-", dir=vendor.parent))
-        _build_wheels(_pins(SOURCE_ONLY), wheels)
-        result = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                "--target",
-                str(staging),
-                "--platform",
-                "manylinux2014_x86_64",
-                "--implementation",
-                "cp",
-                "--python-version",
-                LAMBDA_PYTHON,
-                "--only-binary=:all:",
-                "--find-links",
-                str(wheels),
-                "-r",
-                str(ROOT / "requirements.txt"),
-            ],
-            capture_output=True,
-            text=True,
+        work = Path(tempfile.mkdtemp(prefix="wheels-", dir=vendor.parent))
+        binaries, sources = work / "binaries.lock", work / "sources.lock"
+        binaries.write_text(_lock_entries(lock, SOURCE_ONLY, keep=False))
+        sources.write_text(_lock_entries(lock, SOURCE_ONLY, keep=True))
+        # The source-only packages' wheels are built from sources whose hashes pip checks against the lock.
+        _pip("wheel", "--no-deps", "--require-hashes", "--wheel-dir", str(work / "wheels"), "-r", str(sources))
+        platform = ["--platform", "manylinux2014_x86_64", "--implementation", "cp", "--python-version", LAMBDA_PYTHON]
+        _pip(
+            "install",
+            "--target",
+            str(staging),
+            *platform,
+            "--only-binary=:all:",
+            "--require-hashes",
+            "-r",
+            str(binaries),
         )
-        shutil.rmtree(wheels, ignore_errors=True)
-        if result.returncode != 0:
-            raise SystemExit(f"building the Lambda dependencies failed:\n{result.stdout}\n{result.stderr}")
+        built = sorted(str(w) for w in (work / "wheels").glob("*.whl"))
+        if built:
+            _pip("install", "--target", str(staging), *platform, "--only-binary=:all:", "--no-deps", *built)
+        shutil.rmtree(work, ignore_errors=True)
         for top in RUNTIME_PROVIDED:  # the runtime's copies are used; ours would only add size
             for path in staging.glob(f"{top}*"):
                 shutil.rmtree(path) if path.is_dir() else path.unlink()
@@ -98,17 +91,21 @@ def _vendor() -> Path:
     return vendor
 
 
-def _pins(names: tuple[str, ...]) -> list[str]:
-    """The requirements.txt lines of these packages."""
-    lines = (ROOT / "requirements.txt").read_text().splitlines()
-    return [line for line in lines if re.split(r"[=<>~\[ ]", line, maxsplit=1)[0].lower() in names]
+def _lock_entries(lock: Path, names: tuple[str, ...], *, keep: bool) -> str:
+    """The lock's entries (a pin and its hashes) of these packages (keep), or of all the others."""
+    entries = re.split(r"\n(?=[A-Za-z0-9])", lock.read_text())
+    chosen = [
+        e for e in entries if e[0].isalnum() and (re.split(r"[=<>~\[ ]", e, maxsplit=1)[0].lower() in names) == keep
+    ]
+    return "\n".join(chosen) + "\n"
 
 
-def _build_wheels(requirements: list[str], out: Path) -> None:
-    command = [sys.executable, "-m", "pip", "wheel", "--quiet", "--disable-pip-version-check", "--no-deps"]
-    result = subprocess.run([*command, "--wheel-dir", str(out), *requirements], capture_output=True, text=True)
+def _pip(*args: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", *args, "--quiet", "--disable-pip-version-check"], capture_output=True, text=True
+    )
     if result.returncode != 0:
-        raise SystemExit(f"building wheels of {requirements} failed:\n{result.stdout}\n{result.stderr}")
+        raise SystemExit(f"building the Lambda dependencies failed (pip {args[0]}):\n{result.stdout}\n{result.stderr}")
 
 
 def _build_copy(build: Path) -> None:

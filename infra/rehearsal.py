@@ -65,7 +65,7 @@ def _placeholders(value, gone: set[str]):
         for logical_id in gone:
             text = re.sub(
                 r"\$\{" + logical_id + r"(\.(\w+))?\}",
-                lambda m: f"{logical_id}-{m.group(2) or 'ref'}-not-in-moto".lower(),
+                lambda m, logical_id=logical_id: f"{logical_id}-{m.group(2) or 'ref'}-not-in-moto".lower(),
                 text,
             )
         names = _placeholders(names, gone)

@@ -375,3 +375,18 @@ def sent_emails() -> list[dict]:
         {"to": m.destinations.get("ToAddresses", []), "subject": m.subject, "body": m.body}
         for m in ses_backends[ACCOUNT][REGION].sent_messages
     ]
+
+
+def time_out_wait(execution_arn: str) -> None:
+    """Ends the task-token wait the execution is in now, as its TimeoutSeconds would (the task fails with
+    States.Timeout and the ASL's Catch takes over). Tests move the emulator's clock past a reservation or a
+    return's parcel deadline this way instead of racing a real timer of a few seconds."""
+    from moto.stepfunctions.parser.asl.eval.callback.callback import CallbackOutcomeTimedOut
+    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+    backend = stepfunctions_parser_backends[ACCOUNT][REGION]
+    execution = next(e for e in backend._get_executions("RUNNING") if e.execution_arn == execution_arn)
+    waiting = [e for e in execution.exec_worker.env.callback_pool_manager._pool.values() if e.get_outcome() is None]
+    assert waiting, f"{execution_arn} is not waiting for a task token"
+    for endpoint in waiting:
+        endpoint.notify(CallbackOutcomeTimedOut(callback_id=endpoint.callback_id))

@@ -12,6 +12,7 @@ from chalicelib.db import OrderRecord, TenantItem
 from infra.local import runtime
 from infra.local.stripe_emulator import sign_payload
 from tests.support.api import product_body
+from tests.support.clock import later
 from tests.support.shopping import ADDRESS, Shop, execution_done, send_event, session_of
 from tests.support.wait import wait_for
 
@@ -269,12 +270,12 @@ def test_declined_payment_fails_the_checkout_and_gives_back_stock_and_cart(shop,
     assert retry.status_code == 202
 
 
-def test_unpaid_checkout_expires_and_a_late_payment_is_rejected(shop, stripe, monkeypatch):
-    monkeypatch.setenv("RESERVATION_SECONDS", "2")
+def test_unpaid_checkout_expires_and_a_late_payment_is_rejected(shop, stripe):
     variant = shop.product(qty=1)
     started = shop.checkout(shop.cart((variant, 1))).json["checkout_id"]
     awaiting = shop.until(started)
     assert awaiting["status"] == "awaiting_payment"
+    shop.run_out(started)
     expired = shop.settled(started)
     assert expired["status"] == "expired" and expired["failure_reason"] == "expired"
     assert shop.stock(variant) == 1
@@ -284,7 +285,6 @@ def test_unpaid_checkout_expires_and_a_late_payment_is_rejected(shop, stripe, mo
 
 
 def test_late_success_after_the_stock_went_back_is_refunded_with_no_order(shop, stripe, monkeypatch):
-    monkeypatch.setenv("RESERVATION_SECONDS", "2")
     monkeypatch.setenv("STRIPE_MAX_NETWORK_RETRIES", "0")
     # Stripe cannot be reached to expire the session: the workflow gives the stock back regardless.
     stripe.inject_error(500, count=10_000, method="POST", path_prefix="/v1/checkout/sessions/cs_")
@@ -292,6 +292,7 @@ def test_late_success_after_the_stock_went_back_is_refunded_with_no_order(shop, 
         variant = shop.product(qty=1)
         started = shop.checkout(shop.cart((variant, 1))).json["checkout_id"]
         awaiting = shop.until(started)
+        shop.run_out(started)
         assert shop.settled(started)["status"] == "expired" and shop.stock(variant) == 1
     finally:
         with stripe._lock:
@@ -308,16 +309,16 @@ def test_late_success_after_the_stock_went_back_is_refunded_with_no_order(shop, 
     assert shop.status(started)["status"] == "expired" and shop.orders() == [] and shop.stock(variant) == 1
 
 
-def test_a_payment_that_lands_as_the_reservation_expires_becomes_the_order(shop, stripe, monkeypatch):
+def test_a_payment_that_lands_as_the_reservation_expires_becomes_the_order(shop, stripe):
     """The webhook is late (Stripe took the money, the delivery is slow): CancelPayment finds the session
     paid at Stripe and the workflow makes the order with the stock it still holds."""
-    monkeypatch.setenv("RESERVATION_SECONDS", "2")
     variant = shop.product(qty=1)
     started = shop.checkout(shop.cart((variant, 1))).json["checkout_id"]
     awaiting = shop.until(started)
     held, stripe.webhook_url = stripe.webhook_url, "http://127.0.0.1:9/unreachable"
     try:
         stripe.pay(session_of(awaiting), "succeed")
+        shop.run_out(started)
         done = shop.settled(started)
     finally:
         stripe.webhook_url = held
@@ -477,16 +478,16 @@ def test_a_transient_error_in_a_compensation_task_releases_exactly_once(shop, st
 
 
 def test_sweeper_releases_stock_of_a_checkout_whose_workflow_was_stopped(shop, app, monkeypatch):
-    # The emulator applies a stop once the waiting state's own timer ends: keep that timer short.
-    monkeypatch.setenv("RESERVATION_SECONDS", "3")
     variant = shop.product(qty=4)
     started = shop.checkout(shop.cart((variant, 3))).json["checkout_id"]
     assert shop.until(started)["status"] == "awaiting_payment"
     boto3.client("stepfunctions", region_name=runtime.REGION).stop_execution(
         executionArn=checkout.execution_arn(started)
     )
+    shop.run_out(started)  # the emulator applies a stop once the waiting state's own timer ends
     assert execution_done(started) in ("ABORTED", "FAILED")  # the emulator reports a stop inside a wait either way
     assert stock.get(shop.tenant_id, started).status == "held" and shop.stock(variant) == 1
+    later(monkeypatch, settings.reservation_seconds())
     import app as app_module
 
     swept = app_module.sweep_reservations(
@@ -504,7 +505,7 @@ def test_sweeper_releases_stock_of_a_checkout_whose_workflow_was_stopped(shop, a
         None,
     )
     assert started in swept["released"]
-    assert shop.stock(variant) == 4 and shop.status(started)["status"] == "expired"  # its 3 s had passed
+    assert shop.stock(variant) == 4 and shop.status(started)["status"] == "expired"  # its time had passed
     record = checkout.load(shop.tenant_id, started)
     assert shop.store.get(f"/api/store/carts/{record.cart_id}").json["status"] == "open"
     assert started not in checkout.sweep()["released"]  # nothing held any more: a second sweep is a no-op

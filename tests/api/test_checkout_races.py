@@ -57,7 +57,7 @@ class Shopper:
             lambda: (lambda s: s if done(s) else None)(
                 self.http.get(f"{self.base}/api/store/checkouts/{checkout_id}").json()
             ),
-            timeout=120,
+            timeout=300,  # fifty workflows at once on a loaded machine; the bound only stops a hung run
             interval=0.1,
         )
 

@@ -363,7 +363,7 @@ def test_every_page_is_accessible_self_contained_and_small(shop):
                     tag,
                     control,
                 )
-        for tag, attrs in page.tags:
+        for _tag, attrs in page.tags:
             for name in ("src", "href", "action"):
                 url = attrs.get(name)
                 if url:

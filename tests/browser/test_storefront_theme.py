@@ -7,7 +7,8 @@ import pytest
 
 from tests.support.api import Api, sign_up, unique
 
-pytestmark = pytest.mark.browser
+# One demo shop for the module: its tests stay on one xdist worker.
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("storefront_theme")]
 
 SHOTS = Path("/tmp")
 

@@ -10,6 +10,9 @@ import pytest
 from infra import package, stack
 from tests.support import ROOT
 
+# One package build and one rehearsal for the module: its tests stay on one xdist worker.
+pytestmark = pytest.mark.xdist_group("deploy_rehearsal")
+
 # What moto 5.2.5's CloudFormation does not create (README "Deploying to AWS"); cfn-lint checks them.
 SKIPPED_BY_MOTO = {
     "AWS::ApiGateway::Stage",

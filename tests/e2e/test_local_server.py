@@ -12,7 +12,10 @@ from pathlib import Path
 import pytest
 import requests
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support import ROOT
+
+# One server process for the module: its tests stay on one xdist worker.
+pytestmark = pytest.mark.xdist_group("local_server")
 OPERATOR = ("ops@e2e.test", "operator e2e password")
 
 

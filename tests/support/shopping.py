@@ -4,6 +4,8 @@ import json
 
 import requests
 
+from chalicelib import checkout, workflows
+from infra.local import runtime
 from infra.local.stripe_emulator import sign_payload
 from tests.support.api import product_body
 from tests.support.wait import wait_for
@@ -76,6 +78,10 @@ class Shop:
         stripe.pay(session_of(awaiting), outcome)
         return {**self.settled(checkout_id), "checkout_id": checkout_id}
 
+    def run_out(self, checkout_id: str) -> None:
+        """The checkout's reservation runs out now (the emulator ends the payment wait as its timer would)."""
+        runtime.time_out_wait(checkout.execution_arn(checkout_id))
+
     def orders(self, **filters) -> list[dict]:
         query = "&".join(f"{k}={v}" for k, v in filters.items())
         return self.admin.get(f"/api/admin/orders?limit=250&{query}").json["items"]
@@ -97,8 +103,6 @@ def send_event(live_server: str, stripe, event: dict) -> requests.Response:
 
 
 def execution_done(checkout_id: str) -> str:
-    from chalicelib import checkout, workflows
-
     return wait_for(
         lambda: (lambda s: s if s != "RUNNING" else None)(workflows.status(checkout.execution_arn(checkout_id)))
     )

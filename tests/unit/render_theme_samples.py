@@ -51,13 +51,19 @@ def render(env: SandboxedEnvironment, page: str, context: dict) -> str:
 _ART = {
     "mug": '<path d="M230 250h260v230a70 70 0 0 1-70 70H300a70 70 0 0 1-70-70Z" fill="{fg}"/>'
     '<path d="M490 300h40a60 60 0 0 1 0 120h-40" fill="none" stroke="{fg}" stroke-width="34"/>',
-    "tee": '<path d="M250 210l-110 70 50 90 60-30v240h300V340l60 30 50-90-110-70c-20 40-60 60-100 60s-80-20-100-60Z" fill="{fg}"/>',
-    "plant": '<path d="M270 420h260l-30 170H300Z" fill="{fg}"/><path d="M400 420c0-120-90-150-140-160 10 80 60 150 140 160Zm0 0c0-130 80-180 150-190-5 100-60 170-150 190Z" fill="{fg2}"/>',
-    "bag": '<path d="M220 300h360l-25 300H245Z" fill="{fg}"/><path d="M320 320v-60a80 80 0 0 1 160 0v60" fill="none" stroke="{fg2}" stroke-width="22"/>',
-    "candle": '<rect x="300" y="300" width="200" height="300" rx="24" fill="{fg}"/><path d="M400 200c30 40 30 70 0 90-30-20-30-50 0-90Z" fill="{fg2}"/>',
+    "tee": '<path d="M250 210l-110 70 50 90 60-30v240h300V340l60 30 50-90-110-70'
+    'c-20 40-60 60-100 60s-80-20-100-60Z" fill="{fg}"/>',
+    "plant": '<path d="M270 420h260l-30 170H300Z" fill="{fg}"/>'
+    '<path d="M400 420c0-120-90-150-140-160 10 80 60 150 140 160Z'
+    'm0 0c0-130 80-180 150-190-5 100-60 170-150 190Z" fill="{fg2}"/>',
+    "bag": '<path d="M220 300h360l-25 300H245Z" fill="{fg}"/>'
+    '<path d="M320 320v-60a80 80 0 0 1 160 0v60" fill="none" stroke="{fg2}" stroke-width="22"/>',
+    "candle": '<rect x="300" y="300" width="200" height="300" rx="24" fill="{fg}"/>'
+    '<path d="M400 200c30 40 30 70 0 90-30-20-30-50 0-90Z" fill="{fg2}"/>',
     "book": '<path d="M220 230h170v380H220Z" fill="{fg}"/><path d="M410 230h170v380H410Z" fill="{fg2}"/>',
     "cap": '<path d="M220 470a180 180 0 0 1 360 0Z" fill="{fg}"/><path d="M200 470h420v40H200Z" fill="{fg2}"/>',
-    "bottle": '<rect x="340" y="190" width="120" height="70" rx="12" fill="{fg2}"/><rect x="290" y="250" width="220" height="370" rx="60" fill="{fg}"/>',
+    "bottle": '<rect x="340" y="190" width="120" height="70" rx="12" fill="{fg2}"/>'
+    '<rect x="290" y="250" width="220" height="370" rx="60" fill="{fg}"/>',
 }
 _PALETTES = [
     ("#f1e6d8", "#c8734a", "#8d4a2b"),
@@ -72,7 +78,10 @@ _PALETTES = [
 def svg_image(kind: str, index: int) -> str:
     bg, fg, fg2 = _PALETTES[index % len(_PALETTES)]
     art = _ART[kind].format(fg=fg, fg2=fg2)
-    svg = f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 800 800"><rect width="800" height="800" fill="{bg}"/>{art}</svg>'
+    svg = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 800 800">'
+        f'<rect width="800" height="800" fill="{bg}"/>{art}</svg>'
+    )
     return "data:image/svg+xml," + quote(svg, safe=" =:/\"'")
 
 
@@ -162,7 +171,8 @@ def sample_product(image=svg_image, title: str = "Everyday Organic Cotton Tee") 
         "id": "prod_1",
         "handle": "everyday-tee",
         "title": title,
-        "description": "Our heavyweight everyday tee, cut from 100% organic cotton and garment-dyed for a soft, lived-in feel.\n\n"
+        "description": "Our heavyweight everyday tee, cut from 100% organic cotton and garment-dyed "
+        "for a soft, lived-in feel.\n\n"
         "Relaxed fit. Size up for a roomier look.\nMachine wash cold; tumble dry low.\n\n"
         "Made in Portugal in a family-run factory <3 & proud of it.",
         "images": [

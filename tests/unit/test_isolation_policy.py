@@ -85,7 +85,8 @@ def test_media_is_confined_to_the_tenants_prefix():
 
 
 def test_the_role_alone_still_confines_a_session_by_its_tag():
-    """A session assumed without the session policy is still held to its tenant tag, and one without the tag gets nothing."""
+    """A session assumed without the session policy is still held to its tenant tag; one without the tag gets
+    nothing."""
     role = role_policy()
     tagged = {"aws:PrincipalTag/tenant_id": A}
     assert decide(role, "dynamodb:GetItem", TABLE, {**tagged, "dynamodb:LeadingKeys": [A]}) == "Allow"
