@@ -2,7 +2,7 @@
 (a refund, store credit as a single-use code, or an exchange: the replacement becomes an order of its own).
 Called by the merchant's receive and again by the workflow's steps; a repeat changes nothing."""
 
-from . import clock, discounts, money, orders, pricing, refund_math, refunds, returns, stock
+from . import clock, discounts, money, order_creation, orders, pricing, refund_math, refunds, returns, stock
 from .db import OrderRecord, ReturnRecord
 from .db import plain as _plain
 from .errors import Conflict
@@ -146,7 +146,7 @@ def _exchange(record: ReturnRecord) -> None:
         if paid.get("status") == "paid"
         else None
     )
-    replacement = orders.create_exchange(
+    replacement = order_creation.create_exchange(
         record.pk,
         order,
         exchange["new_order_id"],

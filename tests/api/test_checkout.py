@@ -423,9 +423,9 @@ PAID_PATH_TASKS = [
     "checkout.reserve_stock",
     "checkout_payment.create_payment",
     "checkout_payment.await_payment",
-    "orders.create",
-    "orders.send_confirmation",
-    "orders.emit_created",
+    "order_creation.create",
+    "order_creation.send_confirmation",
+    "order_creation.emit_created",
 ]
 DECLINE_PATH_TASKS = ["checkout_payment.cancel_payment", "checkout.release_reservation", "checkout.mark_failed"]
 
