@@ -111,7 +111,9 @@ def test_a_shopper_pays_and_the_order_exists_through_the_deployed_stack(rehearsa
         pytest.skip("the app has no checkout routes")
     assert checkout["checkout"] == 202, checkout
     assert checkout["status"] == "paid" and checkout["order"], checkout
-    assert {"checkout.reserve_stock", "checkout_payment.await_payment", "order_creation.create"} <= set(rehearsal["tasks_run"])
+    assert {"checkout.reserve_stock", "checkout_payment.await_payment", "order_creation.create"} <= set(
+        rehearsal["tasks_run"]
+    )
 
 
 def test_deployed_functions_run_on_a_supported_runtime_with_their_own_roles(rehearsal):
