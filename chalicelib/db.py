@@ -109,8 +109,9 @@ class PlatformItem(Model):
     kind = DiscriminatorAttribute()
 
 
-class ProductsIndex(GlobalSecondaryIndex):
-    """Every product of a shop, newest first (merchant admin)."""
+class NewestFirstIndex(GlobalSecondaryIndex):
+    """gsi1: every item of one kind in a shop, newest first (the merchant admin's lists of products, orders
+    and returns; keys.py builds the <tid>#PRODUCTS-style keys)."""
 
     class Meta:
         index_name = "gsi1"
@@ -120,8 +121,9 @@ class ProductsIndex(GlobalSecondaryIndex):
     gsi1sk = UnicodeAttribute(range_key=True)
 
 
-class ActiveProductsIndex(GlobalSecondaryIndex):
-    """Sparse: only active products carry gsi2 keys (storefront)."""
+class SparseIndex(GlobalSecondaryIndex):
+    """gsi2, sparse: only items in the state a list wants carry its keys (active products for the storefront,
+    reservations still holding stock for the sweeper)."""
 
     class Meta:
         index_name = "gsi2"
@@ -169,8 +171,8 @@ class ProductRecord(TenantItem, discriminator="product"):
     gsi2sk = UnicodeAttribute(null=True)
     version = VersionAttribute()
 
-    all_products = ProductsIndex()
-    active_products = ActiveProductsIndex()
+    all_products = NewestFirstIndex()
+    active_products = SparseIndex()
 
 
 class VariantRecord(TenantItem, discriminator="variant"):
@@ -250,17 +252,6 @@ class CheckoutRecord(TenantItem, discriminator="checkout"):
     updated_at = UnicodeAttribute()
 
 
-class HeldReservationsIndex(GlobalSecondaryIndex):
-    """Sparse: only reservations still holding stock carry gsi2 keys (the sweeper's list)."""
-
-    class Meta:
-        index_name = "gsi2"
-        projection = AllProjection()
-
-    gsi2pk = UnicodeAttribute(hash_key=True)
-    gsi2sk = UnicodeAttribute(range_key=True)
-
-
 class ReservationRecord(TenantItem, discriminator="reservation"):
     """Stock (and a limited discount's use) taken out for one checkout until it is paid or released."""
 
@@ -276,7 +267,7 @@ class ReservationRecord(TenantItem, discriminator="reservation"):
     gsi2pk = UnicodeAttribute(null=True)
     gsi2sk = UnicodeAttribute(null=True)
 
-    held = HeldReservationsIndex()
+    held = SparseIndex()
 
 
 class DiscountRecord(TenantItem, discriminator="discount"):
@@ -296,17 +287,6 @@ class DiscountUse(TenantItem, discriminator="discount_use"):
     """One email's use of a once-per-customer discount."""
 
     checkout_id = UnicodeAttribute()
-
-
-class OrdersIndex(GlobalSecondaryIndex):
-    """Every order of a shop, newest first (merchant admin); gsi1 with <tid>#ORDERS keys."""
-
-    class Meta:
-        index_name = "gsi1"
-        projection = AllProjection()
-
-    gsi1pk = UnicodeAttribute(hash_key=True)
-    gsi1sk = UnicodeAttribute(range_key=True)
 
 
 class OrderRecord(TenantItem, discriminator="order"):
@@ -346,18 +326,7 @@ class OrderRecord(TenantItem, discriminator="order"):
     gsi1pk = UnicodeAttribute()
     gsi1sk = UnicodeAttribute()
 
-    all_orders = OrdersIndex()
-
-
-class ReturnsIndex(GlobalSecondaryIndex):
-    """Every return of a shop, newest first (merchant admin); gsi1 with <tid>#RETURNS keys."""
-
-    class Meta:
-        index_name = "gsi1"
-        projection = AllProjection()
-
-    gsi1pk = UnicodeAttribute(hash_key=True)
-    gsi1sk = UnicodeAttribute(range_key=True)
+    all_orders = NewestFirstIndex()
 
 
 class ReturnRecord(TenantItem, discriminator="return"):
@@ -387,7 +356,7 @@ class ReturnRecord(TenantItem, discriminator="return"):
     gsi1pk = UnicodeAttribute()
     gsi1sk = UnicodeAttribute()
 
-    all_returns = ReturnsIndex()
+    all_returns = NewestFirstIndex()
 
 
 class TrackingClaim(TenantItem, discriminator="tracking"):
