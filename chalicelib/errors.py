@@ -1,8 +1,12 @@
-"""The few typed errors domain code raises; `web.py` maps them to HTTP."""
+"""The few typed errors domain code raises; `web.py` maps them to HTTP by their `status`."""
 
 
 class DomainError(Exception):
     status = 400
+
+    def __init_subclass__(cls, *, status: int, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.status = status
 
     def __init__(self, message: str, fields: dict | None = None):
         super().__init__(message)
@@ -10,29 +14,25 @@ class DomainError(Exception):
         self.fields = fields or {}
 
 
-class Invalid(DomainError):
+class Invalid(DomainError, status=400):
     """Bad input; `fields` names each offending field."""
 
-    status = 400
+
+class Unauthorized(DomainError, status=401):
+    """No valid session, or wrong credentials."""
 
 
-class Unauthorized(DomainError):
-    status = 401
+class Forbidden(DomainError, status=403):
+    """Known caller, but not allowed to do this."""
 
 
-class Forbidden(DomainError):
-    status = 403
+class NotFound(DomainError, status=404):
+    """No such item in this shop (another shop's item is not found either)."""
 
 
-class NotFound(DomainError):
-    status = 404
+class Conflict(DomainError, status=409):
+    """The item's current state does not allow this (a transition not in its table, a race lost)."""
 
 
-class Conflict(DomainError):
-    status = 409
-
-
-class Unavailable(DomainError):
+class Unavailable(DomainError, status=503):
     """The shop exists but is suspended."""
-
-    status = 503
