@@ -154,17 +154,7 @@ def _items_to_fulfil(order: OrderRecord, wanted: list[dict] | None) -> list[dict
         if not items:
             raise Conflict("Everything in this order is fulfilled already", {"items": "nothing left to fulfil"})
         return items
-    merged: dict[str, int] = {}
-    for i, item in enumerate(wanted):
-        variant_id = item["variant_id"]
-        if variant_id not in bought:
-            raise Invalid(f"items[{i}].variant_id: not in this order", {f"items[{i}].variant_id": "not in this order"})
-        merged[variant_id] = merged.get(variant_id, 0) + item["quantity"]
-        if merged[variant_id] > left[variant_id]:
-            raise Invalid(
-                f"items[{i}].quantity: only {left[variant_id]} left to fulfil",
-                {f"items[{i}].quantity": f"only {left[variant_id]} left to fulfil"},
-            )
+    merged = orders.units_asked(order, wanted, "items", left, "fulfil")
     return [{"variant_id": v, "quantity": n} for v, n in merged.items()]
 
 

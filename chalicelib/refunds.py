@@ -203,18 +203,8 @@ def _settle(
 
 def _line_counts(order: OrderRecord, lines: list[dict]) -> dict[str, int]:
     bought, done = orders.units_of(order), refunded_units(order)
-    counts: dict[str, int] = {}
-    for i, line in enumerate(lines):
-        variant_id = line["variant_id"]
-        if variant_id not in bought:
-            raise Invalid(f"lines[{i}].variant_id: not in this order", {f"lines[{i}].variant_id": "not in this order"})
-        counts[variant_id] = counts.get(variant_id, 0) + line["quantity"]
-        left = bought[variant_id] - done.get(variant_id, 0)
-        if counts[variant_id] > left:
-            raise Invalid(
-                f"lines[{i}].quantity: only {left} left to refund", {f"lines[{i}].quantity": f"only {left} left"}
-            )
-    return counts
+    left = {v: q - done.get(v, 0) for v, q in bought.items()}
+    return orders.units_asked(order, lines, "lines", left, "refund")
 
 
 def manual(tenant_id: str, order_id: str, data: dict, idempotency_key: str | None) -> dict:
