@@ -29,6 +29,11 @@ def tenant_role_arn() -> dict:
     return _sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/shopbuilder-${Stage}-${AWS::Region}-tenant-access")
 
 
+def _item_actions_but(*left_out: str) -> list[str]:
+    """The DynamoDB item actions a tenant's session may use (isolation.ITEM_ACTIONS), less `left_out`."""
+    return [action for action in isolation.ITEM_ACTIONS if action not in left_out]
+
+
 # What each grant allows, as policy statements (CloudFormation intrinsics inside).
 def _grants(function_name: dict) -> dict[str, list[dict]]:
     prefix = "shopbuilder-${Stage}-"
@@ -46,15 +51,7 @@ def _grants(function_name: dict) -> dict[str, list[dict]]:
         "platform_table": [
             {
                 "Effect": "Allow",
-                "Action": [
-                    "dynamodb:GetItem",
-                    "dynamodb:BatchGetItem",
-                    "dynamodb:Query",
-                    "dynamodb:PutItem",
-                    "dynamodb:UpdateItem",
-                    "dynamodb:DeleteItem",
-                    "dynamodb:ConditionCheckItem",
-                ],
+                "Action": _item_actions_but("dynamodb:BatchWriteItem"),
                 "Resource": _table("PlatformTable"),
             }
         ],
@@ -62,13 +59,7 @@ def _grants(function_name: dict) -> dict[str, list[dict]]:
         "tenant_profiles": [
             {
                 "Effect": "Allow",
-                "Action": [
-                    "dynamodb:GetItem",
-                    "dynamodb:BatchGetItem",
-                    "dynamodb:PutItem",
-                    "dynamodb:UpdateItem",
-                    "dynamodb:ConditionCheckItem",
-                ],
+                "Action": _item_actions_but("dynamodb:Query", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"),
                 "Resource": _table("TenantTable"),
             }
         ],
