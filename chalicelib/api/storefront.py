@@ -14,11 +14,12 @@ def _forget_cart(base_path: str) -> dict:
     return {"Set-Cookie": f"cart=; Max-Age=0; Path={base_path or '/'}; SameSite=Lax"}
 
 
-def _store_once(shop, operation: str, route: str, cart_id: str, body, create):
-    """An anonymous storefront write, idempotent per `Idempotency-Key` scoped to the shop, route and cart."""
+def _store_once(shop, operation: str, route: str, target: str, body, create):
+    """An anonymous storefront write, idempotent per `Idempotency-Key` scoped to the shop, route and the cart or
+    order it writes to (`target`, e.g. "cart:<id>")."""
     return idempotency.once(
         operation=operation,
-        scope=f"{shop.tenant_id}|{route}|cart:{cart_id}",
+        scope=f"{shop.tenant_id}|{route}|{target}",
         key=bp.current_request.headers.get("idempotency-key"),
         body=body,
         create=create,
@@ -80,7 +81,12 @@ def store_products(shop, base_path):
 def create_cart(shop, base_path):
     web.body(bp.current_request, schemas.CART_CREATE)
     cart = _store_once(
-        shop, "create_cart", "POST /api/store/carts", "new", {}, lambda: carts.create(shop.tenant_id, shop.currency)
+        shop,
+        "create_cart",
+        "POST /api/store/carts",
+        "cart:new",
+        {},
+        lambda: carts.create(shop.tenant_id, shop.currency),
     )
     return web.json_response(cart, 201)
 
@@ -104,7 +110,7 @@ def add_cart_item(shop, base_path, cart_id):
             shop,
             "cart_add_item",
             "POST items",
-            cart_id,
+            f"cart:{cart_id}",
             data,
             lambda: carts.add_item(shop.tenant_id, cart_id, data["variant_id"], data["quantity"]),
         )
@@ -125,7 +131,7 @@ def set_cart_item(shop, base_path, cart_id, variant_id):
             shop,
             "cart_set_item",
             f"PATCH items/{variant_id}",
-            cart_id,
+            f"cart:{cart_id}",
             data,
             lambda: carts.set_quantity(shop.tenant_id, cart_id, variant_id, data["quantity"]),
         )
@@ -141,7 +147,7 @@ def remove_cart_item(shop, base_path, cart_id, variant_id):
             shop,
             "cart_remove_item",
             f"DELETE items/{variant_id}",
-            cart_id,
+            f"cart:{cart_id}",
             {},
             lambda: carts.set_quantity(shop.tenant_id, cart_id, variant_id, 0),
         )
@@ -163,7 +169,7 @@ def start_checkout(shop, base_path, cart_id):
         shop,
         "checkout",
         "POST checkout",
-        cart_id,
+        f"cart:{cart_id}",
         data,
         lambda: checkout.start(shop, cart_id, data, web.base_url(request) + base_path),
     )
@@ -206,12 +212,13 @@ def lookup_order(shop, base_path):
 def request_return(shop, base_path, order_id):
     request = bp.current_request
     data = web.body(request, schemas.RETURN_REQUEST)
-    created = idempotency.once(
-        operation="request_return",
-        scope=f"{shop.tenant_id}|POST returns|order:{order_id}",
-        key=request.headers.get("idempotency-key"),
-        body=data,
-        create=lambda: return_requests.request(shop, order_id, data, web.base_url(request) + base_path),
+    created = _store_once(
+        shop,
+        "request_return",
+        "POST returns",
+        f"order:{order_id}",
+        data,
+        lambda: return_requests.request(shop, order_id, data, web.base_url(request) + base_path),
     )
     return web.json_response(created, 201)
 
