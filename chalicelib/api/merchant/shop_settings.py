@@ -22,6 +22,12 @@ bp = Blueprint(__name__)
 routes = web.Routes(bp)
 
 
+def _save_setting(save, schema):
+    """A PUT or PATCH of one of the shop's settings: `save(tenant_id, body)` answers the settings as stored."""
+    request = bp.current_request
+    return web.json_response(save(web.merchant_tenant(request), web.body(request, schema)))
+
+
 @routes.api("/api/admin/shop", summary="The signed-in merchant's shop", response=schemas.SHOP, tag="admin")
 def admin_shop():
     request = bp.current_request
@@ -57,9 +63,7 @@ def get_return_policy():
     tag="admin",
 )
 def put_return_policy():
-    request = bp.current_request
-    tenant_id = web.merchant_tenant(request)
-    return web.json_response(return_policy.replace(tenant_id, web.body(request, schemas.RETURN_POLICY_PUT)))
+    return _save_setting(return_policy.replace, schemas.RETURN_POLICY_PUT)
 
 
 @routes.api(
@@ -71,9 +75,7 @@ def put_return_policy():
     tag="admin",
 )
 def patch_return_policy():
-    request = bp.current_request
-    tenant_id = web.merchant_tenant(request)
-    return web.json_response(return_policy.update(tenant_id, web.body(request, schemas.RETURN_POLICY_PATCH)))
+    return _save_setting(return_policy.update, schemas.RETURN_POLICY_PATCH)
 
 
 @routes.api(
@@ -95,11 +97,7 @@ def get_pickup_locations():
     tag="admin",
 )
 def put_pickup_locations():
-    request = bp.current_request
-    tenant_id = web.merchant_tenant(request)
-    return web.json_response(
-        fulfilment.replace_pickup_locations(tenant_id, web.body(request, schemas.PICKUP_LOCATIONS))
-    )
+    return _save_setting(fulfilment.replace_pickup_locations, schemas.PICKUP_LOCATIONS)
 
 
 @routes.api(
@@ -123,16 +121,8 @@ def carrier_webhook_settings():
     tag="admin",
 )
 def create_discount():
-    request = bp.current_request
-    tenant_id = web.merchant_tenant(request)
-    data = web.body(request, schemas.DISCOUNT_CREATE)
     discount = admin_once(
-        request,
-        tenant_id,
-        "create_discount",
-        "POST /api/admin/discounts",
-        data,
-        lambda: discounts.create(tenant_id, data),
+        bp.current_request, schemas.DISCOUNT_CREATE, "create_discount", "POST /api/admin/discounts", discounts.create
     )
     return web.json_response(discount, 201)
 
@@ -163,9 +153,7 @@ def get_shipping_rates():
     tag="admin",
 )
 def put_shipping_rates():
-    request = bp.current_request
-    tenant_id = web.merchant_tenant(request)
-    return web.json_response(shipping.replace(tenant_id, web.body(request, schemas.SHIPPING_RATES)))
+    return _save_setting(shipping.replace, schemas.SHIPPING_RATES)
 
 
 @routes.api(
@@ -187,9 +175,7 @@ def get_tax_rates():
     tag="admin",
 )
 def put_tax_rates():
-    request = bp.current_request
-    tenant_id = web.merchant_tenant(request)
-    return web.json_response(taxes.replace(tenant_id, web.body(request, schemas.TAX_RATES)))
+    return _save_setting(taxes.replace, schemas.TAX_RATES)
 
 
 @routes.api(
