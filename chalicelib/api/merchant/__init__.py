@@ -5,12 +5,15 @@ cancellation, refunds, returns), shop_settings (the shop, its policies, rates, d
 from chalicelib import idempotency, web
 
 
-def admin_once(request, tenant_id: str, operation: str, route: str, body, create):
-    """A merchant's retryable write, idempotent per `Idempotency-Key` scoped to the shop, route and merchant."""
+def admin_once(request, schema: dict, operation: str, route: str, write):
+    """A merchant's retryable write on their own shop: `write(tenant_id, body)` with the body valid against
+    `schema`, idempotent per `Idempotency-Key` scoped to the shop, route and merchant."""
+    tenant_id = web.merchant_tenant(request)
+    body = web.body(request, schema)
     return idempotency.once(
         operation=operation,
         scope=f"{tenant_id}|{route}|{web.bearer(request)['sub']}",
         key=request.headers.get("idempotency-key"),
         body=body,
-        create=create,
+        create=lambda: write(tenant_id, body),
     )

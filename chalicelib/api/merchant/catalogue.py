@@ -19,17 +19,12 @@ routes = web.Routes(bp)
     tag="admin",
 )
 def create_product():
-    request = bp.current_request
-    tenant_id = web.merchant_tenant(request)
-    data = web.body(request, schemas.PRODUCT_CREATE)
-    shop = tenants.get_shop(tenant_id)
     product = admin_once(
-        request,
-        tenant_id,
+        bp.current_request,
+        schemas.PRODUCT_CREATE,
         "create_product",
         "POST /api/admin/products",
-        data,
-        lambda: product_editing.create_product(tenant_id, shop.currency, data),
+        lambda tenant_id, data: product_editing.create_product(tenant_id, tenants.get_shop(tenant_id).currency, data),
     )
     return web.json_response(product, 201)
 

@@ -48,16 +48,12 @@ def get_order(order_id):
     tag="admin",
 )
 def create_fulfilment(order_id):
-    request = bp.current_request
-    tenant_id = web.merchant_tenant(request)
-    data = web.body(request, schemas.FULFILMENT_CREATE)
     created = admin_once(
-        request,
-        tenant_id,
+        bp.current_request,
+        schemas.FULFILMENT_CREATE,
         "create_fulfilment",
         f"POST orders/{order_id}/fulfilments",
-        data,
-        lambda: fulfilment.create(tenant_id, order_id, data),
+        lambda tenant_id, data: fulfilment.create(tenant_id, order_id, data),
     )
     return web.json_response(created, 201)
 
@@ -86,17 +82,13 @@ def fulfilment_status(order_id, fulfilment_id):
     tag="admin",
 )
 def cancel_order(order_id):
-    request = bp.current_request
-    tenant_id = web.merchant_tenant(request)
-    data = web.body(request, schemas.ORDER_CANCEL)
     return web.json_response(
         admin_once(
-            request,
-            tenant_id,
+            bp.current_request,
+            schemas.ORDER_CANCEL,
             "cancel_order",
             f"POST orders/{order_id}/cancel",
-            data,
-            lambda: cancellation.cancel(tenant_id, order_id, data.get("reason")),
+            lambda tenant_id, data: cancellation.cancel(tenant_id, order_id, data.get("reason")),
         )
     )
 
@@ -112,16 +104,13 @@ def cancel_order(order_id):
 )
 def create_refund(order_id):
     request = bp.current_request
-    tenant_id = web.merchant_tenant(request)
-    data = web.body(request, schemas.REFUND_CREATE)
     key = request.headers.get("idempotency-key")
     refund = admin_once(
         request,
-        tenant_id,
+        schemas.REFUND_CREATE,
         "create_refund",
         f"POST orders/{order_id}/refunds",
-        data,
-        lambda: refunds.manual(tenant_id, order_id, data, key),
+        lambda tenant_id, data: refunds.manual(tenant_id, order_id, data, key),
     )
     return web.json_response(refund, 201)
 
