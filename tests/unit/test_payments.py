@@ -631,6 +631,17 @@ def test_refund_on_the_wrong_account_is_not_found(merchant, inbox):
 # Connect onboarding
 
 
+def _submit_onboarding(emu, account_id: str, link: dict, action: str):
+    """The emulator's onboarding form of an account link, sent with `action` ("complete" or "exit")."""
+    token = link["url"].split("link=", 1)[1]
+    return requests.post(
+        emu.base_url + "/connect/" + account_id,
+        data={"link": token, "action": action},
+        allow_redirects=False,
+        timeout=10,
+    )
+
+
 def test_connected_account_onboarding(emu, inbox):
     account = stripe_connect.create_connected_account(email="new-merchant@example.test", country="us")
     assert account["id"].startswith("acct_")
@@ -652,14 +663,7 @@ def test_connected_account_onboarding(emu, inbox):
 
     page = requests.get(link["url"], timeout=10)
     assert page.status_code == 200 and "<form" in page.text and account["id"] in page.text
-    token = link["url"].split("link=", 1)[1]
-
-    done = requests.post(
-        emu.base_url + "/connect/" + account["id"],
-        data={"link": token, "action": "complete"},
-        allow_redirects=False,
-        timeout=10,
-    )
+    done = _submit_onboarding(emu, account["id"], link, "complete")
     assert done.status_code == 303 and done.headers["Location"] == RETURN + "/onboarding/done"
     status = stripe_connect.account_status(account["id"])
     assert status["charges_enabled"] and status["payouts_enabled"] and status["details_submitted"]
@@ -680,13 +684,7 @@ def test_leaving_onboarding_early_returns_without_enabling_charges(emu):
     link = stripe_connect.create_account_link(
         account_id=account["id"], refresh_url=RETURN + "/r", return_url=RETURN + "/done"
     )
-    token = link["url"].split("link=", 1)[1]
-    resp = requests.post(
-        emu.base_url + "/connect/" + account["id"],
-        data={"link": token, "action": "exit"},
-        allow_redirects=False,
-        timeout=10,
-    )
+    resp = _submit_onboarding(emu, account["id"], link, "exit")
     assert resp.headers["Location"] == RETURN + "/done"
     assert stripe_connect.account_status(account["id"])["charges_enabled"] is False
 
