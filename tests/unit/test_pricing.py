@@ -270,15 +270,20 @@ def test_two_tax_rates_for_one_country_is_a_configuration_error():
         price([Line("a", 1000, 1)], tax_rates=[TaxRate("US", 825), TaxRate("US", 700)])
 
 
-def test_inclusive_tax_is_reported_but_not_added():
-    q = price(
+def _two_at_12_in_france(**terms):
+    """2 x 12.00 EUR shipped to France, the prices including its 20 % VAT."""
+    return price(
         [Line("a", 1200, 2)],
         currency="EUR",
         country="FR",
         prices_include_tax=True,
         tax_rates=[TaxRate("FR", 2000)],
-        shipping_rates=[STANDARD],
+        **terms,
     )
+
+
+def test_inclusive_tax_is_reported_but_not_added():
+    q = _two_at_12_in_france(shipping_rates=[STANDARD])
     assert (q.subtotal, q.tax_total, q.total) == (2400, 400, 2900)
     line = q.lines[0]
     assert (line.tax, line.total, line.tax_added) == (400, 2400, False)
@@ -288,14 +293,7 @@ def test_inclusive_tax_is_reported_but_not_added():
 
 def test_inclusive_tax_is_extracted_from_the_discounted_amount():
     # 10 % off 2 x 12.00 leaves 21.60, of which 20 % VAT is 3.60.
-    q = price(
-        [Line("a", 1200, 2)],
-        currency="EUR",
-        country="FR",
-        prices_include_tax=True,
-        tax_rates=[TaxRate("FR", 2000)],
-        discount=percent_off(10),
-    )
+    q = _two_at_12_in_france(discount=percent_off(10))
     assert (q.discount_total, q.tax_total, q.total) == (240, 360, 2160)
 
 
@@ -450,10 +448,7 @@ def test_restocking_fee_comes_off_the_refund_rounded_half_up():
 
 
 def test_tax_inclusive_refund_does_not_add_the_tax_again():
-    q = price(
-        [Line("a", 1200, 2)], currency="EUR", country="FR", prices_include_tax=True, tax_rates=[TaxRate("FR", 2000)]
-    )
-    assert refund_for_units(q.lines[0], 2) == 2400
+    assert refund_for_units(_two_at_12_in_france().lines[0], 2) == 2400
 
 
 @pytest.mark.parametrize(
