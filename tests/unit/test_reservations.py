@@ -79,18 +79,16 @@ def test_release_gives_back_once(tenant):
     assert ReservationRecord.get(tenant, keys.reservation_sk(checkout_id)).gsi2pk is None  # off the sweeper's list
 
 
+def _discount(tenant: str, code: str, **terms) -> None:
+    """A discount code of the shop, not used yet."""
+    DiscountRecord(
+        tenant, keys.discount_sk(code), code=code, times_used=0, created_at="2026-01-01T00:00:00Z", **terms
+    ).save()
+
+
 def test_a_limited_discount_is_used_at_most_its_limit(tenant):
     variant = _variant(tenant, 10)
-    DiscountRecord(
-        tenant,
-        keys.discount_sk("TWICE"),
-        code="TWICE",
-        type="percentage",
-        value=10,
-        usage_limit=2,
-        times_used=0,
-        created_at="2026-01-01T00:00:00Z",
-    ).save()
+    _discount(tenant, "TWICE", type="percentage", value=10, usage_limit=2)
     code = {"code": "TWICE", "limited": True, "once_per_customer": False}
     _reserve(tenant, keys.new_id(), [(variant, 1)], code)
     _reserve(tenant, keys.new_id(), [(variant, 1)], code)
@@ -102,15 +100,7 @@ def test_a_limited_discount_is_used_at_most_its_limit(tenant):
 
 def test_once_per_customer_claims_the_email_and_release_frees_it(tenant):
     variant = _variant(tenant, 10)
-    DiscountRecord(
-        tenant,
-        keys.discount_sk("HELLO"),
-        code="HELLO",
-        type="free_shipping",
-        once_per_customer=True,
-        times_used=0,
-        created_at="2026-01-01T00:00:00Z",
-    ).save()
+    _discount(tenant, "HELLO", type="free_shipping", once_per_customer=True)
     code = {"code": "HELLO", "limited": False, "once_per_customer": True}
     first = keys.new_id()
     _reserve(tenant, first, [(variant, 1)], code, email="ann@example.com")
