@@ -726,20 +726,14 @@ class Emulator:
                     return _json_response(stored["status"], stored["payload"], h)
             try:
                 status, payload = self._route_api(ctx, params, account, version)
+                executed = True
             except StripeEmulatorError as err:
                 status, payload = err.status, {"error": err.body}
                 headers["Stripe-Should-Retry"] = "false"
                 # Stripe keeps the result of requests that started executing;
                 # parameter validation failures (400/404) are not stored.
-                if idem_key and err.status == 402:
-                    self._idempotency[(account, idem_key)] = {
-                        "path": req.path,
-                        "params": params,
-                        "status": status,
-                        "payload": payload,
-                    }
-                return _json_response(status, payload, headers)
-            if idem_key:
+                executed = err.status == 402
+            if idem_key and executed:
                 self._idempotency[(account, idem_key)] = {
                     "path": req.path,
                     "params": params,
