@@ -154,7 +154,7 @@ def _items_to_fulfil(order: OrderRecord, wanted: list[dict] | None) -> list[dict
         if not items:
             raise Conflict("Everything in this order is fulfilled already", {"items": "nothing left to fulfil"})
         return items
-    merged = orders.units_asked(order, wanted, "items", left, "fulfil")
+    merged = orders.units_asked(wanted, "items", left, "fulfil")
     return [{"variant_id": v, "quantity": n} for v, n in merged.items()]
 
 

@@ -140,17 +140,18 @@ def fulfilled_units(order: OrderRecord) -> dict[str, int]:
     return out
 
 
-def units_asked(order: OrderRecord, asked: list[dict], field: str, left: dict[str, int], doing: str) -> dict[str, int]:
+def units_asked(
+    asked: list[dict], field: str, left: dict[str, int], doing: str, within: str = "order"
+) -> dict[str, int]:
     """The units a request's `field` list ([{variant_id, quantity}]) asks for, summed by variant; Invalid naming
-    the item when its variant is not in this order or more than `left` of it is asked to `doing` ("fulfil")."""
-    bought = units_of(order)
+    the item when its variant is not in `left` (every variant of the order, or of the return) or more than
+    `left` of it is asked to `doing` ("fulfil")."""
     counts: dict[str, int] = {}
     for i, item in enumerate(asked):
         variant_id = item["variant_id"]
-        if variant_id not in bought:
-            raise Invalid(
-                f"{field}[{i}].variant_id: not in this order", {f"{field}[{i}].variant_id": "not in this order"}
-            )
+        if variant_id not in left:
+            message = f"not in this {within}"
+            raise Invalid(f"{field}[{i}].variant_id: {message}", {f"{field}[{i}].variant_id": message})
         counts[variant_id] = counts.get(variant_id, 0) + item["quantity"]
         if counts[variant_id] > left[variant_id]:
             message = f"only {left[variant_id]} left to {doing}"

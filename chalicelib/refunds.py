@@ -204,7 +204,7 @@ def _settle(
 def _line_counts(order: OrderRecord, lines: list[dict]) -> dict[str, int]:
     bought, done = orders.units_of(order), refunded_units(order)
     left = {v: q - done.get(v, 0) for v, q in bought.items()}
-    return orders.units_asked(order, lines, "lines", left, "refund")
+    return orders.units_asked(lines, "lines", left, "refund")
 
 
 def manual(tenant_id: str, order_id: str, data: dict, idempotency_key: str | None) -> dict:

@@ -339,21 +339,10 @@ def _received_items(record: ReturnRecord, data: dict | None) -> list[dict]:
     asked = returns.unit_counts(_plain(record.items))
     if not data or not data.get("items"):
         return [{"variant_id": v, "quantity": n, "condition": "resellable"} for v, n in asked.items()]
+    orders.units_asked(data["items"], "items", asked, "receive", within="return")
     got: dict[tuple, int] = {}
-    totals: dict[str, int] = {}
-    for i, item in enumerate(data["items"]):
-        variant_id = item["variant_id"]
-        if variant_id not in asked:
-            raise Invalid(
-                f"items[{i}].variant_id: not in this return", {f"items[{i}].variant_id": "not in this return"}
-            )
-        totals[variant_id] = totals.get(variant_id, 0) + item["quantity"]
-        if totals[variant_id] > asked[variant_id]:
-            raise Invalid(
-                f"items[{i}].quantity: the return has only {asked[variant_id]}",
-                {f"items[{i}].quantity": f"at most {asked[variant_id]}"},
-            )
-        key = (variant_id, item.get("condition", "resellable"))
+    for item in data["items"]:
+        key = (item["variant_id"], item.get("condition", "resellable"))
         got[key] = got.get(key, 0) + item["quantity"]
     return [{"variant_id": v, "quantity": n, "condition": c} for (v, c), n in got.items() if n]
 
