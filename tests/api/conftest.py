@@ -21,3 +21,18 @@ def shared_shop(app, stripe):
             return merchant, signup
 
         yield AfterSale(api, paying_shop)
+
+
+@pytest.fixture
+def shop(shared_shop):
+    """The module's shared shop: its tests each have their own order and products and change no setting of
+    the shop (a module whose tests do defines its own `shop`)."""
+    return shared_shop
+
+
+@pytest.fixture
+def order(shop, stripe):
+    """Two shirts at 20.00 and a mug at 8.00 (5 of each in stock): 48.00 paid, the platform's fee 2 % = 0.96;
+    the products stay on `shop.shirt` and `shop.mug`."""
+    shop.shirt, shop.mug = shop.product(qty=5, price=2000), shop.product(qty=5, price=800)
+    return shop.paid_order(stripe, (shop.shirt, 2), (shop.mug, 1))

@@ -1,21 +1,8 @@
 """Order cancellation and the merchant's refunds: through Stripe (the emulator) on the shop's account, the
 platform fee back in proportion, never more than was paid, each step on the order's timeline."""
 
-import pytest
 
 from tests.support.after_sale import AfterSale, emails_to, finished, fulfilment_arn
-
-
-@pytest.fixture
-def shop(shared_shop):
-    return shared_shop  # each test has its own order and products; none changes the shop's settings
-
-
-@pytest.fixture
-def order(shop, stripe):
-    """Two shirts at 20.00 and a mug at 8.00: 48.00 paid, the platform's fee 2 % = 0.96."""
-    shop.shirt, shop.mug = shop.product(qty=5, price=2000), shop.product(qty=5, price=800)
-    return shop.paid_order(stripe, (shop.shirt, 2), (shop.mug, 1))
 
 
 def _state(order: dict) -> tuple:

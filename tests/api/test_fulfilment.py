@@ -4,8 +4,6 @@ workflow (Step Functions on the emulator) emails the shopper at each step."""
 import json
 import time
 
-import pytest
-
 from chalicelib import carrier_webhooks, workflows
 from tests.support.after_sale import emails_to, finished, fulfilment_arn, states_until
 from tests.support.wait import wait_for
@@ -29,18 +27,6 @@ PICKUP_PATH = [
     "PickedUp",
 ]
 CANCELLED_PATH = ["NotifyPending", "ShippedOrPickedUp", "WaitForShipment", "NotifyCancelled", "Cancelled"]
-
-
-@pytest.fixture
-def shop(shared_shop):
-    return shared_shop  # each test has its own order and products; none changes the shop's settings
-
-
-@pytest.fixture
-def order(shop, stripe):
-    """A paid order of two shirts and a mug."""
-    shop.shirt, shop.mug = shop.product(qty=5, price=2000), shop.product(qty=5, price=800)
-    return shop.paid_order(stripe, (shop.shirt, 2), (shop.mug, 1))
 
 
 def _subjects(order: dict) -> list[str]:
