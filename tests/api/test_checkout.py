@@ -13,7 +13,7 @@ from infra.local import runtime
 from infra.local.stripe_emulator import sign_payload
 from tests.support.api import product_body
 from tests.support.clock import later
-from tests.support.shopping import ADDRESS, Shop, execution_done, send_event, session_of
+from tests.support.shopping import ADDRESS, Shop, execution_done, send_event, session_of, stripe_event
 from tests.support.wait import wait_for
 
 HAPPY_STATES = [
@@ -361,26 +361,20 @@ def test_forged_signature_is_400_and_changes_nothing(shop, stripe, live_server):
     started = shop.checkout(shop.cart((variant, 1))).json["checkout_id"]
     awaiting = shop.until(started)
     record = checkout.load(shop.tenant_id, started)
-    forged = {
-        "id": "evt_forged",
-        "object": "event",
-        "type": "checkout.session.completed",
-        "created": 0,
-        "livemode": False,
-        "api_version": None,
-        "account": record.payment_session["account_id"],
-        "data": {
-            "object": {
-                "id": session_of(awaiting),
-                "object": "checkout.session",
-                "payment_status": "paid",
-                "payment_intent": "pi_forged",
-                "amount_total": 1999,
-                "currency": "usd",
-                "metadata": {"tenant_id": shop.tenant_id, "checkout_id": started},
-            }
+    forged = stripe_event(
+        "evt_forged",
+        "checkout.session.completed",
+        record.payment_session["account_id"],
+        {
+            "id": session_of(awaiting),
+            "object": "checkout.session",
+            "payment_status": "paid",
+            "payment_intent": "pi_forged",
+            "amount_total": 1999,
+            "currency": "usd",
+            "metadata": {"tenant_id": shop.tenant_id, "checkout_id": started},
         },
-    }
+    )
     body = json.dumps(forged).encode()
     for signature in (sign_payload(body, "whsec_not_ours"), "t=1,v1=deadbeef", None):
         reply = requests.post(
@@ -396,22 +390,16 @@ def test_forged_signature_is_400_and_changes_nothing(shop, stripe, live_server):
 def test_a_decline_arriving_after_the_success_changes_nothing(shop, stripe, live_server):
     done = shop.buy(stripe, (shop.product(), 1))
     record = checkout.load(shop.tenant_id, done["checkout_id"])
-    late_decline = {
-        "id": "evt_late_decline_" + done["checkout_id"],
-        "object": "event",
-        "type": "payment_intent.payment_failed",
-        "created": 0,
-        "livemode": False,
-        "api_version": None,
-        "account": record.payment_session["account_id"],
-        "data": {
-            "object": {
-                "id": record.payment["payment_intent"],
-                "object": "payment_intent",
-                "metadata": {"tenant_id": shop.tenant_id, "checkout_id": done["checkout_id"]},
-            }
+    late_decline = stripe_event(
+        "evt_late_decline_" + done["checkout_id"],
+        "payment_intent.payment_failed",
+        record.payment_session["account_id"],
+        {
+            "id": record.payment["payment_intent"],
+            "object": "payment_intent",
+            "metadata": {"tenant_id": shop.tenant_id, "checkout_id": done["checkout_id"]},
         },
-    }
+    )
     reply = send_event(live_server, stripe, late_decline)
     assert reply.status_code == 200
     assert shop.status(done["checkout_id"])["status"] == "paid" and len(shop.orders()) == 1

@@ -6,7 +6,7 @@ import pytest
 import requests
 
 from chalicelib import payment_accounts
-from tests.support.shopping import ADDRESS, Shop, send_event
+from tests.support.shopping import ADDRESS, Shop, send_event, stripe_event
 from tests.support.wait import wait_for
 
 # Stripe Connect onboarding ----------------------------------------------------
@@ -50,24 +50,19 @@ def test_merchant_connects_stripe_and_the_webhook_says_when_onboarding_is_done(m
 def test_an_older_account_update_arriving_late_does_not_undo_a_newer_one(paying_shop, stripe, live_server):
     admin, signup = paying_shop()
     account_id = admin.get("/api/admin/payments/account").json["account_id"]
-    stale = {
-        "id": f"evt_stale_{account_id}",
-        "object": "event",
-        "type": "account.updated",
-        "api_version": None,
-        "created": int(time.time()) - 3600,
-        "livemode": False,
-        "account": account_id,
-        "data": {
-            "object": {
-                "id": account_id,
-                "object": "account",
-                "charges_enabled": False,
-                "payouts_enabled": False,
-                "details_submitted": False,
-            }
+    stale = stripe_event(
+        f"evt_stale_{account_id}",
+        "account.updated",
+        account_id,
+        {
+            "id": account_id,
+            "object": "account",
+            "charges_enabled": False,
+            "payouts_enabled": False,
+            "details_submitted": False,
         },
-    }
+        created=int(time.time()) - 3600,
+    )
     reply = send_event(live_server, stripe, stale)
     assert reply.status_code == 200
     assert payment_accounts.get(signup["shop"]["id"]).charges_enabled is True

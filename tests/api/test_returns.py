@@ -8,7 +8,7 @@ from chalicelib import keys, settings, workflows
 from chalicelib.db import ReturnRecord
 from infra.local import runtime
 from tests.support.after_sale import AfterSale, emails_to, finished, return_arn, states_until
-from tests.support.shopping import send_event
+from tests.support.shopping import send_event, stripe_event
 from tests.support.wait import wait_for
 
 MANUAL_PATH = [
@@ -397,32 +397,6 @@ def test_store_credit_instead_of_money(shop, delivered):
     assert any(code in m["body"] for m in emails_to(delivered["email"]))
 
 
-def test_an_exchange_reserves_the_replacement_makes_its_order_and_refunds_the_difference(shop, delivered):
-    cheaper = shop.product(qty=3, price=1500)
-    ret = shop.ask_return(delivered, [(shop.shirt, 1)], resolution="exchange")
-    assert ret.status_code == 400 and "items[0].exchange_for" in ret.json["fields"]
-    ret = shop.store.post(
-        f"/api/store/orders/{delivered['id']}/returns",
-        {
-            "email": delivered["email"],
-            "reason": "Wrong colour",
-            "resolution": "exchange",
-            "items": [{"variant_id": shop.shirt, "quantity": 1, "exchange_for": cheaper}],
-        },
-    )
-    assert ret.status_code == 201, ret.body
-    assert ret.json["exchange"]["difference"] == 1500 - 2000
-    assert shop.stock(cheaper) == 2  # held for the exchange, like a checkout
-    shop.return_action(ret.json["id"], "approve")
-    got = shop.return_action(ret.json["id"], "receive").json
-    assert got["status"] == "exchanged" and got["outcome"]["amount"] == 500
-    replacement = shop.order(got["outcome"]["order_id"])
-    assert [(l["variant_id"], l["quantity"]) for l in replacement["lines"]] == [(cheaper, 1)]
-    assert replacement["number"] == delivered["number"] + 1 and replacement["fulfillment_status"] == "unfulfilled"
-    assert shop.stock(cheaper) == 2 and shop.stock(shop.shirt) == 4
-    assert shop.order(delivered["id"])["refunded_total"] == 500
-
-
 def _exchange_one_shirt_for(shop, delivered, variant_id) -> dict:
     asked = shop.store.post(
         f"/api/store/orders/{delivered['id']}/returns",
@@ -435,6 +409,23 @@ def _exchange_one_shirt_for(shop, delivered, variant_id) -> dict:
     )
     assert asked.status_code == 201, asked.body
     return asked.json
+
+
+def test_an_exchange_reserves_the_replacement_makes_its_order_and_refunds_the_difference(shop, delivered):
+    cheaper = shop.product(qty=3, price=1500)
+    unnamed = shop.ask_return(delivered, [(shop.shirt, 1)], resolution="exchange")
+    assert unnamed.status_code == 400 and "items[0].exchange_for" in unnamed.json["fields"]
+    ret = _exchange_one_shirt_for(shop, delivered, cheaper)
+    assert ret["exchange"]["difference"] == 1500 - 2000
+    assert shop.stock(cheaper) == 2  # held for the exchange, like a checkout
+    shop.return_action(ret["id"], "approve")
+    got = shop.return_action(ret["id"], "receive").json
+    assert got["status"] == "exchanged" and got["outcome"]["amount"] == 500
+    replacement = shop.order(got["outcome"]["order_id"])
+    assert [(l["variant_id"], l["quantity"]) for l in replacement["lines"]] == [(cheaper, 1)]
+    assert replacement["number"] == delivered["number"] + 1 and replacement["fulfillment_status"] == "unfulfilled"
+    assert shop.stock(cheaper) == 2 and shop.stock(shop.shirt) == 4
+    assert shop.order(delivered["id"])["refunded_total"] == 500
 
 
 def test_an_exchange_for_a_dearer_variant_waits_for_the_difference_to_be_paid(shop, stripe, delivered):
@@ -477,16 +468,12 @@ def test_a_difference_paid_after_the_exchange_expired_is_refunded_by_the_late_pa
     link = wait_for(lambda: shop.store.get(f"/api/store/returns/{ret['id']}").json["payment_url"])
     session_id = link.rstrip("/").rsplit("/", 1)[1]
     # Stripe says the session expired (the exchange expires with it) while the shopper, still on the page, pays.
-    expired = {
-        "id": f"evt_expired_{ret['id']}",
-        "object": "event",
-        "type": "checkout.session.expired",
-        "created": 0,
-        "livemode": False,
-        "api_version": None,
-        "account": stripe.account_of(session_id),
-        "data": {"object": {**stripe.get_object(session_id), "status": "expired"}},
-    }
+    expired = stripe_event(
+        f"evt_expired_{ret['id']}",
+        "checkout.session.expired",
+        stripe.account_of(session_id),
+        {**stripe.get_object(session_id), "status": "expired"},
+    )
     reply = send_event(live_server, stripe, expired)
     assert reply.status_code == 200
     assert shop.admin.get(f"/api/admin/returns/{ret['id']}").json["status"] == "expired"

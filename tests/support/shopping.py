@@ -92,6 +92,20 @@ def session_of(checkout: dict) -> str:
     return checkout["payment_url"].rstrip("/").rsplit("/", 1)[1]
 
 
+def stripe_event(event_id: str, event_type: str, account_id: str, obj: dict, created: int = 0) -> dict:
+    """An event about `obj` on a connected account, shaped as Stripe sends it to the webhook."""
+    return {
+        "id": event_id,
+        "object": "event",
+        "type": event_type,
+        "created": created,
+        "livemode": False,
+        "api_version": None,
+        "account": account_id,
+        "data": {"object": obj},
+    }
+
+
 def send_event(live_server: str, stripe, event: dict) -> requests.Response:
     """Posts `event` to the webhook endpoint as Stripe would, signed with the emulator's secret."""
     body = json.dumps(event).encode()
