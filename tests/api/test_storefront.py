@@ -58,6 +58,11 @@ def shop(merchant, api):
     return shop_api, sub, api.as_(host=f"{sub}.localhost:8000"), api.as_(host="localhost:8000")
 
 
+def _size(sku: str, size: str, price: int, stock: int) -> dict:
+    """A variant of one size, for `_create(..., variants=[...])`."""
+    return {"sku": sku, "price": price, "inventory_quantity": stock, "options": {"Size": size}}
+
+
 def _create(shop_api, title, **kw) -> dict:
     r = shop_api.post("/api/admin/products", product_body(title, **kw))
     assert r.status_code == 201, r.body
@@ -130,17 +135,11 @@ def test_links_in_the_path_form_stay_in_the_path_form(shop):
 
 def test_the_product_page_has_a_labelled_variant_picker(shop):
     shop_api = shop[0]
-    shop_api.post(
-        "/api/admin/products",
-        {
-            "title": "Rain Shell",
-            "status": "active",
-            "description": "Dry.",
-            "variants": [
-                {"sku": "RS-M", "price": 11900, "inventory_quantity": 3, "options": {"Size": "M"}},
-                {"sku": "RS-L", "price": 12900, "inventory_quantity": 0, "options": {"Size": "L"}},
-            ],
-        },
+    _create(
+        shop_api,
+        "Rain Shell",
+        description="Dry.",
+        variants=[_size("RS-M", "M", 11900, 3), _size("RS-L", "L", 12900, 0)],
     )
     for client, prefix in _forms(shop):
         r = client.get(f"{prefix}/products/rain-shell")
@@ -325,17 +324,11 @@ def test_a_forged_cursor_on_the_home_page_gets_a_page_not_a_crash(shop):
 
 def _pages(shop):
     shop_api, sub, on_host, on_platform = shop
-    shop_api.post(
-        "/api/admin/products",
-        {
-            "title": "Audit Tee",
-            "status": "active",
-            "description": "Cotton.",
-            "variants": [
-                {"sku": "AT-S", "price": 2000, "inventory_quantity": 2, "options": {"Size": "S"}},
-                {"sku": "AT-M", "price": 2000, "inventory_quantity": 2, "options": {"Size": "M"}},
-            ],
-        },
+    _create(
+        shop_api,
+        "Audit Tee",
+        description="Cotton.",
+        variants=[_size("AT-S", "S", 2000, 2), _size("AT-M", "M", 2000, 2)],
     )
     for client, prefix in _forms(shop):
         for path in ("/", "/products/audit-tee", "/cart", "/products/nope", "/missing"):
