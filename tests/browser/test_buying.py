@@ -33,16 +33,27 @@ def _fill_checkout(page, email="browser@example.com"):
     page.click("#checkout-button")
 
 
-def test_shopper_buys_through_the_local_payment_page(page, api, paying_shop, stripe, live_server):
+def _shop_with_one_product(api, paying_shop, live_server, qty: int, price: int) -> tuple[Shop, str, str, str]:
+    """A paying shop selling one product: the shop, the variant, the shop's storefront URL, the product's handle."""
     shop = Shop(api, paying_shop)
-    variant = shop.product(qty=4, price=2400)
+    variant = shop.product(qty=qty, price=price)
     handle = shop.admin.get(f"/api/admin/products/{variant.split('_')[0]}").json["handle"]
-    store = f"{live_server}/s/{shop.subdomain}"
+    return shop, variant, f"{live_server}/s/{shop.subdomain}", handle
 
+
+def _add_to_cart(page, store: str, handle: str, quantity: int | None = None):
+    """From the product page, as a shopper: the cart page shows next."""
     page.goto(f"{store}/products/{handle}")
-    page.fill("#quantity", "2")
+    if quantity is not None:
+        page.fill("#quantity", str(quantity))
     page.click("#add-button")
     page.wait_for_url(f"{store}/cart")
+
+
+def test_shopper_buys_through_the_local_payment_page(page, api, paying_shop, stripe, live_server):
+    shop, variant, store, handle = _shop_with_one_product(api, paying_shop, live_server, qty=4, price=2400)
+
+    _add_to_cart(page, store, handle, quantity=2)
     assert "Blue Shirt" in page.inner_text("main") and "$48.00" in page.inner_text("main")
 
     _fill_checkout(page)
@@ -66,20 +77,13 @@ def test_shopper_buys_through_the_local_payment_page(page, api, paying_shop, str
     page.context.add_cookies(
         [{"name": "cart", "value": old_cart, "domain": "127.0.0.1", "path": f"/s/{shop.subdomain}"}]
     )
-    page.goto(f"{store}/products/{handle}")
-    page.click("#add-button")
-    page.wait_for_url(f"{store}/cart")
+    _add_to_cart(page, store, handle)
     assert "$24.00" in page.inner_text("main")
 
 
 def test_declined_card_brings_the_shopper_back_to_a_cart_they_can_retry(page, api, paying_shop, stripe, live_server):
-    shop = Shop(api, paying_shop)
-    variant = shop.product(qty=1, price=1000)
-    handle = shop.admin.get(f"/api/admin/products/{variant.split('_')[0]}").json["handle"]
-    store = f"{live_server}/s/{shop.subdomain}"
-    page.goto(f"{store}/products/{handle}")
-    page.click("#add-button")
-    page.wait_for_url(f"{store}/cart")
+    shop, variant, store, handle = _shop_with_one_product(api, paying_shop, live_server, qty=1, price=1000)
+    _add_to_cart(page, store, handle)
     _fill_checkout(page)
     page.wait_for_url(re.compile(re.escape(stripe.base_url) + "/pay/"))
     page.click("button.decline")
