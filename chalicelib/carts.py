@@ -8,8 +8,6 @@ adding at once never lose a line.
 
 import time
 
-from pynamodb.exceptions import DoesNotExist
-
 from . import catalog, clock, keys, lifecycle, media, settings
 from .db import CartRecord, conditionally
 from .errors import Conflict, Invalid, NotFound
@@ -32,12 +30,7 @@ def _expiry() -> int:
 
 
 def load(tenant_id: str, cart_id: str, *, consistent: bool = True) -> CartRecord:
-    if not keys.is_id(cart_id):
-        raise NotFound("No such cart")
-    try:
-        cart = CartRecord.get(tenant_id, keys.cart_sk(cart_id), consistent_read=consistent)
-    except DoesNotExist:
-        raise NotFound("No such cart") from None
+    cart = CartRecord.by_id(tenant_id, cart_id, keys.cart_sk, "cart", consistent=consistent)
     if cart.expires_at < time.time():  # TTL deletes late (and never locally)
         raise NotFound("No such cart")
     return cart

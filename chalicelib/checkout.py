@@ -19,7 +19,7 @@ payment that lands after the stock went back is refunded (`record_late`).
 import calendar
 from datetime import datetime
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from . import (
@@ -87,16 +87,11 @@ class PaymentMissing(Exception):
 
 
 def execution_arn(checkout_id: str) -> str:
-    return settings.state_machine_arn(WORKFLOW).replace(":stateMachine:", ":execution:") + f":{checkout_id}"
+    return workflows.execution_arn(WORKFLOW, checkout_id)
 
 
 def load(tenant_id: str, checkout_id: str) -> CheckoutRecord:
-    if not keys.is_id(checkout_id):
-        raise NotFound("No such checkout")
-    try:
-        return CheckoutRecord.get(tenant_id, keys.checkout_sk(checkout_id), consistent_read=True)
-    except DoesNotExist:
-        raise NotFound("No such checkout") from None
+    return CheckoutRecord.by_id(tenant_id, checkout_id, keys.checkout_sk, "checkout")
 
 
 # Starting: the storefront's POST /api/store/carts/{id}/checkout ----------------

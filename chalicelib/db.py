@@ -2,7 +2,7 @@
 
 import functools
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Self
 
 from pynamodb.attributes import (
     BooleanAttribute,
@@ -14,11 +14,12 @@ from pynamodb.attributes import (
     VersionAttribute,
 )
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DeleteError, PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, TransactWriteError, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from . import isolation, settings
+from . import isolation, keys, settings
+from .errors import NotFound
 
 # Maps and lists stored as they are: PynamoDB hands maps back as MapAttribute (`plain` makes them dicts).
 Document = MapAttribute[str, Any]
@@ -97,6 +98,19 @@ class TenantItem(Model):
         connection = super()._get_connection()
         isolation.scope(connection.connection.client)
         return connection
+
+    @classmethod
+    def by_id(
+        cls, tenant_id: str, item_id: str, sk_of: Callable[[str], str], what: str, *, consistent: bool = True
+    ) -> Self:
+        """The shop's `what` with this id (its sort key `sk_of(item_id)`); NotFound for an unknown id or for
+        one that is no id at all (a path segment a shopper typed)."""
+        if not keys.is_id(item_id):
+            raise NotFound(f"No such {what}")
+        try:
+            return cls.get(tenant_id, sk_of(item_id), consistent_read=consistent)
+        except DoesNotExist:
+            raise NotFound(f"No such {what}") from None
 
 
 class PlatformItem(Model):

@@ -51,12 +51,7 @@ VOID_FULFILMENT_STATUSES = ("cancelled",)
 
 
 def _load(tenant_id: str, order_id: str) -> OrderRecord:
-    if not keys.is_id(order_id):
-        raise NotFound("No such order")
-    try:
-        return OrderRecord.get(tenant_id, keys.order_sk(order_id), consistent_read=True)
-    except DoesNotExist:
-        raise NotFound("No such order") from None
+    return OrderRecord.by_id(tenant_id, order_id, keys.order_sk, "order")
 
 
 def _entry(kind: str, message: str) -> dict:

@@ -27,12 +27,10 @@ in (or past) their resulting status answer 200 and change nothing; any other
 move the table does not list is a 409 (`act`).
 """
 
-from pynamodb.exceptions import DoesNotExist
-
-from . import clock, cursors, keys, lifecycle, orders, settings, stock, workflows
+from . import clock, cursors, keys, lifecycle, orders, stock, workflows
 from .db import OrderRecord, ReturnRecord
 from .db import plain as _plain
-from .errors import Conflict, Invalid, NotFound
+from .errors import Conflict, Invalid
 
 WORKFLOW = "returns"
 
@@ -72,16 +70,11 @@ VOID = ("rejected", "expired")
 
 
 def execution_arn(return_id: str) -> str:
-    return settings.state_machine_arn(WORKFLOW).replace(":stateMachine:", ":execution:") + f":return-{return_id}"
+    return workflows.execution_arn(WORKFLOW, f"return-{return_id}")
 
 
 def load(tenant_id: str, return_id: str) -> ReturnRecord:
-    if not keys.is_id(return_id):
-        raise NotFound("No such return")
-    try:
-        return ReturnRecord.get(tenant_id, keys.return_sk(return_id), consistent_read=True)
-    except DoesNotExist:
-        raise NotFound("No such return") from None
+    return ReturnRecord.by_id(tenant_id, return_id, keys.return_sk, "return")
 
 
 def unit_counts(items: list[dict]) -> dict[str, int]:

@@ -45,14 +45,20 @@ def run_task(event: dict) -> dict:
         return _TASKS[name](payload)
 
 
+def execution_arn(workflow: str, name: str) -> str:
+    """The ARN of `workflow`'s execution called `name` (started or not)."""
+    return settings.state_machine_arn(workflow).replace(":stateMachine:", ":execution:") + f":{name}"
+
+
 def start(workflow: str, *, name: str, payload: dict) -> str:
     """Starts an execution once: the execution name makes a repeat a no-op."""
     sfn = _client()
-    arn = settings.state_machine_arn(workflow)
     try:
-        return sfn.start_execution(stateMachineArn=arn, name=name, input=json.dumps(payload))["executionArn"]
+        return sfn.start_execution(
+            stateMachineArn=settings.state_machine_arn(workflow), name=name, input=json.dumps(payload)
+        )["executionArn"]
     except sfn.exceptions.ExecutionAlreadyExists:
-        return arn.replace(":stateMachine:", ":execution:") + f":{name}"
+        return execution_arn(workflow, name)
 
 
 def describe(execution_arn: str) -> dict:

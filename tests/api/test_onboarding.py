@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from chalicelib import onboarding, settings, storefront, tenants, workflows
+from chalicelib import onboarding, storefront, tenants, workflows
 from infra.local import runtime
 
 STEPS = ["CreateShopRecords", "ApplyDefaultTheme", "SendWelcomeEmail", "MarkOnboarded"]
@@ -12,9 +12,7 @@ STEPS = ["CreateShopRecords", "ApplyDefaultTheme", "SendWelcomeEmail", "MarkOnbo
 
 def _execution_arn(tenant_id: str) -> str:
     # The execution is named after the shop (workflows.start gives every execution a name).
-    return (
-        settings.state_machine_arn("onboarding").replace(":stateMachine:", ":execution:") + f":onboarding-{tenant_id}"
-    )
+    return workflows.execution_arn("onboarding", f"onboarding-{tenant_id}")
 
 
 def _wait_until_finished(arn: str, deadline_s: float = 30.0) -> dict:

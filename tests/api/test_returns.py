@@ -4,7 +4,7 @@ emulator) waits for the merchant, the merchant receives the parcel, the refund g
 import pytest
 import requests
 
-from chalicelib import keys, settings, workflows
+from chalicelib import keys, workflows
 from chalicelib.db import ReturnRecord
 from infra.local import runtime
 from tests.support.after_sale import AfterSale, emails_to, finished, return_arn, states_until
@@ -484,8 +484,8 @@ def test_a_difference_paid_after_the_exchange_expired_is_refunded_by_the_late_pa
         "refund.created", timeout=30, predicate=lambda e: e["data"]["object"]["payment_intent"] == paid_with
     )["data"]["object"]
     assert refund["amount"] == 600
-    late_arn = settings.state_machine_arn("late_payment").replace(":stateMachine:", ":execution:")
-    assert finished(f"{late_arn}:late-{ret['id']}") == "SUCCEEDED"  # a workflow refunded it, not the webhook
+    late_arn = workflows.execution_arn("late_payment", f"late-{ret['id']}")
+    assert finished(late_arn) == "SUCCEEDED"  # a workflow refunded it, not the webhook
     record = ReturnRecord.get(shop.tenant_id, keys.return_sk(ret["id"]), consistent_read=True)
     assert wait_for(lambda: record.refresh(consistent_read=True) or record.exchange["payment"]["late"]["refund_id"])
     assert record.exchange["payment"]["late"]["refund_id"] == refund["id"]

@@ -1,6 +1,6 @@
 """What a merchant and a shopper do after the sale, for the fulfilment, refund and return tests."""
 
-from chalicelib import fulfilment, returns, settings, workflows
+from chalicelib import fulfilment, returns, workflows
 from infra.local import runtime
 from tests.support.api import unique
 from tests.support.shopping import Shop
@@ -55,10 +55,7 @@ def emails_to(address: str) -> list[dict]:
 
 
 def fulfilment_arn(fulfilment_id: str) -> str:
-    return (
-        settings.state_machine_arn(fulfilment.WORKFLOW).replace(":stateMachine:", ":execution:")
-        + f":fulfilment-{fulfilment_id}"
-    )
+    return workflows.execution_arn(fulfilment.WORKFLOW, f"fulfilment-{fulfilment_id}")
 
 
 def finished(arn: str) -> str:
