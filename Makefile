@@ -34,7 +34,7 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  else echo "install Debian's chromium (apt-get install chromium) for the browser tests"; fi; }
 
-test: $(STAMP) browser
+test: lint browser
 	$(PYTEST)
 
 lint: $(STAMP)

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import secrets
 import time
+from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
 
@@ -17,7 +18,7 @@ from .observability import logger
 
 SIGNATURE_HEADER = "X-Carrier-Signature"
 SIGNATURE_TOLERANCE_SECONDS = 300
-CARRIER_EVENT = {
+CARRIER_EVENT: dict[str, Any] = {
     "type": "object",
     "properties": {
         "tracking_number": {"type": "string", "minLength": 1, "maxLength": 100},

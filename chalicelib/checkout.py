@@ -18,6 +18,7 @@ payment that lands after the stock went back is refunded (`record_late`).
 
 import calendar
 from datetime import datetime
+from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
@@ -243,7 +244,7 @@ def start(shop: ShopRecord, cart_id: str, data: dict, storefront_base: str) -> d
 def view(tenant_id: str, checkout_id: str) -> dict:
     """The shopper's view (GET /api/store/checkouts/{id})."""
     record = load(tenant_id, checkout_id)
-    out = {"id": record.checkout_id, "status": PUBLIC_STATUS[record.status]}
+    out: dict[str, Any] = {"id": record.checkout_id, "status": PUBLIC_STATUS[record.status]}
     if record.status == "awaiting_payment" and record.payment_session:
         out["payment_url"] = record.payment_session["url"]
     if record.status == "paid":

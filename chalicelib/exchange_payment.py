@@ -105,8 +105,8 @@ def on_news(news: payment_sessions.News) -> str:
     comes after the return expired is refunded by the late_payment workflow; an expired session expires
     the return; a declined attempt changes nothing (the shopper may try again until it expires)."""
     try:
-        found = news.tenant_id and keys.is_id(news.tenant_id)
-        record = returns.load(news.tenant_id, news.owner_id or "") if found else None
+        tenant_id = news.tenant_id
+        record = returns.load(tenant_id, news.owner_id or "") if tenant_id and keys.is_id(tenant_id) else None
     except NotFound:
         record = None
     payment = payment_of(record) if record is not None else {}
@@ -120,7 +120,7 @@ def on_news(news: payment_sessions.News) -> str:
             returns.deliver(record)
             return "expired"
         return "ignored"
-    if news.kind != "paid" or news.amount != int(payment["amount"]):
+    if news.kind != "paid" or news.payment_intent is None or news.amount != int(payment["amount"]):
         return "ignored"
     if payment.get("status") == "paid":
         return "duplicate"

@@ -21,6 +21,7 @@ what may move, through `require`.
 """
 
 from collections.abc import Callable
+from typing import Any
 
 from . import clock, db
 from .errors import Conflict
@@ -43,7 +44,7 @@ class Lifecycle:
         transitions: dict[str, set[str]],
         *,
         attribute: str = "status",
-        stamp: Callable[[type, str], list] | None = None,
+        stamp: Callable[[Any, str], list] | None = None,
     ):
         self.noun = noun
         self.transitions = transitions
@@ -54,8 +55,8 @@ class Lifecycle:
     def statuses(self) -> tuple[str, ...]:
         return tuple(self.transitions)
 
-    def allows(self, current: str, new: str) -> bool:
-        return new in self.transitions.get(current, ())
+    def allows(self, current: str | None, new: str) -> bool:
+        return current is not None and new in self.transitions.get(current, ())
 
     def is_final(self, status: str) -> bool:
         return not self.transitions[status]

@@ -250,9 +250,10 @@ def require_int(name: str, value: object) -> int:
 
 def require_non_negative(name: str, value: object) -> int:
     """Return ``value`` if it is an int of at least 0."""
-    if require_int(name, value) < 0:
+    number = require_int(name, value)
+    if number < 0:
         raise ValueError(f"{name} must not be negative")
-    return value
+    return number
 
 
 def round_half_up(value: Fraction | int) -> int:

@@ -7,6 +7,7 @@ or another schema uses it. Routes under /api/admin/ and /api/operator/ take the 
 
 import re
 from http import HTTPStatus
+from typing import Any
 
 from . import schemas
 
@@ -32,13 +33,13 @@ def register(
     """`status`: the success status, or all of them (`(201, 200)`: created, or already there).
     `html`: the route answers pages (and its errors are pages); with a `response` schema as well, it
     answers JSON or a page depending on the path (the catch-all). `media`: other content types it answers."""
-    op = {"summary": summary, "tags": [tag], "responses": {}}
+    op: dict[str, Any] = {"summary": summary, "tags": [tag], "responses": {}}
     params = re.findall(r"{(\w+)\+?}", path)
     if params:
         op["parameters"] = [{"name": p, "in": "path", "required": True, "schema": {"type": "string"}} for p in params]
     if request is not None:
         op["requestBody"] = {"required": True, "content": {"application/json": {"schema": request}}}
-    content = {"text/html": {}} if html else {}
+    content: dict[str, dict] = {"text/html": {}} if html else {}
     content.update({m: {} for m in media})
     if response is not None:
         content["application/json"] = {"schema": response}

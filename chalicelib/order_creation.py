@@ -66,7 +66,7 @@ def _save_numbered_in(tx: TransactWrite, order: OrderRecord, counter: OrderCount
         condition=OrderCounter.last_number == order.number - 1,
     )
     tx.save(
-        OrderNumber(order.pk, keys.order_number_sk(order.number), order_id=order.order_id, email=order.email),
+        OrderNumber(order.pk, keys.order_number_sk(int(order.number)), order_id=order.order_id, email=order.email),
         condition=OrderNumber.pk.does_not_exist(),
     )
 
@@ -250,15 +250,12 @@ def create_exchange(
                     {"exchange": "reservation released"},
                 ) from None
             raise TransientError(f"Order transaction cancelled: {codes}") from None
-        orders.change(
-            tenant_id,
-            original.order_id,
-            lambda o, number=number: orders.Change(
-                timeline=[orders.entry("exchanged", f"Return {return_id} exchanged: replacement order #{number}")]
-            ),
-        )
-        return order
-    raise TransientError("Too much contention on the order counter")
+        break
+    else:
+        raise TransientError("Too much contention on the order counter")
+    note = orders.entry("exchanged", f"Return {return_id} exchanged: replacement order #{number}")
+    orders.change(tenant_id, original.order_id, lambda o: orders.Change(timeline=[note]))
+    return order
 
 
 @workflows.task("order_creation.create")

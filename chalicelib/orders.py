@@ -327,10 +327,10 @@ def for_status_page(tenant_id: str, order_id: str, checkout_id: str | None) -> d
         return {"order": {**order, "cart_id": record.cart_id}}
     if not checkout_id:
         raise NotFound("No such order")
-    record = checkout.load(tenant_id, checkout_id)
-    if record.order_id != order_id:
+    paying = checkout.load(tenant_id, checkout_id)
+    if paying.order_id != order_id:
         raise NotFound("No such order")
-    if record.status in ("failed", "expired"):
+    if paying.status in ("failed", "expired"):
         raise Conflict(
             "This order was not placed: the payment did not go through in time. "
             "Nothing was charged, or it has been refunded."

@@ -67,7 +67,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover - typing only, never imported at run time here
-    from stripe import StripeClient
+    from stripe import RequestOptions, StripeClient
 
 __all__ = [
     "PaymentsError",
@@ -201,14 +201,11 @@ def stripe_client() -> StripeClient:
         if client is None:
             import stripe
 
-            base_addresses = None
-            if cfg["api_base"]:
-                base = cfg["api_base"]
-                # Every base address, so nothing can reach the real Stripe offline.
-                base_addresses = {"api": base, "connect": base, "files": base, "meter_events": base}
+            base = cfg["api_base"]
             client = stripe.StripeClient(
                 cfg["key"],
-                base_addresses=base_addresses,
+                # Every base address, so nothing can reach the real Stripe offline.
+                base_addresses={"api": base, "connect": base, "files": base, "meter_events": base} if base else None,
                 max_network_retries=cfg["retries"],
                 http_client=stripe.RequestsClient(timeout=cfg["timeout"]),
             )
@@ -216,8 +213,8 @@ def stripe_client() -> StripeClient:
         return client
 
 
-def request_options(idempotency_key: str | None = None, account_id: str | None = None) -> dict[str, Any]:
-    opts: dict[str, Any] = {}
+def request_options(idempotency_key: str | None = None, account_id: str | None = None) -> RequestOptions:
+    opts: RequestOptions = {}
     if idempotency_key:
         opts["idempotency_key"] = idempotency_key
     if account_id:

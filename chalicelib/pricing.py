@@ -326,8 +326,8 @@ def quote(
         raise ValueError("a quote needs at least one line")
     for line in lines:
         _check_line(line)
-    for rate in shipping_rates:
-        _check_shipping_rate(rate)
+    for offered in shipping_rates:
+        _check_shipping_rate(offered)
 
     line_subtotals = [line.unit_price * line.quantity for line in lines]
     subtotal = sum(line_subtotals)

@@ -10,6 +10,8 @@ idempotent) and go on to tell the shopper and close the return, or finish
 what Stripe could not do at the time (their Retry).
 """
 
+from typing import Any
+
 from . import (
     catalog,
     clock,
@@ -195,7 +197,7 @@ def request(shop: ShopRecord, order_id: str, data: dict, storefront_base: str) -
         )
     }
     expected = _expected_refund(order, counts, policy["restocking_fee_percent"])
-    exchange = None
+    exchange: dict[str, Any] | None = None
     if resolution == "exchange":
         lines, quote = _exchange_quote(shop, order, data["items"])
         exchange = {

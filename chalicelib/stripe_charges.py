@@ -8,7 +8,7 @@ reaches the service. Every amount is an int in the currency's minor unit.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from .payments import (
     PaymentFailed,
@@ -22,8 +22,13 @@ from .payments import (
     translate_errors,
 )
 
+if TYPE_CHECKING:  # stripe is imported on payment paths only (cold start)
+    from stripe.params import RefundCreateParams
+    from stripe.params.checkout import SessionCreateParams, SessionCreateParamsPaymentIntentData
+
 MAX_LINE_ITEMS = 100
-REFUND_REASONS = ("duplicate", "fraudulent", "requested_by_customer")
+RefundReason = Literal["duplicate", "fraudulent", "requested_by_customer"]
+REFUND_REASONS: tuple[RefundReason, ...] = get_args(RefundReason)
 
 _LINE_KEYS = {"name", "unit_amount", "quantity"}
 
@@ -121,10 +126,10 @@ def create_checkout_session(
     meta = check_metadata(metadata)
     items = line_items(lines, amount_total)
 
-    payment_intent_data: dict[str, Any] = {"metadata": meta}
+    payment_intent_data: SessionCreateParamsPaymentIntentData = {"metadata": meta}
     if account_id:
         payment_intent_data["application_fee_amount"] = application_fee_amount
-    params: dict[str, Any] = {
+    params: SessionCreateParams = {
         "mode": "payment",
         "line_items": [
             {
@@ -199,7 +204,7 @@ def refund(
     amount: int,
     account_id: str | None,
     idempotency_key: str,
-    reason: str | None = None,
+    reason: RefundReason | None = None,
     metadata: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Refund ``amount`` of a (direct) charge, refunding the platform fee pro rata.
@@ -215,7 +220,7 @@ def refund(
         raise ValueError("idempotency_key is required")
     if reason is not None and reason not in REFUND_REASONS:
         raise ValueError(f"reason must be one of {REFUND_REASONS}")
-    params: dict[str, Any] = {"payment_intent": payment_intent, "amount": amount}
+    params: RefundCreateParams = {"payment_intent": payment_intent, "amount": amount}
     if account_id:
         params["refund_application_fee"] = True
     if reason:

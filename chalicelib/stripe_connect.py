@@ -6,9 +6,12 @@ Part of the payments gateway (``payments`` has the client and the errors).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .payments import as_dict, check_metadata, request_options, stripe_client, translate_errors
+
+if TYPE_CHECKING:  # stripe is imported on payment paths only (cold start)
+    from stripe.params import AccountCreateParams, AccountLinkCreateParams
 
 
 def create_connected_account(
@@ -26,7 +29,7 @@ def create_connected_account(
     """
     if account_type not in ("standard", "express"):
         raise ValueError("account_type must be 'standard' or 'express'")
-    params: dict[str, Any] = {"type": account_type, "country": country.upper(), "email": email}
+    params: AccountCreateParams = {"type": account_type, "country": country.upper(), "email": email}
     if account_type == "express":
         params["capabilities"] = {"card_payments": {"requested": True}, "transfers": {"requested": True}}
     meta = check_metadata(metadata)
@@ -45,7 +48,12 @@ def create_account_link(*, account_id: str, refresh_url: str, return_url: str) -
     :func:`account_status` (or wait for ``account.updated``).
     """
     client = stripe_client()
-    params = {"account": account_id, "refresh_url": refresh_url, "return_url": return_url, "type": "account_onboarding"}
+    params: AccountLinkCreateParams = {
+        "account": account_id,
+        "refresh_url": refresh_url,
+        "return_url": return_url,
+        "type": "account_onboarding",
+    }
     with translate_errors():
         link = as_dict(client.v1.account_links.create(params))
     return {"url": link["url"], "expires_at": link["expires_at"]}

@@ -102,7 +102,8 @@ def login(*, email: str, password: str) -> str:
         claim = Claim.get(keys.email_claim(email), keys.CLAIM_SK)
     except DoesNotExist:
         claim = None
-    if not auth.verify_password(password, claim.password_hash if claim else None):
+    # The password is checked first: an unknown email costs the same work as a wrong password.
+    if not auth.verify_password(password, claim.password_hash if claim else None) or claim is None:
         raise Unauthorized("Wrong email or password")
     return auth.issue_token(user_id=claim.user_id, role=claim.role, tenant_id=claim.tenant_id)
 

@@ -8,6 +8,7 @@ import functools
 import json
 import time
 from http.cookies import CookieError, SimpleCookie
+from typing import Any
 
 from chalice import Response
 
@@ -110,7 +111,7 @@ def operator(request) -> dict:
 
 
 def error_body(err: DomainError) -> dict:
-    out = {"message": err.message}
+    out: dict[str, Any] = {"message": err.message}
     if err.fields:
         out["fields"] = err.fields
     return out

@@ -1,11 +1,10 @@
 """Signup starts the onboarding workflow (infra/workflows/onboarding.asl.json), run by the emulated Step Functions."""
 
-import time
-
 import pytest
 
 from chalicelib import onboarding, storefront, tenants, workflows
-from infra.local import runtime
+from tests.support.after_sale import emails_to
+from tests.support.wait import wait_for
 
 STEPS = ["CreateShopRecords", "ApplyDefaultTheme", "SendWelcomeEmail", "MarkOnboarded"]
 
@@ -15,17 +14,10 @@ def _execution_arn(tenant_id: str) -> str:
     return workflows.execution_arn("onboarding", f"onboarding-{tenant_id}")
 
 
-def _wait_until_finished(arn: str, deadline_s: float = 30.0) -> dict:
-    deadline = time.monotonic() + deadline_s
-    while True:
-        execution = workflows.describe(arn)
-        if execution["status"] != "RUNNING" or time.monotonic() > deadline:
-            return execution
-        time.sleep(0.05)
-
-
-def _emails_to(address: str) -> list[dict]:
-    return [m for m in runtime.sent_emails() if address in m["to"]]
+def _wait_until_finished(arn: str) -> dict:
+    return wait_for(
+        lambda: (lambda execution: execution if execution["status"] != "RUNNING" else None)(workflows.describe(arn))
+    )
 
 
 @pytest.fixture
@@ -45,7 +37,7 @@ def test_onboarding_runs_its_four_steps_in_order_and_succeeds(onboarded):
 def test_the_merchant_gets_one_welcome_email_naming_the_shop(onboarded):
     _, signup, _, _ = onboarded
     shop = signup["shop"]
-    mails = _emails_to(f"{shop['subdomain']}@example.com")
+    mails = emails_to(f"{shop['subdomain']}@example.com")
     assert len(mails) == 1
     assert shop["name"] in mails[0]["subject"]
     assert shop["subdomain"] in mails[0]["body"]
@@ -71,7 +63,7 @@ def test_starting_onboarding_again_runs_nothing_twice(onboarded):
     assert workflows.state_names(arn) == STEPS
     # A retried email step (Step Functions retries tasks) does not mail again either.
     onboarding.send_welcome_email({"tenant_id": shop.tenant_id})
-    assert len(_emails_to(shop.owner_email)) == 1
+    assert len(emails_to(shop.owner_email)) == 1
 
 
 def test_a_retried_theme_step_keeps_the_theme_the_merchant_chose(onboarded):
