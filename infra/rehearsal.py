@@ -104,17 +104,6 @@ def for_moto(template: dict) -> tuple[dict, list[str], list[str]]:
     return template, skipped_types, sorted(left_out)
 
 
-class _Context:
-    def __init__(self, name: str):
-        self.function_name = name
-        self.aws_request_id = str(uuid.uuid4())
-        self.memory_limit_in_mb = 512
-        self.invoked_function_arn = f"arn:aws:lambda:us-east-1:123456789012:function:{name}"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 60_000
-
-
 def _default(template: dict, value):
     """A property that is a parameter's Ref: the parameter's default (the rehearsal passes none)."""
     return template["Parameters"][value["Ref"]]["Default"] if isinstance(value, dict) else value
@@ -190,12 +179,14 @@ def run_lambdas_in_process(handlers: dict) -> None:
     from moto.awslambda.models import LambdaBackend
     from moto.awslambda_simple.models import LambdaSimpleBackend  # what moto uses without Docker
 
+    from infra.local.runtime import LambdaContext
+
     def invoke(self, function_name, qualifier, body, headers, response_headers):
         name = function_name.split(":")[6] if function_name.startswith("arn:") else function_name
         event = json.loads(body or "{}")
         TASKS_RUN.append(event.get("task", name) if isinstance(event, dict) else name)
         try:
-            return json.dumps(handlers[name](event, _Context(name))).encode()
+            return json.dumps(handlers[name](event, LambdaContext(name))).encode()
         except Exception as e:  # noqa: BLE001 - Lambda reports any exception to its caller
             TASK_ERRORS.append(f"{name}: {type(e).__name__}: {e}"[:300])
             response_headers["x-amz-function-error"] = "Unhandled"

@@ -237,7 +237,9 @@ def register_app(app) -> None:
         _lambda_handlers[stack.function_name(stage, fn.name)] = fn
 
 
-class _Context:
+class LambdaContext:
+    """The context a Lambda handler is given, for handlers run in-process (here and in infra/rehearsal.py)."""
+
     def __init__(self, name: str):
         self.function_name = name
         self.aws_request_id = str(uuid.uuid4())
@@ -257,7 +259,7 @@ def invoke_lambda(function_name: str, payload: bytes | str | None) -> tuple[byte
             {"errorType": "ResourceNotFoundException", "errorMessage": f"Function not found: {name}"}
         ).encode(), "Unhandled"
     try:
-        result = handler(json.loads(payload or "{}"), _Context(name))
+        result = handler(json.loads(payload or "{}"), LambdaContext(name))
         return json.dumps(result).encode(), None
     except Exception as e:  # noqa: BLE001 - Lambda reports any exception to its caller
         return json.dumps({"errorType": type(e).__name__, "errorMessage": str(e)}).encode(), "Unhandled"
