@@ -109,6 +109,7 @@ def test_a_shopper_pays_and_the_order_exists_through_the_deployed_stack(rehearsa
     checkout = rehearsal["smoke"]["checkout"]
     if checkout == "not in this app yet":
         pytest.skip("the app has no checkout routes")
+    assert checkout["payments_account"] == 201 and checkout["charges_enabled"], checkout
     assert checkout["checkout"] == 202, checkout
     assert checkout["status"] == "paid" and checkout["order"], checkout
     assert {"checkout.reserve_stock", "checkout_payment.await_payment", "order_creation.create"} <= set(
