@@ -1,7 +1,6 @@
 """Order cancellation and the merchant's refunds: through Stripe (the emulator) on the shop's account, the
 platform fee back in proportion, never more than was paid, each step on the order's timeline."""
 
-
 from tests.support.after_sale import AfterSale, emails_to, finished, fulfilment_arn
 
 
