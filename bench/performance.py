@@ -19,7 +19,6 @@ discarded). Writes bench/results/latest.{md,json} and bench/results/chart.svg.
 import argparse
 import contextlib
 import gc
-import inspect
 import json
 import math
 import os
@@ -236,24 +235,26 @@ def narrow_emulator_queries() -> None:
 
     original = Table.query
 
-    signature = inspect.signature(original)
-
-    def candidates(table, call: dict):
-        """The items moto may look at for this query's arguments (`call`, by name), or None: let moto look."""
-        hash_key, comparison, operands = call["hash_key"], call["range_comparison"], call["range_objs"]
-        limit, start_key, forward = call["limit"], call["exclusive_start_key"], call["scan_index_forward"]
-        index_name = call.get("index_name")
+    def candidates(table, hash_key, comparison, operands, limit, start_key, forward, index_name, extra):
         # moto 5.2.5 passes key conditions in these lists (the older arguments may be empty)
-        if hash_key is None and len(call.get("hash_key_conditions") or []) == 1:
-            hash_key = call["hash_key_conditions"][0][1]
-        ranges = call.get("range_key_conditions") or []
+        if hash_key is None and len(extra.get("hash_key_conditions") or []) == 1:
+            hash_key = extra["hash_key_conditions"][0][1]
+        ranges = extra.get("range_key_conditions") or []
         if comparison is None and len(ranges) == 1:
             _, comparison, operands = ranges[0]
         elif len(ranges) > 1:
             return None
         value = getattr(hash_key, "value", None)
-        no_filter = call.get("filter_expression") is None or type(call["filter_expression"]).__name__ == "OpDefault"
-        if not isinstance(value, str) or not table.range_key_attr or any((call.get("filter_kwargs") or {}).values()):
+        no_filter = extra.get("filter_expression") is None or type(extra["filter_expression"]).__name__ == "OpDefault"
+        if (
+            not isinstance(value, str)
+            or not table.range_key_attr
+            or any(
+                v
+                for k, v in extra.items()
+                if k not in ("consistent_read", "filter_expression", "hash_key_conditions", "range_key_conditions")
+            )
+        ):
             return None
         base = DynamoType({"S": value if index_name is None else value.split("#")[0]})
         partition = table.items.get(base)
@@ -291,14 +292,50 @@ def narrow_emulator_queries() -> None:
             items = items[: limit + 1]
         return {base: {i.range_key: i for i in items}}
 
-    def query(self, *args, **kwargs):
-        narrowed = candidates(self, signature.bind(self, *args, **kwargs).arguments)
+    def query(
+        self,
+        hash_key,
+        range_comparison,
+        range_objs,
+        limit,
+        exclusive_start_key,
+        scan_index_forward,
+        projection_expressions,
+        index_name=None,
+        consistent_read=False,
+        filter_expression=None,
+        **extra,
+    ):
+        args = (
+            self,
+            hash_key,
+            range_comparison,
+            range_objs,
+            limit,
+            exclusive_start_key,
+            scan_index_forward,
+            projection_expressions,
+            index_name,
+            consistent_read,
+            filter_expression,
+        )
+        narrowed = candidates(
+            self,
+            hash_key,
+            range_comparison,
+            range_objs,
+            limit,
+            exclusive_start_key,
+            scan_index_forward,
+            index_name,
+            {**extra, "filter_expression": filter_expression},
+        )
         if narrowed is None:
-            return original(self, *args, **kwargs)
+            return original(*args, **extra)
         everything = self.items
         self.items = narrowed
         try:
-            return original(self, *args, **kwargs)
+            return original(*args, **extra)
         finally:
             self.items = everything
 
