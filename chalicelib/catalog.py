@@ -142,12 +142,6 @@ def list_cards(tenant_id: str, *, limit: int, cursor: str | None) -> dict:
     }
 
 
-def get_variants(tenant_id: str, variant_ids: list[str]) -> dict[str, dict]:
-    """The shop's variants among these ids (unknown or foreign ids are simply absent)."""
-    wanted = {(tenant_id, keys.variant_sk(v)) for v in variant_ids if keys.product_id_of_variant(v)}
-    return {v.variant_id: variant_to_dict(v) for v in VariantRecord.batch_get(list(wanted))} if wanted else {}
-
-
 def purchasable(tenant_id: str, variant_ids: list[str], *, consistent: bool = False) -> dict[str, dict]:
     """What a cart or a checkout needs to know of these variants: the variant, its product's title,
     handle, status and first image. Unknown or foreign ids are simply absent. `consistent` reads the
