@@ -9,13 +9,15 @@ merchant lists what needs them (`GET /api/admin/attention`) and the operator cou
 merchant clears a flag once they have dealt with it.
 """
 
+from collections.abc import Callable
+
 from . import clock, keys, workflows
 from .db import CheckoutRecord, ReturnRecord, TenantItem, conditionally
 from .db import plain as _plain
 from .errors import NotFound
 
 # The records a workflow may flag, by the name its input gives the owner.
-KINDS: dict[str, tuple[type[TenantItem], object, str]] = {
+KINDS: dict[str, tuple[type[CheckoutRecord] | type[ReturnRecord], Callable[[str], str], str]] = {
     "checkout": (CheckoutRecord, keys.checkout_sk, "checkout_id"),
     "return": (ReturnRecord, keys.return_sk, "return_id"),
 }
@@ -66,6 +68,7 @@ def listing(tenant_id: str) -> dict:
     items = []
     for record in found:
         kind = "checkout" if isinstance(record, CheckoutRecord) else "return"
+        flagged = view(record) or {}
         items.append(
             {
                 "kind": kind,
@@ -73,7 +76,7 @@ def listing(tenant_id: str) -> dict:
                 "order_id": record.order_id,
                 "email": record.email,
                 "status": record.status,
-                **view(record),
+                **flagged,
             }
         )
     return {"items": items}
