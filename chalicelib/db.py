@@ -161,6 +161,10 @@ class ShopRecord(TenantItem, discriminator="shop"):
     settings: Document = MapAttribute(default=dict)
     onboarded = BooleanAttribute(default=False)
     created_at = UnicodeAttribute()
+    gsi2pk = UnicodeAttribute(null=True)  # keys.ONBOARDING_SHOPS until onboarded
+    gsi2sk = UnicodeAttribute(null=True)
+
+    onboarding = SparseIndex()
 
 
 class ProductRecord(TenantItem, discriminator="product"):

@@ -144,27 +144,19 @@ def start_stripe_emulator(port: int):
 
 
 def run_sweeper(app_module, every_seconds: float) -> None:
-    """What the `@app.schedule` sweeper is in AWS: released stock of checkouts whose workflow is gone."""
+    """What the `@app.schedule` sweepers are in AWS: released stock of checkouts whose workflow is gone,
+    onboarding started for shops whose start failed."""
     import threading
     import time
 
     def loop():
-        event = {
-            "version": "0",
-            "id": "local",
-            "detail-type": "Scheduled Event",
-            "source": "aws.events",
-            "account": runtime.ACCOUNT,
-            "region": runtime.REGION,
-            "resources": [],
-            "detail": {},
-        }
         while True:
             time.sleep(every_seconds)
-            try:
-                app_module.sweep_reservations({**event, "time": time.strftime("%Y-%m-%dT%H:%M:%SZ")}, None)
-            except Exception as e:  # a failed sweep is retried at the next tick, as the schedule would
-                print(f"sweeper: {type(e).__name__}: {e}", file=sys.stderr, flush=True)
+            for sweep in (app_module.sweep_reservations, app_module.sweep_onboarding):
+                try:
+                    sweep(runtime.scheduled_event(time.strftime("%Y-%m-%dT%H:%M:%SZ")), None)
+                except Exception as e:  # a failed sweep is retried at the next tick, as the schedule would
+                    print(f"sweeper: {type(e).__name__}: {e}", file=sys.stderr, flush=True)
 
     threading.Thread(target=loop, name="sweeper", daemon=True).start()
 
