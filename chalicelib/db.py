@@ -156,7 +156,9 @@ class ShopRecord(TenantItem, discriminator="shop"):
     status = UnicodeAttribute(default="active")  # active | suspended
     plan = UnicodeAttribute(default="starter")
     owner_email = UnicodeAttribute()
-    custom_domain = UnicodeAttribute(null=True)
+    custom_domain = UnicodeAttribute(null=True)  # pending until DNS proves it (domains.py)
+    domain_token = UnicodeAttribute(null=True)  # what its TXT record must say
+    domain_verified_at = UnicodeAttribute(null=True)
     theme: Document = MapAttribute(default=dict)
     settings: Document = MapAttribute(default=dict)
     onboarded = BooleanAttribute(default=False)
