@@ -35,7 +35,7 @@ def parse_json(raw: bytes | str | None) -> object:
         text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
     except UnicodeDecodeError:
         raise Invalid("Request body must be UTF-8", {"body": "not valid UTF-8"}) from None
-    if _depth(text) > MAX_DEPTH:
+    if _too_deep(text):
         raise Invalid("Request body is nested too deeply", {"body": f"at most {MAX_DEPTH} levels of nesting"})
     try:
         parsed = json.loads(text, parse_int=_integer, parse_constant=float)
@@ -44,19 +44,19 @@ def parse_json(raw: bytes | str | None) -> object:
     return _sound(parsed)
 
 
-def _depth(text: str) -> int:
-    """How deeply the JSON in `text` nests (MAX_DEPTH + 1 meaning deeper), counted without parsing it:
-    a parser recurses once per level."""
+def _too_deep(text: str) -> bool:
+    """Whether the JSON in `text` nests deeper than MAX_DEPTH, counted without parsing it: a parser
+    recurses once per level. Brackets inside strings do not count."""
     depth = 0
     for match in _STRING_OR_BRACKET.finditer(text):
         token = match.group()
         if token in "[{":
             depth += 1
             if depth > MAX_DEPTH:
-                return depth
+                return True
         elif token in "]}":
             depth -= 1
-    return 0
+    return False
 
 
 def _integer(literal: str) -> int | float:
@@ -78,7 +78,7 @@ def _sound(body: object) -> object:
             if isinstance(value, str) and _UNSAFE_CHARACTER.search(value):
                 raise Invalid(f"{field}: {_NOT_TEXT}", {field: _NOT_TEXT})
             if isinstance(value, float | int) and not isinstance(value, bool):
-                node[key] = _exact(value, field)  # type: ignore[index]
+                node[key] = _exact(value, field)
             elif isinstance(value, dict | list):
                 todo.append((value, "" if node is holder else field))
     return holder["body"]

@@ -222,3 +222,15 @@ def test_names_in_any_script_and_free_text_with_line_breaks_are_kept(merchant):
     created = admin.post("/api/admin/products", body)
     assert created.status_code == 201, created.body
     assert created.json["title"] == "Чай 日本茶 שלום ☕" and created.json["description"] == "Line one\nLine two"
+
+
+def test_an_orders_cursor_moves_between_the_filtered_and_unfiltered_lists(shop, stripe):
+    variant = shop.product(qty=10)
+    ids = [shop.buy(stripe, (variant, 1))["order_id"] for _ in range(3)][::-1]
+    lists = ("", "&financial_status=paid", "&fulfillment_status=unfulfilled")
+    for given in lists:
+        cursor = shop.admin.get(f"/api/admin/orders?limit=1{given}").json["next"]
+        for used in lists:
+            page = shop.admin.get(f"/api/admin/orders?limit=1&cursor={cursor}{used}")
+            assert page.status_code == 200, (given, used, page.body)
+            assert page.json["items"][0]["id"] == ids[1], (given, used)
