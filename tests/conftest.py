@@ -122,3 +122,18 @@ def paying_shop(new_shop, stripe):
         return shop_api, signup
 
     return make
+
+
+# The suites under tests/attack and tests/fuzz report their figures (operations attacked, calls, cases) with
+# `record_property("figures", ...)`; they are printed at the end of the run, from every xdist worker.
+_figures: list[str] = []
+
+
+def pytest_runtest_logreport(report):
+    if report.when == "call":
+        _figures.extend(value for name, value in report.user_properties if name == "figures")
+
+
+def pytest_terminal_summary(terminalreporter):
+    for line in _figures:
+        terminalreporter.write_line(line)
