@@ -124,16 +124,19 @@ def paying_shop(new_shop, stripe):
     return make
 
 
-# The suites under tests/attack and tests/fuzz report their figures (operations attacked, calls, cases) with
-# `record_property("figures", ...)`; they are printed at the end of the run, from every xdist worker.
-_figures: list[str] = []
+
+# The suites under tests/attack and tests/fuzz count what they did (operations attacked, calls, fuzz cases) with
+# `record_property("tally", (label, count))`; the counts are summed over every xdist worker and printed at the end.
+_tallies: dict[str, int] = {}
 
 
 def pytest_runtest_logreport(report):
-    if report.when == "call":
-        _figures.extend(value for name, value in report.user_properties if name == "figures")
+    for name, value in report.user_properties if report.when == "call" else ():
+        if name == "tally":
+            label, count = value
+            _tallies[label] = _tallies.get(label, 0) + count
 
 
 def pytest_terminal_summary(terminalreporter):
-    for line in _figures:
-        terminalreporter.write_line(line)
+    for label, count in _tallies.items():
+        terminalreporter.write_line(f"{label}: {count}")

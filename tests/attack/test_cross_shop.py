@@ -12,35 +12,22 @@ this suite cannot fill with one of B's things fails the test, so no route slips 
 
 import json
 import time
-import uuid
 
 import jwt
 import pytest
 
 from chalicelib import settings
-from tests.support.after_sale import AfterSale
-from tests.support.api import Api, connect_payments, sign_up
-from tests.support.shopping import session_of
+from tests.support.api import Api
+from tests.support.full_shop import FullShop
 
 pytestmark = pytest.mark.xdist_group("attack")
 
 PLATFORM_HOST = "localhost:8000"
 SIGNED_IN = ("/api/admin/", "/api/operator/")
 PLATFORM_PATHS = ("/api/", "/s/", "/openapi.json", "/healthz", "/docs")  # the rest is the storefront's, per host
-# How each path parameter is filled: with one of the victim's things, or (the last two) with a value that
-# is nobody's. A parameter missing here fails the suite: decide how to attack it, then add it.
-OWNED = {
-    "order_id": "order_id",
-    "fulfilment_id": "fulfilment_id",
-    "product_id": "product_id",
-    "variant_id": "variant_id",
-    "return_id": "return_id",
-    "cart_id": "cart_id",
-    "checkout_id": "checkout_id",
-    "handle": "handle",
-    "tenant_id": "tenant_id",
-    "shop_id": "tenant_id",
-}
+# A path parameter is filled with one of the victim's things (FullShop.path_ids: the shop's own subdomain
+# aside, which names the attacker's storefront) or with a value that is nobody's (SHARED). A parameter in
+# neither fails the suite: decide how to attack it, then add it.
 SHARED = {"asset": "reference.js", "proxy": "api/admin/orders/{order_id}/anything"}
 # Request body fields filled with the victim's things (by property name); the rest get a minimal valid value.
 BODY_FIELDS = {
@@ -58,91 +45,26 @@ BODY_FIELDS = {
 }
 
 
-class Victim:
-    """A paying shop with one of everything, and what would betray a read of it."""
-
-    def __init__(self, api: Api, stripe, label: str):
-        def paying_shop(currency: str = "USD"):
-            merchant, signup = sign_up(api, currency)
-            connect_payments(merchant, stripe)
-            return merchant, signup
-
-        shop = AfterSale(api, paying_shop)
-        self.shop, self.subdomain, self.tenant_id = shop, shop.subdomain, shop.tenant_id
-        self.host = f"{self.subdomain}.{PLATFORM_HOST}"
-        self.token = shop.admin.token
-        self.merchant_email = f"{self.subdomain}@example.com"
-        tag = uuid.uuid4().hex[:8]
-        self.titles = [f"{label} Lamp {tag}", f"{label} Mug {tag}", f"{label} Secret Draft {tag}"]
-        shirt = shop.product(qty=9, price=2000, title=self.titles[0])
-        mug = shop.product(qty=9, price=800, title=self.titles[1])
-        draft = shop.product(qty=3, price=500, title=self.titles[2], status="draft")
-        self.variant_ids = [shirt, mug, draft]
-        self.variant_id = shirt
-        self.product_id = shirt.split("_")[0]
-        self.product_ids = [v.split("_")[0] for v in self.variant_ids]
-        products = [shop.admin.get(f"/api/admin/products/{p}").json for p in self.product_ids]
-        self.handle = products[0]["handle"]
-        self.skus = [v["sku"] for p in products for v in p["variants"]]
-
-        self.discount_code = f"{label.upper()}{tag}".upper()
-        assert (
-            shop.admin.post(
-                "/api/admin/discounts", {"code": self.discount_code, "type": "percentage", "value": 5}
-            ).status_code
-            == 201
-        )
-        shop.admin.request("PUT", "/api/admin/shipping-rates", {"rates": [{"name": f"{label} Post", "amount": 300}]})
-        shop.admin.request("PUT", "/api/admin/tax-rates", {"rates": [{"country": "US", "rate_bp": 500}]})
-        location = {
-            "name": f"{label} Depot {tag}",
-            "address": {"line1": "2 Side Street", "city": "Springfield", "postal_code": "12345", "country": "US"},
-            "hours": "9-17",
-        }
-        put = shop.admin.request("PUT", "/api/admin/pickup-locations", {"locations": [location]})
-        assert put.status_code == 200, put.body
-        self.location_id = put.json["locations"][0]["id"]
-
-        delivered = shop.paid_order(stripe, (shirt, 2), (mug, 1), discount_code=self.discount_code)
-        self.tracking_number = f"TRK{tag}".upper()
-        fulfilment = shop.fulfil(delivered["id"], {"tracking_number": self.tracking_number}).json
-        shop.move(delivered["id"], fulfilment["id"], "in_transit")
-        shop.move(delivered["id"], fulfilment["id"], "delivered")
-        asked = shop.ask_return(delivered, [(shirt, 1)])
-        assert asked.status_code == 201, asked.body
-        open_order = shop.paid_order(stripe, (mug, 1))
-        self.order_id, self.fulfilment_id, self.return_id = delivered["id"], fulfilment["id"], asked.json["id"]
-        self.order_email, self.order_number = delivered["email"], delivered["number"]
-        self.order_ids = [delivered["id"], open_order["id"]]
-        self.emails = [self.merchant_email, delivered["email"], open_order["email"]]
-
-        self.cart_id = shop.cart((mug, 1))
-        started = shop.checkout(shop.cart((shirt, 1)), email=f"waiting@{self.subdomain}.example")
-        assert started.status_code == 202, started.body
-        self.checkout_id = started.json["checkout_id"]
-        self.payment_session = session_of(shop.until(self.checkout_id))
-        self.emails.append(f"waiting@{self.subdomain}.example")
-
-    def markers(self) -> list[str]:
-        """Strings that only B's data contains: finding one in an answer is a read of B."""
-        return [
-            self.tenant_id,
-            self.subdomain,
-            self.cart_id,
-            self.checkout_id,
-            self.return_id,
-            self.fulfilment_id,
-            self.location_id,
-            self.discount_code,
-            self.tracking_number,
-            self.payment_session,
-            *self.order_ids,
-            *self.product_ids,
-            *self.variant_ids,
-            *self.skus,
-            *self.titles,
-            *self.emails,
-        ]
+def _markers(victim: FullShop) -> list[str]:
+    """Strings that only B's data contains: finding one in an answer is a read of B."""
+    return [
+        victim.tenant_id,
+        victim.subdomain,
+        victim.cart_id,
+        victim.checkout_id,
+        victim.return_id,
+        victim.fulfilment_id,
+        victim.location_id,
+        victim.discount_code,
+        victim.tracking_number,
+        victim.payment_session,
+        *victim.order_ids,
+        *victim.product_ids,
+        *victim.variant_ids,
+        *victim.skus,
+        *victim.titles,
+        *victim.emails,
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -151,10 +73,10 @@ def shops(app, stripe):
 
     with Client(app) as client:
         api = Api(client)
-        yield api, Victim(api, stripe, "Alpha"), Victim(api, stripe, "Beta")
+        yield api, FullShop(api, stripe, "Alpha"), FullShop(api, stripe, "Beta")
 
 
-def _snapshot(victim: Victim) -> dict:
+def _snapshot(victim: FullShop) -> dict:
     """Everything of B's: its items in the tenant table, its media objects, the platform items naming it."""
     import boto3
 
@@ -174,7 +96,7 @@ def _snapshot(victim: Victim) -> dict:
     return {"tenant": tenant, "platform": platform, "media": media}
 
 
-def _cursors(api: Api, victim: Victim, document: dict) -> list[str]:
+def _cursors(api: Api, victim: FullShop, document: dict) -> list[str]:
     """B's own cursors: page one (limit=1) of every list operation, as B's merchant and on B's storefront."""
     found = []
     for path, operations in document["paths"].items():
@@ -188,7 +110,7 @@ def _cursors(api: Api, victim: Victim, document: dict) -> list[str]:
     return found
 
 
-def _forged_tokens(victim: Victim) -> dict[str, str]:
+def _forged_tokens(victim: FullShop) -> dict[str, str]:
     claims = jwt.decode(victim.token, options={"verify_signature": False})
     now = int(time.time())
     secret = settings.TOKEN_SECRET
@@ -199,17 +121,19 @@ def _forged_tokens(victim: Victim) -> dict[str, str]:
     }
 
 
-def _fill_path(path: str, victim: Victim, subdomain: str) -> str:
+def _fill_path(path: str, victim: FullShop, subdomain: str) -> str:
     filled = path
     for name in _parameters(path):
         if name == "subdomain":
             value = subdomain
-        elif name in OWNED:
-            value = getattr(victim, OWNED[name])
+        elif name in victim.path_ids():
+            value = victim.path_ids()[name]
         elif name in SHARED:
             value = SHARED[name].format(order_id=victim.order_id)
         else:
-            pytest.fail(f"{path}: no attack plan for the path parameter {{{name}}}; add it to OWNED or SHARED")
+            pytest.fail(
+                f"{path}: no attack plan for the path parameter {{{name}}}; add it to FullShop.path_ids or SHARED"
+            )
         filled = filled.replace(f"{{{name}}}", value)
     return filled
 
@@ -218,7 +142,7 @@ def _parameters(path: str) -> list[str]:
     return [segment[1:-1] for segment in path.split("/") if segment.startswith("{") and segment.endswith("}")]
 
 
-def _body(schema, document: dict, victim: Victim, name: str | None = None):
+def _body(schema, document: dict, victim: FullShop, name: str | None = None):
     """A small body the schema accepts, with B's things in every field named for one."""
     while isinstance(schema, dict) and "$ref" in schema:
         schema = document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
@@ -257,7 +181,7 @@ def _body(schema, document: dict, victim: Victim, name: str | None = None):
 class Attack:
     """One call of the attack, and what it must not get."""
 
-    def __init__(self, api: Api, victim: Victim, markers: list[str]):
+    def __init__(self, api: Api, victim: FullShop, markers: list[str]):
         self.api, self.victim, self.markers = api, victim, markers
         self.calls = 0
 
@@ -283,7 +207,7 @@ def test_shop_a_reads_and_changes_nothing_of_shop_b_through_any_operation(shops,
     cursors = _cursors(api, victim, document)
     tokens = _forged_tokens(victim)
     before = _snapshot(victim)
-    attack = Attack(api, victim, victim.markers())
+    attack = Attack(api, victim, _markers(victim))
     operations = 0
 
     for template, methods in document["paths"].items():
@@ -292,7 +216,7 @@ def test_shop_a_reads_and_changes_nothing_of_shop_b_through_any_operation(shops,
             signed_in = template.startswith(SIGNED_IN)
             storefront_host = template.startswith("/api/store/") or not template.startswith(PLATFORM_PATHS)
             a_host = attacker.host if storefront_host else PLATFORM_HOST
-            owned = any(p in OWNED for p in _parameters(template))
+            owned = any(p in victim.path_ids() and p != "subdomain" for p in _parameters(template))
             schema = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
             body = _body(schema, document, victim) if schema else None
             on_a = _fill_path(template, victim, attacker.subdomain)
@@ -313,7 +237,8 @@ def test_shop_a_reads_and_changes_nothing_of_shop_b_through_any_operation(shops,
     after = _snapshot(victim)
     assert after == before, _difference(before, after)
     assert operations == sum(len(methods) for methods in document["paths"].values())
-    record_property("figures", f"attack suite: {operations} operations attacked with {attack.calls} calls")
+    record_property("tally", ("attack suite: operations attacked", operations))
+    record_property("tally", ("attack suite: calls made", attack.calls))
 
 
 def _difference(before: dict, after: dict) -> str:
