@@ -4,6 +4,7 @@ Emulated AWS (infra/local/runtime.py), the Chalice app behind a local stand-in
 for API Gateway and CloudFront, the local Stripe emulator, a seeded demo shop.
 """
 
+import json
 import os
 import sys
 import uuid
@@ -83,6 +84,16 @@ class _Handler(ChaliceRequestHandler):
         return super()._generic_handle()
 
     do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
+
+    def _not_allowed(self):
+        """HTTP methods no route serves: 405 with the methods the path does serve, as a client expects
+        (the base handler's 501 says the server does not know the method at all)."""
+        route = _FallbackRouteMatcher(list(self._app_object.routes)).match_route(self.path).route
+        allowed = ", ".join(sorted(self._app_object.routes.get(route, {})))
+        body = json.dumps({"message": f"{self.command} is not allowed here; use {allowed}"}).encode()
+        self._send_http_response(405, {"Content-Type": "application/json", "Allow": allowed}, body)
+
+    do_TRACE = _not_allowed
 
     def _media(self, key: str):
         import boto3
