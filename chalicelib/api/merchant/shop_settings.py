@@ -6,6 +6,7 @@ from chalice import Blueprint
 from chalicelib import (
     carrier_webhooks,
     discounts,
+    domains,
     fulfilment,
     hosts,
     payment_accounts,
@@ -47,6 +48,20 @@ def admin_shop_update():
     request = bp.current_request
     tenant_id = web.merchant_tenant(request)
     shops.update(tenant_id, web.body(request, schemas.SHOP_PATCH))
+    return web.json_response(shops.profile(tenant_id, web.host(request)))
+
+
+@routes.api(
+    "/api/admin/shop/domain/verify",
+    ["POST"],
+    summary="Check the custom domain's DNS TXT record: 200 verified (the domain serves the shop), 409 not found yet",
+    response=schemas.SHOP,
+    tag="admin",
+)
+def verify_domain():
+    request = bp.current_request
+    tenant_id = web.merchant_tenant(request)
+    domains.verify(tenant_id)
     return web.json_response(shops.profile(tenant_id, web.host(request)))
 
 
