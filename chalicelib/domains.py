@@ -98,7 +98,7 @@ def attach(shop: ShopRecord, requested: str) -> tuple[list[Action], str | None]:
         return [], None
     if _owner(host) not in (None, shop.tenant_id):
         raise Conflict("That domain belongs to another shop", {"custom_domain": "taken"})
-    actions = [
+    actions: list[Action] = [
         ShopRecord.custom_domain.set(host),
         ShopRecord.domain_token.set(secrets.token_urlsafe(24)),
         ShopRecord.domain_verified_at.remove(),

@@ -39,7 +39,7 @@ def admin_shop():
 @routes.api(
     "/api/admin/shop",
     ["PATCH"],
-    summary="Rename the shop, tune its theme, attach a domain",
+    summary="Rename the shop, tune its theme, attach a custom domain (pending until verified); all or nothing",
     request=schemas.SHOP_PATCH,
     response=schemas.SHOP,
     tag="admin",
