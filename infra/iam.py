@@ -63,13 +63,13 @@ def _grants(function_name: dict) -> dict[str, list[dict]]:
                 "Resource": _table("TenantTable"),
             }
         ],
-        # The reservation sweeper reads one platform-wide partition of the tenant table's gsi2.
+        # The reservation sweeper and the refund reconciler each read one platform-wide partition of gsi2.
         "held_reservations": [
             {
                 "Effect": "Allow",
                 "Action": "dynamodb:Query",
                 "Resource": {"Fn::Sub": "${TenantTable.Arn}/index/gsi2"},
-                "Condition": {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [held]}},
+                "Condition": {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [held, keys.PENDING_REFUNDS]}},
             }
         ]
         if held

@@ -144,7 +144,8 @@ def start_stripe_emulator(port: int):
 
 
 def run_sweeper(app_module, every_seconds: float) -> None:
-    """What the `@app.schedule` sweeper is in AWS: released stock of checkouts whose workflow is gone."""
+    """What the `@app.schedule` functions are in AWS: the sweeper releases stock of checkouts whose workflow is
+    gone, the reconciler settles refunds left pending."""
     import threading
     import time
 
@@ -161,10 +162,11 @@ def run_sweeper(app_module, every_seconds: float) -> None:
         }
         while True:
             time.sleep(every_seconds)
-            try:
-                app_module.sweep_reservations({**event, "time": time.strftime("%Y-%m-%dT%H:%M:%SZ")}, None)
-            except Exception as e:  # a failed sweep is retried at the next tick, as the schedule would
-                print(f"sweeper: {type(e).__name__}: {e}", file=sys.stderr, flush=True)
+            for scheduled in (app_module.sweep_reservations, app_module.reconcile_refunds):
+                try:
+                    scheduled({**event, "time": time.strftime("%Y-%m-%dT%H:%M:%SZ")}, None)
+                except Exception as e:  # a failed run is retried at the next tick, as the schedule would
+                    print(f"{scheduled.__name__}: {type(e).__name__}: {e}", file=sys.stderr, flush=True)
 
     threading.Thread(target=loop, name="sweeper", daemon=True).start()
 

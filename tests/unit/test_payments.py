@@ -578,6 +578,7 @@ def test_partial_refund_then_over_refund(emu, merchant, inbox):
         return stripe_charges.refund(
             payment_intent=pi,
             amount=1000,
+            currency="usd",
             account_id=merchant,
             idempotency_key=f"refund:{pi}:1",
             reason="requested_by_customer",
@@ -591,7 +592,9 @@ def test_partial_refund_then_over_refund(emu, merchant, inbox):
     assert emu.account_of(first["id"]) == merchant
 
     with pytest.raises(payments.PaymentFailed) as info:
-        stripe_charges.refund(payment_intent=pi, amount=1900, account_id=merchant, idempotency_key=f"refund:{pi}:2")
+        stripe_charges.refund(
+            payment_intent=pi, amount=1900, currency="usd", account_id=merchant, idempotency_key=f"refund:{pi}:2"
+        )
     assert info.value.code == "amount_too_large" and info.value.http_status == 400
 
     # the raw answer is shaped like Stripe's
@@ -606,10 +609,14 @@ def test_partial_refund_then_over_refund(emu, merchant, inbox):
     assert error["type"] == "invalid_request_error" and error["code"] == "amount_too_large"
     assert error["param"] == "amount" and "$18.99" in error["message"]
 
-    rest = stripe_charges.refund(payment_intent=pi, amount=1899, account_id=merchant, idempotency_key=f"refund:{pi}:3")
+    rest = stripe_charges.refund(
+        payment_intent=pi, amount=1899, currency="usd", account_id=merchant, idempotency_key=f"refund:{pi}:3"
+    )
     assert rest["amount"] == 1899
     with pytest.raises(payments.PaymentFailed) as info:
-        stripe_charges.refund(payment_intent=pi, amount=1, account_id=merchant, idempotency_key=f"refund:{pi}:4")
+        stripe_charges.refund(
+            payment_intent=pi, amount=1, currency="usd", account_id=merchant, idempotency_key=f"refund:{pi}:4"
+        )
     assert info.value.code == "charge_already_refunded"
     inbox.wait("refund.created", by_id(first["id"]))
 
@@ -618,7 +625,11 @@ def test_refund_on_the_wrong_account_is_not_found(merchant, inbox):
     paid = paid_session(merchant, inbox)
     with pytest.raises(payments.PaymentFailed) as info:
         stripe_charges.refund(
-            payment_intent=paid["payment_intent"], amount=100, account_id=None, idempotency_key="refund:wrong-account"
+            payment_intent=paid["payment_intent"],
+            amount=100,
+            currency="usd",
+            account_id=None,
+            idempotency_key="refund:wrong-account",
         )
     assert info.value.code == "resource_missing" and info.value.http_status == 404
 
@@ -701,7 +712,7 @@ def test_transient_failures_raise_payments_unavailable(emu, merchant, monkeypatc
     emu.inject_error(status, count=1, path_prefix="/v1/refunds")
     with pytest.raises(payments.PaymentsUnavailable) as info:
         stripe_charges.refund(
-            payment_intent="pi_x", amount=1, account_id=merchant, idempotency_key="refund:t%d" % status
+            payment_intent="pi_x", amount=1, currency="usd", account_id=merchant, idempotency_key="refund:t%d" % status
         )
     assert info.value.http_status == status
     assert type(info.value).__name__ == "PaymentsUnavailable"  # what a Step Functions Retry matches
@@ -855,7 +866,11 @@ def test_fixture_snapshot_matches_stripe_fixtures():
 def test_emulator_objects_use_only_stripe_fields(emu, merchant, inbox):
     paid = paid_session(merchant, inbox)
     refund = stripe_charges.refund(
-        payment_intent=paid["payment_intent"], amount=100, account_id=merchant, idempotency_key="refund:contract"
+        payment_intent=paid["payment_intent"],
+        amount=100,
+        currency="usd",
+        account_id=merchant,
+        idempotency_key="refund:contract",
     )
     link = stripe_connect.create_account_link(account_id=merchant, refresh_url=RETURN, return_url=RETURN)
     samples = {
