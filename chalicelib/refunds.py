@@ -273,7 +273,7 @@ def on_event(event: dict) -> str:
     What happened, for the log."""
     refund = event["data"]["object"]
     meta = refund.get("metadata") or {}
-    tenant_id, order_id, refund_id = meta.get("tenant_id"), meta.get("order_id"), meta.get("refund_id")
+    tenant_id, order_id, refund_id = (str(meta.get(k) or "") for k in ("tenant_id", "order_id", "refund_id"))
     if not (keys.is_id(tenant_id) and keys.is_id(order_id) and refund_id):
         return "ignored"
     with isolation.tenant(tenant_id):

@@ -277,8 +277,8 @@ def find_refund(payment_intent: str, *, account_id: str | None, key: str, value:
         page = client.v1.refunds.list(
             {"payment_intent": payment_intent, "limit": 100}, request_options(None, account_id)
         )
-        for found in page.auto_paging_iter():
-            found = as_dict(found)
+        for listed in page.auto_paging_iter():
+            found = as_dict(listed)
             if (found.get("metadata") or {}).get(key) == value:
                 return _refund_summary(found)
     return None

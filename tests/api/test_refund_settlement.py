@@ -5,22 +5,11 @@ Stripe never answered by asking Stripe first, so a refund is paid once even afte
 import pytest
 
 from chalicelib import payment_sessions, refunds
-from infra.local import runtime
 from tests.support.clock import later
+from tests.support.schedule import run_scheduled
 from tests.support.wait import wait_for
 
 DAY = 24 * 60 * 60
-SCHEDULED = {
-    "version": "0",
-    "id": "t",
-    "detail-type": "Scheduled Event",
-    "source": "aws.events",
-    "account": runtime.ACCOUNT,
-    "time": "2026-01-01T00:00:00Z",
-    "region": runtime.REGION,
-    "resources": [],
-    "detail": {},
-}
 
 
 def _refund_post(shop, order, amount, **kw):
@@ -40,9 +29,7 @@ def _refunds_at_stripe(stripe, order) -> list[dict]:
 
 
 def _reconcile() -> dict:
-    import app as app_module
-
-    return app_module.reconcile_refunds(SCHEDULED, None)
+    return run_scheduled("reconcile_refunds")
 
 
 @pytest.fixture
