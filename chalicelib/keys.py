@@ -5,7 +5,7 @@ Tenant table (every partition key starts with the tenant id, so IAM's
 
 | item            | pk            | sk                                   | gsi1 (admin list)            | gsi2 (storefront list)        |
 |-----------------|---------------|--------------------------------------|------------------------------|-------------------------------|
-| shop profile    | <tid>         | SHOP                                 |                              |                               |
+| shop profile    | <tid>         | SHOP                                 |                              | ONBOARDING / <tid> (until onboarded) |
 | product         | <tid>         | PRODUCT#<pid>                        | <tid>#PRODUCTS / <pid>       | <tid>#ACTIVE / <pid> (active) |
 | variant         | <tid>         | PRODUCT#<pid>#VARIANT#<vid>          |                              |                               |
 | handle claim    | <tid>         | HANDLE#<handle>                      |                              |                               |
@@ -25,7 +25,9 @@ Access patterns of the checkout: a cart, checkout, reservation or order is one
 GetItem by id; the merchant's orders are gsi1 newest first; an order number
 finds its order through its ORDERNUMBER item (shopper lookup); the sweeper
 reads every held reservation of every shop from the sparse gsi2 partition
-`HELD` (an item leaves it when released or turned into an order); the refund
+`HELD` (an item leaves it when released or turned into an order). A shop
+sits in gsi2 `ONBOARDING` from signup until its onboarding workflow marks it
+onboarded: the onboarding sweeper starts the workflows that never started. The refund
 reconciler reads every order with a refund still pending from the partition
 `REFUNDS_PENDING`, oldest pending refund first (an order leaves it when none is).
 
@@ -145,6 +147,7 @@ PAYMENTS_SK = "PAYMENTS"
 ORDER_COUNTER_SK = "COUNTER#ORDERS"
 HELD_RESERVATIONS = "HELD"
 PENDING_REFUNDS = "REFUNDS_PENDING"
+ONBOARDING_SHOPS = "ONBOARDING"
 
 
 def cart_sk(cart_id: str) -> str:

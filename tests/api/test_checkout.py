@@ -13,7 +13,6 @@ from infra.local import runtime
 from infra.local.stripe_emulator import sign_payload
 from tests.support.api import product_body
 from tests.support.clock import later
-from tests.support.schedule import run_scheduled
 from tests.support.shopping import ADDRESS, Shop, execution_done, send_event, session_of, stripe_event
 from tests.support.wait import wait_for
 
@@ -477,7 +476,9 @@ def test_sweeper_releases_stock_of_a_checkout_whose_workflow_was_stopped(shop, a
     assert execution_done(started) in ("ABORTED", "FAILED")  # the emulator reports a stop inside a wait either way
     assert stock.get(shop.tenant_id, started).status == "held" and shop.stock(variant) == 1
     later(monkeypatch, settings.reservation_seconds())
-    swept = run_scheduled("sweep_reservations")
+    import app as app_module
+
+    swept = app_module.sweep_reservations(runtime.scheduled_event("2026-01-01T00:00:00Z"), None)
     assert started in swept["released"]
     assert shop.stock(variant) == 4 and shop.status(started)["status"] == "expired"  # its time had passed
     record = checkout.load(shop.tenant_id, started)

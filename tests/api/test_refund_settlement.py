@@ -5,8 +5,8 @@ Stripe never answered by asking Stripe first, so a refund is paid once even afte
 import pytest
 
 from chalicelib import payment_sessions, refunds
+from infra.local import runtime
 from tests.support.clock import later
-from tests.support.schedule import run_scheduled
 from tests.support.wait import wait_for
 
 DAY = 24 * 60 * 60
@@ -29,7 +29,9 @@ def _refunds_at_stripe(stripe, order) -> list[dict]:
 
 
 def _reconcile() -> dict:
-    return run_scheduled("reconcile_refunds")
+    import app as app_module
+
+    return app_module.reconcile_refunds(runtime.scheduled_event("2026-01-01T00:00:00Z"), None)
 
 
 @pytest.fixture
