@@ -124,7 +124,6 @@ def paying_shop(new_shop, stripe):
     return make
 
 
-
 # The suites under tests/attack and tests/fuzz count what they did (operations attacked, calls, fuzz cases) with
 # `record_property("tally", (label, count))`; the counts are summed over every xdist worker and printed at the end.
 _tallies: dict[str, int] = {}
