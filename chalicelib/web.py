@@ -61,16 +61,9 @@ def html_response(html: str, status: int = 200, headers: dict | None = None) -> 
 
 
 def host(request) -> str:
-    headers = request.headers
-    return (headers.get("x-forwarded-host") or headers.get("host") or "").split(",")[0].strip()
-
-
-def scheme(request) -> str:
-    return (request.headers.get("x-forwarded-proto") or "http").split(",")[0].strip()
-
-
-def base_url(request) -> str:
-    return f"{scheme(request)}://{host(request)}"
+    """The host the request was served on: API Gateway's `domainName` (it routes on that host), on the local
+    server the Host header. Never `X-Forwarded-Host`: any client sets that (hosts.py decides what a URL uses)."""
+    return (request.context or {}).get("domainName") or request.headers.get("host") or ""
 
 
 def query(request, name: str) -> str | None:
@@ -152,7 +145,7 @@ class Routes:
                 err, shop, status = Unavailable("This shop is temporarily unavailable"), None, Unavailable.status
         return html_response(storefront.error_page(err, shop, _base_path(params), status), status)
 
-    def _register(self, path, methods, fn, *, html, summary, request, response, status, tag, media=()):
+    def _register(self, path, methods, fn, *, html, summary, request, response, status, tag, media=(), query=None):
         view = self._guarded(tracer.capture_method(fn), html=html)
         self.blueprint.route(path, methods=methods, content_types=["*/*"])(view)
         for m in methods:
@@ -167,11 +160,15 @@ class Routes:
                 tag=tag,
                 html=html,
                 media=media,
+                query=query,
             )
         return view
 
-    def api(self, path, methods=("GET",), *, summary, request=None, response=None, status=200, tag, media=()):
-        """`media`: content types other than JSON the route answers with (its errors stay JSON)."""
+    def api(
+        self, path, methods=("GET",), *, summary, request=None, response=None, status=200, tag, media=(), query=None
+    ):
+        """`media`: content types other than JSON the route answers with (its errors stay JSON); `query`: the
+        query parameters it reads (name -> schema), for /openapi.json."""
 
         def deco(fn):
             self._register(
@@ -185,6 +182,7 @@ class Routes:
                 status=status,
                 tag=tag,
                 media=media,
+                query=query,
             )
             return fn
 
@@ -201,6 +199,7 @@ class Routes:
         status=200,
         html=False,
         on_platform_host=None,
+        query=None,
     ):
         """A storefront route on the shop's own host and under /s/{subdomain}; the view gets
         `shop` (suspended shops answer 503) and `base_path` ('' or '/s/<sub>')."""
@@ -229,6 +228,7 @@ class Routes:
                     response=response,
                     status=status,
                     tag="storefront",
+                    query=query,
                 )
             self._register(
                 "/s/{subdomain}" + (path if path != "/" else ""),
@@ -240,6 +240,7 @@ class Routes:
                 response=response,
                 status=status,
                 tag="storefront",
+                query=query,
             )
             return fn
 

@@ -4,6 +4,7 @@ Emulated AWS (infra/local/runtime.py), the Chalice app behind a local stand-in
 for API Gateway and CloudFront, the local Stripe emulator, a seeded demo shop.
 """
 
+import json
 import os
 import sys
 import uuid
@@ -65,7 +66,8 @@ class _Server(ThreadedHTTPServer):
 
 
 class _Handler(ChaliceRequestHandler):
-    """Adds what sits beside API Gateway in AWS: media from S3 (CloudFront there)."""
+    """Adds what sits beside API Gateway in AWS: media from S3 (CloudFront there), and DNS: `PUT /_dns/txt`
+    publishes a TXT record that a custom domain's verification then finds (chalicelib/domains.py)."""
 
     def __init__(self, request, client_address, server, app_object, config):
         self._app_object = app_object
@@ -80,9 +82,36 @@ class _Handler(ChaliceRequestHandler):
         path = urlsplit(self.path).path
         if self.command in ("GET", "HEAD") and path.startswith("/media/"):
             return self._media(unquote(path[len("/media/") :]))
+        if self.command == "PUT" and path == "/_dns/txt":
+            return self._publish_txt()
         return super()._generic_handle()
 
     do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
+
+    def _not_allowed(self):
+        """HTTP methods no route serves: 405 with the methods the path does serve, as a client expects
+        (the base handler's 501 says the server does not know the method at all)."""
+        route = _FallbackRouteMatcher(list(self._app_object.routes)).match_route(self.path).route
+        allowed = ", ".join(sorted(self._app_object.routes.get(route, {})))
+        body = json.dumps({"message": f"{self.command} is not allowed here; use {allowed}"}).encode()
+        self._send_http_response(405, {"Content-Type": "application/json", "Allow": allowed}, body)
+
+    do_TRACE = _not_allowed
+
+    def _publish_txt(self):
+        """`{name, value}`: the local stand-in for adding a TXT record at the domain's DNS host."""
+        from chalicelib import domains
+
+        try:
+            record = json.loads(self.rfile.read(int(self.headers.get("content-length") or 0)) or b"{}")
+            name, value = record["name"], record["value"]
+        except (ValueError, KeyError, TypeError):
+            body = json.dumps({"message": "send {name, value}: the TXT record's name and text"}).encode()
+            return self._send_http_response(400, {"Content-Type": "application/json"}, body)
+        if not isinstance(name, str) or not isinstance(value, str):
+            return self._send_http_response(400, {"Content-Type": "application/json"}, b'{"message": "strings only"}')
+        domains.resolver.publish(name, value)
+        self._send_http_response(204, {}, b"")
 
     def _media(self, key: str):
         import boto3
@@ -144,27 +173,19 @@ def start_stripe_emulator(port: int):
 
 
 def run_sweeper(app_module, every_seconds: float) -> None:
-    """What the `@app.schedule` sweeper is in AWS: released stock of checkouts whose workflow is gone."""
+    """What the `@app.schedule` functions are in AWS: released stock of checkouts whose workflow is gone,
+    onboarding started for shops whose start failed, refunds left pending settled."""
     import threading
     import time
 
     def loop():
-        event = {
-            "version": "0",
-            "id": "local",
-            "detail-type": "Scheduled Event",
-            "source": "aws.events",
-            "account": runtime.ACCOUNT,
-            "region": runtime.REGION,
-            "resources": [],
-            "detail": {},
-        }
         while True:
             time.sleep(every_seconds)
-            try:
-                app_module.sweep_reservations({**event, "time": time.strftime("%Y-%m-%dT%H:%M:%SZ")}, None)
-            except Exception as e:  # a failed sweep is retried at the next tick, as the schedule would
-                print(f"sweeper: {type(e).__name__}: {e}", file=sys.stderr, flush=True)
+            for sweep in (app_module.sweep_reservations, app_module.sweep_onboarding, app_module.reconcile_refunds):
+                try:
+                    sweep(runtime.scheduled_event(time.strftime("%Y-%m-%dT%H:%M:%SZ")), None)
+                except Exception as e:  # a failed sweep is retried at the next tick, as the schedule would
+                    print(f"{sweep.__name__}: {type(e).__name__}: {e}", file=sys.stderr, flush=True)
 
     threading.Thread(target=loop, name="sweeper", daemon=True).start()
 
