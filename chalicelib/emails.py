@@ -22,7 +22,7 @@ FONTS = {
 }
 
 _env = SandboxedEnvironment(
-    loader=FileSystemLoader(str(storefront.TEMPLATES)),
+    loader=FileSystemLoader(str(settings.TEMPLATES)),
     autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False, default=False),
     undefined=StrictUndefined,  # a value an email needs but was not given fails the send, not the shopper
     trim_blocks=True,

@@ -5,8 +5,11 @@ runtime (`infra/local/runtime.py`) offline.
 """
 
 import os
+from pathlib import Path
 
 STAGE = os.environ.get("STAGE", "local")
+# API Gateway and CloudFront answer only over HTTPS; the local stage (`make run`) is plain HTTP.
+HTTPS = STAGE != "local"
 REGION = os.environ.get("AWS_DEFAULT_REGION", "us-east-1")
 PREFIX = os.environ.get("RESOURCE_PREFIX", f"shopbuilder-{STAGE}")
 
@@ -17,6 +20,12 @@ MEDIA_BUCKET = os.environ.get("MEDIA_BUCKET", f"{PREFIX}-media")
 
 # Wildcard domain that storefronts live under: acme.<STOREFRONT_DOMAIN>.
 STOREFRONT_DOMAIN = os.environ.get("STOREFRONT_DOMAIN", "localhost")
+# The themes, emails and the files pages load: templates/ beside chalicelib/ in the repo, a copy inside it in the
+# Lambda package.
+_HERE = Path(__file__).resolve().parent
+TEMPLATES = Path(
+    os.environ.get("TEMPLATES_DIR") or next(p for p in (_HERE.parent / "templates", _HERE / "templates") if p.is_dir())
+)
 # Where product images are served from (CloudFront in AWS, the local server offline).
 MEDIA_BASE_URL = os.environ.get("MEDIA_BASE_URL", "/media")
 
