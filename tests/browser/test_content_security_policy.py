@@ -1,37 +1,18 @@
 """Pages under their Content-Security-Policy in a real browser (Debian's chromium, driven by Playwright, which
-enforces the policy): a shopper browses, adds to the cart, changes it, checks out and pays, and someone reads
-the API reference, and the browser reports no violation (Chromium logs each one as a console error)."""
-
-import re
+enforces the policy): a shopper browses, picks a variant, adds to the cart and changes it, and someone reads
+the API reference, and the browser reports no violation (the `page` fixture records them). The buying tests
+check the rest of the way (checkout, the payment page, the order page) the same way."""
 
 import pytest
 
-from tests.support.api import Api, connect_payments, sign_up, unique
+from tests.support.api import Api, sign_up, unique
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def watched(chromium):
-    """A page whose CSP violations and script errors are recorded (`page.problems`)."""
-    context = chromium.new_context()
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    page.problems = []
-    page.on(
-        "console",
-        lambda msg: (
-            page.problems.append(msg.text) if msg.type == "error" and "Content Security Policy" in msg.text else None
-        ),
-    )
-    page.on("pageerror", lambda error: page.problems.append(f"script error: {error}"))
-    yield page
-    context.close()
-
-
-@pytest.fixture
-def demo_shop(app, live_server, stripe):
-    """A paying shop with the demo's products (variants, images)."""
+def demo_shop(app, live_server):
+    """A shop with the demo's products (variants, images)."""
     from chalice.test import Client
 
     from chalicelib import tenants
@@ -39,8 +20,7 @@ def demo_shop(app, live_server, stripe):
 
     sub = unique("csp")
     with Client(app) as client:
-        merchant, _ = sign_up(Api(client), subdomain=sub, shop_name="Policy Outfitters")
-        connect_payments(merchant, stripe)
+        sign_up(Api(client), subdomain=sub, shop_name="Policy Outfitters")
     seed.add_products(tenants.shop_for_subdomain(sub))
     return f"{live_server}/s/{sub}"
 
@@ -51,8 +31,7 @@ def _loaded(page, url: str, status: int = 200):
     assert "frame-ancestors 'none'" in response.headers["content-security-policy"], url
 
 
-def test_a_shopper_buys_without_a_policy_violation(watched, demo_shop, stripe):
-    page = watched
+def test_a_shopper_browses_and_fills_a_cart_without_a_policy_violation(page, demo_shop):
     _loaded(page, f"{demo_shop}/")
     _loaded(page, f"{demo_shop}/products/classic-organic-tee")
     assert page.locator("#price").inner_text() == "$25.00"
@@ -65,22 +44,11 @@ def test_a_shopper_buys_without_a_policy_violation(watched, demo_shop, stripe):
     with page.expect_navigation():  # the cart script updates the line, then reloads the page
         page.locator(".line-qty").dispatch_event("change")
     assert page.locator(".line-qty").get_attribute("value") == "3"
-    page.fill("#email", "policy@example.com")
-    page.fill("#name", "Robin Policy")
-    page.fill("#line1", "1 Main Street")
-    page.fill("#city", "Springfield")
-    page.fill("#postal_code", "12345")
-    page.click("#checkout-button")
-    page.wait_for_url(re.compile(re.escape(stripe.base_url) + "/pay/"))  # the emulator's page, its own policy
-    page.click("button.pay")
-    page.wait_for_url(re.compile(re.escape(demo_shop) + "/orders/"))
-    page.wait_for_selector("text=Order #1")
     _loaded(page, f"{demo_shop}/no-such-page", 404)
     assert page.problems == []
 
 
-def test_the_api_reference_and_the_platform_page_have_no_policy_violation(watched, live_server):
-    page = watched
+def test_the_api_reference_and_the_platform_page_have_no_policy_violation(page, live_server):
     _loaded(page, f"{live_server}/docs")
     page.locator("#operations-admin-create_product").click()  # an operation opens: more of Swagger UI draws
     page.locator("#operations-admin-create_product .opblock-body").wait_for()

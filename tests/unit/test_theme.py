@@ -319,29 +319,31 @@ def test_more_products_link(env, next_url, expected):
     assert [a["href"] for a in links] == ([expected] if expected else [])
 
 
-def test_product_script_uses_cookie_path_and_api(env):
-    page, ctx = sample("product", "/s/acme")
+def _form_and_script(env, name: str, form_id: str, script: str):
+    """The page's form (its data- attributes) on the path form, once the page is seen to load the theme's
+    `script` and nothing else; and the script's text."""
+    page, ctx = sample(name, "/s/acme")
     doc = Page(render(env, page, ctx))
-    (form,) = doc.find("form", id="add-to-cart")
+    (form,) = doc.find("form", id=form_id)
+    assert [a["src"].split("?")[0] for a in doc.find("script") if "src" in a] == [f"/assets/default/{script}"]
+    return form, (ASSETS / script).read_text()
+
+
+def test_product_script_uses_cookie_path_and_api(env):
+    form, js = _form_and_script(env, "product", "add-to-cart", "product.js")
     assert form["data-carts-api"] == "/s/acme/api/store/carts"
     assert form["data-cart-page"] == "/s/acme/cart"
     assert form["data-cookie-path"] == "/s/acme"
-    assert [a["src"].split("?")[0] for a in doc.find("script") if "src" in a] == ["/assets/default/product.js"]
-    js = (ASSETS / "product.js").read_text()
     assert "const {cartsApi, cartPage, cookiePath} = form.dataset;" in js
     assert "SameSite=Lax" in js
     assert "res.status === 404" in js, "a vanished cart is replaced once"
 
 
 def test_cart_script_targets_this_cart(env):
-    page, ctx = sample("cart", "/s/acme")
-    doc = Page(render(env, page, ctx))
-    (form,) = doc.find("form", id="checkout")
+    form, js = _form_and_script(env, "cart", "checkout", "cart.js")
     assert form["data-cart-api"] == "/s/acme/api/store/carts/cart_7f3a9c"
     assert form["data-checkouts-api"] == "/s/acme/api/store/checkouts/"
     assert form["data-orders-page"] == "/s/acme/orders/"
-    assert [a["src"].split("?")[0] for a in doc.find("script") if "src" in a] == ["/assets/default/cart.js"]
-    js = (ASSETS / "cart.js").read_text()
     for needle in (
         "const {cartApi, checkoutsApi, ordersPage} = form.dataset;",
         '"PATCH"',
