@@ -5,7 +5,7 @@ Tenant table (every partition key starts with the tenant id, so IAM's
 
 | item            | pk            | sk                                   | gsi1 (admin list)            | gsi2 (storefront list)        |
 |-----------------|---------------|--------------------------------------|------------------------------|-------------------------------|
-| shop profile    | <tid>         | SHOP                                 |                              |                               |
+| shop profile    | <tid>         | SHOP                                 |                              | ONBOARDING / <tid> (until onboarded) |
 | product         | <tid>         | PRODUCT#<pid>                        | <tid>#PRODUCTS / <pid>       | <tid>#ACTIVE / <pid> (active) |
 | variant         | <tid>         | PRODUCT#<pid>#VARIANT#<vid>          |                              |                               |
 | handle claim    | <tid>         | HANDLE#<handle>                      |                              |                               |
@@ -14,7 +14,7 @@ Tenant table (every partition key starts with the tenant id, so IAM's
 | reservation     | <tid>         | RESERVATION#<checkout_id>            |                              | HELD / <expires>#<tid>#<cid> (held only) |
 | discount        | <tid>         | DISCOUNT#<CODE>                      |                              |                               |
 | discount use    | <tid>         | DISCOUNTUSE#<CODE>#<email>           |                              |                               |
-| order           | <tid>         | ORDER#<order_id>                     | <tid>#ORDERS / <order_id>    |                               |
+| order           | <tid>         | ORDER#<order_id>                     | <tid>#ORDERS / <order_id>    | REFUNDS_PENDING / <since>#<tid>#<oid> (a refund pending only) |
 | order number    | <tid>         | ORDERNUMBER#<000000000042>           |                              |                               |
 | order counter   | <tid>         | COUNTER#ORDERS                       |                              |                               |
 | payment account | <tid>         | PAYMENTS                             |                              |                               |
@@ -25,7 +25,11 @@ Access patterns of the checkout: a cart, checkout, reservation or order is one
 GetItem by id; the merchant's orders are gsi1 newest first; an order number
 finds its order through its ORDERNUMBER item (shopper lookup); the sweeper
 reads every held reservation of every shop from the sparse gsi2 partition
-`HELD` (an item leaves it when released or turned into an order).
+`HELD` (an item leaves it when released or turned into an order). A shop
+sits in gsi2 `ONBOARDING` from signup until its onboarding workflow marks it
+onboarded: the onboarding sweeper starts the workflows that never started. The refund
+reconciler reads every order with a refund still pending from the partition
+`REFUNDS_PENDING`, oldest pending refund first (an order leaves it when none is).
 
 After the sale: an order's fulfilments and refunds live inside the order item
 (one conditional write changes the order and what derives from it together);
@@ -142,6 +146,8 @@ def email_claim(email: str) -> str:
 PAYMENTS_SK = "PAYMENTS"
 ORDER_COUNTER_SK = "COUNTER#ORDERS"
 HELD_RESERVATIONS = "HELD"
+PENDING_REFUNDS = "REFUNDS_PENDING"
+ONBOARDING_SHOPS = "ONBOARDING"
 
 
 def cart_sk(cart_id: str) -> str:
@@ -158,6 +164,10 @@ def reservation_sk(checkout_id: str) -> str:
 
 def held_reservation_gsi(expires_at: int, tenant_id: str, checkout_id: str) -> str:
     return f"{expires_at:012d}#{tenant_id}#{checkout_id}"
+
+
+def pending_refund_gsi(since: str, tenant_id: str, order_id: str) -> str:
+    return f"{since}#{tenant_id}#{order_id}"
 
 
 def discount_sk(code: str) -> str:

@@ -2,16 +2,17 @@
 
 Every answer: `X-Content-Type-Options: nosniff` (a JSON answer or a script is never read as a page),
 `Referrer-Policy` (other sites see our origin, never a path such as an order page's), and HSTS when the
-platform serves HTTPS (in AWS; the local server is plain HTTP). Pages also get a Content-Security-Policy
-that refuses framing. Storefront pages are meant to be cached by a CDN, so one policy must serve every
-copy of a page: no per-response nonce, hence no inline script and no inline style on any page; scripts
-and stylesheets are files (chalicelib/assets.py) and a page's data sits in `data-` attributes. No page
-the app serves needs an inline script, so no page carries a nonce either.
+platform serves HTTPS (hosts.scheme(): in AWS; the local server is plain HTTP), never because a client's
+header says so. Pages also get a Content-Security-Policy that refuses framing. Storefront pages are
+meant to be cached by a CDN, so one policy must serve every copy of a page: no per-response nonce, hence
+no inline script and no inline style on any page; scripts and stylesheets are files (chalicelib/assets.py)
+and a page's data sits in `data-` attributes. No page the app serves needs an inline script, so no page
+carries a nonce either.
 """
 
 from urllib.parse import urlsplit
 
-from . import settings
+from . import hosts, settings
 
 HSTS = "max-age=31536000"  # no includeSubDomains: a shop's custom domain is the merchant's, not ours to pin
 REFERRER_POLICY = "strict-origin-when-cross-origin"
@@ -44,7 +45,7 @@ def add_to(headers: dict) -> dict:
     present = {name.lower() for name in headers}
     content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
     wanted = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": REFERRER_POLICY}
-    if settings.HTTPS:
+    if hosts.scheme() == "https":
         wanted["Strict-Transport-Security"] = HSTS
     if content_type.startswith("text/html"):
         wanted["Content-Security-Policy"] = PAGE_POLICY

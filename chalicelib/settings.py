@@ -8,8 +8,6 @@ import os
 from pathlib import Path
 
 STAGE = os.environ.get("STAGE", "local")
-# API Gateway and CloudFront answer only over HTTPS; the local stage (`make run`) is plain HTTP.
-HTTPS = STAGE != "local"
 REGION = os.environ.get("AWS_DEFAULT_REGION", "us-east-1")
 PREFIX = os.environ.get("RESOURCE_PREFIX", f"shopbuilder-{STAGE}")
 
@@ -17,6 +15,10 @@ TENANT_TABLE = os.environ.get("TENANT_TABLE", f"{PREFIX}-tenants")
 PLATFORM_TABLE = os.environ.get("PLATFORM_TABLE", f"{PREFIX}-platform")
 IDEMPOTENCY_TABLE = os.environ.get("IDEMPOTENCY_TABLE", f"{PREFIX}-idempotency")
 MEDIA_BUCKET = os.environ.get("MEDIA_BUCKET", f"{PREFIX}-media")
+
+# `make run` and the tests: the local server, plain http on localhost:PORT. Every other stage is AWS, https only.
+LOCAL = STAGE == "local"
+LOCAL_PORT = int(os.environ.get("PORT", "8000"))
 
 # Wildcard domain that storefronts live under: acme.<STOREFRONT_DOMAIN>.
 STOREFRONT_DOMAIN = os.environ.get("STOREFRONT_DOMAIN", "localhost")

@@ -3,7 +3,7 @@ everything no route matches."""
 
 from chalice import Blueprint, Response
 
-from chalicelib import assets, docs, onboarding, openapi, schemas, tenants, web
+from chalicelib import assets, docs, hosts, onboarding, openapi, schemas, shops, tenants, web
 from chalicelib.errors import NotFound
 
 bp = Blueprint(__name__)
@@ -17,7 +17,7 @@ def healthz():
 
 @routes.api("/openapi.json", summary="This document", response=schemas.OPENAPI_DOCUMENT, tag="platform")
 def openapi_document():
-    return web.json_response(openapi.document(web.base_url(bp.current_request)))
+    return web.json_response(openapi.document(hosts.platform_base(web.host(bp.current_request))))
 
 
 @routes.api("/docs", summary="This document, browsable (Swagger UI)", tag="platform", media=("text/html",))
@@ -61,7 +61,7 @@ def signup():
     data = web.body(request, schemas.SIGNUP)
     result = tenants.signup(**data)
     onboarding.start(result["shop"])
-    shop = tenants.shop_to_dict(result["shop"], web.host(request), web.scheme(request))
+    shop = shops.to_dict(result["shop"], web.host(request))
     return web.json_response({"token": result["token"], "shop": shop}, 201)
 
 

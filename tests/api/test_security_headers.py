@@ -198,7 +198,7 @@ def test_hsts_comes_with_https_the_platform_serves_never_with_a_clients_header(a
     claimed = requests.get(f"{live_server}/", headers={"X-Forwarded-Proto": "https"})
     assert "Strict-Transport-Security" not in claimed.headers  # the local server is plain HTTP, whatever is said
 
-    monkeypatch.setattr(settings, "HTTPS", True)  # as in AWS: API Gateway serves HTTPS only
+    monkeypatch.setattr(settings, "LOCAL", False)  # as in AWS: API Gateway serves HTTPS only
     for path in ("/", "/healthz", "/docs"):
         answer = api.get(path)
         assert answer.headers["Strict-Transport-Security"] == "max-age=31536000", path
