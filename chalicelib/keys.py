@@ -50,6 +50,8 @@ Platform table (never reachable with tenant-scoped credentials):
 | Stripe event    | STRIPE_EVENT#<evt_id>| EVENT  |
 | Stripe account  | STRIPE_ACCOUNT#<id>  | CLAIM  |
 
+A custom domain's claim exists once DNS proved the domain (domains.verify), never while it is pending.
+
 Ids are time-ordered (ULID-like), so sorting by id sorts by creation.
 A variant id embeds its product id (`<pid>_<suffix>`): a cart line can then
 reach the variant item with one GetItem. Clients treat ids as opaque.

@@ -147,7 +147,7 @@ class Routes:
                 err, shop, status = Unavailable("This shop is temporarily unavailable"), None, Unavailable.status
         return html_response(storefront.error_page(err, shop, _base_path(params), status), status)
 
-    def _register(self, path, methods, fn, *, html, summary, request, response, status, tag, media=()):
+    def _register(self, path, methods, fn, *, html, summary, request, response, status, tag, media=(), query=None):
         view = self._guarded(tracer.capture_method(fn), html=html)
         self.blueprint.route(path, methods=methods, content_types=["*/*"])(view)
         for m in methods:
@@ -162,11 +162,15 @@ class Routes:
                 tag=tag,
                 html=html,
                 media=media,
+                query=query,
             )
         return view
 
-    def api(self, path, methods=("GET",), *, summary, request=None, response=None, status=200, tag, media=()):
-        """`media`: content types other than JSON the route answers with (its errors stay JSON)."""
+    def api(
+        self, path, methods=("GET",), *, summary, request=None, response=None, status=200, tag, media=(), query=None
+    ):
+        """`media`: content types other than JSON the route answers with (its errors stay JSON); `query`: the
+        query parameters it reads (name -> schema), for /openapi.json."""
 
         def deco(fn):
             self._register(
@@ -180,6 +184,7 @@ class Routes:
                 status=status,
                 tag=tag,
                 media=media,
+                query=query,
             )
             return fn
 
@@ -197,6 +202,7 @@ class Routes:
         html=False,
         media=(),
         on_platform_host=None,
+        query=None,
     ):
         """A storefront route on the shop's own host and under /s/{subdomain}; the view gets
         `shop` (suspended shops answer 503) and `base_path` ('' or '/s/<sub>'). `media` as in `api`."""
@@ -226,6 +232,7 @@ class Routes:
                     status=status,
                     tag="storefront",
                     media=media,
+                    query=query,
                 )
             self._register(
                 "/s/{subdomain}" + (path if path != "/" else ""),
@@ -238,6 +245,7 @@ class Routes:
                 status=status,
                 tag="storefront",
                 media=media,
+                query=query,
             )
             return fn
 

@@ -75,7 +75,8 @@ _MEDIA_HEADERS = {
 
 
 class _Handler(ChaliceRequestHandler):
-    """Adds what sits beside API Gateway in AWS: media from S3 (CloudFront there)."""
+    """Adds what sits beside API Gateway in AWS: media from S3 (CloudFront there), and DNS: `PUT /_dns/txt`
+    publishes a TXT record that a custom domain's verification then finds (chalicelib/domains.py)."""
 
     def __init__(self, request, client_address, server, app_object, config):
         self._app_object = app_object
@@ -90,6 +91,8 @@ class _Handler(ChaliceRequestHandler):
         path = urlsplit(self.path).path
         if self.command in ("GET", "HEAD") and path.startswith("/media/"):
             return self._media(unquote(path[len("/media/") :]))
+        if self.command == "PUT" and path == "/_dns/txt":
+            return self._publish_txt()
         return super()._generic_handle()
 
     do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
@@ -103,6 +106,21 @@ class _Handler(ChaliceRequestHandler):
         self._send_http_response(405, {"Content-Type": "application/json", "Allow": allowed}, body)
 
     do_TRACE = _not_allowed
+
+    def _publish_txt(self):
+        """`{name, value}`: the local stand-in for adding a TXT record at the domain's DNS host."""
+        from chalicelib import domains
+
+        try:
+            record = json.loads(self.rfile.read(int(self.headers.get("content-length") or 0)) or b"{}")
+            name, value = record["name"], record["value"]
+        except (ValueError, KeyError, TypeError):
+            body = json.dumps({"message": "send {name, value}: the TXT record's name and text"}).encode()
+            return self._send_http_response(400, {"Content-Type": "application/json"}, body)
+        if not isinstance(name, str) or not isinstance(value, str):
+            return self._send_http_response(400, {"Content-Type": "application/json"}, b'{"message": "strings only"}')
+        domains.resolver.publish(name, value)
+        self._send_http_response(204, {}, b"")
 
     def _media(self, key: str):
         import boto3
