@@ -65,6 +65,15 @@ class _Server(ThreadedHTTPServer):
     request_queue_size = 128
 
 
+# What CloudFront's SecurityHeadersPolicy adds to media in AWS (infra/resources.json), less HSTS (plain HTTP here).
+# Media is served on the shop's own origin here, so a file opened on its own (an SVG) also runs nothing.
+_MEDIA_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox",
+}
+
+
 class _Handler(ChaliceRequestHandler):
     """Adds what sits beside API Gateway in AWS: media from S3 (CloudFront there), and DNS: `PUT /_dns/txt`
     publishes a TXT record that a custom domain's verification then finds (chalicelib/domains.py)."""
@@ -120,13 +129,14 @@ class _Handler(ChaliceRequestHandler):
         try:
             obj = s3.get_object(Bucket=os.environ["MEDIA_BUCKET"], Key=key)
         except s3.exceptions.NoSuchKey:
-            return self._send_http_response(404, {"Content-Type": "text/plain"}, b"Not found")
+            return self._send_http_response(404, {"Content-Type": "text/plain", **_MEDIA_HEADERS}, b"Not found")
         body = obj["Body"].read()
         self._send_http_response(
             200,
             {
                 "Content-Type": obj.get("ContentType", "application/octet-stream"),
                 "Cache-Control": "public, max-age=3600",
+                **_MEDIA_HEADERS,
             },
             body,
         )
