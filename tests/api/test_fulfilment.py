@@ -126,26 +126,7 @@ def test_a_fulfilment_cancelled_before_it_ships_frees_its_items(shop, order):
 
 
 def test_local_pickup_ready_notice_then_picked_up(shop, order):
-    put = shop.admin.request(
-        "PUT",
-        "/api/admin/pickup-locations",
-        {
-            "locations": [
-                {
-                    "name": "Main Street store",
-                    "address": {
-                        "line1": "1 Main Street",
-                        "city": "Springfield",
-                        "postal_code": "12345",
-                        "country": "US",
-                    },
-                    "hours": "9-18",
-                }
-            ]
-        },
-    )
-    assert put.status_code == 200, put.body
-    location = put.json["locations"][0]
+    location = shop.pickup_location()
     assert shop.fulfil(order["id"], {"pickup_location_id": "01ARZ3NDEKTSV4RRFFQ69G5FAV"}).status_code == 400
     f = shop.fulfil(order["id"], {"pickup_location_id": location["id"]}).json
     assert f["method"] == "pickup" and f["pickup_location"]["name"] == "Main Street store"

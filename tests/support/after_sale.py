@@ -44,6 +44,29 @@ class AfterSale(Shop):
     def return_action(self, return_id: str, action: str, body=None):
         return self.admin.post(f"/api/admin/returns/{return_id}/{action}", body)
 
+    def pickup_location(self) -> dict:
+        """The shop's one pickup location, the Main Street store (set now, replacing any others)."""
+        put = self.admin.request(
+            "PUT",
+            "/api/admin/pickup-locations",
+            {
+                "locations": [
+                    {
+                        "name": "Main Street store",
+                        "address": {
+                            "line1": "1 Main Street",
+                            "city": "Springfield",
+                            "postal_code": "12345",
+                            "country": "US",
+                        },
+                        "hours": "9-18",
+                    }
+                ]
+            },
+        )
+        assert put.status_code == 200, put.body
+        return put.json["locations"][0]
+
     def policy(self, **terms):
         changed = self.admin.patch("/api/admin/return-policy", terms)
         assert changed.status_code == 200, changed.body
