@@ -3,7 +3,19 @@ host and under /s/{subdomain} (web.Routes.storefront registers both)."""
 
 from chalice import Blueprint
 
-from chalicelib import carts, catalog, checkout, idempotency, orders, return_requests, returns, schemas, storefront, web
+from chalicelib import (
+    carts,
+    catalog,
+    checkout,
+    idempotency,
+    orders,
+    return_requests,
+    returns,
+    schemas,
+    storefront,
+    throttle,
+    web,
+)
 
 bp = Blueprint(__name__)
 routes = web.Routes(bp)
@@ -79,12 +91,14 @@ def store_products(shop, base_path):
     "/api/store/carts", ["POST"], summary="Start a cart", request=schemas.CART_CREATE, response=schemas.CART, status=201
 )
 def create_cart(shop, base_path):
-    web.body(bp.current_request, schemas.CART_CREATE)
+    request = bp.current_request
+    web.body(request, schemas.CART_CREATE)
+    # No cart yet to scope the key to: the client's address, so another shopper's same key makes its own cart.
     cart = _store_once(
         shop,
         "create_cart",
         "POST /api/store/carts",
-        "cart:new",
+        f"client:{web.client_address(request)}",
         {},
         lambda: carts.create(shop.tenant_id, shop.currency),
     )
@@ -194,6 +208,7 @@ def get_checkout(shop, base_path, checkout_id):
 )
 def lookup_order(shop, base_path):
     request = bp.current_request
+    throttle.charge(throttle.order_lookups(shop.tenant_id, web.client_address(request)))
     data = web.body(request, schemas.ORDER_LOOKUP)
     order_id = orders.lookup(shop.tenant_id, data["number"], data["email"])
     return web.json_response(
