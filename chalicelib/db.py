@@ -212,7 +212,36 @@ class Claim(PlatformItem, discriminator="claim"):
     user_id = UnicodeAttribute(null=True)
     role = UnicodeAttribute(null=True)  # merchant | operator, on email claims
     password_hash = UnicodeAttribute(null=True)
+    # Sessions (accounts.py): tokens of an older generation, and those logged out (token id -> its expiry), are refused.
+    token_generation = NumberAttribute(default=0)
+    revoked_tokens: Document = MapAttribute(default=dict)
     created_at = UnicodeAttribute()
+
+
+class PasswordReset(PlatformItem, discriminator="password_reset"):
+    """One emailed reset link, keyed by its token's hash: good once, for an hour, while the password it resets
+    is still the account's (the account's token generation has not moved since)."""
+
+    email = UnicodeAttribute()
+    token_generation = NumberAttribute()
+    expires_at = NumberAttribute()  # TTL (epoch seconds); reads treat a passed one as gone
+    used_at = UnicodeAttribute(null=True)
+
+
+class PlatformCounter(PlatformItem, discriminator="throttle"):
+    """A rate limit's count (throttle.py) of one client or one email."""
+
+    count = NumberAttribute(default=0)
+    window_ends = NumberAttribute()  # epoch seconds; a passed one counts as zero, whether or not TTL deleted it
+    expires_at = NumberAttribute()  # TTL
+
+
+class TenantCounter(TenantItem, discriminator="throttle"):
+    """A rate limit's count (throttle.py) of one client in one shop."""
+
+    count = NumberAttribute(default=0)
+    window_ends = NumberAttribute()
+    expires_at = NumberAttribute()  # TTL
 
 
 class TenantEntry(PlatformItem, discriminator="tenant"):

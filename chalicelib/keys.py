@@ -20,6 +20,7 @@ Tenant table (every partition key starts with the tenant id, so IAM's
 | payment account | <tid>         | PAYMENTS                             |                              |                               |
 | return          | <tid>         | RETURN#<return_id>                   | <tid>#RETURNS / <return_id>  |                               |
 | tracking claim  | <tid>         | TRACKING#<TRACKING NUMBER>           |                              |                               |
+| lookup counter  | <tid>         | THROTTLE#ORDER_LOOKUP#<address>      |                              |                               |
 
 Access patterns of the checkout: a cart, checkout, reservation or order is one
 GetItem by id; the merchant's orders are gsi1 newest first; an order number
@@ -45,6 +46,11 @@ Platform table (never reachable with tenant-scoped credentials):
 | tenant registry | TENANTS              | <tid>  |
 | Stripe event    | STRIPE_EVENT#<evt_id>| EVENT  |
 | Stripe account  | STRIPE_ACCOUNT#<id>  | CLAIM  |
+| login failures  | EMAIL#<email>        | THROTTLE#LOGIN |
+| client's requests | CLIENT#<address>   | THROTTLE#<LOGIN, SIGNUP or PASSWORD_RESET> |
+| password reset  | RESET#<sha256 of the link's token> | RESET |
+
+Rate-limit counters (throttle.py, `THROTTLE#...`) and reset tokens carry a TTL, `expires_at`.
 
 Ids are time-ordered (ULID-like), so sorting by id sorts by creation.
 A variant id embeds its product id (`<pid>_<suffix>`): a cart line can then
@@ -136,6 +142,23 @@ def domain_claim(host: str) -> str:
 
 def email_claim(email: str) -> str:
     return f"EMAIL#{email}"
+
+
+# Accounts and rate limits (platform table, but for a shop's own counters)
+RESET_SK = "RESET"
+
+
+def client(address: str) -> str:
+    """The partition of one client (the source address the gateway saw)."""
+    return f"CLIENT#{address}"
+
+
+def throttle_sk(action: str, address: str | None = None) -> str:
+    return f"THROTTLE#{action.upper()}" + (f"#{address}" if address else "")
+
+
+def password_reset(token_hash: str) -> str:
+    return f"RESET#{token_hash}"
 
 
 # Checkout and orders (tenant table)

@@ -1,9 +1,9 @@
-"""Routes for anyone: liveness, the API document, opening a shop, signing in; and the 404 for
-everything no route matches."""
+"""Routes for anyone: liveness, the API document, opening a shop, signing in and out, passwords; and the 404
+for everything no route matches."""
 
 from chalice import Blueprint, Response
 
-from chalicelib import docs, onboarding, openapi, schemas, tenants, web
+from chalicelib import accounts, docs, onboarding, openapi, schemas, tenants, throttle, web
 from chalicelib.errors import NotFound
 
 bp = Blueprint(__name__)
@@ -47,6 +47,7 @@ def api_reference_asset(asset):
 )
 def signup():
     request = bp.current_request
+    throttle.charge(throttle.signups(web.client_address(request)))
     data = web.body(request, schemas.SIGNUP)
     result = tenants.signup(**data)
     onboarding.start(result["shop"])
@@ -63,7 +64,60 @@ def signup():
     tag="platform",
 )
 def login():
-    return web.json_response({"token": tenants.login(**web.body(bp.current_request, schemas.LOGIN))})
+    request = bp.current_request
+    data = web.body(request, schemas.LOGIN)
+    return web.json_response({"token": accounts.login(**data, client=web.client_address(request))})
+
+
+@routes.api("/api/auth/logout", ["POST"], summary="Sign out: this token stops working", status=204, tag="platform")
+def logout():
+    accounts.logout(web.bearer(bp.current_request))
+    return web.empty_response()
+
+
+@routes.api(
+    "/api/auth/password",
+    ["POST"],
+    summary="Change the password: a fresh token; every older token of the account stops working",
+    request=schemas.PASSWORD_CHANGE,
+    response=schemas.TOKEN_RESPONSE,
+    tag="platform",
+)
+def change_password():
+    request = bp.current_request
+    claims = web.bearer(request)
+    data = web.body(request, schemas.PASSWORD_CHANGE)
+    return web.json_response({"token": accounts.change_password(claims, **data, client=web.client_address(request))})
+
+
+@routes.api(
+    "/api/auth/password-reset",
+    ["POST"],
+    summary="Mail a password reset link (202 whether or not the email has an account)",
+    request=schemas.PASSWORD_RESET,
+    response=schemas.PASSWORD_RESET_RESPONSE,
+    status=202,
+    tag="platform",
+)
+def request_password_reset():
+    request = bp.current_request
+    throttle.charge(throttle.password_resets(web.client_address(request)))
+    accounts.request_reset(web.body(request, schemas.PASSWORD_RESET)["email"])
+    return web.json_response({"message": "If that email has an account, a reset link is on its way"}, 202)
+
+
+@routes.api(
+    "/api/auth/password-reset/confirm",
+    ["POST"],
+    summary="Set a new password with an emailed reset link's token (once): a fresh token",
+    request=schemas.PASSWORD_RESET_CONFIRM,
+    response=schemas.TOKEN_RESPONSE,
+    tag="platform",
+)
+def confirm_password_reset():
+    return web.json_response(
+        {"token": accounts.confirm_reset(**web.body(bp.current_request, schemas.PASSWORD_RESET_CONFIRM))}
+    )
 
 
 # Everything else: the shop's friendly 404 (API Gateway's greedy route; the local server maps misses here too).

@@ -41,19 +41,25 @@ class _FallbackRouteMatcher(RouteMatcher):
 
 
 class _EventConverter(LambdaEventConverter):
-    """API Gateway gives each request an id (the logs' correlation_id); `chalice local` gives none."""
+    """API Gateway gives each request an id (the logs' correlation_id), and its source address is the
+    connection's peer (rate limits count per client); `chalice local` gives no id and 127.0.0.1 for everyone."""
+
+    def __init__(self, route_matcher, binary_types, source_ip: str):
+        super().__init__(route_matcher, binary_types)
+        self.source_ip = source_ip
 
     def create_lambda_event(self, method, path, headers, body=None):
         event = super().create_lambda_event(method, path, headers, body)
         event["requestContext"]["requestId"] = str(uuid.uuid4())
+        event["requestContext"]["identity"]["sourceIp"] = self.source_ip
         return event
 
 
 class _Gateway(LocalGateway):
-    def __init__(self, app_object, config):
+    def __init__(self, app_object, config, source_ip: str):
         super().__init__(app_object, config)
         self.event_converter = _EventConverter(
-            _FallbackRouteMatcher(list(app_object.routes)), app_object.api.binary_types
+            _FallbackRouteMatcher(list(app_object.routes)), app_object.api.binary_types, source_ip
         )
 
 
@@ -74,7 +80,7 @@ class _Handler(ChaliceRequestHandler):
 
     def setup(self):  # runs inside the base __init__, before the request is handled
         super().setup()
-        self.local_gateway = _Gateway(self._app_object, self._config)
+        self.local_gateway = _Gateway(self._app_object, self._config, self.client_address[0])
 
     def _generic_handle(self):
         path = urlsplit(self.path).path
