@@ -80,7 +80,7 @@ def change_password(claims: dict, *, current_password: str, password: str, clien
     if account is None or not auth.verify_password(current_password, account.password_hash):
         raise Invalid("current_password: that is not your password", {"current_password": "wrong password"})
     throttle.forgive(attempt)
-    generation = account.token_generation
+    generation = int(account.token_generation)
     conditionally(
         account.update,
         actions=_new_password(password, generation),
@@ -135,7 +135,7 @@ def confirm_reset(*, token: str, password: str) -> str:
             )
             tx.update(
                 account,
-                actions=_new_password(password, reset.token_generation),
+                actions=_new_password(password, int(reset.token_generation)),
                 condition=Claim.token_generation == reset.token_generation,
             )
     except TransactWriteError as e:
@@ -189,7 +189,7 @@ def _token(account: Claim, email: str) -> str:
         role=account.role,
         tenant_id=account.tenant_id,
         email=email,
-        generation=account.token_generation,
+        generation=int(account.token_generation),
     )
 
 

@@ -231,7 +231,7 @@ class PasswordReset(PlatformItem, discriminator="password_reset"):
 class PlatformCounter(PlatformItem, discriminator="throttle"):
     """A rate limit's count (throttle.py) of one client or one email."""
 
-    count = NumberAttribute(default=0)
+    hits = NumberAttribute(default=0)
     window_ends = NumberAttribute()  # epoch seconds; a passed one counts as zero, whether or not TTL deleted it
     expires_at = NumberAttribute()  # TTL
 
@@ -239,7 +239,7 @@ class PlatformCounter(PlatformItem, discriminator="throttle"):
 class TenantCounter(TenantItem, discriminator="throttle"):
     """A rate limit's count (throttle.py) of one client in one shop."""
 
-    count = NumberAttribute(default=0)
+    hits = NumberAttribute(default=0)
     window_ends = NumberAttribute()
     expires_at = NumberAttribute()  # TTL
 

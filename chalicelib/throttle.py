@@ -1,7 +1,7 @@
 """Rate limits against password guessing and enumeration: counters per client (the source address the
 gateway saw) or per account, in a window that opens with the first request counted and lasts 15 minutes.
 
-A counter is one item: `count`, and `window_ends` (epoch seconds, by chalicelib.clock), also its TTL
+A counter is one item: `hits`, and `window_ends` (epoch seconds, by chalicelib.clock), also its TTL
 `expires_at`. DynamoDB deletes expired items eventually (days, at worst), so nothing waits for that: a counter
 whose window has ended reads as zero and the next request opens a new window over it.
 
@@ -75,7 +75,7 @@ def forgive(charges: list[Charge]) -> None:
         model = counter.model
         conditionally(
             model(counter.pk, counter.sk).update,
-            actions=[model.count.add(-1)],
+            actions=[model.hits.add(-1)],
             condition=model.window_ends == window_ends,
         )
 
@@ -86,11 +86,11 @@ def _add(counter: Counter, now: int) -> tuple[int, int]:
     item = model(counter.pk, counter.sk)
     ends = now + WINDOW_SECONDS
     while True:
-        if conditionally(item.update, actions=[model.count.add(1)], condition=model.window_ends > now):
-            return int(item.count), int(item.window_ends)
+        if conditionally(item.update, actions=[model.hits.add(1)], condition=model.window_ends > now):
+            return int(item.hits), int(item.window_ends)
         # No open window: this request opens one (over an ended one); if another request opened one meanwhile,
         # this one adds to it instead.
-        fresh = model(counter.pk, counter.sk, count=1, window_ends=ends, expires_at=ends)
+        fresh = model(counter.pk, counter.sk, hits=1, window_ends=ends, expires_at=ends)
         if conditionally(fresh.save, condition=model.window_ends.does_not_exist() | (model.window_ends <= now)):
             return 1, ends
 

@@ -1,10 +1,12 @@
 """Routes for anyone: liveness, the API document, opening a shop, signing in and out, passwords; and the 404
 for everything no route matches."""
 
+from urllib.parse import parse_qs
+
 from chalice import Blueprint, Response
 
-from chalicelib import accounts, docs, onboarding, openapi, schemas, tenants, throttle, web
-from chalicelib.errors import NotFound
+from chalicelib import accounts, docs, onboarding, openapi, schemas, storefront, tenants, throttle, web
+from chalicelib.errors import Invalid, NotFound
 
 bp = Blueprint(__name__)
 routes = web.Routes(bp)
@@ -118,6 +120,48 @@ def confirm_password_reset():
     return web.json_response(
         {"token": accounts.confirm_reset(**web.body(bp.current_request, schemas.PASSWORD_RESET_CONFIRM))}
     )
+
+
+# The reset link's page: it runs nothing (a sandbox with forms only), is never cached, and sends no Referer
+# (its URL holds the token).
+RESET_PAGE_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; sandbox allow-forms",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+
+@routes.api(
+    "/password-reset",
+    summary="The page an emailed reset link opens: a form for the new password",
+    tag="platform",
+    media=("text/html",),
+)
+def password_reset_page():
+    token = web.query(bp.current_request, "token") or ""
+    return web.html_response(storefront.password_reset_page(token), headers=RESET_PAGE_HEADERS)
+
+
+@routes.api(
+    "/password-reset",
+    ["POST"],
+    summary="The reset page's form (token, password): sets the password as the confirm call does",
+    status=(200, 400),
+    tag="platform",
+    media=("text/html",),
+)
+def password_reset_form():
+    try:
+        form = parse_qs((bp.current_request.raw_body or b"").decode(), max_num_fields=2)
+    except (UnicodeDecodeError, ValueError):
+        form = {}
+    token, password = (form.get(name, [""])[0] for name in ("token", "password"))
+    try:
+        accounts.confirm_reset(token=token, password=password)
+    except Invalid as err:
+        page = storefront.password_reset_page(token, message=err.message)
+        return web.html_response(page, 400, headers=RESET_PAGE_HEADERS)
+    return web.html_response(storefront.password_reset_page("", done=True), headers=RESET_PAGE_HEADERS)
 
 
 # Everything else: the shop's friendly 404 (API Gateway's greedy route; the local server maps misses here too).

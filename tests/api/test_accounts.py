@@ -159,3 +159,21 @@ def test_a_password_changed_since_voids_the_link(api, merchant):
     _ask_reset(api, email)
     assert _change(shop_api, PASSWORD, NEW_PASSWORD).status_code == 200
     assert _confirm(api, _token_of(_reset_link(email)), "another fine password 9").status_code == 400
+
+
+def test_the_reset_links_page_sets_the_password_with_a_plain_form(api, merchant):
+    email = _email(merchant)
+    _ask_reset(api, email)
+    token = _token_of(_reset_link(email))
+    page = api.get(f"/password-reset?token={token}")
+    assert page.status_code == 200 and f'name="token" value="{token}"' in page.text
+    assert "sandbox allow-forms" in page.headers["Content-Security-Policy"]
+    assert page.headers["Referrer-Policy"] == "no-referrer" and "<script" not in page.text
+    form = {"content-type": "application/x-www-form-urlencoded"}
+    weak = api.post("/password-reset", raw=f"token={token}&password=aaaaaaaaaa", headers=form)
+    assert weak.status_code == 400 and "easy to guess" in weak.text
+    done = api.post("/password-reset", raw=f"token={token}&password={NEW_PASSWORD.replace(' ', '+')}", headers=form)
+    assert done.status_code == 200 and "Password changed" in done.text
+    assert _login(api, email, NEW_PASSWORD).status_code == 200
+    used = api.post("/password-reset", raw=f"token={token}&password=another+fine+password+9", headers=form)
+    assert used.status_code == 400 and "used, expired or unknown" in used.text

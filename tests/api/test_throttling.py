@@ -146,4 +146,4 @@ def test_a_counter_whose_window_ended_counts_as_zero_before_ttl_deletes_it(monke
     assert item.expires_at == item.window_ends  # DynamoDB's TTL deletes it some time after
     later(monkeypatch, WINDOW)
     throttle.charge(counter)  # the item is still there, its window over: a new window starts
-    assert counter.model.get(counter.pk, counter.sk).count == 1
+    assert counter.model.get(counter.pk, counter.sk).hits == 1
