@@ -5,6 +5,7 @@ from chalice import Chalice, Rate
 
 from chalicelib import (
     checkout,
+    onboarding,
     return_tasks,  # noqa: F401  (registers the returns workflow's tasks: no route imports them)
     web,
     workflows,
@@ -39,3 +40,9 @@ def workflow_task(event, context):
 def sweep_reservations(event):
     """Releases stock held by checkouts whose workflow is gone (locally the server runs this every minute)."""
     return checkout.sweep()
+
+
+@app.schedule(Rate(5, unit=Rate.MINUTES), name="sweep_onboarding")
+def sweep_onboarding(event):
+    """Starts onboarding of shops whose start failed at signup (locally the server runs this every minute)."""
+    return onboarding.sweep()

@@ -16,7 +16,7 @@ import secrets
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from . import auth, clock, emails, keys, notifications, passwords, tenants, throttle
+from . import auth, clock, emails, hosts, keys, notifications, passwords, tenants, throttle
 from .db import Claim, PasswordReset, condition_failed, conditionally, connection, plain
 from .errors import Conflict, Invalid, Unauthorized
 
@@ -106,7 +106,7 @@ def request_reset(email: str) -> None:
         expires_at=_now() + RESET_SECONDS,
     ).save()
     shop = tenants.get_shop(account.tenant_id)
-    link = f"{emails.shop_url(shop)}password-reset?token={token}"
+    link = hosts.primary_url(shop, f"/password-reset?token={token}")
     notifications.send_email(
         to=email, email=emails.render("password_reset", shop, link=link, minutes=RESET_SECONDS // 60)
     )

@@ -5,6 +5,7 @@ so an old delivery cannot be replayed later."""
 
 import hashlib
 import hmac
+import re
 import secrets
 import time
 from typing import Any
@@ -18,6 +19,7 @@ from .observability import logger
 
 SIGNATURE_HEADER = "X-Carrier-Signature"
 SIGNATURE_TOLERANCE_SECONDS = 300
+_UNIX_SECONDS = re.compile("[0-9]{1,10}")  # ASCII digits only: str.isdigit() takes "²", which int() does not
 CARRIER_EVENT: dict[str, Any] = {
     "type": "object",
     "properties": {
@@ -63,7 +65,7 @@ def sign(secret: str, body: bytes, timestamp: int | None = None) -> str:
 def _verify(secret: str, body: bytes, header: str | None) -> None:
     """Stripe's scheme: the timestamp is signed with the body, so an old delivery cannot be replayed later."""
     parts = dict(p.split("=", 1) for p in (header or "").split(",") if "=" in p)
-    t = int(parts["t"]) if parts.get("t", "").isdigit() else None
+    t = int(parts["t"]) if _UNIX_SECONDS.fullmatch(parts.get("t", "")) else None
     if t is None or not hmac.compare_digest(_digest(secret, body, t), parts.get("v1", "")):
         raise Invalid("Webhook refused: bad signature", {SIGNATURE_HEADER: "bad signature"})
     if abs(time.time() - t) > SIGNATURE_TOLERANCE_SECONDS:

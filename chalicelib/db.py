@@ -156,11 +156,17 @@ class ShopRecord(TenantItem, discriminator="shop"):
     status = UnicodeAttribute(default="active")  # active | suspended
     plan = UnicodeAttribute(default="starter")
     owner_email = UnicodeAttribute()
-    custom_domain = UnicodeAttribute(null=True)
+    custom_domain = UnicodeAttribute(null=True)  # pending until DNS proves it (domains.py)
+    domain_token = UnicodeAttribute(null=True)  # what its TXT record must say
+    domain_verified_at = UnicodeAttribute(null=True)
     theme: Document = MapAttribute(default=dict)
     settings: Document = MapAttribute(default=dict)
     onboarded = BooleanAttribute(default=False)
     created_at = UnicodeAttribute()
+    gsi2pk = UnicodeAttribute(null=True)  # keys.ONBOARDING_SHOPS until onboarded
+    gsi2sk = UnicodeAttribute(null=True)
+
+    onboarding = SparseIndex()
 
 
 class ProductRecord(TenantItem, discriminator="product"):

@@ -7,7 +7,6 @@ item per email written in that same transaction.
 """
 
 import re
-from datetime import UTC, datetime
 
 from pynamodb.exceptions import DoesNotExist
 
@@ -16,21 +15,6 @@ from .db import DiscountRecord, DiscountUse, TenantItem, conditionally
 from .errors import Conflict, Invalid
 
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
-
-
-def parse_time(value: str, field: str) -> datetime:
-    """An ISO 8601 instant; without an offset it is taken as UTC."""
-    try:
-        moment = datetime.fromisoformat(value.strip())
-    except ValueError:
-        raise Invalid(f"{field}: not an ISO 8601 date-time", {field: "not an ISO 8601 date-time"}) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
 
 
 def to_dict(d: DiscountRecord) -> dict:
@@ -60,8 +44,8 @@ def create(tenant_id: str, data: dict) -> dict:
         raise Invalid("value: the amount off, in minor units", {"value": "must be at least 1"})
     if kind == pricing.FREE_SHIPPING:
         value = 0
-    starts = parse_time(data["starts_at"], "starts_at") if data.get("starts_at") else None
-    ends = parse_time(data["ends_at"], "ends_at") if data.get("ends_at") else None
+    starts = clock.parse_instant(data["starts_at"], "starts_at") if data.get("starts_at") else None
+    ends = clock.parse_instant(data["ends_at"], "ends_at") if data.get("ends_at") else None
     if starts and ends and ends <= starts:
         raise Invalid("ends_at: must be after starts_at", {"ends_at": "must be after starts_at"})
     record = DiscountRecord(
@@ -70,8 +54,8 @@ def create(tenant_id: str, data: dict) -> dict:
         code=code,
         type=kind,
         value=value,
-        starts_at=_iso(starts),
-        ends_at=_iso(ends),
+        starts_at=clock.iso(starts) if starts else None,
+        ends_at=clock.iso(ends) if ends else None,
         usage_limit=data.get("usage_limit"),
         minimum_subtotal=data.get("minimum_subtotal"),
         once_per_customer=bool(data.get("once_per_customer", False)),
@@ -112,8 +96,8 @@ def for_checkout(tenant_id: str, code: str, email: str) -> tuple[DiscountRecord,
         type=record.type,
         value=int(record.value),
         minimum_subtotal=int(record.minimum_subtotal) if record.minimum_subtotal is not None else None,
-        starts_at=parse_time(record.starts_at, "starts_at") if record.starts_at else None,
-        ends_at=parse_time(record.ends_at, "ends_at") if record.ends_at else None,
+        starts_at=clock.parse_instant(record.starts_at, "starts_at") if record.starts_at else None,
+        ends_at=clock.parse_instant(record.ends_at, "ends_at") if record.ends_at else None,
         usage_limit=int(record.usage_limit) if record.usage_limit is not None else None,
         times_used=int(record.times_used),
         once_per_customer=bool(record.once_per_customer),

@@ -12,7 +12,7 @@ from typing import NamedTuple
 from jinja2 import FileSystemLoader, StrictUndefined, select_autoescape
 from jinja2.sandbox import SandboxedEnvironment
 
-from . import db, money, settings, storefront
+from . import db, hosts, money, storefront
 
 # Email clients have no web fonts or CSS variables: each theme font as a stack they all know.
 FONTS = {
@@ -48,10 +48,6 @@ def render(name: str, shop: db.ShopRecord, **context) -> Email:
     return Email(subject, re.sub(r"\n{3,}", "\n\n", str(text).strip()) + "\n", html)
 
 
-def shop_url(shop: db.ShopRecord) -> str:
-    return f"https://{shop.custom_domain or f'{shop.subdomain}.{settings.STOREFRONT_DOMAIN}'}/"
-
-
 def items(order: db.OrderRecord, counts: dict[str, int]) -> list[dict]:
     """What an email lists for {variant_id: quantity}: [{quantity, title}], titled as on the order."""
     titles = {line["variant_id"]: line_title(line) for line in db.plain(order.lines)}
@@ -67,7 +63,7 @@ def _shop(shop: db.ShopRecord) -> dict:
     theme = storefront.theme_of(shop)
     return {
         "name": shop.name,
-        "url": shop_url(shop),
+        "url": hosts.primary_url(shop),
         "lang": (shop.locale or "en").replace("_", "-"),
         "logo_text": theme["logo_text"] or shop.name,
         "primary": theme["primary_color"],

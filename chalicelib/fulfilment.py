@@ -18,7 +18,7 @@ completes the step (the same meeting point as checkout's payment).
 
 from pynamodb.exceptions import DoesNotExist
 
-from . import checkout, clock, emails, keys, lifecycle, notifications, orders, tenants, workflows
+from . import clock, emails, hosts, keys, lifecycle, notifications, orders, tenants, workflows
 from .db import OrderRecord, ShopRecord, TrackingClaim
 from .errors import Conflict, Invalid, NotFound
 
@@ -341,16 +341,13 @@ def _email(order: OrderRecord, f: dict, event: str) -> emails.Email:
             "address": ", ".join(str(address[k]) for k in ("line1", "city", "postal_code") if address.get(k)),
             "hours": location.get("hours"),
         }
-    try:
-        order_url = f"{checkout.load(order.pk, order.checkout_id).storefront_base}/orders/{order.order_id}"
-    except NotFound:
-        order_url = None
+    shop = tenants.get_shop(order.pk)
     return emails.render(
         f"fulfilment_{event}",
-        tenants.get_shop(order.pk),
+        shop,
         order={"number": int(order.number)},
         items=emails.items(order, {i["variant_id"]: int(i["quantity"]) for i in f["items"]}),
-        order_url=order_url,
+        order_url=hosts.primary_url(shop, f"/orders/{order.order_id}"),
         carrier=f.get("carrier"),
         tracking_number=f.get("tracking_number"),
         tracking_url=f.get("tracking_url"),

@@ -5,7 +5,7 @@ Tenant table (every partition key starts with the tenant id, so IAM's
 
 | item            | pk            | sk                                   | gsi1 (admin list)            | gsi2 (storefront list)        |
 |-----------------|---------------|--------------------------------------|------------------------------|-------------------------------|
-| shop profile    | <tid>         | SHOP                                 |                              |                               |
+| shop profile    | <tid>         | SHOP                                 |                              | ONBOARDING / <tid> (until onboarded) |
 | product         | <tid>         | PRODUCT#<pid>                        | <tid>#PRODUCTS / <pid>       | <tid>#ACTIVE / <pid> (active) |
 | variant         | <tid>         | PRODUCT#<pid>#VARIANT#<vid>          |                              |                               |
 | handle claim    | <tid>         | HANDLE#<handle>                      |                              |                               |
@@ -26,7 +26,9 @@ Access patterns of the checkout: a cart, checkout, reservation or order is one
 GetItem by id; the merchant's orders are gsi1 newest first; an order number
 finds its order through its ORDERNUMBER item (shopper lookup); the sweeper
 reads every held reservation of every shop from the sparse gsi2 partition
-`HELD` (an item leaves it when released or turned into an order).
+`HELD` (an item leaves it when released or turned into an order). A shop
+sits in gsi2 `ONBOARDING` from signup until its onboarding workflow marks it
+onboarded: the onboarding sweeper starts the workflows that never started.
 
 After the sale: an order's fulfilments and refunds live inside the order item
 (one conditional write changes the order and what derives from it together);
@@ -165,6 +167,7 @@ def password_reset(token_hash: str) -> str:
 PAYMENTS_SK = "PAYMENTS"
 ORDER_COUNTER_SK = "COUNTER#ORDERS"
 HELD_RESERVATIONS = "HELD"
+ONBOARDING_SHOPS = "ONBOARDING"
 
 
 def cart_sk(cart_id: str) -> str:

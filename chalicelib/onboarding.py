@@ -2,10 +2,15 @@
 
 Signup already wrote the shop's core records (so it answers 201 with a usable
 shop); these steps add the rest. Each is idempotent: a retried step changes nothing twice.
+A start that fails at signup is made again by the sweeper (`sweep`): the shop waits in the
+`ONBOARDING` list of gsi2 until `mark_onboarded`.
 """
 
-from . import emails, lifecycle, notifications, return_policy, storefront, tenants, workflows
+from botocore.exceptions import BotoCoreError, ClientError
+
+from . import emails, keys, lifecycle, notifications, return_policy, storefront, tenants, workflows
 from .db import ShopRecord, conditionally
+from .observability import logger
 
 DEFAULT_SETTINGS = {
     "prices_include_tax": False,
@@ -15,8 +20,28 @@ DEFAULT_SETTINGS = {
 }
 
 
-def start(shop: ShopRecord) -> str:
-    return workflows.start("onboarding", name=f"onboarding-{shop.tenant_id}", payload={"tenant_id": shop.tenant_id})
+def _name(tenant_id: str) -> str:
+    return f"onboarding-{tenant_id}"
+
+
+def start(shop: ShopRecord) -> str | None:
+    """The execution's ARN; None when Step Functions did not take the start (the shop is usable without it,
+    and the sweeper starts it later)."""
+    try:
+        return workflows.start("onboarding", name=_name(shop.tenant_id), payload={"tenant_id": shop.tenant_id})
+    except (BotoCoreError, ClientError):
+        logger.exception("Onboarding did not start; the sweeper starts it", tenant_id=shop.tenant_id)
+        return None
+
+
+def sweep() -> dict:
+    """Starts the onboarding of each shop not onboarded whose execution does not exist (its start failed);
+    one that runs, or ran and failed, is left alone."""
+    started = []
+    for shop in ShopRecord.onboarding.query(keys.ONBOARDING_SHOPS):
+        if workflows.status(workflows.execution_arn("onboarding", _name(shop.tenant_id))) is None and start(shop):
+            started.append(shop.tenant_id)
+    return {"started": started}
 
 
 @workflows.task("onboarding.create_shop_records")
@@ -62,5 +87,7 @@ def send_welcome_email(payload: dict) -> dict:
 
 @workflows.task("onboarding.mark_onboarded")
 def mark_onboarded(payload: dict) -> dict:
-    tenants.get_shop(payload["tenant_id"]).update(actions=[ShopRecord.onboarded.set(True)])
+    tenants.get_shop(payload["tenant_id"]).update(
+        actions=[ShopRecord.onboarded.set(True), ShopRecord.gsi2pk.remove(), ShopRecord.gsi2sk.remove()]
+    )
     return {**payload, "onboarded": True}

@@ -18,6 +18,7 @@ from . import (
     clock,
     emails,
     events,
+    hosts,
     keys,
     lifecycle,
     money,
@@ -293,10 +294,9 @@ def send_confirmation(payload: dict) -> dict:
     order = orders.load(tenant_id, payload["order_id"])
 
     def send():
-        record = checkout.load(tenant_id, payload["checkout_id"])
-        shop = tenants.get_shop(tenant_id)
+        shop = tenants.get_shop(tenant_id)  # emails link to the shop's primary host, whatever host it was bought on
         notifications.send_email(
-            to=order.email, email=_confirmation(order, shop, f"{record.storefront_base}/orders/{order.order_id}")
+            to=order.email, email=_confirmation(order, shop, hosts.primary_url(shop, f"/orders/{order.order_id}"))
         )
 
     if lifecycle.once_marked(order, OrderRecord.confirmation_sent_at, send):

@@ -264,7 +264,9 @@ def list_orders(
         if value not in (None, "") and value not in allowed:
             raise Invalid(f"{name}: one of {', '.join(allowed)}", {name: "unknown status"})
     condition = OrderRecord.financial_status == financial_status if financial_status else None
-    start = cursors.decode(cursor, tenant_id)
+    start = cursors.decode(
+        cursor, tenant_id, index=(OrderRecord.all_orders.Meta.index_name, keys.orders_gsi(tenant_id))
+    )
     if not fulfillment_status:
         page = OrderRecord.all_orders.query(
             keys.orders_gsi(tenant_id),

@@ -9,6 +9,7 @@ from pynamodb.exceptions import UpdateError
 from . import (
     emails,
     exchange_payment,
+    hosts,
     lifecycle,
     notifications,
     orders,
@@ -98,12 +99,13 @@ def _email(record: ReturnRecord, event: str) -> emails.Email:
     terms = _plain(record.policy)
     outcome = _plain(record.outcome) or {}
     payment = exchange_payment.payment_of(record)
+    shop = tenants.get_shop(record.pk)
     return emails.render(
         f"return_{event}",
-        tenants.get_shop(record.pk),
+        shop,
         order={"number": int(order.number), "currency": order.currency},
         items=emails.items(order, returns.unit_counts(_plain(record.items))),
-        status_url=record.status_url,
+        status_url=hosts.primary_url(shop, f"/returns/{record.return_id}"),  # emails: the primary host
         parcel_days=int(terms["parcel_days"]),
         merchant_pays_shipping=terms["return_shipping_paid_by"] == "merchant",
         outcome={

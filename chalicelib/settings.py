@@ -15,6 +15,10 @@ PLATFORM_TABLE = os.environ.get("PLATFORM_TABLE", f"{PREFIX}-platform")
 IDEMPOTENCY_TABLE = os.environ.get("IDEMPOTENCY_TABLE", f"{PREFIX}-idempotency")
 MEDIA_BUCKET = os.environ.get("MEDIA_BUCKET", f"{PREFIX}-media")
 
+# `make run` and the tests: the local server, plain http on localhost:PORT. Every other stage is AWS, https only.
+LOCAL = STAGE == "local"
+LOCAL_PORT = int(os.environ.get("PORT", "8000"))
+
 # Wildcard domain that storefronts live under: acme.<STOREFRONT_DOMAIN>.
 STOREFRONT_DOMAIN = os.environ.get("STOREFRONT_DOMAIN", "localhost")
 # Where product images are served from (CloudFront in AWS, the local server offline).

@@ -2,13 +2,26 @@
 
 from pynamodb.expressions.update import Action
 
-from . import storefront, tenants
+from . import hosts, storefront, tenants
 from .db import ShopRecord
 
 
-def profile(tenant_id: str, request_host: str, scheme: str) -> dict:
+def to_dict(shop: ShopRecord, request_host: str) -> dict:
+    return {
+        "id": shop.tenant_id,
+        "name": shop.name,
+        "subdomain": shop.subdomain,
+        "currency": shop.currency,
+        "status": shop.status,
+        "plan": shop.plan,
+        "custom_domain": shop.custom_domain,
+        "storefront_url": hosts.storefront_url(shop, request_host),
+    }
+
+
+def profile(tenant_id: str, request_host: str) -> dict:
     shop = tenants.get_shop(tenant_id)
-    return {**tenants.shop_to_dict(shop, request_host, scheme), "theme": storefront.theme_of(shop)}
+    return {**to_dict(shop, request_host), "theme": storefront.theme_of(shop)}
 
 
 def update(tenant_id: str, patch: dict) -> None:

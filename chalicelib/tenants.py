@@ -67,6 +67,8 @@ def signup(*, email: str, password: str, shop_name: str, subdomain: str, currenc
         currency=currency,
         owner_email=email,
         created_at=now,
+        gsi2pk=keys.ONBOARDING_SHOPS,  # until onboarded: the sweeper starts an onboarding that never started
+        gsi2sk=tenant_id,
     )
     new = Claim.pk.does_not_exist()
     try:
@@ -203,31 +205,6 @@ def attach_domain(tenant_id: str, domain: str) -> ShopRecord:
             raise Conflict("That domain belongs to another shop", {"domain": "taken"}) from None
         raise
     return get_shop(tenant_id)
-
-
-def storefront_url(shop: ShopRecord, request_host: str, scheme: str = "https") -> str:
-    """On the host form the request came in on: a shop host gives the subdomain form,
-    the platform's own host the `/s/<sub>/` path form."""
-    host = (request_host or settings.STOREFRONT_DOMAIN).strip().lower()
-    hostname, _, port = host.partition(":")
-    if subdomain_of_host(hostname) is not None:
-        return f"{scheme}://{shop.subdomain}.{settings.STOREFRONT_DOMAIN}{':' + port if port else ''}/"
-    if is_platform_host(hostname) and not hostname.startswith("api."):
-        return f"{scheme}://{host}/s/{shop.subdomain}/"
-    return f"{scheme}://{shop.subdomain}.{settings.STOREFRONT_DOMAIN}/"
-
-
-def shop_to_dict(shop: ShopRecord, request_host: str = "", scheme: str = "https") -> dict:
-    return {
-        "id": shop.tenant_id,
-        "name": shop.name,
-        "subdomain": shop.subdomain,
-        "currency": shop.currency,
-        "status": shop.status,
-        "plan": shop.plan,
-        "custom_domain": shop.custom_domain,
-        "storefront_url": storefront_url(shop, request_host, scheme),
-    }
 
 
 # Operator ----------------------------------------------------------------

@@ -61,16 +61,9 @@ def html_response(html: str, status: int = 200, headers: dict | None = None) -> 
 
 
 def host(request) -> str:
-    headers = request.headers
-    return (headers.get("x-forwarded-host") or headers.get("host") or "").split(",")[0].strip()
-
-
-def scheme(request) -> str:
-    return (request.headers.get("x-forwarded-proto") or "http").split(",")[0].strip()
-
-
-def base_url(request) -> str:
-    return f"{scheme(request)}://{host(request)}"
+    """The host the request was served on: API Gateway's `domainName` (it routes on that host), on the local
+    server the Host header. Never `X-Forwarded-Host`: any client sets that (hosts.py decides what a URL uses)."""
+    return (request.context or {}).get("domainName") or request.headers.get("host") or ""
 
 
 def client_address(request) -> str:

@@ -37,7 +37,6 @@ def _item_actions_but(*left_out: str) -> list[str]:
 # What each grant allows, as policy statements (CloudFormation intrinsics inside).
 def _grants(function_name: dict) -> dict[str, list[dict]]:
     prefix = "shopbuilder-${Stage}-"
-    held = getattr(keys, "HELD_RESERVATIONS", None)
     return {
         "logs": [
             {
@@ -63,17 +62,20 @@ def _grants(function_name: dict) -> dict[str, list[dict]]:
                 "Resource": _table("TenantTable"),
             }
         ],
-        # The reservation sweeper reads one platform-wide partition of the tenant table's gsi2.
+        # The sweepers read platform-wide partitions of the tenant table's gsi2 (held reservations, shops
+        # not onboarded yet).
         "held_reservations": [
             {
                 "Effect": "Allow",
                 "Action": "dynamodb:Query",
                 "Resource": {"Fn::Sub": "${TenantTable.Arn}/index/gsi2"},
-                "Condition": {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [held]}},
+                "Condition": {
+                    "ForAllValues:StringEquals": {
+                        "dynamodb:LeadingKeys": [keys.HELD_RESERVATIONS, keys.ONBOARDING_SHOPS]
+                    }
+                },
             }
-        ]
-        if held
-        else [],
+        ],
         "idempotency": [
             {
                 "Effect": "Allow",

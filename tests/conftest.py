@@ -131,3 +131,20 @@ def paying_shop(new_shop, stripe):
         return shop_api, signup
 
     return make
+
+
+# The suites under tests/attack and tests/fuzz count what they did (operations attacked, calls, fuzz cases) with
+# `record_property("tally", (label, count))`; the counts are summed over every xdist worker and printed at the end.
+_tallies: dict[str, int] = {}
+
+
+def pytest_runtest_logreport(report):
+    for name, value in report.user_properties if report.when == "call" else ():
+        if name == "tally":
+            label, count = value
+            _tallies[label] = _tallies.get(label, 0) + count
+
+
+def pytest_terminal_summary(terminalreporter):
+    for label, count in _tallies.items():
+        terminalreporter.write_line(f"{label}: {count}")

@@ -5,7 +5,7 @@ from urllib.parse import parse_qs
 
 from chalice import Blueprint, Response
 
-from chalicelib import accounts, docs, onboarding, openapi, schemas, storefront, tenants, throttle, web
+from chalicelib import accounts, docs, hosts, onboarding, openapi, schemas, shops, storefront, tenants, throttle, web
 from chalicelib.errors import Invalid, NotFound
 
 bp = Blueprint(__name__)
@@ -19,7 +19,7 @@ def healthz():
 
 @routes.api("/openapi.json", summary="This document", response=schemas.OPENAPI_DOCUMENT, tag="platform")
 def openapi_document():
-    return web.json_response(openapi.document(web.base_url(bp.current_request)))
+    return web.json_response(openapi.document(hosts.platform_base(web.host(bp.current_request))))
 
 
 @routes.api("/docs", summary="This document, browsable (Swagger UI)", tag="platform", media=("text/html",))
@@ -53,7 +53,7 @@ def signup():
     data = web.body(request, schemas.SIGNUP)
     result = tenants.signup(**data)
     onboarding.start(result["shop"])
-    shop = tenants.shop_to_dict(result["shop"], web.host(request), web.scheme(request))
+    shop = shops.to_dict(result["shop"], web.host(request))
     return web.json_response({"token": result["token"], "shop": shop}, 201)
 
 

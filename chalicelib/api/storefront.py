@@ -7,6 +7,7 @@ from chalicelib import (
     carts,
     catalog,
     checkout,
+    hosts,
     idempotency,
     orders,
     return_requests,
@@ -38,8 +39,13 @@ def _store_once(shop, operation: str, route: str, target: str, body, create):
     )
 
 
+def _base(shop, base_path: str) -> str:
+    """Where this request's links into the shop start (hosts.storefront_base: its own hosts only)."""
+    return hosts.storefront_base(shop, web.host(bp.current_request), base_path)
+
+
 def _platform_home():
-    return web.html_response(storefront.platform_home(web.base_url(bp.current_request), None))
+    return web.html_response(storefront.platform_home(hosts.platform_base(web.host(bp.current_request)), None))
 
 
 @routes.storefront("/", summary="Shop home page", html=True, on_platform_host=_platform_home)
@@ -49,7 +55,7 @@ def home(shop, base_path):
 
 @routes.storefront("/products/{handle}", summary="Product page", html=True)
 def product_page(shop, base_path, handle):
-    url = web.base_url(bp.current_request) + f"{base_path}/products/{handle}"
+    url = _base(shop, base_path) + f"/products/{handle}"
     return web.html_response(storefront.product_page(shop, base_path, handle, url))
 
 
@@ -185,7 +191,7 @@ def start_checkout(shop, base_path, cart_id):
         "POST checkout",
         f"cart:{cart_id}",
         data,
-        lambda: checkout.start(shop, cart_id, data, web.base_url(request) + base_path),
+        lambda: checkout.start(shop, cart_id, data, _base(shop, base_path)),
     )
     return web.json_response(started, 202)
 
@@ -211,9 +217,7 @@ def lookup_order(shop, base_path):
     throttle.charge(throttle.order_lookups(shop.tenant_id, web.client_address(request)))
     data = web.body(request, schemas.ORDER_LOOKUP)
     order_id = orders.lookup(shop.tenant_id, data["number"], data["email"])
-    return web.json_response(
-        {"order_id": order_id, "status_url": f"{web.base_url(request)}{base_path}/orders/{order_id}"}
-    )
+    return web.json_response({"order_id": order_id, "status_url": f"{_base(shop, base_path)}/orders/{order_id}"})
 
 
 @routes.storefront(
@@ -233,7 +237,7 @@ def request_return(shop, base_path, order_id):
         "POST returns",
         f"order:{order_id}",
         data,
-        lambda: return_requests.request(shop, order_id, data, web.base_url(request) + base_path),
+        lambda: return_requests.request(shop, order_id, data, _base(shop, base_path)),
     )
     return web.json_response(created, 201)
 

@@ -1,6 +1,13 @@
 """Building blocks, and the answers every audience gets: errors, health, pages of a list, addresses."""
 
 text = lambda max_len, min_len=0: {"type": "string", "minLength": min_len, "maxLength": max_len}  # noqa: E731
+# A name or title people read (shop name, product title, SKU, option, address line, rate...): no control
+# characters (NUL, line breaks, escapes, C1) and no bidirectional embeddings, overrides or isolates
+# (U+202A-U+202E, U+2066-U+2069), which make text display other than it is. Every such field takes this
+# block, so a new one gets the rule by using it; free text (descriptions, reasons) may hold line breaks.
+DISPLAY_TEXT_PATTERN = "^[^\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069]*$"
+DISPLAY_TEXT_RULE = "must not contain control or bidirectional-override characters"
+display_text = lambda max_len, min_len=0: {**text(max_len, min_len), "pattern": DISPLAY_TEXT_PATTERN}  # noqa: E731
 money = {"type": "integer", "minimum": 0, "maximum": 100_000_000_00}
 currency = {"type": "string", "pattern": "^[A-Z]{3}$"}
 country = {"type": "string", "pattern": "^[A-Z]{2}$"}
@@ -61,14 +68,14 @@ WEBHOOK_ACK = answer({"received": boolean})
 
 ADDRESS = closed(
     {
-        "name": text(200, 1),
-        "line1": text(200, 1),
-        "line2": text(200),
-        "city": text(100, 1),
-        "state": text(100),
-        "postal_code": text(20, 1),
+        "name": display_text(200, 1),
+        "line1": display_text(200, 1),
+        "line2": display_text(200),
+        "city": display_text(100, 1),
+        "state": display_text(100),
+        "postal_code": display_text(20, 1),
         "country": country,
-        "phone": text(40),
+        "phone": display_text(40),
     },
     ("name", "line1", "city", "postal_code", "country"),
 )

@@ -6,6 +6,7 @@ from .common import (
     closed,
     country,
     currency,
+    display_text,
     identifier,
     integer,
     list_of,
@@ -23,7 +24,7 @@ SIGNUP = closed(
     {
         "email": text(254, 3),
         "password": text(256, 10),
-        "shop_name": text(100, 1),
+        "shop_name": display_text(100, 1),
         "subdomain": text(63, 3),
         "currency": currency,
     },
@@ -69,7 +70,7 @@ SHOP = answer(
 SIGNUP_RESPONSE = answer({"token": string, "shop": SHOP})
 SHOP_PATCH = closed(
     {
-        "name": text(100, 1),
+        "name": display_text(100, 1),
         "custom_domain": {
             "type": "string",
             "pattern": r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$",
@@ -82,8 +83,8 @@ SHOP_PATCH = closed(
                 "background_color": _color,
                 "text_color": _color,
                 "font": _font,
-                "announcement": text(200),
-                "logo_text": text(60),
+                "announcement": display_text(200),
+                "logo_text": display_text(60),
             }
         ),
     },
@@ -95,26 +96,26 @@ SHOP_PATCH = closed(
 _options = {
     "type": "object",
     "maxProperties": 3,
-    "propertyNames": {"minLength": 1, "maxLength": 64},
-    "additionalProperties": text(100, 1),
+    "propertyNames": display_text(64, 1),
+    "additionalProperties": display_text(100, 1),
 }
 _variant_fields = {
     "id": identifier,
-    "sku": text(64, 1),
+    "sku": display_text(64, 1),
     "price": money,
     "currency": currency,
     "inventory_quantity": {"type": "integer", "minimum": 0, "maximum": 1_000_000_000},
     "options": _options,
 }
-_image = closed({"key": text(512, 1), "alt": text(512)}, ("key",))
+_image = closed({"key": text(512, 1), "alt": display_text(512)}, ("key",))
 _product_fields = {
-    "title": text(255, 1),
+    "title": display_text(255, 1),
     "description": text(20_000),
     "status": {"enum": ["active", "draft"]},
-    "category": text(100),
+    "category": display_text(100),
     "handle": {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$", "maxLength": 100},
     "images": {"type": "array", "maxItems": 20, "items": _image},
-    "seo": closed({"title": text(70), "description": text(320)}),
+    "seo": closed({"title": display_text(70), "description": text(320)}),
 }
 MAX_VARIANTS = 90  # a product and its variants are written in one transaction (100 items)
 
@@ -190,7 +191,7 @@ MEDIA = answer({"key": string, "url": string})
 
 DISCOUNT_CREATE = closed(
     {
-        "code": text(40, 1),
+        "code": display_text(40, 1),
         "type": {"enum": ["percentage", "fixed_amount", "free_shipping"]},
         "value": {"type": "integer", "minimum": 0, "maximum": 100_000_000_00},
         "starts_at": text(40, 1),
@@ -221,7 +222,7 @@ DISCOUNT = answer(
 # Shipping, tax and payments ------------------------------------------------------
 
 _rate = closed(
-    {"name": text(100, 1), "amount": money, "countries": list_of(country, most=250), "free_over": money},
+    {"name": display_text(100, 1), "amount": money, "countries": list_of(country, most=250), "free_over": money},
     ("name", "amount"),
 )
 SHIPPING_RATES = closed({"rates": list_of(_rate, most=50)}, ("rates",))

@@ -9,6 +9,7 @@ from .common import (
     closed,
     country,
     currency,
+    display_text,
     identifier,
     integer,
     list_of,
@@ -31,8 +32,8 @@ _nullable_money = {"type": ["integer", "null"], "minimum": 0}
 FULFILMENT_CREATE = closed(
     {
         "items": units,
-        "carrier": text(50),
-        "tracking_number": text(100),
+        "carrier": display_text(50),
+        "tracking_number": display_text(100),
         "tracking_url": url,
         "pickup_location_id": identifier,
     }
@@ -40,24 +41,25 @@ FULFILMENT_CREATE = closed(
 FULFILMENT_STATUS_CHANGE = closed(
     {
         "status": {"enum": ["in_transit", "delivered", "ready_for_pickup", "picked_up", "cancelled"]},
-        "carrier": text(50),
-        "tracking_number": text(100),
+        "carrier": display_text(50),
+        "tracking_number": display_text(100),
         "tracking_url": url,
     },
     ("status",),
 )
 _pickup_address = closed(
     {
-        "line1": text(200, 1),
-        "line2": text(200),
-        "city": text(100, 1),
-        "postal_code": text(20, 1),
+        "line1": display_text(200, 1),
+        "line2": display_text(200),
+        "city": display_text(100, 1),
+        "postal_code": display_text(20, 1),
         "country": country,
     },
     ("line1", "city", "postal_code", "country"),
 )
 _location = closed(
-    {"id": identifier, "name": text(100, 1), "address": _pickup_address, "hours": text(200)}, ("name", "address")
+    {"id": identifier, "name": display_text(100, 1), "address": _pickup_address, "hours": display_text(200)},
+    ("name", "address"),
 )
 PICKUP_LOCATIONS = closed({"locations": list_of(_location, most=50)}, ("locations",))
 PICKUP_LOCATION = answer(
@@ -197,7 +199,7 @@ _policy_fields = {
     "auto_approve": closed(
         {
             "max_value": {"type": ["integer", "null"], "minimum": 0, "maximum": 100_000_000_00},
-            "reasons": {"type": "array", "maxItems": 50, "items": text(100, 1)},
+            "reasons": {"type": "array", "maxItems": 50, "items": display_text(100, 1)},
         }
     ),
     "restocking_fee_percent": {"type": "integer", "minimum": 0, "maximum": 100},
@@ -206,7 +208,7 @@ _policy_fields = {
     "exchanges_allowed": boolean,
     "store_credit_allowed": boolean,
     "final_sale_product_ids": {"type": "array", "maxItems": 500, "items": identifier},
-    "final_sale_categories": {"type": "array", "maxItems": 100, "items": text(100, 1)},
+    "final_sale_categories": {"type": "array", "maxItems": 100, "items": display_text(100, 1)},
     "parcel_days": {"type": "integer", "minimum": 1, "maximum": 180},
 }
 RETURN_POLICY_PUT = closed(_policy_fields)

@@ -5,6 +5,7 @@ from .common import (
     answer,
     closed,
     currency,
+    display_text,
     identifier,
     integer,
     list_of,
@@ -48,7 +49,8 @@ CART = answer(
 )
 
 CHECKOUT = closed(
-    {"email": text(254, 3), "shipping_address": ADDRESS, "discount_code": text(40)}, ("email", "shipping_address")
+    {"email": text(254, 3), "shipping_address": ADDRESS, "discount_code": display_text(40)},
+    ("email", "shipping_address"),
 )
 CHECKOUT_STARTED = answer({"checkout_id": string})
 CHECKOUT_STATUS = answer(
@@ -91,4 +93,6 @@ RETURN_REQUEST = closed(
     },
     ("email", "items", "reason"),
 )
-RETURN_SHIPPED = closed({"email": text(254, 3), "carrier": text(50), "tracking_number": text(100)}, ("email",))
+RETURN_SHIPPED = closed(
+    {"email": text(254, 3), "carrier": display_text(50), "tracking_number": display_text(100)}, ("email",)
+)

@@ -228,6 +228,21 @@ def _partition_queries() -> None:
     Table.query = query
 
 
+def scheduled_event(time: str) -> dict:
+    """What EventBridge hands an `@app.schedule` function at `time` (ISO 8601): the sweepers run with it."""
+    return {
+        "version": "0",
+        "id": "local",
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": ACCOUNT,
+        "time": time,
+        "region": REGION,
+        "resources": [],
+        "detail": {},
+    }
+
+
 def register_app(app) -> None:
     """Every `@app.lambda_function` of the app, by the name it has in AWS."""
     from infra import stack

@@ -4,6 +4,7 @@ Emulated AWS (infra/local/runtime.py), the Chalice app behind a local stand-in
 for API Gateway and CloudFront, the local Stripe emulator, a seeded demo shop.
 """
 
+import json
 import os
 import sys
 import uuid
@@ -90,6 +91,16 @@ class _Handler(ChaliceRequestHandler):
 
     do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
 
+    def _not_allowed(self):
+        """HTTP methods no route serves: 405 with the methods the path does serve, as a client expects
+        (the base handler's 501 says the server does not know the method at all)."""
+        route = _FallbackRouteMatcher(list(self._app_object.routes)).match_route(self.path).route
+        allowed = ", ".join(sorted(self._app_object.routes.get(route, {})))
+        body = json.dumps({"message": f"{self.command} is not allowed here; use {allowed}"}).encode()
+        self._send_http_response(405, {"Content-Type": "application/json", "Allow": allowed}, body)
+
+    do_TRACE = _not_allowed
+
     def _media(self, key: str):
         import boto3
 
@@ -150,27 +161,19 @@ def start_stripe_emulator(port: int):
 
 
 def run_sweeper(app_module, every_seconds: float) -> None:
-    """What the `@app.schedule` sweeper is in AWS: released stock of checkouts whose workflow is gone."""
+    """What the `@app.schedule` sweepers are in AWS: released stock of checkouts whose workflow is gone,
+    onboarding started for shops whose start failed."""
     import threading
     import time
 
     def loop():
-        event = {
-            "version": "0",
-            "id": "local",
-            "detail-type": "Scheduled Event",
-            "source": "aws.events",
-            "account": runtime.ACCOUNT,
-            "region": runtime.REGION,
-            "resources": [],
-            "detail": {},
-        }
         while True:
             time.sleep(every_seconds)
-            try:
-                app_module.sweep_reservations({**event, "time": time.strftime("%Y-%m-%dT%H:%M:%SZ")}, None)
-            except Exception as e:  # a failed sweep is retried at the next tick, as the schedule would
-                print(f"sweeper: {type(e).__name__}: {e}", file=sys.stderr, flush=True)
+            for sweep in (app_module.sweep_reservations, app_module.sweep_onboarding):
+                try:
+                    sweep(runtime.scheduled_event(time.strftime("%Y-%m-%dT%H:%M:%SZ")), None)
+                except Exception as e:  # a failed sweep is retried at the next tick, as the schedule would
+                    print(f"sweeper: {type(e).__name__}: {e}", file=sys.stderr, flush=True)
 
     threading.Thread(target=loop, name="sweeper", daemon=True).start()
 

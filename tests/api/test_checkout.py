@@ -478,20 +478,7 @@ def test_sweeper_releases_stock_of_a_checkout_whose_workflow_was_stopped(shop, a
     later(monkeypatch, settings.reservation_seconds())
     import app as app_module
 
-    swept = app_module.sweep_reservations(
-        {
-            "version": "0",
-            "id": "t",
-            "detail-type": "Scheduled Event",
-            "source": "aws.events",
-            "account": runtime.ACCOUNT,
-            "time": "2026-01-01T00:00:00Z",
-            "region": runtime.REGION,
-            "resources": [],
-            "detail": {},
-        },
-        None,
-    )
+    swept = app_module.sweep_reservations(runtime.scheduled_event("2026-01-01T00:00:00Z"), None)
     assert started in swept["released"]
     assert shop.stock(variant) == 4 and shop.status(started)["status"] == "expired"  # its time had passed
     record = checkout.load(shop.tenant_id, started)

@@ -3,7 +3,9 @@
 import pytest
 
 from chalicelib import onboarding, storefront, tenants, workflows
+from infra.local import runtime
 from tests.support.after_sale import emails_to
+from tests.support.api import sign_up
 from tests.support.wait import wait_for
 
 STEPS = ["CreateShopRecords", "ApplyDefaultTheme", "SendWelcomeEmail", "MarkOnboarded"]
@@ -90,3 +92,31 @@ def test_a_setting_the_merchant_saves_while_onboarding_runs_is_kept(onboarded, m
     onboarding.create_shop_records({"tenant_id": tid})
     monkeypatch.undo()
     assert tenants.get_shop(tid).settings.as_dict()["shipping_rates"] == rates
+
+
+def test_signup_answers_201_when_onboarding_cannot_start_and_the_sweeper_starts_it(api, monkeypatch):
+    """Step Functions refusing the start (throttled, down) leaves a usable shop; the sweeper onboards it."""
+    from botocore.exceptions import ClientError
+
+    import app as app_module
+
+    def refused(*_, **__):
+        raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, "StartExecution")
+
+    monkeypatch.setattr(workflows, "start", refused)
+    shop_api, signup = sign_up(api)
+    tid = signup["shop"]["id"]
+    arn = _execution_arn(tid)
+    assert workflows.status(arn) is None and tenants.get_shop(tid).onboarded is False
+    assert shop_api.get("/api/admin/shop").status_code == 200  # the shop is there and usable
+    assert (
+        tid not in app_module.sweep_onboarding(runtime.scheduled_event("2026-12-01T00:00:00Z"), None)["started"]
+    )  # still refused: tried again next time
+    monkeypatch.undo()
+
+    assert tid in app_module.sweep_onboarding(runtime.scheduled_event("2026-12-01T00:00:00Z"), None)["started"]
+    assert _wait_until_finished(arn)["status"] == "SUCCEEDED"
+    assert workflows.state_names(arn) == STEPS and tenants.get_shop(tid).onboarded is True
+    assert (
+        tid not in app_module.sweep_onboarding(runtime.scheduled_event("2026-12-01T00:00:00Z"), None)["started"]
+    )  # onboarded: nothing to start again

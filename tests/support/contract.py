@@ -92,10 +92,12 @@ class Contract:
 
 def _from_the_gateway(status: int, text: str) -> bool:
     """chalice.test answers some requests itself, not the app: a path it cannot route (API Gateway's greedy
-    route takes those to the app's catch-all) and a method the route lacks (API Gateway refuses that too)."""
-    return (status == 403 and text == '{"message": "Missing Authentication Token"}') or (
-        status == 405 and '"MethodNotAllowedError"' in text
+    route takes those to the app's catch-all; with an `Authorization` header it answers as API Gateway does
+    to a token it cannot read as AWS's signature) and a method the route lacks (API Gateway refuses that too)."""
+    unrouted = text == '{"message": "Missing Authentication Token"}' or text.startswith(
+        '{"message": "Authorization header requires \'Credential\' parameter.'
     )
+    return (status == 403 and unrouted) or (status == 405 and '"MethodNotAllowedError"' in text)
 
 
 def _deepest(error):

@@ -8,7 +8,7 @@ import jinja2
 import pytest
 from markupsafe import escape
 
-from chalicelib import emails, storefront
+from chalicelib import emails, hosts, storefront
 
 EMAILS_DIR = storefront.TEMPLATES / "emails"
 HOSTILE = '<script>alert("x")</script> & Sons'
@@ -71,7 +71,9 @@ SHARED = {"layout", "parts", "fulfilment_layout", "return_layout"}  # pieces of 
 
 
 def shop(name="Acme Supplies", **theme):
-    return SimpleNamespace(name=name, subdomain="acme", custom_domain=None, locale="en", theme=theme)
+    return SimpleNamespace(
+        name=name, subdomain="acme", custom_domain=None, domain_verified_at=None, locale="en", theme=theme
+    )
 
 
 class _Tags(HTMLParser):
@@ -105,7 +107,8 @@ def test_each_email_renders_a_subject_a_plain_text_part_and_an_html_part(name):
     email = emails.render(name, shop(), **CONTEXTS[name])
     assert email.subject.startswith(("Acme Supplies: ", "Welcome! Acme Supplies")) and "\n" not in email.subject
     assert "<" not in email.text and "&amp;" not in email.text  # plain text, never markup or escapes
-    assert email.text.endswith("-- \nAcme Supplies\nhttps://acme.localhost/\n") and "\n\n\n" not in email.text
+    # The shop's primary host (here the local server's: http, PORT).
+    assert email.text.endswith(f"-- \nAcme Supplies\n{hosts.primary_url(shop())}\n") and "\n\n\n" not in email.text
     parsed = _parse(email.html)
     assert parsed.tags[:2] == ["html", "head"] and "body" in parsed.tags and not parsed.scripts
     assert f"<title>{escape(email.subject)}</title>" in email.html
@@ -143,10 +146,14 @@ def test_the_html_wears_the_shops_theme():
     assert "font-family:Georgia" in email.html and ">ACME</a>" in email.html
 
 
-def test_links_to_the_shop_use_its_own_domain_once_it_has_one():
-    owned = SimpleNamespace(**{**vars(shop()), "custom_domain": "acme-supplies.com"})
+def test_links_to_the_shop_use_its_own_domain_once_dns_proved_it():
+    pending = SimpleNamespace(**{**vars(shop()), "custom_domain": "acme-supplies.com"})
+    assert "acme-supplies.com" not in emails.render("welcome", pending).text  # anyone may claim a domain
+    owned = SimpleNamespace(**{**vars(pending), "domain_verified_at": "2026-12-01T00:00:00Z"})
     email = emails.render("welcome", owned)
-    assert "https://acme-supplies.com/" in email.text and 'href="https://acme-supplies.com/"' in email.html
+    url = hosts.primary_url(owned)
+    assert url.split("://")[1].startswith("acme-supplies.com")
+    assert url in email.text and f'href="{url}"' in email.html
 
 
 def test_the_default_theme_is_used_when_the_shop_has_none():

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from chalicelib import cursors, keys, schemas, validation
+from chalicelib import clock, cursors, keys, schemas, validation
 from chalicelib.errors import Invalid
 
 # Ids and keys -------------------------------------------------------------
@@ -92,6 +92,9 @@ def test_the_last_page_has_no_cursor_and_no_cursor_means_the_first_page():
         _raw_cursor({"pk": "TENANT1", "sk": "x", "password_hash": "y"}),
         _raw_cursor({"pk": "TENANT1", "sk": "a", "gsi1pk": "b", "gsi1sk": "c", "gsi2pk": "d"}),
         base64.urlsafe_b64encode(b"\xff\xfe\xfa").decode(),
+        base64.urlsafe_b64encode(b"[" * 5000 + b"]" * 5000).decode(),  # a parser recursing per level
+        _raw_cursor({"pk": "TENANT1\ud800", "sk": "x"}),
+        "curs\u00f6r",
     ],
 )
 def test_forged_or_foreign_cursors_are_refused_naming_the_cursor(cursor):
@@ -148,7 +151,9 @@ def test_page_size_defaults_to_50_and_goes_up_to_250(value, expected):
     assert cursors.limit(value) == expected
 
 
-@pytest.mark.parametrize("value", ["0", "251", "-1", "x", "1.5", "1e3", " "])
+@pytest.mark.parametrize(
+    "value", ["0", "251", "-1", "x", "1.5", "1e3", " ", " 5", "\u00b2", "\u0663", "1_0", "9" * 5000]
+)
 def test_page_sizes_outside_1_to_250_are_refused_naming_limit(value):
     with pytest.raises(Invalid) as err:
         cursors.limit(value)
@@ -168,11 +173,51 @@ def test_an_empty_body_reads_as_an_empty_object():
     assert validation.parse_json(None) == {} and validation.parse_json(b"") == {}
 
 
-@pytest.mark.parametrize("raw", [b"{not json", "title=x", b"\xff\xfe", '{"a": 1'])
+@pytest.mark.parametrize(
+    "raw", [b"{not json", "title=x", b"\xff\xfe", '{"a": 1', b'"\xed\xa0\x80"', '"a"'.encode("utf-16")]
+)
 def test_a_body_that_is_not_json_is_refused_naming_the_body(raw):
     with pytest.raises(Invalid) as err:
         validation.parse_json(raw)
     assert "body" in err.value.fields
+
+
+def test_nesting_up_to_32_levels_is_read_and_deeper_is_refused_without_recursing():
+    assert validation.parse_json("[" * 32 + "]" * 32) == eval("[" * 32 + "]" * 32)
+    assert validation.parse_json('{"a": "' + "[" * 100 + '"}') == {"a": "[" * 100}  # brackets in strings
+    for raw in ("[" * 33 + "]" * 33, '{"a":' * 5000 + "1" + "}" * 5000, "[" * 200_000):
+        with pytest.raises(Invalid) as err:
+            validation.parse_json(raw)
+        assert err.value.fields == {"body": "at most 32 levels of nesting"}
+
+
+@pytest.mark.parametrize(
+    "raw, field",
+    [
+        ('{"a": "x\\ud800"}', "a"),
+        ('{"a": [{"b": "\\udfff"}]}', "a[0].b"),
+        ('{"a": {"\\ud800": 1}}', "a"),
+        ('{"a": "x\\u0000y"}', "a"),
+        ('"\\ud800"', "body"),
+    ],
+)
+def test_lone_surrogates_and_nul_are_refused_naming_the_field(raw, field):
+    with pytest.raises(Invalid) as err:
+        validation.parse_json(raw)
+    assert err.value.fields == {field: "contains a lone surrogate or a NUL character"}
+
+
+@pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity", "1e309", "9007199254740992", "-1e16", "9" * 5000])
+def test_numbers_that_are_not_finite_or_not_exact_in_json_are_refused(literal):
+    with pytest.raises(Invalid) as err:
+        validation.parse_json(f'{{"n": [{literal}]}}')
+    assert list(err.value.fields) == ["n[0]"]
+
+
+def test_whole_numbers_reach_the_domain_as_int_whatever_their_notation():
+    body = validation.parse_json('{"a": 2438548.0, "b": [1e3, -0.0], "c": 1.5, "d": true, "e": 9007199254740991}')
+    assert body == {"a": 2438548, "b": [1000, 0], "c": 1.5, "d": True, "e": 2**53 - 1}
+    assert [type(v) for v in (body["a"], *body["b"], body["c"], body["d"])] == [int, int, int, float, bool]
 
 
 def test_a_body_over_256_kib_is_refused_before_parsing():
@@ -234,3 +279,45 @@ def test_signup_requires_a_ten_character_password():
     with pytest.raises(Invalid) as err:
         validation.check(body, schemas.SIGNUP)
     assert "password" in err.value.fields
+
+
+# Dates a client sends -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("2026-03-01T10:00:00+02:00", "2026-03-01T08:00:00Z"),
+        ("2026-03-01T10:00:00", "2026-03-01T10:00:00Z"),
+        (" 1970-01-01T00:00:00Z ", "1970-01-01T00:00:00Z"),
+        ("9999-12-31T23:59:59Z", "9999-12-31T23:59:59Z"),
+    ],
+)
+def test_a_client_instant_is_read_in_utc(value, expected):
+    assert clock.iso(clock.parse_instant(value, "starts_at")) == expected
+
+
+@pytest.mark.parametrize(
+    "value", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:00:00-05:00", "0001-01-01T00:00:00", "1969-12-31T23:59:59Z"]
+)
+def test_an_instant_outside_1970_to_9999_is_refused_naming_the_field(value):
+    with pytest.raises(Invalid) as err:
+        clock.parse_instant(value, "ends_at")
+    assert list(err.value.fields) == ["ends_at"]
+
+
+# Names and titles ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "char", ["\x00", "\x07", "\t", "\n", "\x7f", "\x9b", "\u2028", "\u202a", "\u202e", "\u2066", "\u2069"]
+)
+def test_a_title_with_a_control_or_bidi_override_character_is_refused(char):
+    with pytest.raises(Invalid) as err:
+        validation.check(_product(title=f"Sale{char}gpj.exe"), schemas.PRODUCT_CREATE)
+    assert err.value.fields == {"title": "must not contain control or bidirectional-override characters"}
+
+
+def test_titles_in_any_script_with_marks_pass():
+    for title in ("Чай", "日本茶", "שלום\u200f 2", "café ☕"):
+        assert validation.check(_product(title=title), schemas.PRODUCT_CREATE)

@@ -7,6 +7,7 @@ from chalicelib import (
     carrier_webhooks,
     discounts,
     fulfilment,
+    hosts,
     payment_accounts,
     return_policy,
     schemas,
@@ -31,7 +32,7 @@ def _save_setting(save, schema):
 @routes.api("/api/admin/shop", summary="The signed-in merchant's shop", response=schemas.SHOP, tag="admin")
 def admin_shop():
     request = bp.current_request
-    return web.json_response(shops.profile(web.merchant_tenant(request), web.host(request), web.scheme(request)))
+    return web.json_response(shops.profile(web.merchant_tenant(request), web.host(request)))
 
 
 @routes.api(
@@ -46,7 +47,7 @@ def admin_shop_update():
     request = bp.current_request
     tenant_id = web.merchant_tenant(request)
     shops.update(tenant_id, web.body(request, schemas.SHOP_PATCH))
-    return web.json_response(shops.profile(tenant_id, web.host(request), web.scheme(request)))
+    return web.json_response(shops.profile(tenant_id, web.host(request)))
 
 
 @routes.api("/api/admin/return-policy", summary="The shop's return policy", response=schemas.RETURN_POLICY, tag="admin")
@@ -108,7 +109,9 @@ def put_pickup_locations():
 )
 def carrier_webhook_settings():
     request = bp.current_request
-    return web.json_response(carrier_webhooks.webhook_settings(web.merchant_tenant(request), web.base_url(request)))
+    tenant_id = web.merchant_tenant(request)
+    base = hosts.api_base(tenants.get_shop(tenant_id), web.host(request))
+    return web.json_response(carrier_webhooks.webhook_settings(tenant_id, base))
 
 
 @routes.api(
@@ -218,7 +221,7 @@ def payments_link():
     request = bp.current_request
     tenant_id = web.merchant_tenant(request)
     data = web.body(request, schemas.PAYMENTS_LINK)
-    back = tenants.storefront_url(tenants.get_shop(tenant_id), web.host(request), web.scheme(request))
+    back = hosts.storefront_url(tenants.get_shop(tenant_id), web.host(request))
     return web.json_response(
         payment_accounts.onboarding_link(
             tenant_id, return_url=data.get("return_url", back), refresh_url=data.get("refresh_url", back)
