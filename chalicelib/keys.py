@@ -48,7 +48,7 @@ Platform table (never reachable with tenant-scoped credentials):
 | tenant registry | TENANTS              | <tid>  |
 | Stripe event    | STRIPE_EVENT#<evt_id>| EVENT  |
 | Stripe account  | STRIPE_ACCOUNT#<id>  | CLAIM  |
-| login failures  | EMAIL#<email>        | THROTTLE#LOGIN |
+| login failures  | LOGIN#<sha256 of email> | THROTTLE#LOGIN |
 | client's requests | CLIENT#<address>   | THROTTLE#<LOGIN, SIGNUP or PASSWORD_RESET> |
 | password reset  | RESET#<sha256 of the link's token> | RESET |
 
@@ -59,6 +59,7 @@ A variant id embeds its product id (`<pid>_<suffix>`): a cart line can then
 reach the variant item with one GetItem. Clients treat ids as opaque.
 """
 
+import hashlib
 import os
 import re
 import time
@@ -148,6 +149,11 @@ def email_claim(email: str) -> str:
 
 # Accounts and rate limits (platform table, but for a shop's own counters)
 RESET_SK = "RESET"
+
+
+def login_failures(email: str) -> str:
+    """An email's failed logins, keyed by its hash: counters are kept for any email typed, account or not."""
+    return f"LOGIN#{hashlib.sha256(email.encode()).hexdigest()}"
 
 
 def client(address: str) -> str:

@@ -27,7 +27,7 @@ class Counter(NamedTuple):
 
 def login_by_email(email: str) -> Counter:
     """Five failed logins for one account in a window (whoever tries)."""
-    return Counter(PlatformCounter, keys.email_claim(email), keys.throttle_sk("login"), 5)
+    return Counter(PlatformCounter, keys.login_failures(email), keys.throttle_sk("login"), 5)
 
 
 def login_by_client(address: str) -> Counter:

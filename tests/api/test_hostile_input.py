@@ -8,7 +8,7 @@ import json
 import pytest
 import requests
 
-from tests.support.api import product_body, unique
+from tests.support.api import PASSWORD, product_body, unique
 from tests.support.shopping import ADDRESS
 
 DEEP = "[" * 5000 + "]" * 5000
@@ -24,7 +24,7 @@ def _store(api, signup):
 
 def _signup_body(**over):
     sub = unique()
-    return {"email": f"{sub}@example.com", "password": "correct horse 1", "shop_name": "Shop", "subdomain": sub, **over}
+    return {"email": f"{sub}@example.com", "password": PASSWORD, "shop_name": "Shop", "subdomain": sub, **over}
 
 
 def _refused(r, field: str, message: str | None = None) -> None:
