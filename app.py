@@ -6,6 +6,7 @@ from chalice import Chalice, Rate
 from chalicelib import (
     checkout,
     onboarding,
+    refunds,
     return_tasks,  # noqa: F401  (registers the returns workflow's tasks: no route imports them)
     web,
     workflows,
@@ -46,3 +47,10 @@ def sweep_reservations(event):
 def sweep_onboarding(event):
     """Starts onboarding of shops whose start failed at signup (locally the server runs this every minute)."""
     return onboarding.sweep()
+
+
+@app.schedule(Rate(15, unit=Rate.MINUTES), name="reconcile_refunds")
+def reconcile_refunds(event):
+    """Settles refunds pending past refunds.RECONCILE_AFTER_SECONDS by asking Stripe (locally the server runs
+    this with the sweeper)."""
+    return refunds.reconcile()

@@ -1,6 +1,6 @@
 """Time, in one place so tests and workflows agree on the format (ISO 8601 UTC)."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from .errors import Invalid
 
@@ -13,8 +13,9 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def now_iso() -> str:
-    return iso(now())
+def now_iso(seconds_ago: int = 0) -> str:
+    """Now (or `seconds_ago` before now) as the ISO 8601 text every record keeps."""
+    return iso(now() - timedelta(seconds=seconds_ago))
 
 
 def iso(moment: datetime) -> str:

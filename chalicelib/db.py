@@ -137,7 +137,7 @@ class NewestFirstIndex(GlobalSecondaryIndex):
 
 class SparseIndex(GlobalSecondaryIndex):
     """gsi2, sparse: only items in the state a list wants carry its keys (active products for the storefront,
-    reservations still holding stock for the sweeper)."""
+    reservations still holding stock for the sweeper, orders with a refund pending for the reconciler)."""
 
     class Meta:
         index_name = "gsi2"
@@ -356,7 +356,7 @@ class OrderRecord(TenantItem, discriminator="order"):
     discount_code = UnicodeAttribute(null=True)
     financial_status = UnicodeAttribute()
     # fulfillment_status is not stored: it derives from `fulfilments` (orders.fulfillment_status_of).
-    refunded_total = NumberAttribute(default=0)  # succeeded and pending refunds: never above `total`
+    refunded_total = NumberAttribute(default=0)  # refunds Stripe reported succeeded: never above `total`
     cancelled_at = UnicodeAttribute(null=True)
     cancel_reason = UnicodeAttribute(null=True)
     # After the sale. Every change below is one write conditional on `revision` (orders.change).
@@ -374,8 +374,11 @@ class OrderRecord(TenantItem, discriminator="order"):
     created_at = UnicodeAttribute()
     gsi1pk = UnicodeAttribute()
     gsi1sk = UnicodeAttribute()
+    gsi2pk = UnicodeAttribute(null=True)
+    gsi2sk = UnicodeAttribute(null=True)
 
     all_orders = NewestFirstIndex()
+    pending_refunds = SparseIndex()
 
 
 class ReturnRecord(TenantItem, discriminator="return"):

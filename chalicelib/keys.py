@@ -14,7 +14,7 @@ Tenant table (every partition key starts with the tenant id, so IAM's
 | reservation     | <tid>         | RESERVATION#<checkout_id>            |                              | HELD / <expires>#<tid>#<cid> (held only) |
 | discount        | <tid>         | DISCOUNT#<CODE>                      |                              |                               |
 | discount use    | <tid>         | DISCOUNTUSE#<CODE>#<email>           |                              |                               |
-| order           | <tid>         | ORDER#<order_id>                     | <tid>#ORDERS / <order_id>    |                               |
+| order           | <tid>         | ORDER#<order_id>                     | <tid>#ORDERS / <order_id>    | REFUNDS_PENDING / <since>#<tid>#<oid> (a refund pending only) |
 | order number    | <tid>         | ORDERNUMBER#<000000000042>           |                              |                               |
 | order counter   | <tid>         | COUNTER#ORDERS                       |                              |                               |
 | payment account | <tid>         | PAYMENTS                             |                              |                               |
@@ -28,7 +28,9 @@ finds its order through its ORDERNUMBER item (shopper lookup); the sweeper
 reads every held reservation of every shop from the sparse gsi2 partition
 `HELD` (an item leaves it when released or turned into an order). A shop
 sits in gsi2 `ONBOARDING` from signup until its onboarding workflow marks it
-onboarded: the onboarding sweeper starts the workflows that never started.
+onboarded: the onboarding sweeper starts the workflows that never started. The refund
+reconciler reads every order with a refund still pending from the partition
+`REFUNDS_PENDING`, oldest pending refund first (an order leaves it when none is).
 
 After the sale: an order's fulfilments and refunds live inside the order item
 (one conditional write changes the order and what derives from it together);
@@ -173,6 +175,7 @@ def password_reset(token_hash: str) -> str:
 PAYMENTS_SK = "PAYMENTS"
 ORDER_COUNTER_SK = "COUNTER#ORDERS"
 HELD_RESERVATIONS = "HELD"
+PENDING_REFUNDS = "REFUNDS_PENDING"
 ONBOARDING_SHOPS = "ONBOARDING"
 
 
@@ -190,6 +193,10 @@ def reservation_sk(checkout_id: str) -> str:
 
 def held_reservation_gsi(expires_at: int, tenant_id: str, checkout_id: str) -> str:
     return f"{expires_at:012d}#{tenant_id}#{checkout_id}"
+
+
+def pending_refund_gsi(since: str, tenant_id: str, order_id: str) -> str:
+    return f"{since}#{tenant_id}#{order_id}"
 
 
 def discount_sk(code: str) -> str:

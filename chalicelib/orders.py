@@ -72,7 +72,7 @@ def load(tenant_id: str, order_id: str) -> OrderRecord:
 
 @dataclass
 class Change:
-    """What one after-sale action does to an order: attribute values to set, timeline entries, and
+    """What one after-sale action does to an order: attribute values to set (None removes one), timeline entries, and
     other items written in the same transaction (`also(tx)`); `result` is handed back to the caller."""
 
     values: dict = field(default_factory=dict)
@@ -94,7 +94,10 @@ def change(tenant_id: str, order_id: str, decide: Callable[[OrderRecord], "Chang
         condition = OrderRecord.revision == revision
         if revision == 0:  # orders made before after-sale changes existed carry no revision yet
             condition = OrderRecord.revision.does_not_exist() | condition
-        actions = [getattr(OrderRecord, name).set(value) for name, value in decided.values.items()]
+        actions = [  # None removes the attribute (an index key leaves its sparse index)
+            getattr(OrderRecord, name).remove() if value is None else getattr(OrderRecord, name).set(value)
+            for name, value in decided.values.items()
+        ]
         actions.append(OrderRecord.revision.set(revision + 1))
         if decided.timeline:
             actions.append(OrderRecord.timeline.set(OrderRecord.timeline.append(decided.timeline)))

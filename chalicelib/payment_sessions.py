@@ -155,14 +155,22 @@ def stop(session: dict, owner_name: str, owner_id: str) -> dict | None:
 
 
 def refund(tenant_id: str, owner_name: str, owner_id: str, payment: dict, *, why: str = "refund") -> dict:
-    """Gives back all of a session's `payment`, once per `why` whatever the retries."""
-    return stripe_charges.refund(
+    """Gives back all of a session's `payment`, once per `why` whatever the retries: a refund Stripe
+    already holds for it (its metadata names it) is answered before anything is sent again, since Stripe
+    forgets an idempotency key after 24 hours. Returns the refund as Stripe has it (`status` says whether
+    the money is back yet)."""
+    meta = {"tenant_id": tenant_id, **_owner_id(owner_name, owner_id), "refund_for": why}
+    found = stripe_charges.find_refund(
+        payment["payment_intent"], account_id=payment["account_id"], key="refund_for", value=why
+    )
+    return found or stripe_charges.refund(
         payment_intent=payment["payment_intent"],
         amount=int(payment["amount"]),
+        currency=payment["currency"],
         account_id=payment["account_id"],
         idempotency_key=f"{owner_name}-{why}-{owner_id}",
         reason="requested_by_customer",
-        metadata={"tenant_id": tenant_id, **_owner_id(owner_name, owner_id)},
+        metadata=meta,
     )
 
 
@@ -203,7 +211,7 @@ def on_event(event: dict) -> str:
         account_id=event.get("account"),
         event_id=event["id"],
         payment_intent=obj.get("payment_intent") if on_session else None,
-        amount=obj.get("amount_total") if on_session else None,
+        amount=payments.from_stripe(obj["amount_total"], obj["currency"]) if on_session else None,
         currency=obj.get("currency") if on_session else None,
     )
     return found.on_news(news)
@@ -222,7 +230,7 @@ def refund_late(tenant_id: str, owner_name: str, owner_id: str, payment: dict) -
             "tenant_id": tenant_id,
             "owner": owner_name,
             "owner_id": owner_id,
-            "payment": {k: payment[k] for k in ("payment_intent", "amount", "account_id")},
+            "payment": {k: payment[k] for k in ("payment_intent", "amount", "currency", "account_id")},
         },
     )
 

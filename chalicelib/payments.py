@@ -7,7 +7,9 @@ refunds), ``stripe_connect`` (merchants' connected accounts) and
 
 Stripe is the system of record for money; this service never sees card data
 (customers pay on Stripe-hosted Checkout).  Every amount is an ``int`` in the
-currency's minor unit plus an ISO 4217 code (lower-cased, as Stripe returns).
+currency's ISO 4217 minor unit (``money``) plus its code (lower-cased, as Stripe
+returns); Stripe counts a few currencies otherwise (``STRIPE_UNITS``), so every
+amount crosses the gateway through :func:`to_stripe` / :func:`from_stripe`.
 
 The gateway is called from Step Functions tasks, never inside an HTTP request,
 except :func:`verify_webhook`, which the webhook endpoint calls before
@@ -54,6 +56,10 @@ it reads; they are checked against Stripe's published fixtures in the tests):
                                      Match it to the order through the
                                      PaymentIntent's ``metadata`` (copied from the
                                      session's metadata at creation).
+``refund.created`` / ``refund.updated`` / ``refund.failed`` / ``charge.refund.updated``
+                                     a refund's status (``pending``, ``requires_action``,
+                                     ``succeeded``, ``failed``, ``canceled``); its
+                                     ``metadata`` names the order's refund.
 ``account.updated``                  a connected account's onboarding progressed.
 Connect events carry ``account`` (the merchant's connected account id).
 """
@@ -64,12 +70,17 @@ import os
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from . import money
 
 if TYPE_CHECKING:  # pragma: no cover - typing only, never imported at run time here
     from stripe import RequestOptions, StripeClient
 
 __all__ = [
+    "STRIPE_UNITS",
+    "to_stripe",
+    "from_stripe",
     "PaymentsError",
     "PaymentsUnavailable",
     "PaymentFailed",
@@ -111,10 +122,77 @@ WEBHOOK_FIELDS: dict[str, tuple[str, ...]] = {
         "latest_charge",
         "application_fee_amount",
     ),
-    "refund": ("id", "object", "amount", "currency", "payment_intent", "status", "reason"),
+    "refund": ("id", "object", "amount", "currency", "payment_intent", "status", "reason", "metadata"),
     "account": ("id", "object", "charges_enabled", "payouts_enabled", "details_submitted"),
     "account_link": ("url", "expires_at"),
 }
+
+
+# --------------------------------------------------------------------------
+# Stripe's units
+
+
+class StripeUnit(NamedTuple):
+    decimals: int  # the decimal places Stripe counts the currency's amounts in
+    step: int = 1  # an amount sent must be a multiple of this many of Stripe's units
+
+
+# Where Stripe's amounts are not ISO 4217 minor units (https://docs.stripe.com/currencies, "Zero-decimal",
+# "Three-decimal" and "Special cases"); every other currency is counted as ISO counts it (money.CURRENCIES).
+STRIPE_UNITS: dict[str, StripeUnit] = {
+    # ISO 0 decimals; two-decimal at Stripe for backwards compatibility, in whole krónur only (5 ISK is 500).
+    "ISK": StripeUnit(2, 100),
+    # ISO 2 decimals; zero-decimal at Stripe (whole ariary).
+    "MGA": StripeUnit(0),
+    # Three-decimal: Stripe's payment partners take only amounts whose last digit is 0.
+    "BHD": StripeUnit(3, 10),
+    "JOD": StripeUnit(3, 10),
+    "KWD": StripeUnit(3, 10),
+    "OMR": StripeUnit(3, 10),
+    "TND": StripeUnit(3, 10),
+    # Two-decimal for charges and refunds, as ISO; only payouts must be whole units (a multiple of 100), and
+    # payouts are the connected account's own (automatic), never sent by this service.
+    "HUF": StripeUnit(2),
+    "TWD": StripeUnit(2),
+    # UGX is zero-decimal at Stripe, as in ISO: no exception (listed among Stripe's zero-decimal currencies).
+}
+
+
+def stripe_unit(currency: str) -> StripeUnit:
+    """How Stripe counts `currency` (any case): its exception, else ISO's minor unit."""
+    code = currency.upper()
+    return STRIPE_UNITS.get(code) or StripeUnit(money.exponent(code))
+
+
+def to_stripe(amount: int, currency: str, *, round_down: bool = False) -> int:
+    """An amount in ISO minor units as Stripe counts it. ``PaymentFailed`` (``amount_not_representable``)
+    when Stripe cannot take it (a fraction of a whole-unit currency, a three-decimal amount not ending in 0),
+    unless ``round_down`` (the platform's fee: what Stripe can take of it, never more)."""
+    iso, unit = money.exponent(currency.upper()), stripe_unit(currency)
+    scaled, rest = divmod(amount * 10 ** max(unit.decimals - iso, 0), 10 ** max(iso - unit.decimals, 0))
+    if round_down:
+        return scaled - scaled % unit.step
+    if rest or scaled % unit.step:
+        raise PaymentFailed(
+            f"Stripe cannot take {money.format_money(amount, currency.upper())}: it counts {currency.upper()} "
+            f"in steps of {unit.step} at {unit.decimals} decimals",
+            code="amount_not_representable",
+        )
+    return scaled
+
+
+def from_stripe(amount: int, currency: str) -> int:
+    """An amount Stripe reports, in ISO minor units (exact for every amount Stripe can hold)."""
+    iso, unit = money.exponent(currency.upper()), stripe_unit(currency)
+    return amount * 10 ** max(iso - unit.decimals, 0) // 10 ** max(unit.decimals - iso, 0)
+
+
+def representable(amount: int, currency: str) -> bool:
+    try:
+        to_stripe(amount, currency)
+    except PaymentFailed:
+        return False
+    return True
 
 
 # --------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 A charge is a *direct charge* on the merchant's connected account with the
 platform's fee; the customer pays on a Stripe-hosted page, so card data never
-reaches the service. Every amount is an int in the currency's minor unit.
+reaches the service. Every amount here is an int in the currency's ISO minor unit; it is converted to
+Stripe's units (``payments.to_stripe``/``from_stripe``) where it is sent or read.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from .payments import (
     check_currency,
     check_int,
     check_metadata,
+    from_stripe,
     request_options,
     stripe_client,
+    to_stripe,
     translate_errors,
 )
 
@@ -66,14 +69,15 @@ def line_items(lines: Sequence[Mapping[str, Any]], amount_total: int) -> list[tu
 
 
 def _session_summary(session: Mapping[str, Any], account_id: str | None) -> dict[str, Any]:
+    total, currency = session.get("amount_total"), session.get("currency")
     return {
         "id": session["id"],
         "url": session.get("url"),
         "payment_intent": session.get("payment_intent"),  # None until the customer pays
         "status": session.get("status"),
         "payment_status": session.get("payment_status"),
-        "amount_total": session.get("amount_total"),
-        "currency": session.get("currency"),
+        "amount_total": from_stripe(total, currency) if total is not None and currency else total,
+        "currency": currency,
         "expires_at": session.get("expires_at"),
         "metadata": dict(session.get("metadata") or {}),
         "account_id": account_id,
@@ -128,13 +132,17 @@ def create_checkout_session(
 
     payment_intent_data: SessionCreateParamsPaymentIntentData = {"metadata": meta}
     if account_id:
-        payment_intent_data["application_fee_amount"] = application_fee_amount
+        payment_intent_data["application_fee_amount"] = to_stripe(application_fee_amount, currency, round_down=True)
     params: SessionCreateParams = {
         "mode": "payment",
         "line_items": [
             {
                 "quantity": qty,
-                "price_data": {"currency": currency, "unit_amount": unit, "product_data": {"name": name}},
+                "price_data": {
+                    "currency": currency,
+                    "unit_amount": to_stripe(unit, currency),
+                    "product_data": {"name": name},
+                },
             }
             for name, unit, qty in items
         ],
@@ -154,7 +162,8 @@ def create_checkout_session(
     client = stripe_client()
     with translate_errors():
         session = as_dict(client.v1.checkout.sessions.create(params, request_options(idempotency_key, account_id)))
-    if session.get("amount_total") != amount_total or session.get("currency") != currency:
+    summary = _session_summary(session, account_id)
+    if summary["amount_total"] != amount_total or summary["currency"] != currency:
         # Should be impossible (no automatic tax/discounts are enabled); never
         # leave a payable session with a wrong amount behind.
         try:
@@ -166,7 +175,7 @@ def create_checkout_session(
             % (session.get("amount_total"), session.get("currency"), amount_total, currency),
             code="amount_mismatch",
         )
-    return _session_summary(session, account_id)
+    return summary
 
 
 def get_checkout_session(session_id: str, *, account_id: str | None) -> dict[str, Any]:
@@ -198,20 +207,36 @@ def expire_checkout_session(
 # refunds
 
 
+def _refund_summary(result: Mapping[str, Any]) -> dict[str, Any]:
+    currency = result.get("currency")
+    amount = result.get("amount")
+    return {
+        "id": result["id"],
+        "status": result.get("status"),  # pending | requires_action | succeeded | failed | canceled
+        "amount": from_stripe(amount, currency) if amount is not None and currency else amount,
+        "currency": currency,
+        "payment_intent": result.get("payment_intent"),
+        "metadata": dict(result.get("metadata") or {}),
+    }
+
+
 def refund(
     *,
     payment_intent: str,
     amount: int,
+    currency: str,
     account_id: str | None,
     idempotency_key: str,
     reason: RefundReason | None = None,
     metadata: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Refund ``amount`` of a (direct) charge, refunding the platform fee pro rata.
+    """Refund ``amount`` of a (direct) charge in ``currency``, refunding the platform fee pro rata.
 
-    Returns ``{"id", "status", "amount", "currency", "payment_intent"}``.
-    Refunding more than remains raises ``PaymentFailed`` (``code``
-    ``amount_too_large`` / ``charge_already_refunded``).
+    Returns ``{"id", "status", "amount", "currency", "payment_intent", "metadata"}``; the money is back
+    only once ``status`` is ``succeeded`` (a ``pending`` one settles later, ``failed``/``canceled``
+    never moved any). Refunding more than remains raises ``PaymentFailed`` (``code``
+    ``amount_too_large`` / ``charge_already_refunded``). Stripe keeps an idempotency key 24 hours: a
+    refund retried later than that must be looked up first (:func:`find_refund`).
     """
     if not payment_intent:
         raise ValueError("payment_intent is required")
@@ -220,7 +245,10 @@ def refund(
         raise ValueError("idempotency_key is required")
     if reason is not None and reason not in REFUND_REASONS:
         raise ValueError(f"reason must be one of {REFUND_REASONS}")
-    params: RefundCreateParams = {"payment_intent": payment_intent, "amount": amount}
+    params: RefundCreateParams = {
+        "payment_intent": payment_intent,
+        "amount": to_stripe(amount, check_currency(currency)),
+    }
     if account_id:
         params["refund_application_fee"] = True
     if reason:
@@ -231,10 +259,26 @@ def refund(
     client = stripe_client()
     with translate_errors():
         result = as_dict(client.v1.refunds.create(params, request_options(idempotency_key, account_id)))
-    return {
-        "id": result["id"],
-        "status": result.get("status"),
-        "amount": result.get("amount"),
-        "currency": result.get("currency"),
-        "payment_intent": result.get("payment_intent"),
-    }
+    return _refund_summary(result)
+
+
+def get_refund(refund_id: str, *, account_id: str | None) -> dict[str, Any]:
+    """What Stripe says of a refund now (as :func:`refund` returns it)."""
+    client = stripe_client()
+    with translate_errors():
+        return _refund_summary(as_dict(client.v1.refunds.retrieve(refund_id, None, request_options(None, account_id))))
+
+
+def find_refund(payment_intent: str, *, account_id: str | None, key: str, value: str) -> dict[str, Any] | None:
+    """The refund of ``payment_intent`` whose metadata ``key`` is ``value`` (the id we gave it), or None:
+    how a refund whose answer was lost is found again before anything is sent twice."""
+    client = stripe_client()
+    with translate_errors():
+        page = client.v1.refunds.list(
+            {"payment_intent": payment_intent, "limit": 100}, request_options(None, account_id)
+        )
+        for listed in page.auto_paging_iter():
+            found = as_dict(listed)
+            if (found.get("metadata") or {}).get(key) == value:
+                return _refund_summary(found)
+    return None

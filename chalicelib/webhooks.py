@@ -4,7 +4,8 @@ Verified with `stripe.Webhook.construct_event` (stripe_webhooks.verify_webhook),
 once per event id with a conditional put in the platform table (Stripe
 delivers at least once), then handed to the payment session's owner
 (payment_sessions: a checkout or an exchange) or the payment account it is
-about. Each handler only moves state forward with conditional writes,
+about, or the order's refund it settles (refunds: refund.* and charge.refund.updated). Each handler
+only moves state forward with conditional writes,
 so duplicates and events out of order change nothing twice and never undo a
 later state. If handling fails the claim is dropped and we answer 500:
 Stripe delivers the event again.
@@ -19,6 +20,7 @@ from . import (  # checkout_payment and exchange_payment own payment sessions: i
     payment_accounts,
     payment_sessions,
     payments,
+    refunds,
     stripe_webhooks,
 )
 from .db import StripeEventRecord, conditionally
@@ -56,6 +58,8 @@ def receive(payload: bytes | str, signature: str | None) -> dict:
 def _dispatch(event: dict) -> str:
     if event["type"] in payment_sessions.EVENT_TYPES:  # a checkout's or an exchange's payment session
         return payment_sessions.on_event(event)
+    if event["type"] in refunds.EVENT_TYPES:
+        return refunds.on_event(event)
     if event["type"] == "account.updated":
         obj, account = event["data"]["object"], event.get("account")
         found = payment_accounts.on_account_updated(account or obj["id"], obj, int(event.get("created") or 0))

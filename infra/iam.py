@@ -63,7 +63,7 @@ def _grants(function_name: dict) -> dict[str, list[dict]]:
             }
         ],
         # The sweepers read platform-wide partitions of the tenant table's gsi2 (held reservations, shops
-        # not onboarded yet).
+        # not onboarded yet, orders with a refund pending).
         "held_reservations": [
             {
                 "Effect": "Allow",
@@ -71,7 +71,7 @@ def _grants(function_name: dict) -> dict[str, list[dict]]:
                 "Resource": {"Fn::Sub": "${TenantTable.Arn}/index/gsi2"},
                 "Condition": {
                     "ForAllValues:StringEquals": {
-                        "dynamodb:LeadingKeys": [keys.HELD_RESERVATIONS, keys.ONBOARDING_SHOPS]
+                        "dynamodb:LeadingKeys": [keys.HELD_RESERVATIONS, keys.ONBOARDING_SHOPS, keys.PENDING_REFUNDS]
                     }
                 },
             }

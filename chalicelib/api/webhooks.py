@@ -11,7 +11,8 @@ routes = web.Routes(bp)
 @routes.api(
     "/api/webhooks/stripe",
     ["POST"],
-    summary="Stripe webhook: signed payment and Connect events",
+    summary="Stripe webhook: signed payment, refund (refund.created/updated/failed, charge.refund.updated) and "
+    "Connect events",
     response=schemas.WEBHOOK_ACK,
     tag="webhooks",
 )

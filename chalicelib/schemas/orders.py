@@ -118,7 +118,12 @@ REFUND = answer(
     {
         "id": string,
         "amount": money,
-        "status": {"enum": ["pending", "succeeded", "failed"]},
+        "status": {
+            "enum": ["pending", "succeeded", "failed"],
+            "description": "pending until Stripe reports the refund succeeded (only then does it count in the "
+            "order's refunded_total; its amount is held back meanwhile); failed when Stripe reports it failed or "
+            "canceled (nothing was refunded, the amount is free again)",
+        },
         "lines": unit_list,
         "shipping": money,
         "reason": nullable_string,

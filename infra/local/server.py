@@ -161,19 +161,19 @@ def start_stripe_emulator(port: int):
 
 
 def run_sweeper(app_module, every_seconds: float) -> None:
-    """What the `@app.schedule` sweepers are in AWS: released stock of checkouts whose workflow is gone,
-    onboarding started for shops whose start failed."""
+    """What the `@app.schedule` functions are in AWS: released stock of checkouts whose workflow is gone,
+    onboarding started for shops whose start failed, refunds left pending settled."""
     import threading
     import time
 
     def loop():
         while True:
             time.sleep(every_seconds)
-            for sweep in (app_module.sweep_reservations, app_module.sweep_onboarding):
+            for sweep in (app_module.sweep_reservations, app_module.sweep_onboarding, app_module.reconcile_refunds):
                 try:
                     sweep(runtime.scheduled_event(time.strftime("%Y-%m-%dT%H:%M:%SZ")), None)
                 except Exception as e:  # a failed sweep is retried at the next tick, as the schedule would
-                    print(f"sweeper: {type(e).__name__}: {e}", file=sys.stderr, flush=True)
+                    print(f"{sweep.__name__}: {type(e).__name__}: {e}", file=sys.stderr, flush=True)
 
     threading.Thread(target=loop, name="sweeper", daemon=True).start()
 

@@ -10,6 +10,7 @@ What it answers (form-encoded requests, JSON responses, Stripe's error shape):
     GET  /v1/checkout/sessions/{id}/line_items    POST /v1/checkout/sessions/{id}/expire
     GET  /v1/payment_intents/{id}
     POST /v1/refunds                              GET /v1/refunds/{id}
+    GET  /v1/refunds?payment_intent=...           (a list, newest first, paged by starting_after)
     POST /v1/accounts                             GET /v1/accounts/{id}
     POST /v1/account_links
     GET  /v1/events/{id}
@@ -24,7 +25,16 @@ Behaviour kept faithful to Stripe because the service depends on it:
 * ``Idempotency-Key`` (scoped per ``Stripe-Account``): a replay returns the
   stored response with ``Idempotent-Replayed: true``; reusing a key with other
   parameters is a 400 ``idempotency_error``.  Validation failures are not
-  stored, as on Stripe.
+  stored, as on Stripe.  A key is forgotten 24 hours after its first use (on
+  the emulator's clock): the same request then runs again.
+* Amounts are in Stripe's units, which are not always ISO 4217 minor units:
+  the emulator reads the gateway's own table (``chalicelib.payments.STRIPE_UNITS``:
+  ISK two-decimal in whole krónur, three-decimal amounts ending in 0, ...) and
+  refuses an amount Stripe would refuse.
+* A refund answers ``succeeded`` unless told otherwise (``plan_refunds``): it may
+  answer ``pending`` and settle later (``settle_refund``: ``refund.updated`` and
+  ``charge.refund.updated``, plus ``refund.failed`` when it fails; a failed or
+  canceled refund gives its amount back to the charge).
 * Objects created with a ``Stripe-Account`` header belong to that connected
   account and are invisible (404 ``resource_missing``) without the same header.
 * As on current API versions, a Checkout Session has ``payment_intent: null``
@@ -49,7 +59,8 @@ Events generated:
                     emulator then sends the browser to ``cancel_url``, as if the
                     customer gave up and pressed "back".
 * Expire (API call or ``expires_at`` passing) -> ``checkout.session.expired``
-* Refund         -> ``refund.created``
+* Refund         -> ``refund.created``; settling a pending one -> ``refund.updated``,
+                    ``charge.refund.updated`` (and ``refund.failed``)
 * Onboarding     -> ``account.updated``
 
 Run standalone for local development::
@@ -77,6 +88,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from chalicelib.payments import stripe_unit  # the gateway's table of Stripe's units: one truth for both
+
 __all__ = [
     "Emulator",
     "StripeEmulatorError",
@@ -91,29 +104,12 @@ WEBHOOK_USER_AGENT = "Stripe/1.0 (+https://stripe.com/docs/webhooks)"
 CHECKOUT_MIN_SECONDS = 30 * 60
 CHECKOUT_MAX_SECONDS = 24 * 60 * 60
 CHECKOUT_DEFAULT_SECONDS = 24 * 60 * 60
+IDEMPOTENCY_KEY_SECONDS = 24 * 60 * 60
+REFUND_STATUSES = ("pending", "requires_action", "succeeded", "failed", "canceled")
 ACCOUNT_LINK_SECONDS = 300
 MAX_AMOUNT = 99_999_999
 # Stripe's minimum charge amounts for a few common currencies (minor units).
 MIN_CHARGE = {"usd": 50, "eur": 50, "gbp": 30, "cad": 50, "aud": 50, "chf": 50, "jpy": 50}
-ZERO_DECIMAL = {
-    "bif",
-    "clp",
-    "djf",
-    "gnf",
-    "jpy",
-    "kmf",
-    "krw",
-    "mga",
-    "pyg",
-    "rwf",
-    "ugx",
-    "vnd",
-    "vuv",
-    "xaf",
-    "xof",
-    "xpf",
-}
-THREE_DECIMAL = {"bhd", "jod", "kwd", "omr", "tnd"}
 SYMBOLS = {"usd": "$", "eur": "\u20ac", "gbp": "\u00a3", "jpy": "\u00a5", "cad": "CA$", "aud": "A$"}
 COUNTRY_CURRENCY = {
     "US": "usd",
@@ -256,15 +252,27 @@ def _currency(raw: Any, param: str) -> str:
 
 
 def format_amount(amount: int, currency: str) -> str:
-    """``1234, "usd"`` -> ``"$12.34"`` (zero- and three-decimal currencies aware)."""
+    """``1234, "usd"`` -> ``"$12.34"`` (in Stripe's units: ``500, "isk"`` is 5 krónur)."""
     cur = currency.lower()
-    digits = 0 if cur in ZERO_DECIMAL else 3 if cur in THREE_DECIMAL else 2
+    digits = stripe_unit(cur).decimals
     sign = "-" if amount < 0 else ""
     major = abs(amount) / (10**digits)
     number = "{:,.{d}f}".format(major, d=digits)
     if cur in SYMBOLS:
         return f"{sign}{SYMBOLS[cur]}{number}"
     return f"{sign}{number} {cur.upper()}"
+
+
+def _check_amount(amount: int, currency: str, param: str) -> None:
+    """Stripe refuses an amount its unit for the currency cannot hold (ISK in whole krónur, 5.124 KWD)."""
+    step = stripe_unit(currency).step
+    if amount % step:
+        raise StripeEmulatorError(
+            400,
+            f"Invalid amount: {currency.upper()} amounts must be evenly divisible by {step}.",
+            code="parameter_invalid_integer",
+            param=param,
+        )
 
 
 def sign_payload(payload: bytes, secret: str, timestamp: int | None = None) -> str:
@@ -412,6 +420,7 @@ class Emulator:
         self._idempotency: dict[tuple[str | None, str], dict[str, Any]] = {}
         self._link_tokens: dict[str, dict[str, Any]] = {}
         self._faults: list[dict[str, Any]] = []
+        self._refund_plan: list[str] = []  # statuses the next refunds answer (plan_refunds)
         self._lock = threading.RLock()
         self._cond = threading.Condition()
         self._pending = 0  # events queued or being delivered
@@ -494,11 +503,14 @@ class Emulator:
         path_prefix: str = "/v1/",
         error_type: str | None = None,
         code: str | None = None,
+        after: bool = False,
     ) -> None:
         """Make the next ``count`` matching API requests fail with ``status``.
 
         Injected failures are not stored for idempotency, so a retry with the
         same key succeeds once the faults are used up (as after a Stripe 500).
+        With ``after`` the request is carried out (and stored for its key) and
+        only its answer is lost: the caller sees ``status``, Stripe did it.
         """
         etype = error_type or ("api_error" if status >= 500 else "invalid_request_error")
         with self._lock:
@@ -510,8 +522,40 @@ class Emulator:
                     "path_prefix": path_prefix,
                     "type": etype,
                     "code": code or ("rate_limit" if status == 429 else None),
+                    "after": after,
                 }
             )
+
+    def plan_refunds(self, *statuses: str) -> None:
+        """The next refunds created answer these statuses, in order (``pending``, ``requires_action``,
+        ``failed``, ``canceled``); after them, refunds succeed again."""
+        if any(status not in REFUND_STATUSES for status in statuses):
+            raise ValueError(f"a refund's status is one of {REFUND_STATUSES}")
+        with self._lock:
+            self._refund_plan.extend(statuses)
+
+    def settle_refund(self, refund_id: str, status: str = "succeeded") -> dict[str, Any]:
+        """A pending refund settles as Stripe would later: ``refund.updated`` and ``charge.refund.updated``
+        (and ``refund.failed``); a failed or canceled one gives its amount back to the charge."""
+        if status not in ("succeeded", "failed", "canceled"):
+            raise ValueError("a refund settles as succeeded, failed or canceled")
+        with self._lock:
+            rec = self._objects[refund_id]
+            previous = rec.obj["status"]
+            if previous not in ("pending", "requires_action"):
+                raise LookupError(f"refund {refund_id} is {previous}, not pending")
+            rec.obj["status"] = status
+            if status != "succeeded":
+                pi_rec = self._objects[rec.obj["payment_intent"]]
+                pi_rec.extra["amount_refunded"] -= rec.obj["amount"]
+                pi_rec.extra["application_fee_refunded"] = pi_rec.extra.get("application_fee_refunded", 0) - (
+                    rec.extra.get("application_fee_refunded", 0)
+                )
+            for event_type in ("refund.updated", "charge.refund.updated") + (
+                ("refund.failed",) if status == "failed" else ()
+            ):
+                self._emit(event_type, rec, previous_attributes={"status": previous})
+            return copy.deepcopy(rec.obj)
 
     def pay(self, session_id: str, outcome: str = "succeed", email: str | None = None) -> str:
         """Programmatic equivalent of pressing Pay/Decline; returns the redirect URL."""
@@ -699,11 +743,8 @@ class Emulator:
         with self._lock:
             self._expire_due()
             fault = self._take_fault(req)
-            if fault is not None:
-                err = {"type": fault["type"], "message": "Injected failure (HTTP %d)." % fault["status"]}
-                if fault["code"]:
-                    err["code"] = fault["code"]
-                return _json_response(fault["status"], {"error": err}, headers)
+            if fault is not None and not fault["after"]:
+                return self._fault_response(fault, headers)
             params = parse_form(req.body.decode("utf-8") if req.method == "POST" else req.query)
             req_headers = dict(req.headers)
             req_headers["x-request-id-assigned"] = request_id
@@ -713,6 +754,8 @@ class Emulator:
             if idem_key:
                 headers["Idempotency-Key"] = idem_key
                 stored = self._idempotency.get((account, idem_key))
+                if stored is not None and stored["at"] + IDEMPOTENCY_KEY_SECONDS <= self.now():
+                    stored = None  # Stripe has forgotten the key: the request runs as a new one
                 if stored is not None:
                     if stored["path"] != req.path or stored["params"] != params:
                         raise StripeEmulatorError(
@@ -735,12 +778,22 @@ class Emulator:
                 executed = err.status == 402
             if idem_key and executed:
                 self._idempotency[(account, idem_key)] = {
+                    "at": self.now(),
                     "path": req.path,
                     "params": params,
                     "status": status,
                     "payload": payload,
                 }
+            if fault is not None:  # done, but the answer is lost on its way back
+                return self._fault_response(fault, headers)
             return _json_response(status, payload, headers)
+
+    @staticmethod
+    def _fault_response(fault: dict[str, Any], headers: dict[str, str]) -> _Response:
+        err = {"type": fault["type"], "message": "Injected failure (HTTP %d)." % fault["status"]}
+        if fault["code"]:
+            err["code"] = fault["code"]
+        return _json_response(fault["status"], {"error": err}, headers)
 
     def _take_fault(self, req: _Request) -> dict[str, Any] | None:
         for fault in self._faults:
@@ -781,6 +834,8 @@ class Emulator:
             return 200, self._get(match.group(1), account, "payment_intent", "payment_intent").obj
         if m == "POST" and p == "/v1/refunds":
             return 200, self._create_refund(params, account, version, req)
+        if m == "GET" and p == "/v1/refunds":
+            return 200, self._list_refunds(params, account)
         match = re.fullmatch(r"/v1/refunds/([^/]+)", p)
         if match and m == "GET":
             return 200, self._get(match.group(1), account, "refund", "refund").obj
@@ -865,6 +920,7 @@ class Emulator:
             if not name:
                 raise _missing(prefix + "[price_data][product_data][name]")
             assert unit is not None and qty is not None
+            _check_amount(unit, cur, prefix + "[price_data][unit_amount]")
             amount = unit * qty
             total += amount
             items.append(
@@ -1246,6 +1302,7 @@ class Emulator:
         amount = _int_param(params, "amount", minimum=1)
         if amount is None:
             amount = remaining
+        _check_amount(amount, pi["currency"], "amount")
         if amount > remaining:
             raise StripeEmulatorError(
                 400,
@@ -1281,7 +1338,7 @@ class Emulator:
             "reason": reason,
             "receipt_number": None,
             "source_transfer_reversal": None,
-            "status": "succeeded",
+            "status": self._refund_plan.pop(0) if self._refund_plan else "succeeded",
             "transfer_reversal": None,
         }
         pi_rec.extra["amount_refunded"] = refunded + amount
@@ -1293,6 +1350,24 @@ class Emulator:
         self._objects[rid] = rec
         self._emit("refund.created", rec, request=req)
         return refund
+
+    def _list_refunds(self, params: dict[str, Any], account: str | None) -> dict[str, Any]:
+        """Refunds on this account, newest first, of one payment intent or charge when given."""
+        limit = _int_param(params, "limit", minimum=1) or 10
+        refunds = [
+            r.obj
+            for r in self._objects.values()
+            if r.obj.get("object") == "refund"
+            and r.account == account
+            and params.get("payment_intent") in (None, r.obj["payment_intent"])
+            and params.get("charge") in (None, r.obj["charge"])
+        ]
+        refunds.reverse()  # stored as made: newest first
+        after = params.get("starting_after")
+        if after:
+            ids = [r["id"] for r in refunds]
+            refunds = refunds[ids.index(after) + 1 :] if after in ids else []
+        return {"object": "list", "data": refunds[:limit], "has_more": len(refunds) > limit, "url": "/v1/refunds"}
 
     # ---- Connect -------------------------------------------------------------
 

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 import requests
 
-from chalicelib import payments, stripe_charges, stripe_connect, stripe_webhooks
+from chalicelib import money, payments, stripe_charges, stripe_connect, stripe_webhooks
 from infra.local import stripe_emulator
 from infra.local.stripe_emulator import format_amount, parse_form, sign_payload
 
@@ -578,6 +578,7 @@ def test_partial_refund_then_over_refund(emu, merchant, inbox):
         return stripe_charges.refund(
             payment_intent=pi,
             amount=1000,
+            currency="usd",
             account_id=merchant,
             idempotency_key=f"refund:{pi}:1",
             reason="requested_by_customer",
@@ -591,7 +592,9 @@ def test_partial_refund_then_over_refund(emu, merchant, inbox):
     assert emu.account_of(first["id"]) == merchant
 
     with pytest.raises(payments.PaymentFailed) as info:
-        stripe_charges.refund(payment_intent=pi, amount=1900, account_id=merchant, idempotency_key=f"refund:{pi}:2")
+        stripe_charges.refund(
+            payment_intent=pi, amount=1900, currency="usd", account_id=merchant, idempotency_key=f"refund:{pi}:2"
+        )
     assert info.value.code == "amount_too_large" and info.value.http_status == 400
 
     # the raw answer is shaped like Stripe's
@@ -606,10 +609,14 @@ def test_partial_refund_then_over_refund(emu, merchant, inbox):
     assert error["type"] == "invalid_request_error" and error["code"] == "amount_too_large"
     assert error["param"] == "amount" and "$18.99" in error["message"]
 
-    rest = stripe_charges.refund(payment_intent=pi, amount=1899, account_id=merchant, idempotency_key=f"refund:{pi}:3")
+    rest = stripe_charges.refund(
+        payment_intent=pi, amount=1899, currency="usd", account_id=merchant, idempotency_key=f"refund:{pi}:3"
+    )
     assert rest["amount"] == 1899
     with pytest.raises(payments.PaymentFailed) as info:
-        stripe_charges.refund(payment_intent=pi, amount=1, account_id=merchant, idempotency_key=f"refund:{pi}:4")
+        stripe_charges.refund(
+            payment_intent=pi, amount=1, currency="usd", account_id=merchant, idempotency_key=f"refund:{pi}:4"
+        )
     assert info.value.code == "charge_already_refunded"
     inbox.wait("refund.created", by_id(first["id"]))
 
@@ -618,7 +625,11 @@ def test_refund_on_the_wrong_account_is_not_found(merchant, inbox):
     paid = paid_session(merchant, inbox)
     with pytest.raises(payments.PaymentFailed) as info:
         stripe_charges.refund(
-            payment_intent=paid["payment_intent"], amount=100, account_id=None, idempotency_key="refund:wrong-account"
+            payment_intent=paid["payment_intent"],
+            amount=100,
+            currency="usd",
+            account_id=None,
+            idempotency_key="refund:wrong-account",
         )
     assert info.value.code == "resource_missing" and info.value.http_status == 404
 
@@ -701,7 +712,7 @@ def test_transient_failures_raise_payments_unavailable(emu, merchant, monkeypatc
     emu.inject_error(status, count=1, path_prefix="/v1/refunds")
     with pytest.raises(payments.PaymentsUnavailable) as info:
         stripe_charges.refund(
-            payment_intent="pi_x", amount=1, account_id=merchant, idempotency_key="refund:t%d" % status
+            payment_intent="pi_x", amount=1, currency="usd", account_id=merchant, idempotency_key="refund:t%d" % status
         )
     assert info.value.http_status == status
     assert type(info.value).__name__ == "PaymentsUnavailable"  # what a Step Functions Retry matches
@@ -855,7 +866,11 @@ def test_fixture_snapshot_matches_stripe_fixtures():
 def test_emulator_objects_use_only_stripe_fields(emu, merchant, inbox):
     paid = paid_session(merchant, inbox)
     refund = stripe_charges.refund(
-        payment_intent=paid["payment_intent"], amount=100, account_id=merchant, idempotency_key="refund:contract"
+        payment_intent=paid["payment_intent"],
+        amount=100,
+        currency="usd",
+        account_id=merchant,
+        idempotency_key="refund:contract",
     )
     link = stripe_connect.create_account_link(account_id=merchant, refresh_url=RETURN, return_url=RETURN)
     samples = {
@@ -874,3 +889,73 @@ def test_emulator_objects_use_only_stripe_fields(emu, merchant, inbox):
     # `account` is only present on Connect events, so the generic example event lacks it.
     assert set(event) <= FIXTURE_KEYS["event"] | {"account"}
     assert set(payments.WEBHOOK_FIELDS["event"]) <= set(event)
+
+
+# --------------------------------------------------------------------------
+# Stripe's units (payments.STRIPE_UNITS): every amount crosses the gateway converted
+
+
+@pytest.mark.parametrize(
+    ("currency", "iso_amount", "stripe_amount"),
+    [
+        ("usd", 2899, 2899),
+        ("jpy", 500, 500),
+        ("ugx", 5000, 5000),  # zero-decimal at Stripe as in ISO
+        ("huf", 1045, 1045),  # two-decimal for charges and refunds (only payouts are whole forint)
+        ("twd", 1045, 1045),
+        ("isk", 5, 500),  # ISO 0 decimals, Stripe two (whole krónur)
+        ("mga", 1200, 12),  # ISO 2 decimals, Stripe none
+        ("kwd", 5120, 5120),  # three-decimal, ending in 0
+    ],
+)
+def test_amounts_convert_to_and_from_stripes_units(currency, iso_amount, stripe_amount):
+    assert payments.to_stripe(iso_amount, currency) == stripe_amount
+    assert payments.from_stripe(stripe_amount, currency) == iso_amount
+    assert payments.to_stripe(iso_amount, currency.upper()) == stripe_amount
+
+
+@pytest.mark.parametrize(("currency", "iso_amount"), [("mga", 1050), ("kwd", 5124), ("bhd", 1001)])
+def test_an_amount_stripe_cannot_hold_is_refused_before_it_is_sent(currency, iso_amount):
+    with pytest.raises(payments.PaymentFailed) as info:
+        payments.to_stripe(iso_amount, currency)
+    assert info.value.code == "amount_not_representable" and not payments.representable(iso_amount, currency)
+    kept = payments.to_stripe(iso_amount, currency, round_down=True)  # the platform's fee: what Stripe can hold of it
+    assert payments.from_stripe(kept, currency) < iso_amount and payments.representable(
+        payments.from_stripe(kept, currency), currency
+    )
+
+
+def test_every_exception_is_a_currency_the_shop_can_price_in():
+    for code, unit in payments.STRIPE_UNITS.items():
+        assert code in money.CURRENCIES and unit.decimals in (0, 2, 3) and unit.step in (1, 10, 100), code
+
+
+def test_an_isk_session_and_refund_are_sent_in_stripes_units(emu, merchant, inbox):
+    session = new_session(
+        merchant,
+        currency="isk",
+        lines=[{"name": "Lopapeysa", "unit_amount": 24900, "quantity": 1}],  # 24,900 kr (ISO: no decimals)
+        amount_total=24900,
+        application_fee_amount=498,
+    )
+    assert session["amount_total"] == 24900  # read back in ISO units
+    stored = emu.get_object(session["id"])
+    assert stored["amount_total"] == 2490000 and emu._line_items[session["id"]][0]["price"]["unit_amount"] == 2490000
+    assert emu._objects[session["id"]].extra["application_fee_amount"] == 49800
+    assert submit(session, "succeed").status_code == 303
+    pi = inbox.wait("checkout.session.completed", by_id(session["id"]))["event"]["data"]["object"]["payment_intent"]
+    refund = stripe_charges.refund(
+        payment_intent=pi, amount=4900, currency="isk", account_id=merchant, idempotency_key=f"refund:{pi}:isk"
+    )
+    assert refund["amount"] == 4900 and emu.get_object(refund["id"])["amount"] == 490000
+
+
+def test_the_emulator_refuses_what_stripe_refuses_reading_the_same_table(merchant):
+    assert format_amount(500, "isk") == "5.00 ISK" and format_amount(5120, "kwd") == "5.120 KWD"
+    fraction = {"currency": "isk", "unit_amount": 24950, "product_data": {"name": "Lopapeysa"}}  # 249.50 kr
+    with pytest.raises(payments.PaymentFailed) as info, payments.translate_errors():
+        stripe_charges.stripe_client().v1.checkout.sessions.create(
+            {"mode": "payment", "success_url": RETURN, "line_items": [{"quantity": 1, "price_data": fraction}]},
+            payments.request_options("isk-fraction", merchant),
+        )
+    assert info.value.http_status == 400 and info.value.code == "parameter_invalid_integer"
