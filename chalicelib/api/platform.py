@@ -5,7 +5,20 @@ from urllib.parse import parse_qs
 
 from chalice import Blueprint, Response
 
-from chalicelib import accounts, docs, hosts, onboarding, openapi, schemas, shops, storefront, tenants, throttle, web
+from chalicelib import (
+    accounts,
+    assets,
+    docs,
+    hosts,
+    onboarding,
+    openapi,
+    schemas,
+    shops,
+    storefront,
+    tenants,
+    throttle,
+    web,
+)
 from chalicelib.errors import Invalid, NotFound
 
 bp = Blueprint(__name__)
@@ -24,7 +37,7 @@ def openapi_document():
 
 @routes.api("/docs", summary="This document, browsable (Swagger UI)", tag="platform", media=("text/html",))
 def api_reference():
-    return web.html_response(docs.page(), headers=docs.PAGE_HEADERS)
+    return web.html_response(docs.page())
 
 
 @routes.api(
@@ -36,6 +49,17 @@ def api_reference():
 def api_reference_asset(asset):
     text, content_type = docs.asset(asset)
     return Response(body=text, status_code=200, headers={"Content-Type": content_type, **docs.ASSET_HEADERS})
+
+
+@routes.api(
+    "/assets/{folder}/{name}",
+    summary="The scripts and stylesheets pages load (a theme's, the platform page's); long-cached, versioned by ?v=",
+    tag="platform",
+    media=("text/javascript", "text/css"),
+)
+def asset(folder, name):
+    text, content_type = assets.read(folder, name)
+    return Response(body=text, status_code=200, headers={"Content-Type": content_type, **assets.HEADERS})
 
 
 @routes.api(

@@ -1,9 +1,10 @@
 """The storefront: a shop's pages and its shoppers' JSON API (/api/store), each on the shop's own
 host and under /s/{subdomain} (web.Routes.storefront registers both)."""
 
-from chalice import Blueprint
+from chalice import Blueprint, Response
 
 from chalicelib import (
+    assets,
     carts,
     catalog,
     checkout,
@@ -48,7 +49,13 @@ def _platform_home():
     return web.html_response(storefront.platform_home(hosts.platform_base(web.host(bp.current_request)), None))
 
 
-@routes.storefront("/", summary="Shop home page", html=True, on_platform_host=_platform_home)
+@routes.storefront(
+    "/",
+    summary="Shop home page",
+    html=True,
+    on_platform_host=_platform_home,
+    query={"cursor": schemas.page_query["cursor"]},
+)
 def home(shop, base_path):
     return web.html_response(storefront.home_page(shop, base_path, web.query(bp.current_request, "cursor")))
 
@@ -72,6 +79,7 @@ def cart_page(shop, base_path):
     summary="Order status page (where the payment page sends the shopper; 202 while the payment is confirmed)",
     status=(200, 202),
     html=True,
+    query={"checkout": {"type": "string", "description": "The checkout the payment page came back from"}},
 )
 def order_page(shop, base_path, order_id):
     request = bp.current_request
@@ -85,7 +93,23 @@ def order_page(shop, base_path, order_id):
 
 
 @routes.storefront(
-    "/api/store/products", summary="Active products, newest first", response=schemas.page_of(schemas.PRODUCT)
+    "/theme-settings.css",
+    summary="The shop's theme settings (colours, font) as the stylesheet its pages load; long-cached, versioned by ?v=",
+    media=("text/css",),
+)
+def theme_settings(shop, base_path):
+    return Response(
+        body=storefront.theme_settings_css(shop),
+        status_code=200,
+        headers={"Content-Type": "text/css; charset=utf-8", **assets.HEADERS},
+    )
+
+
+@routes.storefront(
+    "/api/store/products",
+    summary="Active products, newest first",
+    response=schemas.page_of(schemas.PRODUCT),
+    query=schemas.page_query,
 )
 def store_products(shop, base_path):
     return web.json_response(

@@ -2,7 +2,7 @@
 
 from chalice import Blueprint
 
-from chalicelib import cancellation, fulfilment, orders, refunds, return_requests, returns, schemas, web
+from chalicelib import attention, cancellation, fulfilment, orders, refunds, return_requests, returns, schemas, web
 from chalicelib.api.merchant import admin_once
 
 bp = Blueprint(__name__)
@@ -14,6 +14,11 @@ routes = web.Routes(bp)
     summary="Orders, newest first (?financial_status= ?fulfillment_status=)",
     response=schemas.page_of(schemas.ORDER),
     tag="admin",
+    query={
+        **schemas.page_query,
+        "financial_status": schemas.ORDER["properties"]["financial_status"],
+        "fulfillment_status": schemas.ORDER["properties"]["fulfillment_status"],
+    },
 )
 def list_orders():
     request = bp.current_request
@@ -120,6 +125,7 @@ def create_refund(order_id):
     summary="Returns, newest first (?status=)",
     response=schemas.page_of(schemas.RETURN),
     tag="admin",
+    query={**schemas.page_query, "status": schemas.RETURN["properties"]["status"]},
 )
 def list_returns():
     request = bp.current_request
@@ -169,3 +175,25 @@ def receive_return(return_id):
     request = bp.current_request
     tenant_id = web.merchant_tenant(request)
     return web.json_response(return_requests.receive(tenant_id, return_id, web.body(request, schemas.RETURN_RECEIVE)))
+
+
+@routes.api(
+    "/api/admin/attention",
+    summary="Checkouts and returns whose compensation failed for good (a refund not sent, stock not given "
+    "back), newest first",
+    response=schemas.ATTENTION_LIST,
+    tag="admin",
+)
+def list_attention():
+    return web.json_response(attention.listing(web.merchant_tenant(bp.current_request)))
+
+
+@routes.api(
+    "/api/admin/attention/{kind}/{record_id}/resolve",
+    ["POST"],
+    summary="The merchant dealt with it: the checkout or return leaves the attention list",
+    response=schemas.ATTENTION_RESOLVED,
+    tag="admin",
+)
+def resolve_attention(kind, record_id):
+    return web.json_response(attention.resolve(web.merchant_tenant(bp.current_request), kind, record_id))
