@@ -13,14 +13,25 @@ Logins count against the rate limits (throttle.py) before any scrypt runs.
 import hashlib
 import secrets
 
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from . import auth, clock, emails, hosts, keys, notifications, passwords, tenants, throttle
-from .db import Claim, PasswordReset, condition_failed, conditionally, connection, plain
+from .db import Claim, PlatformItem, condition_failed, conditionally, connection, plain
 from .errors import Conflict, Invalid, Unauthorized
 
 RESET_SECONDS = 3600
+
+
+class PasswordReset(PlatformItem, discriminator="password_reset"):
+    """An emailed reset link, keyed by its token's hash: good once, for an hour, while the account's token
+    generation is still the one it was sent in."""
+
+    email = UnicodeAttribute()
+    token_generation = NumberAttribute()
+    expires_at = NumberAttribute()  # TTL (epoch seconds); reads treat a passed one as gone
+    used_at = UnicodeAttribute(null=True)
 
 
 def login(*, email: str, password: str, client: str) -> str:

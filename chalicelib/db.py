@@ -227,32 +227,6 @@ class Claim(PlatformItem, discriminator="claim"):
     created_at = UnicodeAttribute()
 
 
-class PasswordReset(PlatformItem, discriminator="password_reset"):
-    """One emailed reset link, keyed by its token's hash: good once, for an hour, while the password it resets
-    is still the account's (the account's token generation has not moved since)."""
-
-    email = UnicodeAttribute()
-    token_generation = NumberAttribute()
-    expires_at = NumberAttribute()  # TTL (epoch seconds); reads treat a passed one as gone
-    used_at = UnicodeAttribute(null=True)
-
-
-class PlatformCounter(PlatformItem, discriminator="throttle"):
-    """A rate limit's count (throttle.py) of one client or one email."""
-
-    hits = NumberAttribute(default=0)
-    window_ends = NumberAttribute()  # epoch seconds; a passed one counts as zero, whether or not TTL deleted it
-    expires_at = NumberAttribute()  # TTL
-
-
-class TenantCounter(TenantItem, discriminator="throttle"):
-    """A rate limit's count (throttle.py) of one client in one shop."""
-
-    hits = NumberAttribute(default=0)
-    window_ends = NumberAttribute()
-    expires_at = NumberAttribute()  # TTL
-
-
 class TenantEntry(PlatformItem, discriminator="tenant"):
     """The operator's registry of tenants, one partition, sorted by tenant id (= signup time)."""
 

@@ -11,11 +11,29 @@ the password was right), so a burst of guesses in parallel costs no more CPU tha
 
 from typing import NamedTuple
 
+from pynamodb.attributes import NumberAttribute
+
 from . import clock, keys
-from .db import PlatformCounter, TenantCounter, conditionally
+from .db import PlatformItem, TenantItem, conditionally
 from .errors import TooManyRequests
 
 WINDOW_SECONDS = 15 * 60
+
+
+class PlatformCounter(PlatformItem, discriminator="throttle"):
+    """One client's or one email's count, until `window_ends` (epoch seconds; also its TTL, `expires_at`)."""
+
+    hits = NumberAttribute(default=0)
+    window_ends = NumberAttribute()
+    expires_at = NumberAttribute()
+
+
+class TenantCounter(TenantItem, discriminator="throttle"):
+    """One client's count in one shop, as PlatformCounter."""
+
+    hits = NumberAttribute(default=0)
+    window_ends = NumberAttribute()
+    expires_at = NumberAttribute()
 
 
 class Counter(NamedTuple):

@@ -167,8 +167,11 @@ def test_the_reset_links_page_sets_the_password_with_a_plain_form(api, merchant)
     token = _token_of(_reset_link(email))
     page = api.get(f"/password-reset?token={token}")
     assert page.status_code == 200 and f'name="token" value="{token}"' in page.text
-    assert "sandbox allow-forms" in page.headers["Content-Security-Policy"]
-    assert page.headers["Referrer-Policy"] == "no-referrer" and "<script" not in page.text
+    assert (
+        page.headers["Cache-Control"] == "private, no-store"
+        and "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
+    )
+    assert '<meta name="referrer" content="no-referrer">' in page.text and "<script" not in page.text
     form = {"content-type": "application/x-www-form-urlencoded"}
     weak = api.post("/password-reset", raw=f"token={token}&password=aaaaaaaaaa", headers=form)
     assert weak.status_code == 400 and "easy to guess" in weak.text
