@@ -29,14 +29,22 @@ def register(
     tag: str,
     html: bool = False,
     media: tuple[str, ...] = (),
+    query: dict[str, dict] | None = None,
 ) -> None:
     """`status`: the success status, or all of them (`(201, 200)`: created, or already there).
     `html`: the route answers pages (and its errors are pages); with a `response` schema as well, it
-    answers JSON or a page depending on the path (the catch-all). `media`: other content types it answers."""
+    answers JSON or a page depending on the path (the catch-all). `media`: other content types it answers.
+    `query`: the optional query parameters it reads, name -> schema."""
     op: dict[str, Any] = {"summary": summary, "tags": [tag], "responses": {}}
-    params = re.findall(r"{(\w+)\+?}", path)
+    params = [
+        {"name": p, "in": "path", "required": True, "schema": {"type": "string"}}
+        for p in re.findall(r"{(\w+)\+?}", path)
+    ]
+    params += [
+        {"name": name, "in": "query", "required": False, "schema": schema} for name, schema in (query or {}).items()
+    ]
     if params:
-        op["parameters"] = [{"name": p, "in": "path", "required": True, "schema": {"type": "string"}} for p in params]
+        op["parameters"] = params
     if request is not None:
         op["requestBody"] = {"required": True, "content": {"application/json": {"schema": request}}}
     content: dict[str, dict] = {"text/html": {}} if html else {}

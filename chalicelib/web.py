@@ -145,7 +145,7 @@ class Routes:
                 err, shop, status = Unavailable("This shop is temporarily unavailable"), None, Unavailable.status
         return html_response(storefront.error_page(err, shop, _base_path(params), status), status)
 
-    def _register(self, path, methods, fn, *, html, summary, request, response, status, tag, media=()):
+    def _register(self, path, methods, fn, *, html, summary, request, response, status, tag, media=(), query=None):
         view = self._guarded(tracer.capture_method(fn), html=html)
         self.blueprint.route(path, methods=methods, content_types=["*/*"])(view)
         for m in methods:
@@ -160,11 +160,15 @@ class Routes:
                 tag=tag,
                 html=html,
                 media=media,
+                query=query,
             )
         return view
 
-    def api(self, path, methods=("GET",), *, summary, request=None, response=None, status=200, tag, media=()):
-        """`media`: content types other than JSON the route answers with (its errors stay JSON)."""
+    def api(
+        self, path, methods=("GET",), *, summary, request=None, response=None, status=200, tag, media=(), query=None
+    ):
+        """`media`: content types other than JSON the route answers with (its errors stay JSON); `query`: the
+        query parameters it reads (name -> schema), for /openapi.json."""
 
         def deco(fn):
             self._register(
@@ -178,6 +182,7 @@ class Routes:
                 status=status,
                 tag=tag,
                 media=media,
+                query=query,
             )
             return fn
 
@@ -194,6 +199,7 @@ class Routes:
         status=200,
         html=False,
         on_platform_host=None,
+        query=None,
     ):
         """A storefront route on the shop's own host and under /s/{subdomain}; the view gets
         `shop` (suspended shops answer 503) and `base_path` ('' or '/s/<sub>')."""
@@ -222,6 +228,7 @@ class Routes:
                     response=response,
                     status=status,
                     tag="storefront",
+                    query=query,
                 )
             self._register(
                 "/s/{subdomain}" + (path if path != "/" else ""),
@@ -233,6 +240,7 @@ class Routes:
                 response=response,
                 status=status,
                 tag="storefront",
+                query=query,
             )
             return fn
 

@@ -9,7 +9,13 @@ bp = Blueprint(__name__)
 routes = web.Routes(bp)
 
 
-@routes.api("/api/operator/tenants", summary="All shops", response=schemas.page_of(schemas.TENANT), tag="operator")
+@routes.api(
+    "/api/operator/tenants",
+    summary="All shops",
+    response=schemas.page_of(schemas.TENANT),
+    tag="operator",
+    query=schemas.page_query,
+)
 def operator_tenants():
     request = bp.current_request
     web.operator(request)
@@ -45,6 +51,7 @@ def operator_reactivate(tenant_id):
     summary="Per-tenant availability and latency for a month (default: this one)",
     response=schemas.SLA_REPORT,
     tag="operator",
+    query={"month": {"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$", "description": "YYYY-MM"}},
 )
 def operator_sla():
     request = bp.current_request

@@ -47,7 +47,13 @@ def _platform_home():
     return web.html_response(storefront.platform_home(hosts.platform_base(web.host(bp.current_request)), None))
 
 
-@routes.storefront("/", summary="Shop home page", html=True, on_platform_host=_platform_home)
+@routes.storefront(
+    "/",
+    summary="Shop home page",
+    html=True,
+    on_platform_host=_platform_home,
+    query={"cursor": schemas.page_query["cursor"]},
+)
 def home(shop, base_path):
     return web.html_response(storefront.home_page(shop, base_path, web.query(bp.current_request, "cursor")))
 
@@ -71,6 +77,7 @@ def cart_page(shop, base_path):
     summary="Order status page (where the payment page sends the shopper; 202 while the payment is confirmed)",
     status=(200, 202),
     html=True,
+    query={"checkout": {"type": "string", "description": "The checkout the payment page came back from"}},
 )
 def order_page(shop, base_path, order_id):
     request = bp.current_request
@@ -84,7 +91,10 @@ def order_page(shop, base_path, order_id):
 
 
 @routes.storefront(
-    "/api/store/products", summary="Active products, newest first", response=schemas.page_of(schemas.PRODUCT)
+    "/api/store/products",
+    summary="Active products, newest first",
+    response=schemas.page_of(schemas.PRODUCT),
+    query=schemas.page_query,
 )
 def store_products(shop, base_path):
     return web.json_response(

@@ -47,6 +47,13 @@ def page_of(item_schema: dict) -> dict:
     return answer({"items": {"type": "array", "items": item_schema}, "next": nullable_string})
 
 
+# The query parameters of a list (name -> schema), published with each route that pages.
+page_query = {
+    "limit": {"type": "integer", "minimum": 1, "maximum": 250, "description": "Items per page; 50 when absent"},
+    "cursor": {"type": "string", "description": "The previous page's `next`"},
+}
+
+
 # A request's list of units: [{variant_id, quantity}], at least one.
 units = list_of(closed({"variant_id": identifier, "quantity": quantity}, ("variant_id", "quantity")), most=100, least=1)
 # An answer's list of units.

@@ -22,6 +22,7 @@ class FullShop:
         self.shop, self.subdomain, self.tenant_id = shop, shop.subdomain, shop.tenant_id
         self.host = f"{self.subdomain}.localhost:8000"
         self.token = shop.admin.token
+        self.payment_account = shop.admin.get("/api/admin/payments/account").json["account_id"]
         self.merchant_email = f"{self.subdomain}@example.com"
         tag = uuid.uuid4().hex[:8]
         self.titles = [f"{label} Lamp {tag}", f"{label} Mug {tag}", f"{label} Secret Draft {tag}"]

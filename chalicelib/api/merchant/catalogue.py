@@ -30,7 +30,11 @@ def create_product():
 
 
 @routes.api(
-    "/api/admin/products", summary="List products, newest first", response=schemas.page_of(schemas.PRODUCT), tag="admin"
+    "/api/admin/products",
+    summary="List products, newest first",
+    response=schemas.page_of(schemas.PRODUCT),
+    tag="admin",
+    query=schemas.page_query,
 )
 def list_products():
     request = bp.current_request

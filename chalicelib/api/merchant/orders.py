@@ -14,6 +14,11 @@ routes = web.Routes(bp)
     summary="Orders, newest first (?financial_status= ?fulfillment_status=)",
     response=schemas.page_of(schemas.ORDER),
     tag="admin",
+    query={
+        **schemas.page_query,
+        "financial_status": schemas.ORDER["properties"]["financial_status"],
+        "fulfillment_status": schemas.ORDER["properties"]["fulfillment_status"],
+    },
 )
 def list_orders():
     request = bp.current_request
@@ -120,6 +125,7 @@ def create_refund(order_id):
     summary="Returns, newest first (?status=)",
     response=schemas.page_of(schemas.RETURN),
     tag="admin",
+    query={**schemas.page_query, "status": schemas.RETURN["properties"]["status"]},
 )
 def list_returns():
     request = bp.current_request
