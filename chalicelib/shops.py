@@ -1,9 +1,12 @@
 """A merchant's own shop: profile, name, theme and custom domain."""
 
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.update import Action
+from pynamodb.transactions import TransactWrite
 
-from . import hosts, storefront, tenants
-from .db import ShopRecord
+from . import domains, hosts, keys, storefront, tenants
+from .db import Claim, ShopRecord, connection, failed_conditions
+from .errors import Conflict, Invalid
 
 
 def to_dict(shop: ShopRecord, request_host: str) -> dict:
@@ -14,7 +17,7 @@ def to_dict(shop: ShopRecord, request_host: str) -> dict:
         "currency": shop.currency,
         "status": shop.status,
         "plan": shop.plan,
-        "custom_domain": shop.custom_domain,
+        "custom_domain": domains.describe(shop),
         "storefront_url": hosts.storefront_url(shop, request_host),
     }
 
@@ -25,14 +28,36 @@ def profile(tenant_id: str, request_host: str) -> dict:
 
 
 def update(tenant_id: str, patch: dict) -> None:
-    if "custom_domain" in patch:
-        tenants.attach_domain(tenant_id, patch["custom_domain"])
+    """Validates the whole change first, then writes it in one transaction: the shop's fields and, for a new
+    domain, the claim of the verified one it replaces (which stops serving). A bad field changes nothing."""
     shop = tenants.get_shop(tenant_id)
     actions: list[Action] = []
     if "name" in patch:
-        actions.append(ShopRecord.name.set(patch["name"].strip()))
+        name = patch["name"].strip()
+        if not name:
+            raise Invalid("name: must not be blank", {"name": "must not be blank"})
+        actions.append(ShopRecord.name.set(name))
     if "theme" in patch:
         actions.append(ShopRecord.theme.set({**storefront.theme_of(shop), **patch["theme"]}))
-    if actions:
-        shop.update(actions=actions)
+    released = None
+    if "custom_domain" in patch:
+        domain_actions, released = domains.attach(shop, patch["custom_domain"])
+        actions += domain_actions
+    if not actions:
+        return
+    # Written on the domain as read: a verification or another change meanwhile is not overwritten.
+    as_read = (
+        ShopRecord.custom_domain == shop.custom_domain
+        if shop.custom_domain
+        else ShopRecord.custom_domain.does_not_exist()
+    )
+    try:
+        with TransactWrite(connection=connection()) as tx:
+            tx.update(shop, actions=actions, condition=as_read)
+            if released:
+                tx.delete(Claim(keys.domain_claim(released), keys.CLAIM_SK), condition=Claim.tenant_id == tenant_id)
+    except TransactWriteError as e:
+        if failed_conditions(tx, e):
+            raise Conflict("The shop changed meanwhile; try again") from None
+        raise
     tenants.forget_shop(tenant_id)  # this container's storefront shows the change at once

@@ -7,7 +7,7 @@ import time
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from . import auth, clock, cursors, keys, lifecycle, settings, usage
+from . import attention, auth, clock, cursors, hosts, keys, lifecycle, settings, usage
 from .db import Claim, ShopRecord, TenantEntry, connection, failed_conditions
 from .errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized, Unavailable
 from .money import is_currency
@@ -206,37 +206,15 @@ def shop_for_host(host: str) -> ShopRecord | None:
         return shop_for_subdomain(sub)
     if is_platform_host(host):
         return None
-    return _claimed_shop(keys.domain_claim(host.split(":")[0].strip().lower().rstrip(".")))
+    domain = host.split(":")[0].strip().lower().rstrip(".")
+    shop = _claimed_shop(keys.domain_claim(domain))  # a claim exists only for a verified domain (domains.py)
+    return shop if shop is not None and hosts.verified_domain(shop) == domain else None
 
 
 def require_open(shop: ShopRecord) -> ShopRecord:
     if shop.status == "suspended":
         raise Unavailable("This shop is temporarily unavailable")
     return shop
-
-
-def attach_domain(tenant_id: str, domain: str) -> ShopRecord:
-    domain = domain.strip().lower().rstrip(".")
-    if subdomain_of_host(domain) is not None or is_platform_host(domain) or "." not in domain:
-        raise Invalid("domain: use a domain you own", {"domain": "not a custom domain"})
-    shop = get_shop(tenant_id)
-    if shop.custom_domain == domain:
-        return shop  # already this shop's: nothing to claim (a claim and its delete in one transaction is refused)
-    now = clock.now_iso()
-    try:
-        with TransactWrite(connection=connection()) as tx:
-            tx.save(
-                Claim(keys.domain_claim(domain), keys.CLAIM_SK, tenant_id=tenant_id, created_at=now),
-                condition=Claim.pk.does_not_exist(),
-            )
-            if shop.custom_domain:
-                tx.delete(Claim(keys.domain_claim(shop.custom_domain), keys.CLAIM_SK))
-            tx.update(shop, actions=[ShopRecord.custom_domain.set(domain)])
-    except TransactWriteError as e:
-        if (keys.domain_claim(domain), keys.CLAIM_SK) in failed_conditions(tx, e):
-            raise Conflict("That domain belongs to another shop", {"domain": "taken"}) from None
-        raise
-    return get_shop(tenant_id)
 
 
 # Operator ----------------------------------------------------------------
@@ -258,6 +236,7 @@ def list_tenants(*, limit: int, cursor: str | None) -> dict:
                 "plan": shop.plan if shop else None,
                 "status": shop.status if shop else None,
                 "usage": used.get(e.tenant_id),
+                "needs_attention": attention.count(e.tenant_id),
             }
         )
     return {"items": items, "next": cursors.encode(page.last_evaluated_key)}

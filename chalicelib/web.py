@@ -12,7 +12,7 @@ from typing import Any
 
 from chalice import Response
 
-from . import auth, cursors, idempotency, isolation, openapi, schemas, sla, tenants, validation
+from . import auth, cursors, idempotency, isolation, openapi, schemas, security_headers, sla, tenants, validation
 from .errors import DomainError, NotFound, Unavailable
 from .observability import count, log_context, logger, tracer
 
@@ -24,11 +24,13 @@ def around_request(request, get_response):
     """Chalice `http` middleware (app.py registers it), so it wraps every route of every blueprint,
     on AWS, on the local server and in chalice.test alike. The request's log keys and tenant binding
     hold for this request only (the tenant is bound once the route knows it: `acts_for`); in-progress
-    idempotency keys expire with this invocation; the log line and SLA counts follow its answer."""
+    idempotency keys expire with this invocation; the log line and SLA counts follow its answer, which
+    gets the security headers every answer carries (Chalice's own 405 and 415 answers too)."""
     started = time.perf_counter()
     idempotency.bind(request.lambda_context)
     with log_context(correlation_id=request.context.get("requestId")), isolation.request_scope():
         response = get_response(request)
+        response.headers = security_headers.add_to(response.headers)
         ms = (time.perf_counter() - started) * 1000
         logger.info("request", method=request.method, path=request.path, status=response.status_code, ms=round(ms, 2))
         sla.record(isolation.current(), response.status_code, ms)
@@ -198,11 +200,12 @@ class Routes:
         response=None,
         status=200,
         html=False,
+        media=(),
         on_platform_host=None,
         query=None,
     ):
         """A storefront route on the shop's own host and under /s/{subdomain}; the view gets
-        `shop` (suspended shops answer 503) and `base_path` ('' or '/s/<sub>')."""
+        `shop` (suspended shops answer 503) and `base_path` ('' or '/s/<sub>'). `media` as in `api`."""
 
         def deco(fn):
             @functools.wraps(fn)
@@ -228,6 +231,7 @@ class Routes:
                     response=response,
                     status=status,
                     tag="storefront",
+                    media=media,
                     query=query,
                 )
             self._register(
@@ -240,6 +244,7 @@ class Routes:
                 response=response,
                 status=status,
                 tag="storefront",
+                media=media,
                 query=query,
             )
             return fn

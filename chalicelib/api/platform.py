@@ -3,7 +3,7 @@ everything no route matches."""
 
 from chalice import Blueprint, Response
 
-from chalicelib import docs, hosts, onboarding, openapi, schemas, shops, tenants, web
+from chalicelib import assets, docs, hosts, onboarding, openapi, schemas, shops, tenants, web
 from chalicelib.errors import NotFound
 
 bp = Blueprint(__name__)
@@ -22,7 +22,7 @@ def openapi_document():
 
 @routes.api("/docs", summary="This document, browsable (Swagger UI)", tag="platform", media=("text/html",))
 def api_reference():
-    return web.html_response(docs.page(), headers=docs.PAGE_HEADERS)
+    return web.html_response(docs.page())
 
 
 @routes.api(
@@ -34,6 +34,17 @@ def api_reference():
 def api_reference_asset(asset):
     text, content_type = docs.asset(asset)
     return Response(body=text, status_code=200, headers={"Content-Type": content_type, **docs.ASSET_HEADERS})
+
+
+@routes.api(
+    "/assets/{folder}/{name}",
+    summary="The scripts and stylesheets pages load (a theme's, the platform page's); long-cached, versioned by ?v=",
+    tag="platform",
+    media=("text/javascript", "text/css"),
+)
+def asset(folder, name):
+    text, content_type = assets.read(folder, name)
+    return Response(body=text, status_code=200, headers={"Content-Type": content_type, **assets.HEADERS})
 
 
 @routes.api(

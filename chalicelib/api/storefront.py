@@ -1,9 +1,10 @@
 """The storefront: a shop's pages and its shoppers' JSON API (/api/store), each on the shop's own
 host and under /s/{subdomain} (web.Routes.storefront registers both)."""
 
-from chalice import Blueprint
+from chalice import Blueprint, Response
 
 from chalicelib import (
+    assets,
     carts,
     catalog,
     checkout,
@@ -88,6 +89,19 @@ def order_page(shop, base_path, order_id):
         )
     headers = _forget_cart(base_path) if web.cookie(request, "cart") == page["order"]["cart_id"] else None
     return web.html_response(storefront.order_status_page(shop, base_path, page["order"]), headers=headers)
+
+
+@routes.storefront(
+    "/theme-settings.css",
+    summary="The shop's theme settings (colours, font) as the stylesheet its pages load; long-cached, versioned by ?v=",
+    media=("text/css",),
+)
+def theme_settings(shop, base_path):
+    return Response(
+        body=storefront.theme_settings_css(shop),
+        status_code=200,
+        headers={"Content-Type": "text/css; charset=utf-8", **assets.HEADERS},
+    )
 
 
 @routes.storefront(

@@ -49,6 +49,17 @@ THEME = answer(
         "logo_text": string,
     }
 )
+CUSTOM_DOMAIN = answer(
+    {
+        "host": string,
+        "status": {
+            "enum": ["pending", "verified"],
+            "description": "pending: nothing is served on it until its TXT record is verified",
+        },
+        "txt_name": {"type": "string", "description": "Where the DNS TXT record that proves the domain goes"},
+        "txt_value": {"type": "string", "description": "What that TXT record must say"},
+    }
+)
 SHOP = answer(
     {
         "id": string,
@@ -57,7 +68,7 @@ SHOP = answer(
         "currency": currency,
         "status": {"enum": ["active", "suspended"]},
         "plan": string,
-        "custom_domain": nullable_string,
+        "custom_domain": {"anyOf": [CUSTOM_DOMAIN, {"type": "null"}]},
         "storefront_url": {"type": "string", "description": "Absolute, on the request's host when it is the shop's"},
         "theme": THEME,
     },

@@ -65,8 +65,18 @@ class _Server(ThreadedHTTPServer):
     request_queue_size = 128
 
 
+# What CloudFront's SecurityHeadersPolicy adds to media in AWS (infra/resources.json), less HSTS (plain HTTP here).
+# Media is served on the shop's own origin here, so a file opened on its own (an SVG) also runs nothing.
+_MEDIA_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox",
+}
+
+
 class _Handler(ChaliceRequestHandler):
-    """Adds what sits beside API Gateway in AWS: media from S3 (CloudFront there)."""
+    """Adds what sits beside API Gateway in AWS: media from S3 (CloudFront there), and DNS: `PUT /_dns/txt`
+    publishes a TXT record that a custom domain's verification then finds (chalicelib/domains.py)."""
 
     def __init__(self, request, client_address, server, app_object, config):
         self._app_object = app_object
@@ -81,6 +91,8 @@ class _Handler(ChaliceRequestHandler):
         path = urlsplit(self.path).path
         if self.command in ("GET", "HEAD") and path.startswith("/media/"):
             return self._media(unquote(path[len("/media/") :]))
+        if self.command == "PUT" and path == "/_dns/txt":
+            return self._publish_txt()
         return super()._generic_handle()
 
     do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
@@ -95,6 +107,21 @@ class _Handler(ChaliceRequestHandler):
 
     do_TRACE = _not_allowed
 
+    def _publish_txt(self):
+        """`{name, value}`: the local stand-in for adding a TXT record at the domain's DNS host."""
+        from chalicelib import domains
+
+        try:
+            record = json.loads(self.rfile.read(int(self.headers.get("content-length") or 0)) or b"{}")
+            name, value = record["name"], record["value"]
+        except (ValueError, KeyError, TypeError):
+            body = json.dumps({"message": "send {name, value}: the TXT record's name and text"}).encode()
+            return self._send_http_response(400, {"Content-Type": "application/json"}, body)
+        if not isinstance(name, str) or not isinstance(value, str):
+            return self._send_http_response(400, {"Content-Type": "application/json"}, b'{"message": "strings only"}')
+        domains.resolver.publish(name, value)
+        self._send_http_response(204, {}, b"")
+
     def _media(self, key: str):
         import boto3
 
@@ -102,13 +129,14 @@ class _Handler(ChaliceRequestHandler):
         try:
             obj = s3.get_object(Bucket=os.environ["MEDIA_BUCKET"], Key=key)
         except s3.exceptions.NoSuchKey:
-            return self._send_http_response(404, {"Content-Type": "text/plain"}, b"Not found")
+            return self._send_http_response(404, {"Content-Type": "text/plain", **_MEDIA_HEADERS}, b"Not found")
         body = obj["Body"].read()
         self._send_http_response(
             200,
             {
                 "Content-Type": obj.get("ContentType", "application/octet-stream"),
                 "Cache-Control": "public, max-age=3600",
+                **_MEDIA_HEADERS,
             },
             body,
         )

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from tests.support.api import product_body, unique
+from tests.support.api import own_domain, product_body, unique
 
 
 class Page(HTMLParser):
@@ -222,8 +222,7 @@ def test_a_custom_domain_serves_its_shop(shop, api):
     shop_api, sub, _, _ = shop
     _create(shop_api, "Domain Lamp")
     domain = f"{unique('www')}.example.org"
-    r = shop_api.patch("/api/admin/shop", {"custom_domain": domain})
-    assert r.status_code == 200 and r.json["custom_domain"] == domain
+    assert own_domain(shop_api, domain)["custom_domain"]["host"] == domain
     page = api.as_(host=domain).get("/")
     assert page.status_code == 200 and "Domain Lamp" in page.text
     assert shop_api.patch("/api/admin/shop", {"custom_domain": domain}).status_code == 200  # again: no change
@@ -233,11 +232,11 @@ def test_another_shops_domain_cannot_be_taken(new_shop):
     a, _ = new_shop()
     b, _ = new_shop()
     mine, theirs = f"{unique('a')}.example.org", f"{unique('b')}.example.org"
-    assert a.patch("/api/admin/shop", {"custom_domain": mine}).status_code == 200
-    assert b.patch("/api/admin/shop", {"custom_domain": theirs}).status_code == 200
-    r = a.patch("/api/admin/shop", {"custom_domain": theirs})
-    assert r.status_code == 409 and r.json["fields"] == {"domain": "taken"}
-    assert a.get("/api/admin/shop").json["custom_domain"] == mine
+    own_domain(a, mine)
+    own_domain(b, theirs)
+    r = a.patch("/api/admin/shop", {"custom_domain": theirs})  # verified by b: taken
+    assert r.status_code == 409 and r.json["fields"] == {"custom_domain": "taken"}
+    assert a.get("/api/admin/shop").json["custom_domain"]["host"] == mine
 
 
 # Unknown paths ------------------------------------------------------------------------------

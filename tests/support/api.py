@@ -72,6 +72,20 @@ def sign_up(api: Api, currency: str = "USD", subdomain: str | None = None, shop_
     return api.as_(token=r.json["token"]), r.json
 
 
+def own_domain(merchant: Api, domain: str) -> dict:
+    """The merchant attaches `domain` and proves it: the TXT record published (locally: in this process's
+    stand-in for DNS), then verified. Returns the shop answer."""
+    from chalicelib import domains
+
+    attached = merchant.patch("/api/admin/shop", {"custom_domain": domain})
+    assert attached.status_code == 200, attached.body
+    record = attached.json["custom_domain"]
+    domains.resolver.publish(record["txt_name"], record["txt_value"])
+    verified = merchant.post("/api/admin/shop/domain/verify")
+    assert verified.status_code == 200 and verified.json["custom_domain"]["status"] == "verified", verified.body
+    return verified.json
+
+
 def connect_payments(merchant: Api, stripe) -> None:
     """The merchant finishes Stripe Connect onboarding (on the Stripe emulator)."""
     connected = merchant.post("/api/admin/payments/account", {})

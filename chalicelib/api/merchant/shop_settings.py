@@ -6,6 +6,7 @@ from chalice import Blueprint
 from chalicelib import (
     carrier_webhooks,
     discounts,
+    domains,
     fulfilment,
     hosts,
     payment_accounts,
@@ -29,6 +30,14 @@ def _save_setting(save, schema):
     return web.json_response(save(web.merchant_tenant(request), web.body(request, schema)))
 
 
+def _shop_after(change):
+    """Runs `change(tenant_id)` on the signed-in merchant's shop, then answers the shop as it now is."""
+    request = bp.current_request
+    tenant_id = web.merchant_tenant(request)
+    change(tenant_id)
+    return web.json_response(shops.profile(tenant_id, web.host(request)))
+
+
 @routes.api("/api/admin/shop", summary="The signed-in merchant's shop", response=schemas.SHOP, tag="admin")
 def admin_shop():
     request = bp.current_request
@@ -38,16 +47,24 @@ def admin_shop():
 @routes.api(
     "/api/admin/shop",
     ["PATCH"],
-    summary="Rename the shop, tune its theme, attach a domain",
+    summary="Rename the shop, tune its theme, attach a custom domain (pending until verified); all or nothing",
     request=schemas.SHOP_PATCH,
     response=schemas.SHOP,
     tag="admin",
 )
 def admin_shop_update():
-    request = bp.current_request
-    tenant_id = web.merchant_tenant(request)
-    shops.update(tenant_id, web.body(request, schemas.SHOP_PATCH))
-    return web.json_response(shops.profile(tenant_id, web.host(request)))
+    return _shop_after(lambda tenant_id: shops.update(tenant_id, web.body(bp.current_request, schemas.SHOP_PATCH)))
+
+
+@routes.api(
+    "/api/admin/shop/domain/verify",
+    ["POST"],
+    summary="Check the custom domain's DNS TXT record: 200 verified (the domain serves the shop), 409 not found yet",
+    response=schemas.SHOP,
+    tag="admin",
+)
+def verify_domain():
+    return _shop_after(domains.verify)
 
 
 @routes.api("/api/admin/return-policy", summary="The shop's return policy", response=schemas.RETURN_POLICY, tag="admin")
