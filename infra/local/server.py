@@ -115,12 +115,13 @@ class _Handler(ChaliceRequestHandler):
 
     def _publish_txt(self):
         """`{name, value}`: the local stand-in for adding a TXT record at the domain's DNS host."""
-        from chalicelib import domains
+        from chalicelib import domains, validation
+        from chalicelib.errors import Invalid
 
-        try:
-            record = json.loads(self.rfile.read(int(self.headers.get("content-length") or 0)) or b"{}")
+        try:  # read as hostile as any body the app reads
+            record = validation.parse_json(self.rfile.read(int(self.headers.get("content-length") or 0)))
             name, value = record["name"], record["value"]
-        except (ValueError, KeyError, TypeError):
+        except (Invalid, ValueError, KeyError, TypeError):
             body = json.dumps({"message": "send {name, value}: the TXT record's name and text"}).encode()
             return self._send_http_response(400, {"Content-Type": "application/json"}, body)
         if not isinstance(name, str) or not isinstance(value, str):
