@@ -19,7 +19,7 @@ from pynamodb.transactions import TransactWrite
 
 from . import auth, clock, emails, hosts, keys, notifications, passwords, tenants, throttle
 from .db import Claim, PlatformItem, condition_failed, conditionally, connection, plain
-from .errors import Conflict, Invalid, Unauthorized
+from .errors import Conflict, Invalid, TooManyRequests, Unauthorized
 
 RESET_SECONDS = 3600
 
@@ -103,8 +103,13 @@ def change_password(claims: dict, *, current_password: str, password: str, clien
 
 def request_reset(email: str) -> None:
     """Mails a merchant account a link that sets a new password, good once for an hour; says nothing about
-    whether the email has an account. The operator's password is OPERATOR_PASSWORD, set where it is deployed."""
+    whether the email has an account, nor whether a mail went out: past five in a window, none does. The
+    operator's password is OPERATOR_PASSWORD, set where it is deployed."""
     email = tenants.normalize_email(email)
+    try:
+        throttle.charge(throttle.reset_mails(email))  # any email alike: counting only known ones would tell them
+    except TooManyRequests:
+        return
     account = _account(email)
     if account is None or account.role != "merchant" or not account.tenant_id:
         return

@@ -50,7 +50,7 @@ Platform table (never reachable with tenant-scoped credentials):
 | tenant registry | TENANTS              | <tid>  |
 | Stripe event    | STRIPE_EVENT#<evt_id>| EVENT  |
 | Stripe account  | STRIPE_ACCOUNT#<id>  | CLAIM  |
-| login failures  | LOGIN#<sha256 of email> | THROTTLE#LOGIN |
+| an email's limits | ACCOUNT#<sha256 of email> | THROTTLE#<LOGIN or RESET_MAIL> |
 | client's requests | CLIENT#<address>   | THROTTLE#<LOGIN, SIGNUP or PASSWORD_RESET> |
 | password reset  | RESET#<sha256 of the link's token> | RESET |
 
@@ -155,9 +155,9 @@ def email_claim(email: str) -> str:
 RESET_SK = "RESET"
 
 
-def login_failures(email: str) -> str:
-    """An email's failed logins, keyed by its hash: counters are kept for any email typed, account or not."""
-    return f"LOGIN#{hashlib.sha256(email.encode()).hexdigest()}"
+def email_counters(email: str) -> str:
+    """An email's rate-limit counters, keyed by its hash: they are kept for any email typed, account or not."""
+    return f"ACCOUNT#{hashlib.sha256(email.encode()).hexdigest()}"
 
 
 def client(address: str) -> str:

@@ -45,7 +45,12 @@ class Counter(NamedTuple):
 
 def login_by_email(email: str) -> Counter:
     """Five failed logins for one account in a window (whoever tries)."""
-    return Counter(PlatformCounter, keys.login_failures(email), keys.throttle_sk("login"), 5)
+    return Counter(PlatformCounter, keys.email_counters(email), keys.throttle_sk("login"), 5)
+
+
+def reset_mails(email: str) -> Counter:
+    """Five password reset mails to one email in a window, however many clients ask (no mail-bombing)."""
+    return Counter(PlatformCounter, keys.email_counters(email), keys.throttle_sk("reset_mail"), 5)
 
 
 def login_by_client(address: str) -> Counter:

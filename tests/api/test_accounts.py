@@ -180,3 +180,19 @@ def test_the_reset_links_page_sets_the_password_with_a_plain_form(api, merchant)
     assert _login(api, email, NEW_PASSWORD).status_code == 200
     used = api.post("/password-reset", raw=f"token={token}&password=another+fine+password+9", headers=form)
     assert used.status_code == 400 and "used, expired or unknown" in used.text
+
+
+def test_an_email_gets_at_most_five_reset_mails_in_a_window_however_many_clients_ask(
+    api, someone_else, merchant, monkeypatch
+):
+    email = _email(merchant)
+    for asker in (api, someone_else, api, someone_else, api, someone_else, api):
+        _ask_reset(asker, email)  # 202 each time: the answer says nothing
+
+    def mails():
+        return [m for m in runtime.sent_emails() if email in m["to"] and "reset your password" in m["subject"]]
+
+    assert len(mails()) == 5
+    later(monkeypatch, 15 * 60 + 1)
+    _ask_reset(api, email)
+    assert len(mails()) == 6
