@@ -9,7 +9,8 @@ name and id, so a retried workflow step sends the same request and gets the same
 A payment that lands after its owner gave up (the stock went back, the return expired) is never kept
 and never refunded inside the webhook's request: the owner records it once on its own item, then
 `refund_late` starts the `late_payment` workflow, whose task refunds it and tells the owner the refund's
-id (`late_refunded`).
+id (`late_refunded`) once Stripe reports it succeeded; while Stripe has it pending the task raises
+RefundPending and the workflow asks again later.
 """
 
 from collections.abc import Callable
@@ -154,24 +155,32 @@ def stop(session: dict, owner_name: str, owner_id: str) -> dict | None:
     }
 
 
+class RefundPending(Exception):
+    """Stripe holds the refund but has not sent the money yet: the workflow step asks again later (its
+    Retry on this name)."""
+
+
 def refund(tenant_id: str, owner_name: str, owner_id: str, payment: dict, *, why: str = "refund") -> dict:
     """Gives back all of a session's `payment`, once per `why` whatever the retries: a refund Stripe
     already holds for it (its metadata names it) is answered before anything is sent again, since Stripe
-    forgets an idempotency key after 24 hours. Returns the refund as Stripe has it (`status` says whether
-    the money is back yet)."""
-    meta = {"tenant_id": tenant_id, **_owner_id(owner_name, owner_id), "refund_for": why}
+    forgets an idempotency key after 24 hours. Returns the refund once Stripe reports it succeeded;
+    RefundPending while Stripe has it pending, PaymentFailed when Stripe failed or canceled it."""
     found = stripe_charges.find_refund(
         payment["payment_intent"], account_id=payment["account_id"], key="refund_for", value=why
-    )
-    return found or stripe_charges.refund(
+    ) or stripe_charges.refund(
         payment_intent=payment["payment_intent"],
         amount=int(payment["amount"]),
         currency=payment["currency"],
         account_id=payment["account_id"],
         idempotency_key=f"{owner_name}-{why}-{owner_id}",
         reason="requested_by_customer",
-        metadata=meta,
+        metadata={"tenant_id": tenant_id, **_owner_id(owner_name, owner_id), "refund_for": why},
     )
+    if found["status"] in ("failed", "canceled"):
+        raise payments.PaymentFailed(f"Stripe reports refund {found['id']} {found['status']}", code="refund_failed")
+    if found["status"] != "succeeded":
+        raise RefundPending(f"Refund {found['id']} is {found['status']} at Stripe")
+    return found
 
 
 def matches(session: dict | None, news: News) -> bool:

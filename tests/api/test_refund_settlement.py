@@ -4,7 +4,7 @@ Stripe never answered by asking Stripe first, so a refund is paid once even afte
 
 import pytest
 
-from chalicelib import payment_sessions, refunds
+from chalicelib import payment_sessions, payments, refunds
 from infra.local import runtime
 from tests.support.clock import later
 from tests.support.wait import wait_for
@@ -163,3 +163,21 @@ def test_a_late_payments_refund_is_looked_up_before_it_is_sent_again(shop, strip
     a_day_later()
     again = payment_sessions.refund(shop.tenant_id, "checkout", order["checkout_id"], payment, why="late-refund")
     assert again["id"] == first["id"] and len(_refunds_at_stripe(stripe, order)) == 1
+
+
+@pytest.mark.parametrize("outcome", ["succeeded", "failed"])
+def test_a_session_refund_is_recorded_only_once_stripe_says_succeeded(shop, stripe, order, outcome):
+    """Late payments and exchange differences: the workflow step asks again (RefundPending) while it is pending."""
+    payment = {**order["payment"], "amount": 4800, "currency": "USD"}
+    stripe.plan_refunds("pending")
+    with pytest.raises(payment_sessions.RefundPending):
+        payment_sessions.refund(shop.tenant_id, "checkout", order["checkout_id"], payment, why="late-refund")
+    [pending] = _refunds_at_stripe(stripe, order)
+    stripe.settle_refund(pending.obj["id"], outcome)
+    if outcome == "failed":
+        with pytest.raises(payments.PaymentFailed):
+            payment_sessions.refund(shop.tenant_id, "checkout", order["checkout_id"], payment, why="late-refund")
+    else:
+        done = payment_sessions.refund(shop.tenant_id, "checkout", order["checkout_id"], payment, why="late-refund")
+        assert done["id"] == pending.obj["id"] and done["amount"] == 4800
+    assert len(_refunds_at_stripe(stripe, order)) == 1
