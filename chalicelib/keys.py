@@ -10,7 +10,7 @@ Tenant table (every partition key starts with the tenant id, so IAM's
 | variant         | <tid>         | PRODUCT#<pid>#VARIANT#<vid>          |                              |                               |
 | handle claim    | <tid>         | HANDLE#<handle>                      |                              |                               |
 | cart            | <tid>         | CART#<cart_id>                       |                              |                               |
-| checkout        | <tid>         | CHECKOUT#<checkout_id>               |                              |                               |
+| checkout        | <tid>         | CHECKOUT#<checkout_id>               |                              | <tid>#ATTENTION / <kind>#<id> (needs attention only) |
 | reservation     | <tid>         | RESERVATION#<checkout_id>            |                              | HELD / <expires>#<tid>#<cid> (held only) |
 | discount        | <tid>         | DISCOUNT#<CODE>                      |                              |                               |
 | discount use    | <tid>         | DISCOUNTUSE#<CODE>#<email>           |                              |                               |
@@ -18,7 +18,7 @@ Tenant table (every partition key starts with the tenant id, so IAM's
 | order number    | <tid>         | ORDERNUMBER#<000000000042>           |                              |                               |
 | order counter   | <tid>         | COUNTER#ORDERS                       |                              |                               |
 | payment account | <tid>         | PAYMENTS                             |                              |                               |
-| return          | <tid>         | RETURN#<return_id>                   | <tid>#RETURNS / <return_id>  |                               |
+| return          | <tid>         | RETURN#<return_id>                   | <tid>#RETURNS / <return_id>  | <tid>#ATTENTION / <kind>#<id> (needs attention only) |
 | tracking claim  | <tid>         | TRACKING#<TRACKING NUMBER>           |                              |                               |
 
 Access patterns of the checkout: a cart, checkout, reservation or order is one
@@ -211,6 +211,15 @@ def return_sk(return_id: str) -> str:
 
 def returns_gsi(tenant_id: str) -> str:
     return f"{tenant_id}#RETURNS"
+
+
+def attention_gsi(tenant_id: str) -> str:
+    """The sparse gsi2 partition of a shop's checkouts and returns that need a person (attention.py)."""
+    return f"{tenant_id}#ATTENTION"
+
+
+def attention_gsi_sort(kind: str, record_id: str) -> str:
+    return f"{record_id}#{kind}"  # ids are time-ordered: newest first across kinds
 
 
 def tracking_sk(tracking_number: str) -> str:

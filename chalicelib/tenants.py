@@ -7,7 +7,7 @@ import time
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from . import auth, clock, cursors, hosts, keys, lifecycle, settings, usage
+from . import attention, auth, clock, cursors, hosts, keys, lifecycle, settings, usage
 from .db import Claim, ShopRecord, TenantEntry, connection, failed_conditions
 from .errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized, Unavailable
 from .money import is_currency
@@ -236,6 +236,7 @@ def list_tenants(*, limit: int, cursor: str | None) -> dict:
                 "plan": shop.plan if shop else None,
                 "status": shop.status if shop else None,
                 "usage": used.get(e.tenant_id),
+                "needs_attention": attention.count(e.tenant_id),
             }
         )
     return {"items": items, "next": cursors.encode(page.last_evaluated_key)}
