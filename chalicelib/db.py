@@ -221,6 +221,9 @@ class Claim(PlatformItem, discriminator="claim"):
     user_id = UnicodeAttribute(null=True)
     role = UnicodeAttribute(null=True)  # merchant | operator, on email claims
     password_hash = UnicodeAttribute(null=True)
+    # Sessions (accounts.py): tokens of an older generation, and those logged out (token id -> its expiry), are refused.
+    token_generation = NumberAttribute(default=0)
+    revoked_tokens: Document = MapAttribute(default=dict)
     created_at = UnicodeAttribute()
 
 

@@ -12,8 +12,20 @@ from typing import Any
 
 from chalice import Response
 
-from . import auth, cursors, idempotency, isolation, openapi, schemas, security_headers, sla, tenants, validation
-from .errors import DomainError, NotFound, Unavailable
+from . import (
+    accounts,
+    auth,
+    cursors,
+    idempotency,
+    isolation,
+    openapi,
+    schemas,
+    security_headers,
+    sla,
+    tenants,
+    validation,
+)
+from .errors import DomainError, NotFound, TooManyRequests, Unavailable
 from .observability import count, log_context, logger, tracer
 
 JSON = "application/json"
@@ -68,6 +80,12 @@ def host(request) -> str:
     return (request.context or {}).get("domainName") or request.headers.get("host") or ""
 
 
+def client_address(request) -> str:
+    """Who is calling, for rate limits and anonymous idempotency keys: the source address the gateway saw.
+    Never `X-Forwarded-For`, which the client writes itself."""
+    return (request.context.get("identity") or {}).get("sourceIp") or "unknown"
+
+
 def query(request, name: str) -> str | None:
     return (request.query_params or {}).get(name)
 
@@ -90,7 +108,8 @@ def body(request, schema: dict) -> dict:
 
 
 def bearer(request) -> dict:
-    return auth.verify_token(request.headers.get("authorization"))
+    """The claims of the request's token, if it is valid and its session has not ended."""
+    return accounts.check_session(auth.verify_token(request.headers.get("authorization")))
 
 
 def merchant_tenant(request) -> str:
@@ -136,6 +155,8 @@ class Routes:
 
     def _error(self, err: DomainError, *, html: bool, params: dict, status: int | None = None) -> Response:
         status = status or err.status
+        if isinstance(err, TooManyRequests):
+            return json_response(error_body(err), status, headers={"Retry-After": str(err.retry_after)})
         if not html:
             return json_response(error_body(err), status)
         from . import storefront  # HTML errors only; keeps Jinja out of pure API paths
