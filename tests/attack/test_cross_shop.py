@@ -24,7 +24,7 @@ from tests.support.full_shop import FullShop
 pytestmark = pytest.mark.xdist_group("attack")
 
 PLATFORM_HOST = "localhost:8000"
-SIGNED_IN = ("/api/admin/", "/api/operator/")
+ENDS_SESSION = ("POST /api/auth/logout", "POST /api/auth/password")
 PLATFORM_PATHS = ("/api/", "/s/", "/openapi.json", "/healthz", "/docs")  # the rest is the storefront's, per host
 # A path parameter is filled with one of the victim's things (FullShop.path_ids: the shop's own subdomain
 # aside, which names the attacker's storefront) or with a value that is nobody's (SHARED). A parameter in
@@ -219,29 +219,37 @@ def test_shop_a_reads_and_changes_nothing_of_shop_b_through_any_operation(shops,
     attack = Attack(api, _markers(victim))
     operations = 0
 
-    for template, methods in document["paths"].items():
-        for method, operation in methods.items():
-            operations += 1
-            signed_in = template.startswith(SIGNED_IN)
-            storefront_host = template.startswith("/api/store/") or not template.startswith(PLATFORM_PATHS)
-            a_host = attacker.host if storefront_host else PLATFORM_HOST
-            owned = any(p in victim.path_ids() and p != "subdomain" for p in _parameters(template))
-            schema = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
-            body = _body(schema, document, victim) if schema else None
-            on_a = _fill_path(template, victim, attacker.subdomain)
-            m = method.upper()
+    listed = [
+        (template, method, op) for template, methods in document["paths"].items() for method, op in methods.items()
+    ]
+    # Attacks that end A's session (A's own token sent to log out) go last; any other that does is a finding.
+    for template, method, operation in sorted(listed, key=lambda t: f"{t[1].upper()} {t[0]}" in ENDS_SESSION):
+        operations += 1
+        signed_in = bool(operation.get("security"))
+        storefront_host = template.startswith("/api/store/") or not template.startswith(PLATFORM_PATHS)
+        a_host = attacker.host if storefront_host else PLATFORM_HOST
+        owned = any(p in victim.path_ids() and p != "subdomain" for p in _parameters(template))
+        schema = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+        body = _body(schema, document, victim) if schema else None
+        on_a = _fill_path(template, victim, attacker.subdomain)
+        m = method.upper()
 
-            attack(m, on_a, body, token=attacker.token, host=a_host, must_refuse=owned, why="B's ids, A's token")
-            if signed_in:
-                attack(m, on_a, body, token=attacker.token, host=victim.host, must_refuse=owned, why="on B's host")
-            if m == "GET":
-                for cursor in cursors:
-                    sep = "&" if "?" in on_a else "?"
-                    query = f"{on_a}{sep}cursor={cursor}&limit=1"
-                    attack(m, query, None, token=attacker.token, host=a_host, must_refuse=owned, why="B's cursor")
-            for name, token in {"no token": None, **tokens}.items():
-                refuse = owned or signed_in
-                attack(m, on_a, body, token=token, host=a_host, must_refuse=refuse, why=name)
+        attack(m, on_a, body, token=attacker.token, host=a_host, must_refuse=owned, why="B's ids, A's token")
+        if signed_in:
+            attack(m, on_a, body, token=attacker.token, host=victim.host, must_refuse=owned, why="on B's host")
+        if m == "GET":
+            for cursor in cursors:
+                sep = "&" if "?" in on_a else "?"
+                query = f"{on_a}{sep}cursor={cursor}&limit=1"
+                attack(m, query, None, token=attacker.token, host=a_host, must_refuse=owned, why="B's cursor")
+        for name, token in {"no token": None, **tokens}.items():
+            refuse = owned or signed_in
+            attack(m, on_a, body, token=token, host=a_host, must_refuse=refuse, why=name)
+        if f"{m} {template}" not in ENDS_SESSION:
+            still = api.as_(token=attacker.token).get("/api/admin/shop").status_code
+            assert still == 200, (
+                f"A's token stopped working after {m} {template}; if it should, list it in ENDS_SESSION"
+            )
 
     after = _snapshot(victim)
     assert not attack.problems, f"{len(attack.problems)} of {attack.calls} calls got what they must not:\n" + "\n".join(
