@@ -117,9 +117,14 @@ def cancel_payment(payload: dict) -> dict:
 def refund_payment(payload: dict) -> dict:
     """The order could not be made after the shopper paid: give the money back."""
     tenant_id, checkout_id = _ids(payload)
-    payment = _plain(load(tenant_id, checkout_id).payment)
+    record = load(tenant_id, checkout_id)
+    payment = _plain(record.payment)
     if payment and payment.get("payment_intent"):
-        payment_sessions.refund(tenant_id, OWNER, checkout_id, payment)
+        refunded = payment_sessions.refund(tenant_id, OWNER, checkout_id, payment)
+        # Kept on the checkout: what Stripe gave back is always found in our own records too.
+        record.update(
+            actions=[CheckoutRecord.refund.set({"refund_id": refunded["id"], "amount": int(payment["amount"])})]
+        )
     return {**payload, "refunded": True}
 
 
