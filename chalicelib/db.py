@@ -81,6 +81,31 @@ def conditionally(write: Callable, *args, otherwise: Exception | None = None, **
         return False
 
 
+class NewestFirstIndex(GlobalSecondaryIndex):
+    """gsi1: every item of one kind in a shop, newest first (the merchant admin's lists of products, orders
+    and returns; keys.py builds the <tid>#PRODUCTS-style keys)."""
+
+    class Meta:
+        index_name = "gsi1"
+        projection = AllProjection()
+
+    gsi1pk = UnicodeAttribute(hash_key=True)
+    gsi1sk = UnicodeAttribute(range_key=True)
+
+
+class SparseIndex(GlobalSecondaryIndex):
+    """gsi2, sparse: only items in the state a list wants carry its keys (active products for the storefront,
+    reservations still holding stock for the sweeper, orders with a refund pending for the reconciler,
+    checkouts and returns that need attention)."""
+
+    class Meta:
+        index_name = "gsi2"
+        projection = AllProjection()
+
+    gsi2pk = UnicodeAttribute(hash_key=True)
+    gsi2sk = UnicodeAttribute(range_key=True)
+
+
 class TenantItem(Model):
     """Any item of the tenant table; a query on this class yields each item as its own type."""
 
@@ -91,6 +116,8 @@ class TenantItem(Model):
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     kind = DiscriminatorAttribute()
+    # Checkouts and returns a person must look at, of every kind in one partition (attention.py).
+    needing_attention = SparseIndex()
 
     @classmethod
     def _get_connection(cls):
@@ -121,30 +148,6 @@ class PlatformItem(Model):
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     kind = DiscriminatorAttribute()
-
-
-class NewestFirstIndex(GlobalSecondaryIndex):
-    """gsi1: every item of one kind in a shop, newest first (the merchant admin's lists of products, orders
-    and returns; keys.py builds the <tid>#PRODUCTS-style keys)."""
-
-    class Meta:
-        index_name = "gsi1"
-        projection = AllProjection()
-
-    gsi1pk = UnicodeAttribute(hash_key=True)
-    gsi1sk = UnicodeAttribute(range_key=True)
-
-
-class SparseIndex(GlobalSecondaryIndex):
-    """gsi2, sparse: only items in the state a list wants carry its keys (active products for the storefront,
-    reservations still holding stock for the sweeper, orders with a refund pending for the reconciler)."""
-
-    class Meta:
-        index_name = "gsi2"
-        projection = AllProjection()
-
-    gsi2pk = UnicodeAttribute(hash_key=True)
-    gsi2sk = UnicodeAttribute(range_key=True)
 
 
 class ShopRecord(TenantItem, discriminator="shop"):
@@ -218,6 +221,9 @@ class Claim(PlatformItem, discriminator="claim"):
     user_id = UnicodeAttribute(null=True)
     role = UnicodeAttribute(null=True)  # merchant | operator, on email claims
     password_hash = UnicodeAttribute(null=True)
+    # Sessions (accounts.py): tokens of an older generation, and those logged out (token id -> its expiry), are refused.
+    token_generation = NumberAttribute(default=0)
+    revoked_tokens: Document = MapAttribute(default=dict)
     created_at = UnicodeAttribute()
 
 
@@ -268,8 +274,12 @@ class CheckoutRecord(TenantItem, discriminator="checkout"):
     payment_event = UnicodeAttribute(null=True)  # succeeded | declined | expired: what Stripe told us last
     late_payment: Document = MapAttribute(null=True)  # a payment that came after the stock went back: refunded
     failure_reason = UnicodeAttribute(null=True)
+    refund: Document = MapAttribute(null=True)  # {refund_id, amount, status}: the payment given back (RefundPayment)
+    needs_attention: Document = MapAttribute(null=True)  # {reason, error, since}: attention.py
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
+    gsi2pk = UnicodeAttribute(null=True)
+    gsi2sk = UnicodeAttribute(null=True)
 
 
 class ReservationRecord(TenantItem, discriminator="reservation"):
@@ -374,10 +384,13 @@ class ReturnRecord(TenantItem, discriminator="return"):
     notified: Document = MapAttribute(default=dict)  # event -> when the shopper was emailed about it
     status_url = UnicodeAttribute(null=True)
     history: Documents = ListAttribute(default=list)  # [{at, status}]
+    needs_attention: Document = MapAttribute(null=True)  # {reason, error, since}: attention.py
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     gsi1pk = UnicodeAttribute()
     gsi1sk = UnicodeAttribute()
+    gsi2pk = UnicodeAttribute(null=True)
+    gsi2sk = UnicodeAttribute(null=True)
 
     all_returns = NewestFirstIndex()
 

@@ -12,7 +12,7 @@ from typing import NamedTuple
 from jinja2 import FileSystemLoader, StrictUndefined, select_autoescape
 from jinja2.sandbox import SandboxedEnvironment
 
-from . import db, hosts, money, storefront
+from . import db, hosts, money, settings, storefront
 
 # Email clients have no web fonts or CSS variables: each theme font as a stack they all know.
 FONTS = {
@@ -22,7 +22,7 @@ FONTS = {
 }
 
 _env = SandboxedEnvironment(
-    loader=FileSystemLoader(str(storefront.TEMPLATES)),
+    loader=FileSystemLoader(str(settings.TEMPLATES)),
     autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False, default=False),
     undefined=StrictUndefined,  # a value an email needs but was not given fails the send, not the shopper
     trim_blocks=True,

@@ -10,7 +10,7 @@ Tenant table (every partition key starts with the tenant id, so IAM's
 | variant         | <tid>         | PRODUCT#<pid>#VARIANT#<vid>          |                              |                               |
 | handle claim    | <tid>         | HANDLE#<handle>                      |                              |                               |
 | cart            | <tid>         | CART#<cart_id>                       |                              |                               |
-| checkout        | <tid>         | CHECKOUT#<checkout_id>               |                              |                               |
+| checkout        | <tid>         | CHECKOUT#<checkout_id>               |                              | <tid>#ATTENTION / <kind>#<id> (needs attention only) |
 | reservation     | <tid>         | RESERVATION#<checkout_id>            |                              | HELD / <expires>#<tid>#<cid> (held only) |
 | discount        | <tid>         | DISCOUNT#<CODE>                      |                              |                               |
 | discount use    | <tid>         | DISCOUNTUSE#<CODE>#<email>           |                              |                               |
@@ -18,8 +18,9 @@ Tenant table (every partition key starts with the tenant id, so IAM's
 | order number    | <tid>         | ORDERNUMBER#<000000000042>           |                              |                               |
 | order counter   | <tid>         | COUNTER#ORDERS                       |                              |                               |
 | payment account | <tid>         | PAYMENTS                             |                              |                               |
-| return          | <tid>         | RETURN#<return_id>                   | <tid>#RETURNS / <return_id>  |                               |
+| return          | <tid>         | RETURN#<return_id>                   | <tid>#RETURNS / <return_id>  | <tid>#ATTENTION / <kind>#<id> (needs attention only) |
 | tracking claim  | <tid>         | TRACKING#<TRACKING NUMBER>           |                              |                               |
+| lookup counter  | <tid>         | THROTTLE#ORDER_LOOKUP#<address>      |                              |                               |
 
 Access patterns of the checkout: a cart, checkout, reservation or order is one
 GetItem by id; the merchant's orders are gsi1 newest first; an order number
@@ -49,6 +50,11 @@ Platform table (never reachable with tenant-scoped credentials):
 | tenant registry | TENANTS              | <tid>  |
 | Stripe event    | STRIPE_EVENT#<evt_id>| EVENT  |
 | Stripe account  | STRIPE_ACCOUNT#<id>  | CLAIM  |
+| login failures  | LOGIN#<sha256 of email> | THROTTLE#LOGIN |
+| client's requests | CLIENT#<address>   | THROTTLE#<LOGIN, SIGNUP or PASSWORD_RESET> |
+| password reset  | RESET#<sha256 of the link's token> | RESET |
+
+Rate-limit counters (throttle.py, `THROTTLE#...`) and reset tokens carry a TTL, `expires_at`.
 
 A custom domain's claim exists once DNS proved the domain (domains.verify), never while it is pending.
 
@@ -57,6 +63,7 @@ A variant id embeds its product id (`<pid>_<suffix>`): a cart line can then
 reach the variant item with one GetItem. Clients treat ids as opaque.
 """
 
+import hashlib
 import os
 import re
 import time
@@ -144,6 +151,28 @@ def email_claim(email: str) -> str:
     return f"EMAIL#{email}"
 
 
+# Accounts and rate limits (platform table, but for a shop's own counters)
+RESET_SK = "RESET"
+
+
+def login_failures(email: str) -> str:
+    """An email's failed logins, keyed by its hash: counters are kept for any email typed, account or not."""
+    return f"LOGIN#{hashlib.sha256(email.encode()).hexdigest()}"
+
+
+def client(address: str) -> str:
+    """The partition of one client (the source address the gateway saw)."""
+    return f"CLIENT#{address}"
+
+
+def throttle_sk(action: str, address: str | None = None) -> str:
+    return f"THROTTLE#{action.upper()}" + (f"#{address}" if address else "")
+
+
+def password_reset(token_hash: str) -> str:
+    return f"RESET#{token_hash}"
+
+
 # Checkout and orders (tenant table)
 PAYMENTS_SK = "PAYMENTS"
 ORDER_COUNTER_SK = "COUNTER#ORDERS"
@@ -211,6 +240,15 @@ def return_sk(return_id: str) -> str:
 
 def returns_gsi(tenant_id: str) -> str:
     return f"{tenant_id}#RETURNS"
+
+
+def attention_gsi(tenant_id: str) -> str:
+    """The sparse gsi2 partition of a shop's checkouts and returns that need a person (attention.py)."""
+    return f"{tenant_id}#ATTENTION"
+
+
+def attention_gsi_sort(kind: str, record_id: str) -> str:
+    return f"{record_id}#{kind}"  # ids are time-ordered: newest first across kinds
 
 
 def tracking_sk(tracking_number: str) -> str:

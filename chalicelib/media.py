@@ -3,8 +3,10 @@
 import base64
 import binascii
 
+from botocore.exceptions import ClientError
+
 from . import aws, keys, settings
-from .errors import Invalid
+from .errors import Invalid, Unavailable
 
 MAX_BYTES = 4 * 1024 * 1024
 # What each allowed type's file starts with: the declared type must match the bytes.
@@ -32,13 +34,19 @@ def check_key(tenant_id: str, key: str, field: str) -> str:
 
 def put(tenant_id: str, name: str, body: bytes, content_type: str) -> str:
     key = tenant_prefix(tenant_id) + name
-    aws.client("s3").put_object(
-        Bucket=settings.MEDIA_BUCKET,
-        Key=key,
-        Body=body,
-        ContentType=content_type,
-        CacheControl="public, max-age=31536000, immutable",
-    )
+    try:
+        aws.client("s3").put_object(
+            Bucket=settings.MEDIA_BUCKET,
+            Key=key,
+            Body=body,
+            ContentType=content_type,
+            CacheControl="public, max-age=31536000, immutable",
+        )
+    except ClientError as e:
+        if e.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) < 500:
+            raise
+        # S3 busy or briefly down: nothing was stored, so the merchant may simply send it again.
+        raise Unavailable("Media storage is unavailable right now; try the upload again") from None
     return key
 
 

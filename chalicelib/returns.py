@@ -27,7 +27,7 @@ in (or past) their resulting status answer 200 and change nothing; any other
 move the table does not list is a 409 (`act`).
 """
 
-from . import clock, cursors, keys, lifecycle, orders, stock, workflows
+from . import attention, clock, cursors, keys, lifecycle, orders, stock, workflows
 from .db import OrderRecord, ReturnRecord
 from .db import plain as _plain
 from .errors import Conflict, Invalid
@@ -126,6 +126,7 @@ def to_dict(record: ReturnRecord) -> dict:
         "return_shipping_paid_by": (_plain(record.policy) or {}).get("return_shipping_paid_by"),
         "status_url": record.status_url,
         "history": _plain(record.history),
+        "needs_attention": attention.view(record),
         "created_at": record.created_at,
         "updated_at": record.updated_at,
     }

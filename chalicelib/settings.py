@@ -5,6 +5,7 @@ runtime (`infra/local/runtime.py`) offline.
 """
 
 import os
+from pathlib import Path
 
 STAGE = os.environ.get("STAGE", "local")
 REGION = os.environ.get("AWS_DEFAULT_REGION", "us-east-1")
@@ -21,6 +22,12 @@ LOCAL_PORT = int(os.environ.get("PORT", "8000"))
 
 # Wildcard domain that storefronts live under: acme.<STOREFRONT_DOMAIN>.
 STOREFRONT_DOMAIN = os.environ.get("STOREFRONT_DOMAIN", "localhost")
+# The themes, emails and the files pages load: templates/ beside chalicelib/ in the repo, a copy inside it in the
+# Lambda package.
+_HERE = Path(__file__).resolve().parent
+TEMPLATES = Path(
+    os.environ.get("TEMPLATES_DIR") or next(p for p in (_HERE.parent / "templates", _HERE / "templates") if p.is_dir())
+)
 # Where product images are served from (CloudFront in AWS, the local server offline).
 MEDIA_BASE_URL = os.environ.get("MEDIA_BASE_URL", "/media")
 

@@ -4,20 +4,14 @@ Merchant-tunable values reach templates only as data; templates themselves run
 in the sandbox so a merchant-edited theme cannot reach Python internals.
 """
 
-import os
-from pathlib import Path
+import hashlib
 
 from jinja2 import FileSystemLoader
 from jinja2.sandbox import SandboxedEnvironment
 
-from . import catalog, money
+from . import assets, catalog, money
 from .errors import DomainError, NotFound, Unavailable
-
-_HERE = Path(__file__).resolve().parent
-# In the repo, templates/ sits beside chalicelib/; the Lambda package carries a copy inside it.
-TEMPLATES = Path(
-    os.environ.get("TEMPLATES_DIR") or next(p for p in (_HERE.parent / "templates", _HERE / "templates") if p.is_dir())
-)
+from .settings import TEMPLATES
 
 DEFAULT_THEME = {
     "name": "default",
@@ -62,7 +56,25 @@ def render(page: str, shop, base_path: str, **context) -> str:
     context.setdefault("page_title", shop.name if shop is not None else "Shop not found")
     context.setdefault("meta_description", "")
     context.setdefault("canonical_url", "")
-    return template.render(shop=_shop_context(shop), base_path=base_path, **context)
+    theme_version = _version(theme_settings_css(shop)) if shop is not None else ""
+    return template.render(
+        shop=_shop_context(shop),
+        base_path=base_path,
+        assets_version=assets.VERSION,
+        theme_version=theme_version,
+        **context,
+    )
+
+
+def theme_settings_css(shop) -> str:
+    """The shop's theme settings (colours, font) as the CSS its theme's stylesheet reads: a file, since pages
+    carry no inline style (security_headers); a page names it with `?v=` of its text."""
+    theme = theme_of(shop)
+    return _env.get_template(f"themes/{theme['name']}/settings.css").render(theme=theme)
+
+
+def _version(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
 def _card(product: dict) -> dict:
@@ -152,4 +164,11 @@ def error_page(err: DomainError, shop, base_path: str, status: int) -> str:
 
 
 def platform_home(base_url: str, demo_subdomain: str | None) -> str:
-    return _env.get_template("platform/home.html").render(base_url=base_url, demo=demo_subdomain)
+    return _env.get_template("platform/home.html").render(
+        base_url=base_url, demo=demo_subdomain, assets_version=assets.VERSION
+    )
+
+
+def password_reset_page(token: str, message: str | None = None, done: bool = False) -> str:
+    """The page an emailed reset link opens (accounts.request_reset), and what it shows once posted."""
+    return _env.get_template("platform/password_reset.html").render(token=token, message=message, done=done)

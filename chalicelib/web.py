@@ -12,8 +12,20 @@ from typing import Any
 
 from chalice import Response
 
-from . import auth, cursors, idempotency, isolation, openapi, schemas, sla, tenants, validation
-from .errors import DomainError, NotFound, Unavailable
+from . import (
+    accounts,
+    auth,
+    cursors,
+    idempotency,
+    isolation,
+    openapi,
+    schemas,
+    security_headers,
+    sla,
+    tenants,
+    validation,
+)
+from .errors import DomainError, NotFound, TooManyRequests, Unavailable
 from .observability import count, log_context, logger, tracer
 
 JSON = "application/json"
@@ -24,11 +36,13 @@ def around_request(request, get_response):
     """Chalice `http` middleware (app.py registers it), so it wraps every route of every blueprint,
     on AWS, on the local server and in chalice.test alike. The request's log keys and tenant binding
     hold for this request only (the tenant is bound once the route knows it: `acts_for`); in-progress
-    idempotency keys expire with this invocation; the log line and SLA counts follow its answer."""
+    idempotency keys expire with this invocation; the log line and SLA counts follow its answer, which
+    gets the security headers every answer carries (Chalice's own 405 and 415 answers too)."""
     started = time.perf_counter()
     idempotency.bind(request.lambda_context)
     with log_context(correlation_id=request.context.get("requestId")), isolation.request_scope():
         response = get_response(request)
+        response.headers = security_headers.add_to(response.headers)
         ms = (time.perf_counter() - started) * 1000
         logger.info("request", method=request.method, path=request.path, status=response.status_code, ms=round(ms, 2))
         sla.record(isolation.current(), response.status_code, ms)
@@ -66,6 +80,12 @@ def host(request) -> str:
     return (request.context or {}).get("domainName") or request.headers.get("host") or ""
 
 
+def client_address(request) -> str:
+    """Who is calling, for rate limits and anonymous idempotency keys: the source address the gateway saw.
+    Never `X-Forwarded-For`, which the client writes itself."""
+    return (request.context.get("identity") or {}).get("sourceIp") or "unknown"
+
+
 def query(request, name: str) -> str | None:
     return (request.query_params or {}).get(name)
 
@@ -88,7 +108,8 @@ def body(request, schema: dict) -> dict:
 
 
 def bearer(request) -> dict:
-    return auth.verify_token(request.headers.get("authorization"))
+    """The claims of the request's token, if it is valid and its session has not ended."""
+    return accounts.check_session(auth.verify_token(request.headers.get("authorization")))
 
 
 def merchant_tenant(request) -> str:
@@ -134,6 +155,8 @@ class Routes:
 
     def _error(self, err: DomainError, *, html: bool, params: dict, status: int | None = None) -> Response:
         status = status or err.status
+        if isinstance(err, TooManyRequests):
+            return json_response(error_body(err), status, headers={"Retry-After": str(err.retry_after)})
         if not html:
             return json_response(error_body(err), status)
         from . import storefront  # HTML errors only; keeps Jinja out of pure API paths
@@ -198,11 +221,12 @@ class Routes:
         response=None,
         status=200,
         html=False,
+        media=(),
         on_platform_host=None,
         query=None,
     ):
         """A storefront route on the shop's own host and under /s/{subdomain}; the view gets
-        `shop` (suspended shops answer 503) and `base_path` ('' or '/s/<sub>')."""
+        `shop` (suspended shops answer 503) and `base_path` ('' or '/s/<sub>'). `media` as in `api`."""
 
         def deco(fn):
             @functools.wraps(fn)
@@ -228,6 +252,7 @@ class Routes:
                     response=response,
                     status=status,
                     tag="storefront",
+                    media=media,
                     query=query,
                 )
             self._register(
@@ -240,6 +265,7 @@ class Routes:
                 response=response,
                 status=status,
                 tag="storefront",
+                media=media,
                 query=query,
             )
             return fn

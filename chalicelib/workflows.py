@@ -17,6 +17,37 @@ class TransientError(Exception):
     """A task failed for a reason that may pass (a conflict, a throttle): the ASL's Retry matches this name."""
 
 
+# What AWS answers when it is busy or briefly down (after the SDK's own retries): worth the workflow's Retry.
+_PASSING_AWS_ERRORS = {
+    "InternalServerError",
+    "InternalFailure",
+    "ServiceUnavailable",
+    "ServiceUnavailableException",
+    "Throttling",
+    "ThrottlingException",
+    "ProvisionedThroughputExceededException",
+    "RequestLimitExceeded",
+    "TransactionInProgressException",
+    "SlowDown",
+}
+
+
+def _passing(error: Exception) -> bool:
+    """Is this an AWS error that may pass: a busy or briefly unavailable service (PynamoDB wraps botocore's)?"""
+    from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
+
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, (ConnectionError, HTTPClientError)):
+            return True
+        if isinstance(seen, ClientError):
+            code = seen.response.get("Error", {}).get("Code", "")
+            status = seen.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+            return code in _PASSING_AWS_ERRORS or status >= 500
+        seen = getattr(seen, "cause", None) or seen.__cause__
+    return False
+
+
 def _client():
     return aws.client("stepfunctions")
 
@@ -42,7 +73,14 @@ def run_task(event: dict) -> dict:
     tenant_id = payload.get("tenant_id")
     # A task acts for the tenant its input names; its log lines say which task, and for whom.
     with log_context(workflow_task=name, tenant_id=tenant_id), isolation.tenant(tenant_id):
-        return _TASKS[name](payload)
+        try:
+            return _TASKS[name](payload)
+        except Exception as e:
+            # Without this an AWS outage of a second surfaces as PutError or ClientError, which no Retry
+            # names: the step would fail for good (and compensate) for what one more try would have done.
+            if _passing(e):
+                raise TransientError(f"{type(e).__name__}: {e}") from e
+            raise
 
 
 def execution_arn(workflow: str, name: str) -> str:

@@ -19,7 +19,12 @@ TENANT = answer(
         "status": {"enum": ["active", "suspended", None]},
         "created_at": timestamp,
         "usage": {"anyOf": [USAGE, {"type": "null"}], "description": "null while the shop is being created"},
-    }
+        "needs_attention": {
+            "type": "integer",
+            "description": "Checkouts and returns whose compensation failed for good, waiting for the merchant",
+        },
+    },
+    optional=("needs_attention",),
 )
 _nullable_ms = {"type": ["integer", "null"]}
 SLA_REPORT = answer(

@@ -244,6 +244,29 @@ _exchange_line = answer(
         "price": money,
     }
 )
+NEEDS_ATTENTION = {
+    "anyOf": [answer({"reason": string, "error": string, "since": timestamp}), {"type": "null"}],
+    "description": "Set when a compensation failed for good (a refund not sent, stock not given back): "
+    "the merchant deals with it, then clears it (POST /api/admin/attention/{kind}/{id}/resolve)",
+}
+ATTENTION_ITEM = answer(
+    {
+        "kind": {"enum": ["checkout", "return"]},
+        "id": string,
+        "order_id": string,
+        "email": string,
+        "status": string,
+        "reason": string,
+        "error": string,
+        "since": timestamp,
+    }
+)
+ATTENTION_LIST = answer(
+    {"items": {"type": "array", "items": ATTENTION_ITEM, "description": "Newest first, at most 100"}}
+)
+ATTENTION_RESOLVED = answer(
+    {"kind": {"enum": ["checkout", "return"]}, "id": string, "needs_attention": {"type": "null"}}
+)
 RETURN = answer(
     {
         "id": string,
@@ -314,6 +337,7 @@ RETURN = answer(
         "return_shipping_paid_by": {"enum": ["customer", "merchant", None]},
         "status_url": string,
         "history": {"type": "array", "items": answer({"at": timestamp, "status": string})},
+        "needs_attention": NEEDS_ATTENTION,
         "created_at": timestamp,
         "updated_at": timestamp,
     }

@@ -42,19 +42,25 @@ class _FallbackRouteMatcher(RouteMatcher):
 
 
 class _EventConverter(LambdaEventConverter):
-    """API Gateway gives each request an id (the logs' correlation_id); `chalice local` gives none."""
+    """API Gateway gives each request an id (the logs' correlation_id), and its source address is the
+    connection's peer (rate limits count per client); `chalice local` gives no id and 127.0.0.1 for everyone."""
+
+    def __init__(self, route_matcher, binary_types, source_ip: str):
+        super().__init__(route_matcher, binary_types)
+        self.source_ip = source_ip
 
     def create_lambda_event(self, method, path, headers, body=None):
         event = super().create_lambda_event(method, path, headers, body)
         event["requestContext"]["requestId"] = str(uuid.uuid4())
+        event["requestContext"]["identity"]["sourceIp"] = self.source_ip
         return event
 
 
 class _Gateway(LocalGateway):
-    def __init__(self, app_object, config):
+    def __init__(self, app_object, config, source_ip: str):
         super().__init__(app_object, config)
         self.event_converter = _EventConverter(
-            _FallbackRouteMatcher(list(app_object.routes)), app_object.api.binary_types
+            _FallbackRouteMatcher(list(app_object.routes)), app_object.api.binary_types, source_ip
         )
 
 
@@ -63,6 +69,15 @@ class _Server(ThreadedHTTPServer):
     connect at once (the checkout race tests send fifty)."""
 
     request_queue_size = 128
+
+
+# What CloudFront's SecurityHeadersPolicy adds to media in AWS (infra/resources.json), less HSTS (plain HTTP here).
+# Media is served on the shop's own origin here, so a file opened on its own (an SVG) also runs nothing.
+_MEDIA_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox",
+}
 
 
 class _Handler(ChaliceRequestHandler):
@@ -76,7 +91,7 @@ class _Handler(ChaliceRequestHandler):
 
     def setup(self):  # runs inside the base __init__, before the request is handled
         super().setup()
-        self.local_gateway = _Gateway(self._app_object, self._config)
+        self.local_gateway = _Gateway(self._app_object, self._config, self.client_address[0])
 
     def _generic_handle(self):
         path = urlsplit(self.path).path
@@ -100,12 +115,13 @@ class _Handler(ChaliceRequestHandler):
 
     def _publish_txt(self):
         """`{name, value}`: the local stand-in for adding a TXT record at the domain's DNS host."""
-        from chalicelib import domains
+        from chalicelib import domains, validation
+        from chalicelib.errors import Invalid
 
-        try:
-            record = json.loads(self.rfile.read(int(self.headers.get("content-length") or 0)) or b"{}")
+        try:  # read as hostile as any body the app reads
+            record = validation.parse_json(self.rfile.read(int(self.headers.get("content-length") or 0)))
             name, value = record["name"], record["value"]
-        except (ValueError, KeyError, TypeError):
+        except (Invalid, ValueError, KeyError, TypeError):
             body = json.dumps({"message": "send {name, value}: the TXT record's name and text"}).encode()
             return self._send_http_response(400, {"Content-Type": "application/json"}, body)
         if not isinstance(name, str) or not isinstance(value, str):
@@ -120,13 +136,14 @@ class _Handler(ChaliceRequestHandler):
         try:
             obj = s3.get_object(Bucket=os.environ["MEDIA_BUCKET"], Key=key)
         except s3.exceptions.NoSuchKey:
-            return self._send_http_response(404, {"Content-Type": "text/plain"}, b"Not found")
+            return self._send_http_response(404, {"Content-Type": "text/plain", **_MEDIA_HEADERS}, b"Not found")
         body = obj["Body"].read()
         self._send_http_response(
             200,
             {
                 "Content-Type": obj.get("ContentType", "application/octet-stream"),
                 "Cache-Control": "public, max-age=3600",
+                **_MEDIA_HEADERS,
             },
             body,
         )

@@ -71,6 +71,7 @@ Run standalone for local development::
 
 from __future__ import annotations
 
+import base64
 import copy
 import hashlib
 import hmac
@@ -365,9 +366,9 @@ def _json_response(status: int, payload: Any, headers: dict[str, str] | None = N
 def _html_response(status: int, page: str, headers: dict[str, str] | None = None) -> _Response:
     h = {
         "Content-Type": "text/html; charset=utf-8",
-        "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:",
+        "Content-Security-Policy": _PAGE_POLICY,
+        "Referrer-Policy": "strict-origin-when-cross-origin",
         "Cache-Control": "no-store",
-        "X-Content-Type-Options": "nosniff",
     }
     h.update(headers or {})
     return _Response(status, page.encode("utf-8"), h)
@@ -1568,7 +1569,7 @@ class Emulator:
 
 
 # --------------------------------------------------------------------------
-# HTML (self-contained: inline CSS, no scripts, no external requests)
+# HTML (self-contained: one inline stylesheet allowed by its hash, no scripts, no external requests)
 
 _CSS = """
 *{box-sizing:border-box}body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;
@@ -1586,6 +1587,13 @@ border-color:#a41c1c}button:focus-visible,input:focus-visible,a:focus-visible{ou
 outline-offset:2px}.alert{background:#fdecea;border:1px solid #a41c1c;color:#7a1212;padding:.5rem .75rem;
 border-radius:4px}
 """
+# The pages' one stylesheet is allowed by its hash; nothing else loads, no page may frame them. No form-action:
+# the payment and onboarding forms post here and are redirected back to the shop, which form-action would block.
+_PAGE_POLICY = (
+    "default-src 'none'; "
+    f"style-src 'sha256-{base64.b64encode(hashlib.sha256(_CSS.encode()).digest()).decode()}'; "
+    "img-src data:; base-uri 'none'; frame-ancestors 'none'"
+)
 
 
 def _page(title: str, body: str) -> str:
@@ -1697,7 +1705,7 @@ class _Handler(BaseHTTPRequestHandler):
         req = _Request(self.command, parts.path, parts.query, headers, body)
         resp = self.emulator.handle(req)
         self.send_response(resp.status)
-        for name, value in resp.headers.items():
+        for name, value in {"X-Content-Type-Options": "nosniff", **resp.headers}.items():
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(resp.body)))
         self.end_headers()

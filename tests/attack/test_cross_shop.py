@@ -25,11 +25,17 @@ pytestmark = pytest.mark.xdist_group("attack")
 
 PLATFORM_HOST = "localhost:8000"
 ENDS_SESSION = ("POST /api/auth/logout", "POST /api/auth/password")
-PLATFORM_PATHS = ("/api/", "/s/", "/openapi.json", "/healthz", "/docs")  # the rest is the storefront's, per host
+# The rest is the storefront's, per host.
+PLATFORM_PATHS = ("/api/", "/s/", "/openapi.json", "/healthz", "/docs", "/assets/")
 # A path parameter is filled with one of the victim's things (FullShop.path_ids: the shop's own subdomain
 # aside, which names the attacker's storefront) or with a value that is nobody's (SHARED). A parameter in
 # neither fails the suite: decide how to attack it, then add it.
-SHARED = {"asset": "reference.js", "proxy": "api/admin/orders/{order_id}/anything"}
+SHARED = {
+    "asset": "reference.js",
+    "folder": "default",
+    "name": "product.js",
+    "proxy": "api/admin/orders/{order_id}/anything",
+}
 # Request body fields filled with the victim's things (by property name); the rest get a minimal valid value.
 BODY_FIELDS = {
     "variant_id": "variant_id",

@@ -27,3 +27,22 @@ def chromium():
         browser = p.chromium.launch(executable_path=path, args=ARGS, headless=True)
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def page(chromium):
+    """A fresh browser page; the Content-Security-Policy violations and script errors it meets are recorded in
+    `page.problems` (Chromium, which enforces the policy, logs each violation as a console error)."""
+    context = chromium.new_context()
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    page.problems = []
+    page.on(
+        "console",
+        lambda msg: (
+            page.problems.append(msg.text) if msg.type == "error" and "Content Security Policy" in msg.text else None
+        ),
+    )
+    page.on("pageerror", lambda error: page.problems.append(f"script error: {error}"))
+    yield page
+    context.close()

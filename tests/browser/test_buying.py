@@ -14,15 +14,6 @@ from tests.support.wait import wait_for
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def page(chromium):
-    context = chromium.new_context()
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    yield page
-    context.close()
-
-
 def _fill_checkout(page, email="browser@example.com"):
     page.fill("#email", email)
     page.fill("#name", "Robin Browser")
@@ -79,6 +70,7 @@ def test_shopper_buys_through_the_local_payment_page(page, api, paying_shop, str
     )
     _add_to_cart(page, store, handle)
     assert "$24.00" in page.inner_text("main")
+    assert page.problems == []  # nothing the pages' policy refused
 
 
 def test_declined_card_brings_the_shopper_back_to_a_cart_they_can_retry(page, api, paying_shop, stripe, live_server):
@@ -91,3 +83,4 @@ def test_declined_card_brings_the_shopper_back_to_a_cart_they_can_retry(page, ap
     assert "Blue Shirt" in page.inner_text("main")
     wait_for(lambda: shop.stock(variant) == 1)  # the declined checkout gave its unit back
     assert shop.orders() == []
+    assert page.problems == []

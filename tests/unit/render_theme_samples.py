@@ -2,14 +2,16 @@
 
     python tests/unit/render_theme_samples.py [OUT_DIR]      (default /tmp/theme)
 
-Writes OUT_DIR/<name>.html for every sample in SAMPLES. Images are inline SVG data URIs so
-the files open straight from disk. tests/unit/test_theme.py imports this module for its
-environment and sample contexts, so it must stay importable without side effects.
+Writes OUT_DIR/<name>.html for every sample in SAMPLES. Images are inline SVG data URIs and the
+theme's stylesheets are inlined (the platform serves them as files) so the files open straight from
+disk. tests/unit/test_theme.py imports this module for its environment and sample contexts, so it
+must stay importable without side effects.
 """
 
 from __future__ import annotations
 
 import copy
+import re
 import sys
 from pathlib import Path
 from urllib.parse import quote
@@ -348,12 +350,20 @@ def samples(base_path: str = "", image=svg_image) -> dict:
     }
 
 
+def standalone(env: SandboxedEnvironment, html: str, shop: dict | None) -> str:
+    """The page with its stylesheets inlined, to open from disk."""
+    css = (TEMPLATES / THEME / "assets" / "theme.css").read_text()
+    if shop:
+        css += env.get_template(f"{THEME}/settings.css").render(theme=shop["theme"])
+    return re.sub(r'(<link rel="stylesheet" href="[^"]*">\s*)+', lambda _: f"<style>{css}</style>", html, count=1)
+
+
 def main(argv: list) -> int:
     out = Path(argv[1] if len(argv) > 1 else "/tmp/theme")
     out.mkdir(parents=True, exist_ok=True)
     env = make_env()
     for name, (page, ctx) in samples().items():
-        html = render(env, page, copy.deepcopy(ctx))
+        html = standalone(env, render(env, page, copy.deepcopy(ctx)), ctx.get("shop"))
         (out / f"{name}.html").write_text(html, encoding="utf-8")
         print(f"{name:18} {len(html.encode()):>7} bytes  {out / (name + '.html')}")
     return 0

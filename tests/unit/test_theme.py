@@ -21,6 +21,8 @@ samples_mod = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(samples_mod)
 
 BASE_PATHS = ["", "/s/acme"]
+ASSETS = samples_mod.TEMPLATES / "themes/default/assets"
+CSS_FILE = ASSETS / "theme.css"
 SAMPLE_NAMES = list(samples_mod.samples().keys())
 MAX_PAGE_BYTES = 100_000
 
@@ -174,7 +176,7 @@ def test_ids_are_unique(env, name):
 
 
 def test_css_has_focus_ring_reduced_motion_and_readable_body_text(env):
-    css = (samples_mod.TEMPLATES / "themes/default/theme.css").read_text()
+    css = CSS_FILE.read_text()
     assert re.search(r":focus-visible\{outline:3px solid var\(--accent\)", css)
     assert "prefers-reduced-motion:reduce" in css
     body = re.search(r"\nbody\{[^}]*\}", css).group(0)
@@ -196,8 +198,10 @@ def test_no_requests_to_other_hosts(env, base_path):
                 value = a.get(attr, "").strip()
                 if re.match(r"(?i)(https?:)?//", value):
                     assert tag == "link" and a.get("rel") == "canonical", f"{name}: <{tag} {attr}={value!r}>"
-            assert not (tag == "script" and a.get("src")), f"{name}: external script"
-            assert not (tag == "link" and a.get("rel") == "stylesheet"), f"{name}: extra stylesheet request"
+            if tag == "script" and a.get("src"):
+                assert a["src"].startswith("/assets/default/"), f"{name}: script {a['src']}"
+            if tag == "link" and a.get("rel") == "stylesheet":
+                assert a["href"].startswith(("/assets/default/", f"{base_path}/theme-settings.css?")), name
         for tag, a, text in doc.raw:
             if a.get("type") == "application/ld+json":
                 continue
@@ -235,13 +239,26 @@ def test_pages_stay_under_100kb(env, base_path):
         assert size < MAX_PAGE_BYTES, f"{page} with a large context: {size} bytes"
 
 
-def test_css_is_inlined_once_and_plain(env):
-    css_file = (samples_mod.TEMPLATES / "themes/default/theme.css").read_text()
-    # The file is included through Jinja: it must not contain template syntax.
-    assert env.get_template("themes/default/theme.css").render() == css_file.rstrip("\n")
-    page, ctx = sample("home")
-    styles = [text for t, a, text in Page(render(env, page, ctx)).raw if t == "style"]
-    assert len(styles) == 1 and css_file.strip() in styles[0]
+@pytest.mark.parametrize("base_path", BASE_PATHS)
+def test_pages_carry_no_inline_script_or_style(env, base_path):
+    """Storefront pages are cached whole, so their policy has no nonce: it refuses inline script and style
+    (chalicelib/security_headers.py). Scripts are files, styles the theme's stylesheet then the shop's settings."""
+    for name, html in all_pages(env, base_path):
+        doc = Page(html)
+        for t, a, _text in doc.raw:
+            assert t == "script" and (a.get("src") or a.get("type") == "application/ld+json"), f"{name}: inline <{t}>"
+        for tag, a in doc.tags:
+            inline = [k for k in a if k == "style" or k.startswith("on")]
+            assert not inline, f"{name}: <{tag}> with {inline}"
+        sheets = [a["href"].split("?")[0] for a in doc.find("link", rel="stylesheet")]
+        settings = [f"{base_path}/theme-settings.css"] if name != "not_found-noshop" else []
+        assert sheets == ["/assets/default/theme.css", *settings], name
+
+
+def test_theme_files_are_plain_and_served_as_written(env):
+    """The theme's files are served as they are: no template syntax left in them."""
+    for path in ASSETS.iterdir():
+        assert not re.search(r"\{\{|\{%|\{#", path.read_text()), path.name
 
 
 # --- base_path ----------------------------------------------------------------------------
@@ -259,14 +276,17 @@ def test_path_form_prefixes_every_internal_url(env, name):
         if attr in a and not (t == "link" and a.get("rel") == "canonical")
     ]
     for url in urls:
+        if url.startswith("/assets/"):
+            continue  # the theme's own files, the same for every shop and served on every host
         if url.startswith("/"):
             assert url == "/s/acme" or url.startswith(("/s/acme/", "/s/acme?")), f"{name}: {url}"
         else:
             assert url.startswith(("#", "data:")), f"{name}: unexpected URL {url}"
-    for js in doc.scripts():
-        # Absolute paths must carry the prefix; "/items/" etc. appended to such a base are fine.
-        for literal in re.findall(r'(?<!\+ )"(/[^"]*)"', js):
-            assert literal == "/s/acme" or literal.startswith("/s/acme/"), f"{name}: JS URL {literal}"
+    for _tag, a in doc.tags:
+        for key, value in a.items():
+            # The URLs a page's script uses ("/items/" etc. are appended to such a base).
+            if key.startswith("data-") and value.startswith("/"):
+                assert value == "/s/acme" or value.startswith("/s/acme/"), f"{name}: {key}={value}"
     assert html.count("/api/store") == html.count("/s/acme/api/store")
     if ctx.get("shop"):
         assert "/s/acme/" in urls
@@ -279,8 +299,8 @@ def test_own_host_links(env):
     doc = Page(render(env, page, ctx))
     hrefs = [a["href"] for a in doc.find("a") if "href" in a]
     assert "/" in hrefs and "/cart" in hrefs
-    js = "".join(doc.scripts())
-    assert '"/api/store/carts"' in js and 'cookiePath = "/"' in js
+    (form,) = doc.find("form", id="add-to-cart")
+    assert form["data-carts-api"] == "/api/store/carts" and form["data-cookie-path"] == "/"
 
 
 @pytest.mark.parametrize(
@@ -299,22 +319,33 @@ def test_more_products_link(env, next_url, expected):
     assert [a["href"] for a in links] == ([expected] if expected else [])
 
 
+def _form_and_script(env, name: str, form_id: str, script: str):
+    """The page's form (its data- attributes) on the path form, once the page is seen to load the theme's
+    `script` and nothing else; and the script's text."""
+    page, ctx = sample(name, "/s/acme")
+    doc = Page(render(env, page, ctx))
+    (form,) = doc.find("form", id=form_id)
+    assert [a["src"].split("?")[0] for a in doc.find("script") if "src" in a] == [f"/assets/default/{script}"]
+    return form, (ASSETS / script).read_text()
+
+
 def test_product_script_uses_cookie_path_and_api(env):
-    page, ctx = sample("product", "/s/acme")
-    js = "".join(Page(render(env, page, ctx)).scripts())
-    assert 'cartsApi = "/s/acme/api/store/carts"' in js
-    assert 'cartPage = "/s/acme/cart"' in js
-    assert 'cookiePath = "/s/acme"' in js and "SameSite=Lax" in js
+    form, js = _form_and_script(env, "product", "add-to-cart", "product.js")
+    assert form["data-carts-api"] == "/s/acme/api/store/carts"
+    assert form["data-cart-page"] == "/s/acme/cart"
+    assert form["data-cookie-path"] == "/s/acme"
+    assert "const {cartsApi, cartPage, cookiePath} = form.dataset;" in js
+    assert "SameSite=Lax" in js
     assert "res.status === 404" in js, "a vanished cart is replaced once"
 
 
 def test_cart_script_targets_this_cart(env):
-    page, ctx = sample("cart", "/s/acme")
-    js = "".join(Page(render(env, page, ctx)).scripts())
-    assert 'cartApi = "/s/acme/api/store/carts/cart_7f3a9c"' in js
-    assert 'checkoutsApi = "/s/acme/api/store/checkouts/"' in js
-    assert 'ordersPage = "/s/acme/orders/"' in js
+    form, js = _form_and_script(env, "cart", "checkout", "cart.js")
+    assert form["data-cart-api"] == "/s/acme/api/store/carts/cart_7f3a9c"
+    assert form["data-checkouts-api"] == "/s/acme/api/store/checkouts/"
+    assert form["data-orders-page"] == "/s/acme/orders/"
     for needle in (
+        "const {cartApi, checkoutsApi, ordersPage} = form.dataset;",
         '"PATCH"',
         '"/checkout"',
         "awaiting_payment",
@@ -399,7 +430,9 @@ def test_unknown_shop_renders_neutral_not_found(env):
     assert doc.find("html")[0]["lang"] == "en"
     assert "This shop doesn’t exist" in doc.visible_text
     assert not doc.find("nav") and not doc.find("header")
-    assert "--primary:#1f3a5f" in html and "--accent:#e4572e" in html and "--bg:#ffffff" in html
+    assert [a["href"].split("?")[0] for a in doc.find("link", rel="stylesheet")] == ["/assets/default/theme.css"]
+    css = CSS_FILE.read_text()  # the theme's defaults: no shop, no settings of its own
+    assert "--primary:#1f3a5f" in css and "--accent:#e4572e" in css and "--bg:#ffffff" in css
     assert doc.find("meta", name="robots")
 
 
@@ -425,26 +458,31 @@ def test_shop_not_found_page_and_suspended(env):
 # --- theme settings -----------------------------------------------------------------------
 
 
+def settings_css(env, theme: dict) -> str:
+    return env.get_template("themes/default/settings.css").render(theme=theme)
+
+
 def test_theme_settings_become_css_custom_properties(env):
-    page, ctx = sample("home")
-    ctx["shop"]["theme"].update(
+    _, ctx = sample("home")
+    theme = ctx["shop"]["theme"]
+    theme.update(
         primary_color="#f3e9dc", accent_color="#0b6e4f", background_color="#fffaf3", text_color="#2b2118", font="serif"
     )
-    html = render(env, page, ctx)
-    root = re.search(r":root\{--primary:[^}]*\}", html).group(0)
+    root = re.search(r":root\{--primary:[^}]*\}", settings_css(env, theme)).group(0)
     for prop in ("--primary:#f3e9dc", "--accent:#0b6e4f", "--bg:#fffaf3", "--text:#2b2118"):
         assert prop in root
     assert "--on-primary:#111111" in root, "dark text on a light primary colour"
     assert "--on-accent:#ffffff" in root
     assert "Palatino" in root and "&#34;" not in root
-    ctx["shop"]["theme"]["font"] = "rounded"
-    assert "ui-rounded" in render(env, page, ctx)
+    theme["font"] = "rounded"
+    assert "ui-rounded" in settings_css(env, theme)
 
 
-def test_default_colours_pick_white_on_navy(env):
-    page, ctx = sample("home")
-    html = render(env, page, ctx)
-    assert "--on-primary:#ffffff" in html and "--on-accent:#111111" in html
+def test_default_colours_pick_white_on_navy_and_are_the_themes_defaults(env):
+    _, ctx = sample("home")
+    css = settings_css(env, ctx["shop"]["theme"]).strip()
+    assert "--on-primary:#ffffff" in css and "--on-accent:#111111" in css
+    assert css in CSS_FILE.read_text().splitlines(), "theme.css's defaults are the default settings"
 
 
 def test_logo_text_and_announcement(env):

@@ -2,7 +2,7 @@
 
 from chalice import Blueprint
 
-from chalicelib import cancellation, fulfilment, orders, refunds, return_requests, returns, schemas, web
+from chalicelib import attention, cancellation, fulfilment, orders, refunds, return_requests, returns, schemas, web
 from chalicelib.api.merchant import admin_once
 
 bp = Blueprint(__name__)
@@ -175,3 +175,25 @@ def receive_return(return_id):
     request = bp.current_request
     tenant_id = web.merchant_tenant(request)
     return web.json_response(return_requests.receive(tenant_id, return_id, web.body(request, schemas.RETURN_RECEIVE)))
+
+
+@routes.api(
+    "/api/admin/attention",
+    summary="Checkouts and returns whose compensation failed for good (a refund not sent, stock not given "
+    "back), newest first",
+    response=schemas.ATTENTION_LIST,
+    tag="admin",
+)
+def list_attention():
+    return web.json_response(attention.listing(web.merchant_tenant(bp.current_request)))
+
+
+@routes.api(
+    "/api/admin/attention/{kind}/{record_id}/resolve",
+    ["POST"],
+    summary="The merchant dealt with it: the checkout or return leaves the attention list",
+    response=schemas.ATTENTION_RESOLVED,
+    tag="admin",
+)
+def resolve_attention(kind, record_id):
+    return web.json_response(attention.resolve(web.merchant_tenant(bp.current_request), kind, record_id))
