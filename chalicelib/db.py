@@ -274,7 +274,7 @@ class CheckoutRecord(TenantItem, discriminator="checkout"):
     payment_event = UnicodeAttribute(null=True)  # succeeded | declined | expired: what Stripe told us last
     late_payment: Document = MapAttribute(null=True)  # a payment that came after the stock went back: refunded
     failure_reason = UnicodeAttribute(null=True)
-    refund: Document = MapAttribute(null=True)  # {refund_id, amount}: the payment given back (RefundPayment)
+    refund: Document = MapAttribute(null=True)  # {refund_id, amount, status}: the payment given back (RefundPayment)
     needs_attention: Document = MapAttribute(null=True)  # {reason, error, since}: attention.py
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()

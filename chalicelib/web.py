@@ -41,11 +41,20 @@ def around_request(request, get_response):
     started = time.perf_counter()
     idempotency.bind(request.lambda_context)
     with log_context(correlation_id=request.context.get("requestId")), isolation.request_scope():
-        response = get_response(request)
+        response = _contract_error(get_response(request))
         response.headers = security_headers.add_to(response.headers)
         ms = (time.perf_counter() - started) * 1000
         logger.info("request", method=request.method, path=request.path, status=response.status_code, ms=round(ms, 2))
         sla.record(isolation.current(), response.status_code, ms)
+    return response
+
+
+def _contract_error(response: Response) -> Response:
+    """Chalice answers a method a route lacks (405) itself, with `{Code, Message}`; clients get every
+    error in the contract's one shape, `{message}`."""
+    body = response.body
+    if response.status_code >= 400 and isinstance(body, dict) and set(body) == {"Code", "Message"}:
+        response.body = {"message": body["Message"]}
     return response
 
 

@@ -184,6 +184,12 @@ def test_the_local_server_answers_trace_with_405_and_the_methods_it_serves(live_
     assert r.headers["Content-Type"] == "application/json" and "TRACE" in r.json()["message"]
 
 
+def test_a_method_a_route_lacks_answers_405_in_the_contracts_error_shape(live_server):
+    r = requests.delete(f"{live_server}/api/merchants/signup", timeout=30)
+    assert r.status_code == 405 and r.headers["Allow"] == "POST"
+    assert r.json() == {"message": "Unsupported method: DELETE"}
+
+
 def test_the_local_servers_dns_stand_in_refuses_a_hostile_body_with_400(live_server):
     for body in (DEEP, '{"name": "\\ud800", "value": "x"}', b"\xff"):
         assert requests.put(f"{live_server}/_dns/txt", data=body, timeout=30).status_code == 400
