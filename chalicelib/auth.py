@@ -1,13 +1,17 @@
 """Passwords (scrypt) and signed, expiring bearer tokens (JWT, HS256).
 
 Why not Cognito: see README ("Identity"). scrypt is OpenSSL's, in the standard
-library; tokens are verified on every request in AWS and locally alike.
+library; tokens are verified on every request in AWS and locally alike. A token
+names its account (`email`), its own id (`jti`, what logging out revokes) and the
+account's token generation it was issued in (`gen`, which a password change moves
+on): accounts.py checks those against the account.
 """
 
 import base64
 import hashlib
 import hmac
 import os
+import secrets
 import time
 
 import jwt
@@ -44,12 +48,15 @@ def _secret() -> str:
     return secret
 
 
-def issue_token(*, user_id: str, role: str, tenant_id: str | None) -> str:
+def issue_token(*, user_id: str, role: str, tenant_id: str | None, email: str, generation: int = 0) -> str:
     now = int(time.time())
     claims = {
         "sub": user_id,
         "role": role,
         "tid": tenant_id,
+        "email": email,
+        "gen": generation,
+        "jti": secrets.token_urlsafe(16),
         "iss": _ISSUER,
         "iat": now,
         "exp": now + settings.TOKEN_TTL_SECONDS,
@@ -67,7 +74,7 @@ def verify_token(authorization: str | None) -> dict:
             _secret(),
             algorithms=["HS256"],
             issuer=_ISSUER,
-            options={"require": ["exp", "sub", "role"]},
+            options={"require": ["exp", "sub", "role", "email", "jti"]},
         )
     except jwt.ExpiredSignatureError:
         raise Unauthorized("Your session has expired; sign in again") from None

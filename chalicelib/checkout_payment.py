@@ -120,10 +120,17 @@ def refund_payment(payload: dict) -> dict:
     record = load(tenant_id, checkout_id)
     payment = _plain(record.payment)
     if payment and payment.get("payment_intent"):
-        refunded = payment_sessions.refund(tenant_id, OWNER, checkout_id, payment)
-        # Kept on the checkout: what Stripe gave back is always found in our own records too.
+        try:
+            refunded = payment_sessions.refund(tenant_id, OWNER, checkout_id, payment)
+        except payment_sessions.RefundPending as e:  # Stripe has it and sends it; the stock need not wait
+            refunded = e.refund
+        # Kept on the checkout: what Stripe gave back (or has pending) is always found in our own records too.
         record.update(
-            actions=[CheckoutRecord.refund.set({"refund_id": refunded["id"], "amount": int(payment["amount"])})]
+            actions=[
+                CheckoutRecord.refund.set(
+                    {"refund_id": refunded["id"], "amount": int(payment["amount"]), "status": refunded["status"]}
+                )
+            ]
         )
     return {**payload, "refunded": True}
 

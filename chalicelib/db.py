@@ -221,6 +221,9 @@ class Claim(PlatformItem, discriminator="claim"):
     user_id = UnicodeAttribute(null=True)
     role = UnicodeAttribute(null=True)  # merchant | operator, on email claims
     password_hash = UnicodeAttribute(null=True)
+    # Sessions (accounts.py): tokens of an older generation, and those logged out (token id -> its expiry), are refused.
+    token_generation = NumberAttribute(default=0)
+    revoked_tokens: Document = MapAttribute(default=dict)
     created_at = UnicodeAttribute()
 
 
@@ -271,7 +274,7 @@ class CheckoutRecord(TenantItem, discriminator="checkout"):
     payment_event = UnicodeAttribute(null=True)  # succeeded | declined | expired: what Stripe told us last
     late_payment: Document = MapAttribute(null=True)  # a payment that came after the stock went back: refunded
     failure_reason = UnicodeAttribute(null=True)
-    refund: Document = MapAttribute(null=True)  # {refund_id, amount}: the payment given back (RefundPayment)
+    refund: Document = MapAttribute(null=True)  # {refund_id, amount, status}: the payment given back (RefundPayment)
     needs_attention: Document = MapAttribute(null=True)  # {reason, error, since}: attention.py
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()

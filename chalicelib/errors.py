@@ -34,5 +34,13 @@ class Conflict(DomainError, status=409):
     """The item's current state does not allow this (a transition not in its table, a race lost)."""
 
 
+class TooManyRequests(DomainError, status=429):
+    """A rate limit is reached; `retry_after`: seconds until its window ends (the `Retry-After` header)."""
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class Unavailable(DomainError, status=503):
     """The shop exists but is suspended."""

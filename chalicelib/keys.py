@@ -20,6 +20,7 @@ Tenant table (every partition key starts with the tenant id, so IAM's
 | payment account | <tid>         | PAYMENTS                             |                              |                               |
 | return          | <tid>         | RETURN#<return_id>                   | <tid>#RETURNS / <return_id>  | <tid>#ATTENTION / <kind>#<id> (needs attention only) |
 | tracking claim  | <tid>         | TRACKING#<TRACKING NUMBER>           |                              |                               |
+| lookup counter  | <tid>         | THROTTLE#ORDER_LOOKUP#<address>      |                              |                               |
 
 Access patterns of the checkout: a cart, checkout, reservation or order is one
 GetItem by id; the merchant's orders are gsi1 newest first; an order number
@@ -49,6 +50,11 @@ Platform table (never reachable with tenant-scoped credentials):
 | tenant registry | TENANTS              | <tid>  |
 | Stripe event    | STRIPE_EVENT#<evt_id>| EVENT  |
 | Stripe account  | STRIPE_ACCOUNT#<id>  | CLAIM  |
+| an email's limits | ACCOUNT#<sha256 of email> | THROTTLE#<LOGIN or RESET_MAIL> |
+| client's requests | CLIENT#<address>   | THROTTLE#<LOGIN, SIGNUP or PASSWORD_RESET> |
+| password reset  | RESET#<sha256 of the link's token> | RESET |
+
+Rate-limit counters (throttle.py, `THROTTLE#...`) and reset tokens carry a TTL, `expires_at`.
 
 A custom domain's claim exists once DNS proved the domain (domains.verify), never while it is pending.
 
@@ -57,6 +63,7 @@ A variant id embeds its product id (`<pid>_<suffix>`): a cart line can then
 reach the variant item with one GetItem. Clients treat ids as opaque.
 """
 
+import hashlib
 import os
 import re
 import time
@@ -142,6 +149,28 @@ def domain_claim(host: str) -> str:
 
 def email_claim(email: str) -> str:
     return f"EMAIL#{email}"
+
+
+# Accounts and rate limits (platform table, but for a shop's own counters)
+RESET_SK = "RESET"
+
+
+def email_counters(email: str) -> str:
+    """An email's rate-limit counters, keyed by its hash: they are kept for any email typed, account or not."""
+    return f"ACCOUNT#{hashlib.sha256(email.encode()).hexdigest()}"
+
+
+def client(address: str) -> str:
+    """The partition of one client (the source address the gateway saw)."""
+    return f"CLIENT#{address}"
+
+
+def throttle_sk(action: str, address: str | None = None) -> str:
+    return f"THROTTLE#{action.upper()}" + (f"#{address}" if address else "")
+
+
+def password_reset(token_hash: str) -> str:
+    return f"RESET#{token_hash}"
 
 
 # Checkout and orders (tenant table)

@@ -2,7 +2,8 @@
 
 Every schema constant of `chalicelib.schemas` is published once, under its name in CamelCase
 (`SIGNUP_RESPONSE` -> `SignupResponse`) in `components/schemas`, and referred to by `$ref` wherever a route
-or another schema uses it. Routes under /api/admin/ and /api/operator/ take the bearer token.
+or another schema uses it. Routes under /api/admin/ and /api/operator/, and logout and password change, take
+the bearer token.
 """
 
 import re
@@ -14,6 +15,7 @@ from . import schemas
 _operations: dict[tuple[str, str], dict] = {}
 _views: dict[tuple[str, str], str] = {}
 SIGNED_IN = ("/api/admin/", "/api/operator/")
+SIGNED_IN_ROUTES = ("/api/auth/logout", "/api/auth/password")  # the account's own session and password
 PATH_FORM = "/s/{subdomain}"
 
 
@@ -59,7 +61,7 @@ def register(
     errors = {"text/html": {}} if html else {"application/json": {"schema": schemas.ERROR}}
     op["responses"]["4XX"] = {"description": "Client error", "content": errors}
     op["responses"]["5XX"] = {"description": "Server error, or the service or shop is unavailable", "content": errors}
-    if path.startswith(SIGNED_IN):
+    if path.startswith(SIGNED_IN) or path in SIGNED_IN_ROUTES:
         op["security"] = [{"bearer": []}]
     _operations[(path, method.lower())] = op
     _views[(path, method.lower())] = view

@@ -156,8 +156,12 @@ def stop(session: dict, owner_name: str, owner_id: str) -> dict | None:
 
 
 class RefundPending(Exception):
-    """Stripe holds the refund but has not sent the money yet: the workflow step asks again later (its
-    Retry on this name)."""
+    """Stripe holds the refund (`refund`) but has not sent the money yet: the workflow step asks again
+    later (its Retry on this name)."""
+
+    def __init__(self, refund: dict):
+        super().__init__(f"Refund {refund['id']} is {refund['status']} at Stripe")
+        self.refund = refund
 
 
 def refund(tenant_id: str, owner_name: str, owner_id: str, payment: dict, *, why: str = "refund") -> dict:
@@ -179,7 +183,7 @@ def refund(tenant_id: str, owner_name: str, owner_id: str, payment: dict, *, why
     if found["status"] in ("failed", "canceled"):
         raise payments.PaymentFailed(f"Stripe reports refund {found['id']} {found['status']}", code="refund_failed")
     if found["status"] != "succeeded":
-        raise RefundPending(f"Refund {found['id']} is {found['status']} at Stripe")
+        raise RefundPending(found)
     return found
 
 

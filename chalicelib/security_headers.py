@@ -18,7 +18,7 @@ HSTS = "max-age=31536000"  # no includeSubDomains: a shop's custom domain is the
 REFERRER_POLICY = "strict-origin-when-cross-origin"
 
 
-def _content_security_policy() -> str:
+def content_security_policy() -> str:
     """What a page may load: scripts, styles, fetches and form posts only from its own origin, images also
     from the media CDN (and `data:` for the empty favicon); no plugin, no <base>, no framing."""
     media = urlsplit(settings.MEDIA_BASE_URL)
@@ -37,7 +37,7 @@ def _content_security_policy() -> str:
     )
 
 
-PAGE_POLICY = _content_security_policy()
+PAGE_POLICY = content_security_policy()
 
 
 def add_to(headers: dict) -> dict:

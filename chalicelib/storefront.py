@@ -167,3 +167,8 @@ def platform_home(base_url: str, demo_subdomain: str | None) -> str:
     return _env.get_template("platform/home.html").render(
         base_url=base_url, demo=demo_subdomain, assets_version=assets.VERSION
     )
+
+
+def password_reset_page(token: str, message: str | None = None, done: bool = False) -> str:
+    """The page an emailed reset link opens (accounts.request_reset), and what it shows once posted."""
+    return _env.get_template("platform/password_reset.html").render(token=token, message=message, done=done)

@@ -1,4 +1,4 @@
-"""Shops (tenants): signup, login, resolution from a host, suspension."""
+"""Shops (tenants): signup, resolution from a host, suspension. Signing in is accounts.py's."""
 
 import re
 import threading
@@ -7,9 +7,9 @@ import time
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from . import attention, auth, clock, cursors, hosts, keys, lifecycle, settings, usage
+from . import attention, auth, clock, cursors, hosts, keys, lifecycle, passwords, settings, usage
 from .db import Claim, ShopRecord, TenantEntry, connection, failed_conditions
-from .errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized, Unavailable
+from .errors import Conflict, Forbidden, Invalid, NotFound, Unavailable
 from .money import is_currency
 
 RESERVED_SUBDOMAINS = frozenset(
@@ -56,6 +56,7 @@ def signup(*, email: str, password: str, shop_name: str, subdomain: str, currenc
         raise Invalid("currency: not an ISO 4217 currency code", {"currency": "unknown currency"})
     if not shop_name.strip():
         raise Invalid("shop_name: must not be blank", {"shop_name": "must not be blank"})
+    passwords.check(password)
     tenant_id, user_id, now = keys.new_id(), keys.new_id(), clock.now_iso()
     shop = ShopRecord(
         tenant_id,
@@ -94,41 +95,8 @@ def signup(*, email: str, password: str, shop_name: str, subdomain: str, currenc
         if (keys.email_claim(email), keys.CLAIM_SK) in failed:
             raise Conflict("An account with that email exists", {"email": "taken"}) from None
         raise
-    token = auth.issue_token(user_id=user_id, role="merchant", tenant_id=tenant_id)
+    token = auth.issue_token(user_id=user_id, role="merchant", tenant_id=tenant_id, email=email)
     return {"token": token, "shop": shop}
-
-
-def login(*, email: str, password: str) -> str:
-    email = normalize_email(email)
-    try:
-        claim = Claim.get(keys.email_claim(email), keys.CLAIM_SK)
-    except DoesNotExist:
-        claim = None
-    # The password is checked first: an unknown email costs the same work as a wrong password.
-    if not auth.verify_password(password, claim.password_hash if claim else None) or claim is None:
-        raise Unauthorized("Wrong email or password")
-    return auth.issue_token(user_id=claim.user_id, role=claim.role, tenant_id=claim.tenant_id)
-
-
-def ensure_operator(email: str, password: str) -> None:
-    """The operator's login, from OPERATOR_EMAIL / OPERATOR_PASSWORD; resets the password if changed."""
-    email = check_email(email, "OPERATOR_EMAIL")
-    try:
-        claim = Claim.get(keys.email_claim(email), keys.CLAIM_SK)
-        if claim.role != "operator":
-            raise Conflict(f"{email} is a merchant account and cannot be the operator")
-        if auth.verify_password(password, claim.password_hash):
-            return
-        claim.update(actions=[Claim.password_hash.set(auth.hash_password(password))])
-    except DoesNotExist:
-        Claim(
-            keys.email_claim(email),
-            keys.CLAIM_SK,
-            user_id=keys.new_id(),
-            role="operator",
-            password_hash=auth.hash_password(password),
-            created_at=clock.now_iso(),
-        ).save(condition=Claim.pk.does_not_exist())
 
 
 # Resolution --------------------------------------------------------------

@@ -15,7 +15,7 @@ from typing import cast
 from aws_lambda_powertools.utilities.validation import SchemaValidationError, validate
 
 from .errors import Invalid
-from .schemas.common import DISPLAY_TEXT_PATTERN, DISPLAY_TEXT_RULE
+from .schemas.common import DISPLAY_TEXT_PATTERN, PATTERN_RULES
 
 MAX_BODY_BYTES = 256 * 1024
 MAX_DEPTH = 32
@@ -118,10 +118,10 @@ def _describe(e: SchemaValidationError, body: object) -> tuple[str, str]:
         extra = sorted(set(node) - set(_known(e))) if isinstance(node, dict) else []
         name = extra[0] if extra else "?"
         return (f"{field}.{name}" if field else name), "is not a known field"
-    if e.rule == "pattern" and e.rule_definition == DISPLAY_TEXT_PATTERN:
-        return field, DISPLAY_TEXT_RULE
+    if e.rule == "pattern" and e.rule_definition in PATTERN_RULES:
+        return field, PATTERN_RULES[e.rule_definition]
     if e.rule == "propertyNames":  # the names of a map, e.g. a variant's options
-        return field, f"has a name that is empty, too long, or not allowed: names {DISPLAY_TEXT_RULE}"
+        return field, f"has a name that is empty, too long, or not allowed: names {PATTERN_RULES[DISPLAY_TEXT_PATTERN]}"
     return field, text or "is invalid"
 
 

@@ -12,8 +12,20 @@ from typing import Any
 
 from chalice import Response
 
-from . import auth, cursors, idempotency, isolation, openapi, schemas, security_headers, sla, tenants, validation
-from .errors import DomainError, NotFound, Unavailable
+from . import (
+    accounts,
+    auth,
+    cursors,
+    idempotency,
+    isolation,
+    openapi,
+    schemas,
+    security_headers,
+    sla,
+    tenants,
+    validation,
+)
+from .errors import DomainError, NotFound, TooManyRequests, Unavailable
 from .observability import count, log_context, logger, tracer
 
 JSON = "application/json"
@@ -29,11 +41,20 @@ def around_request(request, get_response):
     started = time.perf_counter()
     idempotency.bind(request.lambda_context)
     with log_context(correlation_id=request.context.get("requestId")), isolation.request_scope():
-        response = get_response(request)
+        response = _contract_error(get_response(request))
         response.headers = security_headers.add_to(response.headers)
         ms = (time.perf_counter() - started) * 1000
         logger.info("request", method=request.method, path=request.path, status=response.status_code, ms=round(ms, 2))
         sla.record(isolation.current(), response.status_code, ms)
+    return response
+
+
+def _contract_error(response: Response) -> Response:
+    """Chalice answers a method a route lacks (405) itself, with `{Code, Message}`; clients get every
+    error in the contract's one shape, `{message}`."""
+    body = response.body
+    if response.status_code >= 400 and isinstance(body, dict) and set(body) == {"Code", "Message"}:
+        response.body = {"message": body["Message"]}
     return response
 
 
@@ -68,6 +89,12 @@ def host(request) -> str:
     return (request.context or {}).get("domainName") or request.headers.get("host") or ""
 
 
+def client_address(request) -> str:
+    """Who is calling, for rate limits and anonymous idempotency keys: the source address the gateway saw.
+    Never `X-Forwarded-For`, which the client writes itself."""
+    return (request.context.get("identity") or {}).get("sourceIp") or "unknown"
+
+
 def query(request, name: str) -> str | None:
     return (request.query_params or {}).get(name)
 
@@ -90,7 +117,8 @@ def body(request, schema: dict) -> dict:
 
 
 def bearer(request) -> dict:
-    return auth.verify_token(request.headers.get("authorization"))
+    """The claims of the request's token, if it is valid and its session has not ended."""
+    return accounts.check_session(auth.verify_token(request.headers.get("authorization")))
 
 
 def merchant_tenant(request) -> str:
@@ -136,6 +164,8 @@ class Routes:
 
     def _error(self, err: DomainError, *, html: bool, params: dict, status: int | None = None) -> Response:
         status = status or err.status
+        if isinstance(err, TooManyRequests):
+            return json_response(error_body(err), status, headers={"Retry-After": str(err.retry_after)})
         if not html:
             return json_response(error_body(err), status)
         from . import storefront  # HTML errors only; keeps Jinja out of pure API paths

@@ -47,6 +47,15 @@ def api(app):
 
 
 @pytest.fixture
+def someone_else(app):
+    """The API as another client calls it: from another source address than `api`'s."""
+    from chalice.test import Client
+
+    with Client(app) as client:
+        yield Api(client)
+
+
+@pytest.fixture
 def new_shop(api):
     """Signs up a fresh shop; returns (api as that merchant, signup answer)."""
 
@@ -64,11 +73,11 @@ def merchant(new_shop):
 @pytest.fixture
 def operator(api):
     """The API as the platform operator, signed in with OPERATOR_EMAIL / OPERATOR_PASSWORD as `make run` does."""
-    from chalicelib import tenants
+    from chalicelib import accounts
 
     email = os.environ.setdefault("OPERATOR_EMAIL", "operator@platform.test")
     password = os.environ.setdefault("OPERATOR_PASSWORD", "operator-password")
-    tenants.ensure_operator(email, password)
+    accounts.ensure_operator(email, password)
     r = api.post("/api/auth/login", {"email": email, "password": password})
     assert r.status_code == 200, r.body
     return api.as_(token=r.json["token"])

@@ -15,6 +15,7 @@ from chalicelib import (
     returns,
     schemas,
     storefront,
+    throttle,
     web,
 )
 
@@ -120,12 +121,14 @@ def store_products(shop, base_path):
     "/api/store/carts", ["POST"], summary="Start a cart", request=schemas.CART_CREATE, response=schemas.CART, status=201
 )
 def create_cart(shop, base_path):
-    web.body(bp.current_request, schemas.CART_CREATE)
+    request = bp.current_request
+    web.body(request, schemas.CART_CREATE)
+    # No cart yet to scope the key to: the client's address, so another shopper's same key makes its own cart.
     cart = _store_once(
         shop,
         "create_cart",
         "POST /api/store/carts",
-        "cart:new",
+        f"client:{web.client_address(request)}",
         {},
         lambda: carts.create(shop.tenant_id, shop.currency),
     )
@@ -234,7 +237,9 @@ def get_checkout(shop, base_path, checkout_id):
     response=schemas.ORDER_LOOKUP_RESPONSE,
 )
 def lookup_order(shop, base_path):
-    data = web.body(bp.current_request, schemas.ORDER_LOOKUP)
+    request = bp.current_request
+    throttle.charge(throttle.order_lookups(shop.tenant_id, web.client_address(request)))
+    data = web.body(request, schemas.ORDER_LOOKUP)
     order_id = orders.lookup(shop.tenant_id, data["number"], data["email"])
     return web.json_response({"order_id": order_id, "status_url": f"{_base(shop, base_path)}/orders/{order_id}"})
 

@@ -5,15 +5,21 @@ text = lambda max_len, min_len=0: {"type": "string", "minLength": min_len, "maxL
 # characters (NUL, line breaks, escapes, C1) and no bidirectional embeddings, overrides or isolates
 # (U+202A-U+202E, U+2066-U+2069), which make text display other than it is. Every such field takes this
 # block, so a new one gets the rule by using it; free text (descriptions, reasons) may hold line breaks.
-DISPLAY_TEXT_PATTERN = "^[^\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069]*$"
-DISPLAY_TEXT_RULE = "must not contain control or bidirectional-override characters"
+_CONTROL_OR_BIDI = "\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069"
+DISPLAY_TEXT_PATTERN = f"^[^{_CONTROL_OR_BIDI}]*$"
 display_text = lambda max_len, min_len=0: {**text(max_len, min_len), "pattern": DISPLAY_TEXT_PATTERN}  # noqa: E731
+URL_PATTERN = f"^https?://[^\\s{_CONTROL_OR_BIDI}]+$"
+url = {"type": "string", "pattern": URL_PATTERN, "maxLength": 2000}
+# What a field that misses one of these patterns is told (validation.check), rather than the pattern itself.
+PATTERN_RULES = {
+    DISPLAY_TEXT_PATTERN: "must not contain control or bidirectional-override characters",
+    URL_PATTERN: "must be an http(s) URL without spaces, control or bidirectional-override characters",
+}
 money = {"type": "integer", "minimum": 0, "maximum": 100_000_000_00}
 currency = {"type": "string", "pattern": "^[A-Z]{3}$"}
 country = {"type": "string", "pattern": "^[A-Z]{2}$"}
 quantity = {"type": "integer", "minimum": 1, "maximum": 999}
 identifier = text(64, 1)
-url = {"type": "string", "pattern": "^https?://", "maxLength": 2000}
 string = {"type": "string"}
 nullable_string = {"type": ["string", "null"]}
 integer = {"type": "integer"}

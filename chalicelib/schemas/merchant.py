@@ -32,6 +32,10 @@ SIGNUP = closed(
 )
 LOGIN = closed({"email": text(254), "password": text(256)}, ("email", "password"))
 TOKEN_RESPONSE = answer({"token": string})
+PASSWORD_CHANGE = closed({"current_password": text(256), "password": text(256, 10)}, ("current_password", "password"))
+PASSWORD_RESET = closed({"email": text(254)}, ("email",))
+PASSWORD_RESET_RESPONSE = answer({"message": string})
+PASSWORD_RESET_CONFIRM = closed({"token": text(128, 1), "password": text(256, 10)}, ("token", "password"))
 
 # The shop ------------------------------------------------------------------
 

@@ -2,7 +2,7 @@
 
 import os
 
-from chalicelib import catalog, media, onboarding, payment_accounts, product_editing, tenants
+from chalicelib import accounts, catalog, media, onboarding, payment_accounts, product_editing, tenants
 from chalicelib.errors import Conflict
 
 DEMO = {
@@ -97,7 +97,7 @@ def add_products(shop) -> None:
 def seed_all(stripe_emulator=None) -> dict:
     operator_email = os.environ.setdefault("OPERATOR_EMAIL", "operator@platform.test")
     operator_password = os.environ.setdefault("OPERATOR_PASSWORD", "operator-password")
-    tenants.ensure_operator(operator_email, operator_password)
+    accounts.ensure_operator(operator_email, operator_password)
     shop = tenants.shop_for_subdomain(DEMO["subdomain"])
     if shop is None:
         try:

@@ -42,19 +42,25 @@ class _FallbackRouteMatcher(RouteMatcher):
 
 
 class _EventConverter(LambdaEventConverter):
-    """API Gateway gives each request an id (the logs' correlation_id); `chalice local` gives none."""
+    """API Gateway gives each request an id (the logs' correlation_id), and its source address is the
+    connection's peer (rate limits count per client); `chalice local` gives no id and 127.0.0.1 for everyone."""
+
+    def __init__(self, route_matcher, binary_types, source_ip: str):
+        super().__init__(route_matcher, binary_types)
+        self.source_ip = source_ip
 
     def create_lambda_event(self, method, path, headers, body=None):
         event = super().create_lambda_event(method, path, headers, body)
         event["requestContext"]["requestId"] = str(uuid.uuid4())
+        event["requestContext"]["identity"]["sourceIp"] = self.source_ip
         return event
 
 
 class _Gateway(LocalGateway):
-    def __init__(self, app_object, config):
+    def __init__(self, app_object, config, source_ip: str):
         super().__init__(app_object, config)
         self.event_converter = _EventConverter(
-            _FallbackRouteMatcher(list(app_object.routes)), app_object.api.binary_types
+            _FallbackRouteMatcher(list(app_object.routes)), app_object.api.binary_types, source_ip
         )
 
 
@@ -85,7 +91,7 @@ class _Handler(ChaliceRequestHandler):
 
     def setup(self):  # runs inside the base __init__, before the request is handled
         super().setup()
-        self.local_gateway = _Gateway(self._app_object, self._config)
+        self.local_gateway = _Gateway(self._app_object, self._config, self.client_address[0])
 
     def _generic_handle(self):
         path = urlsplit(self.path).path
@@ -109,12 +115,13 @@ class _Handler(ChaliceRequestHandler):
 
     def _publish_txt(self):
         """`{name, value}`: the local stand-in for adding a TXT record at the domain's DNS host."""
-        from chalicelib import domains
+        from chalicelib import domains, validation
+        from chalicelib.errors import Invalid
 
-        try:
-            record = json.loads(self.rfile.read(int(self.headers.get("content-length") or 0)) or b"{}")
+        try:  # read as hostile as any body the app reads
+            record = validation.parse_json(self.rfile.read(int(self.headers.get("content-length") or 0)))
             name, value = record["name"], record["value"]
-        except (ValueError, KeyError, TypeError):
+        except (Invalid, ValueError, KeyError, TypeError):
             body = json.dumps({"message": "send {name, value}: the TXT record's name and text"}).encode()
             return self._send_http_response(400, {"Content-Type": "application/json"}, body)
         if not isinstance(name, str) or not isinstance(value, str):

@@ -32,6 +32,14 @@ def test_new_cart_answers_201_with_an_id(shop):
     assert created.status_code == 201 and created.json["id"] and created.json["lines"] == []
 
 
+def test_an_anonymous_idempotency_key_on_a_new_cart_is_the_clients_own(shop, someone_else):
+    key = {"Idempotency-Key": "app-1"}
+    mine = shop.store.post("/api/store/carts", {}, headers=key)
+    assert shop.store.post("/api/store/carts", {}, headers=key).json["id"] == mine.json["id"]  # a retry: the same cart
+    theirs = someone_else.as_(host=shop.store.host).post("/api/store/carts", {}, headers=key)
+    assert theirs.status_code == 201 and theirs.json["id"] != mine.json["id"]  # a cart id is the cart's only secret
+
+
 def test_line_above_the_stock_available_now_is_409(shop):
     variant = shop.product(qty=3)
     cart_id = shop.cart((variant, 2))

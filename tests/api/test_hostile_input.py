@@ -8,7 +8,7 @@ import json
 import pytest
 import requests
 
-from tests.support.api import product_body, unique
+from tests.support.api import PASSWORD, product_body, unique
 from tests.support.shopping import ADDRESS
 
 DEEP = "[" * 5000 + "]" * 5000
@@ -24,7 +24,7 @@ def _store(api, signup):
 
 def _signup_body(**over):
     sub = unique()
-    return {"email": f"{sub}@example.com", "password": "correct horse 1", "shop_name": "Shop", "subdomain": sub, **over}
+    return {"email": f"{sub}@example.com", "password": PASSWORD, "shop_name": "Shop", "subdomain": sub, **over}
 
 
 def _refused(r, field: str, message: str | None = None) -> None:
@@ -182,6 +182,17 @@ def test_the_local_server_answers_trace_with_405_and_the_methods_it_serves(live_
     r = requests.request("TRACE", f"{live_server}/api/merchants/signup", timeout=30)
     assert r.status_code == 405 and r.headers["Allow"] == "POST"
     assert r.headers["Content-Type"] == "application/json" and "TRACE" in r.json()["message"]
+
+
+def test_a_method_a_route_lacks_answers_405_in_the_contracts_error_shape(live_server):
+    r = requests.delete(f"{live_server}/api/merchants/signup", timeout=30)
+    assert r.status_code == 405 and r.headers["Allow"] == "POST"
+    assert r.json() == {"message": "Unsupported method: DELETE"}
+
+
+def test_the_local_servers_dns_stand_in_refuses_a_hostile_body_with_400(live_server):
+    for body in (DEEP, '{"name": "\\ud800", "value": "x"}', b"\xff"):
+        assert requests.put(f"{live_server}/_dns/txt", data=body, timeout=30).status_code == 400
 
 
 # Names and titles: no control or bidi-override characters ----------------------------------------------------------

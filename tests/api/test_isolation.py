@@ -21,6 +21,7 @@ import pytest
 from chalicelib import isolation, settings
 from infra import iam
 from infra.local import runtime
+from tests.support.api import PASSWORD
 from tests.support.iam_policy import allowed, call_requests, resolve
 from tests.support.shopping import Shop
 
@@ -165,7 +166,7 @@ def test_what_stays_on_a_functions_own_role_is_what_its_role_allows(two_shops, s
             "/api/merchants/signup",
             {
                 "email": f"iso{variant[-6:].lower()}@example.com",
-                "password": "correct horse 1",
+                "password": PASSWORD,
                 "shop_name": "Isolation",
                 "subdomain": f"iso{variant[-8:].lower()}",
             },

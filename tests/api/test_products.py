@@ -5,7 +5,7 @@ import json
 import pytest
 
 from chalicelib import keys
-from tests.support.api import Api, product_body, unique
+from tests.support.api import PASSWORD, Api, product_body, unique
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +19,7 @@ def one_shop(app):
             "/api/merchants/signup",
             {
                 "email": f"{sub}@example.com",
-                "password": "correct horse 1",
+                "password": PASSWORD,
                 "shop_name": f"Shop {sub}",
                 "subdomain": sub,
             },

@@ -4,7 +4,8 @@ Stripe never answered by asking Stripe first, so a refund is paid once even afte
 
 import pytest
 
-from chalicelib import payment_sessions, payments, refunds
+from chalicelib import checkout, checkout_payment, payment_sessions, payments, refunds
+from chalicelib.db import plain
 from infra.local import runtime
 from tests.support.clock import later
 from tests.support.wait import wait_for
@@ -180,4 +181,16 @@ def test_a_session_refund_is_recorded_only_once_stripe_says_succeeded(shop, stri
     else:
         done = payment_sessions.refund(shop.tenant_id, "checkout", order["checkout_id"], payment, why="late-refund")
         assert done["id"] == pending.obj["id"] and done["amount"] == 4800
+    assert len(_refunds_at_stripe(stripe, order)) == 1
+
+
+def test_a_checkouts_refund_stripe_has_pending_is_kept_on_the_checkout_and_the_step_goes_on(shop, stripe, order):
+    """RefundPayment (an order that could not be made): the stock need not wait for Stripe's bank."""
+    stripe.plan_refunds("pending")
+    task = {"tenant_id": shop.tenant_id, "checkout_id": order["checkout_id"]}
+    assert checkout_payment.refund_payment(task)["refunded"] is True
+    kept = plain(checkout.load(shop.tenant_id, order["checkout_id"]).refund)
+    [at_stripe] = _refunds_at_stripe(stripe, order)
+    assert kept == {"refund_id": at_stripe.obj["id"], "amount": 4800, "status": "pending"}
+    checkout_payment.refund_payment(task)  # a retried step finds it: one refund
     assert len(_refunds_at_stripe(stripe, order)) == 1

@@ -345,6 +345,21 @@ def test_the_shopper_sends_the_parcel_and_the_merchant_receives_it(shop, deliver
     assert "WaitForArrival" in workflows.state_names(return_arn(ret["id"]))
 
 
+def test_receive_answers_with_the_refund_stripe_has_pending_and_its_webhook_settles_it(shop, stripe, delivered):
+    ret = shop.ask_return(delivered, [(shop.mug, 1)]).json
+    shop.return_action(ret["id"], "approve")
+    stripe.plan_refunds("pending")
+    received = shop.return_action(ret["id"], "receive")
+    assert received.status_code == 200 and received.json["outcome"]["amount"] == 800
+    order = shop.order(delivered["id"])
+    [refund] = order["refunds"]
+    assert refund["status"] == "pending" and refund["id"] == received.json["outcome"]["refund_id"]
+    assert (order["refunded_total"], order["financial_status"]) == (0, "paid")
+    stripe.settle_refund(refund["stripe_refund_id"], "succeeded")
+    wait_for(lambda: shop.order(delivered["id"])["refunded_total"] == 800)
+    assert shop.order(delivered["id"])["financial_status"] == "partially_refunded"
+
+
 @pytest.mark.own_shop
 def test_damaged_items_are_refunded_but_not_restocked_and_the_fee_and_shipping_follow_the_policy(shop, stripe):
     assert (

@@ -194,6 +194,16 @@ def test_every_answer_is_nosniff_json_media_and_errors_alike(sold, live_server):
         assert "Strict-Transport-Security" not in response.headers, name
 
 
+def test_the_local_payment_pages_refuse_framing_and_inline_script(stripe):
+    page = requests.get(f"{stripe.base_url}/pay/no-such-session")
+    assert page.status_code == 404 and page.headers["Content-Type"].startswith("text/html")
+    policy = _directives(page.headers["Content-Security-Policy"])
+    assert policy["default-src"] == ["'none'"] and policy["frame-ancestors"] == ["'none'"]
+    assert [s.startswith("'sha256-") for s in policy["style-src"]] == [True]  # its one stylesheet, by hash
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
+    assert requests.get(f"{stripe.base_url}/v1/balance").headers["X-Content-Type-Options"] == "nosniff"
+
+
 def test_hsts_comes_with_https_the_platform_serves_never_with_a_clients_header(api, live_server, monkeypatch):
     claimed = requests.get(f"{live_server}/", headers={"X-Forwarded-Proto": "https"})
     assert "Strict-Transport-Security" not in claimed.headers  # the local server is plain HTTP, whatever is said

@@ -5,12 +5,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import boto3
 import pytest
-import requests
 
 from chalicelib import keys, settings
-from tests.support.api import product_body, unique
-
-PASSWORD = "correct horse 1"
+from tests.support import clients
+from tests.support.api import PASSWORD, product_body, unique
 
 
 def _signup(api, sub=None, email=None, **over):
@@ -96,6 +94,22 @@ def test_a_password_under_10_characters_is_refused(api):
     assert "password" in r.json["fields"]
 
 
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [
+        (" " * 10, "one repeated character"),
+        ("aaaaaaaaaa", "one repeated character"),
+        ("abcdefghij", "a plain sequence"),
+        ("0987654321", "a plain sequence"),
+        ("password1234", "a common password"),
+    ],
+)
+def test_a_guessable_password_is_refused_naming_why(api, password, reason):
+    r = _signup(api, password=password)
+    assert r.status_code == 400, r.body
+    assert r.json["fields"] == {"password": reason}
+
+
 @pytest.mark.parametrize("currency", ["usd", "US", "USDX", "ABC", 840, ""])
 def test_a_currency_that_is_not_iso_4217_is_refused(api, currency):
     r = _signup(api, currency=currency)
@@ -160,9 +174,10 @@ def test_a_refused_signup_claims_nothing(api):
 
 def test_only_one_of_20_simultaneous_signups_for_one_subdomain_wins(live_server):
     sub = unique("race")
+    client = clients.from_address()
 
     def attempt(i):
-        return requests.post(
+        return client.post(
             f"{live_server}/api/merchants/signup",
             timeout=60,
             json={"email": f"{sub}-{i}@example.com", "password": PASSWORD, "shop_name": "Race", "subdomain": sub},
@@ -177,9 +192,10 @@ def test_only_one_of_20_simultaneous_signups_for_one_subdomain_wins(live_server)
 
 def test_only_one_of_10_simultaneous_signups_with_one_email_wins(live_server):
     email = f"{unique('race')}@example.com"
+    client = clients.from_address()
 
     def attempt(i):
-        return requests.post(
+        return client.post(
             f"{live_server}/api/merchants/signup",
             timeout=60,
             json={"email": email, "password": PASSWORD, "shop_name": "Race", "subdomain": unique("race")},

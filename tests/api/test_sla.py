@@ -1,9 +1,9 @@
-from chalicelib import sla, tenants
+from chalicelib import accounts, sla
 from tests.support.api import product_body
 
 
 def operator_api(api):
-    tenants.ensure_operator("sla-operator@platform.test", "operator password 1")
+    accounts.ensure_operator("sla-operator@platform.test", "operator password 1")
     token = api.post(
         "/api/auth/login", {"email": "sla-operator@platform.test", "password": "operator password 1"}
     ).json["token"]

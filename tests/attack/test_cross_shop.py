@@ -222,7 +222,10 @@ def test_shop_a_reads_and_changes_nothing_of_shop_b_through_any_operation(shops,
     cursors = _cursors(api, victim, document)
     tokens = _forged_tokens(victim)
     before = _snapshot(victim)
-    attack = Attack(api, _markers(victim))
+    markers = _markers(victim)
+    stored = json.dumps(before)
+    assert [m for m in markers if m not in stored] == [], "a marker that is not B's data would prove nothing"
+    attack = Attack(api, markers)
     operations = 0
 
     listed = [

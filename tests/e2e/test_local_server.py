@@ -13,6 +13,7 @@ import pytest
 import requests
 
 from tests.support import ROOT
+from tests.support.api import PASSWORD
 
 # One server process for the module: its tests stay on one xdist worker.
 pytestmark = pytest.mark.xdist_group("local_server")
@@ -119,7 +120,7 @@ def test_signup_then_a_product_then_both_storefront_forms(server):
     signup = requests.post(
         f"{base}/api/merchants/signup",
         timeout=30,
-        json={"email": f"{sub}@example.com", "password": "correct horse 1", "shop_name": "E2E Goods", "subdomain": sub},
+        json={"email": f"{sub}@example.com", "password": PASSWORD, "shop_name": "E2E Goods", "subdomain": sub},
     )
     assert signup.status_code == 201, signup.text
     assert signup.json()["shop"]["storefront_url"] == f"{base}/s/{sub}/"

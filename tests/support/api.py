@@ -1,6 +1,7 @@
 """The app's HTTP API as a test calls it, and the bodies most tests start from."""
 
 import json
+import random
 import uuid
 
 from tests.support import contract
@@ -10,6 +11,7 @@ class Api:
     """Chalice's test client with JSON in and out; every answer is checked against /openapi.json."""
 
     def __init__(self, client, token: str | None = None, host: str = "localhost:8000"):
+        calls_from(client)
         self._client = client
         self.token = token
         self.host = host
@@ -44,11 +46,27 @@ class Api:
         return self.request("DELETE", path, **kw)
 
 
+def calls_from(client, address: str | None = None) -> str:
+    """The source address API Gateway reports for this chalice.test client's requests (chalice says 127.0.0.1 for
+    every client): each test client gets one of its own, as separate people would have, so the per-client rate
+    limits count one test's requests, not the whole run's. `address` sets it."""
+    converter = client.http._local_gateway.event_converter
+    if address or "LOCAL_SOURCE_IP" not in vars(converter):
+        converter.LOCAL_SOURCE_IP = (
+            address or f"10.{random.randrange(256)}.{random.randrange(256)}.{random.randrange(1, 255)}"
+        )
+    return converter.LOCAL_SOURCE_IP
+
+
 def _json_or_none(body):
     try:
         return json.loads(body)
     except (ValueError, TypeError):
         return None
+
+
+# A password the rules accept (long, not a common one); every test account has it.
+PASSWORD = "plum orbit lantern 42"
 
 
 def unique(prefix: str = "shop") -> str:
@@ -62,7 +80,7 @@ def sign_up(api: Api, currency: str = "USD", subdomain: str | None = None, shop_
         "/api/merchants/signup",
         {
             "email": f"{sub}@example.com",
-            "password": "correct horse 1",
+            "password": PASSWORD,
             "shop_name": shop_name or f"Shop {sub}",
             "subdomain": sub,
             "currency": currency,

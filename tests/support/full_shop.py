@@ -89,4 +89,7 @@ class FullShop:
             "tenant_id": self.tenant_id,
             "shop_id": self.tenant_id,
             "subdomain": self.subdomain,
+            # A record needing attention: its kind and id (the checkout awaiting payment).
+            "kind": "checkout",
+            "record_id": self.checkout_id,
         }

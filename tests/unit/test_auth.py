@@ -34,7 +34,7 @@ def _bearer(token: str) -> str:
 
 
 def test_a_fresh_token_carries_who_and_which_shop():
-    token = auth.issue_token(user_id="U1", role="merchant", tenant_id="T1")
+    token = auth.issue_token(user_id="U1", role="merchant", tenant_id="T1", email="u1@example.com")
     claims = auth.verify_token(_bearer(token))
     assert (claims["sub"], claims["role"], claims["tid"]) == ("U1", "merchant", "T1")
     assert claims["exp"] - claims["iat"] == settings.TOKEN_TTL_SECONDS
@@ -47,7 +47,7 @@ def test_a_missing_or_malformed_authorization_is_refused(header):
 
 
 def test_a_token_with_an_edited_payload_is_refused():
-    token = auth.issue_token(user_id="U1", role="merchant", tenant_id="T1")
+    token = auth.issue_token(user_id="U1", role="merchant", tenant_id="T1", email="u1@example.com")
     head, payload, sig = token.split(".")
     claims = json.loads(base64.urlsafe_b64decode(payload + "=="))
     claims["role"] = "operator"
@@ -57,7 +57,7 @@ def test_a_token_with_an_edited_payload_is_refused():
 
 
 def test_a_token_with_a_changed_signature_is_refused():
-    token = auth.issue_token(user_id="U1", role="merchant", tenant_id="T1")
+    token = auth.issue_token(user_id="U1", role="merchant", tenant_id="T1", email="u1@example.com")
     flipped = token[:-2] + ("AA" if token[-2:] != "AA" else "BB")
     with pytest.raises(Unauthorized):
         auth.verify_token(_bearer(flipped))
@@ -89,14 +89,32 @@ def test_a_token_without_an_expiry_is_refused():
 
 def test_an_expired_token_asks_to_sign_in_again(monkeypatch):
     monkeypatch.setattr(settings, "TOKEN_TTL_SECONDS", -60)
-    token = auth.issue_token(user_id="U1", role="merchant", tenant_id="T1")
+    token = auth.issue_token(user_id="U1", role="merchant", tenant_id="T1", email="u1@example.com")
     with pytest.raises(Unauthorized) as err:
         auth.verify_token(_bearer(token))
     assert "expired" in err.value.message
 
 
 def test_a_merchant_token_is_not_an_operator_token():
-    claims = auth.verify_token(_bearer(auth.issue_token(user_id="U1", role="merchant", tenant_id="T1")))
+    claims = auth.verify_token(
+        _bearer(auth.issue_token(user_id="U1", role="merchant", tenant_id="T1", email="u1@example.com"))
+    )
     with pytest.raises(Forbidden):
         auth.require_role(claims, "operator")
     auth.require_role(claims, "merchant")
+
+
+def test_each_token_names_its_account_generation_and_its_own_id():
+    first = auth.verify_token(_bearer(auth.issue_token(user_id="U1", role="merchant", tenant_id="T1", email="u@x.co")))
+    second = auth.verify_token(
+        _bearer(auth.issue_token(user_id="U1", role="merchant", tenant_id="T1", email="u@x.co", generation=3))
+    )
+    assert (first["email"], first["gen"], second["gen"]) == ("u@x.co", 0, 3)
+    assert first["jti"] != second["jti"]  # what logging out revokes: one token, not the account's others
+
+
+def test_a_token_without_an_id_cannot_be_revoked_so_is_refused():
+    now = int(time.time())
+    claims = {"sub": "U1", "role": "merchant", "email": "u@x.co", "iss": "shopbuilder", "iat": now, "exp": now + 60}
+    with pytest.raises(Unauthorized):
+        auth.verify_token(_bearer(jwt.encode(claims, auth._secret(), algorithm="HS256")))

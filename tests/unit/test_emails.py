@@ -48,6 +48,7 @@ CONTEXTS = {
         },
     },
     "order_cancelled": {"order": ORDER, "refunded": 2600},
+    "password_reset": {"link": "https://acme.example/password-reset?token=abc_123-x", "minutes": 60},
     **{
         f"fulfilment_{event}": FULFILMENT
         for event in ("pending", "in_transit", "delivered", "ready_for_pickup", "picked_up", "cancelled")

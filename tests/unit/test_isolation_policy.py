@@ -66,6 +66,7 @@ def test_index_queries_are_confined_by_the_index_partition_key():
         assert can(a, "dynamodb:Query", f"{TABLE}/index/gsi1", [index_pk])
     assert not can(a, "dynamodb:Query", f"{TABLE}/index/gsi2", [keys.active_products_gsi(B)])
     assert not can(a, "dynamodb:Query", f"{TABLE}/index/gsi2", ["HELD"])  # the platform-wide sweeper partition
+    assert not can(a, "dynamodb:Query", f"{TABLE}/index/gsi2", [keys.PENDING_REFUNDS])  # the reconciler's, too
 
 
 def test_a_scan_or_the_platform_table_is_out_of_reach():

@@ -321,3 +321,15 @@ def test_a_title_with_a_control_or_bidi_override_character_is_refused(char):
 def test_titles_in_any_script_with_marks_pass():
     for title in ("Чай", "日本茶", "שלום\u200f 2", "café ☕"):
         assert validation.check(_product(title=title), schemas.PRODUCT_CREATE)
+
+
+@pytest.mark.parametrize(
+    "url", ["https://track.example/1 2", "https://track.example/\n1", "https://x.example/\u202e", "ftp://x"]
+)
+def test_a_tracking_url_with_spaces_controls_or_bidi_overrides_is_refused(url):
+    with pytest.raises(Invalid) as err:
+        validation.check({"status": "in_transit", "tracking_url": url}, schemas.FULFILMENT_STATUS_CHANGE)
+    assert err.value.fields == {"tracking_url": schemas.PATTERN_RULES[schemas.URL_PATTERN]}
+    assert validation.check(
+        {"status": "in_transit", "tracking_url": "https://t.example/?n=1Z%20"}, schemas.FULFILMENT_STATUS_CHANGE
+    )
