@@ -177,7 +177,9 @@ class Routes:
                 err, shop, status = Unavailable("This shop is temporarily unavailable"), None, Unavailable.status
         return html_response(storefront.error_page(err, shop, _base_path(params), status), status)
 
-    def _register(self, path, methods, fn, *, html, summary, request, response, status, tag, media=(), query=None):
+    def _register(
+        self, path, methods, fn, *, html, summary, request, response, status, tag, media=(), query=None, throttled=False
+    ):
         view = self._guarded(tracer.capture_method(fn), html=html)
         self.blueprint.route(path, methods=methods, content_types=["*/*"])(view)
         for m in methods:
@@ -193,14 +195,26 @@ class Routes:
                 html=html,
                 media=media,
                 query=query,
+                throttled=throttled,
             )
         return view
 
     def api(
-        self, path, methods=("GET",), *, summary, request=None, response=None, status=200, tag, media=(), query=None
+        self,
+        path,
+        methods=("GET",),
+        *,
+        summary,
+        request=None,
+        response=None,
+        status=200,
+        tag,
+        media=(),
+        query=None,
+        throttled=False,
     ):
         """`media`: content types other than JSON the route answers with (its errors stay JSON); `query`: the
-        query parameters it reads (name -> schema), for /openapi.json."""
+        query parameters it reads (name -> schema), and `throttled`: a rate limit guards it, for /openapi.json."""
 
         def deco(fn):
             self._register(
@@ -215,6 +229,7 @@ class Routes:
                 tag=tag,
                 media=media,
                 query=query,
+                throttled=throttled,
             )
             return fn
 
@@ -233,6 +248,7 @@ class Routes:
         media=(),
         on_platform_host=None,
         query=None,
+        throttled=False,
     ):
         """A storefront route on the shop's own host and under /s/{subdomain}; the view gets
         `shop` (suspended shops answer 503) and `base_path` ('' or '/s/<sub>'). `media` as in `api`."""
@@ -263,6 +279,7 @@ class Routes:
                     tag="storefront",
                     media=media,
                     query=query,
+                    throttled=throttled,
                 )
             self._register(
                 "/s/{subdomain}" + (path if path != "/" else ""),
@@ -276,6 +293,7 @@ class Routes:
                 tag="storefront",
                 media=media,
                 query=query,
+                throttled=throttled,
             )
             return fn
 
