@@ -25,18 +25,19 @@ def register(
     *,
     view: str,
     summary: str,
-    request: dict | None,
-    response: dict | None,
-    status: int | tuple[int, ...],
     tag: str,
+    request: dict | None = None,
+    response: dict | None = None,
+    status: int | tuple[int, ...] = 200,
     html: bool = False,
     media: tuple[str, ...] = (),
     query: dict[str, dict] | None = None,
+    throttled: bool = False,
 ) -> None:
     """`status`: the success status, or all of them (`(201, 200)`: created, or already there).
     `html`: the route answers pages (and its errors are pages); with a `response` schema as well, it
     answers JSON or a page depending on the path (the catch-all). `media`: other content types it answers.
-    `query`: the optional query parameters it reads, name -> schema."""
+    `query`: the optional query parameters it reads, name -> schema. `throttled`: a rate limit guards it (429)."""
     op: dict[str, Any] = {"summary": summary, "tags": [tag], "responses": {}}
     params = [
         {"name": p, "in": "path", "required": True, "schema": {"type": "string"}}
@@ -59,6 +60,18 @@ def register(
             **({"content": content} if content else {}),
         }
     errors = {"text/html": {}} if html else {"application/json": {"schema": schemas.ERROR}}
+    if throttled:
+        op["responses"]["429"] = {
+            "description": "Rate limited: try again once the window ends",
+            "headers": {
+                "Retry-After": {
+                    "required": True,
+                    "description": "Seconds until the window ends",
+                    "schema": {"type": "integer", "minimum": 0},
+                }
+            },
+            "content": errors,
+        }
     op["responses"]["4XX"] = {"description": "Client error", "content": errors}
     op["responses"]["5XX"] = {"description": "Server error, or the service or shop is unavailable", "content": errors}
     if path.startswith(SIGNED_IN) or path in SIGNED_IN_ROUTES:

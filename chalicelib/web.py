@@ -177,65 +177,27 @@ class Routes:
                 err, shop, status = Unavailable("This shop is temporarily unavailable"), None, Unavailable.status
         return html_response(storefront.error_page(err, shop, _base_path(params), status), status)
 
-    def _register(self, path, methods, fn, *, html, summary, request, response, status, tag, media=(), query=None):
+    def _register(self, path, methods, fn, *, html, **published):
         view = self._guarded(tracer.capture_method(fn), html=html)
         self.blueprint.route(path, methods=methods, content_types=["*/*"])(view)
         for m in methods:
-            openapi.register(
-                path,
-                m,
-                view=fn.__name__,
-                summary=summary,
-                request=request,
-                response=response,
-                status=status,
-                tag=tag,
-                html=html,
-                media=media,
-                query=query,
-            )
+            openapi.register(path, m, view=fn.__name__, html=html, **published)
         return view
 
-    def api(
-        self, path, methods=("GET",), *, summary, request=None, response=None, status=200, tag, media=(), query=None
-    ):
-        """`media`: content types other than JSON the route answers with (its errors stay JSON); `query`: the
-        query parameters it reads (name -> schema), for /openapi.json."""
+    def api(self, path, methods=("GET",), **published):
+        """A JSON route. `published`, what /openapi.json says of it (openapi.register's keywords): `summary` and
+        `tag`, and as needed `request`, `response`, `status`, `media` (content types other than JSON it answers
+        with; its errors stay JSON), `query` (the query parameters it reads), `throttled` (a rate limit guards it)."""
 
         def deco(fn):
-            self._register(
-                path,
-                list(methods),
-                fn,
-                html=False,
-                summary=summary,
-                request=request,
-                response=response,
-                status=status,
-                tag=tag,
-                media=media,
-                query=query,
-            )
+            self._register(path, list(methods), fn, html=False, **published)
             return fn
 
         return deco
 
-    def storefront(
-        self,
-        path,
-        methods=("GET",),
-        *,
-        summary,
-        request=None,
-        response=None,
-        status=200,
-        html=False,
-        media=(),
-        on_platform_host=None,
-        query=None,
-    ):
+    def storefront(self, path, methods=("GET",), *, summary, html=False, on_platform_host=None, **published):
         """A storefront route on the shop's own host and under /s/{subdomain}; the view gets
-        `shop` (suspended shops answer 503) and `base_path` ('' or '/s/<sub>'). `media` as in `api`."""
+        `shop` (suspended shops answer 503) and `base_path` ('' or '/s/<sub>'). `published` as in `api`."""
 
         def deco(fn):
             @functools.wraps(fn)
@@ -251,31 +213,16 @@ class Routes:
                 return fn(shop=tenants.require_open(shop), base_path=f"/s/{sub}" if sub else "", **params)
 
             for p in [path] if path != "/" else ["/"]:
-                self._register(
-                    p,
-                    list(methods),
-                    resolved,
-                    html=html,
-                    summary=summary,
-                    request=request,
-                    response=response,
-                    status=status,
-                    tag="storefront",
-                    media=media,
-                    query=query,
-                )
+                self._register(p, list(methods), resolved, html=html, summary=summary, tag="storefront", **published)
+            path_form = "/s/{subdomain}" + (path if path != "/" else "")
             self._register(
-                "/s/{subdomain}" + (path if path != "/" else ""),
+                path_form,
                 list(methods),
                 resolved,
                 html=html,
-                summary=summary + " (path form)",
-                request=request,
-                response=response,
-                status=status,
+                summary=f"{summary} (path form)",
                 tag="storefront",
-                media=media,
-                query=query,
+                **published,
             )
             return fn
 

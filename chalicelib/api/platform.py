@@ -70,6 +70,7 @@ def asset(folder, name):
     response=schemas.SIGNUP_RESPONSE,
     status=201,
     tag="platform",
+    throttled=True,
 )
 def signup():
     request = bp.current_request
@@ -88,6 +89,7 @@ def signup():
     request=schemas.LOGIN,
     response=schemas.TOKEN_RESPONSE,
     tag="platform",
+    throttled=True,
 )
 def login():
     request = bp.current_request
@@ -108,6 +110,7 @@ def logout():
     request=schemas.PASSWORD_CHANGE,
     response=schemas.TOKEN_RESPONSE,
     tag="platform",
+    throttled=True,
 )
 def change_password():
     request = bp.current_request
@@ -124,6 +127,7 @@ def change_password():
     response=schemas.PASSWORD_RESET_RESPONSE,
     status=202,
     tag="platform",
+    throttled=True,
 )
 def request_password_reset():
     request = bp.current_request

@@ -235,6 +235,7 @@ def get_checkout(shop, base_path, checkout_id):
     summary="Find an order by its number and email",
     request=schemas.ORDER_LOOKUP,
     response=schemas.ORDER_LOOKUP_RESPONSE,
+    throttled=True,
 )
 def lookup_order(shop, base_path):
     request = bp.current_request

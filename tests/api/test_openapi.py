@@ -176,3 +176,21 @@ def test_the_browsable_reference_and_every_file_it_loads_answer(api):
     assert types["/docs/swagger-ui.css"] == "text/css" and types["/docs/reference.js"] == "text/javascript"
     for missing in ("/docs/index.html", "/docs/swagger-ui-standalone-preset.js", "/docs/..%2F__init__.py"):
         assert api.get(missing).status_code == 404, missing
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/merchants/signup", "/api/auth/login", "/api/auth/password-reset", "/api/store/orders/lookup"]
+)
+def test_a_rate_limited_route_declares_its_429_and_retry_after(document, path):
+    answer = document["paths"][path]["post"]["responses"]["429"]
+    assert answer["headers"]["Retry-After"]["required"] is True
+    assert "application/json" in answer["content"]
+
+
+def test_lists_declare_the_query_parameters_they_read(document):
+    def query(path):
+        return {p["name"] for p in document["paths"][path]["get"].get("parameters", []) if p["in"] == "query"}
+
+    assert query("/api/admin/orders") == {"limit", "cursor", "financial_status", "fulfillment_status"}
+    assert query("/api/admin/products") == query("/api/store/products") == {"limit", "cursor"}
+    assert query("/api/admin/returns") == {"limit", "cursor", "status"}
