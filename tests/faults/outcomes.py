@@ -79,7 +79,7 @@ CLEAN: dict[str, str] = {
     "swept": "failed, refunded 3000",
 }
 # What a fault that fails for good comes to, by injection point.
-FOR_GOOD: dict[str, str] = {
+FOR_GOOD: dict[str, str | tuple[str, ...]] = {
     "checkout.CancelPayment": "expired",
     "checkout.CreateOrder": "failed, refunded 3000",
     "checkout.CreatePayment": "failed",
@@ -91,7 +91,9 @@ FOR_GOOD: dict[str, str] = {
     "checkout.SendConfirmation": "paid, order made, no confirmation email",
     "checkout.WaitForPayment": "failed",
     "dynamodb.BatchGetItem": "paid, order made / delivered, 3 emails / closed, refunded 1500, 3 emails",
-    "dynamodb.GetItem": "paid, order made / delivered, 3 emails / closed, refunded 1500, 3 emails",
+    # The first task to meet the outage is ReserveStock, or one a paid order does without (which one depends
+    # on what else the worker's emulator runs at that moment): both are safe, and both are asserted.
+    "dynamodb.GetItem": ("failed", "paid, order made / delivered, 3 emails / closed, refunded 1500, 3 emails"),
     "dynamodb.TransactWriteItems": "failed",
     "dynamodb.UpdateItem": "failed",
     "fulfilment.NotifyCancelled": "cancelled, 1 emails, workflow failed",
@@ -164,7 +166,8 @@ def table() -> str:
         rows.append(f"| {state.workflow} | {state.state} | {path} | {once} | {for_good} |")
     for call, path in CALLS.items():
         service, operation = call.split(".", 1)
-        rows.append(f"| {service} | {operation} | {path} | {_once(path)} | {FOR_GOOD.get(call, '?')} |")
+        for_good = _cell(call, injection.PERMANENT, FOR_GOOD.get(call, "?"))
+        rows.append(f"| {service} | {operation} | {path} | {_once(path)} | {for_good} |")
     for call in UNTRIED:
         service, operation = call.split(".", 1)
         rows.append(f"| {service} | {operation} | full | not tried yet | not tried yet |")
@@ -175,6 +178,11 @@ def _once(path: str) -> str:
     return "recovers" if path in CLEAN else "?"
 
 
-def _cell(point: str, mode: str, text: str) -> str:
+def _cell(point: str, mode: str, text: str | tuple[str, ...]) -> str:
     gap = GAPS.get((point, mode))
-    return f"known gap: {gap}" if gap else text
+    return f"known gap: {gap}" if gap else " *or* ".join(expected(text))
+
+
+def expected(outcome: str | tuple[str, ...] | None) -> tuple[str | None, ...]:
+    """The outcomes a case may come to (a few faults have two, both safe)."""
+    return outcome if isinstance(outcome, tuple) else (outcome,)

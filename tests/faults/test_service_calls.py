@@ -38,7 +38,7 @@ def test_a_service_call_failing(point, mode, injector, count_faults, shop, strip
     seen.check()
     _observed(point, mode, path, seen.outcome())
     expected = outcomes.CLEAN.get(path) if mode == injection.TRANSIENT else outcomes.FOR_GOOD.get(point)
-    assert seen.outcome() == expected, f"OBSERVED {point}|{mode}|{path}|{seen.outcome()}"
+    assert seen.outcome() in outcomes.expected(expected), f"OBSERVED {point}|{mode}|{path}|{seen.outcome()}"
 
 
 def _observed(*fields):

@@ -65,4 +65,4 @@ def test_a_task_state_failing(state, mode, injector, count_faults, request, monk
 
     _observed(state.point, mode, path, seen.outcome())
     expected = outcomes.CLEAN.get(path) if mode == injection.TRANSIENT else outcomes.FOR_GOOD.get(state.point)
-    assert seen.outcome() == expected, f"OBSERVED {state.point}|{mode}|{path}|{seen.outcome()}"
+    assert seen.outcome() in outcomes.expected(expected), f"OBSERVED {state.point}|{mode}|{path}|{seen.outcome()}"
