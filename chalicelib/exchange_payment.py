@@ -148,7 +148,8 @@ def refund_difference(payload: dict) -> dict:
     payment = payment_of(record)
     if record.status not in returns.VOID or payment.get("status") != "paid" or payment.get("refund_id"):
         return payload
-    refund = payment_sessions.refund(tenant_id, OWNER, return_id, payment)
+    # The stored payment names no currency: the exchange's quote holds it.
+    refund = payment_sessions.refund(tenant_id, OWNER, return_id, {**payment, "currency": _currency(record)})
     record.update(actions=[ReturnRecord.exchange["payment"]["refund_id"].set(refund["id"])])
     returns.note(
         record,

@@ -4,7 +4,7 @@ emulator) waits for the merchant, the merchant receives the parcel, the refund g
 import pytest
 import requests
 
-from chalicelib import keys, workflows
+from chalicelib import keys, returns, workflows
 from chalicelib.db import ReturnRecord
 from infra.local import runtime
 from tests.support.after_sale import AfterSale, emails_to, finished, return_arn, states_until
@@ -506,3 +506,20 @@ def test_a_difference_paid_after_the_exchange_expired_is_refunded_by_the_late_pa
     assert record.exchange["payment"]["late"]["refund_id"] == refund["id"]
     assert record.exchange["payment"]["status"] == "due"  # never taken as the exchange's payment
     assert shop.admin.get(f"/api/admin/returns/{ret['id']}").json["status"] == "expired"
+
+
+def test_a_rejected_exchange_whose_difference_was_paid_refunds_the_difference(shop, stripe, delivered):
+    dearer = shop.product(qty=3, price=2600)
+    ret = _exchange_one_shirt_for(shop, delivered, dearer)
+    link = wait_for(lambda: shop.store.get(f"/api/store/returns/{ret['id']}").json["payment_url"])
+    session_id = link.rstrip("/").rsplit("/", 1)[1]
+    stripe.pay(session_id)
+    assert wait_for(lambda: shop.admin.get(f"/api/admin/returns/{ret['id']}").json["status"] == "requested")
+    assert shop.return_action(ret["id"], "reject").json["status"] == "rejected"
+    assert finished(return_arn(ret["id"])) == "SUCCEEDED"
+    assert not shop.admin.get(f"/api/admin/returns/{ret['id']}").json["needs_attention"]
+    assert shop.stock(dearer) == 3  # the replacement went back
+    refund_id = returns.load(shop.tenant_id, ret["id"]).exchange["payment"]["refund_id"]
+    refund = stripe.get_object(refund_id)
+    assert refund["payment_intent"] == stripe.get_object(session_id)["payment_intent"]
+    assert (refund["amount"], refund["status"]) == (600, "succeeded")

@@ -61,6 +61,8 @@ UNTRIED = ("dynamodb.PutItem", "stripe.GET /v1/refunds")
 CLEAN: dict[str, str] = {
     "cancelled": "cancelled, 2 emails",
     "dearer": "closed, 4 emails",
+    "dearer_expired": "expired, refunded 600, 4 emails",
+    "dearer_rejected": "rejected, refunded 600, 3 emails",
     "dearer_rejected_unrefunded": "rejected, 2 emails, workflow failed, needs_attention",
     "exchange": "closed, refunded 1000, 3 emails",
     "expired": "expired",
@@ -145,10 +147,6 @@ GAPS = {
     "`cancelling`, known only to the failed-executions log",
     ("late_payment.NeedsAttention", injection.PERMANENT): "the flag itself cannot be written: the late payment "
     "stays unrefunded, known only to the failed-executions log",
-    ("returns.RefundDifference", injection.TRANSIENT): "a rejected exchange's paid difference is not refunded "
-    "even without a fault: the step fails on its own (now flagged needs_attention)",
-    ("returns.RefundDifferenceOnExpiry", injection.TRANSIENT): "an expired exchange's paid difference is not "
-    "refunded even without a fault: the step fails on its own (now flagged needs_attention)",
 }
 
 
