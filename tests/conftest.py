@@ -133,13 +133,14 @@ def paying_shop(new_shop, stripe):
     return make
 
 
-# The suites under tests/attack and tests/fuzz count what they did (operations attacked, calls, fuzz cases) with
-# `record_property("tally", (label, count))`; the counts are summed over every xdist worker and printed at the end.
+# The suites under tests/attack, tests/fuzz and tests/faults count what they did (operations attacked, calls, fuzz
+# cases, faults injected) with `record_property("tally", (label, count))`; the counts are summed over every xdist
+# worker and printed at the end. A test's teardown report carries every property it recorded, so it alone is read.
 _tallies: dict[str, int] = {}
 
 
 def pytest_runtest_logreport(report):
-    for name, value in report.user_properties if report.when == "call" else ():
+    for name, value in report.user_properties if report.when == "teardown" else ():
         if name == "tally":
             label, count = value
             _tallies[label] = _tallies.get(label, 0) + count

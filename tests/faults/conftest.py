@@ -32,7 +32,7 @@ def count_faults(request, injector):
     """Reports the faults a case injected (the run's total is printed at the end)."""
     before = injector.injected
     yield
-    request.node.user_properties.append(("faults_injected", injector.injected - before))
+    request.node.user_properties.append(("tally", ("faults injected", injector.injected - before)))
 
 
 def _paid_order(shop, stripe, units: int) -> dict:
@@ -59,16 +59,3 @@ def delivered(shared_shop, stripe):
     assert shared_shop.move(order["id"], f["id"], "delivered").status_code == 200
     wait_for(lambda: len(emails_to(order["email"])) >= 4)  # preparing, on its way, delivered
     return shared_shop.order(order["id"])
-
-
-def pytest_terminal_summary(terminalreporter):
-    injected = sum(
-        value
-        for reports in terminalreporter.stats.values()
-        for report in reports
-        if getattr(report, "when", None) == "teardown"
-        for name, value in report.user_properties
-        if name == "faults_injected"
-    )
-    if injected:
-        terminalreporter.write_line(f"faults injected: {injected}")
