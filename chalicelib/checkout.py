@@ -16,8 +16,6 @@ this module starts the checkout, holds its lifecycle and compensates: a
 payment that lands after the stock went back is refunded (`record_late`).
 """
 
-import calendar
-from datetime import datetime
 from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
@@ -282,10 +280,6 @@ def reserve_stock(payload: dict) -> dict:
     return payload
 
 
-def _epoch(iso: str) -> int:
-    return calendar.timegm(datetime.strptime(iso, "%Y-%m-%dT%H:%M:%SZ").timetuple())
-
-
 @workflows.task("checkout.release_reservation")
 def release_reservation(payload: dict) -> dict:
     stock.release(*_ids(payload))
@@ -361,6 +355,7 @@ def abandon(tenant_id: str, checkout_id: str) -> bool:
     except NotFound:
         return released
     carts.reopen(tenant_id, record.cart_id, checkout_id)
-    timed_out = clock.now().timestamp() >= _epoch(record.created_at) + int(record.reservation_seconds)
+    ends = clock.parse_iso(record.created_at).timestamp() + int(record.reservation_seconds)
+    timed_out = clock.now().timestamp() >= ends
     _finish(record, "expired" if timed_out and record.status == "awaiting_payment" else "error")
     return released
