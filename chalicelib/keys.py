@@ -21,6 +21,7 @@ Tenant table (every partition key starts with the tenant id, so IAM's
 | return          | <tid>         | RETURN#<return_id>                   | <tid>#RETURNS / <return_id>  | <tid>#ATTENTION / <kind>#<id> (needs attention only) |
 | tracking claim  | <tid>         | TRACKING#<TRACKING NUMBER>           |                              |                               |
 | lookup counter  | <tid>         | THROTTLE#ORDER_LOOKUP#<address>      |                              |                               |
+| audit entry     | <tid>#AUDIT   | <at>#<entry_id>                      | <tid>#AUDIT#<type>#<rid> / <at>#<entry_id> | <tid>#AUDIT#<type> / <at>#<entry_id> |
 
 Access patterns of the checkout: a cart, checkout, reservation or order is one
 GetItem by id; the merchant's orders are gsi1 newest first; an order number
@@ -39,6 +40,10 @@ a return is its own item (its own lifecycle), listed for the merchant by gsi1
 whose TRACKING item leads to the order and fulfilment in one GetItem. An
 exchange's replacement units are held by a RESERVATION item keyed by the
 return id (ids never collide with checkout ids).
+
+The audit log (audit.py) is a partition of its own per shop, `<tid>#AUDIT`, sorted by when each change
+happened: the whole log newest first, or a time window of it, is one Query; one resource's history is
+gsi1, one type of resource's gsi2. Entries are put once and never updated or deleted.
 
 Platform table (never reachable with tenant-scoped credentials):
 
@@ -253,3 +258,21 @@ def attention_gsi_sort(kind: str, record_id: str) -> str:
 
 def tracking_sk(tracking_number: str) -> str:
     return f"TRACKING#{tracking_number.strip().upper()}"
+
+
+# The audit log (tenant table)
+def audit_log(tenant_id: str) -> str:
+    return f"{tenant_id}#AUDIT"
+
+
+def audit_sk(at: str, entry_id: str) -> str:
+    """Sorted by the change's time (ISO 8601, to the second), then by id within a second."""
+    return f"{at}#{entry_id}"
+
+
+def audit_resource_gsi(tenant_id: str, resource_type: str, resource_id: str) -> str:
+    return f"{tenant_id}#AUDIT#{resource_type}#{resource_id}"
+
+
+def audit_type_gsi(tenant_id: str, resource_type: str) -> str:
+    return f"{tenant_id}#AUDIT#{resource_type}"
