@@ -16,8 +16,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from pynamodb.attributes import ListAttribute, UnicodeAttribute
+
 from . import clock, cursors, keys
-from .db import AuditEntry, conditionally
+from .db import Documents, NewestFirstIndex, SparseIndex, TenantItem, conditionally
 from .errors import Invalid, NotFound
 from .schemas.merchant import AUDIT_RESOURCE_TYPES
 
@@ -39,6 +41,27 @@ CSV_COLUMNS = (
 )
 # A spreadsheet runs a cell that starts with one of these as a formula (OWASP's CSV injection list).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+class AuditEntry(TenantItem, discriminator="audit"):
+    """One change to a shop, put once: nothing updates or deletes an entry."""
+
+    entry_id = UnicodeAttribute()
+    at = UnicodeAttribute()
+    actor_id = UnicodeAttribute()
+    actor_email = UnicodeAttribute()
+    via = UnicodeAttribute()  # api | admin
+    action = UnicodeAttribute()  # the operation, e.g. update_product
+    resource_type = UnicodeAttribute()
+    resource_id = UnicodeAttribute()
+    changes: Documents = ListAttribute(default=list)  # [{field, before, after}]
+    gsi1pk = UnicodeAttribute()
+    gsi1sk = UnicodeAttribute()
+    gsi2pk = UnicodeAttribute()
+    gsi2sk = UnicodeAttribute()
+
+    by_resource = NewestFirstIndex()
+    by_type = SparseIndex()
 
 
 @dataclass(frozen=True)

@@ -395,27 +395,6 @@ class ReturnRecord(TenantItem, discriminator="return"):
     all_returns = NewestFirstIndex()
 
 
-class AuditEntry(TenantItem, discriminator="audit"):
-    """One change to a shop (audit.py), put once: nothing updates or deletes an entry."""
-
-    entry_id = UnicodeAttribute()
-    at = UnicodeAttribute()
-    actor_id = UnicodeAttribute()
-    actor_email = UnicodeAttribute()
-    via = UnicodeAttribute()  # api | admin
-    action = UnicodeAttribute()  # the operation, e.g. update_product
-    resource_type = UnicodeAttribute()
-    resource_id = UnicodeAttribute()
-    changes: Documents = ListAttribute(default=list)  # [{field, before, after}]
-    gsi1pk = UnicodeAttribute()
-    gsi1sk = UnicodeAttribute()
-    gsi2pk = UnicodeAttribute()
-    gsi2sk = UnicodeAttribute()
-
-    by_resource = NewestFirstIndex()
-    by_type = SparseIndex()
-
-
 class TrackingClaim(TenantItem, discriminator="tracking"):
     """A tracking number of this shop: a carrier's webhook finds its fulfilment through it."""
 
