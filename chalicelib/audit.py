@@ -12,6 +12,7 @@ deletes one. The change is written first and its entry after it: an entry never 
 import csv
 import io
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -41,6 +42,7 @@ CSV_COLUMNS = (
 )
 # A spreadsheet runs a cell that starts with one of these as a formula (OWASP's CSV injection list).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 class AuditEntry(TenantItem, discriminator="audit"):
@@ -202,7 +204,8 @@ def to_dict(entry: AuditEntry) -> dict:
 
 @dataclass(frozen=True)
 class Filters:
-    """Which entries to read; every filter optional. `since` and `until` are inclusive, to the second."""
+    """Which entries to read; every filter optional. `since` and `until` are inclusive, to the second (a day
+    without a time is from its start, or until its end)."""
 
     resource_type: str | None = None
     resource_id: str | None = None
@@ -220,7 +223,10 @@ class Filters:
             )
         for name in ("since", "until"):
             if (given := values[name]) is not None:
-                values[name] = clock.iso(clock.parse_instant(given, name))
+                moment = clock.parse_instant(given, name)
+                if name == "until" and _DAY.fullmatch(given):  # a day without a time: to the end of that day
+                    moment = moment.replace(hour=23, minute=59, second=59)
+                values[name] = clock.iso(moment)
         if values["since"] and values["until"] and values["since"] > values["until"]:
             raise Invalid("until: must not be before since", {"until": "must not be before since"})
         return cls(**values)

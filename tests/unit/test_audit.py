@@ -83,6 +83,12 @@ def test_filters_take_empty_fields_as_absent_and_times_in_utc():
     assert audit.Filters.parse({}) == audit.Filters()
 
 
+def test_a_day_without_a_time_filters_from_its_start_until_its_end():
+    assert audit.Filters.parse({"since": "2026-12-01", "until": "2026-12-01"}) == audit.Filters(
+        since="2026-12-01T00:00:00Z", until="2026-12-01T23:59:59Z"
+    )
+
+
 @pytest.mark.parametrize(
     ("query", "field"),
     [

@@ -39,15 +39,19 @@ def list_audit():
 )
 def export_audit():
     request = bp.current_request
-    tenant_id = web.merchant_tenant(request)
-    query = request.query_params or {}
-    text, rest = audit.export(tenant_id, audit.Filters.parse(query), cursor=web.query(request, "cursor"))
-    headers = {
+    return csv_response(web.merchant_tenant(request), request.query_params or {}, "/api/admin/audit.csv")
+
+
+def csv_response(tenant_id: str, query: dict, path: str) -> Response:
+    """The filtered log as a CSV download (the API's and the web admin's): about audit.CSV_ROWS rows, the rest
+    at the URL of its `Link: <...>; rel="next"` header."""
+    text, rest = audit.export(tenant_id, audit.Filters.parse(query), cursor=query.get("cursor"))
+    headers: dict[str, str | list[str]] = {
         **PRIVATE,
         "Content-Type": "text/csv; charset=utf-8",
         "Content-Disposition": f'attachment; filename="audit-{clock.now_iso()[:10]}.csv"',
     }
     if rest:
         more = urlencode({**{k: v for k, v in query.items() if k != "cursor"}, "cursor": rest})
-        headers["Link"] = f'</api/admin/audit.csv?{more}>; rel="next"'
+        headers["Link"] = f'<{path}?{more}>; rel="next"'
     return Response(body=text, status_code=200, headers=headers)
