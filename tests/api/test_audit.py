@@ -4,11 +4,12 @@ and has no way to be changed."""
 
 import csv
 import io
+from datetime import timedelta
 
 import jwt
 import pytest
 
-from chalicelib import audit
+from chalicelib import audit, clock
 from tests.support.api import product_body
 from tests.support.clock import later
 
@@ -128,9 +129,11 @@ def test_the_log_filters_by_actor_and_time_and_pages_with_its_cursor(merchant, m
     assert [e["resource_id"] for e in _log(shop_api, f"actor={account['email'].upper()}")] == everyone
     assert [e["resource_id"] for e in _log(shop_api, f"actor={account['id']}")] == everyone
     assert _log(shop_api, "actor=someone@else.example") == []
-    an_hour_on = _log(shop_api)[0]["at"]
-    assert [e["resource_id"] for e in _log(shop_api, f"since={an_hour_on}")] == everyone[:2]
-    assert [e["resource_id"] for e in _log(shop_api, f"until={_log(shop_api)[-1]['at']}")] == everyone[2:]
+    first_at = _log(shop_api)[-1]["at"]
+    half_an_hour_on = clock.iso(clock.parse_iso(first_at) + timedelta(minutes=30))
+    assert [e["resource_id"] for e in _log(shop_api, f"since={half_an_hour_on}")] == everyone[:2]
+    assert [e["resource_id"] for e in _log(shop_api, f"until={half_an_hour_on}")] == everyone[2:]
+    assert [e["resource_id"] for e in _log(shop_api, f"until={first_at}")] == everyone[2:]
 
     seen, cursor = [], None
     while True:
