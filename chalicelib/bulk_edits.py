@@ -166,7 +166,7 @@ def preview(tenant_id: str, data: dict) -> dict:
     return _answer(edit, results, len(products), len(products))
 
 
-def _new_record(tenant_id: str, action: str, params: dict, selection: dict, email: str, **extra) -> BulkEditRecord:
+def _new_record(tenant_id: str, action: str, params: dict, selection: dict, **extra) -> BulkEditRecord:
     edit_id, now = keys.new_id(), clock.now_iso()
     return BulkEditRecord(
         tenant_id,
@@ -176,7 +176,6 @@ def _new_record(tenant_id: str, action: str, params: dict, selection: dict, emai
         params=params,
         selection=selection,
         status="queued",
-        created_by=email,
         created_at=now,
         updated_at=now,
         gsi1pk=keys.bulk_edits_gsi(tenant_id),
@@ -200,17 +199,17 @@ def _payload(tenant_id: str, bulk_edit_id: str) -> dict:
     return {"tenant_id": tenant_id, "bulk_edit_id": bulk_edit_id}
 
 
-def start(tenant_id: str, data: dict, *, email: str) -> dict:
+def start(tenant_id: str, data: dict) -> dict:
     """Records the edit and starts it (the answer's status is `queued`, or `failed` if it could not start)."""
     action, params, selection = _check(data)
     if "product_ids" in selection:
         _known(tenant_id, selection["product_ids"])
-    edit = _new_record(tenant_id, action, params, selection, email)
+    edit = _new_record(tenant_id, action, params, selection)
     edit.save(condition=BulkEditRecord.pk.does_not_exist())
     return _run(edit)
 
 
-def undo(tenant_id: str, bulk_edit_id: str, *, email: str) -> tuple[dict, bool]:
+def undo(tenant_id: str, bulk_edit_id: str) -> tuple[dict, bool]:
     """Starts the edit's undo: (the undo, True); the undo that already exists: (it, False). 409 while the edit
     still runs."""
     edit = _record(tenant_id, bulk_edit_id)
@@ -219,7 +218,7 @@ def undo(tenant_id: str, bulk_edit_id: str, *, email: str) -> tuple[dict, bool]:
             return get(tenant_id, edit.undone_by), False
         if not LIFECYCLE.is_final(edit.status):
             raise Conflict("This bulk edit is still running; undo it once it has finished", {"status": edit.status})
-        reverse = _new_record(tenant_id, "undo", {}, {"bulk_edit_id": bulk_edit_id}, email, undo_of=bulk_edit_id)
+        reverse = _new_record(tenant_id, "undo", {}, {"bulk_edit_id": bulk_edit_id}, undo_of=bulk_edit_id)
         try:
             with TransactWrite(connection=connection()) as tx:
                 tx.save(reverse, condition=BulkEditRecord.pk.does_not_exist())

@@ -412,33 +412,23 @@ class OrderCounter(TenantItem, discriminator="counter"):
 
 
 class BulkEditRecord(TenantItem, discriminator="bulk_edit"):
-    """A merchant's edit of many products at once (bulk_edits.py), run by infra/workflows/bulk_edit.asl.json."""
+    """A merchant's edit of many products at once (bulk_edits.py: its statuses, chunks and workflow)."""
 
     bulk_edit_id = UnicodeAttribute()
     action = UnicodeAttribute()  # bulk_changes.ACTIONS, or `undo`
     params: Document = MapAttribute(default=dict)
-    selection: Document = MapAttribute(default=dict)  # {product_ids} | {filter: {status?, query?}}
-    status = UnicodeAttribute()  # bulk_edits.TRANSITIONS
-    total = NumberAttribute(default=0)  # products to edit, known once planned
-    chunks = NumberAttribute(null=True)  # how many BulkEditChunk items the plan wrote
-    undo_of = UnicodeAttribute(null=True)
-    undone_by = UnicodeAttribute(null=True)
-    error = UnicodeAttribute(null=True)
-    created_by = UnicodeAttribute(null=True)  # the merchant's email
-    created_at = UnicodeAttribute()
-    updated_at = UnicodeAttribute()
-    finished_at = UnicodeAttribute(null=True)
-    gsi1pk = UnicodeAttribute()
-    gsi1sk = UnicodeAttribute()
-
+    selection: Document = MapAttribute(default=dict)  # {product_ids} | {filter} | {bulk_edit_id} (an undo's)
+    status = UnicodeAttribute()
+    total, chunks = NumberAttribute(default=0), NumberAttribute(null=True)  # products, BulkEditChunk items: planned
+    undo_of, undone_by, error = UnicodeAttribute(null=True), UnicodeAttribute(null=True), UnicodeAttribute(null=True)
+    created_at, updated_at, finished_at = UnicodeAttribute(), UnicodeAttribute(), UnicodeAttribute(null=True)
+    gsi1pk, gsi1sk = UnicodeAttribute(), UnicodeAttribute()
     all_bulk_edits = NewestFirstIndex()
 
 
 class BulkEditChunk(TenantItem, discriminator="bulk_edit_chunk"):
-    """Up to bulk_edits.CHUNK products one step of a bulk edit works on, and what it did to each."""
-
-    items: Documents = ListAttribute(default=list)  # [{product_id, revert?: [changes]}]
-    results: Document = MapAttribute(default=dict)  # product id -> {changes, skipped, failures}
+    items: Documents = ListAttribute(default=list)  # [{product_id, revert?: [changes]}]: one step's products
+    results: Document = MapAttribute(default=dict)  # product id -> {changes, skipped, failures}: what it did
 
 
 class PaymentAccount(TenantItem, discriminator="payment_account"):

@@ -19,15 +19,13 @@ routes = web.Routes(bp)
     tag="admin",
 )
 def create_bulk_edit():
-    request = bp.current_request
-    email = web.bearer(request)["email"]
-
-    def write(tenant_id: str, data: dict) -> dict:
-        if data.get("dry_run"):
-            return bulk_edits.preview(tenant_id, data)
-        return bulk_edits.start(tenant_id, data, email=email)
-
-    edit = admin_once(request, schemas.BULK_EDIT_CREATE, "create_bulk_edit", "POST /api/admin/bulk-edits", write)
+    edit = admin_once(
+        bp.current_request,
+        schemas.BULK_EDIT_CREATE,
+        "create_bulk_edit",
+        "POST /api/admin/bulk-edits",
+        lambda tenant_id, data: (bulk_edits.preview if data.get("dry_run") else bulk_edits.start)(tenant_id, data),
+    )
     return web.json_response(edit, 200 if edit["dry_run"] else 202)
 
 
@@ -63,7 +61,5 @@ def get_bulk_edit(bulk_edit_id):
     tag="admin",
 )
 def undo_bulk_edit(bulk_edit_id):
-    request = bp.current_request
-    tenant_id = web.merchant_tenant(request)
-    edit, started = bulk_edits.undo(tenant_id, bulk_edit_id, email=web.bearer(request)["email"])
+    edit, started = bulk_edits.undo(web.merchant_tenant(bp.current_request), bulk_edit_id)
     return web.json_response(edit, 202 if started else 200)
