@@ -14,6 +14,7 @@ import os
 import secrets
 import threading
 import uuid
+from datetime import UTC, datetime
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -55,6 +56,7 @@ def start(stage: str = "local") -> None:
     _lean_transactions()
     _partition_queries()
     _run_lambdas_in_process()
+    _keep_every_email()
     _skip_executions_not_yet_started()
     _scale_workflow_retry_waits(float(os.environ.get("WORKFLOW_RETRY_WAIT_SCALE", "1")))
     deploy(stage)
@@ -384,14 +386,60 @@ def deploy(stage: str) -> None:
         # IAM roles and policies: moto does not enforce them; their proof is in the deploy tests.
 
 
-def sent_emails() -> list[dict]:
-    """The SES outbox (moto keeps every sent message; of a text + HTML email, `body` is the HTML part)."""
-    from moto.ses.models import ses_backends
+_outbox: list[dict] = []
+_outbox_lock = threading.Lock()
 
-    return [
-        {"to": m.destinations.get("ToAddresses", []), "subject": m.subject, "body": m.body}
-        for m in ses_backends[ACCOUNT][REGION].sent_messages
-    ]
+
+def _keep_every_email() -> None:
+    """moto keeps one part of a sent email (the HTML when there is one) and no time: the outbox keeps each
+    email whole, as its recipient would get it (`GET /_outbox` on the local server shows them)."""
+    from email.utils import format_datetime
+
+    from moto.ses.responses import EmailResponse
+
+    if getattr(EmailResponse.send_email, "_kept", False):
+        return
+    original = EmailResponse.send_email
+
+    def send_email(self):
+        result = original(self)  # refused sends (an unverified sender) raise here and are not kept
+        sent_at = datetime.now(UTC)
+        source, subject = self._get_param("Source"), self._get_param("Message.Subject.Data")
+        to = [a for addresses in (self._get_param("Destination") or {}).values() for a in addresses]
+        with _outbox_lock:
+            _outbox.append(
+                {
+                    "to": to,
+                    "subject": subject,
+                    "headers": {
+                        "From": source,
+                        "To": ", ".join(to),
+                        "Subject": subject,
+                        "Date": format_datetime(sent_at),
+                        "Message-ID": f"<{result.result['MessageId']}@email.amazonses.com>",
+                        "MIME-Version": "1.0",
+                        "Content-Type": "multipart/alternative",
+                    },
+                    "text": self._get_param("Message.Body.Text.Data") or "",
+                    "html": self._get_param("Message.Body.Html.Data") or "",
+                    "sent_at": sent_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                }
+            )
+        return result
+
+    send_email._kept = True
+    EmailResponse.send_email = send_email
+
+
+def outbox() -> list[dict]:
+    """Every email the platform sent, newest first: {to (its addresses), subject, headers, text, html, sent_at}."""
+    with _outbox_lock:
+        return [dict(m) for m in reversed(_outbox)]
+
+
+def sent_emails() -> list[dict]:
+    """The outbox in the order sent, as tests read it: {to, subject, body} (`body`: the HTML part)."""
+    return [{"to": m["to"], "subject": m["subject"], "body": m["html"]} for m in reversed(outbox())]
 
 
 def time_out_wait(execution_arn: str) -> None:

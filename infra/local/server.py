@@ -25,7 +25,7 @@ from chalice.local import (  # noqa: E402
     create_local_server,
 )
 
-from infra.local import runtime  # noqa: E402
+from infra.local import outbox, runtime  # noqa: E402
 
 
 class _FallbackRouteMatcher(RouteMatcher):
@@ -82,7 +82,8 @@ _MEDIA_HEADERS = {
 
 class _Handler(ChaliceRequestHandler):
     """Adds what sits beside API Gateway in AWS: media from S3 (CloudFront there), and DNS: `PUT /_dns/txt`
-    publishes a TXT record that a custom domain's verification then finds (chalicelib/domains.py)."""
+    publishes a TXT record that a custom domain's verification then finds (chalicelib/domains.py). And what
+    AWS has no stand-in for: the outbox of every email sent (`/_outbox`, `/_outbox.json`; infra/local/outbox.py)."""
 
     def __init__(self, request, client_address, server, app_object, config):
         self._app_object = app_object
@@ -99,6 +100,8 @@ class _Handler(ChaliceRequestHandler):
             return self._media(unquote(path[len("/media/") :]))
         if self.command == "PUT" and path == "/_dns/txt":
             return self._publish_txt()
+        if self.command in ("GET", "HEAD") and path in ("/_outbox", "/_outbox.json"):
+            return self._outbox(as_json=path.endswith(".json"))
         return super()._generic_handle()
 
     do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
@@ -128,6 +131,14 @@ class _Handler(ChaliceRequestHandler):
             return self._send_http_response(400, {"Content-Type": "application/json"}, b'{"message": "strings only"}')
         domains.resolver.publish(name, value)
         self._send_http_response(204, {}, b"")
+
+    def _outbox(self, *, as_json: bool):
+        mails = runtime.outbox()
+        if as_json:
+            content_type, body = "application/json", outbox.document(mails)
+        else:
+            content_type, body = "text/html; charset=utf-8", outbox.page(mails)
+        self._send_http_response(200, {"Content-Type": content_type, **outbox.HEADERS}, body)
 
     def _media(self, key: str):
         import boto3
@@ -226,10 +237,12 @@ def main() -> None:
 Shop builder is running (emulated AWS in this process; data lives until you stop it).
 
   Shoppers   {base}/s/{demo["subdomain"]}/   or   http://{demo["subdomain"]}.localhost:{port}/
-  Merchant   API {base}/api/admin/  (login: POST {base}/api/auth/login)
+  Merchant   {base}/admin   start here: the web admin (or sign up a shop of your own there)
              email {demo["email"]}   password {demo["password"]}
+             API {base}/api/admin/  (login: POST {base}/api/auth/login)
   Operator   API {base}/api/operator/tenants
              email {demo["operator_email"]}   password {demo["operator_password"]}
+  Outbox     {base}/_outbox   every email sent (password resets, orders); as JSON {base}/_outbox.json
   API docs   {base}/openapi.json
   Payments   {
             "Stripe emulator " + stripe.base_url + " (the payment page: Pay or Decline)"

@@ -2,7 +2,7 @@
 
 import pytest
 
-from chalicelib import aws
+from chalicelib import aws, clock
 from infra.local import runtime
 from tests.support.shopping import Shop, execution_done
 
@@ -12,7 +12,7 @@ HOSTILE_TITLE = '<img src=x onerror="alert(2)">'
 
 @pytest.fixture
 def sent_to_ses():
-    """The parameters of every SendEmail call made while the test runs (moto's outbox keeps only one part)."""
+    """The parameters of every SendEmail call made while the test runs: what the app handed SES."""
     calls = []
 
     def record(params, **_):
@@ -48,3 +48,9 @@ def test_the_order_confirmation_goes_out_multipart_in_the_shops_theme_with_hosti
 
     outbox = [m for m in runtime.sent_emails() if email in m["to"]]
     assert [m["subject"] for m in outbox] == [f"{HOSTILE_NAME}: order #1 confirmed"] and outbox[0]["body"] == html
+    # The local outbox (`/_outbox`) keeps the whole email: both parts, its headers, when it was sent.
+    (kept,) = [m for m in runtime.outbox() if m["to"] == [email]]
+    assert (kept["text"], kept["html"], kept["subject"]) == (text, html, message["Subject"]["Data"])
+    assert kept["headers"]["To"] == email and kept["headers"]["Subject"] == kept["subject"]
+    assert kept["headers"]["From"] == sent[0]["Source"] and kept["headers"]["Message-ID"].startswith("<")
+    assert clock.parse_iso(kept["sent_at"]) <= clock.now()

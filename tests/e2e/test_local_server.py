@@ -8,6 +8,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -86,6 +87,30 @@ def test_start_up_prints_where_each_kind_of_user_goes(server):
     assert f"http://acme.localhost:{port}/" in printed
     assert "/api/admin/" in printed and "/api/operator/" in printed
     assert "merchant@acme.test" in printed and OPERATOR[0] in printed
+    # The merchant's first stop is the web admin; the outbox is where a reset link is followed by hand.
+    assert f"Merchant   http://localhost:{port}/admin " in printed
+    assert f"http://localhost:{port}/_outbox " in printed and f"http://localhost:{port}/_outbox.json" in printed
+
+
+def test_the_outbox_shows_every_email_sent_with_its_links_working(server):
+    base, email = server["base"], "merchant@acme.test"
+    assert requests.post(f"{base}/api/auth/password-reset", json={"email": email}, timeout=10).status_code == 202
+
+    sent = requests.get(f"{base}/_outbox.json", timeout=10)
+    assert sent.status_code == 200 and sent.headers["Cache-Control"] == "private, no-store"
+    newest = sent.json()["items"][0]
+    assert newest["to"] == [email] and "reset your password" in newest["subject"]
+    assert set(newest) == {"to", "subject", "headers", "text", "html", "sent_at"}
+    link = next(w for w in newest["text"].split() if "password-reset?token=" in w)
+    assert f'href="{link}"' in newest["html"]
+
+    page = requests.get(f"{base}/_outbox", timeout=10)
+    assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
+    assert f'<a href="{link}">' in page.text and "script-src" not in page.headers["Content-Security-Policy"]
+    # The link works: it opens the reset page on the shop's host (*.localhost, given as the Host header here).
+    url = urlsplit(link)
+    opened = requests.get(f"{base}{url.path}?{url.query}", headers={"Host": url.netloc}, timeout=10)
+    assert opened.status_code == 200 and "password" in opened.text.lower()
 
 
 def test_the_demo_shop_acme_is_seeded(server):
