@@ -12,6 +12,7 @@ from chalicelib import (
     workflows,
 )
 from chalicelib.api import operator, platform, storefront, webhooks
+from chalicelib.api.admin import home, session
 from chalicelib.api.merchant import bulk_edits, catalogue, orders, shop_settings
 from chalicelib.observability import logger
 
@@ -20,9 +21,20 @@ app.log = logger
 # Around every route of every blueprint: log keys, tenant binding, the request's log line and SLA counts.
 app.register_middleware(web.around_request, "http")
 
-# One blueprint per audience, the merchant's one per concept; a new one (web admin, operator console) is a module in
+# One blueprint per audience, the merchant's API and web admin one per concept; a new one is a module in
 # chalicelib/api/ and a line here.
-for blueprint in (platform, webhooks, catalogue, bulk_edits, orders, shop_settings, operator, storefront):
+for blueprint in (
+    platform,
+    webhooks,
+    catalogue,
+    bulk_edits,
+    orders,
+    shop_settings,
+    operator,
+    storefront,
+    session,
+    home,
+):
     app.register_blueprint(blueprint.bp)
 
 
