@@ -22,8 +22,8 @@ routes = web.Routes(bp)
 
 def _page(template: str, session, *, status: int = 200, **context):
     """A settings page: the section's nav, and the notice a redirect brought."""
-    query: dict = bp.current_request.query_params or {}
-    notice = admin_ui.notice(query.get("notice"))
+    query = bp.current_request.query_params
+    notice = admin_ui.notice(query.get("notice") if query else None)
     return admin_ui.render(template, session, status=status, nav="settings", notice=notice, **context)
 
 
