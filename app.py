@@ -12,7 +12,7 @@ from chalicelib import (
     workflows,
 )
 from chalicelib.api import operator, platform, storefront, webhooks
-from chalicelib.api.admin import home, session
+from chalicelib.api.admin import home, session, settings
 from chalicelib.api.merchant import bulk_edits, catalogue, orders, shop_settings
 from chalicelib.observability import logger
 
@@ -34,6 +34,7 @@ for blueprint in (
     storefront,
     session,
     home,
+    settings,
 ):
     app.register_blueprint(blueprint.bp)
 
