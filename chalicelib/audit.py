@@ -149,21 +149,21 @@ def changing(
     read: Callable[[str, str], dict],
     change: Callable[[], Any],
     *,
-    created: Callable[[Any], tuple[str, dict]] | None = None,
+    created: Callable[[Any], tuple[str | None, dict]] | None = None,
 ):
     """Runs `change()` and records what it did to the resource (type, id) as `read(tenant_id, id)` shows it
     before and after (a resource gone afterwards reads as {}); answers what `change` answered.
 
     A change that creates the resource (its id None) names it from its answer: `created(answer)` is (id, the
-    resource), which had no fields before. A create replayed (the same Idempotency-Key) answers the first one's
-    resource, which already has its entry: it records nothing."""
+    resource), which had no fields before; no id, nothing was created (a dry run). A create replayed (the same
+    Idempotency-Key) answers the first one's resource, which already has its entry: it records nothing."""
     resource_type, resource_id = resource
     before = _read(read, tenant_id, resource_id) if resource_id is not None else {}
     answer = change()
     if created is not None:
         resource_id, after = created(answer)
-        if _has_entries(tenant_id, resource_type, resource_id):
-            return answer
+        if resource_id is None or _has_entries(tenant_id, resource_type, resource_id):
+            return answer  # nothing created (a dry run), or created before
     elif resource_id is not None:
         after = _read(read, tenant_id, resource_id)
     else:

@@ -292,6 +292,7 @@ AUDIT_RESOURCE_TYPES = (
     "tax_rates",
     "discount",
     "payments",
+    "bulk_edit",
 )
 _any_json = {"description": "The field's value as the API shows it; null where the field was absent"}
 AUDIT_ENTRY = answer(

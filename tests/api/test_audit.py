@@ -243,3 +243,28 @@ def test_a_long_csv_continues_at_its_next_link(merchant, monkeypatch):
         query = link[len("</api/admin/audit.csv?") : -len('>; rel="next"')]
         assert "resource_type=product" in query
     assert ids == [e["resource_id"] for e in _log(shop_api)]
+
+
+def test_a_bulk_edit_is_recorded_when_it_starts_and_when_it_is_undone_and_its_dry_run_not(merchant):
+    from tests.api.test_bulk_edits import _finished
+
+    shop_api, _ = merchant
+    product = _product(shop_api)
+    body = {"action": "set_price", "params": {"price": 1234}, "product_ids": [product["id"]]}
+    assert shop_api.post("/api/admin/bulk-edits", {**body, "dry_run": True}).status_code == 200
+    assert _log(shop_api, "resource_type=bulk_edit") == []
+
+    started = shop_api.post("/api/admin/bulk-edits", body)
+    assert started.status_code == 202, started.body
+    edit_id = started.json["id"]
+    _finished(shop_api, edit_id)
+    undo = shop_api.post(f"/api/admin/bulk-edits/{edit_id}/undo")
+    assert undo.status_code == 202, undo.body
+
+    undone, created = _log(shop_api, f"resource_type=bulk_edit&resource_id={edit_id}")
+    assert (created["action"], _changes(created)["action"], _changes(created)["params.price"]) == (
+        "create_bulk_edit",
+        (None, "set_price"),
+        (None, 1234),
+    )
+    assert (undone["action"], _changes(undone)["undone_by"]) == ("undo_bulk_edit", (None, undo.json["id"]))

@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 from chalicelib import (
     attention,
     audit,
+    bulk_edits,
     catalog,
     fulfilment,
     orders,
@@ -53,6 +54,7 @@ SHIPPING_RATES = Resource("shipping_rates", _setting(shipping.get))
 TAX_RATES = Resource("tax_rates", _setting(taxes.get))
 DISCOUNT = Resource("discount", _created_only)
 PAYMENTS = Resource("payments", _setting(lambda tenant_id: payment_accounts.to_dict(payment_accounts.get(tenant_id))))
+BULK_EDIT = Resource("bulk_edit", bulk_edits.get)  # each product it edits is the product's own change
 SETTINGS = (SHOP, RETURN_POLICY, PICKUP_LOCATIONS, SHIPPING_RATES, TAX_RATES, PAYMENTS)
 
 
@@ -82,7 +84,7 @@ def change(
         (resource.type, resource_id),
         resource.read,
         write,
-        created=(lambda answer: (str(answer[created]), answer)) if created else None,
+        created=(lambda answer: (answer[created], answer)) if created else None,
     )
 
 
