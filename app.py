@@ -12,7 +12,7 @@ from chalicelib import (
     workflows,
 )
 from chalicelib.api import operator, platform, storefront, webhooks
-from chalicelib.api.admin import home, session
+from chalicelib.api.admin import home, products, session
 from chalicelib.api.merchant import catalogue, orders, shop_settings
 from chalicelib.observability import logger
 
@@ -23,7 +23,7 @@ app.register_middleware(web.around_request, "http")
 
 # One blueprint per audience, the merchant's API and web admin one per concept; a new one is a module in
 # chalicelib/api/ and a line here.
-for blueprint in (platform, webhooks, catalogue, orders, shop_settings, operator, storefront, session, home):
+for blueprint in (platform, webhooks, catalogue, orders, shop_settings, operator, storefront, session, home, products):
     app.register_blueprint(blueprint.bp)
 
 
