@@ -12,13 +12,8 @@ from chalicelib import (
     workflows,
 )
 from chalicelib.api import operator, platform, storefront, webhooks
-<<<<<<< HEAD
-from chalicelib.api.admin import home, products, session
-from chalicelib.api.merchant import catalogue, orders, shop_settings
-=======
-from chalicelib.api.admin import home, session, settings
+from chalicelib.api.admin import home, products, session, settings
 from chalicelib.api.merchant import bulk_edits, catalogue, orders, shop_settings
->>>>>>> main
 from chalicelib.observability import logger
 
 app = Chalice(app_name="shopbuilder")
@@ -28,9 +23,6 @@ app.register_middleware(web.around_request, "http")
 
 # One blueprint per audience, the merchant's API and web admin one per concept; a new one is a module in
 # chalicelib/api/ and a line here.
-<<<<<<< HEAD
-for blueprint in (platform, webhooks, catalogue, orders, shop_settings, operator, storefront, session, home, products):
-=======
 for blueprint in (
     platform,
     webhooks,
@@ -43,8 +35,8 @@ for blueprint in (
     session,
     home,
     settings,
+    products,
 ):
->>>>>>> main
     app.register_blueprint(blueprint.bp)
 
 

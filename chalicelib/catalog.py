@@ -79,7 +79,7 @@ def product_by_handle(tenant_id: str, handle: str, *, active_only: bool = True) 
 
 
 STATUSES = ("active", "draft")
-MAX_SEARCH = 100
+MAX_SEARCH = 200
 
 
 def list_products(
@@ -94,12 +94,12 @@ def list_products(
 ) -> dict:
     """Newest first. The storefront's list needs one Query; variants cost one BatchGet more.
 
-    The merchant's list may ask for one `status` (active ones come from their own index) and `search` a part of
-    the title, handle or a SKU, whatever its case: DynamoDB filters on the text kept on each write, reading on
-    until the page is full, so a page stops short of `limit` only at the end."""
+    The merchant's list (and the bulk edits' filter) may ask for one `status` (active ones come from their own
+    index) and `search` a part of the title, handle or a SKU, whatever its case: DynamoDB filters on the text
+    kept on each write, reading on until the page is full, so a page stops short of `limit` only at the end."""
     if status not in (None, "") and status not in STATUSES:
         raise Invalid(f"status: one of {', '.join(STATUSES)}", {"status": "unknown status"})
-    search = (search or "").strip().lower()
+    search = (search or "").strip().casefold()
     if len(search) > MAX_SEARCH:
         raise Invalid(f"q: at most {MAX_SEARCH} characters", {"q": f"at most {MAX_SEARCH} characters"})
     active_only = active_only or status == "active"
@@ -126,16 +126,6 @@ def list_products(
         for item in items:
             del item["variants"]
     return {"items": items, "next": cursors.encode(page.last_evaluated_key)}
-
-
-def matches(product: dict, *, status: str | None = None, query: str | None = None) -> bool:
-    """Does the product pass the admin's filter: its status, and `query` found (ignoring case) in its title or a
-    variant's SKU."""
-    if status and product["status"] != status:
-        return False
-    wanted = (query or "").strip().casefold()
-    texts = [product["title"], *(v["sku"] for v in product["variants"])]
-    return not wanted or any(wanted in text.casefold() for text in texts)
 
 
 # What a storefront product card shows: a third of a product item's attributes. The home page is

@@ -102,7 +102,7 @@ def _summary(product: ProductRecord, variants: list[VariantRecord]) -> None:
 
 def search_text(title: str, handle: str, skus: list[str]) -> str:
     """What the admin's search matches a query against (catalog.list_products), one line per part."""
-    return "\n".join([title, handle, *skus]).lower()
+    return "\n".join([title, handle, *skus]).casefold()
 
 
 def _check_images(tenant_id: str, images: list[dict]) -> list[dict]:

@@ -193,7 +193,7 @@ PRODUCT = answer(
 product_query = {
     **page_query,
     "status": PRODUCT["properties"]["status"],
-    "q": {"type": "string", "maxLength": 100, "description": "A part of the title, handle or a SKU, any case"},
+    "q": {"type": "string", "maxLength": 200, "description": "A part of the title, handle or a SKU, any case"},
 }
 
 MEDIA_UPLOAD = closed(
