@@ -4,6 +4,7 @@ import functools
 import operator
 
 from pynamodb.exceptions import DoesNotExist
+from pynamodb.expressions.condition import Condition
 
 from . import cursors, keys, media
 from .db import HandleClaim, ProductRecord, TenantItem, VariantRecord
@@ -105,7 +106,7 @@ def list_products(
     active_only = active_only or status == "active"
     index = ProductRecord.active_products if active_only else ProductRecord.all_products
     pk = keys.active_products_gsi(tenant_id) if active_only else keys.products_gsi(tenant_id)
-    conditions = [ProductRecord.status == status] if status == "draft" else []
+    conditions: list[Condition] = [ProductRecord.status == status] if status == "draft" else []
     if search:
         conditions.append(ProductRecord.search_text.contains(search))
     page = index.query(
