@@ -12,7 +12,7 @@ from chalicelib import (
     workflows,
 )
 from chalicelib.api import operator, platform, storefront, webhooks
-from chalicelib.api.admin import home, session, settings
+from chalicelib.api.admin import home, products, session, settings
 from chalicelib.api.merchant import audit_log, bulk_edits, catalogue, orders, shop_settings
 from chalicelib.observability import logger
 
@@ -36,6 +36,7 @@ for blueprint in (
     session,
     home,
     settings,
+    products,
 ):
     app.register_blueprint(blueprint.bp)
 

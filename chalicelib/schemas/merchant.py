@@ -12,6 +12,7 @@ from .common import (
     list_of,
     money,
     nullable_string,
+    page_query,
     string,
     text,
     timestamp,
@@ -187,6 +188,13 @@ PRODUCT = answer(
         "updated_at": timestamp,
     }
 )
+
+# The query of the merchant's list of products.
+product_query = {
+    **page_query,
+    "status": PRODUCT["properties"]["status"],
+    "q": {"type": "string", "maxLength": 200, "description": "A part of the title, handle or a SKU, any case"},
+}
 
 MEDIA_UPLOAD = closed(
     {

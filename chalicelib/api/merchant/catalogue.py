@@ -34,15 +34,20 @@ def create_product():
 
 @routes.api(
     "/api/admin/products",
-    summary="List products, newest first",
+    summary="List products, newest first (?status= ?q= a part of the title, handle or a SKU)",
     response=schemas.page_of(schemas.PRODUCT),
     tag="admin",
-    query=schemas.page_query,
+    query=schemas.product_query,
 )
 def list_products():
     request = bp.current_request
     tenant_id = web.merchant_tenant(request)
-    return web.json_response(catalog.list_products(tenant_id, active_only=False, **web.page_args(request)))
+    return web.json_response(catalog.list_products(tenant_id, active_only=False, **product_filters(request)))
+
+
+def product_filters(request) -> dict:
+    """The merchant's list of products as a request asks for it: its page and filters (the admin's too)."""
+    return {**web.page_args(request), "status": web.query(request, "status"), "search": web.query(request, "q")}
 
 
 @routes.api("/api/admin/products/{product_id}", summary="A product", response=schemas.PRODUCT, tag="admin")
