@@ -14,10 +14,12 @@ from chalicelib import (
     validation,
     web,
 )
+from chalicelib.api.merchant.auditing import PAYMENTS, SHOP, Audited
 from chalicelib.errors import Conflict, Invalid, Unavailable
 
 bp = Blueprint(__name__)
 routes = web.Routes(bp)
+audited = Audited(bp)
 
 
 def _page(template: str, session, *, status: int = 200, **context):
@@ -47,6 +49,7 @@ def shop_page(session, form):
 
 
 @routes.admin("/admin/settings/shop", ["POST"], summary="Rename the shop (form: name)")
+@audited.page(SHOP, action="admin_shop_update")
 def shop_save(session, form):
     values = {"name": form.get("name")}
     try:
@@ -74,6 +77,7 @@ def domain_page(session, form):
     ["POST"],
     summary="Attach a custom domain (form: custom_domain): pending until its TXT record is verified",
 )
+@audited.page(SHOP, action="admin_shop_update")
 def domain_save(session, form):
     values = {"custom_domain": form.get("custom_domain").lower()}
     try:
@@ -84,6 +88,7 @@ def domain_save(session, form):
 
 
 @routes.admin("/admin/settings/domain/verify", ["POST"], summary="Check the custom domain's DNS TXT record now")
+@audited.page(SHOP, action="verify_domain")
 def domain_verify(session, form):
     try:
         domains.verify(session.tenant_id)
@@ -111,6 +116,7 @@ def payments_page(session, form):
     ["POST"],
     summary="Connect Stripe (form: country) or continue its onboarding: 303 to Stripe's onboarding page",
 )
+@audited.page(PAYMENTS, action="connect_payments")
 def payments_onboarding(session, form):
     values = {"country": form.get("country", "US").upper()}
     back = f"{hosts.scheme()}://{_host()}/admin/settings/payments"
