@@ -12,8 +12,8 @@ from chalicelib import (
     workflows,
 )
 from chalicelib.api import operator, platform, storefront, webhooks
-from chalicelib.api.admin import home, session, settings
-from chalicelib.api.merchant import catalogue, orders, shop_settings
+from chalicelib.api.admin import home, products, session, settings
+from chalicelib.api.merchant import audit_log, bulk_edits, catalogue, orders, shop_settings
 from chalicelib.observability import logger
 
 app = Chalice(app_name="shopbuilder")
@@ -23,7 +23,21 @@ app.register_middleware(web.around_request, "http")
 
 # One blueprint per audience, the merchant's API and web admin one per concept; a new one is a module in
 # chalicelib/api/ and a line here.
-for blueprint in (platform, webhooks, catalogue, orders, shop_settings, operator, storefront, session, home, settings):
+for blueprint in (
+    platform,
+    webhooks,
+    catalogue,
+    bulk_edits,
+    orders,
+    shop_settings,
+    audit_log,
+    operator,
+    storefront,
+    session,
+    home,
+    settings,
+    products,
+):
     app.register_blueprint(blueprint.bp)
 
 
