@@ -292,8 +292,8 @@ def _percent(rate_bp: int) -> str:
 
 # Pickup locations ---------------------------------------------------------------------------------------------------
 
-_LOCATION = ("id", "name", "address.line1", "address.line2", "address.city", "address.postal_code", "address.country")
-_LOCATION += ("hours",)
+_ADDRESS = ("line1", "line2", "city", "postal_code", "country")
+_LOCATION = ("id", "name", *(f"address.{part}" for part in _ADDRESS), "hours")
 
 
 @routes.admin("/admin/settings/pickup", summary="Pickup locations: where shoppers can collect their orders")
