@@ -14,19 +14,6 @@ from tests.support.admin import header, signed_in
 from tests.support.api import product_body
 
 
-@pytest.fixture
-def client(app):
-    from chalice.test import Client
-
-    with Client(app) as c:
-        yield c
-
-
-@pytest.fixture
-def admin(client, merchant):
-    return signed_in(client, merchant)
-
-
 def _product(merchant, **extra) -> dict:
     created = merchant[0].post("/api/admin/products", product_body(**extra))
     assert created.status_code == 201, created.body
