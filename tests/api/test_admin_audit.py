@@ -6,8 +6,6 @@ import html
 import io
 import re
 
-import pytest
-
 from chalicelib import audit
 from chalicelib.api.admin import audit as audit_page
 from tests.support.admin import header, signed_in
