@@ -10,6 +10,7 @@ An undo is a second bulk edit (action `undo`) that puts back every field the fir
 field still holds what the edit set; anything changed since is skipped and reported.
 """
 
+import dataclasses
 import functools
 import json
 from collections.abc import Iterator
@@ -18,7 +19,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from . import bulk_changes, catalog, clock, cursors, keys, lifecycle, workflows
+from . import audit, bulk_changes, catalog, clock, cursors, keys, lifecycle, workflows
 from .db import (
     BulkEditChunk,
     BulkEditRecord,
@@ -175,6 +176,7 @@ def preview(tenant_id: str, data: dict) -> dict:
 
 def _new_record(tenant_id: str, action: str, params: dict, selection: dict, **extra) -> BulkEditRecord:
     edit_id, now = keys.new_id(), clock.now_iso()
+    actor = audit.acting()
     return BulkEditRecord(
         tenant_id,
         keys.bulk_edit_sk(edit_id),
@@ -187,6 +189,7 @@ def _new_record(tenant_id: str, action: str, params: dict, selection: dict, **ex
         updated_at=now,
         gsi1pk=keys.bulk_edits_gsi(tenant_id),
         gsi1sk=edit_id,
+        actor=dataclasses.asdict(actor) if actor else None,
         **extra,
     )
 
@@ -357,7 +360,7 @@ def apply_chunk(payload: dict) -> dict:
         if item["product_id"] in done:
             continue
         decision = functools.partial(_decide, edit, item)
-        bulk_changes.apply(tenant_id, item["product_id"], decision, _recorder(chunk, item["product_id"]))
+        bulk_changes.apply(tenant_id, item["product_id"], decision, _recorder(edit, chunk, item["product_id"]))
     return {}
 
 
@@ -367,13 +370,28 @@ def _decide(edit: BulkEditRecord, item: dict, product: dict) -> bulk_changes.Dec
     return bulk_changes.decide(edit.action, plain(edit.params), product)
 
 
-def _recorder(chunk: BulkEditChunk, product_id: str) -> bulk_changes.Recorder:
+def _audited(change: dict) -> dict:
+    """A change row as the audit log names the product's field: `status`, `variants.<id>.price`."""
+    field = change["field"] if change["variant_id"] is None else f"variants.{change['variant_id']}.{change['field']}"
+    return {"field": field, "before": change["before"], "after": change["after"]}
+
+
+def _recorder(edit: BulkEditRecord, chunk: BulkEditChunk, product_id: str) -> bulk_changes.Recorder:
     def record(tx: TransactWrite, result: dict) -> tuple[str, str]:
         tx.update(
             chunk,
             actions=[BulkEditChunk.results[product_id].set(result)],
             condition=BulkEditChunk.results[product_id].does_not_exist(),
         )
+        if result["changes"] and edit.actor:  # the product's change in the audit log, once with the change itself
+            entry = audit.new_entry(
+                chunk.pk,
+                audit.Actor(**plain(edit.actor)),
+                f"bulk_{edit.action}",
+                ("product", product_id),
+                [_audited(change) for change in result["changes"]],
+            )
+            tx.save(entry, condition=audit.AuditEntry.pk.does_not_exist())
         return chunk.pk, chunk.sk
 
     return record

@@ -422,6 +422,7 @@ class BulkEditRecord(TenantItem, discriminator="bulk_edit"):
     total, chunks = NumberAttribute(default=0), NumberAttribute(null=True)  # products, BulkEditChunk items: planned
     undo_of, undone_by, error = UnicodeAttribute(null=True), UnicodeAttribute(null=True), UnicodeAttribute(null=True)
     created_at, updated_at, finished_at = UnicodeAttribute(), UnicodeAttribute(), UnicodeAttribute(null=True)
+    actor: Document = MapAttribute(null=True)  # who started it (audit.Actor): the audit log names them per product
     gsi1pk, gsi1sk = UnicodeAttribute(), UnicodeAttribute()
     all_bulk_edits = NewestFirstIndex()
 
@@ -439,8 +440,7 @@ class PaymentAccount(TenantItem, discriminator="payment_account"):
     payouts_enabled = BooleanAttribute(default=False)
     details_submitted = BooleanAttribute(default=False)
     status_at = NumberAttribute(default=0)  # Stripe's time of the status we hold: older news is ignored
-    created_at = UnicodeAttribute()
-    updated_at = UnicodeAttribute()
+    created_at, updated_at = UnicodeAttribute(), UnicodeAttribute()
 
 
 class StripeEventRecord(PlatformItem, discriminator="stripe_event"):
