@@ -7,8 +7,10 @@ item per email written in that same transaction.
 """
 
 import re
+from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
+from pynamodb.expressions.update import Action
 
 from . import clock, keys, pricing
 from .db import DiscountRecord, DiscountUse, TenantItem, conditionally
@@ -102,15 +104,10 @@ def update(tenant_id: str, code: str, data: dict) -> dict:
     actions = [
         DiscountRecord.value.set(value),
         DiscountRecord.once_per_customer.set(bool(terms["once_per_customer"])),
-        *[
-            attribute.set(new) if new is not None else attribute.remove()
-            for attribute, new in (
-                (DiscountRecord.starts_at, starts),
-                (DiscountRecord.ends_at, ends),
-                (DiscountRecord.usage_limit, terms["usage_limit"]),
-                (DiscountRecord.minimum_subtotal, terms["minimum_subtotal"]),
-            )
-        ],
+        _set_or_clear(DiscountRecord.starts_at, starts),
+        _set_or_clear(DiscountRecord.ends_at, ends),
+        _set_or_clear(DiscountRecord.usage_limit, terms["usage_limit"]),
+        _set_or_clear(DiscountRecord.minimum_subtotal, terms["minimum_subtotal"]),
     ]
     conditionally(
         record.update,
@@ -119,6 +116,10 @@ def update(tenant_id: str, code: str, data: dict) -> dict:
         otherwise=NotFound("No such discount code"),
     )
     return get(tenant_id, code)
+
+
+def _set_or_clear(attribute: Any, value: object) -> Action:
+    return attribute.set(value) if value is not None else attribute.remove()
 
 
 def deactivate(tenant_id: str, code: str) -> dict:

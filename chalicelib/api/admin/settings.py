@@ -21,6 +21,7 @@ from chalicelib import (
     validation,
     web,
 )
+from chalicelib.api.merchant import auditing
 from chalicelib.errors import Conflict, DomainError, Invalid, Unavailable
 
 bp = Blueprint(__name__)
@@ -36,6 +37,15 @@ def _page(template: str, session, *, status: int = 200, **context):
 
 def _host() -> str:
     return web.host(bp.current_request)
+
+
+def _audited(session, action: str, resource: auditing.Resource, change, *args, resource_id=None, created=None):
+    """`change(tenant_id, *args)` made by a settings page, recorded in the audit log as the API's route of the same
+    `action` records it (`resource_id`: the changed one, None for a setting or a create)."""
+    tenant_id = session.tenant_id
+    who = auditing.actor(session.claims, "admin")
+    write = lambda: change(tenant_id, *args)  # noqa: E731
+    return auditing.change(tenant_id, who, action, resource, resource_id, write, created=created)
 
 
 def _errors(err: DomainError) -> admin_ui.FormErrors:
@@ -76,7 +86,8 @@ def shop_page(session, form):
 def shop_save(session, form):
     values = {"name": form.get("name")}
     try:
-        shops.update(session.tenant_id, validation.check(values, schemas.SHOP_PATCH))
+        patch = validation.check(values, schemas.SHOP_PATCH)
+        _audited(session, "admin_shop_update", auditing.SHOP, shops.update, patch)
     except Invalid as err:
         return _shop_form(session, values, admin_ui.FormErrors.of(err))
     return admin_ui.redirect("/admin/settings/shop", notice="saved")
@@ -103,7 +114,8 @@ def domain_page(session, form):
 def domain_save(session, form):
     values = {"custom_domain": form.get("custom_domain").lower()}
     try:
-        shops.update(session.tenant_id, validation.check(values, schemas.SHOP_PATCH))
+        patch = validation.check(values, schemas.SHOP_PATCH)
+        _audited(session, "admin_shop_update", auditing.SHOP, shops.update, patch)
     except (Invalid, Conflict) as err:
         return _domain_form(session, values, admin_ui.FormErrors.of(err), status=err.status)
     return admin_ui.redirect("/admin/settings/domain", notice="saved")
@@ -112,7 +124,7 @@ def domain_save(session, form):
 @routes.admin("/admin/settings/domain/verify", ["POST"], summary="Check the custom domain's DNS TXT record now")
 def domain_verify(session, form):
     try:
-        domains.verify(session.tenant_id)
+        _audited(session, "verify_domain", auditing.SHOP, domains.verify)
     except Conflict as err:
         values = {"custom_domain": session.shop.custom_domain or ""}
         return _domain_form(session, values, admin_ui.FormErrors(err.message), status=err.status)
@@ -142,7 +154,8 @@ def payments_onboarding(session, form):
     back = f"{hosts.scheme()}://{_host()}/admin/settings/payments"
     try:
         if payment_accounts.get(session.tenant_id) is None:
-            payment_accounts.connect(session.tenant_id, validation.check(values, schemas.PAYMENTS_CONNECT)["country"])
+            country = validation.check(values, schemas.PAYMENTS_CONNECT)["country"]
+            _audited(session, "connect_payments", auditing.PAYMENTS, payment_accounts.connect, country)
         link = validation.check({"return_url": back, "refresh_url": back}, schemas.PAYMENTS_LINK)
         answer = payment_accounts.onboarding_link(session.tenant_id, **link)
     except Invalid as err:
@@ -226,7 +239,8 @@ def shipping_save(session, form):
         ]
     }
     try:
-        shipping.replace(session.tenant_id, reading.check(payload, schemas.SHIPPING_RATES))
+        data = reading.check(payload, schemas.SHIPPING_RATES)
+        _audited(session, "put_shipping_rates", auditing.SHIPPING_RATES, shipping.replace, data)
     except Invalid as err:
         return _shipping_form(session, rows, errors=_errors(err))
     return admin_ui.redirect("/admin/settings/shipping", notice="saved")
@@ -272,7 +286,8 @@ def taxes_save(session, form):
         ],
     }
     try:
-        taxes.replace(session.tenant_id, reading.check(payload, schemas.TAX_RATES))
+        data = reading.check(payload, schemas.TAX_RATES)
+        _audited(session, "put_tax_rates", auditing.TAX_RATES, taxes.replace, data)
     except Invalid as err:
         return _taxes_form(session, included, rows, errors=_errors(err))
     return admin_ui.redirect("/admin/settings/taxes", notice="saved")
@@ -336,7 +351,8 @@ def pickup_save(session, form):
         ]
     }
     try:
-        fulfilment.replace_pickup_locations(session.tenant_id, validation.check(payload, schemas.PICKUP_LOCATIONS))
+        data = validation.check(payload, schemas.PICKUP_LOCATIONS)
+        _audited(session, "put_pickup_locations", auditing.PICKUP_LOCATIONS, fulfilment.replace_pickup_locations, data)
     except Invalid as err:
         return _pickup_form(session, rows, errors=_errors(err))
     return admin_ui.redirect("/admin/settings/pickup", notice="saved")
@@ -386,7 +402,8 @@ def returns_save(session, form):
         "final_sale_categories": _lines(values["final_sale_categories"]),
     }
     try:
-        return_policy.update(session.tenant_id, reading.check(payload, schemas.RETURN_POLICY_PATCH))
+        data = reading.check(payload, schemas.RETURN_POLICY_PATCH)
+        _audited(session, "patch_return_policy", auditing.RETURN_POLICY, return_policy.update, data)
     except Invalid as err:
         return _returns_form(session, values, return_policy.get(session.tenant_id), errors=_errors(err))
     return admin_ui.redirect("/admin/settings/returns", notice="saved")
