@@ -21,11 +21,20 @@ from chalicelib import (
     validation,
     web,
 )
-from chalicelib.api.merchant import auditing
+from chalicelib.api.merchant.auditing import (
+    PAYMENTS,
+    PICKUP_LOCATIONS,
+    RETURN_POLICY,
+    SHIPPING_RATES,
+    SHOP,
+    TAX_RATES,
+    Audited,
+)
 from chalicelib.errors import Conflict, DomainError, Invalid, Unavailable
 
 bp = Blueprint(__name__)
 routes = web.Routes(bp)
+audited = Audited(bp)
 
 
 def _page(template: str, session, *, status: int = 200, **context):
@@ -37,15 +46,6 @@ def _page(template: str, session, *, status: int = 200, **context):
 
 def _host() -> str:
     return web.host(bp.current_request)
-
-
-def _audited(session, action: str, resource: auditing.Resource, change, *args, resource_id=None, created=None):
-    """`change(tenant_id, *args)` made by a settings page, recorded in the audit log as the API's route of the same
-    `action` records it (`resource_id`: the changed one, None for a setting or a create)."""
-    tenant_id = session.tenant_id
-    who = auditing.actor(session.claims, "admin")
-    write = lambda: change(tenant_id, *args)  # noqa: E731
-    return auditing.change(tenant_id, who, action, resource, resource_id, write, created=created)
 
 
 def _errors(err: DomainError) -> admin_ui.FormErrors:
@@ -83,11 +83,11 @@ def shop_page(session, form):
 
 
 @routes.admin("/admin/settings/shop", ["POST"], summary="Rename the shop (form: name)")
+@audited.page(SHOP, action="admin_shop_update")
 def shop_save(session, form):
     values = {"name": form.get("name")}
     try:
-        patch = validation.check(values, schemas.SHOP_PATCH)
-        _audited(session, "admin_shop_update", auditing.SHOP, shops.update, patch)
+        shops.update(session.tenant_id, validation.check(values, schemas.SHOP_PATCH))
     except Invalid as err:
         return _shop_form(session, values, admin_ui.FormErrors.of(err))
     return admin_ui.redirect("/admin/settings/shop", notice="saved")
@@ -111,20 +111,21 @@ def domain_page(session, form):
     ["POST"],
     summary="Attach a custom domain (form: custom_domain): pending until its TXT record is verified",
 )
+@audited.page(SHOP, action="admin_shop_update")
 def domain_save(session, form):
     values = {"custom_domain": form.get("custom_domain").lower()}
     try:
-        patch = validation.check(values, schemas.SHOP_PATCH)
-        _audited(session, "admin_shop_update", auditing.SHOP, shops.update, patch)
+        shops.update(session.tenant_id, validation.check(values, schemas.SHOP_PATCH))
     except (Invalid, Conflict) as err:
         return _domain_form(session, values, admin_ui.FormErrors.of(err), status=err.status)
     return admin_ui.redirect("/admin/settings/domain", notice="saved")
 
 
 @routes.admin("/admin/settings/domain/verify", ["POST"], summary="Check the custom domain's DNS TXT record now")
+@audited.page(SHOP, action="verify_domain")
 def domain_verify(session, form):
     try:
-        _audited(session, "verify_domain", auditing.SHOP, domains.verify)
+        domains.verify(session.tenant_id)
     except Conflict as err:
         values = {"custom_domain": session.shop.custom_domain or ""}
         return _domain_form(session, values, admin_ui.FormErrors(err.message), status=err.status)
@@ -149,13 +150,13 @@ def payments_page(session, form):
     ["POST"],
     summary="Connect Stripe (form: country) or continue its onboarding: 303 to Stripe's onboarding page",
 )
+@audited.page(PAYMENTS, action="connect_payments")
 def payments_onboarding(session, form):
     values = {"country": form.get("country", "US").upper()}
     back = f"{hosts.scheme()}://{_host()}/admin/settings/payments"
     try:
         if payment_accounts.get(session.tenant_id) is None:
-            country = validation.check(values, schemas.PAYMENTS_CONNECT)["country"]
-            _audited(session, "connect_payments", auditing.PAYMENTS, payment_accounts.connect, country)
+            payment_accounts.connect(session.tenant_id, validation.check(values, schemas.PAYMENTS_CONNECT)["country"])
         link = validation.check({"return_url": back, "refresh_url": back}, schemas.PAYMENTS_LINK)
         answer = payment_accounts.onboarding_link(session.tenant_id, **link)
     except Invalid as err:
@@ -222,6 +223,7 @@ def shipping_page(session, form):
     ["POST"],
     summary="Replace the shipping rates (form: rates[i].name, .amount, .countries, .free_over, .remove; add_row)",
 )
+@audited.page(SHIPPING_RATES, action="put_shipping_rates")
 def shipping_save(session, form):
     rows = admin_ui.table_rows(form, "rates", _RATE)
     if "add_row" in form:
@@ -239,8 +241,7 @@ def shipping_save(session, form):
         ]
     }
     try:
-        data = reading.check(payload, schemas.SHIPPING_RATES)
-        _audited(session, "put_shipping_rates", auditing.SHIPPING_RATES, shipping.replace, data)
+        shipping.replace(session.tenant_id, reading.check(payload, schemas.SHIPPING_RATES))
     except Invalid as err:
         return _shipping_form(session, rows, errors=_errors(err))
     return admin_ui.redirect("/admin/settings/shipping", notice="saved")
@@ -272,6 +273,7 @@ def taxes_page(session, form):
     ["POST"],
     summary="Replace the tax rates (form: prices_include_tax, rates[i].country, .rate (percent), .remove; add_row)",
 )
+@audited.page(TAX_RATES, action="put_tax_rates")
 def taxes_save(session, form):
     rows = admin_ui.table_rows(form, "rates", ("country", "rate"))
     included = "prices_include_tax" in form
@@ -286,8 +288,7 @@ def taxes_save(session, form):
         ],
     }
     try:
-        data = reading.check(payload, schemas.TAX_RATES)
-        _audited(session, "put_tax_rates", auditing.TAX_RATES, taxes.replace, data)
+        taxes.replace(session.tenant_id, reading.check(payload, schemas.TAX_RATES))
     except Invalid as err:
         return _taxes_form(session, included, rows, errors=_errors(err))
     return admin_ui.redirect("/admin/settings/taxes", notice="saved")
@@ -331,6 +332,7 @@ def pickup_page(session, form):
     ["POST"],
     summary="Replace the pickup locations (form: locations[i].name, .address.line1 ..., .hours, .remove; add_row)",
 )
+@audited.page(PICKUP_LOCATIONS, action="put_pickup_locations")
 def pickup_save(session, form):
     rows = admin_ui.table_rows(form, "locations", _LOCATION, kept=("id",))
     if "add_row" in form:
@@ -351,8 +353,7 @@ def pickup_save(session, form):
         ]
     }
     try:
-        data = validation.check(payload, schemas.PICKUP_LOCATIONS)
-        _audited(session, "put_pickup_locations", auditing.PICKUP_LOCATIONS, fulfilment.replace_pickup_locations, data)
+        fulfilment.replace_pickup_locations(session.tenant_id, validation.check(payload, schemas.PICKUP_LOCATIONS))
     except Invalid as err:
         return _pickup_form(session, rows, errors=_errors(err))
     return admin_ui.redirect("/admin/settings/pickup", notice="saved")
@@ -387,6 +388,7 @@ def returns_page(session, form):
     ["POST"],
     summary="Change the return policy's terms (form: window_days, approval, auto_approve.max_value, ...)",
 )
+@audited.page(RETURN_POLICY, action="patch_return_policy")
 def returns_save(session, form):
     names = ("window_days", "restocking_fee_percent", "parcel_days", "approval", "return_shipping_paid_by")
     names += ("auto_approve.max_value", "auto_approve.reasons", "final_sale_categories")
@@ -402,8 +404,7 @@ def returns_save(session, form):
         "final_sale_categories": _lines(values["final_sale_categories"]),
     }
     try:
-        data = reading.check(payload, schemas.RETURN_POLICY_PATCH)
-        _audited(session, "patch_return_policy", auditing.RETURN_POLICY, return_policy.update, data)
+        return_policy.update(session.tenant_id, reading.check(payload, schemas.RETURN_POLICY_PATCH))
     except Invalid as err:
         return _returns_form(session, values, return_policy.get(session.tenant_id), errors=_errors(err))
     return admin_ui.redirect("/admin/settings/returns", notice="saved")
