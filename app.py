@@ -13,6 +13,7 @@ from chalicelib import (
 )
 from chalicelib.api import operator, platform, storefront, webhooks
 from chalicelib.api.admin import home, session
+from chalicelib.api.admin import orders as order_pages
 from chalicelib.api.merchant import catalogue, orders, shop_settings
 from chalicelib.observability import logger
 
@@ -23,7 +24,18 @@ app.register_middleware(web.around_request, "http")
 
 # One blueprint per audience, the merchant's API and web admin one per concept; a new one is a module in
 # chalicelib/api/ and a line here.
-for blueprint in (platform, webhooks, catalogue, orders, shop_settings, operator, storefront, session, home):
+for blueprint in (
+    platform,
+    webhooks,
+    catalogue,
+    orders,
+    shop_settings,
+    operator,
+    storefront,
+    session,
+    home,
+    order_pages,
+):
     app.register_blueprint(blueprint.bp)
 
 

@@ -141,6 +141,13 @@ NOTICES = {
     "saved": "Saved.",
     "created": "Created.",
     "deleted": "Deleted.",
+    "fulfilled": "Fulfilment created. The customer gets an email.",
+    "cancelled": "Order cancelled. The stock is back and what was paid is being refunded.",
+    "refunded": "Refund sent.",
+    "resolved": "Marked as resolved.",
+    "approved": "Return approved. The customer gets an email.",
+    "rejected": "Return rejected.",
+    "received": "Return received and settled.",
 }
 
 
