@@ -12,9 +12,9 @@ from chalicelib import (
     workflows,
 )
 from chalicelib.api import operator, platform, storefront, webhooks
-from chalicelib.api.admin import home, session
+from chalicelib.api.admin import home, session, settings
 from chalicelib.api.admin import orders as order_pages
-from chalicelib.api.merchant import catalogue, orders, shop_settings
+from chalicelib.api.merchant import bulk_edits, catalogue, orders, shop_settings
 from chalicelib.observability import logger
 
 app = Chalice(app_name="shopbuilder")
@@ -28,12 +28,14 @@ for blueprint in (
     platform,
     webhooks,
     catalogue,
+    bulk_edits,
     orders,
     shop_settings,
     operator,
     storefront,
     session,
     home,
+    settings,
     order_pages,
 ):
     app.register_blueprint(blueprint.bp)

@@ -17,7 +17,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import escape
 
 from . import assets, money
-from .errors import Invalid
+from .errors import DomainError, Invalid
 from .settings import TEMPLATES
 
 # Never cached anywhere (the contract's Conventions: admin pages are `private, no-store`).
@@ -95,7 +95,7 @@ class FormErrors:
     fields: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, err: Invalid) -> "FormErrors":
+    def of(cls, err: DomainError) -> "FormErrors":
         return cls(err.message, dict(err.fields or {}))
 
     def __bool__(self) -> bool:
@@ -141,6 +141,7 @@ NOTICES = {
     "saved": "Saved.",
     "created": "Created.",
     "deleted": "Deleted.",
+    "domain_verified": "Your domain is verified: your shop opens on it now.",
     "fulfilled": "Fulfilment created. The customer gets an email.",
     "cancelled": "Order cancelled. The stock is back and what was paid is being refunded.",
     "refunded": "Refund sent.",

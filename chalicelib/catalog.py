@@ -21,7 +21,8 @@ def product_records(tenant_id: str, product_id: str) -> tuple[ProductRecord, lis
     return product, [by_id[v] for v in product.variant_ids if v in by_id]
 
 
-def _to_dict(p: ProductRecord, variants: list[VariantRecord]) -> dict:
+def to_dict(p: ProductRecord, variants: list[VariantRecord]) -> dict:
+    """A product as the merchant's API shows it."""
     return {
         "id": p.product_id,
         "handle": p.handle,
@@ -60,7 +61,7 @@ def plain(m) -> dict:
 
 
 def get_product(tenant_id: str, product_id: str) -> dict:
-    return _to_dict(*product_records(tenant_id, product_id))
+    return to_dict(*product_records(tenant_id, product_id))
 
 
 def product_by_handle(tenant_id: str, handle: str, *, active_only: bool = True) -> dict:
@@ -91,11 +92,21 @@ def list_products(
     if with_variants and products:
         wanted = [(tenant_id, keys.variant_sk(v)) for p in products for v in p.variant_ids]
         variants = {v.variant_id: v for v in VariantRecord.batch_get(wanted)}
-    items = [_to_dict(p, [variants[v] for v in p.variant_ids if v in variants]) for p in products]
+    items = [to_dict(p, [variants[v] for v in p.variant_ids if v in variants]) for p in products]
     if not with_variants:
         for item in items:
             del item["variants"]
     return {"items": items, "next": cursors.encode(page.last_evaluated_key)}
+
+
+def matches(product: dict, *, status: str | None = None, query: str | None = None) -> bool:
+    """Does the product pass the admin's filter: its status, and `query` found (ignoring case) in its title or a
+    variant's SKU."""
+    if status and product["status"] != status:
+        return False
+    wanted = (query or "").strip().casefold()
+    texts = [product["title"], *(v["sku"] for v in product["variants"])]
+    return not wanted or any(wanted in text.casefold() for text in texts)
 
 
 # What a storefront product card shows: a third of a product item's attributes. The home page is

@@ -20,6 +20,8 @@ Tenant table (every partition key starts with the tenant id, so IAM's
 | payment account | <tid>         | PAYMENTS                             |                              |                               |
 | return          | <tid>         | RETURN#<return_id>                   | <tid>#RETURNS / <return_id>  | <tid>#ATTENTION / <kind>#<id> (needs attention only) |
 | tracking claim  | <tid>         | TRACKING#<TRACKING NUMBER>           |                              |                               |
+| bulk edit       | <tid>         | BULKEDIT#<bulk_edit_id>              | <tid>#BULKEDITS / <id>       |                               |
+| bulk edit chunk | <tid>         | BULKEDIT#<bulk_edit_id>#CHUNK#<00042>|                              |                               |
 | lookup counter  | <tid>         | THROTTLE#ORDER_LOOKUP#<address>      |                              |                               |
 
 Access patterns of the checkout: a cart, checkout, reservation or order is one
@@ -39,6 +41,9 @@ a return is its own item (its own lifecycle), listed for the merchant by gsi1
 whose TRACKING item leads to the order and fulfilment in one GetItem. An
 exchange's replacement units are held by a RESERVATION item keyed by the
 return id (ids never collide with checkout ids).
+
+A bulk edit and its chunks (the products one workflow step edits, and what it did to each) share the
+prefix `BULKEDIT#<id>`: its progress is one Query.
 
 Platform table (never reachable with tenant-scoped credentials):
 
@@ -253,3 +258,16 @@ def attention_gsi_sort(kind: str, record_id: str) -> str:
 
 def tracking_sk(tracking_number: str) -> str:
     return f"TRACKING#{tracking_number.strip().upper()}"
+
+
+# Bulk edits (tenant table)
+def bulk_edit_sk(bulk_edit_id: str) -> str:
+    return f"BULKEDIT#{bulk_edit_id}"
+
+
+def bulk_edit_chunk_sk(bulk_edit_id: str, chunk: int) -> str:
+    return f"BULKEDIT#{bulk_edit_id}#CHUNK#{chunk:05d}"
+
+
+def bulk_edits_gsi(tenant_id: str) -> str:
+    return f"{tenant_id}#BULKEDITS"

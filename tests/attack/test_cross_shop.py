@@ -64,6 +64,7 @@ def _markers(victim: FullShop) -> list[str]:
         victim.cart_id,
         victim.checkout_id,
         victim.return_id,
+        victim.bulk_edit_id,
         victim.fulfilment_id,
         victim.location_id,
         victim.discount_code,
