@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from pynamodb.expressions.condition import Condition
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
@@ -277,7 +278,7 @@ def list_orders(
         raise Invalid(f"q: at most {SEARCH_MAX} characters", {"q": f"at most {SEARCH_MAX} characters"})
     if ORDER_NUMBER.fullmatch(q):
         return _by_number(tenant_id, int(q.lstrip("#")), financial_status, fulfillment_status)
-    condition = OrderRecord.financial_status == financial_status if financial_status else None
+    condition: Condition | None = OrderRecord.financial_status == financial_status if financial_status else None
     if q:  # emails are stored lowercased (tenants.normalize_email); DynamoDB filters, only matches come back
         matches = OrderRecord.email.contains(q.lower())
         condition = matches if condition is None else condition & matches

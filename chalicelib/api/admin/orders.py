@@ -50,8 +50,8 @@ MOVES = {
 }
 
 
-def _query() -> dict:
-    return bp.current_request.query_params or {}
+def _query() -> dict[str, str]:
+    return dict(bp.current_request.query_params or {})
 
 
 def _notice():
@@ -72,7 +72,8 @@ def index_page(session, template: str, path: str, list_page, filter_names: tuple
     address) shows its error above an empty table."""
     query = _query()
     filters = {name: query.get(name, "").strip() for name in filter_names}
-    errors, page = admin_ui.FormErrors(), {"items": [], "next": None}
+    errors = admin_ui.FormErrors()
+    page: dict = {"items": [], "next": None}
     try:
         page = list_page(
             cursors.DEFAULT_LIMIT, query.get("cursor") or None, **{k: v or None for k, v in filters.items()}
@@ -176,7 +177,7 @@ def quantity(form, name: str, fields: dict[str, str]) -> int:
 def on_rows(err: Invalid, prefix: str, names: list[str]) -> admin_ui.FormErrors:
     """The domain's or schema's errors about `prefix[k]` (the k-th unit sent) put next to the form's box
     `names[k]` that held it: only the boxes with units are sent, so the positions differ."""
-    fields = {}
+    fields: dict[str, str] = {}
     for field, message in (err.fields or {}).items():
         for k, name in enumerate(names):
             if field.startswith(f"{prefix}[{k}]"):
@@ -189,7 +190,9 @@ def on_rows(err: Invalid, prefix: str, names: list[str]) -> admin_ui.FormErrors:
 def unit_rows(form, prefix: str, lines: list[dict]) -> tuple[list[dict], list[str], dict[str, str]]:
     """The units a table of lines asks for: `{prefix}[i].quantity` per line i (blank or 0 leaves it out).
     Returns the payload's list, the box each entry came from, and the boxes' own errors."""
-    units, names, fields = [], [], {}
+    units: list[dict] = []
+    names: list[str] = []
+    fields: dict[str, str] = {}
     for i, line in enumerate(lines):
         name = f"{prefix}[{i}].quantity"
         n = quantity(form, name, fields)
