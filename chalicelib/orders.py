@@ -16,8 +16,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from pynamodb.expressions.condition import Condition
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
 from . import (
