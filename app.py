@@ -12,9 +12,9 @@ from chalicelib import (
     workflows,
 )
 from chalicelib.api import operator, platform, storefront, webhooks
-from chalicelib.api.admin import home, session, settings
+from chalicelib.api.admin import home, products, session, settings
 from chalicelib.api.admin import orders as order_pages
-from chalicelib.api.merchant import bulk_edits, catalogue, orders, shop_settings
+from chalicelib.api.merchant import audit_log, bulk_edits, catalogue, orders, shop_settings
 from chalicelib.observability import logger
 
 app = Chalice(app_name="shopbuilder")
@@ -31,11 +31,13 @@ for blueprint in (
     bulk_edits,
     orders,
     shop_settings,
+    audit_log,
     operator,
     storefront,
     session,
     home,
     settings,
+    products,
     order_pages,
 ):
     app.register_blueprint(blueprint.bp)
