@@ -18,6 +18,12 @@ def browser(shop):
     return admin
 
 
+def _audited(shop, order: dict) -> list[tuple[str, str, str]]:
+    """The order's audit log, oldest first: (action, who, through what)."""
+    log = shop.admin.get(f"/api/admin/audit?resource_type=order&resource_id={order['id']}").json["items"]
+    return [(e["action"], e["actor"]["email"], e["via"]) for e in reversed(log)]
+
+
 def _row_of(page: str, order: dict) -> bool:
     return f'href="/admin/orders/{order["id"]}">#{order["number"]}</a>' in page
 
@@ -90,6 +96,12 @@ def test_fulfilling_part_of_an_order_with_tracking_then_moving_it_on(browser, sh
     assert shop.order(order["id"])["fulfilments"][0]["status"] == "delivered"
     refused = browser.post(action, {"status": "cancelled"})
     assert refused.status_code == 409 and "Back to your admin" in refused.text
+    me = f"{shop.subdomain}@example.com"
+    assert _audited(shop, order) == [
+        ("create_fulfilment", me, "admin"),
+        ("fulfilment_status", me, "admin"),
+        ("fulfilment_status", me, "admin"),
+    ]
 
 
 def test_fulfilling_more_than_is_left_says_so_next_to_the_quantity(browser, shop, order):
@@ -125,6 +137,7 @@ def test_cancelling_asks_first_then_refunds_and_restocks(browser, shop, order):
     after = shop.order(order["id"])
     assert after["cancelled_at"] and after["cancel_reason"] == "Customer asked"
     assert shop.stock(shop.shirt) == 5
+    assert [action for action, _, via in _audited(shop, order)] == ["cancel_order"]
 
 
 def test_refunding_a_line_and_the_refund_forms_errors(browser, shop, order):
@@ -141,6 +154,7 @@ def test_refunding_a_line_and_the_refund_forms_errors(browser, shop, order):
     assert browser.post(f"/admin/orders/{order['id']}/refund", fields).status_code == 303  # a double click
     after = shop.order(order["id"])
     assert [r["amount"] for r in after["refunds"]] == [800] and after["financial_status"] == "partially_refunded"
+    assert _audited(shop, order) == [("create_refund", f"{shop.subdomain}@example.com", "admin")]
 
 
 def test_a_form_post_without_the_csrf_token_changes_nothing(browser, shop, order):

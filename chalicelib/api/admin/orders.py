@@ -22,6 +22,7 @@ from chalicelib import (
     validation,
     web,
 )
+from chalicelib.api.merchant import auditing
 from chalicelib.errors import Invalid
 
 bp = Blueprint(__name__)
@@ -48,6 +49,13 @@ MOVES = {
     "picked_up": "Mark as picked up",
     "cancelled": "Cancel fulfilment",
 }
+
+
+def audited(session, action: str, resource: auditing.Resource, resource_id: str, write):
+    """A write of these screens, recorded in the audit log as the API's route of the same action records it."""
+    return auditing.change(
+        session.tenant_id, auditing.actor(session.claims, "admin"), action, resource, resource_id, write
+    )
 
 
 def _query() -> dict[str, str]:
@@ -116,7 +124,13 @@ def orders_index(session, form):
     summary="The merchant dealt with a record that needed attention: it leaves the list",
 )
 def mark_resolved(session, form, kind, record_id):
-    attention.resolve(session.tenant_id, kind, record_id)
+    audited(
+        session,
+        "resolve_attention",
+        auditing.ATTENTION,
+        f"{kind}/{record_id}",
+        lambda: attention.resolve(session.tenant_id, kind, record_id),
+    )
     return admin_ui.redirect("/admin/orders", notice="resolved")
 
 
@@ -258,7 +272,14 @@ def fulfil(session, form, order_id):
     else:
         payload.update({n: values[n] for n in ("carrier", "tracking_number", "tracking_url") if values[n]})
     try:
-        fulfilment.create(session.tenant_id, order_id, validation.check(payload, schemas.FULFILMENT_CREATE))
+        data = validation.check(payload, schemas.FULFILMENT_CREATE)
+        audited(
+            session,
+            "create_fulfilment",
+            auditing.ORDER,
+            order_id,
+            lambda: fulfilment.create(session.tenant_id, order_id, data),
+        )
     except Invalid as err:
         return _fulfil_page(session, order, values, on_rows(err, "items", rows), status=400)
     return admin_ui.redirect(f"/admin/orders/{order_id}", notice="fulfilled")
@@ -271,8 +292,13 @@ def fulfil(session, form, order_id):
 )
 def move_fulfilment_on(session, form, order_id, fulfilment_id):
     payload = {n: form.get(n) for n in ("status", "carrier", "tracking_number") if form.get(n)}
-    fulfilment.set_status(
-        session.tenant_id, order_id, fulfilment_id, validation.check(payload, schemas.FULFILMENT_STATUS_CHANGE)
+    data = validation.check(payload, schemas.FULFILMENT_STATUS_CHANGE)
+    audited(
+        session,
+        "fulfilment_status",
+        auditing.ORDER,
+        order_id,
+        lambda: fulfilment.set_status(session.tenant_id, order_id, fulfilment_id, data),
     )
     return admin_ui.redirect(f"/admin/orders/{order_id}", notice="saved")
 
@@ -309,7 +335,13 @@ def cancel(session, form, order_id):
             reason=form.get("reason"),
             errors=admin_ui.FormErrors.of(err),
         )
-    cancellation.cancel(session.tenant_id, order_id, data.get("reason"))
+    audited(
+        session,
+        "cancel_order",
+        auditing.ORDER,
+        order_id,
+        lambda: cancellation.cancel(session.tenant_id, order_id, data.get("reason")),
+    )
     return admin_ui.redirect(f"/admin/orders/{order_id}", notice="cancelled")
 
 
@@ -363,8 +395,13 @@ def refund(session, form, order_id):
     try:
         if fields:
             raise Invalid("Check the refund", fields)
-        refunds.manual(
-            session.tenant_id, order_id, validation.check(payload, schemas.REFUND_CREATE), form.get("refund_key")
+        data = validation.check(payload, schemas.REFUND_CREATE)
+        audited(
+            session,
+            "create_refund",
+            auditing.ORDER,
+            order_id,
+            lambda: refunds.manual(session.tenant_id, order_id, data, form.get("refund_key")),
         )
     except Invalid as err:
         return _refund_page(session, order_id, values, on_rows(err, "lines", rows), status=400)
