@@ -21,10 +21,20 @@ from chalicelib import (
     validation,
     web,
 )
+from chalicelib.api.merchant.auditing import (
+    PAYMENTS,
+    PICKUP_LOCATIONS,
+    RETURN_POLICY,
+    SHIPPING_RATES,
+    SHOP,
+    TAX_RATES,
+    Audited,
+)
 from chalicelib.errors import Conflict, DomainError, Invalid, Unavailable
 
 bp = Blueprint(__name__)
 routes = web.Routes(bp)
+audited = Audited(bp)
 
 
 def _page(template: str, session, *, status: int = 200, **context):
@@ -73,6 +83,7 @@ def shop_page(session, form):
 
 
 @routes.admin("/admin/settings/shop", ["POST"], summary="Rename the shop (form: name)")
+@audited.page(SHOP, action="admin_shop_update")
 def shop_save(session, form):
     values = {"name": form.get("name")}
     try:
@@ -100,6 +111,7 @@ def domain_page(session, form):
     ["POST"],
     summary="Attach a custom domain (form: custom_domain): pending until its TXT record is verified",
 )
+@audited.page(SHOP, action="admin_shop_update")
 def domain_save(session, form):
     values = {"custom_domain": form.get("custom_domain").lower()}
     try:
@@ -110,6 +122,7 @@ def domain_save(session, form):
 
 
 @routes.admin("/admin/settings/domain/verify", ["POST"], summary="Check the custom domain's DNS TXT record now")
+@audited.page(SHOP, action="verify_domain")
 def domain_verify(session, form):
     try:
         domains.verify(session.tenant_id)
@@ -137,6 +150,7 @@ def payments_page(session, form):
     ["POST"],
     summary="Connect Stripe (form: country) or continue its onboarding: 303 to Stripe's onboarding page",
 )
+@audited.page(PAYMENTS, action="connect_payments")
 def payments_onboarding(session, form):
     values = {"country": form.get("country", "US").upper()}
     back = f"{hosts.scheme()}://{_host()}/admin/settings/payments"
@@ -209,6 +223,7 @@ def shipping_page(session, form):
     ["POST"],
     summary="Replace the shipping rates (form: rates[i].name, .amount, .countries, .free_over, .remove; add_row)",
 )
+@audited.page(SHIPPING_RATES, action="put_shipping_rates")
 def shipping_save(session, form):
     rows = admin_ui.table_rows(form, "rates", _RATE)
     if "add_row" in form:
@@ -258,6 +273,7 @@ def taxes_page(session, form):
     ["POST"],
     summary="Replace the tax rates (form: prices_include_tax, rates[i].country, .rate (percent), .remove; add_row)",
 )
+@audited.page(TAX_RATES, action="put_tax_rates")
 def taxes_save(session, form):
     rows = admin_ui.table_rows(form, "rates", ("country", "rate"))
     included = "prices_include_tax" in form
@@ -316,6 +332,7 @@ def pickup_page(session, form):
     ["POST"],
     summary="Replace the pickup locations (form: locations[i].name, .address.line1 ..., .hours, .remove; add_row)",
 )
+@audited.page(PICKUP_LOCATIONS, action="put_pickup_locations")
 def pickup_save(session, form):
     rows = admin_ui.table_rows(form, "locations", _LOCATION, kept=("id",))
     if "add_row" in form:
@@ -371,6 +388,7 @@ def returns_page(session, form):
     ["POST"],
     summary="Change the return policy's terms (form: window_days, approval, auto_approve.max_value, ...)",
 )
+@audited.page(RETURN_POLICY, action="patch_return_policy")
 def returns_save(session, form):
     names = ("window_days", "restocking_fee_percent", "parcel_days", "approval", "return_shipping_paid_by")
     names += ("auto_approve.max_value", "auto_approve.reasons", "final_sale_categories")
