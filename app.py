@@ -12,7 +12,7 @@ from chalicelib import (
     workflows,
 )
 from chalicelib.api import operator, platform, storefront, webhooks
-from chalicelib.api.admin import audit, home, products, session, settings
+from chalicelib.api.admin import audit, discounts, home, products, session, settings
 from chalicelib.api.admin import orders as order_pages
 from chalicelib.api.merchant import audit_log, bulk_edits, catalogue, orders, shop_settings
 from chalicelib.observability import logger
@@ -37,6 +37,7 @@ for blueprint in (
     session,
     home,
     settings,
+    discounts,
     products,
     audit,
     order_pages,
