@@ -12,7 +12,7 @@ from chalicelib import (
     workflows,
 )
 from chalicelib.api import operator, platform, storefront, webhooks
-from chalicelib.api.merchant import catalogue, orders, shop_settings
+from chalicelib.api.merchant import catalogue, home, orders, shop_settings
 from chalicelib.observability import logger
 
 app = Chalice(app_name="shopbuilder")
@@ -22,7 +22,7 @@ app.register_middleware(web.around_request, "http")
 
 # One blueprint per audience, the merchant's one per concept; a new one (web admin, operator console) is a module in
 # chalicelib/api/ and a line here.
-for blueprint in (platform, webhooks, catalogue, orders, shop_settings, operator, storefront):
+for blueprint in (platform, webhooks, catalogue, orders, shop_settings, home, operator, storefront):
     app.register_blueprint(blueprint.bp)
 
 
