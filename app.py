@@ -12,7 +12,8 @@ from chalicelib import (
     workflows,
 )
 from chalicelib.api import operator, platform, storefront, webhooks
-from chalicelib.api.merchant import catalogue, home, orders, shop_settings
+from chalicelib.api.admin import home, products, session, settings
+from chalicelib.api.merchant import audit_log, bulk_edits, catalogue, home_figures, orders, shop_settings
 from chalicelib.observability import logger
 
 app = Chalice(app_name="shopbuilder")
@@ -20,9 +21,24 @@ app.log = logger
 # Around every route of every blueprint: log keys, tenant binding, the request's log line and SLA counts.
 app.register_middleware(web.around_request, "http")
 
-# One blueprint per audience, the merchant's one per concept; a new one (web admin, operator console) is a module in
+# One blueprint per audience, the merchant's API and web admin one per concept; a new one is a module in
 # chalicelib/api/ and a line here.
-for blueprint in (platform, webhooks, catalogue, orders, shop_settings, home, operator, storefront):
+for blueprint in (
+    platform,
+    webhooks,
+    catalogue,
+    bulk_edits,
+    orders,
+    shop_settings,
+    audit_log,
+    home_figures,
+    operator,
+    storefront,
+    session,
+    home,
+    settings,
+    products,
+):
     app.register_blueprint(blueprint.bp)
 
 

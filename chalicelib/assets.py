@@ -1,5 +1,6 @@
 """The files pages load, `GET /assets/{folder}/{name}`: each theme's stylesheet and scripts
-(templates/themes/<theme>/assets/) and the platform page's stylesheet (templates/platform/assets/).
+(templates/themes/<theme>/assets/), the platform page's stylesheet (templates/platform/assets/) and the web
+admin's (templates/admin/assets/).
 
 Pages run no inline script and carry no inline style (security_headers), so what they need is here. A
 page names a file with `?v=VERSION`, a hash of every file, so browsers and a CDN keep them for a year and a
@@ -15,6 +16,7 @@ from .errors import NotFound
 _TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
 _FOLDERS = {
     "platform": settings.TEMPLATES / "platform" / "assets",
+    "admin": settings.TEMPLATES / "admin" / "assets",
     **{theme.name: theme / "assets" for theme in sorted((settings.TEMPLATES / "themes").iterdir())},
 }
 FILES = {

@@ -48,6 +48,12 @@ def _secret() -> str:
     return secret
 
 
+def keyed_digest(purpose: str, value: str) -> str:
+    """An HMAC of `value` under the platform's secret, one key per `purpose` (the admin's CSRF tokens)."""
+    key = hashlib.sha256(f"{purpose}|{_secret()}".encode()).digest()
+    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
+
+
 def issue_token(*, user_id: str, role: str, tenant_id: str | None, email: str, generation: int = 0) -> str:
     now = int(time.time())
     claims = {

@@ -1,10 +1,14 @@
 """Products and their variants as shoppers, carts and the merchant read them (product_editing changes them)."""
 
+import functools
+import operator
+
 from pynamodb.exceptions import DoesNotExist
+from pynamodb.expressions.condition import Condition
 
 from . import cursors, keys, media
 from .db import HandleClaim, ProductRecord, TenantItem, VariantRecord
-from .errors import NotFound
+from .errors import Invalid, NotFound
 
 
 def product_records(tenant_id: str, product_id: str) -> tuple[ProductRecord, list[VariantRecord]]:
@@ -21,7 +25,8 @@ def product_records(tenant_id: str, product_id: str) -> tuple[ProductRecord, lis
     return product, [by_id[v] for v in product.variant_ids if v in by_id]
 
 
-def _to_dict(p: ProductRecord, variants: list[VariantRecord]) -> dict:
+def to_dict(p: ProductRecord, variants: list[VariantRecord]) -> dict:
+    """A product as the merchant's API shows it."""
     return {
         "id": p.product_id,
         "handle": p.handle,
@@ -60,7 +65,7 @@ def plain(m) -> dict:
 
 
 def get_product(tenant_id: str, product_id: str) -> dict:
-    return _to_dict(*product_records(tenant_id, product_id))
+    return to_dict(*product_records(tenant_id, product_id))
 
 
 def product_by_handle(tenant_id: str, handle: str, *, active_only: bool = True) -> dict:
@@ -74,16 +79,42 @@ def product_by_handle(tenant_id: str, handle: str, *, active_only: bool = True) 
     return product
 
 
+STATUSES = ("active", "draft")
+MAX_SEARCH = 200
+
+
 def list_products(
-    tenant_id: str, *, active_only: bool, limit: int, cursor: str | None, with_variants: bool = True
+    tenant_id: str,
+    *,
+    active_only: bool,
+    limit: int,
+    cursor: str | None,
+    with_variants: bool = True,
+    status: str | None = None,
+    search: str | None = None,
 ) -> dict:
-    """Newest first. The storefront's list needs one Query; variants cost one BatchGet more."""
+    """Newest first. The storefront's list needs one Query; variants cost one BatchGet more.
+
+    The merchant's list (and the bulk edits' filter) may ask for one `status` (active ones come from their own
+    index) and `search` a part of the title, handle or a SKU, whatever its case: DynamoDB filters on the text
+    kept on each write, reading on until the page is full, so a page stops short of `limit` only at the end."""
+    if status not in (None, "") and status not in STATUSES:
+        raise Invalid(f"status: one of {', '.join(STATUSES)}", {"status": "unknown status"})
+    search = (search or "").strip().casefold()
+    if len(search) > MAX_SEARCH:
+        raise Invalid(f"q: at most {MAX_SEARCH} characters", {"q": f"at most {MAX_SEARCH} characters"})
+    active_only = active_only or status == "active"
     index = ProductRecord.active_products if active_only else ProductRecord.all_products
     pk = keys.active_products_gsi(tenant_id) if active_only else keys.products_gsi(tenant_id)
+    conditions: list[Condition] = [ProductRecord.status == status] if status == "draft" else []
+    if search:
+        conditions.append(ProductRecord.search_text.contains(search))
     page = index.query(
         pk,
         scan_index_forward=False,
         limit=limit,
+        page_size=max(limit, 100) if conditions else limit,
+        filter_condition=functools.reduce(operator.and_, conditions) if conditions else None,
         last_evaluated_key=cursors.decode(cursor, tenant_id, index=(index.Meta.index_name, pk)),
     )
     products = list(page)
@@ -91,7 +122,7 @@ def list_products(
     if with_variants and products:
         wanted = [(tenant_id, keys.variant_sk(v)) for p in products for v in p.variant_ids]
         variants = {v.variant_id: v for v in VariantRecord.batch_get(wanted)}
-    items = [_to_dict(p, [variants[v] for v in p.variant_ids if v in variants]) for p in products]
+    items = [to_dict(p, [variants[v] for v in p.variant_ids if v in variants]) for p in products]
     if not with_variants:
         for item in items:
             del item["variants"]

@@ -194,6 +194,8 @@ class ProductRecord(TenantItem, discriminator="product"):
     option_names: Documents = ListAttribute(default=list)
     variant_ids: Documents = ListAttribute(default=list)  # display order
     category = UnicodeAttribute(null=True)  # the merchant's grouping (a return policy may make one final sale)
+    # Lowercased title, handle and SKUs, kept on every write: the admin's search filters on it in the query.
+    search_text = UnicodeAttribute(null=True)
     price_min = NumberAttribute()
     price_max = NumberAttribute()
     currency = UnicodeAttribute()
@@ -424,6 +426,26 @@ class OrderNumber(TenantItem, discriminator="order_number"):
 class OrderCounter(TenantItem, discriminator="counter"):
     last_number = NumberAttribute(default=0)
     to_fulfil = NumberAttribute(default=0)  # orders.awaits_fulfilment, moved by the writes that change it
+
+
+class BulkEditRecord(TenantItem, discriminator="bulk_edit"):
+    """A merchant's edit of many products at once (bulk_edits.py: its statuses, chunks and workflow)."""
+
+    bulk_edit_id = UnicodeAttribute()
+    action = UnicodeAttribute()  # bulk_changes.ACTIONS, or `undo`
+    params: Document = MapAttribute(default=dict)
+    selection: Document = MapAttribute(default=dict)  # {product_ids} | {filter} | {bulk_edit_id} (an undo's)
+    status = UnicodeAttribute()
+    total, chunks = NumberAttribute(default=0), NumberAttribute(null=True)  # products, BulkEditChunk items: planned
+    undo_of, undone_by, error = UnicodeAttribute(null=True), UnicodeAttribute(null=True), UnicodeAttribute(null=True)
+    created_at, updated_at, finished_at = UnicodeAttribute(), UnicodeAttribute(), UnicodeAttribute(null=True)
+    gsi1pk, gsi1sk = UnicodeAttribute(), UnicodeAttribute()
+    all_bulk_edits = NewestFirstIndex()
+
+
+class BulkEditChunk(TenantItem, discriminator="bulk_edit_chunk"):
+    items: Documents = ListAttribute(default=list)  # [{product_id, revert?: [changes]}]: one step's products
+    results: Document = MapAttribute(default=dict)  # product id -> {changes, skipped, failures}: what it did
 
 
 class PaymentAccount(TenantItem, discriminator="payment_account"):

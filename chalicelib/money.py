@@ -23,6 +23,7 @@ programmer error and raises ``ValueError``.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from fractions import Fraction
 
@@ -281,6 +282,29 @@ def format_money(amount: int, currency: str) -> str:
     if symbol is None:
         return f"{sign}{number} {currency}"
     return f"{sign}{symbol}{number}"
+
+
+_AMOUNT = re.compile(r"^([0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.([0-9]*))?$")
+
+
+def parse_amount(text: str, currency: str) -> int | None:
+    """What a merchant types in a price field, in minor units: '19.99' USD -> 1999, '1,250' USD -> 125000,
+    '500' JPY -> 500. None when it is not an amount of this currency (a sign, letters, more decimals than
+    the currency has): the form then says so next to the field."""
+    match = _AMOUNT.match((text or "").strip())
+    if match is None or len(match[2] or "") > exponent(currency):
+        return None
+    places = exponent(currency)
+    return int(match[1].replace(",", "")) * 10**places + int((match[2] or "").ljust(places, "0") or 0)
+
+
+def amount_input(amount: int | None, currency: str) -> str:
+    """An amount as a form field shows it for editing, without symbol or grouping: 1999 USD -> '19.99'."""
+    if amount is None:
+        return ""
+    places = exponent(currency)
+    units, minor = divmod(abs(require_int("amount", amount)), 10**places)
+    return ("-" if amount < 0 else "") + (f"{units}.{minor:0{places}d}" if places else str(units))
 
 
 def allocate(total: int, weights: list[int]) -> list[int]:

@@ -72,6 +72,16 @@ def restock_in(tenant_id: str, counts: dict[str, int]):
     return lambda tx: _add_in(tx, tenant_id, counts)
 
 
+def count_in(tx: TransactWrite, variant: VariantRecord, before: int, after: int) -> None:
+    """Adds to `tx` the merchant's new count of a variant's available units, written only if they are still
+    `before` (a checkout that reserved units since makes the transaction fail, to be decided again)."""
+    tx.update(
+        variant,
+        actions=[VariantRecord.inventory_quantity.set(after)],
+        condition=VariantRecord.inventory_quantity == before,
+    )
+
+
 def get(tenant_id: str, checkout_id: str) -> ReservationRecord | None:
     try:
         return ReservationRecord.get(tenant_id, keys.reservation_sk(checkout_id), consistent_read=True)

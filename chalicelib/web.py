@@ -25,7 +25,7 @@ from . import (
     tenants,
     validation,
 )
-from .errors import DomainError, NotFound, TooManyRequests, Unavailable
+from .errors import DomainError, Forbidden, NotFound, TooManyRequests, Unavailable
 from .observability import count, log_context, logger, tracer
 
 JSON = "application/json"
@@ -123,7 +123,8 @@ def bearer(request) -> dict:
 
 def merchant_tenant(request) -> str:
     tenant_id = tenants.merchant_tenant(bearer(request))
-    acts_for(tenant_id, "AdminRequest")
+    if isolation.current() != tenant_id:  # once per request, however many steps ask (auditing asks first)
+        acts_for(tenant_id, "AdminRequest")
     return tenant_id
 
 
@@ -147,7 +148,7 @@ class Routes:
     def __init__(self, blueprint):
         self.blueprint = blueprint
 
-    def _guarded(self, fn, *, html: bool):
+    def _guarded(self, fn, *, html: bool | str):
         @functools.wraps(fn)
         def view(**params):
             try:
@@ -162,8 +163,11 @@ class Routes:
 
         return view
 
-    def _error(self, err: DomainError, *, html: bool, params: dict, status: int | None = None) -> Response:
+    def _error(self, err: DomainError, *, html: bool | str, params: dict, status: int | None = None) -> Response:
+        """`html`: False answers JSON, True the shop's themed page, "admin" the web admin's page."""
         status = status or err.status
+        if html == "admin":
+            return _admin_error(self.blueprint.current_request, err, status)
         if isinstance(err, TooManyRequests):
             return json_response(error_body(err), status, headers={"Retry-After": str(err.retry_after)})
         if not html:
@@ -181,8 +185,23 @@ class Routes:
         view = self._guarded(tracer.capture_method(fn), html=html)
         self.blueprint.route(path, methods=methods, content_types=["*/*"])(view)
         for m in methods:
-            openapi.register(path, m, view=fn.__name__, html=html, **published)
+            openapi.register(path, m, view=fn.__name__, html=bool(html), **published)
         return view
+
+    def admin(self, path, methods=("GET",), *, summary, signed_in=True):
+        """A page of the merchant web admin (admin_ui). The view is called as `fn(session, form, **path_params)`:
+        `form` is the posted form (None on a GET), its CSRF token already checked (a POST without a valid one
+        answers 403). Signed out, a page that needs a session redirects to the sign-in page (303)."""
+
+        def deco(fn):
+            @functools.wraps(fn)
+            def page(**params):
+                return _admin_page(self.blueprint.current_request, fn, params, signed_in=signed_in)
+
+            self._register(path, list(methods), page, html="admin", summary=summary, tag="web admin", status=(200, 303))
+            return fn
+
+        return deco
 
     def api(self, path, methods=("GET",), **published):
         """A JSON route. `published`, what /openapi.json says of it (openapi.register's keywords): `summary` and
@@ -257,6 +276,49 @@ class Routes:
                 html=True,
             )
         return fn
+
+
+def _admin_page(request, fn, params: dict, *, signed_in: bool) -> Response:
+    from . import admin_session, admin_ui  # pages only; keeps Jinja out of pure API paths
+
+    seed = cookie(request, admin_session.CSRF_COOKIE)
+    new_seed = None if seed else admin_session.new_csrf_seed()
+    form = None
+    if request.method == "POST":
+        form = admin_ui.parse_form(request.raw_body)
+        if new_seed or not admin_session.csrf_ok(seed, form.get("csrf_token")):
+            raise Forbidden("This form has expired or did not come from this admin. Go back, reload and try again.")
+    claims = admin_session.claims(cookie(request, admin_session.SESSION_COOKIE))
+    session = admin_ui.Session(csrf_token=admin_session.csrf_token(seed or new_seed or ""), claims=claims)
+    if claims is not None and claims.get("role") == "merchant":
+        tenant_id = tenants.merchant_tenant(claims)
+        acts_for(tenant_id, "AdminRequest")
+        session = admin_ui.Session(session.csrf_token, claims, tenant_id, tenants.get_shop(tenant_id))
+    elif signed_in:
+        if claims is not None:  # an operator's session: the operator console is theirs
+            raise Forbidden("This needs a merchant account")
+        return admin_ui.redirect(admin_ui.sign_in_location(request.path, request.query_params))
+    response = fn(session=session, form=form, **params)
+    if new_seed:
+        sent = response.headers.get("Set-Cookie")
+        response.headers["Set-Cookie"] = [
+            *([sent] if isinstance(sent, str) else sent or []),
+            admin_session.csrf_cookie(new_seed),
+        ]
+    return response
+
+
+def _admin_error(request, err: DomainError, status: int) -> Response:
+    """The admin's page for an error: in the admin's layout when the request was signed in."""
+    from . import admin_session, admin_ui
+
+    seed = cookie(request, admin_session.CSRF_COOKIE) or ""
+    claims = admin_session.claims(cookie(request, admin_session.SESSION_COOKIE))
+    session = admin_ui.Session(csrf_token=admin_session.csrf_token(seed), claims=claims)
+    response = admin_ui.render("error.html", session, status=status, message=err.message, status_code=status)
+    if isinstance(err, TooManyRequests):
+        response.headers["Retry-After"] = str(err.retry_after)
+    return response
 
 
 def _base_path(params: dict) -> str:

@@ -6,6 +6,7 @@ Each request schema is the very object the validator runs (`validation.check`) a
 Response schemas list every field an answer carries, and `required` what it always carries.
 """
 
+from .bulk_edits import *  # noqa: F403
 from .common import *  # noqa: F403
 from .merchant import *  # noqa: F403
 from .operator import *  # noqa: F403

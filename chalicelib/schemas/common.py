@@ -15,7 +15,8 @@ PATTERN_RULES = {
     DISPLAY_TEXT_PATTERN: "must not contain control or bidirectional-override characters",
     URL_PATTERN: "must be an http(s) URL without spaces, control or bidirectional-override characters",
 }
-money = {"type": "integer", "minimum": 0, "maximum": 100_000_000_00}
+MOST_MONEY = 100_000_000_00
+money = {"type": "integer", "minimum": 0, "maximum": MOST_MONEY}
 currency = {"type": "string", "pattern": "^[A-Z]{3}$"}
 country = {"type": "string", "pattern": "^[A-Z]{2}$"}
 quantity = {"type": "integer", "minimum": 1, "maximum": 999}

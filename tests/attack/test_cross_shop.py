@@ -12,11 +12,12 @@ this suite cannot fill with one of B's things fails the test, so no route slips 
 
 import json
 import time
+from urllib.parse import urlencode
 
 import jwt
 import pytest
 
-from chalicelib import settings
+from chalicelib import admin_session, settings
 from tests.support.api import Api
 from tests.support.contract import ContractError
 from tests.support.full_shop import FullShop
@@ -24,7 +25,10 @@ from tests.support.full_shop import FullShop
 pytestmark = pytest.mark.xdist_group("attack")
 
 PLATFORM_HOST = "localhost:8000"
-ENDS_SESSION = ("POST /api/auth/logout", "POST /api/auth/password")
+ENDS_SESSION = ("POST /api/auth/logout", "POST /api/auth/password", "POST /admin/logout")
+# The web admin's pages are called as a browser calls them: the token in the session cookie, forms urlencoded
+# with a valid CSRF token of the attacker's own browser (so a refusal is the page's, not the CSRF check's).
+CSRF_SEED = "attackers-own-browser"
 # The rest is the storefront's, per host.
 PLATFORM_PATHS = ("/api/", "/s/", "/openapi.json", "/healthz", "/docs", "/assets/")
 # A path parameter is filled with one of the victim's things (FullShop.path_ids: the shop's own subdomain
@@ -60,6 +64,7 @@ def _markers(victim: FullShop) -> list[str]:
         victim.cart_id,
         victim.checkout_id,
         victim.return_id,
+        victim.bulk_edit_id,
         victim.fulfilment_id,
         victim.location_id,
         victim.discount_code,
@@ -196,17 +201,28 @@ class Attack:
         self.problems: list[str] = []
 
     def __call__(self, method: str, path: str, body, *, token: str | None, host: str, must_refuse: bool, why: str):
-        client = self.api.as_(token=token or "", host=host)
+        page = path.startswith("/admin")
+        client = self.api.as_(token="" if page else token or "", host=host)
         sent = json.dumps(body) if body is not None else None
+        headers = None
+        if page:
+            cookies = f"{admin_session.CSRF_COOKIE}={CSRF_SEED}" + (
+                f"; {admin_session.SESSION_COOKIE}={token}" if token else ""
+            )
+            headers = {"cookie": cookies, "content-type": "application/x-www-form-urlencoded"}
+            sent = urlencode({"csrf_token": admin_session.csrf_token(CSRF_SEED)}) if method == "POST" else None
         where = f"{why}: {method} {path} on {host}"
         self.calls += 1
         try:
-            answer = client.request(method, path, raw=sent if sent is not None else "")
+            answer = client.request(method, path, raw=sent if sent is not None else "", headers=headers)
         except ContractError as off_schema:
             self.problems.append(f"{where}: {off_schema}")
             return
         status, text = answer.status_code, answer.text
-        if status >= 500 or (must_refuse and not 400 <= status < 500):
+        refused = 400 <= status < 500 or (
+            page and status == 303 and answer.headers.get("Location", "").startswith("/admin/login")
+        )
+        if status >= 500 or (must_refuse and not refused):
             self.problems.append(f"{where} answered {status}: {text[:300]}")
         # What the call sent may come back (an id in a message); the host may not: an answer to A on B's host
         # speaks of A's own hosts only.

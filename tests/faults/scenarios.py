@@ -10,7 +10,7 @@ that hold whatever the fault (`Seen.check`) and the one-line outcome the README'
 from collections import Counter
 from dataclasses import dataclass, field
 
-from chalicelib import checkout, stock, workflows
+from chalicelib import checkout, keys, stock, workflows
 from chalicelib.db import OrderRecord, TenantItem, plain
 from tests.support.after_sale import AfterSale, emails_to
 from tests.support.api import unique
@@ -49,6 +49,8 @@ class Seen:
         )
         doubled = {s: n for s, n in self.emails.items() if n > 1}
         assert not doubled, f"emails sent twice: {doubled}"
+        if self.record == "bulk edit":
+            assert self.status in ("succeeded", "failed"), f"bulk edit left {self.status}"
         if self.record == "checkout":
             assert self.status in ENDED or self.needs_attention, f"checkout left {self.status}"
             kept = self.taken - sum(self.refunded_at_stripe)
@@ -330,6 +332,28 @@ def sign_up(api) -> Seen:
         execution,
         emails=welcome,
     )
+
+
+# Bulk edits --------------------------------------------------------------------------------------------
+
+BULK_PRODUCTS, BULK_PRICE = 3, 1000
+
+
+def edit_in_bulk(shop: AfterSale) -> Seen:
+    """Three products of 10.00 raised 10 % by one bulk edit (one chunk): each is repriced once or not at all,
+    and the edit's record says which."""
+    product_ids = [keys.product_id_of_variant(shop.product(price=BULK_PRICE)) for _ in range(BULK_PRODUCTS)]
+    body = {"action": "adjust_price", "params": {"percent": 10}, "product_ids": product_ids}
+    started = shop.admin.post("/api/admin/bulk-edits", body)
+    assert started.status_code == 202, started.body
+    edit_id = started.json["id"]
+    execution = _finished(workflows.execution_arn("bulk_edit", f"bulk-edit-{edit_id}"))
+    edit = shop.admin.get(f"/api/admin/bulk-edits/{edit_id}").json
+    prices = [shop.admin.get(f"/api/admin/products/{p}").json["variants"][0]["price"] for p in product_ids]
+    assert set(prices) <= {BULK_PRICE, BULK_PRICE * 11 // 10}, f"repriced twice: {prices}"
+    repriced = [p for p, price in zip(product_ids, prices, strict=True) if price != BULK_PRICE]
+    assert sorted(c["product_id"] for c in edit["changes"]) == sorted(repriced), "the edit's record is off"
+    return Seen("bulk edit", edit["status"], execution, notes=[f"{len(repriced)} repriced"])
 
 
 # The whole life of an order -------------------------------------------------------------------

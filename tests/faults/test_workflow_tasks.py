@@ -16,6 +16,7 @@ PREMISES = {
     "expired_unmarked": ("expired", "checkout.mark_failed"),
     "late_unrefunded": ("late", "payment_sessions.refund_late_payment"),
     "dearer_rejected_unrefunded": ("dearer_rejected", "exchange_payment.refund_difference"),
+    "bulk_unplanned": ("bulk", "bulk_edits.plan"),
 }
 
 
@@ -33,6 +34,8 @@ def _run(state, path, *, shop, stripe, monkeypatch, api, order_to_ship, delivere
         return scenarios.fulfil(shop, stripe, order_to_ship, path)
     if state.workflow == "returns":
         return scenarios.give_back(shop, stripe, delivered, path)
+    if state.workflow == "bulk_edit":
+        return scenarios.edit_in_bulk(shop)
     return scenarios.sign_up(api)
 
 

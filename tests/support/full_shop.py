@@ -5,6 +5,7 @@ import uuid
 from tests.support.after_sale import AfterSale
 from tests.support.api import Api, connect_payments, sign_up
 from tests.support.shopping import session_of
+from tests.support.wait import wait_for
 
 
 class FullShop:
@@ -68,6 +69,15 @@ class FullShop:
         self.order_ids = [delivered["id"], open_order["id"]]
         self.emails = [self.merchant_email, delivered["email"], open_order["email"]]
 
+        # A bulk edit (it changes nothing: the draft's stock is already 3), finished before anyone looks.
+        edit = shop.admin.post(
+            "/api/admin/bulk-edits",
+            {"action": "set_stock", "params": {"quantity": 3}, "product_ids": [self.product_ids[2]]},
+        )
+        assert edit.status_code == 202, edit.body
+        self.bulk_edit_id = edit.json["id"]
+        wait_for(lambda: shop.admin.get(f"/api/admin/bulk-edits/{self.bulk_edit_id}").json["finished_at"])
+
         self.cart_id = shop.cart((mug, 1))
         started = shop.checkout(shop.cart((shirt, 1)), email=f"waiting@{self.subdomain}.example")
         assert started.status_code == 202, started.body
@@ -92,4 +102,5 @@ class FullShop:
             # A record needing attention: its kind and id (the checkout awaiting payment).
             "kind": "checkout",
             "record_id": self.checkout_id,
+            "bulk_edit_id": self.bulk_edit_id,
         }
