@@ -15,7 +15,7 @@ routes = web.Routes(bp)
     tag="admin",
     query={"low_stock_threshold": schemas.LOW_STOCK_THRESHOLD},
 )
-def admin_home():
+def home_figures():
     request = bp.current_request
     tenant_id = web.merchant_tenant(request)
     threshold = kpis.low_stock_threshold(web.query(request, "low_stock_threshold"))
