@@ -12,7 +12,7 @@ from chalicelib import (
     workflows,
 )
 from chalicelib.api import operator, platform, storefront, webhooks
-from chalicelib.api.admin import home, products, session, settings
+from chalicelib.api.admin import audit, home, products, session, settings
 from chalicelib.api.merchant import audit_log, bulk_edits, catalogue, home_figures, orders, shop_settings
 from chalicelib.observability import logger
 
@@ -38,6 +38,7 @@ for blueprint in (
     home,
     settings,
     products,
+    audit,
 ):
     app.register_blueprint(blueprint.bp)
 
