@@ -13,6 +13,7 @@ from chalicelib import (
 )
 from chalicelib.api import operator, platform, storefront, webhooks
 from chalicelib.api.admin import audit, home, products, session, settings
+from chalicelib.api.admin import orders as order_pages
 from chalicelib.api.merchant import audit_log, bulk_edits, catalogue, home_figures, orders, shop_settings
 from chalicelib.observability import logger
 
@@ -39,6 +40,7 @@ for blueprint in (
     settings,
     products,
     audit,
+    order_pages,
 ):
     app.register_blueprint(blueprint.bp)
 

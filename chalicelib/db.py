@@ -398,6 +398,7 @@ class ReturnRecord(TenantItem, discriminator="return"):
     status_url = UnicodeAttribute(null=True)
     history: Documents = ListAttribute(default=list)  # [{at, status}]
     needs_attention: Document = MapAttribute(null=True)  # {reason, error, since}: attention.py
+    rejection_reason = UnicodeAttribute(null=True)  # the merchant's word when rejecting, shown to the shopper
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     gsi1pk = UnicodeAttribute()
