@@ -221,6 +221,17 @@ DISCOUNT_CREATE = closed(
     },
     ("code", "type"),
 )
+DISCOUNT_PATCH = closed(
+    {
+        "value": DISCOUNT_CREATE["properties"]["value"],
+        "starts_at": {**text(40, 1), "type": ["string", "null"]},
+        "ends_at": {**text(40, 1), "type": ["string", "null"]},
+        "usage_limit": {"type": ["integer", "null"], "minimum": 1, "maximum": 1_000_000_000},
+        "minimum_subtotal": {**money, "type": ["integer", "null"]},
+        "once_per_customer": boolean,
+    },
+    minProperties=1,
+)
 _nullable_integer = {"type": ["integer", "null"]}
 DISCOUNT = answer(
     {
