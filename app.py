@@ -15,7 +15,7 @@ from chalicelib.api import operator, platform, storefront, webhooks
 from chalicelib.api.admin import audit, home, products, session, settings
 from chalicelib.api.admin import orders as order_pages
 from chalicelib.api.admin import returns as return_pages
-from chalicelib.api.merchant import audit_log, bulk_edits, catalogue, orders, shop_settings
+from chalicelib.api.merchant import audit_log, bulk_edits, catalogue, home_figures, orders, shop_settings
 from chalicelib.observability import logger
 
 app = Chalice(app_name="shopbuilder")
@@ -33,6 +33,7 @@ for blueprint in (
     orders,
     shop_settings,
     audit_log,
+    home_figures,
     operator,
     storefront,
     session,
