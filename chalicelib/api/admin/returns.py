@@ -2,10 +2,10 @@
 approve or reject (saying why) a requested return, and receive the parcel item by item, each unit resellable
 (back to stock) or damaged. The same domain functions and schemas as /api/admin/returns."""
 
-from chalice import Blueprint
+from chalice import Blueprint, Response
 
 from chalicelib import admin_ui, return_requests, returns, schemas, validation, web
-from chalicelib.api.admin.orders import audited, index_page, on_rows, quantity
+from chalicelib.api.admin.orders import audited, confirmed_reason, index_page, on_rows, quantity
 from chalicelib.api.merchant import auditing
 from chalicelib.errors import Invalid
 
@@ -65,10 +65,22 @@ def approve(session, form, return_id):
     return admin_ui.redirect(f"/admin/returns/{return_id}", notice="approved")
 
 
+def _reject_page(session, return_id, reason="", errors=None):
+    ret = returns.for_page(session.tenant_id, return_id)
+    return admin_ui.render(
+        "returns_reject.html",
+        session,
+        status=400 if errors else 200,
+        nav="returns",
+        ret=ret,
+        reason=reason,
+        errors=errors or admin_ui.FormErrors(),
+    )
+
+
 @routes.admin("/admin/returns/{return_id}/reject", summary="Reject a return: the confirmation, with a reason")
 def reject_page(session, form, return_id):
-    ret = returns.for_page(session.tenant_id, return_id)
-    return admin_ui.render("returns_reject.html", session, nav="returns", ret=ret, reason="")
+    return _reject_page(session, return_id)
 
 
 @routes.admin(
@@ -77,16 +89,9 @@ def reject_page(session, form, return_id):
     summary="Reject a requested return (form: reason, which the shopper reads)",
 )
 def reject(session, form, return_id):
-    payload = {"reason": form.get("reason")} if form.get("reason") else {}
-    try:
-        data = validation.check(payload, schemas.RETURN_REJECT)
-    except Invalid as err:
-        ret = returns.for_page(session.tenant_id, return_id)
-        errors = admin_ui.FormErrors.of(err)
-        reason = form.get("reason")
-        return admin_ui.render(
-            "returns_reject.html", session, status=400, nav="returns", ret=ret, reason=reason, errors=errors
-        )
+    data = confirmed_reason(form, schemas.RETURN_REJECT, lambda *again: _reject_page(session, return_id, *again))
+    if isinstance(data, Response):
+        return data
     audited(
         session,
         "reject_return",
