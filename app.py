@@ -14,6 +14,7 @@ from chalicelib import (
 from chalicelib.api import operator, platform, storefront, webhooks
 from chalicelib.api.admin import audit, home, products, session, settings
 from chalicelib.api.admin import orders as order_pages
+from chalicelib.api.admin import returns as return_pages
 from chalicelib.api.merchant import audit_log, bulk_edits, catalogue, home_figures, orders, shop_settings
 from chalicelib.observability import logger
 
@@ -41,6 +42,7 @@ for blueprint in (
     products,
     audit,
     order_pages,
+    return_pages,
 ):
     app.register_blueprint(blueprint.bp)
 
