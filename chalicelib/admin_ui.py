@@ -199,6 +199,14 @@ NOTICES = {
     "created": "Created.",
     "deleted": "Deleted.",
     "domain_verified": "Your domain is verified: your shop opens on it now.",
+    "discount_deactivated": "The discount is deactivated: checkouts refuse it from now on.",
+    "fulfilled": "Fulfilment created. The customer gets an email.",
+    "cancelled": "Order cancelled. The stock is back and what was paid is being refunded.",
+    "refunded": "Refund sent.",
+    "resolved": "Marked as resolved.",
+    "approved": "Return approved. The customer gets an email.",
+    "rejected": "Return rejected.",
+    "received": "Return received and settled.",
 }
 
 
