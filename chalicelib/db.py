@@ -206,6 +206,7 @@ class VariantRecord(TenantItem, discriminator="variant"):
     sku = UnicodeAttribute()
     title = UnicodeAttribute()
     price = NumberAttribute()
+    compare_at_price = NumberAttribute(null=True)  # the "was" price a sale shows struck through
     currency = UnicodeAttribute()
     # Quantity available to sell: checkouts in progress have already taken theirs out.
     inventory_quantity = NumberAttribute()
