@@ -13,7 +13,7 @@ from chalicelib import (
 )
 from chalicelib.api import operator, platform, storefront, webhooks
 from chalicelib.api.admin import home, products, session, settings
-from chalicelib.api.merchant import bulk_edits, catalogue, orders, shop_settings
+from chalicelib.api.merchant import audit_log, bulk_edits, catalogue, orders, shop_settings
 from chalicelib.observability import logger
 
 app = Chalice(app_name="shopbuilder")
@@ -30,6 +30,7 @@ for blueprint in (
     bulk_edits,
     orders,
     shop_settings,
+    audit_log,
     operator,
     storefront,
     session,
