@@ -54,12 +54,11 @@ def list_media(tenant_id: str, *, limit: int, cursor: str | None) -> dict:
     """The shop's uploaded images in key order (their names start with an id, so oldest first); `cursor` is the
     last key of the previous page."""
     prefix = tenant_prefix(tenant_id) + "media/"
-    start = {}
-    if cursor:
-        if not cursor.startswith(prefix) or ".." in cursor:
-            raise Invalid("Invalid cursor", {"cursor": "not a cursor this API gave out"})
-        start = {"StartAfter": cursor}
-    answer = aws.client("s3").list_objects_v2(Bucket=settings.MEDIA_BUCKET, Prefix=prefix, MaxKeys=limit, **start)
+    if cursor and (not cursor.startswith(prefix) or ".." in cursor):
+        raise Invalid("Invalid cursor", {"cursor": "not a cursor this API gave out"})
+    answer = aws.client("s3").list_objects_v2(
+        Bucket=settings.MEDIA_BUCKET, Prefix=prefix, MaxKeys=limit, StartAfter=cursor or ""
+    )
     items = [{"key": o["Key"], "url": url_for(o["Key"])} for o in answer.get("Contents", [])]
     return {"items": items, "next": items[-1]["key"] if answer.get("IsTruncated") and items else None}
 

@@ -9,7 +9,7 @@ from pynamodb.transactions import TransactWrite
 
 from . import catalog, clock, keys, media
 from .db import HandleClaim, ProductRecord, VariantRecord, connection, failed_conditions
-from .errors import Conflict, Invalid, NotFound
+from .errors import Conflict, DomainError, Invalid, NotFound
 
 
 def slugify(title: str) -> str:
@@ -226,7 +226,7 @@ def update_product(tenant_id: str, product_id: str, patch: dict) -> dict:
             [_checked_entry(v, compare=False) for v in untouched] + [_checked_entry(t) for _, t in touched],
         )
     except Invalid as e:
-        raise _renumbered(e, {len(untouched) + n: i for n, (i, _) in enumerate(touched)}) from None
+        raise renumbered(e, {len(untouched) + n: i for n, (i, _) in enumerate(touched)}) from None
     for field in ("title", "description", "status"):
         if field in patch:
             setattr(product, field, _title(patch[field]) if field == "title" else patch[field])
@@ -273,11 +273,11 @@ def _checked_entry(v: VariantRecord, *, compare: bool = True) -> dict:
     }
 
 
-def _renumbered(err: Invalid, indexes: dict[int, int]) -> Invalid:
-    """The same error with `variants[k]` renamed `variants[indexes[k]]`."""
+def renumbered(err: DomainError, indexes: dict[int, int], name: str = "variants") -> Invalid:
+    """The same error with `<name>[k]` renamed `<name>[indexes[k]]` (a form's rows, when it sent only some)."""
 
     def rename(text: str) -> str:
-        return re.sub(r"variants\[(\d+)\]", lambda m: f"variants[{indexes.get(int(m[1]), int(m[1]))}]", text)
+        return re.sub(rf"{name}\[(\d+)\]", lambda m: f"{name}[{indexes.get(int(m[1]), int(m[1]))}]", text)
 
     return Invalid(rename(err.message), {rename(k): v for k, v in err.fields.items()})
 
