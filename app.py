@@ -12,7 +12,8 @@ from chalicelib import (
     workflows,
 )
 from chalicelib.api import operator, platform, storefront, webhooks
-from chalicelib.api.admin import home, products, session, settings
+from chalicelib.api.admin import audit, home, products, session, settings
+from chalicelib.api.admin import orders as order_pages
 from chalicelib.api.merchant import audit_log, bulk_edits, catalogue, orders, shop_settings
 from chalicelib.observability import logger
 
@@ -39,6 +40,8 @@ for blueprint in (
     home,
     settings,
     products,
+    audit,
+    order_pages,
 ):
     app.register_blueprint(blueprint.bp)
 

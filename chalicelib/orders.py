@@ -12,10 +12,12 @@ is read, the change decided on what it holds, and written on the condition
 that no other change landed meanwhile (its `revision`), else decided again.
 """
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
 from . import (
@@ -48,6 +50,9 @@ FINANCIAL_STATUSES = FINANCIAL.statuses
 FULFILLMENT_STATUSES = ("unfulfilled", "partial", "fulfilled")
 # A fulfilment in one of these no longer counts (fulfilment.TRANSITIONS has the whole lifecycle).
 VOID_FULFILMENT_STATUSES = ("cancelled",)
+# A search for an order number: "1001" or "#1001" (anything else searches the buyer's email).
+ORDER_NUMBER = re.compile(r"#?\d{1,12}")
+SEARCH_MAX = 200
 
 
 def _load(tenant_id: str, order_id: str) -> OrderRecord:
@@ -258,15 +263,25 @@ def list_orders(
     cursor: str | None,
     financial_status: str | None = None,
     fulfillment_status: str | None = None,
+    q: str | None = None,
 ) -> dict:
-    """Newest first, optionally filtered by status; a page may stop short of `limit` only at the end."""
+    """Newest first, optionally filtered by status and searched (`q`: an order number, `#1001` or `1001`, or
+    part of the buyer's email); a page may stop short of `limit` only at the end."""
     for name, value, allowed in (
         ("financial_status", financial_status, FINANCIAL_STATUSES),
         ("fulfillment_status", fulfillment_status, FULFILLMENT_STATUSES),
     ):
         if value not in (None, "") and value not in allowed:
             raise Invalid(f"{name}: one of {', '.join(allowed)}", {name: "unknown status"})
-    condition = OrderRecord.financial_status == financial_status if financial_status else None
+    q = (q or "").strip()
+    if len(q) > SEARCH_MAX:
+        raise Invalid(f"q: at most {SEARCH_MAX} characters", {"q": f"at most {SEARCH_MAX} characters"})
+    if ORDER_NUMBER.fullmatch(q):
+        return _by_number(tenant_id, int(q.lstrip("#")), financial_status, fulfillment_status)
+    condition: Condition | None = OrderRecord.financial_status == financial_status if financial_status else None
+    if q:  # emails are stored lowercased (tenants.normalize_email); DynamoDB filters, only matches come back
+        matches = OrderRecord.email.contains(q.lower())
+        condition = matches if condition is None else condition & matches
     start = cursors.decode(
         cursor, tenant_id, index=(OrderRecord.all_orders.Meta.index_name, keys.orders_gsi(tenant_id))
     )
@@ -304,6 +319,19 @@ def list_orders(
             "gsi1sk": {"S": last.gsi1sk},
         }
     return {"items": items, "next": cursors.encode(next_key)}
+
+
+def _by_number(tenant_id: str, number: int, financial_status: str | None, fulfillment_status: str | None) -> dict:
+    """The one order of that number (its number claim points at it), if it passes the status filters."""
+    try:
+        claim = OrderNumber.get(tenant_id, keys.order_number_sk(number), consistent_read=True)
+    except DoesNotExist:
+        return {"items": [], "next": None}
+    found = to_dict(_load(tenant_id, claim.order_id))
+    wanted = {"financial_status": financial_status, "fulfillment_status": fulfillment_status}
+    if any(value and found[name] != value for name, value in wanted.items()):
+        return {"items": [], "next": None}
+    return {"items": [found], "next": None}
 
 
 def lookup(tenant_id: str, number: int, email: str) -> str:

@@ -134,7 +134,7 @@ def issue(tenant_id: str, order_id: str, *, key: str, plan: Callable[[OrderRecor
             raise Invalid(
                 f"This would refund {money.format_money(amount, order.currency)}, more than the "
                 f"{money.format_money(max(left, 0), order.currency)} left of what was paid",
-                {field: f"at most {max(left, 0)} can be refunded"},
+                {field: f"at most {money.format_money(max(left, 0), order.currency)} can be refunded"},
             )
         if amount and not payments.representable(amount, order.currency):
             raise Invalid(

@@ -332,9 +332,9 @@ def approve(tenant_id: str, return_id: str) -> dict:
     return returns.act(record, "approve", perform)
 
 
-def reject(tenant_id: str, return_id: str) -> dict:
+def reject(tenant_id: str, return_id: str, reason: str | None = None) -> dict:
     record = returns.load(tenant_id, return_id)
-    return returns.act(record, "reject", lambda r: returns.void(r, "rejected"))
+    return returns.act(record, "reject", lambda r: returns.void(r, "rejected", (reason or "").strip() or None))
 
 
 def _received_items(record: ReturnRecord, data: dict | None) -> list[dict]:

@@ -127,6 +127,7 @@ def to_dict(record: ReturnRecord) -> dict:
         "status_url": record.status_url,
         "history": _plain(record.history),
         "needs_attention": attention.view(record),
+        "rejection_reason": record.rejection_reason,
         "created_at": record.created_at,
         "updated_at": record.updated_at,
     }
@@ -168,9 +169,11 @@ def act(record: ReturnRecord, action: str, perform) -> dict:
     raise Conflict("The return keeps changing; try again")
 
 
-def void(record: ReturnRecord, status: str) -> bool:
-    """Rejected or expired: the order gets its units' claim back in the same transaction."""
+def void(record: ReturnRecord, status: str, reason: str | None = None) -> bool:
+    """Rejected or expired: the order gets its units' claim back in the same transaction. A rejection's
+    `reason` is kept on the return and in the order's timeline."""
     counts = unit_counts(_plain(record.items))
+    said = [ReturnRecord.rejection_reason.set(reason)] if reason else []
 
     def decide(order: OrderRecord) -> orders.Change | None:
         current = load(record.pk, record.return_id)
@@ -182,8 +185,12 @@ def void(record: ReturnRecord, status: str) -> bool:
         return orders.Change(
             values={"return_claims": claims},
             result=True,
-            also=lambda tx: LIFECYCLE.move_in(tx, current, status),
-            timeline=[orders.entry(f"return_{status}", f"Return {record.return_id} {status}")],
+            also=lambda tx: LIFECYCLE.move_in(tx, current, status, *said),
+            timeline=[
+                orders.entry(
+                    f"return_{status}", f"Return {record.return_id} {status}" + (f": {reason}" if reason else "")
+                )
+            ],
         )
 
     _, changed = orders.change(record.pk, record.order_id, decide)

@@ -279,8 +279,12 @@ def test_an_action_the_state_does_not_allow_is_409_and_repeating_one_changes_not
 def test_a_rejected_return_gives_its_units_back_and_the_shopper_is_told(shop, delivered):
     ret = shop.ask_return(delivered, [(shop.shirt, 2)]).json
     states_until(return_arn(ret["id"]), "WaitForApproval")
-    rejected = shop.return_action(ret["id"], "reject")
+    rejected = shop.return_action(ret["id"], "reject", {"reason": "Worn, and not in its box"})
     assert rejected.status_code == 200 and rejected.json["status"] == "rejected"
+    assert rejected.json["rejection_reason"] == "Worn, and not in its box"
+    assert "Return " + ret["id"] + " rejected: Worn, and not in its box" in [
+        e["message"] for e in shop.order(delivered["id"])["timeline"]
+    ]
     assert shop.return_action(ret["id"], "reject").status_code == 200
     assert shop.return_action(ret["id"], "approve").status_code == 409
     assert _claims(shop, delivered) == {shop.shirt: 0}
