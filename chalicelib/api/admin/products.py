@@ -9,12 +9,13 @@ from urllib.parse import urlencode
 from chalice import Blueprint
 
 from chalicelib import admin_ui, catalog, media, money, product_editing, schemas, validation, web
-from chalicelib.api.merchant import auditing
+from chalicelib.api.merchant.auditing import MEDIA, PRODUCT, Audited, screen_change
 from chalicelib.api.merchant.catalogue import product_filters
 from chalicelib.errors import Conflict, DomainError, Invalid
 
 bp = Blueprint(__name__)
 routes = web.Routes(bp)
+audited = Audited(bp)
 PAGE_SIZE = 25
 STATUS_FILTERS = [("", "All"), ("active", "Active"), ("draft", "Draft")]
 # The bulk edits a merchant can start on the ticked rows (the bulk edit pages take it from there).
@@ -76,6 +77,7 @@ def new_product_page(session, form):
     summary="Add a product (form: title, description, handle, status, category, seo.*, option_names[k], "
     "variants[i].*, images[j].*); add_variant shows one more row instead",
 )
+@audited.creates(PRODUCT)
 def add_product(session, form):
     draft = _draft_from(form)
     if "add_variant" in form:
@@ -84,9 +86,7 @@ def add_product(session, form):
 
     def create(data):
         write = lambda: product_editing.create_product(tenant_id, currency, data)  # noqa: E731
-        return auditing.change(
-            tenant_id, _actor(session), "create_product", auditing.PRODUCT, None, write, created="id"
-        )
+        return screen_change(session, "create_product", PRODUCT, None, write, created="id")
 
     try:
         product = _submit(draft, currency, schemas.PRODUCT_CREATE, create)
@@ -108,6 +108,7 @@ def edit_product_page(session, form, product_id):
     summary="Save a product (the add form's fields, variants[i].id and variants[i].remove); add_variant shows "
     "one more row instead",
 )
+@audited.page(PRODUCT, "product_id", action="update_product")
 def save_product(session, form, product_id):
     tenant_id = session.tenant_id
     product = catalog.get_product(tenant_id, product_id)  # another shop's id: 404 before anything
@@ -119,27 +120,15 @@ def save_product(session, form, product_id):
     def save(patch):
         if not patch["variants"]:
             raise Invalid("A product needs at least one variant", {"variants": "keep at least one variant"})
-        _change(
-            session, "update_product", product_id, lambda: product_editing.update_product(tenant_id, product_id, patch)
-        )
+        product_editing.update_product(tenant_id, product_id, patch)
         for variant_id in removed:
-            remove = lambda v=variant_id: product_editing.delete_variant(tenant_id, product_id, v)  # noqa: E731
-            _change(session, "delete_variant", product_id, remove)
+            product_editing.delete_variant(tenant_id, product_id, variant_id)
 
     try:
         _submit(draft, product["currency"], schemas.PRODUCT_PATCH, save)
     except Invalid as err:
         return _editor(session, draft, product, admin_ui.FormErrors.of(err), status=400)
     return admin_ui.redirect(f"/admin/products/{product_id}", notice="saved")
-
-
-def _actor(session):
-    return auditing.actor(session.claims, "admin")
-
-
-def _change(session, action: str, product_id: str, write):
-    """A change of one product, audited as the API's route of the same name records it."""
-    return auditing.change(session.tenant_id, _actor(session), action, auditing.PRODUCT, product_id, write)
 
 
 def _editor(session, draft: dict, product: dict | None, errors=None, *, status: int = 200, notice=None):
@@ -324,20 +313,19 @@ def _named_by_rows(err: DomainError, variant_rows: dict[int, int], image_rows: d
     ["POST"],
     summary="Upload an image and add it to the product (multipart form: file, alt)",
 )
+@audited.page(PRODUCT, "product_id", action="update_product")
 def upload_image(session, form, product_id):
     tenant_id = session.tenant_id
     product = catalog.get_product(tenant_id, product_id)
     try:
         data = validation.check(_upload_payload(form.files.get("file")), schemas.MEDIA_UPLOAD)
         upload = lambda: media.upload(tenant_id, **data)  # noqa: E731
-        image = auditing.change(tenant_id, _actor(session), "upload_media", auditing.MEDIA, None, upload, created="key")
+        image = screen_change(session, "upload_media", MEDIA, None, upload, created="key")
         images = [{"key": i["key"], "alt": i["alt"]} for i in product["images"]]
         patch = validation.check(
             {"images": [*images, {"key": image["key"], "alt": form.get("alt")}]}, schemas.PRODUCT_PATCH
         )
-        _change(
-            session, "update_product", product_id, lambda: product_editing.update_product(tenant_id, product_id, patch)
-        )
+        product_editing.update_product(tenant_id, product_id, patch)
     except Invalid as err:
         # The file's name, type and bytes are the one file input's: each of their messages shows next to it.
         fields = {("alt" if k.startswith("images") else "data"): v for k, v in err.fields.items()}
@@ -362,10 +350,10 @@ def _upload_payload(upload) -> dict:
 
 
 @routes.admin("/admin/products/{product_id}/status", ["POST"], summary="Publish or unpublish a product (form: status)")
+@audited.page(PRODUCT, "product_id", action="update_product")
 def publish_or_unpublish(session, form, product_id):
     patch = validation.check({"status": form.get("status")}, schemas.PRODUCT_PATCH)
-    tenant_id = session.tenant_id
-    _change(session, "update_product", product_id, lambda: product_editing.update_product(tenant_id, product_id, patch))
+    product_editing.update_product(session.tenant_id, product_id, patch)
     notice = "published" if patch["status"] == "active" else "unpublished"
     return admin_ui.redirect(f"/admin/products/{product_id}", notice=notice)
 
@@ -377,7 +365,7 @@ def delete_product_page(session, form, product_id):
 
 
 @routes.admin("/admin/products/{product_id}/delete", ["POST"], summary="Delete a product, with its variants")
+@audited.page(PRODUCT, "product_id", action="delete_product")
 def delete_product_for_good(session, form, product_id):
-    tenant_id = session.tenant_id
-    _change(session, "delete_product", product_id, lambda: product_editing.delete_product(tenant_id, product_id))
+    product_editing.delete_product(session.tenant_id, product_id)
     return admin_ui.redirect("/admin/products", notice="deleted")
