@@ -14,7 +14,8 @@ from chalicelib import (
 from chalicelib.api import operator, platform, storefront, webhooks
 from chalicelib.api.admin import audit, home, products, session, settings
 from chalicelib.api.admin import orders as order_pages
-from chalicelib.api.merchant import audit_log, bulk_edits, catalogue, orders, shop_settings
+from chalicelib.api.admin import returns as return_pages
+from chalicelib.api.merchant import audit_log, bulk_edits, catalogue, home_figures, orders, shop_settings
 from chalicelib.observability import logger
 
 app = Chalice(app_name="shopbuilder")
@@ -34,6 +35,7 @@ for blueprint in (
     orders,
     shop_settings,
     audit_log,
+    home_figures,
     operator,
     storefront,
     session,
@@ -42,6 +44,7 @@ for blueprint in (
     products,
     audit,
     order_pages,
+    return_pages,
 ):
     app.register_blueprint(blueprint.bp)
 

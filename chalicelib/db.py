@@ -106,6 +106,17 @@ class SparseIndex(GlobalSecondaryIndex):
     gsi2sk = UnicodeAttribute(range_key=True)
 
 
+class StockLevelIndex(GlobalSecondaryIndex):
+    """gsi3: a shop's variants sorted by `inventory_quantity` itself: every stock write keeps it in order."""
+
+    class Meta:
+        index_name = "gsi3"
+        projection = AllProjection()
+
+    gsi3pk = UnicodeAttribute(hash_key=True)
+    inventory_quantity = NumberAttribute(range_key=True)
+
+
 class TenantItem(Model):
     """Any item of the tenant table; a query on this class yields each item as its own type."""
 
@@ -209,6 +220,8 @@ class VariantRecord(TenantItem, discriminator="variant"):
     currency = UnicodeAttribute()
     inventory_quantity = NumberAttribute()  # available to sell: checkouts in progress have taken theirs out
     options: Document = MapAttribute(default=dict)
+    gsi3pk = UnicodeAttribute(null=True)  # keys.stock_levels_gsi
+    stock_levels = StockLevelIndex()
 
 
 class HandleClaim(TenantItem, discriminator="handle"):
@@ -395,6 +408,7 @@ class ReturnRecord(TenantItem, discriminator="return"):
     gsi2sk = UnicodeAttribute(null=True)
 
     all_returns = NewestFirstIndex()
+    to_handle = SparseIndex()  # in `<tid>#RETURNS_TO_HANDLE` while the merchant has something to do
 
 
 class TrackingClaim(TenantItem, discriminator="tracking"):
@@ -411,6 +425,7 @@ class OrderNumber(TenantItem, discriminator="order_number"):
 
 class OrderCounter(TenantItem, discriminator="counter"):
     last_number = NumberAttribute(default=0)
+    to_fulfil = NumberAttribute(default=0)  # orders.awaits_fulfilment, moved by the writes that change it
 
 
 class BulkEditRecord(TenantItem, discriminator="bulk_edit"):

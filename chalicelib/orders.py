@@ -14,7 +14,7 @@ that no other change landed meanwhile (its `revision`), else decided again.
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
@@ -29,6 +29,7 @@ from . import (
     tenants,
 )
 from .db import (
+    OrderCounter,
     OrderNumber,
     OrderRecord,
     condition_failed,
@@ -95,6 +96,7 @@ def change(tenant_id: str, order_id: str, decide: Callable[[OrderRecord], "Chang
         decided = decide(order)
         if decided is None:
             return order, None
+        decided = _counting_to_fulfil(order, decided)
         revision = int(order.revision or 0)
         condition = OrderRecord.revision == revision
         if revision == 0:  # orders made before after-sale changes existed carry no revision yet
@@ -127,6 +129,42 @@ def change(tenant_id: str, order_id: str, decide: Callable[[OrderRecord], "Chang
     raise TransientError("Too much contention on the order")
 
 
+def awaits_fulfilment(order: OrderRecord, values: dict | None = None) -> bool:
+    """Is something of this order (with `values` of a change applied) still to be fulfilled? Not once it is
+    cancelled or refunded in full: nothing is owed to ship."""
+    now = {name: getattr(order, name) for name in ("cancelled_at", "financial_status", "fulfilments")}
+    now.update({k: v for k, v in (values or {}).items() if k in now})
+    if now["cancelled_at"] or now["financial_status"] == "refunded":
+        return False
+    held = _units_held(plain(now["fulfilments"]) or [])
+    return any(held.get(v, 0) < q for v, q in units_of(order).items())
+
+
+def count_to_fulfil_in(tx, tenant_id: str, delta: int) -> None:
+    """Moves the shop's count of orders to fulfil (on its order counter, which the first order makes)."""
+    tx.update(
+        OrderCounter(tenant_id, keys.ORDER_COUNTER_SK),
+        actions=[OrderCounter.to_fulfil.add(delta)],
+        condition=OrderCounter.pk.exists(),
+    )
+
+
+def _counting_to_fulfil(order: OrderRecord, decided: Change) -> Change:
+    """The change, also moving the count of orders to fulfil in the same transaction when it takes the order
+    into or out of that state (the order's revision condition makes it count once)."""
+    before, after = awaits_fulfilment(order), awaits_fulfilment(order, decided.values)
+    if before == after:
+        return decided
+    also = decided.also
+
+    def count_too(tx):
+        count_to_fulfil_in(tx, order.pk, 1 if after else -1)
+        if also is not None:
+            also(tx)
+
+    return replace(decided, also=count_too)
+
+
 def units_of(order: OrderRecord) -> dict[str, int]:
     """Units bought, by variant id."""
     return {l["variant_id"]: int(l["quantity"]) for l in plain(order.lines)}
@@ -134,8 +172,12 @@ def units_of(order: OrderRecord) -> dict[str, int]:
 
 def fulfilled_units(order: OrderRecord) -> dict[str, int]:
     """Units held by fulfilments that are not cancelled, by variant id."""
+    return _units_held(plain(order.fulfilments) or [])
+
+
+def _units_held(fulfilments: list[dict]) -> dict[str, int]:
     out: dict[str, int] = {}
-    for f in plain(order.fulfilments) or []:
+    for f in fulfilments:
         if f["status"] in VOID_FULFILMENT_STATUSES:
             continue
         for item in f["items"]:

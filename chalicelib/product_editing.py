@@ -78,6 +78,7 @@ def _new_variant(tenant_id: str, product_id: str, currency: str, entry: dict) ->
         currency=currency,
         inventory_quantity=entry["inventory_quantity"],
         options=options,
+        gsi3pk=keys.stock_levels_gsi(tenant_id),
     )
 
 

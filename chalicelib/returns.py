@@ -49,10 +49,27 @@ TRANSITIONS = {
 }
 
 
-def _stamp(model, status: str) -> list:
-    """Every move is dated and kept in the return's history (the status page shows the steps)."""
-    now = clock.now_iso()
-    return [model.updated_at.set(now), model.history.set(model.history.append([{"at": now, "status": status}]))]
+# The statuses in which a return waits for the merchant: to approve or reject, then to receive.
+TO_HANDLE = ("requested", "approved", "in_transit")
+
+
+def _stamp(record: ReturnRecord, status: str) -> list:
+    """Every move is dated and kept in the return's history (the status page shows the steps), and puts
+    the return in, or takes it out of, the merchant's returns to handle (the home page counts them)."""
+    model, now = type(record), clock.now_iso()
+    actions = [model.updated_at.set(now), model.history.set(model.history.append([{"at": now, "status": status}]))]
+    return actions + to_handle(record, status)
+
+
+def to_handle(record: ReturnRecord, status: str) -> list:
+    """The actions that keep a return in `<tid>#RETURNS_TO_HANDLE` (gsi2) while its status is one of TO_HANDLE.
+    A return is flagged for attention (attention.py, gsi2 too) only in later statuses, after it left."""
+    model, partition = type(record), keys.returns_to_handle_gsi(record.pk)
+    if status in TO_HANDLE:
+        return [model.gsi2pk.set(partition), model.gsi2sk.set(record.sk)]
+    if record.gsi2pk == partition:
+        return [model.gsi2pk.remove(), model.gsi2sk.remove()]
+    return []
 
 
 LIFECYCLE = lifecycle.Lifecycle("return", TRANSITIONS, stamp=_stamp)

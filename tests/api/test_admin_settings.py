@@ -15,6 +15,10 @@ def client(app):
         yield c
 
 
+def _email(merchant) -> str:
+    return f"{merchant[1]['shop']['subdomain']}@example.com"
+
+
 @pytest.fixture
 def admin(client, merchant):
     return signed_in(client, merchant)
@@ -35,6 +39,9 @@ def test_renaming_the_shop(admin, merchant):
     assert (saved.status_code, header(saved, "location")) == (303, "/admin/settings/shop?notice=saved")
     assert merchant[0].get("/api/admin/shop").json["name"] == "Plum & Pear"
     assert "Plum &amp; Pear" in admin.get("/admin/settings/shop?notice=saved").text
+    [entry] = merchant[0].get("/api/admin/audit?resource_type=shop").json["items"]
+    assert (entry["via"], entry["action"], entry["actor"]["email"]) == ("admin", "admin_shop_update", _email(merchant))
+    assert {"field": "name", "before": merchant[1]["shop"]["name"], "after": "Plum & Pear"} in entry["changes"]
 
 
 def test_a_blank_shop_name_is_shown_next_to_its_field(admin, merchant):
@@ -135,6 +142,8 @@ def test_shipping_rates_are_added_edited_and_removed_as_a_table(admin, merchant)
         },
     )
     assert [r["name"] for r in api.get("/api/admin/shipping-rates").json["rates"]] == ["Express"]
+    entries = api.get("/api/admin/audit?resource_type=shipping_rates").json["items"]
+    assert [(e["via"], e["action"]) for e in entries] == [("admin", "put_shipping_rates")] * 2
 
 
 def test_shipping_rate_errors_land_next_to_their_row_field(admin, merchant):

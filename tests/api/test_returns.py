@@ -141,19 +141,9 @@ def test_merchant_fulfils_in_two_parts_and_the_shopper_returns_one_item_for_an_e
 # Around the happy path -----------------------------------------------------------
 
 
-def _deliver_an_order(shop, stripe) -> dict:
-    """A paid order of two shirts (20.00) and a mug (8.00), all shipped in one fulfilment and delivered."""
-    shop.shirt, shop.mug = shop.product(qty=5, price=2000), shop.product(qty=5, price=800)
-    order = shop.paid_order(stripe, (shop.shirt, 2), (shop.mug, 1))
-    f = shop.fulfil(order["id"]).json
-    shop.move(order["id"], f["id"], "in_transit")
-    shop.move(order["id"], f["id"], "delivered")
-    return order
-
-
 @pytest.fixture
 def delivered(shop, stripe):
-    return _deliver_an_order(shop, stripe)
+    return shop.delivered_order(stripe)
 
 
 def _claims(shop, order) -> dict:

@@ -6,7 +6,7 @@ schema and calls the API's domain function."""
 
 from urllib.parse import urlencode
 
-from chalice import Blueprint
+from chalice import Blueprint, Response
 
 from chalicelib import (
     admin_ui,
@@ -306,12 +306,33 @@ def move_fulfilment_on(session, form, order_id, fulfilment_id):
 # Cancelling -------------------------------------------------------------------------
 
 
-@routes.admin("/admin/orders/{order_id}/cancel", summary="Cancel an order: the confirmation, with a reason")
-def cancel_page(session, form, order_id):
+def confirmed_reason(form, schema: dict, page) -> dict | Response:
+    """A confirmation page's optional reason, checked by the API's schema: the API's payload, or the page again
+    (`page(reason, errors)`) saying what is wrong with it."""
+    payload = {"reason": form.get("reason")} if form.get("reason") else {}
+    try:
+        return validation.check(payload, schema)
+    except Invalid as err:
+        return page(form.get("reason"), admin_ui.FormErrors.of(err))
+
+
+def _cancel_page(session, order_id, reason="", errors=None):
     record, order = _order_view(session.tenant_id, order_id)
     return admin_ui.render(
-        "orders_cancel.html", session, nav="orders", order=order, refundable=refunds.refundable(record), reason=""
+        "orders_cancel.html",
+        session,
+        status=400 if errors else 200,
+        nav="orders",
+        order=order,
+        refundable=refunds.refundable(record),
+        reason=reason,
+        errors=errors or admin_ui.FormErrors(),
     )
+
+
+@routes.admin("/admin/orders/{order_id}/cancel", summary="Cancel an order: the confirmation, with a reason")
+def cancel_page(session, form, order_id):
+    return _cancel_page(session, order_id)
 
 
 @routes.admin(
@@ -320,21 +341,9 @@ def cancel_page(session, form, order_id):
     summary="Cancel an order (form: reason): refunds what was paid, puts the stock back",
 )
 def cancel(session, form, order_id):
-    payload = {"reason": form.get("reason")} if form.get("reason") else {}
-    try:
-        data = validation.check(payload, schemas.ORDER_CANCEL)
-    except Invalid as err:
-        record, order = _order_view(session.tenant_id, order_id)
-        return admin_ui.render(
-            "orders_cancel.html",
-            session,
-            status=400,
-            nav="orders",
-            order=order,
-            refundable=refunds.refundable(record),
-            reason=form.get("reason"),
-            errors=admin_ui.FormErrors.of(err),
-        )
+    data = confirmed_reason(form, schemas.ORDER_CANCEL, lambda *again: _cancel_page(session, order_id, *again))
+    if isinstance(data, Response):
+        return data
     audited(
         session,
         "cancel_order",
