@@ -248,6 +248,7 @@ NOTICES = {
     "unpublished": "Unpublished: it is a draft, hidden from your shop.",
     "uploaded": "Image uploaded and added to this product.",
     "domain_verified": "Your domain is verified: your shop opens on it now.",
+    "discount_deactivated": "The discount is deactivated: checkouts refuse it from now on.",
     "fulfilled": "Fulfilment created. The customer gets an email.",
     "cancelled": "Order cancelled. The stock is back and what was paid is being refunded.",
     "refunded": "Refund sent.",
