@@ -12,7 +12,7 @@ from chalicelib import (
     workflows,
 )
 from chalicelib.api import operator, platform, storefront, webhooks
-from chalicelib.api.admin import audit, home, products, session, settings
+from chalicelib.api.admin import audit, discounts, home, products, session, settings
 from chalicelib.api.admin import orders as order_pages
 from chalicelib.api.admin import returns as return_pages
 from chalicelib.api.merchant import audit_log, bulk_edits, catalogue, home_figures, orders, shop_settings
@@ -39,6 +39,7 @@ for blueprint in (
     session,
     home,
     settings,
+    discounts,
     products,
     audit,
     order_pages,

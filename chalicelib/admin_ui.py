@@ -199,6 +199,7 @@ NOTICES = {
     "created": "Created.",
     "deleted": "Deleted.",
     "domain_verified": "Your domain is verified: your shop opens on it now.",
+    "discount_deactivated": "The discount is deactivated: checkouts refuse it from now on.",
     "fulfilled": "Fulfilment created. The customer gets an email.",
     "cancelled": "Order cancelled. The stock is back and what was paid is being refunded.",
     "refunded": "Refund sent.",

@@ -1,27 +1,12 @@
 """The admin's settings pages: each saves through the same schema and domain function as its /api/admin route,
 shows a bad value's message next to its field, and answers 403 to a form without its CSRF token."""
 
-import pytest
-
 from chalicelib import domains
-from tests.support.admin import header, signed_in
-
-
-@pytest.fixture
-def client(app):
-    from chalice.test import Client
-
-    with Client(app) as c:
-        yield c
+from tests.support.admin import header
 
 
 def _email(merchant) -> str:
     return f"{merchant[1]['shop']['subdomain']}@example.com"
-
-
-@pytest.fixture
-def admin(client, merchant):
-    return signed_in(client, merchant)
 
 
 def test_the_settings_index_links_every_settings_page(admin):
