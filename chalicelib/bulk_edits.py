@@ -16,13 +16,15 @@ import json
 from collections.abc import Iterator
 
 from botocore.exceptions import BotoCoreError, ClientError
+from pynamodb.attributes import ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from . import audit, bulk_changes, catalog, clock, cursors, keys, lifecycle, workflows
 from .db import (
-    BulkEditChunk,
-    BulkEditRecord,
+    Document,
+    Documents,
+    NewestFirstIndex,
     ProductRecord,
     TenantItem,
     VariantRecord,
@@ -54,8 +56,29 @@ TRANSITIONS = {
 }
 
 
-def _stamp(model, new: str) -> list:
-    now = clock.now_iso()
+class BulkEditRecord(TenantItem, discriminator="bulk_edit"):
+    """A merchant's edit of many products at once (its statuses, chunks and workflow: this module)."""
+
+    bulk_edit_id = UnicodeAttribute()
+    action = UnicodeAttribute()  # bulk_changes.ACTIONS, or `undo`
+    params: Document = MapAttribute(default=dict)
+    selection: Document = MapAttribute(default=dict)  # {product_ids} | {filter} | {bulk_edit_id} (an undo's)
+    status = UnicodeAttribute()
+    total, chunks = NumberAttribute(default=0), NumberAttribute(null=True)  # products, BulkEditChunk items: planned
+    undo_of, undone_by, error = UnicodeAttribute(null=True), UnicodeAttribute(null=True), UnicodeAttribute(null=True)
+    created_at, updated_at, finished_at = UnicodeAttribute(), UnicodeAttribute(), UnicodeAttribute(null=True)
+    actor: Document = MapAttribute(null=True)  # who started it (audit.Actor): the audit log names them per product
+    gsi1pk, gsi1sk = UnicodeAttribute(), UnicodeAttribute()
+    all_bulk_edits = NewestFirstIndex()
+
+
+class BulkEditChunk(TenantItem, discriminator="bulk_edit_chunk"):
+    items: Documents = ListAttribute(default=list)  # [{product_id, revert?: [changes]}]: one step's products
+    results: Document = MapAttribute(default=dict)  # product id -> {changes, skipped, failures}: what it did
+
+
+def _stamp(record, new: str) -> list:
+    model, now = type(record), clock.now_iso()
     return [model.updated_at.set(now), *([model.finished_at.set(now)] if new in ("succeeded", "failed") else [])]
 
 
