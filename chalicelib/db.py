@@ -216,6 +216,7 @@ class VariantRecord(TenantItem, discriminator="variant"):
     sku = UnicodeAttribute()
     title = UnicodeAttribute()
     price = NumberAttribute()
+    compare_at_price = NumberAttribute(null=True)  # the "was" price a sale shows struck through
     currency = UnicodeAttribute()
     inventory_quantity = NumberAttribute()  # available to sell: checkouts in progress have taken theirs out
     options: Document = MapAttribute(default=dict)

@@ -48,13 +48,18 @@ def _host() -> str:
     return web.host(bp.current_request)
 
 
-def _errors(err: DomainError) -> admin_ui.FormErrors:
+def _errors(err: DomainError, noun: str | None = None) -> admin_ui.FormErrors:
     """The errors of a form whose one input holds a list (countries typed "US, CA"; one reason a line): an error
-    at `rates[0].countries[1]` is shown next to `rates[0].countries`."""
+    at `rates[0].countries[1]` is shown next to `rates[0].countries`. In a table, the summary names the row as the
+    page does: "Rate 1 countries"."""
     errors = admin_ui.FormErrors.of(err)
     errors.fields = {
         re.sub(r"(\[[0-9]+\])+$", "", name) if "." in name else name: m for name, m in errors.fields.items()
     }
+    for name in errors.fields:
+        row = re.match(r"[a-z_]+\[([0-9]+)\]\.(?:[a-z_]+\.)*([a-z_]+)$", name)
+        if noun and row:
+            errors.labels[name] = f"{noun} {int(row[1]) + 1} {row[2].replace('_', ' ')}"
     return errors
 
 
@@ -243,7 +248,7 @@ def shipping_save(session, form):
     try:
         shipping.replace(session.tenant_id, reading.check(payload, schemas.SHIPPING_RATES))
     except Invalid as err:
-        return _shipping_form(session, rows, errors=_errors(err))
+        return _shipping_form(session, rows, errors=_errors(err, "Rate"))
     return admin_ui.redirect("/admin/settings/shipping", notice="saved")
 
 
@@ -290,7 +295,7 @@ def taxes_save(session, form):
     try:
         taxes.replace(session.tenant_id, reading.check(payload, schemas.TAX_RATES))
     except Invalid as err:
-        return _taxes_form(session, included, rows, errors=_errors(err))
+        return _taxes_form(session, included, rows, errors=_errors(err, "Rate"))
     return admin_ui.redirect("/admin/settings/taxes", notice="saved")
 
 
@@ -355,7 +360,7 @@ def pickup_save(session, form):
     try:
         fulfilment.replace_pickup_locations(session.tenant_id, validation.check(payload, schemas.PICKUP_LOCATIONS))
     except Invalid as err:
-        return _pickup_form(session, rows, errors=_errors(err))
+        return _pickup_form(session, rows, errors=_errors(err, "Location"))
     return admin_ui.redirect("/admin/settings/pickup", notice="saved")
 
 
