@@ -140,6 +140,7 @@ class FormErrors:
 
     message: str | None = None
     fields: dict[str, str] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)  # how the summary names a field, where its name will not do
 
     @classmethod
     def of(cls, err: DomainError) -> "FormErrors":
