@@ -103,8 +103,10 @@ def signup(*, email: str, password: str, shop_name: str, subdomain: str, currenc
 
 
 def get_shop(tenant_id: str) -> ShopRecord:
+    """Read consistently: the shop's settings live on it, and what a merchant just saved is what the next read
+    shows (their page, and the audit log's after-image of the change)."""
     try:
-        return ShopRecord.get(tenant_id, keys.SHOP_SK)
+        return ShopRecord.get(tenant_id, keys.SHOP_SK, consistent_read=True)
     except DoesNotExist:
         raise NotFound("No such shop") from None
 
