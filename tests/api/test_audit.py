@@ -12,6 +12,7 @@ import pytest
 from chalicelib import audit, clock
 from tests.support.api import product_body
 from tests.support.clock import later
+from tests.support.wait import wait_for
 
 
 def _log(merchant, query: str = "") -> list[dict]:
@@ -245,9 +246,14 @@ def test_a_long_csv_continues_at_its_next_link(merchant, monkeypatch):
     assert ids == [e["resource_id"] for e in _log(shop_api)]
 
 
-def test_a_bulk_edit_is_recorded_when_it_starts_on_each_product_it_changes_and_when_it_is_undone(merchant):
-    from tests.api.test_bulk_edits import _finished
+def _finished(merchant, bulk_edit_id: str) -> None:
+    def ended():
+        return merchant.get(f"/api/admin/bulk-edits/{bulk_edit_id}").json["status"] in ("succeeded", "failed")
 
+    wait_for(ended)
+
+
+def test_a_bulk_edit_is_recorded_when_it_starts_on_each_product_it_changes_and_when_it_is_undone(merchant):
     shop_api, _ = merchant
     product = _product(shop_api)
     body = {"action": "set_price", "params": {"price": 1234}, "product_ids": [product["id"]]}
