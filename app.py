@@ -12,6 +12,7 @@ from chalicelib import (
     workflows,
 )
 from chalicelib.api import operator, platform, storefront, webhooks
+from chalicelib.api.admin import bulk_edits as bulk_edit_screens
 from chalicelib.api.admin import home, session, settings
 from chalicelib.api.merchant import bulk_edits, catalogue, orders, shop_settings
 from chalicelib.observability import logger
@@ -35,6 +36,7 @@ for blueprint in (
     session,
     home,
     settings,
+    bulk_edit_screens,
 ):
     app.register_blueprint(blueprint.bp)
 

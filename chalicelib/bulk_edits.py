@@ -77,7 +77,9 @@ def _check(data: dict) -> tuple[str, dict, dict]:
         wanted = " or ".join(allowed)
         raise Invalid(f"{field}: {action} takes {'one of ' if len(allowed) > 1 else ''}{wanted}", {field: "required"})
     if ("product_ids" in data) == ("filter" in data):
-        raise Invalid("product_ids: choose products, or a filter, not both", {"product_ids": "or filter, not both"})
+        raise Invalid(
+            "product_ids: choose products, or a filter (not both)", {"product_ids": "choose products, or a filter"}
+        )
     if "product_ids" in data:
         return action, params, {"product_ids": list(dict.fromkeys(data["product_ids"]))}
     return action, params, {"filter": data["filter"]}
