@@ -13,8 +13,8 @@ from chalicelib import (
 )
 from chalicelib.api import operator, platform, storefront, webhooks
 from chalicelib.api.admin import bulk_edits as bulk_edit_screens
-from chalicelib.api.admin import home, session, settings
-from chalicelib.api.merchant import bulk_edits, catalogue, orders, shop_settings
+from chalicelib.api.admin import home, products, session, settings
+from chalicelib.api.merchant import audit_log, bulk_edits, catalogue, orders, shop_settings
 from chalicelib.observability import logger
 
 app = Chalice(app_name="shopbuilder")
@@ -31,11 +31,13 @@ for blueprint in (
     bulk_edits,
     orders,
     shop_settings,
+    audit_log,
     operator,
     storefront,
     session,
     home,
     settings,
+    products,
     bulk_edit_screens,
 ):
     app.register_blueprint(blueprint.bp)

@@ -86,6 +86,13 @@ def count(tenant_id: str) -> int:
     return TenantItem.needing_attention.count(keys.attention_gsi(tenant_id))
 
 
+def state(tenant_id: str, kind: str, record_id: str) -> dict:
+    """Whether this checkout or return needs attention (what `resolve` changes)."""
+    if kind not in KINDS:
+        raise NotFound("No such record")
+    return {"kind": kind, "id": record_id, "needs_attention": view(_load(tenant_id, kind, record_id))}
+
+
 def resolve(tenant_id: str, kind: str, record_id: str) -> dict:
     """The merchant dealt with it: the record leaves the list (resolving twice is harmless)."""
     if kind not in KINDS:

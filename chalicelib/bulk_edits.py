@@ -106,8 +106,15 @@ def _matching(tenant_id: str, product_filter: dict) -> Iterator[dict]:
     """Every product passing the filter, newest first, as the merchant's API shows it."""
     cursor = None
     while True:
-        page = catalog.list_products(tenant_id, active_only=False, limit=cursors.MAX_LIMIT, cursor=cursor)
-        yield from (p for p in page["items"] if catalog.matches(p, **product_filter))
+        page = catalog.list_products(
+            tenant_id,
+            active_only=False,
+            limit=cursors.MAX_LIMIT,
+            cursor=cursor,
+            status=product_filter.get("status"),
+            search=product_filter.get("query"),
+        )
+        yield from page["items"]
         if not (cursor := page["next"]):
             return
 

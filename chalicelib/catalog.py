@@ -1,10 +1,14 @@
 """Products and their variants as shoppers, carts and the merchant read them (product_editing changes them)."""
 
+import functools
+import operator
+
 from pynamodb.exceptions import DoesNotExist
+from pynamodb.expressions.condition import Condition
 
 from . import cursors, keys, media
 from .db import HandleClaim, ProductRecord, TenantItem, VariantRecord
-from .errors import NotFound
+from .errors import Invalid, NotFound
 
 
 def product_records(tenant_id: str, product_id: str) -> tuple[ProductRecord, list[VariantRecord]]:
@@ -75,16 +79,42 @@ def product_by_handle(tenant_id: str, handle: str, *, active_only: bool = True) 
     return product
 
 
+STATUSES = ("active", "draft")
+MAX_SEARCH = 200
+
+
 def list_products(
-    tenant_id: str, *, active_only: bool, limit: int, cursor: str | None, with_variants: bool = True
+    tenant_id: str,
+    *,
+    active_only: bool,
+    limit: int,
+    cursor: str | None,
+    with_variants: bool = True,
+    status: str | None = None,
+    search: str | None = None,
 ) -> dict:
-    """Newest first. The storefront's list needs one Query; variants cost one BatchGet more."""
+    """Newest first. The storefront's list needs one Query; variants cost one BatchGet more.
+
+    The merchant's list (and the bulk edits' filter) may ask for one `status` (active ones come from their own
+    index) and `search` a part of the title, handle or a SKU, whatever its case: DynamoDB filters on the text
+    kept on each write, reading on until the page is full, so a page stops short of `limit` only at the end."""
+    if status not in (None, "") and status not in STATUSES:
+        raise Invalid(f"status: one of {', '.join(STATUSES)}", {"status": "unknown status"})
+    search = (search or "").strip().casefold()
+    if len(search) > MAX_SEARCH:
+        raise Invalid(f"q: at most {MAX_SEARCH} characters", {"q": f"at most {MAX_SEARCH} characters"})
+    active_only = active_only or status == "active"
     index = ProductRecord.active_products if active_only else ProductRecord.all_products
     pk = keys.active_products_gsi(tenant_id) if active_only else keys.products_gsi(tenant_id)
+    conditions: list[Condition] = [ProductRecord.status == status] if status == "draft" else []
+    if search:
+        conditions.append(ProductRecord.search_text.contains(search))
     page = index.query(
         pk,
         scan_index_forward=False,
         limit=limit,
+        page_size=max(limit, 100) if conditions else limit,
+        filter_condition=functools.reduce(operator.and_, conditions) if conditions else None,
         last_evaluated_key=cursors.decode(cursor, tenant_id, index=(index.Meta.index_name, pk)),
     )
     products = list(page)
@@ -97,16 +127,6 @@ def list_products(
         for item in items:
             del item["variants"]
     return {"items": items, "next": cursors.encode(page.last_evaluated_key)}
-
-
-def matches(product: dict, *, status: str | None = None, query: str | None = None) -> bool:
-    """Does the product pass the admin's filter: its status, and `query` found (ignoring case) in its title or a
-    variant's SKU."""
-    if status and product["status"] != status:
-        return False
-    wanted = (query or "").strip().casefold()
-    texts = [product["title"], *(v["sku"] for v in product["variants"])]
-    return not wanted or any(wanted in text.casefold() for text in texts)
 
 
 # What a storefront product card shows: a third of a product item's attributes. The home page is

@@ -183,6 +183,8 @@ class ProductRecord(TenantItem, discriminator="product"):
     option_names: Documents = ListAttribute(default=list)
     variant_ids: Documents = ListAttribute(default=list)  # display order
     category = UnicodeAttribute(null=True)  # the merchant's grouping (a return policy may make one final sale)
+    # Lowercased title, handle and SKUs, kept on every write: the admin's search filters on it in the query.
+    search_text = UnicodeAttribute(null=True)
     price_min = NumberAttribute()
     price_max = NumberAttribute()
     currency = UnicodeAttribute()

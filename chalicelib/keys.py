@@ -23,6 +23,7 @@ Tenant table (every partition key starts with the tenant id, so IAM's
 | bulk edit       | <tid>         | BULKEDIT#<bulk_edit_id>              | <tid>#BULKEDITS / <id>       |                               |
 | bulk edit chunk | <tid>         | BULKEDIT#<bulk_edit_id>#CHUNK#<00042>|                              |                               |
 | lookup counter  | <tid>         | THROTTLE#ORDER_LOOKUP#<address>      |                              |                               |
+| audit entry     | <tid>#AUDIT   | <at>#<entry_id>                      | <tid>#AUDIT#<type>#<rid> / <at>#<entry_id> | <tid>#AUDIT#<type> / <at>#<entry_id> |
 
 Access patterns of the checkout: a cart, checkout, reservation or order is one
 GetItem by id; the merchant's orders are gsi1 newest first; an order number
@@ -44,6 +45,10 @@ return id (ids never collide with checkout ids).
 
 A bulk edit and its chunks (the products one workflow step edits, and what it did to each) share the
 prefix `BULKEDIT#<id>`: its progress is one Query.
+
+The audit log (audit.py) is a partition of its own per shop, `<tid>#AUDIT`, sorted by when each change
+happened: the whole log newest first, or a time window of it, is one Query; one resource's history is
+gsi1, one type of resource's gsi2. Entries are put once and never updated or deleted.
 
 Platform table (never reachable with tenant-scoped credentials):
 
@@ -271,3 +276,21 @@ def bulk_edit_chunk_sk(bulk_edit_id: str, chunk: int) -> str:
 
 def bulk_edits_gsi(tenant_id: str) -> str:
     return f"{tenant_id}#BULKEDITS"
+
+
+# The audit log (tenant table)
+def audit_log(tenant_id: str) -> str:
+    return f"{tenant_id}#AUDIT"
+
+
+def audit_sk(at: str, entry_id: str) -> str:
+    """Sorted by the change's time (ISO 8601, to the second), then by id within a second."""
+    return f"{at}#{entry_id}"
+
+
+def audit_resource_gsi(tenant_id: str, resource_type: str, resource_id: str) -> str:
+    return f"{tenant_id}#AUDIT#{resource_type}#{resource_id}"
+
+
+def audit_type_gsi(tenant_id: str, resource_type: str) -> str:
+    return f"{tenant_id}#AUDIT#{resource_type}"

@@ -52,7 +52,10 @@ BULK_EDIT_CREATE = closed(
         "filter": closed(
             {
                 "status": PRODUCT["properties"]["status"],
-                "query": {**display_text(200), "description": "Found, ignoring case, in the title or a SKU"},
+                "query": {
+                    **display_text(200),
+                    "description": "Found, ignoring case, in the title, handle or a SKU (as the products list's `q`)",
+                },
             }
         ),
         "dry_run": {**boolean, "description": "true: answer what would change, change nothing"},

@@ -12,6 +12,7 @@ from .common import (
     list_of,
     money,
     nullable_string,
+    page_query,
     string,
     text,
     timestamp,
@@ -188,6 +189,13 @@ PRODUCT = answer(
     }
 )
 
+# The query of the merchant's list of products.
+product_query = {
+    **page_query,
+    "status": PRODUCT["properties"]["status"],
+    "q": {"type": "string", "maxLength": 200, "description": "A part of the title, handle or a SKU, any case"},
+}
+
 MEDIA_UPLOAD = closed(
     {
         "filename": {"type": "string", "pattern": r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"},
@@ -275,3 +283,47 @@ PAYMENT_ACCOUNT = answer(
     }
 )
 ACCOUNT_LINK = answer({"url": string, "expires_at": {"type": "integer", "description": "Unix seconds"}})
+
+# The audit log ----------------------------------------------------------------
+
+# What a change may be made to: each is a resource the merchant reads (chalicelib/api/merchant/auditing.py).
+AUDIT_RESOURCE_TYPES = (
+    "product",
+    "media",
+    "order",
+    "return",
+    "attention",
+    "shop",
+    "return_policy",
+    "pickup_locations",
+    "shipping_rates",
+    "tax_rates",
+    "discount",
+    "payments",
+    "bulk_edit",
+)
+_any_json = {"description": "The field's value as the API shows it; null where the field was absent"}
+AUDIT_ENTRY = answer(
+    {
+        "id": string,
+        "at": timestamp,
+        "actor": answer({"id": string, "email": string}),
+        "via": {"enum": ["api", "admin"]},
+        "action": {"type": "string", "description": "The operation, e.g. `update_product`"},
+        "resource_type": {"enum": list(AUDIT_RESOURCE_TYPES)},
+        "resource_id": {"type": "string", "description": "A setting's id is the shop's"},
+        "changes": {
+            "type": "array",
+            "items": answer({"field": string, "before": _any_json, "after": _any_json}),
+            "description": "Each changed field by its dotted path (`variants.<id>.price`), before and after",
+        },
+    }
+)
+# The filters of the log and its CSV export.
+audit_query = {
+    "resource_type": {"enum": list(AUDIT_RESOURCE_TYPES)},
+    "resource_id": text(254, 1),
+    "actor": {**text(254, 1), "description": "An account's id or email"},
+    "since": {"type": "string", "format": "date-time", "description": "From this instant (inclusive)"},
+    "until": {"type": "string", "format": "date-time", "description": "To this instant (inclusive)"},
+}

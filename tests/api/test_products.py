@@ -197,6 +197,52 @@ def test_a_cursor_from_the_storefront_list_is_refused_by_the_admin_list(api, mer
     assert api.get(f"/s/{sub}/api/store/products?cursor={admin_cursor}").status_code == 400
 
 
+def test_the_list_filters_by_status_and_searches_title_handle_and_sku_in_any_case(merchant):
+    shop_api, _ = merchant
+    linen = _create(shop_api, "Linen Shirt")
+    draft = _create(shop_api, "Wool Scarf", status="draft")
+    mug = _create(shop_api, "Mug", handle="coffee-cup")
+    sku = draft["variants"][0]["sku"]
+
+    def ids(query):
+        r = shop_api.get(f"/api/admin/products?{query}")
+        assert r.status_code == 200, r.body
+        return [p["id"] for p in r.json["items"]]
+
+    assert ids("status=draft") == [draft["id"]]
+    assert ids("status=active") == [mug["id"], linen["id"]]
+    assert ids("q=LINEN") == [linen["id"]]
+    assert ids("q=cup") == [mug["id"]]
+    assert ids(f"q={sku.lower()}") == [draft["id"]]
+    assert ids("q=shirt&status=draft") == []
+    renamed = shop_api.patch(f"/api/admin/products/{draft['id']}", {"title": "Silk Shirt"})
+    assert renamed.status_code == 200, renamed.body
+    assert ids("q=shirt") == [draft["id"], linen["id"]]  # the search text follows each edit
+
+
+def test_a_filtered_list_pages_through_every_match_once(merchant):
+    shop_api, _ = merchant
+    made = [_create(shop_api, f"Lamp {i}")["id"] for i in range(5)]
+    for i in range(4):
+        _create(shop_api, f"Chair {i}")
+    seen, cursor = [], None
+    while True:
+        r = shop_api.get("/api/admin/products?limit=2&q=lamp" + (f"&cursor={cursor}" if cursor else ""))
+        assert r.status_code == 200 and len(r.json["items"]) <= 2, r.body
+        seen += [p["id"] for p in r.json["items"]]
+        cursor = r.json["next"]
+        if cursor is None:
+            break
+    assert seen == list(reversed(made))
+
+
+@pytest.mark.parametrize("query, field", [("status=archived", "status"), ("q=" + "x" * 201, "q")])
+def test_an_unknown_status_or_an_overlong_search_answers_400(merchant, query, field):
+    shop_api, _ = merchant
+    r = shop_api.get(f"/api/admin/products?{query}")
+    assert r.status_code == 400 and field in r.json["fields"], r.body
+
+
 # Updating ---------------------------------------------------------------------------
 
 

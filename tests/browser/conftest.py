@@ -46,3 +46,18 @@ def page(chromium):
     page.on("pageerror", lambda error: page.problems.append(f"script error: {error}"))
     yield page
     context.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A browser test that fails leaves a screenshot of its page: out/browser-failures/<test>.png."""
+    outcome = yield
+    report = outcome.get_result()
+    page = item.funcargs.get("page") if hasattr(item, "funcargs") else None
+    if report.when == "call" and report.failed and page is not None:
+        from tests.support.browser import screenshot_path
+
+        try:
+            page.screenshot(path=str(screenshot_path(item.name)), full_page=True)
+        except Exception as e:  # the page may be gone with what failed; the report still says why
+            report.sections.append(("screenshot", f"none taken: {e}"))

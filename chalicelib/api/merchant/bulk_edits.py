@@ -4,9 +4,11 @@ from chalice import Blueprint
 
 from chalicelib import bulk_edits, schemas, web
 from chalicelib.api.merchant import admin_once
+from chalicelib.api.merchant.auditing import BULK_EDIT, Audited
 
 bp = Blueprint(__name__)
 routes = web.Routes(bp)
+audited = Audited(bp)
 
 
 @routes.api(
@@ -18,6 +20,7 @@ routes = web.Routes(bp)
     status=(202, 200),
     tag="admin",
 )
+@audited(BULK_EDIT, created="id")
 def create_bulk_edit():
     edit = admin_once(
         bp.current_request,
@@ -60,6 +63,7 @@ def get_bulk_edit(bulk_edit_id):
     status=(202, 200),
     tag="admin",
 )
+@audited(BULK_EDIT, "bulk_edit_id")
 def undo_bulk_edit(bulk_edit_id):
     edit, started = bulk_edits.undo(web.merchant_tenant(bp.current_request), bulk_edit_id)
     return web.json_response(edit, 202 if started else 200)

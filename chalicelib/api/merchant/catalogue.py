@@ -4,9 +4,11 @@ from chalice import Blueprint
 
 from chalicelib import catalog, media, product_editing, schemas, tenants, web
 from chalicelib.api.merchant import admin_once
+from chalicelib.api.merchant.auditing import MEDIA, PRODUCT, Audited
 
 bp = Blueprint(__name__)
 routes = web.Routes(bp)
+audited = Audited(bp)
 
 
 @routes.api(
@@ -18,6 +20,7 @@ routes = web.Routes(bp)
     status=201,
     tag="admin",
 )
+@audited(PRODUCT, created="id")
 def create_product():
     product = admin_once(
         bp.current_request,
@@ -31,15 +34,20 @@ def create_product():
 
 @routes.api(
     "/api/admin/products",
-    summary="List products, newest first",
+    summary="List products, newest first (?status= ?q= a part of the title, handle or a SKU)",
     response=schemas.page_of(schemas.PRODUCT),
     tag="admin",
-    query=schemas.page_query,
+    query=schemas.product_query,
 )
 def list_products():
     request = bp.current_request
     tenant_id = web.merchant_tenant(request)
-    return web.json_response(catalog.list_products(tenant_id, active_only=False, **web.page_args(request)))
+    return web.json_response(catalog.list_products(tenant_id, active_only=False, **product_filters(request)))
+
+
+def product_filters(request) -> dict:
+    """The merchant's list of products as a request asks for it: its page and filters (the admin's too)."""
+    return {**web.page_args(request), "status": web.query(request, "status"), "search": web.query(request, "q")}
 
 
 @routes.api("/api/admin/products/{product_id}", summary="A product", response=schemas.PRODUCT, tag="admin")
@@ -55,6 +63,7 @@ def get_product(product_id):
     response=schemas.PRODUCT,
     tag="admin",
 )
+@audited(PRODUCT, "product_id")
 def update_product(product_id):
     request = bp.current_request
     tenant_id = web.merchant_tenant(request)
@@ -64,6 +73,7 @@ def update_product(product_id):
 
 
 @routes.api("/api/admin/products/{product_id}", ["DELETE"], summary="Delete a product", status=204, tag="admin")
+@audited(PRODUCT, "product_id")
 def delete_product(product_id):
     product_editing.delete_product(web.merchant_tenant(bp.current_request), product_id)
     return web.empty_response()
@@ -76,6 +86,7 @@ def delete_product(product_id):
     response=schemas.PRODUCT,
     tag="admin",
 )
+@audited(PRODUCT, "product_id")
 def delete_variant(product_id, variant_id):
     tenant_id = web.merchant_tenant(bp.current_request)
     return web.json_response(product_editing.delete_variant(tenant_id, product_id, variant_id))
@@ -90,6 +101,7 @@ def delete_variant(product_id, variant_id):
     status=201,
     tag="admin",
 )
+@audited(MEDIA, created="key")
 def upload_media():
     request = bp.current_request
     tenant_id = web.merchant_tenant(request)

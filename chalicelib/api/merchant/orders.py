@@ -4,9 +4,11 @@ from chalice import Blueprint
 
 from chalicelib import attention, cancellation, fulfilment, orders, refunds, return_requests, returns, schemas, web
 from chalicelib.api.merchant import admin_once
+from chalicelib.api.merchant.auditing import ATTENTION, ORDER, RETURN, Audited
 
 bp = Blueprint(__name__)
 routes = web.Routes(bp)
+audited = Audited(bp)
 
 
 @routes.api(
@@ -52,6 +54,7 @@ def get_order(order_id):
     status=201,
     tag="admin",
 )
+@audited(ORDER, "order_id")
 def create_fulfilment(order_id):
     created = admin_once(
         bp.current_request,
@@ -71,6 +74,7 @@ def create_fulfilment(order_id):
     response=schemas.FULFILMENT,
     tag="admin",
 )
+@audited(ORDER, "order_id")
 def fulfilment_status(order_id, fulfilment_id):
     request = bp.current_request
     tenant_id = web.merchant_tenant(request)
@@ -86,6 +90,7 @@ def fulfilment_status(order_id, fulfilment_id):
     response=schemas.ORDER,
     tag="admin",
 )
+@audited(ORDER, "order_id")
 def cancel_order(order_id):
     return web.json_response(
         admin_once(
@@ -107,6 +112,7 @@ def cancel_order(order_id):
     status=201,
     tag="admin",
 )
+@audited(ORDER, "order_id")
 def create_refund(order_id):
     request = bp.current_request
     key = request.headers.get("idempotency-key")
@@ -147,6 +153,7 @@ def get_return(return_id):
     response=schemas.RETURN,
     tag="admin",
 )
+@audited(RETURN, "return_id")
 def approve_return(return_id):
     return web.json_response(return_requests.approve(web.merchant_tenant(bp.current_request), return_id))
 
@@ -158,6 +165,7 @@ def approve_return(return_id):
     response=schemas.RETURN,
     tag="admin",
 )
+@audited(RETURN, "return_id")
 def reject_return(return_id):
     return web.json_response(return_requests.reject(web.merchant_tenant(bp.current_request), return_id))
 
@@ -171,6 +179,7 @@ def reject_return(return_id):
     response=schemas.RETURN,
     tag="admin",
 )
+@audited(RETURN, "return_id")
 def receive_return(return_id):
     request = bp.current_request
     tenant_id = web.merchant_tenant(request)
@@ -195,5 +204,6 @@ def list_attention():
     response=schemas.ATTENTION_RESOLVED,
     tag="admin",
 )
+@audited(ATTENTION, "kind", "record_id")
 def resolve_attention(kind, record_id):
     return web.json_response(attention.resolve(web.merchant_tenant(bp.current_request), kind, record_id))

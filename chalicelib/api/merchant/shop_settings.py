@@ -19,9 +19,20 @@ from chalicelib import (
     web,
 )
 from chalicelib.api.merchant import admin_once
+from chalicelib.api.merchant.auditing import (
+    DISCOUNT,
+    PAYMENTS,
+    PICKUP_LOCATIONS,
+    RETURN_POLICY,
+    SHIPPING_RATES,
+    SHOP,
+    TAX_RATES,
+    Audited,
+)
 
 bp = Blueprint(__name__)
 routes = web.Routes(bp)
+audited = Audited(bp)
 
 
 def _save_setting(save, schema):
@@ -52,6 +63,7 @@ def admin_shop():
     response=schemas.SHOP,
     tag="admin",
 )
+@audited(SHOP)
 def admin_shop_update():
     return _shop_after(lambda tenant_id: shops.update(tenant_id, web.body(bp.current_request, schemas.SHOP_PATCH)))
 
@@ -63,6 +75,7 @@ def admin_shop_update():
     response=schemas.SHOP,
     tag="admin",
 )
+@audited(SHOP)
 def verify_domain():
     return _shop_after(domains.verify)
 
@@ -80,6 +93,7 @@ def get_return_policy():
     response=schemas.RETURN_POLICY,
     tag="admin",
 )
+@audited(RETURN_POLICY)
 def put_return_policy():
     return _save_setting(return_policy.replace, schemas.RETURN_POLICY_PUT)
 
@@ -92,6 +106,7 @@ def put_return_policy():
     response=schemas.RETURN_POLICY,
     tag="admin",
 )
+@audited(RETURN_POLICY)
 def patch_return_policy():
     return _save_setting(return_policy.update, schemas.RETURN_POLICY_PATCH)
 
@@ -114,6 +129,7 @@ def get_pickup_locations():
     response=schemas.PICKUP_LOCATION_LIST,
     tag="admin",
 )
+@audited(PICKUP_LOCATIONS)
 def put_pickup_locations():
     return _save_setting(fulfilment.replace_pickup_locations, schemas.PICKUP_LOCATIONS)
 
@@ -140,6 +156,7 @@ def carrier_webhook_settings():
     status=201,
     tag="admin",
 )
+@audited(DISCOUNT, created="id")
 def create_discount():
     discount = admin_once(
         bp.current_request, schemas.DISCOUNT_CREATE, "create_discount", "POST /api/admin/discounts", discounts.create
@@ -172,6 +189,7 @@ def get_shipping_rates():
     response=schemas.SHIPPING_TABLE,
     tag="admin",
 )
+@audited(SHIPPING_RATES)
 def put_shipping_rates():
     return _save_setting(shipping.replace, schemas.SHIPPING_RATES)
 
@@ -194,6 +212,7 @@ def get_tax_rates():
     response=schemas.TAX_TABLE,
     tag="admin",
 )
+@audited(TAX_RATES)
 def put_tax_rates():
     return _save_setting(taxes.replace, schemas.TAX_RATES)
 
@@ -207,6 +226,7 @@ def put_tax_rates():
     status=(201, 200),
     tag="admin",
 )
+@audited(PAYMENTS)
 def connect_payments():
     request = bp.current_request
     tenant_id = web.merchant_tenant(request)
@@ -234,6 +254,7 @@ def payments_status():
     status=201,
     tag="admin",
 )
+@audited.exempt("a short-lived Stripe onboarding link: nothing of the shop changes")
 def payments_link():
     request = bp.current_request
     tenant_id = web.merchant_tenant(request)
