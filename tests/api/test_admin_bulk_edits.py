@@ -137,3 +137,19 @@ def test_the_screens_need_a_session_and_their_forms_a_csrf_token(client, admin, 
     forged = admin.post("/admin/bulk-edits", {"product_ids": [product["id"]], "action": "publish"}, csrf=False)
     assert forged.status_code == 403
     assert admin.get("/admin/bulk-edits/01J0000000000000000000000X").status_code == 404
+
+
+def test_the_products_index_bulk_action_leads_to_the_choice_with_its_rows_and_action(admin, shop):
+    a, b = _product(shop, "Lamp one"), _product(shop, "Lamp two")
+    index = admin.get("/admin/products?q=lamp")
+    assert 'action="/admin/products/bulk"' in index.text
+    sent = admin.post(
+        "/admin/products/bulk", {"product_ids": [a["id"], b["id"]], "action": "adjust_price", "q": "lamp"}
+    )
+    assert sent.status_code == 303
+    chosen = admin.get(header(sent, "location"))
+    assert "2 products selected" in chosen.text and 'value="adjust_price_percent" checked' in chosen.text
+    everything = re.search(r'href="([^"]+)">Edit every product matching the filter instead', chosen.text)
+    matching = admin.get(unescape(everything[1]))
+    assert "Every product matching “lamp”" in unescape(matching.text)
+    assert 'value="adjust_price_percent" checked' in matching.text

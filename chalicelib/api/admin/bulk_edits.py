@@ -1,10 +1,11 @@
 """The admin's bulk edits of products: choose what to change for the products selected in the products index (or
 every product matching its filter), preview it (the dry run), run it, follow its progress, undo it.
 
-The products index sends its selection here with a GET: `/admin/bulk-edits/new?product_ids=<id>&product_ids=...`,
-or `?scope=filter&status=<status>&query=<search>` for every product matching the index's filter (`action=` may
-preselect the action). Every step posts the same fields, named as schemas.BULK_EDIT_CREATE names them
-(`action`, `params.price`, ...), and reaches the same domain functions as POST /api/admin/bulk-edits.
+The products index posts its ticked rows, its filter and the action chosen there to /admin/products/bulk, which
+sends them on to `/admin/bulk-edits/new?product_ids=<id>&product_ids=...&action=...`; that page also takes
+`?scope=filter&status=<status>&query=<search>`: every product matching the index's filter. Every step posts the
+same fields, named as schemas.BULK_EDIT_CREATE names them (`action`, `params.price`, ...), and reaches the same
+domain functions as POST /api/admin/bulk-edits.
 """
 
 from urllib.parse import urlencode
@@ -23,11 +24,11 @@ SHOWN = 200  # rows of each table a page shows: the page stays light; the API ha
 ACTIONS = [
     ("publish", "publish", "Publish", None),
     ("unpublish", "unpublish", "Unpublish (make drafts)", None),
-    ("set_price", "set_price", "Set the price of every variant to", "price"),
+    ("set_price", "set_price", "Set every price to", "price"),
     ("adjust_price_percent", "adjust_price", "Change every price by a percentage", "percent"),
     ("adjust_price_amount", "adjust_price", "Change every price by an amount", "amount"),
-    ("set_stock", "set_stock", "Set the stock of every variant to", "quantity"),
-    ("adjust_stock", "adjust_stock", "Change the stock of every variant by", "delta"),
+    ("set_stock", "set_stock", "Set every stock count to", "quantity"),
+    ("adjust_stock", "adjust_stock", "Change every stock count by", "delta"),
 ]
 _HINTS = {
     "price": "For example 19.99",
@@ -84,6 +85,8 @@ def _payload(form: admin_ui.Form, currency: str) -> dict:
 
 def _choose(session, values: admin_ui.Form, errors=None):
     count = len(values.list("product_ids"))
+    index_filter = {k: values.get(k) for k in ("status", "query") if values.get(k)}
+    offer = {"scope": "filter", **index_filter, "action": values.get("action")}
     return admin_ui.render(
         "bulk_edit_new.html",
         session,
@@ -94,6 +97,10 @@ def _choose(session, values: admin_ui.Form, errors=None):
         count=count,
         actions=ACTIONS,
         hints=_HINTS,
+        # The index's filter came along with ticked rows (or none): offer every product it matches instead.
+        filter_url="/admin/bulk-edits/new?" + urlencode(offer)
+        if index_filter and values.get("scope") != "filter"
+        else None,
         errors=errors or admin_ui.FormErrors(),
     )
 
@@ -101,6 +108,22 @@ def _choose(session, values: admin_ui.Form, errors=None):
 @routes.admin("/admin/bulk-edits/new", summary="Bulk edit: choose what to change for the selected products")
 def bulk_edit_new(session, form):
     return _choose(session, _query())
+
+
+@routes.admin(
+    "/admin/products/bulk",
+    ["POST"],
+    summary="The products index's bulk action (form: product_ids, action, q, status): on to choosing the change",
+)
+def products_bulk_action(session, form):
+    action = form.get("action")
+    choice = "adjust_price_percent" if action == "adjust_price" else action
+    query = [("product_ids", i) for i in form.list("product_ids")] + [
+        (name, value)
+        for name, value in (("action", choice), ("status", form.get("status")), ("query", form.get("q")))
+        if value
+    ]
+    return admin_ui.redirect("/admin/bulk-edits/new?" + urlencode(query))
 
 
 @routes.admin(
