@@ -12,8 +12,8 @@ from chalicelib import (
     workflows,
 )
 from chalicelib.api import operator, platform, storefront, webhooks
+from chalicelib.api.admin import audit, home, products, session, settings
 from chalicelib.api.admin import bulk_edits as bulk_edit_screens
-from chalicelib.api.admin import home, products, session, settings
 from chalicelib.api.merchant import audit_log, bulk_edits, catalogue, orders, shop_settings
 from chalicelib.observability import logger
 
@@ -39,6 +39,7 @@ for blueprint in (
     settings,
     products,
     bulk_edit_screens,
+    audit,
 ):
     app.register_blueprint(blueprint.bp)
 

@@ -9,6 +9,7 @@ second copy of a rule. Pages run no inline script and carry no inline style (sec
 scripts and stylesheet are files under /assets/admin/.
 """
 
+import re
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, quote, urlsplit
 
@@ -16,7 +17,7 @@ from chalice import Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import escape
 
-from . import assets, money
+from . import assets, money, validation
 from .errors import DomainError, Invalid
 from .settings import TEMPLATES
 
@@ -100,6 +101,62 @@ class FormErrors:
 
     def __bool__(self) -> bool:
         return bool(self.message or self.fields)
+
+
+class Reading:
+    """A form's text read into the API's values (amounts in minor units, whole numbers, percentages in basis
+    points), noting every field that does not read so the page names them all at once; `check` then validates
+    the payload against the API's schema, as the API would."""
+
+    def __init__(self, currency: str):
+        self.currency = currency
+        self.fields: dict[str, str] = {}
+
+    def amount(self, name: str, text: str, *, required: bool = True) -> int | None:
+        if not text and not required:
+            return None
+        amount = money.parse_amount(text, self.currency)
+        if amount is None:
+            example = money.amount_input(499 if money.exponent(self.currency) else 5, self.currency)
+            self.fields[name] = f"enter an amount in {self.currency}, like {example}"
+        return amount
+
+    def whole(self, name: str, text: str, *, required: bool = True) -> int | None:
+        if not text and not required:
+            return None
+        if not re.fullmatch(r"[0-9]{1,12}", text):
+            self.fields[name] = "enter a whole number, like 30"
+            return None
+        return int(text)
+
+    def percent_bp(self, name: str, text: str) -> int | None:
+        """'20' -> 2000, '7.25' -> 725: a percentage from 0 to 100, to two places, in basis points."""
+        match = re.fullmatch(r"([0-9]{1,3})(?:\.([0-9]{1,2}))?%?", text)
+        bp = int(match[1]) * 100 + int((match[2] or "").ljust(2, "0")) if match else None
+        if bp is None or bp > 10_000:
+            self.fields[name] = "enter a percentage from 0 to 100, like 20 or 7.25"
+        return bp
+
+    def check(self, payload: dict, schema: dict) -> dict:
+        if self.fields:
+            first = next(iter(self.fields))
+            raise Invalid(f"{first}: {self.fields[first]}", self.fields)
+        return validation.check(payload, schema)
+
+
+def table_rows(form: Form, prefix: str, names: tuple[str, ...], *, kept: tuple[str, ...] = ()) -> list[dict]:
+    """The rows of a table of inputs named `prefix[i].name`, in the form's order, numbered again from 0 (so the
+    API's error paths, `rates[0].amount`, name the inputs the page shows again). A row whose inputs are all blank
+    (`kept` ones, such as a hidden id, aside) or whose `remove` box is ticked is left out."""
+    at = re.compile(re.escape(prefix) + r"\[([0-9]{1,4})\]\.")
+    indexes = sorted({int(m[1]) for key in form.values if (m := at.match(key))})
+    rows = []
+    for i in indexes:
+        row = {name: form.get(f"{prefix}[{i}].{name}") for name in names}
+        if form.get(f"{prefix}[{i}].remove") or not any(v for k, v in row.items() if k not in kept):
+            continue
+        rows.append(row)
+    return rows
 
 
 def render(template: str, session: Session, *, status: int = 200, **context) -> Response:

@@ -183,8 +183,7 @@ class ProductRecord(TenantItem, discriminator="product"):
     option_names: Documents = ListAttribute(default=list)
     variant_ids: Documents = ListAttribute(default=list)  # display order
     category = UnicodeAttribute(null=True)  # the merchant's grouping (a return policy may make one final sale)
-    # Lowercased title, handle and SKUs, kept on every write: the admin's search filters on it in the query.
-    search_text = UnicodeAttribute(null=True)
+    search_text = UnicodeAttribute(null=True)  # lowercased title, handle and SKUs: the admin's search filters on it
     price_min = NumberAttribute()
     price_max = NumberAttribute()
     currency = UnicodeAttribute()
@@ -207,8 +206,7 @@ class VariantRecord(TenantItem, discriminator="variant"):
     title = UnicodeAttribute()
     price = NumberAttribute()
     currency = UnicodeAttribute()
-    # Quantity available to sell: checkouts in progress have already taken theirs out.
-    inventory_quantity = NumberAttribute()
+    inventory_quantity = NumberAttribute()  # available to sell: checkouts in progress have taken theirs out
     options: Document = MapAttribute(default=dict)
 
 

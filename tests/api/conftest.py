@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests.support.admin import signed_in
 from tests.support.after_sale import AfterSale
 from tests.support.api import Api, connect_payments, sign_up
 
@@ -36,3 +37,18 @@ def order(shop, stripe):
     the products stay on `shop.shirt` and `shop.mug`."""
     shop.shirt, shop.mug = shop.product(qty=5, price=2000), shop.product(qty=5, price=800)
     return shop.paid_order(stripe, (shop.shirt, 2), (shop.mug, 1))
+
+
+@pytest.fixture
+def client(app):
+    """A browser's connection to the app (tests/support/admin.Admin keeps its cookies)."""
+    from chalice.test import Client
+
+    with Client(app) as c:
+        yield c
+
+
+@pytest.fixture
+def admin(client, merchant):
+    """The web admin in a browser, signed in as `merchant`."""
+    return signed_in(client, merchant)

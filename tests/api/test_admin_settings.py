@@ -95,3 +95,157 @@ def test_a_bad_country_for_payments_is_shown_next_to_its_field(admin, merchant, 
     answer = admin.post("/admin/settings/payments", {"country": "USA"})
     assert answer.status_code == 400 and 'id="f-country-error"' in answer.text
     assert merchant[0].get("/api/admin/payments/account").json["connected"] is False
+
+
+def test_shipping_rates_are_added_edited_and_removed_as_a_table(admin, merchant):
+    api = merchant[0]
+    page = admin.get("/admin/settings/shipping")
+    assert page.status_code == 200 and 'name="rates[0].name"' in page.text  # an empty table offers its first row
+    more = admin.post("/admin/settings/shipping", {"rates[0].name": "Standard", "add_row": "1"})
+    assert more.status_code == 200 and 'value="Standard"' in more.text and 'name="rates[1].name"' in more.text
+    assert api.get("/api/admin/shipping-rates").json["rates"] == []  # adding a row saves nothing yet
+    saved = admin.post(
+        "/admin/settings/shipping",
+        {
+            "rates[0].name": "Standard",
+            "rates[0].amount": "4.99",
+            "rates[0].countries": "us, ca",
+            "rates[0].free_over": "50",
+            "rates[1].name": "Express",
+            "rates[1].amount": "1,250.00",
+            "rates[2].name": "",  # a blank row is left out
+            "rates[2].amount": "",
+        },
+    )
+    assert saved.status_code == 303
+    assert api.get("/api/admin/shipping-rates").json["rates"] == [
+        {"name": "Standard", "amount": 499, "countries": ["CA", "US"], "free_over": 5000},
+        {"name": "Express", "amount": 125000, "countries": [], "free_over": None},
+    ]
+    page = admin.get("/admin/settings/shipping")
+    assert 'value="4.99"' in page.text and 'value="CA, US"' in page.text and 'value="1250.00"' in page.text
+    admin.post(
+        "/admin/settings/shipping",
+        {
+            "rates[0].name": "Standard",
+            "rates[0].amount": "4.99",
+            "rates[0].remove": "on",
+            "rates[1].name": "Express",
+            "rates[1].amount": "12",
+        },
+    )
+    assert [r["name"] for r in api.get("/api/admin/shipping-rates").json["rates"]] == ["Express"]
+
+
+def test_shipping_rate_errors_land_next_to_their_row_field(admin, merchant):
+    admin.get("/admin/settings/shipping")
+    fields = {"rates[0].name": "Standard", "rates[0].amount": "4.99", "rates[0].remove": "on"}
+    fields |= {"rates[1].name": "Express", "rates[1].amount": "four"}
+    answer = admin.post("/admin/settings/shipping", fields)
+    # the removed row is gone: Express is now the first row, and its error sits next to its price
+    assert answer.status_code == 400 and 'id="f-rates-0-amount-error"' in answer.text
+    assert 'href="#f-rates-0-amount"' in answer.text and "like 4.99" in answer.text
+    bad_country = admin.post(
+        "/admin/settings/shipping", {"rates[0].name": "Std", "rates[0].amount": "1", "rates[0].countries": "US, USA"}
+    )
+    assert bad_country.status_code == 400 and 'id="f-rates-0-countries-error"' in bad_country.text
+    twice = admin.post(
+        "/admin/settings/shipping",
+        {"rates[0].name": "Std", "rates[0].amount": "1", "rates[1].name": "Std", "rates[1].amount": "2"},
+    )
+    assert twice.status_code == 400 and 'id="f-rates-1-name-error"' in twice.text  # the domain's own rule
+    assert merchant[0].get("/api/admin/shipping-rates").json["rates"] == []
+
+
+def test_tax_rates_in_percent_and_prices_including_tax(admin, merchant):
+    admin.get("/admin/settings/taxes")
+    saved = admin.post(
+        "/admin/settings/taxes",
+        {
+            "prices_include_tax": "on",
+            "rates[0].country": "de",
+            "rates[0].rate": "19",
+            "rates[1].country": "US",
+            "rates[1].rate": "7.25",
+        },
+    )
+    assert saved.status_code == 303
+    assert merchant[0].get("/api/admin/tax-rates").json == {
+        "prices_include_tax": True,
+        "rates": [{"country": "DE", "rate_bp": 1900}, {"country": "US", "rate_bp": 725}],
+    }
+    page = admin.get("/admin/settings/taxes")
+    assert 'value="7.25"' in page.text and 'value="19"' in page.text and "checked" in page.text
+    wrong = admin.post("/admin/settings/taxes", {"rates[0].country": "DE", "rates[0].rate": "120"})
+    assert wrong.status_code == 400 and 'id="f-rates-0-rate-error"' in wrong.text
+    twice = admin.post(
+        "/admin/settings/taxes",
+        {"rates[0].country": "DE", "rates[0].rate": "1", "rates[1].country": "DE", "rates[1].rate": "2"},
+    )
+    assert twice.status_code == 400 and 'id="f-rates-1-country-error"' in twice.text
+    assert merchant[0].get("/api/admin/tax-rates").json["prices_include_tax"] is True  # nothing changed
+
+
+def test_pickup_locations_keep_their_ids_when_edited(admin, merchant):
+    api = merchant[0]
+    admin.get("/admin/settings/pickup")
+    place = {
+        "locations[0].name": "The shop",
+        "locations[0].address.line1": "1 High St",
+        "locations[0].address.city": "Leeds",
+        "locations[0].address.postal_code": "LS1 1AA",
+        "locations[0].address.country": "gb",
+        "locations[0].hours": "Mon-Fri 9-17",
+    }
+    assert admin.post("/admin/settings/pickup", place).status_code == 303
+    [stored] = api.get("/api/admin/pickup-locations").json["locations"]
+    assert stored["address"] == {"line1": "1 High St", "city": "Leeds", "postal_code": "LS1 1AA", "country": "GB"}
+    page = admin.get("/admin/settings/pickup")
+    assert f'value="{stored["id"]}"' in page.text
+    renamed = {**place, "locations[0].id": stored["id"], "locations[0].name": "Main shop"}
+    assert admin.post("/admin/settings/pickup", renamed).status_code == 303
+    [again] = api.get("/api/admin/pickup-locations").json["locations"]
+    assert (again["id"], again["name"]) == (stored["id"], "Main shop")
+    missing = admin.post("/admin/settings/pickup", {**renamed, "locations[0].address.city": ""})
+    assert missing.status_code == 400 and 'id="f-locations-0-address-city-error"' in missing.text
+    foreign = admin.post("/admin/settings/pickup", {**renamed, "locations[0].id": "not-ours"})
+    assert foreign.status_code == 400 and "id: unknown" in foreign.text  # another shop's (or a made-up) id
+
+
+def test_the_return_policy_form_changes_its_terms(admin, merchant):
+    page = admin.get("/admin/settings/returns")
+    assert page.status_code == 200 and 'value="30"' in page.text  # a new shop's 30-day window
+    saved = admin.post(
+        "/admin/settings/returns",
+        {
+            "window_days": "14",
+            "parcel_days": "10",
+            "approval": "automatic",
+            "auto_approve.max_value": "25.00",
+            "auto_approve.reasons": "too small\r\n\r\ntoo big",
+            "restocking_fee_percent": "10",
+            "return_shipping_paid_by": "merchant",
+            "exchanges_allowed": "on",
+            "final_sale_categories": "Underwear",
+        },
+    )
+    assert saved.status_code == 303
+    policy = merchant[0].get("/api/admin/return-policy").json
+    assert policy["window_days"] == 14 and policy["approval"] == "automatic"
+    assert policy["auto_approve"] == {"max_value": 2500, "reasons": ["too big", "too small"]}
+    assert policy["store_credit_allowed"] is False and policy["exchanges_allowed"] is True
+    assert policy["final_sale_categories"] == ["underwear"] and policy["return_shipping_paid_by"] == "merchant"
+    wrong = admin.post("/admin/settings/returns", {"window_days": "400", "parcel_days": "x", "approval": "manual"})
+    assert wrong.status_code == 400 and 'id="f-parcel_days-error"' in wrong.text and 'value="400"' in wrong.text
+    too_long = admin.post(
+        "/admin/settings/returns",
+        {
+            "window_days": "400",
+            "parcel_days": "10",
+            "restocking_fee_percent": "0",
+            "approval": "manual",
+            "return_shipping_paid_by": "customer",
+        },
+    )
+    assert too_long.status_code == 400 and 'id="f-window_days-error"' in too_long.text
+    assert merchant[0].get("/api/admin/return-policy").json["window_days"] == 14

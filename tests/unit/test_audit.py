@@ -116,17 +116,48 @@ def _declared(view):
     return "undeclared", None
 
 
-def test_every_write_route_of_the_merchant_api_declares_the_resource_it_changes():
-    import app as app_module
-
+def _undeclared(routes, wanted) -> list[str]:
     undeclared = []
-    for path, methods in app_module.app.routes.items():
+    for path, methods in routes.items():
         for method, entry in methods.items():
-            if path.startswith("/api/admin/") and method in WRITES:
+            if wanted(path, method, entry.view_function):
                 audits, reason = _declared(entry.view_function)
                 if audits == "undeclared" or (audits is None and not reason):
                     undeclared.append(f"{method} {path}")
+    return undeclared
+
+
+def test_every_write_route_of_the_merchant_api_declares_the_resource_it_changes():
+    import app as app_module
+
+    undeclared = _undeclared(
+        app_module.app.routes, lambda path, method, _: path.startswith("/api/admin/") and method in WRITES
+    )
     assert undeclared == [], (
         "decorate each with @audited(RESOURCE, ...) (chalicelib/api/merchant/auditing.py), "
         "or @audited.exempt(reason) if it changes nothing of the shop"
     )
+
+
+def test_every_web_admin_page_that_takes_a_form_declares_the_resource_it_changes():
+    """Signing in, up and out and the password pages change the merchant's session, not the shop."""
+    import app as app_module
+
+    def page_of_the_shop(path, method, view):
+        return (path == "/admin" or path.startswith("/admin/")) and method == "POST" and _module(view) != SESSION_PAGES
+
+    undeclared = _undeclared(app_module.app.routes, page_of_the_shop)
+    assert undeclared == [], (
+        "decorate each with @audited.page(RESOURCE, ..., action=...) (chalicelib/api/merchant/auditing.py), "
+        "@audited.creates(RESOURCE) for a page that records its create with screen_change, "
+        "or @audited.exempt(reason) if it changes nothing of the shop"
+    )
+
+
+SESSION_PAGES = "chalicelib.api.admin.session"
+
+
+def _module(view) -> str:
+    while getattr(view, "__wrapped__", None) is not None:
+        view = view.__wrapped__
+    return view.__module__

@@ -2,22 +2,39 @@
 tax rates, the return policy, pickup locations and discount codes. Each page saves through the same schema and
 domain function as its /api/admin route."""
 
+import re
+
 from chalice import Blueprint
 
 from chalicelib import (
     admin_ui,
     domains,
+    fulfilment,
     hosts,
+    money,
     payment_accounts,
+    return_policy,
     schemas,
+    shipping,
     shops,
+    taxes,
     validation,
     web,
 )
-from chalicelib.errors import Conflict, Invalid, Unavailable
+from chalicelib.api.merchant.auditing import (
+    PAYMENTS,
+    PICKUP_LOCATIONS,
+    RETURN_POLICY,
+    SHIPPING_RATES,
+    SHOP,
+    TAX_RATES,
+    Audited,
+)
+from chalicelib.errors import Conflict, DomainError, Invalid, Unavailable
 
 bp = Blueprint(__name__)
 routes = web.Routes(bp)
+audited = Audited(bp)
 
 
 def _page(template: str, session, *, status: int = 200, **context):
@@ -29,6 +46,25 @@ def _page(template: str, session, *, status: int = 200, **context):
 
 def _host() -> str:
     return web.host(bp.current_request)
+
+
+def _errors(err: DomainError) -> admin_ui.FormErrors:
+    """The errors of a form whose one input holds a list (countries typed "US, CA"; one reason a line): an error
+    at `rates[0].countries[1]` is shown next to `rates[0].countries`."""
+    errors = admin_ui.FormErrors.of(err)
+    errors.fields = {
+        re.sub(r"(\[[0-9]+\])+$", "", name) if "." in name else name: m for name, m in errors.fields.items()
+    }
+    return errors
+
+
+def _words(text: str, *, upper: bool = False) -> list[str]:
+    """A list typed into one input: separated by commas, spaces or lines."""
+    return [w.upper() if upper else w for w in re.split(r"[,\s]+", text) if w]
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
 
 
 @routes.admin("/admin/settings", summary="Settings: every part of the shop a merchant sets up, with where it stands")
@@ -47,6 +83,7 @@ def shop_page(session, form):
 
 
 @routes.admin("/admin/settings/shop", ["POST"], summary="Rename the shop (form: name)")
+@audited.page(SHOP, action="admin_shop_update")
 def shop_save(session, form):
     values = {"name": form.get("name")}
     try:
@@ -74,6 +111,7 @@ def domain_page(session, form):
     ["POST"],
     summary="Attach a custom domain (form: custom_domain): pending until its TXT record is verified",
 )
+@audited.page(SHOP, action="admin_shop_update")
 def domain_save(session, form):
     values = {"custom_domain": form.get("custom_domain").lower()}
     try:
@@ -84,6 +122,7 @@ def domain_save(session, form):
 
 
 @routes.admin("/admin/settings/domain/verify", ["POST"], summary="Check the custom domain's DNS TXT record now")
+@audited.page(SHOP, action="verify_domain")
 def domain_verify(session, form):
     try:
         domains.verify(session.tenant_id)
@@ -111,6 +150,7 @@ def payments_page(session, form):
     ["POST"],
     summary="Connect Stripe (form: country) or continue its onboarding: 303 to Stripe's onboarding page",
 )
+@audited.page(PAYMENTS, action="connect_payments")
 def payments_onboarding(session, form):
     values = {"country": form.get("country", "US").upper()}
     back = f"{hosts.scheme()}://{_host()}/admin/settings/payments"
@@ -156,3 +196,221 @@ def _missing(account: dict) -> list[str]:
         )
         if not account[flag]
     ]
+
+
+# Shipping rates -----------------------------------------------------------------------------------------------------
+
+_RATE = ("name", "amount", "countries", "free_over")
+
+
+@routes.admin("/admin/settings/shipping", summary="Shipping rates: what delivery costs, by country")
+def shipping_page(session, form):
+    currency = session.shop.currency
+    rates = [
+        {
+            "name": r["name"],
+            "amount": money.amount_input(r["amount"], currency),
+            "countries": ", ".join(r["countries"]),
+            "free_over": money.amount_input(r["free_over"], currency),
+        }
+        for r in shipping.get(session.tenant_id)["rates"]
+    ]
+    return _shipping_form(session, rates)
+
+
+@routes.admin(
+    "/admin/settings/shipping",
+    ["POST"],
+    summary="Replace the shipping rates (form: rates[i].name, .amount, .countries, .free_over, .remove; add_row)",
+)
+@audited.page(SHIPPING_RATES, action="put_shipping_rates")
+def shipping_save(session, form):
+    rows = admin_ui.table_rows(form, "rates", _RATE)
+    if "add_row" in form:
+        return _shipping_form(session, rows, extra=1)
+    reading = admin_ui.Reading(session.shop.currency)
+    payload = {
+        "rates": [
+            {
+                "name": row["name"],
+                "amount": reading.amount(f"rates[{i}].amount", row["amount"]),
+                "countries": _words(row["countries"], upper=True),
+                **_present("free_over", reading.amount(f"rates[{i}].free_over", row["free_over"], required=False)),
+            }
+            for i, row in enumerate(rows)
+        ]
+    }
+    try:
+        shipping.replace(session.tenant_id, reading.check(payload, schemas.SHIPPING_RATES))
+    except Invalid as err:
+        return _shipping_form(session, rows, errors=_errors(err))
+    return admin_ui.redirect("/admin/settings/shipping", notice="saved")
+
+
+def _shipping_form(session, rows: list[dict], *, extra: int = 0, errors=None):
+    blank = dict.fromkeys(_RATE, "")
+    rows = rows + [blank] * (extra or (0 if rows else 1))
+    return _page("settings_shipping.html", session, status=400 if errors else 200, rows=rows, errors=errors)
+
+
+def _present(name: str, value) -> dict:
+    """A field of the API's payload that is only sent when the form gave it."""
+    return {} if value is None else {name: value}
+
+
+# Tax rates ----------------------------------------------------------------------------------------------------------
+
+
+@routes.admin("/admin/settings/taxes", summary="Tax rates per destination country; prices with or without tax")
+def taxes_page(session, form):
+    table = taxes.get(session.tenant_id)
+    rows = [{"country": r["country"], "rate": _percent(r["rate_bp"])} for r in table["rates"]]
+    return _taxes_form(session, table["prices_include_tax"], rows)
+
+
+@routes.admin(
+    "/admin/settings/taxes",
+    ["POST"],
+    summary="Replace the tax rates (form: prices_include_tax, rates[i].country, .rate (percent), .remove; add_row)",
+)
+@audited.page(TAX_RATES, action="put_tax_rates")
+def taxes_save(session, form):
+    rows = admin_ui.table_rows(form, "rates", ("country", "rate"))
+    included = "prices_include_tax" in form
+    if "add_row" in form:
+        return _taxes_form(session, included, rows, extra=1)
+    reading = admin_ui.Reading(session.shop.currency)
+    payload = {
+        "prices_include_tax": included,
+        "rates": [
+            {"country": row["country"].upper(), "rate_bp": reading.percent_bp(f"rates[{i}].rate", row["rate"])}
+            for i, row in enumerate(rows)
+        ],
+    }
+    try:
+        taxes.replace(session.tenant_id, reading.check(payload, schemas.TAX_RATES))
+    except Invalid as err:
+        return _taxes_form(session, included, rows, errors=_errors(err))
+    return admin_ui.redirect("/admin/settings/taxes", notice="saved")
+
+
+def _taxes_form(session, included: bool, rows: list[dict], *, extra: int = 0, errors=None):
+    rows = rows + [{"country": "", "rate": ""}] * (extra or (0 if rows else 1))
+    return _page(
+        "settings_taxes.html", session, status=400 if errors else 200, included=included, rows=rows, errors=errors
+    )
+
+
+def _percent(rate_bp: int) -> str:
+    whole, part = divmod(rate_bp, 100)
+    return f"{whole}.{part:02d}".rstrip("0").rstrip(".") if part else str(whole)
+
+
+# Pickup locations ---------------------------------------------------------------------------------------------------
+
+_ADDRESS = ("line1", "line2", "city", "postal_code", "country")
+_LOCATION = ("id", "name", *(f"address.{part}" for part in _ADDRESS), "hours")
+
+
+@routes.admin("/admin/settings/pickup", summary="Pickup locations: where shoppers can collect their orders")
+def pickup_page(session, form):
+    rows = [
+        {
+            **dict.fromkeys(_LOCATION, ""),
+            "id": place["id"],
+            "name": place["name"],
+            **{f"address.{k}": v for k, v in place["address"].items()},
+            "hours": place.get("hours", ""),
+        }
+        for place in fulfilment.pickup_locations(session.tenant_id)["locations"]
+    ]
+    return _pickup_form(session, rows)
+
+
+@routes.admin(
+    "/admin/settings/pickup",
+    ["POST"],
+    summary="Replace the pickup locations (form: locations[i].name, .address.line1 ..., .hours, .remove; add_row)",
+)
+@audited.page(PICKUP_LOCATIONS, action="put_pickup_locations")
+def pickup_save(session, form):
+    rows = admin_ui.table_rows(form, "locations", _LOCATION, kept=("id",))
+    if "add_row" in form:
+        return _pickup_form(session, rows, extra=1)
+    payload = {
+        "locations": [
+            {
+                **_present("id", row["id"] or None),
+                "name": row["name"],
+                "address": {
+                    **{k: row[f"address.{k}"] for k in ("line1", "city", "postal_code")},
+                    **_present("line2", row["address.line2"] or None),
+                    "country": row["address.country"].upper(),
+                },
+                "hours": row["hours"],
+            }
+            for row in rows
+        ]
+    }
+    try:
+        fulfilment.replace_pickup_locations(session.tenant_id, validation.check(payload, schemas.PICKUP_LOCATIONS))
+    except Invalid as err:
+        return _pickup_form(session, rows, errors=_errors(err))
+    return admin_ui.redirect("/admin/settings/pickup", notice="saved")
+
+
+def _pickup_form(session, rows: list[dict], *, extra: int = 0, errors=None):
+    rows = rows + [dict.fromkeys(_LOCATION, "")] * (extra or (0 if rows else 1))
+    return _page("settings_pickup.html", session, status=400 if errors else 200, rows=rows, errors=errors)
+
+
+# The return policy --------------------------------------------------------------------------------------------------
+
+_POLICY_SWITCHES = ("refund_original_shipping", "exchanges_allowed", "store_credit_allowed")
+
+
+@routes.admin("/admin/settings/returns", summary="The return policy: window, approval, fees, final sale")
+def returns_page(session, form):
+    policy = return_policy.get(session.tenant_id)
+    currency = session.shop.currency
+    values = {
+        **{k: str(policy[k]) for k in ("window_days", "restocking_fee_percent", "parcel_days")},
+        **{k: policy[k] for k in ("approval", "return_shipping_paid_by", *_POLICY_SWITCHES)},
+        "auto_approve.max_value": money.amount_input(policy["auto_approve"]["max_value"], currency),
+        "auto_approve.reasons": "\n".join(policy["auto_approve"]["reasons"]),
+        "final_sale_categories": "\n".join(policy["final_sale_categories"]),
+    }
+    return _returns_form(session, values, policy)
+
+
+@routes.admin(
+    "/admin/settings/returns",
+    ["POST"],
+    summary="Change the return policy's terms (form: window_days, approval, auto_approve.max_value, ...)",
+)
+@audited.page(RETURN_POLICY, action="patch_return_policy")
+def returns_save(session, form):
+    names = ("window_days", "restocking_fee_percent", "parcel_days", "approval", "return_shipping_paid_by")
+    names += ("auto_approve.max_value", "auto_approve.reasons", "final_sale_categories")
+    values = {**{n: form.get(n) for n in names}, **{n: n in form for n in _POLICY_SWITCHES}}
+    reading = admin_ui.Reading(session.shop.currency)
+    payload = {
+        **{n: reading.whole(n, values[n]) for n in ("window_days", "restocking_fee_percent", "parcel_days")},
+        **{n: values[n] for n in ("approval", "return_shipping_paid_by", *_POLICY_SWITCHES)},
+        "auto_approve": {
+            "max_value": reading.amount("auto_approve.max_value", values["auto_approve.max_value"], required=False),
+            "reasons": _lines(values["auto_approve.reasons"]),
+        },
+        "final_sale_categories": _lines(values["final_sale_categories"]),
+    }
+    try:
+        return_policy.update(session.tenant_id, reading.check(payload, schemas.RETURN_POLICY_PATCH))
+    except Invalid as err:
+        return _returns_form(session, values, return_policy.get(session.tenant_id), errors=_errors(err))
+    return admin_ui.redirect("/admin/settings/returns", notice="saved")
+
+
+def _returns_form(session, values: dict, policy: dict, *, errors=None):
+    return _page(
+        "settings_returns.html", session, status=400 if errors else 200, values=values, policy=policy, errors=errors
+    )

@@ -1,9 +1,10 @@
-"""Every change a merchant makes is audited here, in one way: the merchant API's write routes by `Audited`, the web
-admin's screens by calling `change` with the same resource and action (they call the same domain function).
+"""Every change a merchant makes is audited here, in one way: the merchant API's write routes and the web admin's
+pages by `Audited` (`@audited(...)`, `@audited.page(...)`), or by calling `change` / `screen_change` around the
+domain function when the resource is created inside the view.
 
 A resource is what the merchant reads: its type, and how to read it as the API shows it. Every write route of
-/api/admin declares the resource it changes (or, with `exempt`, why it changes none): tests/unit/test_audit.py
-fails for one that declares neither.
+/api/admin and every POST page of /admin declares the resource it changes (or, with `exempt`, why it changes
+none): tests/unit/test_audit.py fails for one that declares neither.
 """
 
 import functools
@@ -119,6 +120,35 @@ class Audited:
 
         return deco
 
+    def page(self, resource: Resource, *id_params: str, action: str):
+        """The same for a web admin page's POST, `fn(session, form, **path_params)`: what the page did to the
+        resource, by the signed-in merchant, via the admin. `action` names it as the API's operation that does
+        the same (`admin_shop_update`), so the log reads alike whichever way the merchant went. A page that
+        answers its form again with errors changed nothing, and records nothing."""
+
+        def deco(view):
+            @functools.wraps(view)
+            def audited_page(session, form, **params):
+                resource_id = "/".join(params[p] for p in id_params) if id_params else None
+                write = functools.partial(view, session, form, **params)
+                return screen_change(session, action, resource, resource_id, write)
+
+            audited_page.audits = resource.type
+            return audited_page
+
+        return deco
+
+    @staticmethod
+    def creates(resource: Resource):
+        """A page that creates the resource: it records the create itself (`screen_change(..., created=...)`),
+        as the new resource's id is only known inside it."""
+
+        def deco(view):
+            view.audits = resource.type
+            return view
+
+        return deco
+
     @staticmethod
     def exempt(reason: str):
         """A write route that changes none of the shop's resources (`reason` says why)."""
@@ -129,3 +159,9 @@ class Audited:
             return view
 
         return deco
+
+
+def screen_change(session, action: str, resource: Resource, resource_id: str | None, write, *, created=None):
+    """`change`, made on a web admin page (`session`: admin_ui.Session) by its signed-in merchant."""
+    who = audit.Actor(id=session.actor["id"], email=session.actor["email"], via="admin")
+    return change(session.tenant_id, who, action, resource, resource_id, write, created=created)
