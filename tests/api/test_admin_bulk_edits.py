@@ -82,6 +82,9 @@ def test_choose_preview_run_follow_and_undo_a_price_cut(admin, shop):
     assert "see the undo" in admin.get(page_url).text
     listed = admin.get("/admin/bulk-edits")
     assert listed.status_code == 200 and "Lower prices by 10 %" in unescape(listed.text)
+    edit_id = page_url.rsplit("/", 1)[1]
+    log = shop.get(f"/api/admin/audit?resource_type=bulk_edit&resource_id={edit_id}").json["items"]
+    assert [(e["action"], e["via"]) for e in log] == [("undo_bulk_edit", "admin"), ("create_bulk_edit", "admin")]
 
 
 def test_publishing_every_draft_matching_the_index_filter(admin, shop):

@@ -13,10 +13,12 @@ from urllib.parse import urlencode
 from chalice import Blueprint
 
 from chalicelib import admin_ui, bulk_edits, cursors, money, schemas, validation, web
+from chalicelib.api.merchant.auditing import BULK_EDIT, Audited, screen_change
 from chalicelib.errors import Invalid
 
 bp = Blueprint(__name__)
 routes = web.Routes(bp)
+audited = Audited(bp)
 
 SHOWN = 200  # rows of each table a page shows: the page stays light; the API has the rest
 # The choices the form offers (its `action` field): (choice, the API's action, label, the one parameter it takes,
@@ -115,6 +117,7 @@ def bulk_edit_new(session, form):
     ["POST"],
     summary="The products index's bulk action (form: product_ids, action, q, status): on to choosing the change",
 )
+@Audited.exempt("it only carries the ticked rows on to choosing the change")
 def products_bulk_action(session, form):
     action = form.get("action")
     choice = "adjust_price_percent" if action == "adjust_price" else action
@@ -131,6 +134,7 @@ def products_bulk_action(session, form):
     ["POST"],
     summary="Bulk edit: what it would change and skip (a dry run: nothing changes)",
 )
+@Audited.exempt("a dry run changes nothing")
 def bulk_edit_preview(session, form):
     try:
         payload = _payload(form, session.shop.currency)
@@ -146,9 +150,12 @@ def bulk_edit_preview(session, form):
 
 
 @routes.admin("/admin/bulk-edits", ["POST"], summary="Bulk edit: run it (then its progress page)")
+@Audited.creates(BULK_EDIT)
 def bulk_edit_run(session, form):
     try:
-        edit = bulk_edits.start(session.tenant_id, _payload(form, session.shop.currency))
+        payload = _payload(form, session.shop.currency)
+        start = lambda: bulk_edits.start(session.tenant_id, payload)  # noqa: E731
+        edit = screen_change(session, "create_bulk_edit", BULK_EDIT, None, start, created="id")
     except Invalid as err:
         return _choose(session, form, _errors(err))
     return admin_ui.redirect(f"/admin/bulk-edits/{edit['id']}")
@@ -181,6 +188,7 @@ def bulk_edit_page(session, form, bulk_edit_id):
 
 
 @routes.admin("/admin/bulk-edits/{bulk_edit_id}/undo", ["POST"], summary="Undo a bulk edit (then its progress page)")
+@audited.page(BULK_EDIT, "bulk_edit_id", action="undo_bulk_edit")
 def bulk_edit_undo(session, form, bulk_edit_id):
     undo, _ = bulk_edits.undo(session.tenant_id, bulk_edit_id)
     return admin_ui.redirect(f"/admin/bulk-edits/{undo['id']}")
