@@ -6,22 +6,9 @@ from html import unescape
 
 import pytest
 
-from tests.support.admin import header, signed_in
+from tests.support.admin import header
 from tests.support.api import product_body
 from tests.support.wait import wait_for
-
-
-@pytest.fixture
-def client(app):
-    from chalice.test import Client
-
-    with Client(app) as c:
-        yield c
-
-
-@pytest.fixture
-def admin(client, merchant):
-    return signed_in(client, merchant)
 
 
 @pytest.fixture

@@ -86,6 +86,8 @@ def sold(shared_shop, stripe, live_server):
     assert ret.status_code == 201, ret.body
     seed.add_products(tenants.shop_for_subdomain(shop.subdomain))
     handle = shop.admin.get(f"/api/admin/products/{shop.shirt.split('_')[0]}").json["handle"]
+    bulk = shop.admin.post("/api/admin/bulk-edits", {"action": "publish", "product_ids": [shop.mug.split("_")[0]]})
+    assert bulk.status_code == 202, bulk.body
     port = urlsplit(live_server).port
     return {
         "shop": shop,
@@ -94,6 +96,7 @@ def sold(shared_shop, stripe, live_server):
             "handle": handle,
             "order_id": order["id"],
             "return_id": ret.json["id"],
+            "bulk_edit_id": bulk.json["id"],
             "proxy": "no/such/page",
         },
         "host": f"{shop.subdomain}.localhost:{port}",
