@@ -53,6 +53,7 @@ def variant_to_dict(v: VariantRecord) -> dict:
         "sku": v.sku,
         "title": v.title,
         "price": int(v.price),
+        "compare_at_price": None if v.compare_at_price is None else int(v.compare_at_price),
         "currency": v.currency,
         "inventory_quantity": int(v.inventory_quantity),
         "options": plain(v.options),

@@ -55,7 +55,7 @@ TRANSITIONS = {
     "expired": set(),
 }
 LIFECYCLE = lifecycle.Lifecycle(
-    "checkout", TRANSITIONS, stamp=lambda model, new: [model.updated_at.set(clock.now_iso())]
+    "checkout", TRANSITIONS, stamp=lambda record, new: [type(record).updated_at.set(clock.now_iso())]
 )
 PUBLIC_STATUS = {
     "processing": "processing",

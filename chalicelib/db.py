@@ -106,6 +106,17 @@ class SparseIndex(GlobalSecondaryIndex):
     gsi2sk = UnicodeAttribute(range_key=True)
 
 
+class StockLevelIndex(GlobalSecondaryIndex):
+    """gsi3: a shop's variants sorted by `inventory_quantity` itself: every stock write keeps it in order."""
+
+    class Meta:
+        index_name = "gsi3"
+        projection = AllProjection()
+
+    gsi3pk = UnicodeAttribute(hash_key=True)
+    inventory_quantity = NumberAttribute(range_key=True)
+
+
 class TenantItem(Model):
     """Any item of the tenant table; a query on this class yields each item as its own type."""
 
@@ -205,9 +216,12 @@ class VariantRecord(TenantItem, discriminator="variant"):
     sku = UnicodeAttribute()
     title = UnicodeAttribute()
     price = NumberAttribute()
+    compare_at_price = NumberAttribute(null=True)  # the "was" price a sale shows struck through
     currency = UnicodeAttribute()
     inventory_quantity = NumberAttribute()  # available to sell: checkouts in progress have taken theirs out
     options: Document = MapAttribute(default=dict)
+    gsi3pk = UnicodeAttribute(null=True)  # keys.stock_levels_gsi
+    stock_levels = StockLevelIndex()
 
 
 class HandleClaim(TenantItem, discriminator="handle"):
@@ -385,6 +399,7 @@ class ReturnRecord(TenantItem, discriminator="return"):
     status_url = UnicodeAttribute(null=True)
     history: Documents = ListAttribute(default=list)  # [{at, status}]
     needs_attention: Document = MapAttribute(null=True)  # {reason, error, since}: attention.py
+    rejection_reason = UnicodeAttribute(null=True)  # the merchant's word when rejecting, shown to the shopper
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     gsi1pk = UnicodeAttribute()
@@ -393,6 +408,7 @@ class ReturnRecord(TenantItem, discriminator="return"):
     gsi2sk = UnicodeAttribute(null=True)
 
     all_returns = NewestFirstIndex()
+    to_handle = SparseIndex()  # in `<tid>#RETURNS_TO_HANDLE` while the merchant has something to do
 
 
 class TrackingClaim(TenantItem, discriminator="tracking"):
@@ -409,26 +425,7 @@ class OrderNumber(TenantItem, discriminator="order_number"):
 
 class OrderCounter(TenantItem, discriminator="counter"):
     last_number = NumberAttribute(default=0)
-
-
-class BulkEditRecord(TenantItem, discriminator="bulk_edit"):
-    """A merchant's edit of many products at once (bulk_edits.py: its statuses, chunks and workflow)."""
-
-    bulk_edit_id = UnicodeAttribute()
-    action = UnicodeAttribute()  # bulk_changes.ACTIONS, or `undo`
-    params: Document = MapAttribute(default=dict)
-    selection: Document = MapAttribute(default=dict)  # {product_ids} | {filter} | {bulk_edit_id} (an undo's)
-    status = UnicodeAttribute()
-    total, chunks = NumberAttribute(default=0), NumberAttribute(null=True)  # products, BulkEditChunk items: planned
-    undo_of, undone_by, error = UnicodeAttribute(null=True), UnicodeAttribute(null=True), UnicodeAttribute(null=True)
-    created_at, updated_at, finished_at = UnicodeAttribute(), UnicodeAttribute(), UnicodeAttribute(null=True)
-    gsi1pk, gsi1sk = UnicodeAttribute(), UnicodeAttribute()
-    all_bulk_edits = NewestFirstIndex()
-
-
-class BulkEditChunk(TenantItem, discriminator="bulk_edit_chunk"):
-    items: Documents = ListAttribute(default=list)  # [{product_id, revert?: [changes]}]: one step's products
-    results: Document = MapAttribute(default=dict)  # product id -> {changes, skipped, failures}: what it did
+    to_fulfil = NumberAttribute(default=0)  # orders.awaits_fulfilment, moved by the writes that change it
 
 
 class PaymentAccount(TenantItem, discriminator="payment_account"):
@@ -439,8 +436,7 @@ class PaymentAccount(TenantItem, discriminator="payment_account"):
     payouts_enabled = BooleanAttribute(default=False)
     details_submitted = BooleanAttribute(default=False)
     status_at = NumberAttribute(default=0)  # Stripe's time of the status we hold: older news is ignored
-    created_at = UnicodeAttribute()
-    updated_at = UnicodeAttribute()
+    created_at, updated_at = UnicodeAttribute(), UnicodeAttribute()
 
 
 class StripeEventRecord(PlatformItem, discriminator="stripe_event"):

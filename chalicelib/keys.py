@@ -8,6 +8,7 @@ Tenant table (every partition key starts with the tenant id, so IAM's
 | shop profile    | <tid>         | SHOP                                 |                              | ONBOARDING / <tid> (until onboarded) |
 | product         | <tid>         | PRODUCT#<pid>                        | <tid>#PRODUCTS / <pid>       | <tid>#ACTIVE / <pid> (active) |
 | variant         | <tid>         | PRODUCT#<pid>#VARIANT#<vid>          |                              |                               |
+|                 |               |                                      | gsi3: <tid>#STOCK / inventory_quantity (a number) |        |
 | handle claim    | <tid>         | HANDLE#<handle>                      |                              |                               |
 | cart            | <tid>         | CART#<cart_id>                       |                              |                               |
 | checkout        | <tid>         | CHECKOUT#<checkout_id>               |                              | <tid>#ATTENTION / <kind>#<id> (needs attention only) |
@@ -16,9 +17,10 @@ Tenant table (every partition key starts with the tenant id, so IAM's
 | discount use    | <tid>         | DISCOUNTUSE#<CODE>#<email>           |                              |                               |
 | order           | <tid>         | ORDER#<order_id>                     | <tid>#ORDERS / <order_id>    | REFUNDS_PENDING / <since>#<tid>#<oid> (a refund pending only) |
 | order number    | <tid>         | ORDERNUMBER#<000000000042>           |                              |                               |
-| order counter   | <tid>         | COUNTER#ORDERS                       |                              |                               |
+| order counter   | <tid>         | COUNTER#ORDERS (also: orders to fulfil) |                           |                               |
 | payment account | <tid>         | PAYMENTS                             |                              |                               |
-| return          | <tid>         | RETURN#<return_id>                   | <tid>#RETURNS / <return_id>  | <tid>#ATTENTION / <kind>#<id> (needs attention only) |
+| return          | <tid>         | RETURN#<return_id>                   | <tid>#RETURNS / <return_id>  | <tid>#ATTENTION / <kind>#<id> (needs attention only); <tid>#RETURNS_TO_HANDLE / RETURN#<rid> (requested, approved, in transit) |
+| sales of a day  | <tid>         | SALES#<yyyy-mm-dd>                   |                              |                               |
 | tracking claim  | <tid>         | TRACKING#<TRACKING NUMBER>           |                              |                               |
 | bulk edit       | <tid>         | BULKEDIT#<bulk_edit_id>              | <tid>#BULKEDITS / <id>       |                               |
 | bulk edit chunk | <tid>         | BULKEDIT#<bulk_edit_id>#CHUNK#<00042>|                              |                               |
@@ -67,6 +69,13 @@ Platform table (never reachable with tenant-scoped credentials):
 Rate-limit counters (throttle.py, `THROTTLE#...`) and reset tokens carry a TTL, `expires_at`.
 
 A custom domain's claim exists once DNS proved the domain (domains.verify), never while it is pending.
+
+The merchant's home page (kpis.py) reads its figures without reading orders: each day's sales are one
+SALES item (counted in the order's creation transaction and by each refund that succeeds), orders still to
+fulfil a count on the order counter (kept by the same writes that change an order), returns to handle the
+sparse gsi2 partition `<tid>#RETURNS_TO_HANDLE` (kept by the return's lifecycle; a return only needs
+attention once it left it), and low stock a range of gsi3, whose sort key is the variant's stock itself:
+DynamoDB keeps it in order whatever write moves the stock.
 
 Ids are time-ordered (ULID-like), so sorting by id sorts by creation.
 A variant id embeds its product id (`<pid>_<suffix>`): a cart line can then
@@ -259,6 +268,21 @@ def attention_gsi(tenant_id: str) -> str:
 
 def attention_gsi_sort(kind: str, record_id: str) -> str:
     return f"{record_id}#{kind}"  # ids are time-ordered: newest first across kinds
+
+
+def returns_to_handle_gsi(tenant_id: str) -> str:
+    """The sparse gsi2 partition of a shop's returns waiting for the merchant (sorted by the return's sk)."""
+    return f"{tenant_id}#RETURNS_TO_HANDLE"
+
+
+def stock_levels_gsi(tenant_id: str) -> str:
+    """gsi3's partition of a shop's variants, sorted by their stock (`inventory_quantity`)."""
+    return f"{tenant_id}#STOCK"
+
+
+def sales_day_sk(day: str) -> str:
+    """One day's sales (`day` is yyyy-mm-dd)."""
+    return f"SALES#{day}"
 
 
 def tracking_sk(tracking_number: str) -> str:

@@ -35,8 +35,9 @@ def _words(status: str) -> str:
 
 class Lifecycle:
     """The allowed moves of one lifecycle: `transitions` maps each status to the statuses it may become.
-    `stamp(model, new)` gives the attribute actions every move of this lifecycle also writes (its
-    `updated_at`, its history)."""
+    `stamp(record, new)` gives the attribute actions every move of this lifecycle also writes (its
+    `updated_at`, its history, the index partition its new status puts it in); `record` is as read before
+    the move (only its keys when moved with `read=False`)."""
 
     def __init__(
         self,
@@ -73,11 +74,11 @@ class Lifecycle:
                 {self.attribute: f"not allowed from {current}"},
             )
 
-    def _write(self, model: type, new: str, actions: tuple, condition) -> tuple[list, object]:
-        status = getattr(model, self.attribute)
+    def _write(self, record, new: str, actions: tuple, condition) -> tuple[list, object]:
+        status = getattr(type(record), self.attribute)
         allowed = status.is_in(*self.sources(new))
         return (
-            [status.set(new), *(self.stamp(model, new) if self.stamp else []), *actions],
+            [status.set(new), *(self.stamp(record, new) if self.stamp else []), *actions],
             allowed if condition is None else allowed & condition,
         )
 
@@ -90,7 +91,7 @@ class Lifecycle:
             current = getattr(record, self.attribute) if read else None
             if read and not self.allows(current, new):
                 return False
-            write, written_if = self._write(type(record), new, actions, condition)
+            write, written_if = self._write(record, new, actions, condition)
             if db.conditionally(record.update, actions=write, condition=written_if):
                 return True
             if not read:
@@ -105,7 +106,7 @@ class Lifecycle:
         before anything is written."""
         if read:
             self.require(getattr(record, self.attribute), new)
-        write, written_if = self._write(type(record), new, actions, condition)
+        write, written_if = self._write(record, new, actions, condition)
         tx.update(record, actions=write, condition=written_if)
 
 

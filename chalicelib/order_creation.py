@@ -3,8 +3,8 @@
 CreateOrder is one transaction: the shop's order counter (conditional on the
 number we read, so two orders never share a number and none is skipped), the
 order (conditional on not existing: its id was chosen when the checkout
-started, so a retried step finds it), the number's lookup item, the
-reservation turning into the order's stock, the checkout turning `paid`, the
+started, so a retried step finds it), the number's lookup item, the day's
+sales (kpis), the reservation turning into the order's stock, the checkout turning `paid`, the
 cart turning `completed`. Then the confirmation email and the `order.created`
 event, each once however often the step is retried.
 """
@@ -20,6 +20,7 @@ from . import (
     events,
     hosts,
     keys,
+    kpis,
     lifecycle,
     money,
     notifications,
@@ -59,11 +60,12 @@ def _counter(tenant_id: str) -> OrderCounter:
 
 def _save_numbered_in(tx: TransactWrite, order: OrderRecord, counter: OrderCounter) -> None:
     """The new order, under the shop's next number: the counter moves only from the number before it,
-    and the number's lookup item is new, so two orders never share a number and none is skipped."""
+    and the number's lookup item is new, so two orders never share a number and none is skipped. The
+    order is one more to fulfil (its count lives on the counter: orders.awaits_fulfilment)."""
     tx.save(order, condition=OrderRecord.pk.does_not_exist())
     tx.update(
         counter,
-        actions=[OrderCounter.last_number.set(order.number)],
+        actions=[OrderCounter.last_number.set(order.number), OrderCounter.to_fulfil.add(1)],
         condition=OrderCounter.last_number == order.number - 1,
     )
     tx.save(
@@ -164,6 +166,7 @@ def create_from_checkout(tenant_id: str, checkout_id: str) -> OrderRecord:
         try:
             with TransactWrite(connection=connection()) as tx:
                 _save_numbered_in(tx, order, counter)
+                kpis.count_sale_in(tx, order)
                 stock.convert_in(tx, tenant_id, checkout_id)
                 checkout.LIFECYCLE.move_in(tx, record, "paid")
                 carts.complete_in(tx, tenant_id, record.cart_id, checkout_id)

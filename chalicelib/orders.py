@@ -12,10 +12,12 @@ is read, the change decided on what it holds, and written on the condition
 that no other change landed meanwhile (its `revision`), else decided again.
 """
 
+import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
 from . import (
@@ -27,6 +29,7 @@ from . import (
     tenants,
 )
 from .db import (
+    OrderCounter,
     OrderNumber,
     OrderRecord,
     condition_failed,
@@ -48,6 +51,9 @@ FINANCIAL_STATUSES = FINANCIAL.statuses
 FULFILLMENT_STATUSES = ("unfulfilled", "partial", "fulfilled")
 # A fulfilment in one of these no longer counts (fulfilment.TRANSITIONS has the whole lifecycle).
 VOID_FULFILMENT_STATUSES = ("cancelled",)
+# A search for an order number: "1001" or "#1001" (anything else searches the buyer's email).
+ORDER_NUMBER = re.compile(r"#?\d{1,12}")
+SEARCH_MAX = 200
 
 
 def _load(tenant_id: str, order_id: str) -> OrderRecord:
@@ -90,6 +96,7 @@ def change(tenant_id: str, order_id: str, decide: Callable[[OrderRecord], "Chang
         decided = decide(order)
         if decided is None:
             return order, None
+        decided = _counting_to_fulfil(order, decided)
         revision = int(order.revision or 0)
         condition = OrderRecord.revision == revision
         if revision == 0:  # orders made before after-sale changes existed carry no revision yet
@@ -122,6 +129,42 @@ def change(tenant_id: str, order_id: str, decide: Callable[[OrderRecord], "Chang
     raise TransientError("Too much contention on the order")
 
 
+def awaits_fulfilment(order: OrderRecord, values: dict | None = None) -> bool:
+    """Is something of this order (with `values` of a change applied) still to be fulfilled? Not once it is
+    cancelled or refunded in full: nothing is owed to ship."""
+    now = {name: getattr(order, name) for name in ("cancelled_at", "financial_status", "fulfilments")}
+    now.update({k: v for k, v in (values or {}).items() if k in now})
+    if now["cancelled_at"] or now["financial_status"] == "refunded":
+        return False
+    held = _units_held(plain(now["fulfilments"]) or [])
+    return any(held.get(v, 0) < q for v, q in units_of(order).items())
+
+
+def count_to_fulfil_in(tx, tenant_id: str, delta: int) -> None:
+    """Moves the shop's count of orders to fulfil (on its order counter, which the first order makes)."""
+    tx.update(
+        OrderCounter(tenant_id, keys.ORDER_COUNTER_SK),
+        actions=[OrderCounter.to_fulfil.add(delta)],
+        condition=OrderCounter.pk.exists(),
+    )
+
+
+def _counting_to_fulfil(order: OrderRecord, decided: Change) -> Change:
+    """The change, also moving the count of orders to fulfil in the same transaction when it takes the order
+    into or out of that state (the order's revision condition makes it count once)."""
+    before, after = awaits_fulfilment(order), awaits_fulfilment(order, decided.values)
+    if before == after:
+        return decided
+    also = decided.also
+
+    def count_too(tx):
+        count_to_fulfil_in(tx, order.pk, 1 if after else -1)
+        if also is not None:
+            also(tx)
+
+    return replace(decided, also=count_too)
+
+
 def units_of(order: OrderRecord) -> dict[str, int]:
     """Units bought, by variant id."""
     return {l["variant_id"]: int(l["quantity"]) for l in plain(order.lines)}
@@ -129,8 +172,12 @@ def units_of(order: OrderRecord) -> dict[str, int]:
 
 def fulfilled_units(order: OrderRecord) -> dict[str, int]:
     """Units held by fulfilments that are not cancelled, by variant id."""
+    return _units_held(plain(order.fulfilments) or [])
+
+
+def _units_held(fulfilments: list[dict]) -> dict[str, int]:
     out: dict[str, int] = {}
-    for f in plain(order.fulfilments) or []:
+    for f in fulfilments:
         if f["status"] in VOID_FULFILMENT_STATUSES:
             continue
         for item in f["items"]:
@@ -258,15 +305,25 @@ def list_orders(
     cursor: str | None,
     financial_status: str | None = None,
     fulfillment_status: str | None = None,
+    q: str | None = None,
 ) -> dict:
-    """Newest first, optionally filtered by status; a page may stop short of `limit` only at the end."""
+    """Newest first, optionally filtered by status and searched (`q`: an order number, `#1001` or `1001`, or
+    part of the buyer's email); a page may stop short of `limit` only at the end."""
     for name, value, allowed in (
         ("financial_status", financial_status, FINANCIAL_STATUSES),
         ("fulfillment_status", fulfillment_status, FULFILLMENT_STATUSES),
     ):
         if value not in (None, "") and value not in allowed:
             raise Invalid(f"{name}: one of {', '.join(allowed)}", {name: "unknown status"})
-    condition = OrderRecord.financial_status == financial_status if financial_status else None
+    q = (q or "").strip()
+    if len(q) > SEARCH_MAX:
+        raise Invalid(f"q: at most {SEARCH_MAX} characters", {"q": f"at most {SEARCH_MAX} characters"})
+    if ORDER_NUMBER.fullmatch(q):
+        return _by_number(tenant_id, int(q.lstrip("#")), financial_status, fulfillment_status)
+    condition: Condition | None = OrderRecord.financial_status == financial_status if financial_status else None
+    if q:  # emails are stored lowercased (tenants.normalize_email); DynamoDB filters, only matches come back
+        matches = OrderRecord.email.contains(q.lower())
+        condition = matches if condition is None else condition & matches
     start = cursors.decode(
         cursor, tenant_id, index=(OrderRecord.all_orders.Meta.index_name, keys.orders_gsi(tenant_id))
     )
@@ -304,6 +361,19 @@ def list_orders(
             "gsi1sk": {"S": last.gsi1sk},
         }
     return {"items": items, "next": cursors.encode(next_key)}
+
+
+def _by_number(tenant_id: str, number: int, financial_status: str | None, fulfillment_status: str | None) -> dict:
+    """The one order of that number (its number claim points at it), if it passes the status filters."""
+    try:
+        claim = OrderNumber.get(tenant_id, keys.order_number_sk(number), consistent_read=True)
+    except DoesNotExist:
+        return {"items": [], "next": None}
+    found = to_dict(_load(tenant_id, claim.order_id))
+    wanted = {"financial_status": financial_status, "fulfillment_status": fulfillment_status}
+    if any(value and found[name] != value for name, value in wanted.items()):
+        return {"items": [], "next": None}
+    return {"items": [found], "next": None}
 
 
 def lookup(tenant_id: str, number: int, email: str) -> str:

@@ -31,7 +31,7 @@ import hashlib
 from collections.abc import Callable
 from typing import Any
 
-from . import clock, isolation, keys, lifecycle, money, orders, payments, pricing, refund_math, stripe_charges
+from . import clock, isolation, keys, kpis, lifecycle, money, orders, payments, pricing, refund_math, stripe_charges
 from .db import OrderRecord
 from .errors import Conflict, Invalid, NotFound, Unavailable
 from .observability import logger
@@ -134,7 +134,7 @@ def issue(tenant_id: str, order_id: str, *, key: str, plan: Callable[[OrderRecor
             raise Invalid(
                 f"This would refund {money.format_money(amount, order.currency)}, more than the "
                 f"{money.format_money(max(left, 0), order.currency)} left of what was paid",
-                {field: f"at most {max(left, 0)} can be refunded"},
+                {field: f"at most {money.format_money(max(left, 0), order.currency)} can be refunded"},
             )
         if amount and not payments.representable(amount, order.currency):
             raise Invalid(
@@ -242,6 +242,7 @@ def _apply(tenant_id: str, order_id: str, refund_id: str, stripe: dict, *, messa
             LIFECYCLE.require(entry["status"], status)
             updated["settled_at"] = clock.now_iso()
         values = _with_refunds(order, [updated if r["id"] == refund_id else r for r in _refunds(order)])
+        counted = None
         if status == "succeeded":
             total = int(order.refunded_total or 0) + int(entry["amount"])
             values.update(refunded_total=total, financial_status=_financial_status(order, total))
@@ -251,6 +252,8 @@ def _apply(tenant_id: str, order_id: str, refund_id: str, stripe: dict, *, messa
                 else (f": {entry['reason']}" if entry.get("reason") else "")
             )
             timeline = [orders.entry("refunded", f"Refunded {amount} to the shopper{what} (Stripe {stripe_id})")]
+            if kpis.counts_as_sale(order):  # today's sales less what went back today
+                counted = kpis.count_refund(tenant_id, int(entry["amount"]))
         elif status == "failed":
             why = message or f"Stripe reports it {stripe['status']}"
             timeline = [orders.entry("refund_failed", f"Refund of {amount} refused by Stripe: {why}")]
@@ -258,7 +261,7 @@ def _apply(tenant_id: str, order_id: str, refund_id: str, stripe: dict, *, messa
             timeline = [orders.entry("refund_pending", f"Refund of {amount} pending at Stripe ({stripe_id})")]
         else:
             timeline = []
-        return orders.Change(values=values, timeline=timeline)
+        return orders.Change(values=values, timeline=timeline, also=counted)
 
     order, _ = orders.change(tenant_id, order_id, decide)
     return next(r for r in _refunds(order) if r["id"] == refund_id)

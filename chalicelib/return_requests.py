@@ -247,6 +247,8 @@ def request(shop: ShopRecord, order_id: str, data: dict, storefront_base: str) -
         gsi1pk=keys.returns_gsi(tenant_id),
         gsi1sk=return_id,
     )
+    if initial in returns.TO_HANDLE:  # the merchant's to approve or reject (an exchange's once paid)
+        record.gsi2pk, record.gsi2sk = keys.returns_to_handle_gsi(tenant_id), record.sk
     parcel_seconds = policy["parcel_days"] * settings.return_day_seconds()
     if exchange:
         try:  # the replacement is held like a checkout's stock, for as long as the return may take
@@ -332,9 +334,9 @@ def approve(tenant_id: str, return_id: str) -> dict:
     return returns.act(record, "approve", perform)
 
 
-def reject(tenant_id: str, return_id: str) -> dict:
+def reject(tenant_id: str, return_id: str, reason: str | None = None) -> dict:
     record = returns.load(tenant_id, return_id)
-    return returns.act(record, "reject", lambda r: returns.void(r, "rejected"))
+    return returns.act(record, "reject", lambda r: returns.void(r, "rejected", (reason or "").strip() or None))
 
 
 def _received_items(record: ReturnRecord, data: dict | None) -> list[dict]:

@@ -49,10 +49,27 @@ TRANSITIONS = {
 }
 
 
-def _stamp(model, status: str) -> list:
-    """Every move is dated and kept in the return's history (the status page shows the steps)."""
-    now = clock.now_iso()
-    return [model.updated_at.set(now), model.history.set(model.history.append([{"at": now, "status": status}]))]
+# The statuses in which a return waits for the merchant: to approve or reject, then to receive.
+TO_HANDLE = ("requested", "approved", "in_transit")
+
+
+def _stamp(record: ReturnRecord, status: str) -> list:
+    """Every move is dated and kept in the return's history (the status page shows the steps), and puts
+    the return in, or takes it out of, the merchant's returns to handle (the home page counts them)."""
+    model, now = type(record), clock.now_iso()
+    actions = [model.updated_at.set(now), model.history.set(model.history.append([{"at": now, "status": status}]))]
+    return actions + to_handle(record, status)
+
+
+def to_handle(record: ReturnRecord, status: str) -> list:
+    """The actions that keep a return in `<tid>#RETURNS_TO_HANDLE` (gsi2) while its status is one of TO_HANDLE.
+    A return is flagged for attention (attention.py, gsi2 too) only in later statuses, after it left."""
+    model, partition = type(record), keys.returns_to_handle_gsi(record.pk)
+    if status in TO_HANDLE:
+        return [model.gsi2pk.set(partition), model.gsi2sk.set(record.sk)]
+    if record.gsi2pk == partition:
+        return [model.gsi2pk.remove(), model.gsi2sk.remove()]
+    return []
 
 
 LIFECYCLE = lifecycle.Lifecycle("return", TRANSITIONS, stamp=_stamp)
@@ -127,6 +144,7 @@ def to_dict(record: ReturnRecord) -> dict:
         "status_url": record.status_url,
         "history": _plain(record.history),
         "needs_attention": attention.view(record),
+        "rejection_reason": record.rejection_reason,
         "created_at": record.created_at,
         "updated_at": record.updated_at,
     }
@@ -168,9 +186,11 @@ def act(record: ReturnRecord, action: str, perform) -> dict:
     raise Conflict("The return keeps changing; try again")
 
 
-def void(record: ReturnRecord, status: str) -> bool:
-    """Rejected or expired: the order gets its units' claim back in the same transaction."""
+def void(record: ReturnRecord, status: str, reason: str | None = None) -> bool:
+    """Rejected or expired: the order gets its units' claim back in the same transaction. A rejection's
+    `reason` is kept on the return and in the order's timeline."""
     counts = unit_counts(_plain(record.items))
+    said = [ReturnRecord.rejection_reason.set(reason)] if reason else []
 
     def decide(order: OrderRecord) -> orders.Change | None:
         current = load(record.pk, record.return_id)
@@ -182,8 +202,12 @@ def void(record: ReturnRecord, status: str) -> bool:
         return orders.Change(
             values={"return_claims": claims},
             result=True,
-            also=lambda tx: LIFECYCLE.move_in(tx, current, status),
-            timeline=[orders.entry(f"return_{status}", f"Return {record.return_id} {status}")],
+            also=lambda tx: LIFECYCLE.move_in(tx, current, status, *said),
+            timeline=[
+                orders.entry(
+                    f"return_{status}", f"Return {record.return_id} {status}" + (f": {reason}" if reason else "")
+                )
+            ],
         )
 
     _, changed = orders.change(record.pk, record.order_id, decide)

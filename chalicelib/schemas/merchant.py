@@ -115,6 +115,7 @@ _variant_fields = {
     "id": identifier,
     "sku": display_text(64, 1),
     "price": money,
+    "compare_at_price": {**money, "type": ["integer", "null"], "description": "The price before a sale; above price"},
     "currency": currency,
     "inventory_quantity": {"type": "integer", "minimum": 0, "maximum": 1_000_000_000},
     "options": _options,
@@ -163,6 +164,7 @@ VARIANT = answer(
         "sku": string,
         "title": {"type": "string", "description": "The option values, e.g. `M / Blue`"},
         "price": money,
+        "compare_at_price": {"type": ["integer", "null"], "description": "The price before a sale, or null"},
         "currency": currency,
         "inventory_quantity": {"type": "integer", "description": "Available to sell now (reservations taken out)"},
         "options": {"type": "object", "additionalProperties": string},
@@ -220,6 +222,17 @@ DISCOUNT_CREATE = closed(
         "once_per_customer": boolean,
     },
     ("code", "type"),
+)
+DISCOUNT_PATCH = closed(
+    {
+        "value": DISCOUNT_CREATE["properties"]["value"],
+        "starts_at": {**text(40, 1), "type": ["string", "null"]},
+        "ends_at": {**text(40, 1), "type": ["string", "null"]},
+        "usage_limit": {"type": ["integer", "null"], "minimum": 1, "maximum": 1_000_000_000},
+        "minimum_subtotal": {**money, "type": ["integer", "null"]},
+        "once_per_customer": boolean,
+    },
+    minProperties=1,
 )
 _nullable_integer = {"type": ["integer", "null"]}
 DISCOUNT = answer(
@@ -327,3 +340,65 @@ audit_query = {
     "since": {"type": "string", "format": "date-time", "description": "From this instant (inclusive)"},
     "until": {"type": "string", "format": "date-time", "description": "To this instant (inclusive)"},
 }
+
+# The merchant's home page (GET /api/admin/home): amounts in the shop's currency's minor unit.
+_SALES = answer(
+    {
+        "from": {"type": "string", "format": "date"},
+        "to": {"type": "string", "format": "date"},
+        "orders": {"type": "integer", "description": "Orders placed"},
+        "gross": {"type": "integer", "description": "What those orders came to"},
+        "refunds": {"type": "integer", "description": "Refunded in those days (of orders of any day)"},
+        "net": {"type": "integer", "description": "gross less refunds"},
+    }
+)
+LOW_STOCK_THRESHOLD = {
+    "type": "integer",
+    "minimum": 0,
+    "maximum": 1_000_000,
+    "description": "Low stock means at most this many units available; 5 when absent",
+}
+HOME = answer(
+    {
+        "currency": currency,
+        "timezone": {"type": "string", "description": "Days are counted in this time zone"},
+        "sales": answer({"today": _SALES, "week": {**_SALES, "description": "Monday to today"}}),
+        "orders_to_fulfil": {
+            "type": "integer",
+            "description": "Orders not cancelled nor refunded in full with items left to fulfil",
+        },
+        "returns_to_handle": {"type": "integer", "description": "Returns to approve or reject, or to receive"},
+        "low_stock": answer(
+            {
+                "threshold": integer,
+                "count": {"type": "integer", "description": "Variants with at most `threshold` units available"},
+                "items": {
+                    "type": "array",
+                    "description": "The lowest of them, lowest first",
+                    "items": answer(
+                        {
+                            "product_id": string,
+                            "variant_id": string,
+                            "title": string,
+                            "variant_title": string,
+                            "sku": string,
+                            "inventory_quantity": integer,
+                        }
+                    ),
+                },
+            }
+        ),
+        "checklist": {
+            "type": "array",
+            "description": "A new shop's first steps, each done or not, with the admin page that does it",
+            "items": answer(
+                {
+                    "step": {"enum": ["add_product", "connect_payments", "set_shipping"]},
+                    "title": string,
+                    "done": boolean,
+                    "url": string,
+                }
+            ),
+        },
+    }
+)

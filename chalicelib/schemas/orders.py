@@ -135,6 +135,11 @@ REFUND = answer(
 
 # Orders ------------------------------------------------------------------------
 
+ORDER_SEARCH = {
+    **text(200),
+    "description": "An order number (`1001` or `#1001`), or part of the buyer's email (any case)",
+}
+
 ORDER_LINE = answer(
     {
         "variant_id": string,
@@ -233,6 +238,7 @@ _received = closed(
     ("variant_id", "quantity", "condition"),
 )
 RETURN_RECEIVE = closed({"items": list_of(_received, most=100, least=1)})
+RETURN_REJECT = closed({"reason": text(500)})
 _exchange_line = answer(
     {
         "variant_id": string,
@@ -338,6 +344,7 @@ RETURN = answer(
         "status_url": string,
         "history": {"type": "array", "items": answer({"at": timestamp, "status": string})},
         "needs_attention": NEEDS_ATTENTION,
+        "rejection_reason": {"type": ["string", "null"], "description": "Why the merchant rejected it, if they said"},
         "created_at": timestamp,
         "updated_at": timestamp,
     }

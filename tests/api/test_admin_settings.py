@@ -1,23 +1,12 @@
 """The admin's settings pages: each saves through the same schema and domain function as its /api/admin route,
 shows a bad value's message next to its field, and answers 403 to a form without its CSRF token."""
 
-import pytest
-
 from chalicelib import domains
-from tests.support.admin import header, signed_in
+from tests.support.admin import header
 
 
-@pytest.fixture
-def client(app):
-    from chalice.test import Client
-
-    with Client(app) as c:
-        yield c
-
-
-@pytest.fixture
-def admin(client, merchant):
-    return signed_in(client, merchant)
+def _email(merchant) -> str:
+    return f"{merchant[1]['shop']['subdomain']}@example.com"
 
 
 def test_the_settings_index_links_every_settings_page(admin):
@@ -35,6 +24,9 @@ def test_renaming_the_shop(admin, merchant):
     assert (saved.status_code, header(saved, "location")) == (303, "/admin/settings/shop?notice=saved")
     assert merchant[0].get("/api/admin/shop").json["name"] == "Plum & Pear"
     assert "Plum &amp; Pear" in admin.get("/admin/settings/shop?notice=saved").text
+    [entry] = merchant[0].get("/api/admin/audit?resource_type=shop").json["items"]
+    assert (entry["via"], entry["action"], entry["actor"]["email"]) == ("admin", "admin_shop_update", _email(merchant))
+    assert {"field": "name", "before": merchant[1]["shop"]["name"], "after": "Plum & Pear"} in entry["changes"]
 
 
 def test_a_blank_shop_name_is_shown_next_to_its_field(admin, merchant):
@@ -135,6 +127,8 @@ def test_shipping_rates_are_added_edited_and_removed_as_a_table(admin, merchant)
         },
     )
     assert [r["name"] for r in api.get("/api/admin/shipping-rates").json["rates"]] == ["Express"]
+    entries = api.get("/api/admin/audit?resource_type=shipping_rates").json["items"]
+    assert [(e["via"], e["action"]) for e in entries] == [("admin", "put_shipping_rates")] * 2
 
 
 def test_shipping_rate_errors_land_next_to_their_row_field(admin, merchant):
@@ -144,7 +138,7 @@ def test_shipping_rate_errors_land_next_to_their_row_field(admin, merchant):
     answer = admin.post("/admin/settings/shipping", fields)
     # the removed row is gone: Express is now the first row, and its error sits next to its price
     assert answer.status_code == 400 and 'id="f-rates-0-amount-error"' in answer.text
-    assert 'href="#f-rates-0-amount"' in answer.text and "like 4.99" in answer.text
+    assert 'href="#f-rates-0-amount">Rate 1 amount: enter an amount in USD, like 4.99<' in answer.text
     bad_country = admin.post(
         "/admin/settings/shipping", {"rates[0].name": "Std", "rates[0].amount": "1", "rates[0].countries": "US, USA"}
     )

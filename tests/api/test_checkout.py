@@ -509,6 +509,21 @@ def test_merchant_lists_orders_newest_first_with_cursor_and_status_filters(shop,
     assert bad.status_code == 400 and "financial_status" in bad.json["fields"]
 
 
+def test_merchant_finds_an_order_by_its_number_or_part_of_its_email(shop, stripe):
+    variant = shop.product(qty=10)
+    mine = shop.buy(stripe, (variant, 1), email="Finder.Person@example.com")["order_id"]
+    other = shop.buy(stripe, (variant, 1), email="someone@example.com")["order_id"]
+    number = shop.admin.get(f"/api/admin/orders/{mine}").json["number"]
+    for q in (str(number), f"%23{number}", "finder.PERSON", "FINDER.person@example.com"):
+        assert [o["id"] for o in shop.admin.get(f"/api/admin/orders?q={q}").json["items"]] == [mine], q
+    assert shop.admin.get(f"/api/admin/orders?q={number}&financial_status=refunded").json["items"] == []
+    assert shop.admin.get("/api/admin/orders?q=999999999").json == {"items": [], "next": None}
+    both = shop.admin.get("/api/admin/orders?q=example.com&fulfillment_status=unfulfilled").json["items"]
+    assert {mine, other} <= {o["id"] for o in both}
+    long = shop.admin.get("/api/admin/orders?q=" + "a" * 201)
+    assert long.status_code == 400 and "q" in long.json["fields"]
+
+
 def test_another_shops_order_is_404_for_the_merchant(shop, stripe, api, paying_shop):
     other = Shop(api, paying_shop)
     theirs = other.buy(stripe, (other.product(), 1))["order_id"]

@@ -191,7 +191,7 @@ def test_lists_declare_the_query_parameters_they_read(document):
     def query(path):
         return {p["name"] for p in document["paths"][path]["get"].get("parameters", []) if p["in"] == "query"}
 
-    assert query("/api/admin/orders") == {"limit", "cursor", "financial_status", "fulfillment_status"}
+    assert query("/api/admin/orders") == {"limit", "cursor", "financial_status", "fulfillment_status", "q"}
     assert query("/api/admin/products") == {"limit", "cursor", "status", "q"}
     assert query("/api/store/products") == {"limit", "cursor"}
     assert query("/api/admin/returns") == {"limit", "cursor", "status"}

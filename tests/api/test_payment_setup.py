@@ -5,7 +5,7 @@ import time
 import pytest
 import requests
 
-from chalicelib import payment_accounts
+from chalicelib import clock, payment_accounts
 from tests.support.shopping import ADDRESS, Shop, send_event, stripe_event
 from tests.support.wait import wait_for
 
@@ -138,6 +138,34 @@ def test_bad_discount_is_400_naming_the_field(merchant, body, field):
     admin, _ = merchant
     bad = admin.post("/api/admin/discounts", {"code": "X1", **body})
     assert bad.status_code == 400 and field in bad.json["fields"], bad.body
+
+
+def test_a_discount_is_edited_and_deactivated_by_its_code_in_any_case(merchant, new_shop):
+    admin, _ = merchant
+    admin.post("/api/admin/discounts", {"code": "Winter", "type": "fixed_amount", "value": 500, "usage_limit": 3})
+    assert admin.get("/api/admin/discounts/WINTER").json["value"] == 500
+    edited = admin.patch(
+        "/api/admin/discounts/winter",
+        {"value": 750, "usage_limit": None, "minimum_subtotal": 2000, "ends_at": "2999-01-01T00:00:00+01:00"},
+    )
+    assert edited.status_code == 200
+    assert {k: edited.json[k] for k in ("code", "type", "value", "usage_limit", "minimum_subtotal", "ends_at")} == {
+        "code": "Winter",
+        "type": "fixed_amount",
+        "value": 750,
+        "usage_limit": None,
+        "minimum_subtotal": 2000,
+        "ends_at": "2998-12-31T23:00:00Z",
+    }
+    assert admin.patch("/api/admin/discounts/winter", {"value": 0}).json["fields"] == {"value": "must be at least 1"}
+    assert admin.patch("/api/admin/discounts/winter", {"code": "SPRING"}).status_code == 400  # a code stays
+    ended = admin.post("/api/admin/discounts/Winter/deactivate")
+    assert ended.status_code == 200 and ended.json["ends_at"] <= clock.now_iso()
+    assert admin.post("/api/admin/discounts/Winter/deactivate").json == ended.json  # ended already: as it is
+    other_admin, _ = new_shop()
+    assert other_admin.get("/api/admin/discounts/winter").status_code == 404
+    assert other_admin.patch("/api/admin/discounts/winter", {"value": 1}).status_code == 404
+    assert other_admin.post("/api/admin/discounts/winter/deactivate").status_code == 404
 
 
 # Shipping and tax ------------------------------------------------------------------

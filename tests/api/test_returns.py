@@ -141,19 +141,9 @@ def test_merchant_fulfils_in_two_parts_and_the_shopper_returns_one_item_for_an_e
 # Around the happy path -----------------------------------------------------------
 
 
-def _deliver_an_order(shop, stripe) -> dict:
-    """A paid order of two shirts (20.00) and a mug (8.00), all shipped in one fulfilment and delivered."""
-    shop.shirt, shop.mug = shop.product(qty=5, price=2000), shop.product(qty=5, price=800)
-    order = shop.paid_order(stripe, (shop.shirt, 2), (shop.mug, 1))
-    f = shop.fulfil(order["id"]).json
-    shop.move(order["id"], f["id"], "in_transit")
-    shop.move(order["id"], f["id"], "delivered")
-    return order
-
-
 @pytest.fixture
 def delivered(shop, stripe):
-    return _deliver_an_order(shop, stripe)
+    return shop.delivered_order(stripe)
 
 
 def _claims(shop, order) -> dict:
@@ -279,8 +269,12 @@ def test_an_action_the_state_does_not_allow_is_409_and_repeating_one_changes_not
 def test_a_rejected_return_gives_its_units_back_and_the_shopper_is_told(shop, delivered):
     ret = shop.ask_return(delivered, [(shop.shirt, 2)]).json
     states_until(return_arn(ret["id"]), "WaitForApproval")
-    rejected = shop.return_action(ret["id"], "reject")
+    rejected = shop.return_action(ret["id"], "reject", {"reason": "Worn, and not in its box"})
     assert rejected.status_code == 200 and rejected.json["status"] == "rejected"
+    assert rejected.json["rejection_reason"] == "Worn, and not in its box"
+    assert "Return " + ret["id"] + " rejected: Worn, and not in its box" in [
+        e["message"] for e in shop.order(delivered["id"])["timeline"]
+    ]
     assert shop.return_action(ret["id"], "reject").status_code == 200
     assert shop.return_action(ret["id"], "approve").status_code == 409
     assert _claims(shop, delivered) == {shop.shirt: 0}

@@ -17,6 +17,16 @@ class AfterSale(Shop):
         assert done["status"] == "paid", done
         return self.order(done["order_id"])
 
+    def delivered_order(self, stripe) -> dict:
+        """A paid order of two shirts (20.00) and a mug (8.00), all shipped in one fulfilment and delivered;
+        the products stay on `shirt` and `mug`."""
+        self.shirt, self.mug = self.product(qty=5, price=2000), self.product(qty=5, price=800)
+        order = self.paid_order(stripe, (self.shirt, 2), (self.mug, 1))
+        f = self.fulfil(order["id"]).json
+        self.move(order["id"], f["id"], "in_transit")
+        self.move(order["id"], f["id"], "delivered")
+        return order
+
     def order(self, order_id: str) -> dict:
         got = self.admin.get(f"/api/admin/orders/{order_id}")
         assert got.status_code == 200, got.body

@@ -1,6 +1,7 @@
 """The merchant API (/api/admin): a signed-in merchant works on their own shop, whatever the host.
 One blueprint per concept, each registered in app.py: catalogue (products, media), orders (fulfilment,
-cancellation, refunds, returns), shop_settings (the shop, its policies, rates, discounts, payments)."""
+cancellation, refunds, returns), shop_settings (the shop, its policies, rates, discounts, payments), home_figures
+(the home page's figures)."""
 
 from chalicelib import idempotency, web
 

@@ -17,6 +17,7 @@ from chalicelib import (
     audit,
     bulk_edits,
     catalog,
+    discounts,
     fulfilment,
     orders,
     payment_accounts,
@@ -53,7 +54,7 @@ RETURN_POLICY = Resource("return_policy", _setting(return_policy.get))
 PICKUP_LOCATIONS = Resource("pickup_locations", _setting(fulfilment.pickup_locations))
 SHIPPING_RATES = Resource("shipping_rates", _setting(shipping.get))
 TAX_RATES = Resource("tax_rates", _setting(taxes.get))
-DISCOUNT = Resource("discount", _created_only)
+DISCOUNT = Resource("discount", discounts.get)
 PAYMENTS = Resource("payments", _setting(lambda tenant_id: payment_accounts.to_dict(payment_accounts.get(tenant_id))))
 BULK_EDIT = Resource("bulk_edit", bulk_edits.get)  # each product it edits is the product's own change
 SETTINGS = (SHOP, RETURN_POLICY, PICKUP_LOCATIONS, SHIPPING_RATES, TAX_RATES, PAYMENTS)

@@ -13,13 +13,14 @@ audited = Audited(bp)
 
 @routes.api(
     "/api/admin/orders",
-    summary="Orders, newest first (?financial_status= ?fulfillment_status=)",
+    summary="Orders, newest first (?financial_status= ?fulfillment_status= ?q= an order number or part of an email)",
     response=schemas.page_of(schemas.ORDER),
     tag="admin",
     query={
         **schemas.page_query,
         "financial_status": schemas.ORDER["properties"]["financial_status"],
         "fulfillment_status": schemas.ORDER["properties"]["fulfillment_status"],
+        "q": schemas.ORDER_SEARCH,
     },
 )
 def list_orders():
@@ -31,6 +32,7 @@ def list_orders():
             **web.page_args(request),
             financial_status=web.query(request, "financial_status"),
             fulfillment_status=web.query(request, "fulfillment_status"),
+            q=web.query(request, "q"),
         )
     )
 
@@ -161,13 +163,17 @@ def approve_return(return_id):
 @routes.api(
     "/api/admin/returns/{return_id}/reject",
     ["POST"],
-    summary="Reject a requested return",
+    summary="Reject a requested return (optionally saying why: the shopper reads it)",
+    request=schemas.RETURN_REJECT,
     response=schemas.RETURN,
     tag="admin",
 )
 @audited(RETURN, "return_id")
 def reject_return(return_id):
-    return web.json_response(return_requests.reject(web.merchant_tenant(bp.current_request), return_id))
+    request = bp.current_request
+    tenant_id = web.merchant_tenant(request)
+    data = web.body(request, schemas.RETURN_REJECT)
+    return web.json_response(return_requests.reject(tenant_id, return_id, data.get("reason")))
 
 
 @routes.api(

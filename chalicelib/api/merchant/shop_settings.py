@@ -171,6 +171,36 @@ def list_discounts():
     return web.json_response(discounts.list_discounts(web.merchant_tenant(bp.current_request)))
 
 
+@routes.api("/api/admin/discounts/{code}", summary="A discount code", response=schemas.DISCOUNT, tag="admin")
+def get_discount(code):
+    return web.json_response(discounts.get(web.merchant_tenant(bp.current_request), code))
+
+
+@routes.api(
+    "/api/admin/discounts/{code}",
+    ["PATCH"],
+    summary="Change a discount's terms (its code and type stay); null clears an end, limit or minimum",
+    request=schemas.DISCOUNT_PATCH,
+    response=schemas.DISCOUNT,
+    tag="admin",
+)
+@audited(DISCOUNT, "code")
+def update_discount(code):
+    return _save_setting(lambda tenant_id, body: discounts.update(tenant_id, code, body), schemas.DISCOUNT_PATCH)
+
+
+@routes.api(
+    "/api/admin/discounts/{code}/deactivate",
+    ["POST"],
+    summary="End a discount now: checkouts from now on refuse it (one already ended stays as it is)",
+    response=schemas.DISCOUNT,
+    tag="admin",
+)
+@audited(DISCOUNT, "code")
+def deactivate_discount(code):
+    return web.json_response(discounts.deactivate(web.merchant_tenant(bp.current_request), code))
+
+
 @routes.api(
     "/api/admin/shipping-rates",
     summary="The shop's shipping rates (none: shipping is free)",
