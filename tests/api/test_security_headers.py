@@ -97,6 +97,11 @@ def sold(shared_shop, stripe, live_server):
             "order_id": order["id"],
             "return_id": ret.json["id"],
             "bulk_edit_id": bulk.json["id"],
+            "kind": "checkout",  # a record needing attention: none does, so it is not found
+            "record_id": order["id"],
+            "fulfilment_id": f["id"],
+            "product_id": shop.shirt.split("_")[0],
+            "code": "NO-SUCH-CODE",
             "proxy": "no/such/page",
         },
         "host": f"{shop.subdomain}.localhost:{port}",
