@@ -62,7 +62,6 @@ def _index_url(filters: dict, **more) -> str:
 MAX_OPTIONS = 3  # the schema's maxProperties of a variant's options
 MEDIA_SHOWN = 100  # the picker offers the shop's first uploads; a product's own images always show
 _ROW = re.compile(r"^(variants|images)\[(\d{1,3})\]\.")
-_WHOLE_NUMBER = re.compile(r"^\d{1,10}$")
 
 
 @routes.admin("/admin/products/new", summary="Add a product: the form")
@@ -248,45 +247,37 @@ def _draft_from(form) -> dict:
 
 
 def _submit(draft: dict, currency: str, schema: dict, write):
-    """The form's values as the API's payload, checked by the API's schema, handed to `write`. An error, the
-    schema's or the domain's, is named by the form's rows (the payload leaves out rows removed or left empty and
-    images not ticked, so its `variants[k]` need not be the form's)."""
-    payload, variant_rows, image_rows = _payload(draft, currency)
+    """The form's values read as the API's payload, checked by the API's schema, handed to `write`. An error (an
+    amount that does not read, the schema's, the domain's) is named by the form's rows: the payload leaves out
+    rows removed or left empty and images not ticked, so its `variants[k]` need not be the form's."""
+    reading = admin_ui.Reading(currency)
+    payload, variant_rows, image_rows = _payload(draft, reading)
     try:
-        return write(validation.check(payload, schema))
+        return write(reading.check(payload, schema))
     except (Invalid, Conflict) as err:
         raise _named_by_rows(err, variant_rows, image_rows) from None
 
 
-def _payload(draft: dict, currency: str) -> tuple[dict, dict[int, int], dict[int, int]]:
-    """(the payload, its variants' rows in the form, its images' rows); Invalid for an amount or a number that
-    cannot be read."""
-    errors: dict[str, str] = {}
+def _payload(draft: dict, reading) -> tuple[dict, dict[int, int], dict[int, int]]:
+    """(the payload, its variants' rows in the form, its images' rows)."""
     names = draft["option_names"]
     variants: list[dict] = []
     variant_rows: dict[int, int] = {}
     for i, v in enumerate(draft["variants"]):
         if v["remove"] or not (v["id"] or v["sku"] or v["price"] or v["compare_at_price"] or any(v["values"])):
             continue  # removed, or a row added and left empty
-        entry: dict = {"id": v["id"]} if v["id"] else {}
-        entry["sku"] = v["sku"]
-        entry["price"] = money.parse_amount(v["price"], currency)
-        if entry["price"] is None:
-            errors[f"variants[{i}].price"] = "enter an amount, like 19.99"
-        entry["compare_at_price"] = (
-            money.parse_amount(v["compare_at_price"], currency) if v["compare_at_price"] else None
-        )
-        if v["compare_at_price"] and entry["compare_at_price"] is None:
-            errors[f"variants[{i}].compare_at_price"] = "enter an amount, like 24.99, or leave it empty"
-        stock = v["inventory_quantity"]
-        entry["inventory_quantity"] = int(stock) if _WHOLE_NUMBER.match(stock) else 0
-        if not _WHOLE_NUMBER.match(stock):
-            errors[f"variants[{i}].inventory_quantity"] = "enter a whole number, like 5"
-        entry["options"] = {name: v["values"][k] for k, name in enumerate(names) if name}
+        at = f"variants[{len(variants)}]"
         variant_rows[len(variants)] = i
-        variants.append(entry)
-    if errors:
-        raise Invalid("Some values are not right", errors)
+        variants.append(
+            {
+                **({"id": v["id"]} if v["id"] else {}),
+                "sku": v["sku"],
+                "price": reading.amount(f"{at}.price", v["price"]),
+                "compare_at_price": reading.amount(f"{at}.compare_at_price", v["compare_at_price"], required=False),
+                "inventory_quantity": reading.whole(f"{at}.inventory_quantity", v["inventory_quantity"]),
+                "options": {name: v["values"][k] for k, name in enumerate(names) if name},
+            }
+        )
     chosen = [(j, img) for j, img in enumerate(draft["images"]) if img["use"]]
     payload = {
         "title": draft["title"],
