@@ -10,18 +10,21 @@ An undo is a second bulk edit (action `undo`) that puts back every field the fir
 field still holds what the edit set; anything changed since is skipped and reported.
 """
 
+import dataclasses
 import functools
 import json
 from collections.abc import Iterator
 
 from botocore.exceptions import BotoCoreError, ClientError
+from pynamodb.attributes import ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from . import bulk_changes, catalog, clock, cursors, keys, lifecycle, workflows
+from . import audit, bulk_changes, catalog, clock, cursors, keys, lifecycle, workflows
 from .db import (
-    BulkEditChunk,
-    BulkEditRecord,
+    Document,
+    Documents,
+    NewestFirstIndex,
     ProductRecord,
     TenantItem,
     VariantRecord,
@@ -53,8 +56,29 @@ TRANSITIONS = {
 }
 
 
-def _stamp(model, new: str) -> list:
-    now = clock.now_iso()
+class BulkEditRecord(TenantItem, discriminator="bulk_edit"):
+    """A merchant's edit of many products at once (its statuses, chunks and workflow: this module)."""
+
+    bulk_edit_id = UnicodeAttribute()
+    action = UnicodeAttribute()  # bulk_changes.ACTIONS, or `undo`
+    params: Document = MapAttribute(default=dict)
+    selection: Document = MapAttribute(default=dict)  # {product_ids} | {filter} | {bulk_edit_id} (an undo's)
+    status = UnicodeAttribute()
+    total, chunks = NumberAttribute(default=0), NumberAttribute(null=True)  # products, BulkEditChunk items: planned
+    undo_of, undone_by, error = UnicodeAttribute(null=True), UnicodeAttribute(null=True), UnicodeAttribute(null=True)
+    created_at, updated_at, finished_at = UnicodeAttribute(), UnicodeAttribute(), UnicodeAttribute(null=True)
+    actor: Document = MapAttribute(null=True)  # who started it (audit.Actor): the audit log names them per product
+    gsi1pk, gsi1sk = UnicodeAttribute(), UnicodeAttribute()
+    all_bulk_edits = NewestFirstIndex()
+
+
+class BulkEditChunk(TenantItem, discriminator="bulk_edit_chunk"):
+    items: Documents = ListAttribute(default=list)  # [{product_id, revert?: [changes]}]: one step's products
+    results: Document = MapAttribute(default=dict)  # product id -> {changes, skipped, failures}: what it did
+
+
+def _stamp(record, new: str) -> list:
+    model, now = type(record), clock.now_iso()
     return [model.updated_at.set(now), *([model.finished_at.set(now)] if new in ("succeeded", "failed") else [])]
 
 
@@ -175,6 +199,7 @@ def preview(tenant_id: str, data: dict) -> dict:
 
 def _new_record(tenant_id: str, action: str, params: dict, selection: dict, **extra) -> BulkEditRecord:
     edit_id, now = keys.new_id(), clock.now_iso()
+    actor = audit.acting()
     return BulkEditRecord(
         tenant_id,
         keys.bulk_edit_sk(edit_id),
@@ -187,6 +212,7 @@ def _new_record(tenant_id: str, action: str, params: dict, selection: dict, **ex
         updated_at=now,
         gsi1pk=keys.bulk_edits_gsi(tenant_id),
         gsi1sk=edit_id,
+        actor=dataclasses.asdict(actor) if actor else None,
         **extra,
     )
 
@@ -357,7 +383,7 @@ def apply_chunk(payload: dict) -> dict:
         if item["product_id"] in done:
             continue
         decision = functools.partial(_decide, edit, item)
-        bulk_changes.apply(tenant_id, item["product_id"], decision, _recorder(chunk, item["product_id"]))
+        bulk_changes.apply(tenant_id, item["product_id"], decision, _recorder(edit, chunk, item["product_id"]))
     return {}
 
 
@@ -367,13 +393,28 @@ def _decide(edit: BulkEditRecord, item: dict, product: dict) -> bulk_changes.Dec
     return bulk_changes.decide(edit.action, plain(edit.params), product)
 
 
-def _recorder(chunk: BulkEditChunk, product_id: str) -> bulk_changes.Recorder:
+def _audited(change: dict) -> dict:
+    """A change row as the audit log names the product's field: `status`, `variants.<id>.price`."""
+    field = change["field"] if change["variant_id"] is None else f"variants.{change['variant_id']}.{change['field']}"
+    return {"field": field, "before": change["before"], "after": change["after"]}
+
+
+def _recorder(edit: BulkEditRecord, chunk: BulkEditChunk, product_id: str) -> bulk_changes.Recorder:
     def record(tx: TransactWrite, result: dict) -> tuple[str, str]:
         tx.update(
             chunk,
             actions=[BulkEditChunk.results[product_id].set(result)],
             condition=BulkEditChunk.results[product_id].does_not_exist(),
         )
+        if result["changes"] and edit.actor:  # the product's change in the audit log, once with the change itself
+            entry = audit.new_entry(
+                chunk.pk,
+                audit.Actor(**plain(edit.actor)),
+                f"bulk_{edit.action}",
+                ("product", product_id),
+                [_audited(change) for change in result["changes"]],
+            )
+            tx.save(entry, condition=audit.AuditEntry.pk.does_not_exist())
         return chunk.pk, chunk.sk
 
     return record
