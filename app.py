@@ -13,6 +13,7 @@ from chalicelib import (
 )
 from chalicelib.api import operator, platform, storefront, webhooks
 from chalicelib.api.admin import audit, discounts, home, products, session, settings
+from chalicelib.api.admin import bulk_edits as bulk_edit_screens
 from chalicelib.api.admin import orders as order_pages
 from chalicelib.api.admin import returns as return_pages
 from chalicelib.api.merchant import audit_log, bulk_edits, catalogue, home_figures, orders, shop_settings
@@ -43,6 +44,7 @@ for blueprint in (
     settings,
     discounts,
     products,
+    bulk_edit_screens,
     audit,
     order_pages,
     return_pages,

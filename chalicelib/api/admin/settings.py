@@ -14,8 +14,10 @@ from chalicelib import (
     hosts,
     money,
     payment_accounts,
+    payments,
     return_policy,
     schemas,
+    security_headers,
     shipping,
     shops,
     taxes,
@@ -177,7 +179,7 @@ def _payments(session, values: dict, errors=None):
         account = payment_accounts.refresh(session.tenant_id)
     except Unavailable:
         account, unreachable = payment_accounts.to_dict(payment_accounts.get(session.tenant_id)), True
-    return _page(
+    page = _page(
         "settings_payments.html",
         session,
         status=400 if errors else 200,
@@ -187,6 +189,9 @@ def _payments(session, values: dict, errors=None):
         values=values,
         errors=errors,
     )
+    # Its form's answer redirects to Stripe's onboarding: the page's policy lets a form go there.
+    page.headers["Content-Security-Policy"] = security_headers.content_security_policy((payments.onboarding_origin(),))
+    return page
 
 
 def _missing(account: dict) -> list[str]:
