@@ -53,8 +53,8 @@ TRANSITIONS = {
 }
 
 
-def _stamp(model, new: str) -> list:
-    now = clock.now_iso()
+def _stamp(record, new: str) -> list:
+    model, now = type(record), clock.now_iso()
     return [model.updated_at.set(now), *([model.finished_at.set(now)] if new in ("succeeded", "failed") else [])]
 
 
