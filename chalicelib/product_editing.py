@@ -101,16 +101,11 @@ def _summary(product: ProductRecord, variants: list[VariantRecord]) -> None:
     product.variant_ids = [v.variant_id for v in variants]
     first = catalog.plain(variants[0].options) if variants else {}
     product.option_names = list(first)
-    product.search_text = search_text(product.title, product.handle, [v.sku for v in variants])
+    product.search_text = catalog.search_text(product.title, product.handle, [v.sku for v in variants])
     if product.status == "active":
         product.gsi2pk, product.gsi2sk = keys.active_products_gsi(product.pk), product.product_id
     else:
         product.gsi2pk = product.gsi2sk = None
-
-
-def search_text(title: str, handle: str, skus: list[str]) -> str:
-    """What the admin's search matches a query against (catalog.list_products), one line per part."""
-    return "\n".join([title, handle, *skus]).casefold()
 
 
 def _check_images(tenant_id: str, images: list[dict]) -> list[dict]:

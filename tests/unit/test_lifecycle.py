@@ -12,7 +12,7 @@ from chalicelib.errors import Conflict
 TABLE = lifecycle.Lifecycle(
     "reservation",
     {"held": {"released", "converted"}, "released": {"held"}, "converted": set()},
-    stamp=lambda model, new: [model.discount_code.set(f"stamped-{new}")],
+    stamp=lambda record, new: [type(record).discount_code.set(f"stamped-{new}")],
 )
 # An update DynamoDB refuses for another reason than a condition (a ValidationException, like a throttle).
 _INVALID_PATH = ReservationRecord.items[0]["x"].set(1)

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from chalice import Blueprint
 
-from chalicelib import admin_ui, catalog, media, money, product_editing, schemas, validation, web
+from chalicelib import admin_ui, bulk_changes, catalog, media, money, product_editing, schemas, validation, web
 from chalicelib.api.merchant.auditing import MEDIA, PRODUCT, Audited, screen_change
 from chalicelib.api.merchant.catalogue import product_filters
 from chalicelib.errors import Conflict, DomainError, Invalid
@@ -19,14 +19,7 @@ audited = Audited(bp)
 PAGE_SIZE = 25
 STATUS_FILTERS = [("", "All"), ("active", "Active"), ("draft", "Draft")]
 # The bulk edits a merchant can start on the ticked rows (the bulk edit pages take it from there).
-BULK_ACTIONS = [
-    ("publish", "Publish"),
-    ("unpublish", "Unpublish"),
-    ("set_price", "Set price"),
-    ("adjust_price", "Adjust price"),
-    ("set_stock", "Set stock"),
-    ("adjust_stock", "Adjust stock"),
-]
+BULK_ACTIONS = [(action, action.replace("_", " ").capitalize()) for action in bulk_changes.ACTIONS]
 
 
 @routes.admin("/admin/products", summary="Products: search, filter by status, page; tick rows for a bulk edit")
@@ -212,11 +205,10 @@ def _pickable(tenant_id: str, images: list[dict]) -> list[dict]:
 
 
 def _draft_from(form) -> dict:
-    rows: dict[str, dict[int, dict]] = {"variants": {}, "images": {}}
+    rows: dict[str, set[int]] = {"variants": set(), "images": set()}
     for name in form.values:
-        found = _ROW.match(name)
-        if found:
-            rows[found[1]].setdefault(int(found[2]), {})
+        if found := _ROW.match(name):
+            rows[found[1]].add(int(found[2]))
     variants = []
     for i in sorted(rows["variants"]):
         field = lambda name, i=i: form.get(f"variants[{i}].{name}")  # noqa: E731
