@@ -12,7 +12,8 @@ from chalicelib import (
     workflows,
 )
 from chalicelib.api import operator, platform, storefront, webhooks
-from chalicelib.api.admin import audit, home, products, session, settings
+from chalicelib.api.admin import audit, discounts, home, products, session, settings
+from chalicelib.api.admin import bulk_edits as bulk_edit_screens
 from chalicelib.api.admin import orders as order_pages
 from chalicelib.api.admin import returns as return_pages
 from chalicelib.api.merchant import audit_log, bulk_edits, catalogue, home_figures, orders, shop_settings
@@ -20,6 +21,8 @@ from chalicelib.observability import logger
 
 app = Chalice(app_name="shopbuilder")
 app.log = logger
+# The admin's image upload form: API Gateway hands its bytes over base64, unchanged (not read as text).
+app.api.binary_types.append("multipart/form-data")
 # Around every route of every blueprint: log keys, tenant binding, the request's log line and SLA counts.
 app.register_middleware(web.around_request, "http")
 
@@ -39,7 +42,9 @@ for blueprint in (
     session,
     home,
     settings,
+    discounts,
     products,
+    bulk_edit_screens,
     audit,
     order_pages,
     return_pages,

@@ -9,6 +9,7 @@ Append-only: an entry is put once, on the condition that no item has its key, an
 deletes one. The change is written first and its entry after it: an entry never describes a change that failed.
 """
 
+import contextvars
 import csv
 import io
 import json
@@ -118,9 +119,18 @@ def record(
     changes = diff(before, after)
     if not changes:
         return None
+    entry = new_entry(tenant_id, actor, action, (resource_type, resource_id), changes)
+    conditionally(entry.save, condition=AuditEntry.pk.does_not_exist())  # ids are unique: never overwrites
+    return to_dict(entry)
+
+
+def new_entry(tenant_id: str, actor: Actor, action: str, resource: tuple[str, str], changes: list[dict]) -> AuditEntry:
+    """The entry of a change, to put once (`condition=AuditEntry.pk.does_not_exist()`): `record` puts it alone,
+    a change written in a transaction of its own adds it there (a bulk edit's product)."""
+    resource_type, resource_id = resource
     entry_id, at = keys.new_id(), clock.now_iso()
     sort = keys.audit_sk(at, entry_id)
-    entry = AuditEntry(
+    return AuditEntry(
         keys.audit_log(tenant_id),
         sort,
         entry_id=entry_id,
@@ -137,8 +147,14 @@ def record(
         gsi2pk=keys.audit_type_gsi(tenant_id, resource_type),
         gsi2sk=sort,
     )
-    conditionally(entry.save, condition=AuditEntry.pk.does_not_exist())  # ids are unique: never overwrites
-    return to_dict(entry)
+
+
+_acting: contextvars.ContextVar[Actor | None] = contextvars.ContextVar("acting", default=None)
+
+
+def acting() -> Actor | None:
+    """Who is making the change `changing` runs: work it starts for later (a bulk edit) keeps them."""
+    return _acting.get()
 
 
 def changing(
@@ -159,7 +175,11 @@ def changing(
     Idempotency-Key) answers the first one's resource, which already has its entry: it records nothing."""
     resource_type, resource_id = resource
     before = _read(read, tenant_id, resource_id) if resource_id is not None else {}
-    answer = change()
+    token = _acting.set(actor)
+    try:
+        answer = change()
+    finally:
+        _acting.reset(token)
     if created is not None:
         resource_id, after = created(answer)
         if resource_id is None or _has_entries(tenant_id, resource_type, resource_id):

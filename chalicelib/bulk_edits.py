@@ -10,18 +10,21 @@ An undo is a second bulk edit (action `undo`) that puts back every field the fir
 field still holds what the edit set; anything changed since is skipped and reported.
 """
 
+import dataclasses
 import functools
 import json
 from collections.abc import Iterator
 
 from botocore.exceptions import BotoCoreError, ClientError
+from pynamodb.attributes import ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from . import bulk_changes, catalog, clock, cursors, keys, lifecycle, workflows
+from . import audit, bulk_changes, catalog, clock, cursors, keys, lifecycle, workflows
 from .db import (
-    BulkEditChunk,
-    BulkEditRecord,
+    Document,
+    Documents,
+    NewestFirstIndex,
     ProductRecord,
     TenantItem,
     VariantRecord,
@@ -33,8 +36,8 @@ from .errors import Conflict, Invalid, NotFound
 from .observability import logger
 
 WORKFLOW = "bulk_edit"
-CHUNK = 25  # products per step: a step's Lambda stays well inside its timeout
-MOST_PRODUCTS = 10_000
+CHUNK = 5  # products per step: their results (up to 90 variant rows each) stay well inside a 400 KB item
+MOST_PRODUCTS = 5_000  # 1,000 chunks: the Map stays far inside an execution's 25,000 history events
 SHOWN = 500  # rows of each list (changes, skipped, failures) an answer carries; its counts are always whole
 PARAMS = {
     "publish": (),
@@ -53,6 +56,27 @@ TRANSITIONS = {
 }
 
 
+class BulkEditRecord(TenantItem, discriminator="bulk_edit"):
+    """A merchant's edit of many products at once (its statuses, chunks and workflow: this module)."""
+
+    bulk_edit_id = UnicodeAttribute()
+    action = UnicodeAttribute()  # bulk_changes.ACTIONS, or `undo`
+    params: Document = MapAttribute(default=dict)
+    selection: Document = MapAttribute(default=dict)  # {product_ids} | {filter} | {bulk_edit_id} (an undo's)
+    status = UnicodeAttribute()
+    total, chunks = NumberAttribute(default=0), NumberAttribute(null=True)  # products, BulkEditChunk items: planned
+    undo_of, undone_by, error = UnicodeAttribute(null=True), UnicodeAttribute(null=True), UnicodeAttribute(null=True)
+    created_at, updated_at, finished_at = UnicodeAttribute(), UnicodeAttribute(), UnicodeAttribute(null=True)
+    actor: Document = MapAttribute(null=True)  # who started it (audit.Actor): the audit log names them per product
+    gsi1pk, gsi1sk = UnicodeAttribute(), UnicodeAttribute()
+    all_bulk_edits = NewestFirstIndex()
+
+
+class BulkEditChunk(TenantItem, discriminator="bulk_edit_chunk"):
+    items: Documents = ListAttribute(default=list)  # [{product_id, revert?: [changes]}]: one step's products
+    results: Document = MapAttribute(default=dict)  # product id -> {changes, skipped, failures}: what it did
+
+
 def _stamp(record, new: str) -> list:
     model, now = type(record), clock.now_iso()
     return [model.updated_at.set(now), *([model.finished_at.set(now)] if new in ("succeeded", "failed") else [])]
@@ -64,8 +88,9 @@ LIFECYCLE = lifecycle.Lifecycle("bulk edit", TRANSITIONS, stamp=_stamp)
 # Asking -------------------------------------------------------------------
 
 
-def _check(data: dict) -> tuple[str, dict, dict]:
-    """The action, its params and the selection of a valid request; Invalid naming the field otherwise."""
+def _check(tenant_id: str, data: dict) -> tuple[str, dict, dict]:
+    """The action, its params and the selection of a valid request (its products this shop's); Invalid naming
+    the field otherwise."""
     action, params = data["action"], data.get("params", {})
     allowed = PARAMS[action]
     given = [p for p in params if p in allowed]
@@ -77,8 +102,11 @@ def _check(data: dict) -> tuple[str, dict, dict]:
         wanted = " or ".join(allowed)
         raise Invalid(f"{field}: {action} takes {'one of ' if len(allowed) > 1 else ''}{wanted}", {field: "required"})
     if ("product_ids" in data) == ("filter" in data):
-        raise Invalid("product_ids: choose products, or a filter, not both", {"product_ids": "or filter, not both"})
+        raise Invalid(
+            "product_ids: choose products, or a filter (not both)", {"product_ids": "choose products, or a filter"}
+        )
     if "product_ids" in data:
+        _known(tenant_id, data["product_ids"])  # an unknown one named by its index as sent
         return action, params, {"product_ids": list(dict.fromkeys(data["product_ids"]))}
     return action, params, {"filter": data["filter"]}
 
@@ -149,9 +177,7 @@ def _answer(edit: dict, results: list[dict], total: int, done: int) -> dict:
 
 def preview(tenant_id: str, data: dict) -> dict:
     """The dry run: what the edit would do now, writing nothing."""
-    action, params, selection = _check(data)
-    if "product_ids" in selection:
-        _known(tenant_id, selection["product_ids"])
+    action, params, selection = _check(tenant_id, data)
     products = _selected(tenant_id, selection)
     results = []
     for product in products:
@@ -175,6 +201,7 @@ def preview(tenant_id: str, data: dict) -> dict:
 
 def _new_record(tenant_id: str, action: str, params: dict, selection: dict, **extra) -> BulkEditRecord:
     edit_id, now = keys.new_id(), clock.now_iso()
+    actor = audit.acting()
     return BulkEditRecord(
         tenant_id,
         keys.bulk_edit_sk(edit_id),
@@ -187,6 +214,7 @@ def _new_record(tenant_id: str, action: str, params: dict, selection: dict, **ex
         updated_at=now,
         gsi1pk=keys.bulk_edits_gsi(tenant_id),
         gsi1sk=edit_id,
+        actor=dataclasses.asdict(actor) if actor else None,
         **extra,
     )
 
@@ -208,9 +236,7 @@ def _payload(tenant_id: str, bulk_edit_id: str) -> dict:
 
 def start(tenant_id: str, data: dict) -> dict:
     """Records the edit and starts it (the answer's status is `queued`, or `failed` if it could not start)."""
-    action, params, selection = _check(data)
-    if "product_ids" in selection:
-        _known(tenant_id, selection["product_ids"])
+    action, params, selection = _check(tenant_id, data)
     edit = _new_record(tenant_id, action, params, selection)
     edit.save(condition=BulkEditRecord.pk.does_not_exist())
     return _run(edit)
@@ -306,8 +332,11 @@ def list_edits(tenant_id: str, *, limit: int, cursor: str | None) -> dict:
 
 def _plan_items(tenant_id: str, edit: BulkEditRecord) -> list[dict]:
     """What each product of the edit is to receive: its id, and for an undo the changes to take back."""
+    selection = plain(edit.selection)
+    if "product_ids" in selection:  # one deleted since the edit was asked for is reported, not left out
+        return [{"product_id": p} for p in selection["product_ids"]]
     if edit.action != "undo":
-        return [{"product_id": p["id"]} for p in _selected(tenant_id, plain(edit.selection))]
+        return [{"product_id": p["id"]} for p in _selected(tenant_id, selection)]
     _, chunks = _chunks(tenant_id, edit.undo_of)
     items = []
     for chunk in chunks:
@@ -357,7 +386,7 @@ def apply_chunk(payload: dict) -> dict:
         if item["product_id"] in done:
             continue
         decision = functools.partial(_decide, edit, item)
-        bulk_changes.apply(tenant_id, item["product_id"], decision, _recorder(chunk, item["product_id"]))
+        bulk_changes.apply(tenant_id, item["product_id"], decision, _recorder(edit, chunk, item["product_id"]))
     return {}
 
 
@@ -367,13 +396,28 @@ def _decide(edit: BulkEditRecord, item: dict, product: dict) -> bulk_changes.Dec
     return bulk_changes.decide(edit.action, plain(edit.params), product)
 
 
-def _recorder(chunk: BulkEditChunk, product_id: str) -> bulk_changes.Recorder:
+def _audited(change: dict) -> dict:
+    """A change row as the audit log names the product's field: `status`, `variants.<id>.price`."""
+    field = change["field"] if change["variant_id"] is None else f"variants.{change['variant_id']}.{change['field']}"
+    return {"field": field, "before": change["before"], "after": change["after"]}
+
+
+def _recorder(edit: BulkEditRecord, chunk: BulkEditChunk, product_id: str) -> bulk_changes.Recorder:
     def record(tx: TransactWrite, result: dict) -> tuple[str, str]:
         tx.update(
             chunk,
             actions=[BulkEditChunk.results[product_id].set(result)],
             condition=BulkEditChunk.results[product_id].does_not_exist(),
         )
+        if result["changes"] and edit.actor:  # the product's change in the audit log, once with the change itself
+            entry = audit.new_entry(
+                chunk.pk,
+                audit.Actor(**plain(edit.actor)),
+                f"bulk_{edit.action}",
+                ("product", product_id),
+                [_audited(change) for change in result["changes"]],
+            )
+            tx.save(entry, condition=audit.AuditEntry.pk.does_not_exist())
         return chunk.pk, chunk.sk
 
     return record

@@ -46,6 +46,11 @@ def to_dict(p: ProductRecord, variants: list[VariantRecord]) -> dict:
     }
 
 
+def _search_text_of(tenant_id: str, product: ProductRecord) -> str:
+    skus = [v.sku for v in VariantRecord.batch_get([(tenant_id, keys.variant_sk(v)) for v in product.variant_ids])]
+    return search_text(product.title, product.handle, skus)
+
+
 def variant_to_dict(v: VariantRecord) -> dict:
     return {
         "id": v.variant_id,
@@ -53,6 +58,7 @@ def variant_to_dict(v: VariantRecord) -> dict:
         "sku": v.sku,
         "title": v.title,
         "price": int(v.price),
+        "compare_at_price": None if v.compare_at_price is None else int(v.compare_at_price),
         "currency": v.currency,
         "inventory_quantity": int(v.inventory_quantity),
         "options": plain(v.options),
@@ -77,6 +83,11 @@ def product_by_handle(tenant_id: str, handle: str, *, active_only: bool = True) 
     if active_only and product["status"] != "active":
         raise NotFound("No such product")
     return product
+
+
+def search_text(title: str, handle: str, skus: list[str]) -> str:
+    """What the admin's search matches a query against (catalog.list_products), one line per part."""
+    return "\n".join([title, handle, *skus]).casefold()
 
 
 STATUSES = ("active", "draft")
@@ -108,7 +119,8 @@ def list_products(
     pk = keys.active_products_gsi(tenant_id) if active_only else keys.products_gsi(tenant_id)
     conditions: list[Condition] = [ProductRecord.status == status] if status == "draft" else []
     if search:
-        conditions.append(ProductRecord.search_text.contains(search))
+        # A product last written before the search text was kept has none: it is matched here, the same way.
+        conditions.append(ProductRecord.search_text.contains(search) | ProductRecord.search_text.does_not_exist())
     page = index.query(
         pk,
         scan_index_forward=False,
@@ -117,7 +129,7 @@ def list_products(
         filter_condition=functools.reduce(operator.and_, conditions) if conditions else None,
         last_evaluated_key=cursors.decode(cursor, tenant_id, index=(index.Meta.index_name, pk)),
     )
-    products = list(page)
+    products = [p for p in page if not search or search in (p.search_text or _search_text_of(tenant_id, p))]
     variants: dict[str, VariantRecord] = {}
     if with_variants and products:
         wanted = [(tenant_id, keys.variant_sk(v)) for p in products for v in p.variant_ids]

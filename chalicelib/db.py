@@ -216,6 +216,7 @@ class VariantRecord(TenantItem, discriminator="variant"):
     sku = UnicodeAttribute()
     title = UnicodeAttribute()
     price = NumberAttribute()
+    compare_at_price = NumberAttribute(null=True)  # the "was" price a sale shows struck through
     currency = UnicodeAttribute()
     inventory_quantity = NumberAttribute()  # available to sell: checkouts in progress have taken theirs out
     options: Document = MapAttribute(default=dict)
@@ -427,26 +428,6 @@ class OrderCounter(TenantItem, discriminator="counter"):
     to_fulfil = NumberAttribute(default=0)  # orders.awaits_fulfilment, moved by the writes that change it
 
 
-class BulkEditRecord(TenantItem, discriminator="bulk_edit"):
-    """A merchant's edit of many products at once (bulk_edits.py: its statuses, chunks and workflow)."""
-
-    bulk_edit_id = UnicodeAttribute()
-    action = UnicodeAttribute()  # bulk_changes.ACTIONS, or `undo`
-    params: Document = MapAttribute(default=dict)
-    selection: Document = MapAttribute(default=dict)  # {product_ids} | {filter} | {bulk_edit_id} (an undo's)
-    status = UnicodeAttribute()
-    total, chunks = NumberAttribute(default=0), NumberAttribute(null=True)  # products, BulkEditChunk items: planned
-    undo_of, undone_by, error = UnicodeAttribute(null=True), UnicodeAttribute(null=True), UnicodeAttribute(null=True)
-    created_at, updated_at, finished_at = UnicodeAttribute(), UnicodeAttribute(), UnicodeAttribute(null=True)
-    gsi1pk, gsi1sk = UnicodeAttribute(), UnicodeAttribute()
-    all_bulk_edits = NewestFirstIndex()
-
-
-class BulkEditChunk(TenantItem, discriminator="bulk_edit_chunk"):
-    items: Documents = ListAttribute(default=list)  # [{product_id, revert?: [changes]}]: one step's products
-    results: Document = MapAttribute(default=dict)  # product id -> {changes, skipped, failures}: what it did
-
-
 class PaymentAccount(TenantItem, discriminator="payment_account"):
     """The shop's Stripe connected account and what Stripe last said about it."""
 
@@ -455,8 +436,7 @@ class PaymentAccount(TenantItem, discriminator="payment_account"):
     payouts_enabled = BooleanAttribute(default=False)
     details_submitted = BooleanAttribute(default=False)
     status_at = NumberAttribute(default=0)  # Stripe's time of the status we hold: older news is ignored
-    created_at = UnicodeAttribute()
-    updated_at = UnicodeAttribute()
+    created_at, updated_at = UnicodeAttribute(), UnicodeAttribute()
 
 
 class StripeEventRecord(PlatformItem, discriminator="stripe_event"):

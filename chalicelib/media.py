@@ -50,6 +50,19 @@ def put(tenant_id: str, name: str, body: bytes, content_type: str) -> str:
     return key
 
 
+def list_media(tenant_id: str, *, limit: int, cursor: str | None) -> dict:
+    """The shop's uploaded images in key order (their names start with an id, so oldest first); `cursor` is the
+    last key of the previous page."""
+    prefix = tenant_prefix(tenant_id) + "media/"
+    if cursor and (not cursor.startswith(prefix) or ".." in cursor):
+        raise Invalid("Invalid cursor", {"cursor": "not a cursor this API gave out"})
+    answer = aws.client("s3").list_objects_v2(
+        Bucket=settings.MEDIA_BUCKET, Prefix=prefix, MaxKeys=limit, StartAfter=cursor or ""
+    )
+    items = [{"key": o["Key"], "url": url_for(o["Key"])} for o in answer.get("Contents", [])]
+    return {"items": items, "next": items[-1]["key"] if answer.get("IsTruncated") and items else None}
+
+
 def upload(tenant_id: str, *, filename: str, content_type: str, data: str) -> dict:
     """A merchant's image, base64 in the request; SVG is refused (it can carry scripts)."""
     try:

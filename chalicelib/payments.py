@@ -71,6 +71,7 @@ import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, NamedTuple
+from urllib.parse import urlsplit
 
 from . import money
 
@@ -264,6 +265,13 @@ def _config() -> dict[str, Any]:
     except ValueError as exc:
         raise PaymentsMisconfigured(f"bad STRIPE_TIMEOUT_SECONDS/STRIPE_MAX_NETWORK_RETRIES: {exc}") from exc
     return {"key": key, "api_base": api_base, "timeout": timeout, "retries": retries}
+
+
+def onboarding_origin() -> str:
+    """Where Stripe's Connect onboarding pages are: connect.stripe.com, or the emulator's own origin."""
+    api_base = os.environ.get("STRIPE_API_BASE", "").strip()
+    parts = urlsplit(api_base) if api_base else None
+    return f"{parts.scheme}://{parts.netloc}" if parts and parts.netloc else "https://connect.stripe.com"
 
 
 _clients: dict[tuple[Any, ...], StripeClient] = {}

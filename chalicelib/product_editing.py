@@ -9,7 +9,7 @@ from pynamodb.transactions import TransactWrite
 
 from . import catalog, clock, keys, media
 from .db import HandleClaim, ProductRecord, VariantRecord, connection, failed_conditions
-from .errors import Conflict, Invalid, NotFound
+from .errors import Conflict, DomainError, Invalid, NotFound
 
 
 def slugify(title: str) -> str:
@@ -19,7 +19,8 @@ def slugify(title: str) -> str:
 
 
 def _check_variants(tenant_id: str, currency: str, variants: list[dict]) -> None:
-    """Rules no JSON schema can state: shop currency, unique SKUs, consistent options."""
+    """Rules no JSON schema can state: shop currency, unique SKUs, consistent options, a compare-at price above
+    the price."""
     skus = {}
     combos = {}
     option_names = None
@@ -35,6 +36,11 @@ def _check_variants(tenant_id: str, currency: str, variants: list[dict]) -> None
         if sku in skus:
             raise Invalid(f"variants[{i}].sku: duplicate SKU {sku}", {f"variants[{i}].sku": "duplicate SKU"})
         skus[sku] = i
+        if v.get("compare_at_price") is not None and v["compare_at_price"] <= v["price"]:
+            raise Invalid(
+                f"variants[{i}].compare_at_price: must be more than the price",
+                {f"variants[{i}].compare_at_price": "must be more than the price"},
+            )
         options = v.get("options") or {}
         if option_names is None:
             option_names = list(options)
@@ -68,6 +74,7 @@ def _new_variant(tenant_id: str, product_id: str, currency: str, entry: dict) ->
         sku=entry["sku"].strip(),
         title=_variant_title(options),
         price=entry["price"],
+        compare_at_price=entry.get("compare_at_price"),
         currency=currency,
         inventory_quantity=entry["inventory_quantity"],
         options=options,
@@ -94,16 +101,11 @@ def _summary(product: ProductRecord, variants: list[VariantRecord]) -> None:
     product.variant_ids = [v.variant_id for v in variants]
     first = catalog.plain(variants[0].options) if variants else {}
     product.option_names = list(first)
-    product.search_text = search_text(product.title, product.handle, [v.sku for v in variants])
+    product.search_text = catalog.search_text(product.title, product.handle, [v.sku for v in variants])
     if product.status == "active":
         product.gsi2pk, product.gsi2sk = keys.active_products_gsi(product.pk), product.product_id
     else:
         product.gsi2pk = product.gsi2sk = None
-
-
-def search_text(title: str, handle: str, skus: list[str]) -> str:
-    """What the admin's search matches a query against (catalog.list_products), one line per part."""
-    return "\n".join([title, handle, *skus]).casefold()
 
 
 def _check_images(tenant_id: str, images: list[dict]) -> list[dict]:
@@ -177,7 +179,7 @@ def update_product(tenant_id: str, product_id: str, patch: dict) -> dict:
             v = by_id.get(change["id"])
             if v is None:
                 raise Invalid(f"variants[{i}].id: not a variant of this product", {f"variants[{i}].id": "unknown"})
-            for field in ("sku", "price", "inventory_quantity"):
+            for field in ("sku", "price", "compare_at_price", "inventory_quantity"):
                 if field in change:
                     setattr(v, field, change[field].strip() if field == "sku" else change[field])
             if "options" in change:
@@ -217,13 +219,10 @@ def update_product(tenant_id: str, product_id: str, patch: dict) -> dict:
         _check_variants(
             tenant_id,
             product.currency,
-            [
-                {"sku": v.sku, "options": catalog.plain(v.options), "currency": v.currency}
-                for v in untouched + [t for _, t in touched]
-            ],
+            [_checked_entry(v, compare=False) for v in untouched] + [_checked_entry(t) for _, t in touched],
         )
     except Invalid as e:
-        raise _renumbered(e, {len(untouched) + n: i for n, (i, _) in enumerate(touched)}) from None
+        raise renumbered(e, {len(untouched) + n: i for n, (i, _) in enumerate(touched)}) from None
     for field in ("title", "description", "status"):
         if field in patch:
             setattr(product, field, _title(patch[field]) if field == "title" else patch[field])
@@ -258,11 +257,23 @@ def update_product(tenant_id: str, product_id: str, patch: dict) -> dict:
     return catalog.get_product(tenant_id, product_id)
 
 
-def _renumbered(err: Invalid, indexes: dict[int, int]) -> Invalid:
-    """The same error with `variants[k]` renamed `variants[indexes[k]]`."""
+def _checked_entry(v: VariantRecord, *, compare: bool = True) -> dict:
+    """A variant as _check_variants reads it. Its compare-at price is checked only when the patch touches the
+    variant: one a bulk price change left at or below its price does not block an edit of another."""
+    return {
+        "sku": v.sku,
+        "options": catalog.plain(v.options),
+        "currency": v.currency,
+        "price": int(v.price),
+        "compare_at_price": int(v.compare_at_price) if compare and v.compare_at_price is not None else None,
+    }
+
+
+def renumbered(err: DomainError, indexes: dict[int, int], name: str = "variants") -> Invalid:
+    """The same error with `<name>[k]` renamed `<name>[indexes[k]]` (a form's rows, when it sent only some)."""
 
     def rename(text: str) -> str:
-        return re.sub(r"variants\[(\d+)\]", lambda m: f"variants[{indexes.get(int(m[1]), int(m[1]))}]", text)
+        return re.sub(rf"{name}\[(\d+)\]", lambda m: f"{name}[{indexes.get(int(m[1]), int(m[1]))}]", text)
 
     return Invalid(rename(err.message), {rename(k): v for k, v in err.fields.items()})
 

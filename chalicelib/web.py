@@ -188,17 +188,27 @@ class Routes:
             openapi.register(path, m, view=fn.__name__, html=bool(html), **published)
         return view
 
-    def admin(self, path, methods=("GET",), *, summary, signed_in=True):
+    def admin(self, path, methods=("GET",), *, summary, signed_in=True, media=()):
         """A page of the merchant web admin (admin_ui). The view is called as `fn(session, form, **path_params)`:
         `form` is the posted form (None on a GET), its CSRF token already checked (a POST without a valid one
-        answers 403). Signed out, a page that needs a session redirects to the sign-in page (303)."""
+        answers 403). Signed out, a page that needs a session redirects to the sign-in page (303). `media`: what
+        it answers besides pages (a download's `text/csv`)."""
 
         def deco(fn):
             @functools.wraps(fn)
             def page(**params):
                 return _admin_page(self.blueprint.current_request, fn, params, signed_in=signed_in)
 
-            self._register(path, list(methods), page, html="admin", summary=summary, tag="web admin", status=(200, 303))
+            self._register(
+                path,
+                list(methods),
+                page,
+                html="admin",
+                summary=summary,
+                tag="web admin",
+                status=(200, 303),
+                media=media,
+            )
             return fn
 
         return deco
@@ -285,7 +295,7 @@ def _admin_page(request, fn, params: dict, *, signed_in: bool) -> Response:
     new_seed = None if seed else admin_session.new_csrf_seed()
     form = None
     if request.method == "POST":
-        form = admin_ui.parse_form(request.raw_body)
+        form = admin_ui.parse_form(request.raw_body, request.headers.get("content-type"))
         if new_seed or not admin_session.csrf_ok(seed, form.get("csrf_token")):
             raise Forbidden("This form has expired or did not come from this admin. Go back, reload and try again.")
     claims = admin_session.claims(cookie(request, admin_session.SESSION_COOKIE))

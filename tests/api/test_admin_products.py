@@ -87,3 +87,216 @@ def test_a_bad_filter_answers_400_on_the_admin_error_page(shop):
     _, admin = shop
     page = admin.get("/admin/products?status=archived")
     assert page.status_code == 400 and "status" in page.text
+
+
+# Create and edit ----------------------------------------------------------------------------------------------------
+
+
+def _new_product_form(**more) -> dict:
+    return {
+        "title": "Linen Shirt",
+        "description": "Cool in summer",
+        "status": "draft",
+        "option_names[0]": "Size",
+        "variants[0].sku": "LIN-S",
+        "variants[0].price": "25.00",
+        "variants[0].compare_at_price": "30",
+        "variants[0].inventory_quantity": "4",
+        "variants[0].options[0]": "S",
+        "variants[1].sku": "LIN-M",
+        "variants[1].price": "27.50",
+        "variants[1].compare_at_price": "",
+        "variants[1].inventory_quantity": "0",
+        "variants[1].options[0]": "M",
+        "seo.title": "Linen shirt for summer",
+        "seo.description": "Breathes",
+        **more,
+    }
+
+
+def _audit_actions(shop_api, product_id) -> list[tuple[str, str]]:
+    r = shop_api.get(f"/api/admin/audit?resource_type=product&resource_id={product_id}")
+    assert r.status_code == 200, r.body
+    return [(e["action"], e["via"]) for e in r.json["items"]]
+
+
+def test_a_product_is_added_with_variants_prices_stock_and_seo(shop):
+    shop_api, admin = shop
+    page = admin.get("/admin/products/new")
+    assert page.status_code == 200 and 'name="variants[0].sku"' in page.text
+    saved = admin.post("/admin/products/new", _new_product_form())
+    assert saved.status_code == 303, saved.text
+    product_id = header(saved, "location").split("/")[-1].split("?")[0]
+    product = shop_api.get(f"/api/admin/products/{product_id}").json
+    assert (product["title"], product["status"], product["handle"]) == ("Linen Shirt", "draft", "linen-shirt")
+    assert product["seo"] == {"title": "Linen shirt for summer", "description": "Breathes"}
+    assert [
+        (v["sku"], v["price"], v["compare_at_price"], v["inventory_quantity"], v["options"])
+        for v in product["variants"]
+    ] == [
+        ("LIN-S", 2500, 3000, 4, {"Size": "S"}),
+        ("LIN-M", 2750, None, 0, {"Size": "M"}),
+    ]
+    edit = admin.get(header(saved, "location"))
+    assert "Created." in edit.text and 'value="27.50"' in edit.text and 'value="LIN-M"' in edit.text
+    assert _audit_actions(shop_api, product_id) == [("create_product", "admin")]
+
+
+def test_errors_are_shown_at_the_top_and_next_to_each_field_with_what_was_typed(shop):
+    shop_api, admin = shop
+    admin.get("/admin/products/new")
+    form = _new_product_form(**{"title": "", "variants[1].price": "12.345", "variants[1].sku": "LIN-S"})
+    page = admin.post("/admin/products/new", form)
+    assert page.status_code == 400 and "There is a problem" in page.text
+    assert 'href="#f-variants-1-price"' in page.text and 'id="f-variants-1-price-error"' in page.text
+    assert 'value="12.345"' in page.text  # what was typed stays
+    fixed = admin.post("/admin/products/new", {**form, "variants[1].price": "12.34"})
+    assert fixed.status_code == 400 and 'id="f-title-error"' in fixed.text  # the schema's own rule
+    dupe = admin.post("/admin/products/new", {**form, "variants[1].price": "12.34", "title": "Shirt"})
+    assert dupe.status_code == 400 and 'id="f-variants-1-sku-error"' in dupe.text and "duplicate SKU" in dupe.text
+    assert shop_api.get("/api/admin/products").json["items"] == []
+
+
+def test_a_blank_row_comes_with_add_variant_and_is_ignored_if_left_empty(shop):
+    shop_api, admin = shop
+    admin.get("/admin/products/new")
+    more = admin.post("/admin/products/new", _new_product_form(add_variant="1"))
+    assert more.status_code == 200 and 'name="variants[2].sku"' in more.text and 'value="LIN-M"' in more.text
+    blank = {"variants[2].sku": "", "variants[2].price": "", "variants[2].inventory_quantity": "0"}
+    saved = admin.post("/admin/products/new", _new_product_form(**blank))
+    assert saved.status_code == 303, saved.text
+    assert len(shop_api.get("/api/admin/products").json["items"][0]["variants"]) == 2
+
+
+def test_an_edit_changes_adds_and_removes_variants(shop):
+    shop_api, admin = shop
+    made = admin.post("/admin/products/new", _new_product_form())
+    product_id = header(made, "location").split("/")[-1].split("?")[0]
+    first, second = shop_api.get(f"/api/admin/products/{product_id}").json["variants"]
+    page = admin.get(f"/admin/products/{product_id}")
+    assert f'value="{first["id"]}"' in page.text
+    form = _new_product_form(
+        **{
+            "title": "Linen Shirt II",
+            "variants[0].id": first["id"],
+            "variants[0].price": "26",
+            "variants[1].id": second["id"],
+            "variants[1].remove": "on",
+            "variants[2].sku": "LIN-L",
+            "variants[2].price": "29",
+            "variants[2].inventory_quantity": "2",
+            "variants[2].options[0]": "L",
+        }
+    )
+    saved = admin.post(f"/admin/products/{product_id}", form)
+    assert saved.status_code == 303, saved.text
+    product = shop_api.get(f"/api/admin/products/{product_id}").json
+    assert product["title"] == "Linen Shirt II"
+    assert [(v["sku"], v["price"]) for v in product["variants"]] == [("LIN-S", 2600), ("LIN-L", 2900)]
+    assert _audit_actions(shop_api, product_id) == [("update_product", "admin"), ("create_product", "admin")]
+    entry = shop_api.get(f"/api/admin/audit?resource_id={product_id}").json["items"][0]
+    fields = {c["field"] for c in entry["changes"]}
+    assert {"title", f"variants.{first['id']}.price", f"variants.{second['id']}.sku"} <= fields  # one save, one entry
+
+
+def test_a_taken_handle_is_shown_next_to_the_handle(shop):
+    shop_api, admin = shop
+    _create(shop_api, "Mug", handle="mug")
+    admin.get("/admin/products/new")
+    page = admin.post("/admin/products/new", _new_product_form(handle="mug"))
+    assert page.status_code == 400 and 'id="f-handle-error"' in page.text
+
+
+def test_images_are_picked_from_the_shops_uploads_with_alt_text(shop):
+    import base64
+
+    shop_api, admin = shop
+    png = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\0" * 16).decode()
+    key = shop_api.post("/api/admin/media", {"filename": "s.png", "content_type": "image/png", "data": png}).json["key"]
+    page = admin.get("/admin/products/new")
+    assert f'value="{key}"' in page.text
+    form = _new_product_form(**{"images[0].key": key, "images[0].use": "on", "images[0].alt": "A linen shirt"})
+    saved = admin.post("/admin/products/new", form)
+    assert saved.status_code == 303, saved.text
+    product = shop_api.get("/api/admin/products").json["items"][0]
+    assert [(i["key"], i["alt"]) for i in product["images"]] == [(key, "A linen shirt")]
+    foreign = admin.post(
+        "/admin/products/new", _new_product_form(**{"images[0].key": "x/media/y.png", "images[0].use": "on"})
+    )
+    assert foreign.status_code == 400 and 'id="f-images-0-key"' in foreign.text
+
+
+# Publish, unpublish, delete -----------------------------------------------------------------------------------------
+
+
+def test_publish_and_unpublish(shop):
+    shop_api, admin = shop
+    product = _create(shop_api, "Mug", status="draft")
+    admin.get(f"/admin/products/{product['id']}")
+    published = admin.post(f"/admin/products/{product['id']}/status", {"status": "active"}, follow=True)
+    assert (
+        "Published" in published.text
+        and shop_api.get(f"/api/admin/products/{product['id']}").json["status"] == "active"
+    )
+    admin.post(f"/admin/products/{product['id']}/status", {"status": "draft"})
+    assert shop_api.get(f"/api/admin/products/{product['id']}").json["status"] == "draft"
+    assert _audit_actions(shop_api, product["id"])[:2] == [("update_product", "admin")] * 2
+
+
+def test_delete_asks_first_then_deletes(shop):
+    shop_api, admin = shop
+    product = _create(shop_api, "Mug")
+    ask = admin.get(f"/admin/products/{product['id']}/delete")
+    assert (
+        ask.status_code == 200
+        and "Delete Mug?" in ask.text
+        and f'action="/admin/products/{product["id"]}/delete"' in ask.text
+    )
+    assert shop_api.get(f"/api/admin/products/{product['id']}").status_code == 200  # asking deletes nothing
+    done = admin.post(f"/admin/products/{product['id']}/delete", follow=True)
+    assert "Deleted." in done.text and shop_api.get(f"/api/admin/products/{product['id']}").status_code == 404
+    assert _audit_actions(shop_api, product["id"])[0] == ("delete_product", "admin")
+
+
+def test_another_shops_product_is_not_found_on_every_page(shop, new_shop):
+    _, admin = shop
+    theirs = _create(new_shop()[0], "Their mug")
+    admin.get("/admin/products")
+    for method, path, fields in (
+        ("GET", f"/admin/products/{theirs['id']}", None),
+        ("POST", f"/admin/products/{theirs['id']}", _new_product_form()),
+        ("POST", f"/admin/products/{theirs['id']}/status", {"status": "draft"}),
+        ("GET", f"/admin/products/{theirs['id']}/delete", None),
+        ("POST", f"/admin/products/{theirs['id']}/delete", {}),
+    ):
+        answer = admin.get(path) if method == "GET" else admin.post(path, fields)
+        assert answer.status_code == 404 and "Not found" in answer.text, (method, path)
+
+
+def test_a_delete_without_its_csrf_token_answers_403_and_deletes_nothing(shop):
+    shop_api, admin = shop
+    product = _create(shop_api, "Mug")
+    assert admin.post(f"/admin/products/{product['id']}/delete", csrf=False).status_code == 403
+    assert shop_api.get(f"/api/admin/products/{product['id']}").status_code == 200
+
+
+def test_an_uploaded_image_is_added_to_the_product_with_its_alt_text(shop):
+    shop_api, admin = shop
+    product = _create(shop_api, "Mug")
+    admin.get(f"/admin/products/{product['id']}")
+    png = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4  # every byte value: the body must arrive unchanged
+    sent = admin.post(
+        f"/admin/products/{product['id']}/images",
+        {"alt": "A white mug"},
+        files={"file": ("my mug.png", "image/png", png)},
+    )
+    assert sent.status_code == 303 and "notice=uploaded" in header(sent, "location"), sent.text
+    images = shop_api.get(f"/api/admin/products/{product['id']}").json["images"]
+    assert [i["alt"] for i in images] == ["A white mug"] and images[0]["key"].endswith("-my-mug.png")
+    assert shop_api.get("/api/admin/media").json["items"][0]["key"] == images[0]["key"]
+    liar = admin.post(
+        f"/admin/products/{product['id']}/images", {"alt": ""}, files={"file": ("x.png", "image/png", b"<svg/>")}
+    )
+    assert liar.status_code == 400 and 'id="f-data-error"' in liar.text and 'href="#f-data"' in liar.text
+    nothing = admin.post(f"/admin/products/{product['id']}/images", {"alt": ""}, files={"file": ("", "image/png", b"")})
+    assert nothing.status_code == 400 and "choose an image file" in nothing.text

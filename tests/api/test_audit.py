@@ -245,7 +245,7 @@ def test_a_long_csv_continues_at_its_next_link(merchant, monkeypatch):
     assert ids == [e["resource_id"] for e in _log(shop_api)]
 
 
-def test_a_bulk_edit_is_recorded_when_it_starts_and_when_it_is_undone_and_its_dry_run_not(merchant):
+def test_a_bulk_edit_is_recorded_when_it_starts_on_each_product_it_changes_and_when_it_is_undone(merchant):
     from tests.api.test_bulk_edits import _finished
 
     shop_api, _ = merchant
@@ -260,6 +260,14 @@ def test_a_bulk_edit_is_recorded_when_it_starts_and_when_it_is_undone_and_its_dr
     _finished(shop_api, edit_id)
     undo = shop_api.post(f"/api/admin/bulk-edits/{edit_id}/undo")
     assert undo.status_code == 202, undo.body
+
+    _finished(shop_api, undo.json["id"])
+    vid = product["variants"][0]["id"]
+    reverted, priced, created_product = _log(shop_api, f"resource_type=product&resource_id={product['id']}")
+    assert (priced["action"], priced["actor"], priced["via"]) == ("bulk_set_price", _account(shop_api), "api")
+    assert priced["changes"] == [{"field": f"variants.{vid}.price", "before": 1999, "after": 1234}]
+    assert reverted["action"] == "bulk_undo"
+    assert reverted["changes"] == [{"field": f"variants.{vid}.price", "before": 1234, "after": 1999}]
 
     undone, created = _log(shop_api, f"resource_type=bulk_edit&resource_id={edit_id}")
     assert (created["action"], _changes(created)["action"], _changes(created)["params.price"]) == (

@@ -626,3 +626,36 @@ def test_a_bad_variant_in_a_patch_leaves_the_good_ones_unapplied(merchant):
     )  # same options as S
     assert r.status_code == 400
     assert shop_api.get(f"/api/admin/products/{p['id']}").json == p
+
+
+def test_a_compare_at_price_is_kept_above_the_price_and_can_be_cleared(merchant):
+    shop_api, _ = merchant
+    body = _two_variant_body()
+    body["variants"][0]["compare_at_price"] = 3000
+    product = _create(shop_api, **{k: v for k, v in body.items() if k != "title"}, title=body["title"])
+    assert [v["compare_at_price"] for v in product["variants"]] == [3000, None]
+    first, second = (v["id"] for v in product["variants"])
+    too_low = shop_api.patch(
+        f"/api/admin/products/{product['id']}", {"variants": [{"id": second, "compare_at_price": 2700}]}
+    )
+    assert too_low.status_code == 400 and "variants[0].compare_at_price" in too_low.json["fields"]
+    cleared = shop_api.patch(
+        f"/api/admin/products/{product['id']}", {"variants": [{"id": first, "compare_at_price": None}]}
+    )
+    assert cleared.status_code == 200 and cleared.json["variants"][0]["compare_at_price"] is None
+
+
+def test_a_product_written_before_the_search_text_was_kept_is_still_found(merchant):
+    from chalicelib.db import ProductRecord
+
+    shop_api, signup = merchant
+    old = _create(shop_api, "Enamel Mug")
+    _create(shop_api, "Wool Hat")
+    record = ProductRecord.get(signup["shop"]["id"], keys.product_sk(old["id"]))
+    record.search_text = None  # as every product was before
+    record.save()
+    found = shop_api.get("/api/admin/products?q=enamel")
+    assert [p["id"] for p in found.json["items"]] == [old["id"]]
+    by_sku = shop_api.get(f"/api/admin/products?q={old['variants'][0]['sku']}")
+    assert [p["id"] for p in by_sku.json["items"]] == [old["id"]]
+    assert shop_api.get("/api/admin/products?q=hat").json["items"][0]["title"] == "Wool Hat"

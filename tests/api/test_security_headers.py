@@ -86,6 +86,8 @@ def sold(shared_shop, stripe, live_server):
     assert ret.status_code == 201, ret.body
     seed.add_products(tenants.shop_for_subdomain(shop.subdomain))
     handle = shop.admin.get(f"/api/admin/products/{shop.shirt.split('_')[0]}").json["handle"]
+    bulk = shop.admin.post("/api/admin/bulk-edits", {"action": "publish", "product_ids": [shop.mug.split("_")[0]]})
+    assert bulk.status_code == 202, bulk.body
     port = urlsplit(live_server).port
     return {
         "shop": shop,
@@ -94,6 +96,12 @@ def sold(shared_shop, stripe, live_server):
             "handle": handle,
             "order_id": order["id"],
             "return_id": ret.json["id"],
+            "bulk_edit_id": bulk.json["id"],
+            "kind": "checkout",  # a record needing attention: none does, so it is not found
+            "record_id": order["id"],
+            "fulfilment_id": f["id"],
+            "product_id": shop.shirt.split("_")[0],
+            "code": "NO-SUCH-CODE",
             "proxy": "no/such/page",
         },
         "host": f"{shop.subdomain}.localhost:{port}",

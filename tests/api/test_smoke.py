@@ -37,3 +37,20 @@ def test_product_images_must_be_this_shops_media(api, new_shop):
     foreign = f"{a['shop']['id']}/media/x.png"
     r = b_api.post("/api/admin/products", product_body(images=[{"key": foreign}]))
     assert r.status_code == 400 and "images[0].key" in r.json["fields"]
+
+
+def test_the_shops_uploads_are_listed_oldest_first_page_by_page_and_only_its_own(new_shop):
+    import base64
+
+    (mine, _), (theirs, _) = new_shop(), new_shop()
+    png = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\0" * 16).decode()
+    keys = []
+    for name in ("a.png", "b.png", "c.png"):
+        up = mine.post("/api/admin/media", {"filename": name, "content_type": "image/png", "data": png})
+        keys.append(up.json["key"])
+    first = mine.get("/api/admin/media?limit=2")
+    assert first.status_code == 200 and [m["key"] for m in first.json["items"]] == keys[:2]
+    rest = mine.get(f"/api/admin/media?limit=2&cursor={first.json['next']}")
+    assert [m["key"] for m in rest.json["items"]] == keys[2:] and rest.json["next"] is None
+    assert theirs.get("/api/admin/media").json["items"] == []
+    assert theirs.get(f"/api/admin/media?cursor={keys[0]}").status_code == 400

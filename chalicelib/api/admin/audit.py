@@ -45,7 +45,7 @@ def audit_page(session, form):
     )
 
 
-@routes.admin("/admin/audit.csv", summary="The audit log as CSV, filtered as the screen shows it")
+@routes.admin("/admin/audit.csv", summary="The audit log as CSV, filtered as the screen shows it", media=("text/csv",))
 def audit_csv(session, form):
     return csv_response(session.tenant_id, bp.current_request.query_params or {}, "/admin/audit.csv")
 

@@ -27,6 +27,7 @@ from chalicelib.errors import Invalid
 
 bp = Blueprint(__name__)
 routes = web.Routes(bp)
+audited = auditing.Audited(bp)  # each write recorded as the API's route of the same action records it
 
 FINANCIAL = [
     ("", "Any payment status"),
@@ -49,13 +50,6 @@ MOVES = {
     "picked_up": "Mark as picked up",
     "cancelled": "Cancel fulfilment",
 }
-
-
-def audited(session, action: str, resource: auditing.Resource, resource_id: str, write):
-    """A write of these screens, recorded in the audit log as the API's route of the same action records it."""
-    return auditing.change(
-        session.tenant_id, auditing.actor(session.claims, "admin"), action, resource, resource_id, write
-    )
 
 
 def _query() -> dict[str, str]:
@@ -123,14 +117,9 @@ def orders_index(session, form):
     ["POST"],
     summary="The merchant dealt with a record that needed attention: it leaves the list",
 )
+@audited.page(auditing.ATTENTION, "kind", "record_id", action="resolve_attention")
 def mark_resolved(session, form, kind, record_id):
-    audited(
-        session,
-        "resolve_attention",
-        auditing.ATTENTION,
-        f"{kind}/{record_id}",
-        lambda: attention.resolve(session.tenant_id, kind, record_id),
-    )
+    attention.resolve(session.tenant_id, kind, record_id)
     return admin_ui.redirect("/admin/orders", notice="resolved")
 
 
@@ -256,6 +245,7 @@ def fulfil_page(session, form, order_id):
     summary="Fulfil items (form: items[i].quantity, method, carrier, tracking_number, tracking_url, "
     "pickup_location_id)",
 )
+@audited.page(auditing.ORDER, "order_id", action="create_fulfilment")
 def fulfil(session, form, order_id):
     order = orders.get(session.tenant_id, order_id)
     lines = _to_fulfil(order)
@@ -273,13 +263,7 @@ def fulfil(session, form, order_id):
         payload.update({n: values[n] for n in ("carrier", "tracking_number", "tracking_url") if values[n]})
     try:
         data = validation.check(payload, schemas.FULFILMENT_CREATE)
-        audited(
-            session,
-            "create_fulfilment",
-            auditing.ORDER,
-            order_id,
-            lambda: fulfilment.create(session.tenant_id, order_id, data),
-        )
+        fulfilment.create(session.tenant_id, order_id, data)
     except Invalid as err:
         return _fulfil_page(session, order, values, on_rows(err, "items", rows), status=400)
     return admin_ui.redirect(f"/admin/orders/{order_id}", notice="fulfilled")
@@ -290,16 +274,11 @@ def fulfil(session, form, order_id):
     ["POST"],
     summary="Move a fulfilment on (form: status; carrier, tracking_number when it ships)",
 )
+@audited.page(auditing.ORDER, "order_id", action="fulfilment_status")
 def move_fulfilment_on(session, form, order_id, fulfilment_id):
     payload = {n: form.get(n) for n in ("status", "carrier", "tracking_number") if form.get(n)}
     data = validation.check(payload, schemas.FULFILMENT_STATUS_CHANGE)
-    audited(
-        session,
-        "fulfilment_status",
-        auditing.ORDER,
-        order_id,
-        lambda: fulfilment.set_status(session.tenant_id, order_id, fulfilment_id, data),
-    )
+    fulfilment.set_status(session.tenant_id, order_id, fulfilment_id, data)
     return admin_ui.redirect(f"/admin/orders/{order_id}", notice="saved")
 
 
@@ -340,17 +319,12 @@ def cancel_page(session, form, order_id):
     ["POST"],
     summary="Cancel an order (form: reason): refunds what was paid, puts the stock back",
 )
+@audited.page(auditing.ORDER, "order_id", action="cancel_order")
 def cancel(session, form, order_id):
     data = confirmed_reason(form, schemas.ORDER_CANCEL, lambda *again: _cancel_page(session, order_id, *again))
     if isinstance(data, Response):
         return data
-    audited(
-        session,
-        "cancel_order",
-        auditing.ORDER,
-        order_id,
-        lambda: cancellation.cancel(session.tenant_id, order_id, data.get("reason")),
-    )
+    cancellation.cancel(session.tenant_id, order_id, data.get("reason"))
     return admin_ui.redirect(f"/admin/orders/{order_id}", notice="cancelled")
 
 
@@ -386,6 +360,7 @@ def refund_page(session, form, order_id):
     ["POST"],
     summary="Refund (form: lines[i].quantity, amount, reason, refund_key); never more than was paid",
 )
+@audited.page(auditing.ORDER, "order_id", action="create_refund")
 def refund(session, form, order_id):
     order = orders.get(session.tenant_id, order_id)
     values = {k: form.get(k) for k in form.values if k != "csrf_token"}
@@ -405,13 +380,7 @@ def refund(session, form, order_id):
         if fields:
             raise Invalid("Check the refund", fields)
         data = validation.check(payload, schemas.REFUND_CREATE)
-        audited(
-            session,
-            "create_refund",
-            auditing.ORDER,
-            order_id,
-            lambda: refunds.manual(session.tenant_id, order_id, data, form.get("refund_key")),
-        )
+        refunds.manual(session.tenant_id, order_id, data, form.get("refund_key"))
     except Invalid as err:
         return _refund_page(session, order_id, values, on_rows(err, "lines", rows), status=400)
     return admin_ui.redirect(f"/admin/orders/{order_id}", notice="refunded")

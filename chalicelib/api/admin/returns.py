@@ -5,12 +5,13 @@ approve or reject (saying why) a requested return, and receive the parcel item b
 from chalice import Blueprint, Response
 
 from chalicelib import admin_ui, return_requests, returns, schemas, validation, web
-from chalicelib.api.admin.orders import audited, confirmed_reason, index_page, on_rows, quantity
+from chalicelib.api.admin.orders import confirmed_reason, index_page, on_rows, quantity
 from chalicelib.api.merchant import auditing
 from chalicelib.errors import Invalid
 
 bp = Blueprint(__name__)
 routes = web.Routes(bp)
+audited = auditing.Audited(bp)
 
 STATUSES = [("", "Any status")] + [(s, s.replace("_", " ").capitalize()) for s in returns.LIFECYCLE.statuses]
 CONDITIONS = ("resellable", "damaged")
@@ -54,14 +55,9 @@ def return_detail(session, form, return_id):
 
 
 @routes.admin("/admin/returns/{return_id}/approve", ["POST"], summary="Approve a requested return")
+@audited.page(auditing.RETURN, "return_id", action="approve_return")
 def approve(session, form, return_id):
-    audited(
-        session,
-        "approve_return",
-        auditing.RETURN,
-        return_id,
-        lambda: return_requests.approve(session.tenant_id, return_id),
-    )
+    return_requests.approve(session.tenant_id, return_id)
     return admin_ui.redirect(f"/admin/returns/{return_id}", notice="approved")
 
 
@@ -88,17 +84,12 @@ def reject_page(session, form, return_id):
     ["POST"],
     summary="Reject a requested return (form: reason, which the shopper reads)",
 )
+@audited.page(auditing.RETURN, "return_id", action="reject_return")
 def reject(session, form, return_id):
     data = confirmed_reason(form, schemas.RETURN_REJECT, lambda *again: _reject_page(session, return_id, *again))
     if isinstance(data, Response):
         return data
-    audited(
-        session,
-        "reject_return",
-        auditing.RETURN,
-        return_id,
-        lambda: return_requests.reject(session.tenant_id, return_id, data.get("reason")),
-    )
+    return_requests.reject(session.tenant_id, return_id, data.get("reason"))
     return admin_ui.redirect(f"/admin/returns/{return_id}", notice="rejected")
 
 
@@ -107,6 +98,7 @@ def reject(session, form, return_id):
     ["POST"],
     summary="The parcel arrived (form: items[i].resellable, items[i].damaged): restocks and settles the return",
 )
+@audited.page(auditing.RETURN, "return_id", action="receive_return")
 def receive(session, form, return_id):
     """Each item's units in two boxes, resellable and damaged: sent as the API's list of {variant_id, quantity,
     condition}, two entries per item, so the API's errors about entry k land on the box it came from."""
@@ -126,13 +118,7 @@ def receive(session, form, return_id):
         if fields:
             raise Invalid("Check the quantities", fields)
         data = validation.check({"items": items}, schemas.RETURN_RECEIVE)
-        audited(
-            session,
-            "receive_return",
-            auditing.RETURN,
-            return_id,
-            lambda: return_requests.receive(session.tenant_id, return_id, data),
-        )
+        return_requests.receive(session.tenant_id, return_id, data)
     except Invalid as err:
         return _return_page(session, return_id, values, on_rows(err, "items", names), status=400)
     return admin_ui.redirect(f"/admin/returns/{return_id}", notice="received")

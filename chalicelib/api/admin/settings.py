@@ -3,6 +3,7 @@ tax rates, the return policy, pickup locations and discount codes. Each page sav
 domain function as its /api/admin route."""
 
 import re
+from dataclasses import dataclass
 
 from chalice import Blueprint
 
@@ -13,8 +14,10 @@ from chalicelib import (
     hosts,
     money,
     payment_accounts,
+    payments,
     return_policy,
     schemas,
+    security_headers,
     shipping,
     shops,
     taxes,
@@ -48,13 +51,18 @@ def _host() -> str:
     return web.host(bp.current_request)
 
 
-def _errors(err: DomainError) -> admin_ui.FormErrors:
+def _errors(err: DomainError, noun: str | None = None) -> admin_ui.FormErrors:
     """The errors of a form whose one input holds a list (countries typed "US, CA"; one reason a line): an error
-    at `rates[0].countries[1]` is shown next to `rates[0].countries`."""
+    at `rates[0].countries[1]` is shown next to `rates[0].countries`. In a table, the summary names the row as the
+    page does: "Rate 1 countries"."""
     errors = admin_ui.FormErrors.of(err)
     errors.fields = {
         re.sub(r"(\[[0-9]+\])+$", "", name) if "." in name else name: m for name, m in errors.fields.items()
     }
+    for name in errors.fields:
+        row = re.match(r"[a-z_]+\[([0-9]+)\]\.(?:[a-z_]+\.)*([a-z_]+)$", name)
+        if noun and row:
+            errors.labels[name] = f"{noun} {int(row[1]) + 1} {row[2].replace('_', ' ')}"
     return errors
 
 
@@ -171,7 +179,7 @@ def _payments(session, values: dict, errors=None):
         account = payment_accounts.refresh(session.tenant_id)
     except Unavailable:
         account, unreachable = payment_accounts.to_dict(payment_accounts.get(session.tenant_id)), True
-    return _page(
+    page = _page(
         "settings_payments.html",
         session,
         status=400 if errors else 200,
@@ -181,6 +189,9 @@ def _payments(session, values: dict, errors=None):
         values=values,
         errors=errors,
     )
+    # Its form's answer redirects to Stripe's onboarding: the page's policy lets a form go there.
+    page.headers["Content-Security-Policy"] = security_headers.content_security_policy((payments.onboarding_origin(),))
+    return page
 
 
 def _missing(account: dict) -> list[str]:
@@ -198,9 +209,46 @@ def _missing(account: dict) -> list[str]:
     ]
 
 
+# Tables edited in place ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Table:
+    """A settings page that edits a table in place: a card per row, "add another" and "remove", one save of the
+    whole table through its API's schema and domain function."""
+
+    template: str
+    prefix: str  # the inputs are prefix[i].column, the API's own paths
+    columns: tuple[str, ...]
+    noun: str  # how the error summary names a row: "Rate 1 amount"
+    kept: tuple[str, ...] = ()  # columns a row may hold while blank (a hidden id)
+
+    def page(self, session, rows: list[dict], *, extra: int = 0, errors=None, **context):
+        """The table as `rows` (the form's text), with blank rows to fill in: `extra`, or one when it is empty."""
+        rows = rows + [dict.fromkeys(self.columns, "")] * (extra or (0 if rows else 1))
+        return _page(self.template, session, status=400 if errors else 200, rows=rows, errors=errors, **context)
+
+    def save(self, session, form, payload_of, save, **context):
+        """Reads the posted rows and saves `payload_of(rows, reading)` with `save(tenant_id, payload)` (the payload
+        checked against the API's schema by `reading.check`); "add another" only shows one more blank row."""
+        rows = admin_ui.table_rows(form, self.prefix, self.columns, kept=self.kept)
+        if "add_row" in form:
+            return self.page(session, rows, extra=1, **context)
+        try:
+            save(session.tenant_id, payload_of(rows, admin_ui.Reading(session.shop.currency)))
+        except Invalid as err:
+            return self.page(session, rows, errors=_errors(err, self.noun), **context)
+        return admin_ui.redirect(bp.current_request.path, notice="saved")
+
+
+def _present(name: str, value) -> dict:
+    """A field of the API's payload that is only sent when the form gave it."""
+    return {} if value is None else {name: value}
+
+
 # Shipping rates -----------------------------------------------------------------------------------------------------
 
-_RATE = ("name", "amount", "countries", "free_over")
+_RATES = _Table("settings_shipping.html", "rates", ("name", "amount", "countries", "free_over"), "Rate")
 
 
 @routes.admin("/admin/settings/shipping", summary="Shipping rates: what delivery costs, by country")
@@ -215,7 +263,7 @@ def shipping_page(session, form):
         }
         for r in shipping.get(session.tenant_id)["rates"]
     ]
-    return _shipping_form(session, rates)
+    return _RATES.page(session, rates)
 
 
 @routes.admin(
@@ -225,12 +273,8 @@ def shipping_page(session, form):
 )
 @audited.page(SHIPPING_RATES, action="put_shipping_rates")
 def shipping_save(session, form):
-    rows = admin_ui.table_rows(form, "rates", _RATE)
-    if "add_row" in form:
-        return _shipping_form(session, rows, extra=1)
-    reading = admin_ui.Reading(session.shop.currency)
-    payload = {
-        "rates": [
+    def payload(rows, reading):
+        rates = [
             {
                 "name": row["name"],
                 "amount": reading.amount(f"rates[{i}].amount", row["amount"]),
@@ -239,33 +283,21 @@ def shipping_save(session, form):
             }
             for i, row in enumerate(rows)
         ]
-    }
-    try:
-        shipping.replace(session.tenant_id, reading.check(payload, schemas.SHIPPING_RATES))
-    except Invalid as err:
-        return _shipping_form(session, rows, errors=_errors(err))
-    return admin_ui.redirect("/admin/settings/shipping", notice="saved")
+        return reading.check({"rates": rates}, schemas.SHIPPING_RATES)
 
-
-def _shipping_form(session, rows: list[dict], *, extra: int = 0, errors=None):
-    blank = dict.fromkeys(_RATE, "")
-    rows = rows + [blank] * (extra or (0 if rows else 1))
-    return _page("settings_shipping.html", session, status=400 if errors else 200, rows=rows, errors=errors)
-
-
-def _present(name: str, value) -> dict:
-    """A field of the API's payload that is only sent when the form gave it."""
-    return {} if value is None else {name: value}
+    return _RATES.save(session, form, payload, shipping.replace)
 
 
 # Tax rates ----------------------------------------------------------------------------------------------------------
+
+_TAXES = _Table("settings_taxes.html", "rates", ("country", "rate"), "Rate")
 
 
 @routes.admin("/admin/settings/taxes", summary="Tax rates per destination country; prices with or without tax")
 def taxes_page(session, form):
     table = taxes.get(session.tenant_id)
     rows = [{"country": r["country"], "rate": _percent(r["rate_bp"])} for r in table["rates"]]
-    return _taxes_form(session, table["prices_include_tax"], rows)
+    return _TAXES.page(session, rows, included=table["prices_include_tax"])
 
 
 @routes.admin(
@@ -275,30 +307,16 @@ def taxes_page(session, form):
 )
 @audited.page(TAX_RATES, action="put_tax_rates")
 def taxes_save(session, form):
-    rows = admin_ui.table_rows(form, "rates", ("country", "rate"))
     included = "prices_include_tax" in form
-    if "add_row" in form:
-        return _taxes_form(session, included, rows, extra=1)
-    reading = admin_ui.Reading(session.shop.currency)
-    payload = {
-        "prices_include_tax": included,
-        "rates": [
+
+    def payload(rows, reading):
+        rates = [
             {"country": row["country"].upper(), "rate_bp": reading.percent_bp(f"rates[{i}].rate", row["rate"])}
             for i, row in enumerate(rows)
-        ],
-    }
-    try:
-        taxes.replace(session.tenant_id, reading.check(payload, schemas.TAX_RATES))
-    except Invalid as err:
-        return _taxes_form(session, included, rows, errors=_errors(err))
-    return admin_ui.redirect("/admin/settings/taxes", notice="saved")
+        ]
+        return reading.check({"prices_include_tax": included, "rates": rates}, schemas.TAX_RATES)
 
-
-def _taxes_form(session, included: bool, rows: list[dict], *, extra: int = 0, errors=None):
-    rows = rows + [{"country": "", "rate": ""}] * (extra or (0 if rows else 1))
-    return _page(
-        "settings_taxes.html", session, status=400 if errors else 200, included=included, rows=rows, errors=errors
-    )
+    return _TAXES.save(session, form, payload, taxes.replace, included=included)
 
 
 def _percent(rate_bp: int) -> str:
@@ -309,14 +327,20 @@ def _percent(rate_bp: int) -> str:
 # Pickup locations ---------------------------------------------------------------------------------------------------
 
 _ADDRESS = ("line1", "line2", "city", "postal_code", "country")
-_LOCATION = ("id", "name", *(f"address.{part}" for part in _ADDRESS), "hours")
+_LOCATIONS = _Table(
+    "settings_pickup.html",
+    "locations",
+    ("id", "name", *(f"address.{part}" for part in _ADDRESS), "hours"),
+    "Location",
+    kept=("id",),
+)
 
 
 @routes.admin("/admin/settings/pickup", summary="Pickup locations: where shoppers can collect their orders")
 def pickup_page(session, form):
     rows = [
         {
-            **dict.fromkeys(_LOCATION, ""),
+            **dict.fromkeys(_LOCATIONS.columns, ""),
             "id": place["id"],
             "name": place["name"],
             **{f"address.{k}": v for k, v in place["address"].items()},
@@ -324,7 +348,7 @@ def pickup_page(session, form):
         }
         for place in fulfilment.pickup_locations(session.tenant_id)["locations"]
     ]
-    return _pickup_form(session, rows)
+    return _LOCATIONS.page(session, rows)
 
 
 @routes.admin(
@@ -334,11 +358,8 @@ def pickup_page(session, form):
 )
 @audited.page(PICKUP_LOCATIONS, action="put_pickup_locations")
 def pickup_save(session, form):
-    rows = admin_ui.table_rows(form, "locations", _LOCATION, kept=("id",))
-    if "add_row" in form:
-        return _pickup_form(session, rows, extra=1)
-    payload = {
-        "locations": [
+    def payload(rows, reading):
+        locations = [
             {
                 **_present("id", row["id"] or None),
                 "name": row["name"],
@@ -351,17 +372,9 @@ def pickup_save(session, form):
             }
             for row in rows
         ]
-    }
-    try:
-        fulfilment.replace_pickup_locations(session.tenant_id, validation.check(payload, schemas.PICKUP_LOCATIONS))
-    except Invalid as err:
-        return _pickup_form(session, rows, errors=_errors(err))
-    return admin_ui.redirect("/admin/settings/pickup", notice="saved")
+        return reading.check({"locations": locations}, schemas.PICKUP_LOCATIONS)
 
-
-def _pickup_form(session, rows: list[dict], *, extra: int = 0, errors=None):
-    rows = rows + [dict.fromkeys(_LOCATION, "")] * (extra or (0 if rows else 1))
-    return _page("settings_pickup.html", session, status=400 if errors else 200, rows=rows, errors=errors)
+    return _LOCATIONS.save(session, form, payload, fulfilment.replace_pickup_locations)
 
 
 # The return policy --------------------------------------------------------------------------------------------------

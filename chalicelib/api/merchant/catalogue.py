@@ -94,6 +94,18 @@ def delete_variant(product_id, variant_id):
 
 @routes.api(
     "/api/admin/media",
+    summary="The shop's uploaded images, oldest first (to pick a product's images from)",
+    response=schemas.page_of(schemas.MEDIA),
+    tag="admin",
+    query=schemas.page_query,
+)
+def list_media():
+    request = bp.current_request
+    return web.json_response(media.list_media(web.merchant_tenant(request), **web.page_args(request)))
+
+
+@routes.api(
+    "/api/admin/media",
     ["POST"],
     summary="Upload an image (base64); use its key in a product's images",
     request=schemas.MEDIA_UPLOAD,
