@@ -146,6 +146,7 @@ def test_a_shops_data_is_reached_only_with_credentials_iam_confines_to_that_shop
         paid = shop.buy(stripe, (variant, 1))
         assert paid["status"] == "paid", paid
         assert shop.admin.get("/api/admin/orders").status_code == 200
+        assert shop.admin.get("/api/admin/home").status_code == 200  # the stock index, a day's sales, counts
     key = isolation.credentials_for(shop.tenant_id).access_key
     scoped = [c for c in calls if c.access_key == key]
     assert {c.service for c in scoped} >= {"dynamodb"}

@@ -1,6 +1,6 @@
 """A merchant's whole first day in the web admin, in a real browser, each step read back in the audit log:
 opens a shop, connects payments on the (local) Stripe onboarding page, creates a product with variants, edits
-prices in bulk, receives an order from a shopper who buys through the storefront and the local payment page,
+prices in bulk (10 % up), receives an order from a shopper who buys through the storefront and the local payment page,
 fulfils it partly, refunds a line, approves and receives a return."""
 
 import re
@@ -59,6 +59,20 @@ def _create_product(page, live_server: str) -> str:
     return page.url.split("/admin/products/")[1].split("?")[0]
 
 
+def _raise_prices_in_bulk(page, live_server: str, product_id: str) -> None:
+    """10 % up on every variant: 20.00 -> 22.00 and 22.00 -> 24.20, seen in the preview before it runs."""
+    page.click("nav >> text=Products")
+    page.check(f"#pick-{product_id}")
+    page.select_option("select[name=action]", "adjust_price")
+    page.click("text=Continue")
+    page.fill("#f-params-percent", "10")
+    page.click("main button[type=submit]")
+    page.wait_for_url(f"{live_server}/admin/bulk-edits/preview")
+    assert "$24.20" in page.inner_text("main")
+    page.click("text=Run this edit")
+    page.get_by_text("1 of 1 products").wait_for(timeout=60_000)
+
+
 def _shopper_buys(context, live_server: str, sub: str, stripe) -> None:
     shopper = context.new_page()
     store = f"{live_server}/s/{sub}"
@@ -88,7 +102,8 @@ def test_a_merchants_first_day_in_the_admin_read_back_in_the_audit_log(chromium,
     try:
         sub = _sign_up(page, live_server)
         _connect_payments(page, live_server, stripe)
-        _create_product(page, live_server)
+        product_id = _create_product(page, live_server)
+        _raise_prices_in_bulk(page, live_server, product_id)
 
         _shopper_buys(context, live_server, sub, stripe)
         page.click("nav >> text=Orders")
@@ -141,6 +156,8 @@ def test_a_merchants_first_day_in_the_admin_read_back_in_the_audit_log(chromium,
             "Fulfilment status",  # in transit
             "Create refund",
             "Create fulfilment",
+            "Bulk adjust price",  # the product, as the edit changed it
+            "Create bulk edit",
             "Update product",  # published
             "Create product",
             "Connect payments",
