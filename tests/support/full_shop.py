@@ -103,4 +103,5 @@ class FullShop:
             "kind": "checkout",
             "record_id": self.checkout_id,
             "bulk_edit_id": self.bulk_edit_id,
+            "code": self.discount_code,  # the admin's discount page
         }
