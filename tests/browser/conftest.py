@@ -61,3 +61,14 @@ def pytest_runtest_makereport(item, call):
             page.screenshot(path=str(screenshot_path(item.name)), full_page=True)
         except Exception as e:  # the page may be gone with what failed; the report still says why
             report.sections.append(("screenshot", f"none taken: {e}"))
+
+
+@pytest.fixture(autouse=True)
+def a_new_visitor(live_server):
+    """Each browser test is someone new, but every browser on the live server comes from 127.0.0.1, which other
+    suites' calls (the fuzzing's signups) count against too: the test starts with that address's windows empty."""
+    from chalicelib import throttle
+
+    for counter in (throttle.signups, throttle.login_by_client, throttle.password_resets):
+        c = counter("127.0.0.1")
+        c.model(c.pk, c.sk).delete()
