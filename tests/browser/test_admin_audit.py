@@ -9,15 +9,9 @@ import urllib.request
 import pytest
 
 from tests.support.api import PASSWORD, product_body, unique
-from tests.support.browser import MAX_PAGE_BYTES, PHONE, look_at, weight
+from tests.support.browser import PHONE, checked
 
 pytestmark = pytest.mark.browser
-
-
-def _checked(page, name: str) -> None:
-    assert look_at(page, name) == [], f"accessibility of {name}"
-    assert weight(page) <= MAX_PAGE_BYTES, f"{name} weighs {weight(page)} bytes"
-    assert page.problems == [], page.problems
 
 
 def _call(live_server: str, path: str, body: dict, token: str | None = None) -> dict:
@@ -52,7 +46,7 @@ def test_a_merchant_reads_filters_and_exports_the_audit_log(page, live_server):
     assert rows.count() == 3
     assert "Admin shop update" in rows.nth(0).inner_text() and "Plum & Pear Press" in rows.nth(0).inner_text()
     assert "Create product" in rows.nth(2).inner_text() and "Linen apron" in rows.nth(2).inner_text()
-    _checked(page, "admin-audit")
+    checked(page, "admin-audit")
 
     page.focus("#f-resource_type")
     page.keyboard.press("ArrowDown")  # from Everything to the first type, by keyboard alone
@@ -64,7 +58,7 @@ def test_a_merchant_reads_filters_and_exports_the_audit_log(page, live_server):
 
     page.goto(f"{live_server}/admin/audit?since=2026-12-02&until=2026-12-01")
     assert page.locator(".error-summary").is_visible()
-    _checked(page, "admin-audit-bad-filter")
+    checked(page, "admin-audit-bad-filter")
     page.click(".error-summary a")
     assert page.evaluate("document.activeElement.id") == "f-until"
 

@@ -8,15 +8,9 @@ import re
 import pytest
 
 from tests.support.api import PASSWORD, product_body
-from tests.support.browser import MAX_PAGE_BYTES, PHONE, look_at, weight
+from tests.support.browser import PHONE, checked
 
 pytestmark = pytest.mark.browser
-
-
-def _checked(page, name: str) -> None:
-    assert look_at(page, name) == [], f"accessibility of {name}"
-    assert weight(page) <= MAX_PAGE_BYTES, f"{name} weighs {weight(page)} bytes"
-    assert page.problems == [], page.problems
 
 
 def test_a_merchant_lowers_prices_in_bulk_follows_the_edit_and_undoes_it(page, live_server, merchant):
@@ -44,7 +38,7 @@ def test_a_merchant_lowers_prices_in_bulk_follows_the_edit_and_undoes_it(page, l
     assert page.is_checked("#f-action-adjust_price_percent")
     page.click("main button[type=submit]")  # no percentage typed: the summary says so and links to its field
     assert page.evaluate("document.activeElement.classList.contains('error-summary')")
-    _checked(page, "admin-bulk-edit-choose-error")
+    checked(page, "admin-bulk-edit-choose-error")
     page.click(".error-summary a")
     assert page.evaluate("document.activeElement.id") == "f-params-percent"
 
@@ -53,13 +47,13 @@ def test_a_merchant_lowers_prices_in_bulk_follows_the_edit_and_undoes_it(page, l
     page.wait_for_url(f"{live_server}/admin/bulk-edits/preview")
     assert "Preview: Lower prices by 10 %" in page.inner_text("h1")
     assert "$17.95" in page.inner_text("main")
-    _checked(page, "admin-bulk-edit-preview")
+    checked(page, "admin-bulk-edit-preview")
 
     page.click("text=Run this edit")
     page.wait_for_url(re.compile(r".*/admin/bulk-edits/[0-9A-Z]{26}$"))
     edit_url = page.url
     page.get_by_text("2 of 2 products").wait_for(timeout=60_000)  # the page reloads itself until then
-    _checked(page, "admin-bulk-edit-done")
+    checked(page, "admin-bulk-edit-done")
     assert shop.get(f"/api/admin/products/{ids[1]}").json["price_min"] == 1795
 
     page.on("dialog", lambda dialog: dialog.accept())  # "Put back every value this edit changed?"
@@ -70,4 +64,4 @@ def test_a_merchant_lowers_prices_in_bulk_follows_the_edit_and_undoes_it(page, l
     assert shop.get(f"/api/admin/products/{ids[1]}").json["price_min"] == 1995
 
     page.goto(f"{live_server}/admin/bulk-edits")
-    _checked(page, "admin-bulk-edits")
+    checked(page, "admin-bulk-edits")

@@ -5,15 +5,9 @@ Each page passes axe-core with no serious or critical violation at phone and des
 import pytest
 
 from tests.support.api import PASSWORD, unique
-from tests.support.browser import MAX_PAGE_BYTES, PHONE, look_at, weight
+from tests.support.browser import PHONE, checked
 
 pytestmark = pytest.mark.browser
-
-
-def _checked(page, name: str) -> None:
-    assert look_at(page, name) == [], f"accessibility of {name}"
-    assert weight(page) <= MAX_PAGE_BYTES, f"{name} weighs {weight(page)} bytes"
-    assert page.problems == [], page.problems
 
 
 def _tab_to(page, selector: str, most: int = 15) -> None:
@@ -28,7 +22,7 @@ def test_a_merchant_opens_a_shop_signs_out_and_signs_in_by_keyboard(page, live_s
     page.set_viewport_size(PHONE)
     page.goto(f"{live_server}/admin")
     assert page.url.startswith(f"{live_server}/admin/login")
-    _checked(page, "admin-sign-in")
+    checked(page, "admin-sign-in")
 
     page.click("text=Open a shop")
     sub = unique()
@@ -39,7 +33,7 @@ def test_a_merchant_opens_a_shop_signs_out_and_signs_in_by_keyboard(page, live_s
     page.click("button[type=submit]")
     assert page.locator(".error-summary").is_visible()
     assert page.evaluate("document.activeElement.classList.contains('error-summary')")  # read out first
-    _checked(page, "admin-open-shop-error")
+    checked(page, "admin-open-shop-error")
     page.click(".error-summary a")  # the summary's link takes you to the field
     assert page.evaluate("document.activeElement.id") == "f-subdomain"
     page.fill("#f-subdomain", sub)
@@ -47,10 +41,10 @@ def test_a_merchant_opens_a_shop_signs_out_and_signs_in_by_keyboard(page, live_s
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server}/admin")
     assert "Plum Press" in page.inner_text("header")
-    _checked(page, "admin-home")
+    checked(page, "admin-home")
 
     page.goto(f"{live_server}/admin/account/password")
-    _checked(page, "admin-change-password")
+    checked(page, "admin-change-password")
     page.click("summary")
     page.click("text=Sign out")
     page.wait_for_url("**/admin/login?notice=signed_out")
@@ -64,4 +58,4 @@ def test_a_merchant_opens_a_shop_signs_out_and_signs_in_by_keyboard(page, live_s
     page.wait_for_url(f"{live_server}/admin")
 
     page.goto(f"{live_server}/admin/password-reset")
-    _checked(page, "admin-forgot-password")
+    checked(page, "admin-forgot-password")

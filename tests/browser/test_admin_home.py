@@ -6,15 +6,9 @@ import pytest
 import requests
 
 from tests.support.api import PASSWORD, product_body, unique
-from tests.support.browser import MAX_PAGE_BYTES, PHONE, look_at, weight
+from tests.support.browser import PHONE, checked
 
 pytestmark = pytest.mark.browser
-
-
-def _checked(page, name: str) -> None:
-    assert look_at(page, name) == [], f"accessibility of {name}"
-    assert weight(page) <= MAX_PAGE_BYTES, f"{name} weighs {weight(page)} bytes"
-    assert page.problems == [], page.problems
 
 
 def test_the_home_of_a_shop_with_a_product_low_on_stock(page, live_server):
@@ -42,13 +36,13 @@ def test_the_home_of_a_shop_with_a_product_low_on_stock(page, live_server):
     main = page.inner_text("main")
     assert "1 of 3 steps done" in main and "1 variant low on stock" in main
     assert page.locator("table a", has_text="Linen apron").is_visible()
-    _checked(page, "admin-home-low-stock")
+    checked(page, "admin-home-low-stock")
 
     page.fill("#f-low_stock_threshold", "lots")
     page.keyboard.press("Enter")
     page.wait_for_url(f"{live_server}/admin?low_stock_threshold=lots")
     assert page.locator(".error-summary").is_visible()
-    _checked(page, "admin-home-threshold-error")
+    checked(page, "admin-home-threshold-error")
     page.click(".error-summary a")
     assert page.evaluate("document.activeElement.id") == "f-low_stock_threshold"
 

@@ -6,17 +6,15 @@ import pytest
 
 from tests.support.after_sale import AfterSale
 from tests.support.api import PASSWORD
-from tests.support.browser import DESKTOP, MAX_PAGE_BYTES, PHONE, look_at, weight
+from tests.support.browser import DESKTOP, PHONE, checked
 
 pytestmark = pytest.mark.browser
 
 
 def _checked(page, name: str) -> None:
-    assert look_at(page, name) == [], f"accessibility of {name}"
+    checked(page, name)
     page.set_viewport_size(PHONE)
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], f"{name} is wider than a phone"
-    assert weight(page) <= MAX_PAGE_BYTES, f"{name} weighs {weight(page)} bytes"
-    assert page.problems == [], page.problems
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import pytest
 import requests
 
 from tests.support.api import PASSWORD, unique
-from tests.support.browser import MAX_PAGE_BYTES, PHONE, look_at, weight
+from tests.support.browser import PHONE, checked
 
 pytestmark = pytest.mark.browser
 # A 1x1 transparent PNG.
@@ -15,12 +15,6 @@ _PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c6360000002000001"
     "e221bc330000000049454e44ae426082"
 )
-
-
-def _checked(page, name: str) -> None:
-    assert look_at(page, name) == [], f"accessibility of {name}"
-    assert weight(page) <= MAX_PAGE_BYTES, f"{name} weighs {weight(page)} bytes"
-    assert page.problems == [], page.problems
 
 
 def test_a_merchant_adds_edits_publishes_and_deletes_a_product(page, live_server):
@@ -38,7 +32,7 @@ def test_a_merchant_adds_edits_publishes_and_deletes_a_product(page, live_server
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server}/admin/products")
     assert "Add your first product" in page.inner_text("main")
-    _checked(page, "admin-products-empty")
+    checked(page, "admin-products-empty")
 
     page.click("main .empty a")
     page.wait_for_url(f"{live_server}/admin/products/new")
@@ -50,14 +44,14 @@ def test_a_merchant_adds_edits_publishes_and_deletes_a_product(page, live_server
     page.fill("#f-variants-0-options-0", "S")
     page.click("button[name=add_variant]")
     page.wait_for_selector("#f-variants-1-sku")
-    _checked(page, "admin-products-new")
+    checked(page, "admin-products-new")
     page.fill("#f-variants-1-sku", "APRON-M")
     page.fill("#f-variants-1-price", "26")
     page.fill("#f-variants-1-inventory_quantity", "0")
     page.fill("#f-variants-1-options-0", "M")
     page.click(".save-bar button")
     page.wait_for_selector(".error-summary")
-    _checked(page, "admin-products-new-error")
+    checked(page, "admin-products-new-error")
     page.click(".error-summary a")
     assert page.evaluate("document.activeElement.id") == "f-variants-0-price"
     page.fill("#f-variants-0-price", "24.50")
@@ -65,7 +59,7 @@ def test_a_merchant_adds_edits_publishes_and_deletes_a_product(page, live_server
     page.wait_for_selector("text=Created.")
     assert page.locator("[name='variants[2].sku']").count() == 0
     assert page.input_value("#f-variants-1-sku") == "APRON-M"
-    _checked(page, "admin-products-edit")
+    checked(page, "admin-products-edit")
 
     page.set_input_files("#f-data", files=[{"name": "apron.png", "mimeType": "image/png", "buffer": _PNG}])
     page.fill("#f-alt", "A linen apron, folded")
@@ -77,12 +71,12 @@ def test_a_merchant_adds_edits_publishes_and_deletes_a_product(page, live_server
     page.goto(f"{live_server}/admin/products")
     assert page.locator("table a", has_text="Linen apron").is_visible()
     page.check("input[name=product_ids]")
-    _checked(page, "admin-products-index")
+    checked(page, "admin-products-index")
 
     page.click("table a:has-text('Linen apron')")
     page.click("a.button.danger")
     page.wait_for_selector("h1:has-text('Delete Linen apron?')")
-    _checked(page, "admin-products-delete")
+    checked(page, "admin-products-delete")
     page.once("dialog", lambda dialog: dialog.accept())
     page.click("button.danger")
     page.wait_for_url(f"{live_server}/admin/products?notice=deleted")

@@ -5,17 +5,11 @@ import pytest
 import requests
 
 from tests.support.api import PASSWORD, unique
-from tests.support.browser import MAX_PAGE_BYTES, PHONE, look_at, weight
+from tests.support.browser import PHONE, checked
 
 pytestmark = pytest.mark.browser
 
 PAGES = ("", "/shop", "/domain", "/payments", "/shipping", "/taxes", "/returns", "/pickup", "/discounts")
-
-
-def _checked(page, name: str) -> None:
-    assert look_at(page, name) == [], f"accessibility of {name}"
-    assert weight(page) <= MAX_PAGE_BYTES, f"{name} weighs {weight(page)} bytes"
-    assert page.problems == [], page.problems
 
 
 def _signed_in(page, live_server) -> None:
@@ -38,13 +32,13 @@ def test_every_settings_page_reads_well_at_both_widths(page, live_server, stripe
     _signed_in(page, live_server)
     for path in PAGES:
         page.goto(f"{live_server}/admin/settings{path}")
-        _checked(page, "admin-settings" + path.replace("/", "-"))
+        checked(page, "admin-settings" + path.replace("/", "-"))
     page.goto(f"{live_server}/admin/settings/domain")
     page.fill("#f-custom_domain", "shop.plum-press.example")
     page.click("text=Save domain")
     page.wait_for_url("**/admin/settings/domain?notice=saved")
     assert "_shopbuilder-verification.shop.plum-press.example" in page.inner_text("main")
-    _checked(page, "admin-settings-domain-pending")
+    checked(page, "admin-settings-domain-pending")
 
 
 def test_a_shipping_rate_error_is_linked_to_its_field(page, live_server):
@@ -54,7 +48,7 @@ def test_a_shipping_rate_error_is_linked_to_its_field(page, live_server):
     page.fill("#f-rates-0-amount", "four")
     page.click("text=Save")
     assert page.locator(".error-summary").is_visible()
-    _checked(page, "admin-settings-shipping-error")
+    checked(page, "admin-settings-shipping-error")
     page.click(".error-summary a")
     assert page.evaluate("document.activeElement.id") == "f-rates-0-amount"
     page.fill("#f-rates-0-amount", "4.99")
@@ -77,11 +71,11 @@ def test_a_discount_is_created_by_keyboard_alone(page, live_server):
     page.keyboard.press("Enter")
     page.wait_for_url("**/admin/settings/discounts?notice=created")
     assert "WELCOME5" in page.inner_text("table") and "5 % off" in page.inner_text("table")
-    _checked(page, "admin-settings-discounts-one")
+    checked(page, "admin-settings-discounts-one")
     page.click("text=WELCOME5")
-    _checked(page, "admin-settings-discount-edit")
+    checked(page, "admin-settings-discount-edit")
     page.click("text=Deactivate")
-    _checked(page, "admin-settings-discount-deactivate")
+    checked(page, "admin-settings-discount-deactivate")
     page.click("button:has-text('Deactivate')")
     page.wait_for_url("**/admin/settings/discounts?notice=discount_deactivated")
     assert "Ended" in page.inner_text("table")

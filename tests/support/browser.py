@@ -50,6 +50,13 @@ def look_at(page, name: str) -> list[str]:
     return problems
 
 
+def checked(page, name: str) -> None:
+    """The page passes axe at both widths (look_at), weighs at most MAX_PAGE_BYTES, and met no CSP or script error."""
+    assert look_at(page, name) == [], f"accessibility of {name}"
+    assert weight(page) <= MAX_PAGE_BYTES, f"{name} weighs {weight(page)} bytes"
+    assert page.problems == [], page.problems
+
+
 def screenshot_path(test_name: str) -> Path:
     path = ROOT / "out" / "browser-failures" / f"{test_name}.png"
     path.parent.mkdir(parents=True, exist_ok=True)
