@@ -57,6 +57,8 @@ def start(stage: str = "local") -> None:
     _plain_item_answers()
     _partition_queries()
     _run_lambdas_in_process()
+    _reuse_workflow_clients()
+    _parse_each_workflow_once()
     _keep_every_email()
     _skip_executions_not_yet_started()
     _scale_workflow_retry_waits(float(os.environ.get("WORKFLOW_RETRY_WAIT_SCALE", "1")))
@@ -357,6 +359,65 @@ def _run_lambdas_in_process() -> None:
 
     LambdaBackend.invoke = invoke
     LambdaSimpleBackend.invoke = invoke
+
+
+def _reuse_workflow_clients() -> None:
+    """One Lambda client for every workflow task, not a new one per task.
+
+    moto's Step Functions builds a boto3 client (loading the service model, registering its handlers) for each
+    Lambda task it runs: that was more work than many of the tasks themselves. Its clients differ only by region
+    and service (the credentials argument is not used), and boto3 clients are safe to share between threads.
+    """
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+
+    build = lambda_eval_utils.boto_client_for
+    if getattr(build, "_reused", False):
+        return
+    clients: dict[tuple[str, str], object] = {}
+    lock = threading.Lock()
+
+    def boto_client_for(region: str, service: str, state_credentials=None):
+        with lock:
+            if (region, service) not in clients:
+                clients[region, service] = build(region=region, service=service, state_credentials=state_credentials)
+            return clients[region, service]
+
+    boto_client_for._reused = True
+    lambda_eval_utils.boto_client_for = boto_client_for
+
+
+def _parse_each_workflow_once() -> None:
+    """Each state machine's ASL parsed once, not once per execution.
+
+    moto's Step Functions runs the ANTLR parser over the definition at the start of every execution. The parsed
+    program holds no execution state (that lives in each execution's environment), so executions of one
+    definition share it. The one lazy field, a component's key into the environment's heap (retry counters),
+    is assigned under a lock so that two executions starting together agree on it.
+    """
+    from moto.stepfunctions.parser.asl.component.eval_component import EvalComponent
+    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+    if getattr(ExecutionWorker._get_evaluation_entrypoint, "_once", False):
+        return
+    programs: dict[str, object] = {}
+    parsing, keying = threading.Lock(), threading.Lock()
+    lazy_key = EvalComponent.heap_key.fget
+
+    def heap_key(self) -> str:
+        with keying:
+            return lazy_key(self)
+
+    def entrypoint(self):
+        definition = self._evaluation_details.state_machine_details.definition
+        with parsing:
+            if definition not in programs:
+                programs[definition] = AmazonStateLanguageParser.parse(definition)[0]
+            return programs[definition]
+
+    entrypoint._once = True
+    EvalComponent.heap_key = property(heap_key)
+    ExecutionWorker._get_evaluation_entrypoint = entrypoint
 
 
 # Deploying the template into the emulator --------------------------------
