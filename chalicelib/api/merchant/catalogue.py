@@ -4,7 +4,7 @@ from chalice import Blueprint
 
 from chalicelib import catalog, media, product_editing, schemas, tenants, web
 from chalicelib.api.merchant import admin_once
-from chalicelib.api.merchant.auditing import MEDIA, PRODUCT, Audited
+from chalicelib.api.merchant.auditing import MEDIA, PRODUCT, Audited, actor, change
 
 bp = Blueprint(__name__)
 routes = web.Routes(bp)
@@ -105,16 +105,26 @@ def list_media():
 
 
 @routes.api(
-    "/api/admin/media",
+    "/api/admin/media/uploads",
     ["POST"],
-    summary="Upload an image (base64); use its key in a product's images",
+    summary="Start an image upload: the browser posts the file straight to storage (a presigned POST for this "
+    "type and size), then names its key in a product's images",
     request=schemas.MEDIA_UPLOAD,
-    response=schemas.MEDIA,
+    response=schemas.MEDIA_UPLOAD_STARTED,
     status=201,
     tag="admin",
 )
-@audited(MEDIA, created="key")
-def upload_media():
+@Audited.creates(MEDIA)
+def start_media_upload():
     request = bp.current_request
     tenant_id = web.merchant_tenant(request)
-    return web.json_response(media.upload(tenant_id, **web.body(request, schemas.MEDIA_UPLOAD)), 201)
+    data = web.body(request, schemas.MEDIA_UPLOAD)
+    started = {}
+
+    def start():
+        # The log keeps what was uploaded, not the signed policy and session token the browser posts with.
+        started.update(media.start_upload(tenant_id, **data))
+        return {"key": started["key"], **data}
+
+    change(tenant_id, actor(web.bearer(request), "api"), "start_media_upload", MEDIA, None, start, created="key")
+    return web.json_response(started, 201)
