@@ -22,8 +22,6 @@ from chalicelib.observability import logger
 
 app = Chalice(app_name="shopbuilder")
 app.log = logger
-# The admin's image upload form: API Gateway hands its bytes over base64, unchanged (not read as text).
-app.api.binary_types.append("multipart/form-data")
 # Around every route of every blueprint: log keys, tenant binding, the request's log line and SLA counts.
 app.register_middleware(web.around_request, "http")
 

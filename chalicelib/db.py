@@ -224,22 +224,6 @@ class VariantRecord(TenantItem, discriminator="variant"):
     stock_levels = StockLevelIndex()
 
 
-class MediaRecord(TenantItem, discriminator="media"):
-    """What processing made of one upload (media.process): the sizes exist once `status` is ready."""
-
-    media_id = UnicodeAttribute()
-    key = UnicodeAttribute()  # the original upload, never shown to shoppers
-    status = UnicodeAttribute()  # processing | ready | rejected
-    content_type = UnicodeAttribute()
-    reason = UnicodeAttribute(null=True)  # why it was rejected, for the merchant
-    width = NumberAttribute(null=True)  # upright (EXIF orientation applied)
-    height = NumberAttribute(null=True)
-    fallback = UnicodeAttribute(null=True)  # the sizes' non-WebP extension: jpg, or png for transparency
-    sizes: Document = MapAttribute(default=dict)  # {small|medium|large: {width, height}}
-    created_at = UnicodeAttribute()
-    updated_at = UnicodeAttribute()
-
-
 class HandleClaim(TenantItem, discriminator="handle"):
     product_id = UnicodeAttribute()
 

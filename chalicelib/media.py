@@ -12,10 +12,11 @@ import re
 import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
+from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist
 
 from . import aws, clock, isolation, keys, settings
-from .db import MediaRecord
+from .db import Document, TenantItem
 from .errors import Invalid, Unavailable
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -27,6 +28,22 @@ FALLBACK_EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png"}
 IMMUTABLE = "public, max-age=31536000, immutable"
 # An upload's key: `<tenant_id>/media/<media_id>-<filename>`.
 _ORIGINAL = re.compile(r"^(?P<tenant>[0-9A-Z]{26})/media/(?P<media>[0-9A-Z]{26})-[A-Za-z0-9._-]+$")
+
+
+class MediaRecord(TenantItem, discriminator="media"):
+    """What processing made of one upload (media.process): the sizes exist once `status` is ready."""
+
+    media_id = UnicodeAttribute()
+    key = UnicodeAttribute()  # the original upload, never shown to shoppers
+    status = UnicodeAttribute()  # processing | ready | rejected
+    content_type = UnicodeAttribute()
+    reason = UnicodeAttribute(null=True)  # why it was rejected, for the merchant
+    width = NumberAttribute(null=True)  # upright (EXIF orientation applied)
+    height = NumberAttribute(null=True)
+    fallback = UnicodeAttribute(null=True)  # the sizes' non-WebP extension: jpg, or png for transparency
+    sizes: Document = MapAttribute(default=dict)  # {small|medium|large: {width, height}}
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
 
 
 def tenant_prefix(tenant_id: str) -> str:
@@ -73,7 +90,9 @@ def list_media(tenant_id: str, *, limit: int, cursor: str | None) -> dict:
     answer = aws.client("s3").list_objects_v2(
         Bucket=settings.MEDIA_BUCKET, Prefix=prefix, MaxKeys=limit, StartAfter=cursor or ""
     )
-    items = [{"key": o["Key"], "url": url_for(o["Key"])} for o in answer.get("Contents", [])]
+    stored = [o["Key"] for o in answer.get("Contents", [])]
+    ready = ready_media(tenant_id, stored)
+    items = [{k: v for k, v in image_answer({"key": key}, ready).items() if k != "alt"} for key in stored]
     return {"items": items, "next": items[-1]["key"] if answer.get("IsTruncated") and items else None}
 
 

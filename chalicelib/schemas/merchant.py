@@ -234,7 +234,10 @@ MEDIA_UPLOAD_STARTED = answer(
         ),
     }
 )
-MEDIA = answer({"key": string, "url": string})
+MEDIA = answer(
+    {k: v for k, v in IMAGE["properties"].items() if k != "alt"},
+    optional=("width", "height", "urls", "webp_urls", "widths"),
+)
 
 # Discounts -----------------------------------------------------------------------
 

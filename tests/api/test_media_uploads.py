@@ -8,7 +8,7 @@ import json
 import pytest
 
 from chalicelib import media as media_module
-from chalicelib.db import MediaRecord
+from chalicelib.media import MediaRecord
 from infra.local.media_uploads import Refused
 from tests.support import clock, media
 from tests.support.api import product_body

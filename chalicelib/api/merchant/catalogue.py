@@ -2,7 +2,7 @@
 
 from chalice import Blueprint
 
-from chalicelib import catalog, media, product_editing, schemas, tenants, web
+from chalicelib import audit, catalog, media, product_editing, schemas, tenants, web
 from chalicelib.api.merchant import admin_once
 from chalicelib.api.merchant.auditing import MEDIA, PRODUCT, Audited, actor, change
 
@@ -118,13 +118,18 @@ def list_media():
 def start_media_upload():
     request = bp.current_request
     tenant_id = web.merchant_tenant(request)
-    data = web.body(request, schemas.MEDIA_UPLOAD)
-    started = {}
+    started = start_upload(tenant_id, actor(web.bearer(request), "api"), web.body(request, schemas.MEDIA_UPLOAD))
+    return web.json_response(started, 201)
+
+
+def start_upload(tenant_id: str, who: audit.Actor, data: dict) -> dict:
+    """media.start_upload, audited (the API's route and the admin's product page): the log keeps what is being
+    uploaded, not the signed policy and session token the browser posts with."""
+    started: dict = {}
 
     def start():
-        # The log keeps what was uploaded, not the signed policy and session token the browser posts with.
         started.update(media.start_upload(tenant_id, **data))
         return {"key": started["key"], **data}
 
-    change(tenant_id, actor(web.bearer(request), "api"), "start_media_upload", MEDIA, None, start, created="key")
-    return web.json_response(started, 201)
+    change(tenant_id, who, "start_media_upload", MEDIA, None, start, created="key")
+    return started
