@@ -61,7 +61,11 @@ def to_dict(cart: CartRecord) -> dict:
                 "price": price,
                 "line_total": price * quantity,
                 "image": (
-                    {"url": media.url_for(line["image_key"]), "alt": line.get("image_alt") or line["title"]}
+                    {
+                        "key": line["image_key"],
+                        "url": media.url_for(line["image_key"]),
+                        "alt": line.get("image_alt") or line["title"],
+                    }
                     if line.get("image_key")
                     else None
                 ),

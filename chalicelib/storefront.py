@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from jinja2 import FileSystemLoader, Template
 from jinja2.sandbox import SandboxedEnvironment
 
-from . import assets, catalog, money, seo, themes
+from . import assets, catalog, media, money, seo, themes
 from .errors import DomainError, NotFound, Unavailable
 from .settings import TEMPLATES
 
@@ -90,12 +90,10 @@ def _version(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
-def _image(image: dict | None, alt: str = "") -> dict | None:
-    """A product photo as themes draw it: {alt, width, height, src, srcset, webp_srcset} (the
-    templates/themes/_common/parts.html picture)."""
-    if not image:
-        return None
-    return {"alt": alt, "width": None, "height": None, "src": image["url"], "srcset": None, "webp_srcset": None}
+def _images(tenant_id: str, images: list[dict]) -> list[dict | None]:
+    """Product photos (`{key, alt}`) as themes draw them (media.storefront_image); None for one not processed yet."""
+    ready = media.ready_media(tenant_id, [i["key"] for i in images if i])
+    return [media.storefront_image(media.image_answer(i, ready), i.get("alt", "")) if i else None for i in images]
 
 
 def _card(product: dict) -> dict:
@@ -107,7 +105,7 @@ def _card(product: dict) -> dict:
         "price_max": product["price_max"],
         "currency": product["currency"],
         # The card's link already reads the title: an empty alt avoids saying it twice.
-        "image": _image(product["images"][0] if product["images"] else None),
+        "image": media.storefront_image(product["images"][0]) if product["images"] else None,
     }
 
 
@@ -182,7 +180,8 @@ def product_page(shop, base_path: str, shop_url: str, handle: str) -> str:
         for name in product["options"]
     ]
     seo_fields = product["seo"]
-    images = [_image(i, i["alt"] or (product["title"] if n == 0 else "")) for n, i in enumerate(product["images"])]
+    shown = [media.storefront_image(i, product["title"] if n == 0 else "") for n, i in enumerate(product["images"])]
+    images = [i for i in shown if i]  # one still being processed is left out until its sizes exist
     view = {**product, "variants": variants, "options": options, "images": images}
     url = f"{shop_url}/products/{handle}"
     return render(
@@ -194,7 +193,7 @@ def product_page(shop, base_path: str, shop_url: str, handle: str) -> str:
         meta_description=seo_fields.get("description") or product["description"][:160],
         canonical_url=url,
         shop_url=shop_url,
-        og_image=images[0]["src"] if images and images[0] else None,
+        og_image=images[0]["src"] if images else None,
         json_ld=[seo.product(view, shop.name, url)],
     )
 
@@ -203,7 +202,14 @@ def cart_page(shop, base_path: str, cart: dict | None) -> str:
     """`cart` is carts.to_dict() of the shopper's cart (None: no cart, or one already checked out)."""
     view = None
     if cart is not None:
-        view = {**cart, "lines": [{**line, "unit_price": line["price"]} for line in cart["lines"]]}
+        pictures = _images(shop.tenant_id, [line["image"] for line in cart["lines"]])
+        view = {
+            **cart,
+            "lines": [
+                {**line, "unit_price": line["price"], "image": picture}
+                for line, picture in zip(cart["lines"], pictures, strict=True)
+            ],
+        }
     return render(
         "cart",
         shop,

@@ -31,7 +31,7 @@ CART_LINE = answer(
         "quantity": integer,
         "price": money,
         "line_total": money,
-        "image": {"anyOf": [answer({"url": string, "alt": string}), {"type": "null"}]},
+        "image": {"anyOf": [answer({"key": string, "url": string, "alt": string}), {"type": "null"}]},
     }
 )
 CART = answer(
