@@ -16,6 +16,7 @@ from chalicelib.api import operator, platform, storefront, webhooks
 from chalicelib.api.admin import audit, discounts, home, products, session, settings
 from chalicelib.api.admin import bulk_edits as bulk_edit_screens
 from chalicelib.api.admin import orders as order_pages
+from chalicelib.api.admin import policies as policy_pages
 from chalicelib.api.admin import returns as return_pages
 from chalicelib.api.merchant import audit_log, bulk_edits, catalogue, home_figures, orders, shop_settings
 from chalicelib.observability import logger
@@ -47,6 +48,7 @@ for blueprint in (
     audit,
     order_pages,
     return_pages,
+    policy_pages,
 ):
     app.register_blueprint(blueprint.bp)
 

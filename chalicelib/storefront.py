@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from jinja2 import FileSystemLoader, Template
 from jinja2.sandbox import SandboxedEnvironment
 
-from . import assets, catalog, media, money, seo, themes
+from . import assets, catalog, media, money, policies, seo, themes
 from .errors import DomainError, NotFound, Unavailable
 from .settings import TEMPLATES
 
@@ -195,6 +195,12 @@ def product_page(shop, base_path: str, shop_url: str, handle: str) -> str:
         shop_url=shop_url,
         og_image=images[0]["src"] if images else None,
         json_ld=[seo.product(view, shop.name, url)],
+    )
+
+
+def policy_page(shop, base_path: str, shop_url: str, kind: str) -> str:
+    return render(
+        "policy", shop, base_path, policy=policies.for_page(shop, kind), canonical_url=f"{shop_url}/policies/{kind}"
     )
 
 
