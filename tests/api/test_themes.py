@@ -147,3 +147,7 @@ def test_policy_texts_are_validated_and_audited(shop):
     assert shop_api.request("PUT", "/api/admin/policies", {"privacy": "Kept.", "terms": ""}).status_code == 200
     log = shop_api.get("/api/admin/audit?resource_type=policies").json["items"]
     assert len(log) == 1 and {"field": "privacy", "before": "", "after": "Kept."} in log[0]["changes"], log
+
+
+def test_the_themes_list_needs_a_merchant(api):
+    assert api.get("/api/admin/themes").status_code == 401

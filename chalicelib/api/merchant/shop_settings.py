@@ -75,6 +75,7 @@ def admin_shop_update():
     "/api/admin/themes", summary="The themes a shop can use, with their settings", response=schemas.THEMES, tag="admin"
 )
 def admin_themes():
+    web.merchant_tenant(bp.current_request)  # a merchant's question: 401 without a merchant's token
     return web.json_response({"items": [theme.describe() for theme in themes.all_themes()]})
 
 
