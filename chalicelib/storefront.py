@@ -9,8 +9,9 @@ import hashlib
 from jinja2 import FileSystemLoader
 from jinja2.sandbox import SandboxedEnvironment
 
-from . import assets, catalog, money
+from . import assets, catalog, languages
 from .errors import DomainError, NotFound, Unavailable
+from .languages import gettext as _
 from .settings import TEMPLATES
 
 DEFAULT_THEME = {
@@ -28,7 +29,7 @@ HOME_PAGE_SIZE = 24
 _env = SandboxedEnvironment(
     loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, trim_blocks=True, lstrip_blocks=True
 )
-_env.filters["money"] = money.format_money
+languages.install(_env)
 
 
 def theme_of(shop) -> dict:
@@ -45,21 +46,28 @@ def _shop_context(shop) -> dict | None:
         "name": shop.name,
         "subdomain": shop.subdomain,
         "currency": shop.currency,
-        "locale": shop.locale or "en",
+        "locale": languages.current().language,  # the page's (the contract's name for it)
         "theme": theme_of(shop),
     }
 
 
 def render(page: str, shop, base_path: str, **context) -> str:
+    """`base_path`: where the page's links start (its language's prefix included). Templates also get `language`
+    (the tag the page speaks), `alternates` ([{language, name, url}]: the page in each of the shop's languages)
+    and `root_path`, the shop's root ('' or '/s/<sub>') for what is not a page: its API, stylesheet and cookies."""
     theme = theme_of(shop)["name"] if shop is not None else "default"
+    spoken = languages.current()
     template = _env.get_template(f"themes/{theme}/{page}.html")
-    context.setdefault("page_title", shop.name if shop is not None else "Shop not found")
+    context.setdefault("page_title", shop.name if shop is not None else _("Shop not found"))
     context.setdefault("meta_description", "")
     context.setdefault("canonical_url", "")
     theme_version = _version(theme_settings_css(shop)) if shop is not None else ""
     return template.render(
         shop=_shop_context(shop),
         base_path=base_path,
+        root_path=languages.root_of(shop, base_path, spoken.language) if shop is not None else base_path,
+        language=spoken.language,
+        alternates=list(spoken.alternates),
         assets_version=assets.VERSION,
         theme_version=theme_version,
         **context,
@@ -117,7 +125,7 @@ def product_page(shop, base_path: str, handle: str, url: str) -> str:
         shop,
         base_path,
         product=view,
-        page_title=seo.get("title") or f"{product['title']} – {shop.name}",
+        page_title=seo.get("title") or _("%(product)s – %(shop)s") % {"product": product["title"], "shop": shop.name},
         meta_description=seo.get("description") or product["description"][:160],
         canonical_url=url,
     )
@@ -134,33 +142,45 @@ def cart_page(shop, base_path: str, cart: dict | None) -> str:
         base_path,
         cart=view,
         cart_count=cart["item_count"] if cart else 0,
-        page_title=f"Cart – {shop.name}",
+        page_title=_("Cart – %(shop)s") % {"shop": shop.name},
     )
 
 
 def order_status_page(shop, base_path: str, order: dict) -> str:
     """The shopper's order page (orders.for_status_page())."""
-    return render("order_status", shop, base_path, order=order, page_title=f"Order #{order['number']} – {shop.name}")
+    return render(
+        "order_status",
+        shop,
+        base_path,
+        order=order,
+        page_title=_("Order #%(number)s – %(shop)s") % {"number": order["number"], "shop": shop.name},
+    )
 
 
 def return_status_page(shop, base_path: str, ret: dict) -> str:
     """The shopper's return page (returns.for_page())."""
     return render(
-        "return_status", shop, base_path, ret=ret, page_title=f"Return for order #{ret['order_number']} – {shop.name}"
+        "return_status",
+        shop,
+        base_path,
+        ret=ret,
+        page_title=_("Return for order #%(number)s – %(shop)s") % {"number": ret["order_number"], "shop": shop.name},
     )
 
 
 def order_pending_page(shop, base_path: str, message: str) -> str:
     """While the payment is being confirmed (the browser reloads on the Refresh header)."""
-    return render("order_pending", shop, base_path, message=message, page_title=f"Confirming – {shop.name}")
+    return render(
+        "order_pending", shop, base_path, message=message, page_title=_("Confirming – %(shop)s") % {"shop": shop.name}
+    )
 
 
 def error_page(err: DomainError, shop, base_path: str, status: int) -> str:
     if isinstance(err, Unavailable):
-        return render("suspended", shop, base_path, page_title="Temporarily unavailable")
+        return render("suspended", shop, base_path, page_title=_("Temporarily unavailable"))
     if isinstance(err, NotFound):
-        return render("not_found", shop, base_path, page_title="Page not found")
-    return render("error", shop, base_path, message=err.message, status=status, page_title="Sorry")
+        return render("not_found", shop, base_path, page_title=_("Page not found"))
+    return render("error", shop, base_path, message=err.message, status=status, page_title=_("Sorry"))
 
 
 def platform_home(base_url: str, demo_subdomain: str | None) -> str:

@@ -10,6 +10,7 @@ from chalicelib import (
     checkout,
     hosts,
     idempotency,
+    languages,
     orders,
     return_requests,
     returns,
@@ -23,9 +24,11 @@ bp = Blueprint(__name__)
 routes = web.Routes(bp)
 
 
-def _forget_cart(base_path: str) -> dict:
-    """Drops the storefront's `cart` cookie (set by the theme's script) once that cart is done with."""
-    return {"Set-Cookie": f"cart=; Max-Age=0; Path={base_path or '/'}; SameSite=Lax"}
+def _forget_cart(shop, base_path: str) -> dict:
+    """Drops the storefront's `cart` cookie (set by the theme's script at the shop's root, whatever the page's
+    language) once that cart is done with."""
+    root = languages.root_of(shop, base_path, languages.current().language)
+    return {"Set-Cookie": f"cart=; Max-Age=0; Path={root or '/'}; SameSite=Lax"}
 
 
 def _store_once(shop, operation: str, route: str, target: str, body, create):
@@ -70,7 +73,7 @@ def product_page(shop, base_path, handle):
 def cart_page(shop, base_path):
     cart_id = web.cookie(bp.current_request, "cart")
     cart = carts.for_page(shop.tenant_id, cart_id)
-    headers = _forget_cart(base_path) if cart_id and cart is None else None
+    headers = _forget_cart(shop, base_path) if cart_id and cart is None else None
     return web.html_response(storefront.cart_page(shop, base_path, cart), headers=headers)
 
 
@@ -88,7 +91,7 @@ def order_page(shop, base_path, order_id):
         return web.html_response(
             storefront.order_pending_page(shop, base_path, page["message"]), 202, headers={"Refresh": "2"}
         )
-    headers = _forget_cart(base_path) if web.cookie(request, "cart") == page["order"]["cart_id"] else None
+    headers = _forget_cart(shop, base_path) if web.cookie(request, "cart") == page["order"]["cart_id"] else None
     return web.html_response(storefront.order_status_page(shop, base_path, page["order"]), headers=headers)
 
 

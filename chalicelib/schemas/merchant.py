@@ -1,5 +1,6 @@
 """What a merchant sends and reads: the account, the shop, its catalogue, media and settings."""
 
+from .. import languages
 from .common import (
     answer,
     boolean,
@@ -54,6 +55,14 @@ THEME = answer(
         "logo_text": string,
     }
 )
+LANGUAGES = {
+    "type": "array",
+    "items": {"enum": list(languages.SUPPORTED)},
+    "minItems": 1,
+    "uniqueItems": True,
+    "description": "The languages the storefront speaks, its primary first (at the shop's root; the others under "
+    "a path prefix, /zh-cn/...)",
+}
 CUSTOM_DOMAIN = answer(
     {
         "host": string,
@@ -75,6 +84,7 @@ SHOP = answer(
         "plan": string,
         "custom_domain": {"anyOf": [CUSTOM_DOMAIN, {"type": "null"}]},
         "storefront_url": {"type": "string", "description": "Absolute, on the request's host when it is the shop's"},
+        "languages": LANGUAGES,
         "theme": THEME,
     },
     optional=("theme",),
@@ -83,6 +93,7 @@ SIGNUP_RESPONSE = answer({"token": string, "shop": SHOP})
 SHOP_PATCH = closed(
     {
         "name": display_text(100, 1),
+        "languages": LANGUAGES,
         "custom_domain": {
             "type": "string",
             "pattern": r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$",

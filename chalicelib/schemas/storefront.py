@@ -1,5 +1,6 @@
 """What a shopper sends and reads on a shop: carts, checkout, order lookup, returns."""
 
+from .. import languages
 from .common import (
     ADDRESS,
     answer,
@@ -49,7 +50,15 @@ CART = answer(
 )
 
 CHECKOUT = closed(
-    {"email": text(254, 3), "shipping_address": ADDRESS, "discount_code": display_text(40)},
+    {
+        "email": text(254, 3),
+        "shipping_address": ADDRESS,
+        "discount_code": display_text(40),
+        "language": {
+            "enum": list(languages.SUPPORTED),
+            "description": "The page's language (its `lang`): the order's pages and emails speak it",
+        },
+    },
     ("email", "shipping_address"),
 )
 CHECKOUT_STARTED = answer({"checkout_id": string})

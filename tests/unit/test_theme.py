@@ -140,10 +140,10 @@ def test_html_has_lang_and_landmarks(env, name):
         assert doc.find("header", class_="site-header")
 
 
-def test_lang_follows_shop_locale(env):
+def test_lang_is_the_pages_language(env):
     page, ctx = sample("home")
-    ctx["shop"]["locale"] = "fr_CA"
-    assert Page(render(env, page, ctx)).find("html")[0]["lang"] == "fr-CA"
+    ctx["language"] = "zh-CN"
+    assert Page(render(env, page, ctx)).find("html")[0]["lang"] == "zh-CN"
 
 
 @pytest.mark.parametrize("name", SAMPLE_NAMES)

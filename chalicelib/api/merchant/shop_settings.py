@@ -58,7 +58,8 @@ def admin_shop():
 @routes.api(
     "/api/admin/shop",
     ["PATCH"],
-    summary="Rename the shop, tune its theme, attach a custom domain (pending until verified); all or nothing",
+    summary="Rename the shop, choose its languages, tune its theme, attach a custom domain (pending until verified); "
+    "all or nothing",
     request=schemas.SHOP_PATCH,
     response=schemas.SHOP,
     tag="admin",
