@@ -24,6 +24,7 @@ $(STAMP): requirements-dev.lock
 lock: $(STAMP)
 	$(LOCK) $(UPGRADE) -o requirements-dev.lock requirements-dev.txt
 	$(LOCK) -c requirements-dev.lock -o requirements.lock requirements.txt
+	$(LOCK) -c requirements-dev.lock -o requirements-imaging.lock requirements-imaging.txt
 
 # After changing the storefront's, emails' or platform pages' text: extract it and update each language's catalogue
 # (chalicelib/translations/); then translate what tests/unit/test_translations.py lists as missing.
