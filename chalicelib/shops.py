@@ -4,7 +4,7 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
-from . import domains, hosts, keys, languages, storefront, tenants
+from . import domains, hosts, keys, languages, tenants, themes
 from .db import Claim, ShopRecord, connection, failed_conditions
 from .errors import Conflict, Invalid
 
@@ -25,7 +25,7 @@ def to_dict(shop: ShopRecord, request_host: str) -> dict:
 
 def profile(tenant_id: str, request_host: str) -> dict:
     shop = tenants.get_shop(tenant_id)
-    return {**to_dict(shop, request_host), "theme": storefront.theme_of(shop)}
+    return {**to_dict(shop, request_host), "theme": themes.describe(shop)}
 
 
 def update(tenant_id: str, patch: dict) -> None:
@@ -41,7 +41,7 @@ def update(tenant_id: str, patch: dict) -> None:
     if "languages" in patch:
         actions.append(ShopRecord.languages.set(patch["languages"]))
     if "theme" in patch:
-        actions.append(ShopRecord.theme.set({**storefront.theme_of(shop), **patch["theme"]}))
+        actions.append(ShopRecord.theme.set(themes.changed(shop, patch["theme"])))
     released = None
     if "custom_domain" in patch:
         domain_actions, released = domains.attach(shop, patch["custom_domain"])

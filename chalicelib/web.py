@@ -386,6 +386,9 @@ def _page_language(shop, requested: str | None) -> str:
 def _alternates(shop, request, root: str, page_path: str) -> tuple[dict, ...]:
     """The same page in each of the shop's languages (hreflang, the language switcher): absolute URLs on the
     request's host when it is the shop's own."""
+    spoken = languages.of_shop(shop)
+    if len(spoken) == 1:
+        return ()
     origin = hosts.storefront_base(shop, host(request), root)
     return tuple(
         {"language": tag, "name": languages.name_of(tag), "url": origin + languages.prefix(shop, tag) + page_path}

@@ -18,13 +18,27 @@ from chalicelib import languages  # noqa: E402
 SOURCES = ["templates/themes", "templates/emails", "templates/platform", "chalicelib"]
 TEMPLATE = languages.CATALOGUES / "messages.pot"
 OPTIONS = ["--no-location", "--sort-output", "--width=120"]
+# Not Babel's default, which skips directories named _*: the themes' shared templates are in themes/_common.
+IGNORED_DIRS = [".*", "__pycache__"]
 
 
 def main() -> None:
     cli = CommandLineInterface()
     mapping = str(languages.CATALOGUES / "babel.cfg")
     cli.run(
-        ["pybabel", "extract", "-F", mapping, "-k", "_", *OPTIONS, "--omit-header", "-o", str(TEMPLATE)]
+        [
+            "pybabel",
+            "extract",
+            "-F",
+            mapping,
+            "-k",
+            "_",
+            f"--ignore-dirs={' '.join(IGNORED_DIRS)}",
+            *OPTIONS,
+            "--omit-header",
+            "-o",
+            str(TEMPLATE),
+        ]
         + [str(ROOT / s) for s in SOURCES]
     )
     for directory in languages.CATALOGUE_DIRS.values():

@@ -1,6 +1,5 @@
 """What a merchant sends and reads: the account, the shop, its catalogue, media and settings."""
 
-from .. import languages
 from .common import (
     answer,
     boolean,
@@ -10,6 +9,7 @@ from .common import (
     display_text,
     identifier,
     integer,
+    language_tags,
     list_of,
     money,
     nullable_string,
@@ -46,23 +46,35 @@ _font = {"enum": ["system", "serif", "rounded"]}
 THEME = answer(
     {
         "name": string,
-        "primary_color": _color,
-        "accent_color": _color,
-        "background_color": _color,
-        "text_color": _color,
-        "font": _font,
-        "announcement": string,
-        "logo_text": string,
+        "title": string,
+        "version": integer,
+        "settings": {
+            "type": "object",
+            "additionalProperties": True,
+            "description": "The theme's settings (its settings_schema), defaults filled in",
+        },
     }
 )
-LANGUAGES = {
-    "type": "array",
-    "items": {"enum": list(languages.SUPPORTED)},
-    "minItems": 1,
-    "uniqueItems": True,
-    "description": "The languages the storefront speaks, its primary first (at the shop's root; the others under "
-    "a path prefix, /zh-cn/...)",
-}
+THEMES = answer(
+    {
+        "items": {
+            "type": "array",
+            "items": answer(
+                {
+                    "name": string,
+                    "title": string,
+                    "description": string,
+                    "version": integer,
+                    "settings_schema": {
+                        "type": "object",
+                        "additionalProperties": True,
+                        "description": "JSON Schema of the theme's settings",
+                    },
+                }
+            ),
+        }
+    }
+)
 CUSTOM_DOMAIN = answer(
     {
         "host": string,
@@ -84,7 +96,7 @@ SHOP = answer(
         "plan": string,
         "custom_domain": {"anyOf": [CUSTOM_DOMAIN, {"type": "null"}]},
         "storefront_url": {"type": "string", "description": "Absolute, on the request's host when it is the shop's"},
-        "languages": LANGUAGES,
+        "languages": language_tags,
         "theme": THEME,
     },
     optional=("theme",),
@@ -93,7 +105,7 @@ SIGNUP_RESPONSE = answer({"token": string, "shop": SHOP})
 SHOP_PATCH = closed(
     {
         "name": display_text(100, 1),
-        "languages": LANGUAGES,
+        "languages": language_tags,
         "custom_domain": {
             "type": "string",
             "pattern": r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$",
@@ -101,6 +113,13 @@ SHOP_PATCH = closed(
         },
         "theme": closed(
             {
+                "name": {"type": "string", "maxLength": 60, "description": "One of GET /api/admin/themes"},
+                "settings": {
+                    "type": "object",
+                    "maxProperties": 50,
+                    "description": "Some or all of the theme's settings, checked against its settings_schema",
+                },
+                # The default theme's settings as they were sent before themes had schemas.
                 "primary_color": _color,
                 "accent_color": _color,
                 "background_color": _color,

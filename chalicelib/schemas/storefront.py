@@ -1,6 +1,5 @@
 """What a shopper sends and reads on a shop: carts, checkout, order lookup, returns."""
 
-from .. import languages
 from .common import (
     ADDRESS,
     answer,
@@ -9,6 +8,7 @@ from .common import (
     display_text,
     identifier,
     integer,
+    language_tag,
     list_of,
     money,
     nullable_string,
@@ -54,10 +54,7 @@ CHECKOUT = closed(
         "email": text(254, 3),
         "shipping_address": ADDRESS,
         "discount_code": display_text(40),
-        "language": {
-            "enum": list(languages.SUPPORTED),
-            "description": "The page's language (its `lang`): the order's pages and emails speak it",
-        },
+        "language": {**language_tag, "description": "The page's language: the order's pages and emails speak it"},
     },
     ("email", "shipping_address"),
 )

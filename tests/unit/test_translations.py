@@ -3,6 +3,8 @@ every language the platform offers translates all of it (`make messages` extract
 in what the failures list)."""
 
 import re
+from fnmatch import fnmatch
+from pathlib import Path
 
 import pytest
 from babel.messages.catalog import Catalog
@@ -29,7 +31,11 @@ def _said() -> set[str]:
         message[0] if isinstance(message, tuple) else message
         for source in messages.SOURCES
         for _file, _line, message, _comments, _context in extract_from_dir(
-            messages.ROOT / source, method_map, options_map, keywords={**DEFAULT_KEYWORDS, "_": None}
+            messages.ROOT / source,
+            method_map,
+            options_map,
+            keywords={**DEFAULT_KEYWORDS, "_": None},
+            directory_filter=lambda path: not any(fnmatch(Path(path).name, p) for p in messages.IGNORED_DIRS),
         )
     }
 
