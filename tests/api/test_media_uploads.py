@@ -84,7 +84,7 @@ def test_a_png_uploaded_as_a_jpeg_is_rejected_and_never_gets_sizes(merchant):
     record = MediaRecord.get(signup["shop"]["id"], f"MEDIA#{key.split('/media/')[1][:26]}")
     assert record.status == "rejected" and "PNG image" in record.reason
     image = shop_api.post("/api/admin/products", product_body(images=[{"key": key}])).json["images"][0]
-    assert "urls" not in image and media_module.storefront_image(image) is None
+    assert "urls" not in image and media_module.storefront_image(image, "") is None
 
 
 def test_processing_again_changes_nothing(merchant):
@@ -171,3 +171,25 @@ def test_nothing_refused_reaches_the_bucket(started):
         Bucket=media_module.settings.MEDIA_BUCKET, Prefix=upload["key"]
     )
     assert listed.get("KeyCount", 0) == 0
+
+
+def test_the_backfill_gives_images_stored_before_processing_their_sizes(merchant):
+    import boto3
+
+    from infra import backfill_media
+
+    shop_api, signup = merchant
+    older = media_module.put(
+        signup["shop"]["id"], "media/01J0000000000000000000OLD0-old.jpg", media.photo(640, 480), "image/jpeg"
+    )
+    media_module.put(signup["shop"]["id"], "media/01J0000000000000000000SVG0-logo.svg", b"<svg/>", "image/svg+xml")
+    product = shop_api.post("/api/admin/products", product_body(images=[{"key": older}])).json
+    assert "urls" not in product["images"][0]
+    sent = backfill_media.backfill(boto3.Session(), media_module.settings.STAGE, media_module.settings.MEDIA_BUCKET)
+    assert sent >= 2  # every shop's uploads in the bucket, this one's two among them
+    image = shop_api.get(f"/api/admin/products/{product['id']}").json["images"][0]
+    assert image["widths"] == {"small": 400, "medium": 640, "large": 640}
+    assert (
+        backfill_media.backfill(boto3.Session(), media_module.settings.STAGE, media_module.settings.MEDIA_BUCKET)
+        == sent
+    )
