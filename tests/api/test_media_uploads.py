@@ -76,6 +76,11 @@ def test_an_uploaded_photo_is_processed_and_a_product_answer_carries_its_sizes(m
     storefront = shop_api.as_(token="", host=f"{signup['shop']['subdomain']}.localhost:8000")
     listed = storefront.get("/api/store/products").json["items"][0]
     assert listed["images"][0]["urls"] == image["urls"]
+    for path in ("/", f"/products/{product['handle']}"):
+        page = storefront.get(path).text
+        assert f'<source type="image/webp" srcset="{shown["webp_srcset"]}"' in page, path
+        assert f'srcset="{shown["srcset"]}"' in page and 'width="2000" height="1000"' in page, path
+        assert key not in page, path  # never the original upload
 
 
 def test_a_png_uploaded_as_a_jpeg_is_rejected_and_never_gets_sizes(merchant):
@@ -193,3 +198,18 @@ def test_the_backfill_gives_images_stored_before_processing_their_sizes(merchant
         backfill_media.backfill(boto3.Session(), media_module.settings.STAGE, media_module.settings.MEDIA_BUCKET)
         == sent
     )
+
+
+def test_the_cart_shows_the_products_small_size_never_the_original(merchant):
+    shop_api, signup = merchant
+    key = media.upload(shop_api, media.photo(1000, 1000))
+    product = shop_api.post("/api/admin/products", product_body(images=[{"key": key, "alt": "A mug"}])).json
+    store = shop_api.as_(token="", host=f"{signup['shop']['subdomain']}.localhost:8000")
+    cart = store.post("/api/store/carts", {}).json
+    added = store.post(
+        f"/api/store/carts/{cart['id']}/items", {"variant_id": product["variants"][0]["id"], "quantity": 1}
+    )
+    assert added.status_code in (200, 201), added.body
+    assert added.json["lines"][0]["image"]["urls"] == product["images"][0]["urls"]
+    page = store.get("/cart", headers={"cookie": f"cart={cart['id']}"}).text
+    assert product["images"][0]["webp_urls"]["small"] in page and key not in page
