@@ -9,6 +9,7 @@ from .common import (
     display_text,
     identifier,
     integer,
+    language_tags,
     list_of,
     money,
     nullable_string,
@@ -96,6 +97,7 @@ SHOP = answer(
         "plan": string,
         "custom_domain": {"anyOf": [CUSTOM_DOMAIN, {"type": "null"}]},
         "storefront_url": {"type": "string", "description": "Absolute, on the request's host when it is the shop's"},
+        "languages": language_tags,
         "theme": THEME,
     },
     optional=("theme",),
@@ -104,6 +106,7 @@ SIGNUP_RESPONSE = answer({"token": string, "shop": SHOP})
 SHOP_PATCH = closed(
     {
         "name": display_text(100, 1),
+        "languages": language_tags,
         "custom_domain": {
             "type": "string",
             "pattern": r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$",

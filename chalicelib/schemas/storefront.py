@@ -8,6 +8,7 @@ from .common import (
     display_text,
     identifier,
     integer,
+    language_tag,
     list_of,
     money,
     nullable_string,
@@ -53,7 +54,12 @@ CART = answer(
 )
 
 CHECKOUT = closed(
-    {"email": text(254, 3), "shipping_address": ADDRESS, "discount_code": display_text(40)},
+    {
+        "email": text(254, 3),
+        "shipping_address": ADDRESS,
+        "discount_code": display_text(40),
+        "language": {**language_tag, "description": "The page's language: the order's pages and emails speak it"},
+    },
     ("email", "shipping_address"),
 )
 CHECKOUT_STARTED = answer({"checkout_id": string})
