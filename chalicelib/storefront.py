@@ -11,7 +11,7 @@ from urllib.parse import quote, urlencode
 from jinja2 import FileSystemLoader, Template
 from jinja2.sandbox import SandboxedEnvironment
 
-from . import assets, catalog, languages, product_translations, seo, themes
+from . import assets, catalog, languages, media, product_translations, seo, themes
 from .errors import DomainError, NotFound, Unavailable
 from .settings import TEMPLATES
 
@@ -86,10 +86,8 @@ def _version(text: str) -> str:
 
 def _image(image: dict | None, alt: str = "") -> dict | None:
     """A product photo as themes draw it: {alt, width, height, src, srcset, webp_srcset} (the
-    templates/themes/_common/parts.html picture)."""
-    if not image:
-        return None
-    return {"alt": alt, "width": None, "height": None, "src": image["url"], "srcset": None, "webp_srcset": None}
+    templates/themes/_common/parts.html picture), from its processed sizes; None while it has none."""
+    return media.storefront_image(image, alt) if image else None
 
 
 def _card(shop, product: dict) -> dict:
@@ -202,7 +200,8 @@ def cart_page(shop, base_path: str, cart: dict | None) -> str:
     """`cart` is carts.to_dict() of the shopper's cart (None: no cart, or one already checked out)."""
     view = None
     if cart is not None:
-        view = {**cart, "lines": [{**line, "unit_price": line["price"]} for line in cart["lines"]]}
+        lines = [{**line, "unit_price": line["price"], "image": _image(line["image"])} for line in cart["lines"]]
+        view = {**cart, "lines": lines}
     return render(
         "cart",
         shop,

@@ -17,6 +17,7 @@ from .common import (
     text,
     timestamp,
 )
+from .media import IMAGE
 
 CART_CREATE = closed({})
 CART_ITEM = closed({"variant_id": identifier, "quantity": quantity}, ("variant_id", "quantity"))
@@ -32,7 +33,10 @@ CART_LINE = answer(
         "quantity": integer,
         "price": money,
         "line_total": money,
-        "image": {"anyOf": [answer({"url": string, "alt": string}), {"type": "null"}]},
+        "image": {
+            "anyOf": [IMAGE, {"type": "null"}],
+            "description": "The product's first image, its sizes once processed",
+        },
     }
 )
 CART = answer(

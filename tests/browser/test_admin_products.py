@@ -61,7 +61,7 @@ def test_a_merchant_adds_edits_publishes_and_deletes_a_product(page, live_server
     assert page.input_value("#f-variants-1-sku") == "APRON-M"
     checked(page, "admin-products-edit")
 
-    page.set_input_files("#f-data", files=[{"name": "apron.png", "mimeType": "image/png", "buffer": _PNG}])
+    page.set_input_files("#f-file", files=[{"name": "apron.png", "mimeType": "image/png", "buffer": _PNG}])
     page.fill("#f-alt", "A linen apron, folded")
     page.click("button[form=upload]")
     page.wait_for_selector("text=Image uploaded")
