@@ -6,36 +6,24 @@ import pytest
 import requests
 
 from tests.support import media
-from tests.support.api import PASSWORD, product_body, unique
-from tests.support.browser import PHONE, checked
+from tests.support.api import product_body
+from tests.support.browser import checked, new_merchant
 
 pytestmark = pytest.mark.browser
 
 
 def test_a_merchant_uploads_a_photo_and_the_product_page_offers_its_sizes(page, live_server):
-    sub = unique()
-    signup = requests.post(
-        f"{live_server}/api/merchants/signup",
-        json={"email": f"{sub}@example.com", "password": PASSWORD, "shop_name": "Plum Press", "subdomain": sub},
-        timeout=30,
-    )
-    assert signup.status_code == 201, signup.text
-    token = signup.json()["token"]
+    merchant = new_merchant(page, live_server, "/admin/products")
     product = requests.post(
         f"{live_server}/api/admin/products",
         json=product_body("Linen apron"),
-        headers={"authorization": f"Bearer {token}"},
+        headers={"authorization": f"Bearer {merchant['token']}"},
         timeout=30,
     ).json()
     photo = media.photo(1800, 1200, noisy=True)
     assert 1_000_000 <= len(photo) <= 3_000_000  # a camera's photo, not a thumbnail
 
-    page.set_viewport_size(PHONE)
-    page.goto(f"{live_server}/admin/login?next=/admin/products/{product['id']}")
-    page.fill("#f-email", f"{sub}@example.com")
-    page.fill("#f-password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server}/admin/products/{product['id']}")
+    page.goto(f"{live_server}/admin/products/{product['id']}")
     page.set_input_files("#f-file", files=[{"name": "apron.jpg", "mimeType": "image/jpeg", "buffer": photo}])
     page.click("button[form=upload]")  # no alt text yet: the browser asks for it before anything is sent
     assert page.evaluate("document.querySelector('#f-alt').validity.valueMissing")
@@ -46,7 +34,7 @@ def test_a_merchant_uploads_a_photo_and_the_product_page_offers_its_sizes(page, 
     assert "/sizes/" in page.get_attribute(".picker img", "src")
     checked(page, "admin-product-photo")
 
-    page.goto(f"{live_server}/s/{sub}/products/{product['handle']}")
+    page.goto(f"{live_server}/s/{merchant['subdomain']}/products/{product['handle']}")
     picture = page.locator("main picture").first
     webp = picture.locator("source[type='image/webp']").get_attribute("srcset")
     fallback = picture.locator("img")
