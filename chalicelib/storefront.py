@@ -6,13 +6,12 @@ in the sandbox so a merchant-edited theme cannot reach Python internals.
 
 import functools
 import hashlib
-from datetime import date, datetime
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from jinja2 import FileSystemLoader, Template
 from jinja2.sandbox import SandboxedEnvironment
 
-from . import assets, catalog, media, money, policies, seo, themes
+from . import assets, catalog, languages, media, policies, product_translations, seo, themes
 from .errors import DomainError, NotFound, Unavailable
 from .settings import TEMPLATES
 
@@ -20,19 +19,9 @@ HOME_PAGE_SIZE = 24
 COLLECTION_PAGE_SIZE = 24
 
 
-def format_date(value: str | date | datetime) -> str:
-    """An ISO date or timestamp as shoppers read it ("9 May 2026")."""
-    day = datetime.fromisoformat(value.replace("Z", "+00:00")) if isinstance(value, str) else value
-    return f"{day.day} {day:%B} {day.year}"
-
-
 def _environment(loader) -> SandboxedEnvironment:
-    env = SandboxedEnvironment(
-        loader=loader, autoescape=True, trim_blocks=True, lstrip_blocks=True, extensions=["jinja2.ext.i18n"]
-    )
-    env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]  # jinja2.ext.i18n's
-    env.filters["money"] = money.format_money
-    env.filters["date"] = format_date
+    env = SandboxedEnvironment(loader=loader, autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    languages.install(env)  # gettext, `money` and `date` in the language of the render under way
     return env
 
 
@@ -58,16 +47,21 @@ def _shop_context(shop) -> dict | None:
         "name": shop.name,
         "subdomain": shop.subdomain,
         "currency": shop.currency,
-        "locale": shop.locale or "en",
+        "locale": languages.current().language,  # the page's (the contract's name for it)
     }
 
 
 def render(page: str, shop, base_path: str, **context) -> str:
-    """A storefront page: `page` is its template's name without ".html"; `context` what that page shows."""
+    """A storefront page: `page` is its template's name without ".html"; `context` what that page shows.
+    `base_path` is where the page's links start (its language's prefix included). Templates also get `language`
+    (the tag the page speaks), `alternates` ([{language, name, url}]: the page in each of the shop's languages)
+    and `root_path`, the shop's root ('' or '/s/<sub>') for what is not a page: its API, stylesheet and cookies."""
+    spoken = languages.current()
     context.setdefault("meta_description", "")
     context.setdefault("canonical_url", "")
-    context.setdefault("language", ((shop.locale if shop is not None else None) or "en").replace("_", "-"))
-    context.setdefault("alternates", [])
+    context.setdefault("language", spoken.language)
+    context.setdefault("alternates", languages.alternates())
+    context.setdefault("root_path", languages.root_of(shop, base_path, spoken.language) if shop else base_path)
     theme = themes.get(themes.stored(shop)["name"]) if shop is not None else themes.get(themes.DEFAULT)
     return template_for(shop, f"{page}.html").render(
         shop=_shop_context(shop),
@@ -90,13 +84,14 @@ def _version(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
-def _images(tenant_id: str, images: list[dict]) -> list[dict | None]:
-    """Product photos (`{key, alt}`) as themes draw them (media.storefront_image); None for one not processed yet."""
-    ready = media.ready_media(tenant_id, [i["key"] for i in images if i])
-    return [media.storefront_image(media.image_answer(i, ready), i.get("alt", "")) if i else None for i in images]
+def _image(image: dict | None, alt: str = "") -> dict | None:
+    """A product photo as themes draw it: {alt, width, height, src, srcset, webp_srcset} (the
+    templates/themes/_common/parts.html picture), from its processed sizes; None while it has none."""
+    return media.storefront_image(image, alt) if image else None
 
 
-def _card(product: dict) -> dict:
+def _card(shop, product: dict) -> dict:
+    product = product_translations.localized(product, shop, languages.current().language)
     return {
         "id": product["id"],
         "handle": product["handle"],
@@ -105,7 +100,7 @@ def _card(product: dict) -> dict:
         "price_max": product["price_max"],
         "currency": product["currency"],
         # The card's link already reads the title: an empty alt avoids saying it twice.
-        "image": media.storefront_image(product["images"][0]) if product["images"] else None,
+        "image": _image(product["images"][0] if product["images"] else None),
     }
 
 
@@ -120,7 +115,7 @@ def home_page(shop, base_path: str, shop_url: str, cursor: str | None) -> str:
         "home",
         shop,
         base_path,
-        products=[_card(p) for p in page["items"]],
+        products=[_card(shop, p) for p in page["items"]],
         next_url=_page_url(base_path, "/", page["next"]) if page["next"] else None,
         canonical_url=shop_url + "/",
         shop_url=shop_url,
@@ -137,7 +132,7 @@ def collection_page(shop, base_path: str, shop_url: str, handle: str, cursor: st
         shop,
         base_path,
         collection={"handle": handle},
-        products=[_card(p) for p in page["items"]],
+        products=[_card(shop, p) for p in page["items"]],
         next_url=_page_url(base_path, "/collections/all", page["next"]) if page["next"] else None,
         canonical_url=shop_url + "/collections/all" + (f"?cursor={cursor}" if cursor else ""),
         shop_url=shop_url,
@@ -164,7 +159,7 @@ def search_page(shop, base_path: str, shop_url: str, query: str, cursor: str | N
         shop,
         base_path,
         query=query,
-        products=[_card(p) for p in page["items"]],
+        products=[_card(shop, p) for p in page["items"]],
         next_url=_page_url(base_path, "/search", page["next"], q=query) if page["next"] else None,
         canonical_url=shop_url + "/search",
         shop_url=shop_url,
@@ -173,7 +168,9 @@ def search_page(shop, base_path: str, shop_url: str, query: str, cursor: str | N
 
 
 def product_page(shop, base_path: str, shop_url: str, handle: str) -> str:
-    product = catalog.product_by_handle(shop.tenant_id, handle)
+    language = languages.current().language
+    found = product_translations.in_language(shop, language, handle)
+    product = product_translations.localized(found, shop, language)
     variants = [{**v, "available": max(v["inventory_quantity"], 0)} for v in product["variants"]]
     options = [
         {"name": name, "values": list(dict.fromkeys(v["options"].get(name) for v in variants))}
@@ -183,7 +180,8 @@ def product_page(shop, base_path: str, shop_url: str, handle: str) -> str:
     shown = [media.storefront_image(i, product["title"] if n == 0 else "") for n, i in enumerate(product["images"])]
     images = [i for i in shown if i]  # one still being processed is left out until its sizes exist
     view = {**product, "variants": variants, "options": options, "images": images}
-    url = f"{shop_url}/products/{handle}"
+    url = f"{shop_url}/products/{product['handle']}"
+    in_each = product_translations.handles(found, shop)
     return render(
         "product",
         shop,
@@ -195,6 +193,7 @@ def product_page(shop, base_path: str, shop_url: str, handle: str) -> str:
         shop_url=shop_url,
         og_image=images[0]["src"] if images else None,
         json_ld=[seo.product(view, shop.name, url)],
+        alternates=languages.alternates({tag: f"/products/{quote(h, safe='')}" for tag, h in in_each.items()}),
     )
 
 
@@ -208,14 +207,8 @@ def cart_page(shop, base_path: str, cart: dict | None) -> str:
     """`cart` is carts.to_dict() of the shopper's cart (None: no cart, or one already checked out)."""
     view = None
     if cart is not None:
-        pictures = _images(shop.tenant_id, [line["image"] for line in cart["lines"]])
-        view = {
-            **cart,
-            "lines": [
-                {**line, "unit_price": line["price"], "image": picture}
-                for line, picture in zip(cart["lines"], pictures, strict=True)
-            ],
-        }
+        lines = [{**line, "unit_price": line["price"], "image": _image(line["image"])} for line in cart["lines"]]
+        view = {**cart, "lines": lines}
     return render(
         "cart",
         shop,

@@ -7,8 +7,10 @@ from .common import (
     country,
     currency,
     display_text,
+    handle,
     identifier,
     integer,
+    language_tags,
     list_of,
     money,
     nullable_string,
@@ -18,6 +20,8 @@ from .common import (
     timestamp,
     url,
 )
+from .media import IMAGE
+from .translations import PRODUCT_TRANSLATIONS
 
 # Signing up and in -------------------------------------------------------
 
@@ -95,6 +99,7 @@ SHOP = answer(
         "plan": string,
         "custom_domain": {"anyOf": [CUSTOM_DOMAIN, {"type": "null"}]},
         "storefront_url": {"type": "string", "description": "Absolute, on the request's host when it is the shop's"},
+        "languages": language_tags,
         "theme": THEME,
     },
     optional=("theme",),
@@ -103,6 +108,7 @@ SIGNUP_RESPONSE = answer({"token": string, "shop": SHOP})
 SHOP_PATCH = closed(
     {
         "name": display_text(100, 1),
+        "languages": language_tags,
         "custom_domain": {
             "type": "string",
             "pattern": r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$",
@@ -157,7 +163,7 @@ _product_fields = {
     "description": text(20_000),
     "status": {"enum": ["active", "draft"]},
     "category": display_text(100),
-    "handle": {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$", "maxLength": 100},
+    "handle": handle,
     "images": {"type": "array", "maxItems": 20, "items": _image},
     "seo": closed({"title": display_text(70), "description": text(320)}),
 }
@@ -201,20 +207,6 @@ VARIANT = answer(
         "options": {"type": "object", "additionalProperties": string},
     }
 )
-_sizes = answer({"small": string, "medium": string, "large": string})
-IMAGE = answer(
-    {
-        "key": string,
-        "url": {"type": "string", "description": "The original upload, for the merchant: shoppers get `urls`"},
-        "alt": string,
-        "width": {"type": "integer", "description": "Once processed: the image's size, upright"},
-        "height": integer,
-        "urls": {**_sizes, "description": "Once processed: each size as JPEG (PNG for transparency), absolute"},
-        "webp_urls": {**_sizes, "description": "Once processed: each size as WebP"},
-        "widths": answer({"small": integer, "medium": integer, "large": integer}),
-    },
-    optional=("width", "height", "urls", "webp_urls", "widths"),
-)
 PRODUCT = answer(
     {
         "id": string,
@@ -230,6 +222,7 @@ PRODUCT = answer(
         "options": {"type": "array", "items": string, "description": "The option names, e.g. `Size`"},
         "category": nullable_string,
         "variants": {"type": "array", "items": VARIANT},
+        "translations": PRODUCT_TRANSLATIONS,
         "created_at": timestamp,
         "updated_at": timestamp,
     }
@@ -242,33 +235,6 @@ product_query = {
     "q": {"type": "string", "maxLength": 200, "description": "A part of the title, handle or a SKU, any case"},
 }
 
-MEDIA_UPLOAD = closed(
-    {
-        "filename": {"type": "string", "pattern": r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"},
-        "content_type": {"enum": ["image/jpeg", "image/png", "image/webp", "image/gif"]},
-        "size": {"type": "integer", "minimum": 1, "maximum": 20 * 1024 * 1024, "description": "Bytes, at most 20 MiB"},
-    },
-    ("filename", "content_type", "size"),
-)
-MEDIA_UPLOAD_STARTED = answer(
-    {
-        "key": {"type": "string", "description": "The image's key, for a product's `images` once uploaded"},
-        "upload": answer(
-            {
-                "url": {"type": "string", "description": "Post the file here as multipart/form-data"},
-                "fields": {
-                    "type": "object",
-                    "additionalProperties": string,
-                    "description": "Every one of these form fields first, then `file`",
-                },
-            }
-        ),
-    }
-)
-MEDIA = answer(
-    {k: v for k, v in IMAGE["properties"].items() if k != "alt"},
-    optional=("width", "height", "urls", "webp_urls", "widths"),
-)
 
 # Discounts -----------------------------------------------------------------------
 
