@@ -16,7 +16,15 @@ from chalicelib.api.admin import audit, discounts, home, products, session, sett
 from chalicelib.api.admin import bulk_edits as bulk_edit_screens
 from chalicelib.api.admin import orders as order_pages
 from chalicelib.api.admin import returns as return_pages
-from chalicelib.api.merchant import audit_log, bulk_edits, catalogue, home_figures, orders, shop_settings
+from chalicelib.api.merchant import (
+    audit_log,
+    bulk_edits,
+    catalogue,
+    home_figures,
+    orders,
+    shop_settings,
+    theme_templates,
+)
 from chalicelib.observability import logger
 
 app = Chalice(app_name="shopbuilder")
@@ -35,6 +43,7 @@ for blueprint in (
     bulk_edits,
     orders,
     shop_settings,
+    theme_templates,
     audit_log,
     home_figures,
     operator,

@@ -174,6 +174,9 @@ class ShopRecord(TenantItem, discriminator="shop"):
     domain_token = UnicodeAttribute(null=True)  # what its TXT record must say
     domain_verified_at = UnicodeAttribute(null=True)
     theme: Document = MapAttribute(default=dict)
+    # {<theme>: {"live": n, "latest": m}}: which published version of the merchant's templates (theme_edits.py)
+    # each theme's pages run, kept on the shop so a page of a shop without edits reads nothing more.
+    template_versions: Document = MapAttribute(default=dict)
     settings: Document = MapAttribute(default=dict)
     onboarded = BooleanAttribute(default=False)
     created_at = UnicodeAttribute()
@@ -181,6 +184,26 @@ class ShopRecord(TenantItem, discriminator="shop"):
     gsi2sk = UnicodeAttribute(null=True)
 
     onboarding = SparseIndex()
+
+
+class TemplateDraft(TenantItem, discriminator="template_draft"):
+    """The merchant's working copy of their versions of a theme's templates (theme_edits.py):
+    templates = {<name>: {source, base_hash, theme_version, saved_at}}."""
+
+    theme = UnicodeAttribute()
+    templates: Document = MapAttribute(default=dict)
+    updated_at = UnicodeAttribute()
+    revision = NumberAttribute(default=0)  # every save writes on the revision it read
+
+
+class TemplateVersion(TenantItem, discriminator="template_version"):
+    """A published set of the merchant's templates of one theme; never changed once put."""
+
+    theme = UnicodeAttribute()
+    version = NumberAttribute()
+    templates: Document = MapAttribute(default=dict)
+    published_at = UnicodeAttribute()
+    published_by = UnicodeAttribute()
 
 
 class ProductRecord(TenantItem, discriminator="product"):

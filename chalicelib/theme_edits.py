@@ -1,0 +1,488 @@
+"""A merchant's own versions of their theme's templates: a draft they save template by template, previews of
+it behind an expiring signed link, published versions, and rollback to any of them.
+
+- Each template of the draft is checked before it is saved: it compiles, keeps to the sandbox's rules
+  (template_sandbox.static_check) and every page of the theme renders with it (`_test_render`), else 400
+  naming the line and the reason.
+- Publishing puts the draft as the next numbered version, never changed after; the shop's
+  `template_versions` names the live one of each theme, so rolling back is moving that name.
+- Each template keeps the hash of the theme's template it was made against: when a theme update changes that
+  template, the merchant's version stays live and the admin shows both sides (`conflict`) until the merchant
+  saves it again. The merchant's text is never dropped.
+- Live pages run the merchant's templates in the hardened sandbox; one that fails at run time is logged and
+  the theme's own template answers instead (`Edited.render`), so an edit never takes a page down.
+"""
+
+import base64
+import binascii
+import contextlib
+import contextvars
+import functools
+import hashlib
+import hmac
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from . import auth, clock, keys, template_sandbox, tenants, themes
+from .db import ShopRecord, TemplateDraft, TemplateVersion, conditionally, connection, failed_conditions, plain
+from .errors import Conflict, Forbidden, Invalid, NotFound
+from .observability import logger
+
+MAX_SOURCE = 64_000  # characters of one template
+MAX_DRAFT = 300_000  # characters of every template of a draft (one DynamoDB item holds it)
+PREVIEW_SECONDS = 24 * 3600  # how long a preview link works
+_PREVIEW_PURPOSE = "theme-preview"
+
+
+# The theme's own templates -------------------------------------------------------------------------------------
+
+
+@functools.cache
+def theme_sources(theme: str) -> dict[str, str]:
+    """Every page template (.html) of the theme by its logical name: what a merchant may edit and include."""
+    loader = themes.loader(theme)
+    names = [n for n in loader.list_templates() if n.endswith(".html")]
+    return {name: loader.get_source(None, name)[0] for name in names}  # type: ignore[arg-type]
+
+
+def _hash(source: str) -> str:
+    return hashlib.sha256(source.encode()).hexdigest()[:16]
+
+
+def _theme_source(theme: str, name: str) -> str:
+    sources = theme_sources(theme)
+    if name not in sources:
+        raise NotFound(f"No template named {name!r} in the theme {theme!r}")
+    return sources[name]
+
+
+# Environments: one per theme and set of edited templates, so compiled templates are shared by the pages and
+# shops that run the same ones, and no shop's templates are ever looked up under another's.
+
+_FILENAME = "{name} (edited)"
+
+
+def _filename(theme: str, edited: frozenset[str], name: str) -> str:
+    return _FILENAME.format(name=name) if name in edited else f"themes/{theme}/{name}"
+
+
+@functools.lru_cache(maxsize=64)
+def _environment(theme: str, edited: tuple[tuple[str, str], ...], configure: Callable):
+    templates = {**theme_sources(theme), **dict(edited)}
+    names = frozenset(name for name, _ in edited)
+    loader = template_sandbox.Allowed(templates, functools.partial(_filename, theme, names))
+    return configure(loader, template_sandbox.HardenedEnvironment)
+
+
+@dataclass(frozen=True)
+class Edited:
+    """A page's template when the shop's own templates are in force: rendered in the hardened sandbox; if it
+    fails, the theme's own template answers (`strict`: the failure is raised, for checks and previews)."""
+
+    template: object
+    fallback: object
+    edited: frozenset[str]
+    strict: bool = False
+
+    def render(self, *args, **context) -> str:
+        filenames = [_FILENAME.format(name=name) for name in self.edited]
+        try:
+            return template_sandbox.render(self.template, dict(*args, **context), filenames)
+        except template_sandbox.Refused as refused:
+            if self.strict:
+                raise
+            logger.warning(
+                "edited template failed; the theme's own answered", template=self.template.name, reason=str(refused)
+            )
+            return self.fallback.render(*args, **context)  # type: ignore[attr-defined]
+
+
+def template_for(shop, theme: str, name: str, fallback, configure: Callable, preview: "Preview | None" = None):
+    """The template a page of `shop` renders (storefront.template_for): `fallback`, the theme's own, unless the
+    shop's published templates of the theme, or the preview's draft, are in force."""
+    if preview is not None and (preview.tenant_id, preview.theme) == (shop.tenant_id, theme):
+        edited = preview.templates
+    else:
+        edited = live_templates(shop, theme)
+    if not edited or not name.endswith(".html"):
+        return fallback
+    environment = _environment(theme, tuple(sorted(edited.items())), configure)
+    strict = preview is not None and preview.strict
+    return Edited(environment.get_template(name), fallback, frozenset(edited), strict)
+
+
+# Reading what is stored -------------------------------------------------------------------------------------------
+
+
+def _draft(tenant_id: str, theme: str) -> TemplateDraft | None:
+    try:
+        return TemplateDraft.get(tenant_id, keys.template_draft_sk(theme), consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def _draft_templates(tenant_id: str, theme: str) -> dict[str, dict]:
+    draft = _draft(tenant_id, theme)
+    return plain(draft.templates) if draft else {}
+
+
+def _pointer(shop, theme: str) -> dict:
+    return plain(shop.template_versions).get(theme) or {}
+
+
+@functools.lru_cache(maxsize=256)
+def _version_templates(tenant_id: str, theme: str, version: int) -> dict[str, dict]:
+    """A published version's templates: never changed once put, so a container keeps what it read."""
+    try:
+        item = TemplateVersion.get(tenant_id, keys.template_version_sk(theme, version))
+    except DoesNotExist:
+        raise NotFound(f"No version {version}") from None
+    return plain(item.templates)
+
+
+def live_templates(shop, theme: str) -> dict[str, str]:
+    """The sources of the shop's templates its pages in `theme` run now ({}: the theme's own)."""
+    live = _pointer(shop, theme).get("live")
+    if not live:
+        return {}
+    return {name: t["source"] for name, t in _version_templates(shop.tenant_id, theme, int(live)).items()}
+
+
+def _current_theme(shop) -> str:
+    return themes.stored(shop)["name"]
+
+
+def _conflict(theme: str, name: str, edit: dict) -> dict | None:
+    """Both sides when the theme's template changed since the merchant's version was made against it."""
+    source = theme_sources(theme).get(name)
+    if source is None:
+        return {"theme_source": None, "reason": "the theme no longer has this template"}
+    if _hash(source) == edit["base_hash"]:
+        return None
+    return {
+        "theme_source": source,
+        "made_against_version": edit.get("theme_version"),
+        "theme_version": themes.get(theme).version,
+        "reason": "the theme's template changed since you edited it",
+    }
+
+
+def templates(tenant_id: str) -> dict:
+    """Every template of the shop's theme: whether the shop's draft or live version edits it, and conflicts."""
+    shop = tenants.get_shop(tenant_id)
+    theme = _current_theme(shop)
+    draft = _draft_templates(tenant_id, theme)
+    live_version = _pointer(shop, theme).get("live")
+    live = _version_templates(tenant_id, theme, int(live_version)) if live_version else {}
+    items = []
+    for name in sorted(set(theme_sources(theme)) | set(draft) | set(live)):
+        edit = draft.get(name) or live.get(name)
+        items.append(
+            {
+                "name": name,
+                "edited_in_draft": name in draft,
+                "edited_live": name in live,
+                "unpublished": draft.get(name, {}).get("source") != live.get(name, {}).get("source"),
+                "conflict": _conflict(theme, name, edit) is not None if edit else False,
+            }
+        )
+    return {"theme": theme, "live_version": live_version, "items": items}
+
+
+def template(tenant_id: str, name: str) -> dict:
+    """One template as the editor shows it: the draft's source (the theme's when the draft has none), the
+    theme's, and the conflict with both sides when there is one."""
+    shop = tenants.get_shop(tenant_id)
+    theme = _current_theme(shop)
+    edit = _draft_templates(tenant_id, theme).get(name)
+    theme_source = theme_sources(theme).get(name)
+    if edit is None and theme_source is None:
+        raise NotFound(f"No template named {name!r} in the theme {theme!r}")
+    return {
+        "name": name,
+        "theme": theme,
+        "source": edit["source"] if edit else theme_source,
+        "edited": edit is not None,
+        "theme_source": theme_source,
+        "conflict": _conflict(theme, name, edit) if edit else None,
+        "saved_at": edit.get("saved_at") if edit else None,
+    }
+
+
+def state(tenant_id: str) -> dict:
+    """What the audit log records of the shop's edits: the live version and each draft template's hash."""
+    shop = tenants.get_shop(tenant_id)
+    theme = _current_theme(shop)
+    draft = _draft_templates(tenant_id, theme)
+    return {
+        "theme": theme,
+        "live_version": _pointer(shop, theme).get("live"),
+        "draft": {name: _hash(t["source"]) for name, t in sorted(draft.items())},
+    }
+
+
+# Saving the draft ---------------------------------------------------------------------------------------------
+
+
+def save(tenant_id: str, name: str, source: str) -> dict:
+    """Puts `source` as the draft's version of template `name` once it compiles, keeps to the sandbox and every
+    page renders with it; Invalid naming the line and reason otherwise (nothing saved)."""
+    shop = tenants.get_shop(tenant_id)
+    theme = _current_theme(shop)
+    theme_source = _theme_source(theme, name)
+    if len(source) > MAX_SOURCE:
+        raise Invalid(f"source: over {MAX_SOURCE} characters", {"source": f"at most {MAX_SOURCE} characters"})
+    draft = _draft(tenant_id, theme)
+    current = plain(draft.templates) if draft else {}
+    edits = {
+        **current,
+        name: {
+            "source": source,
+            "base_hash": _hash(theme_source),
+            "theme_version": themes.get(theme).version,
+            "saved_at": clock.now_iso(),
+        },
+    }
+    if sum(len(t["source"]) for t in edits.values()) > MAX_DRAFT:
+        raise Invalid(
+            f"source: the draft's templates are over {MAX_DRAFT} characters together",
+            {"source": "the draft is too large"},
+        )
+    check(shop, theme, name, {n: t["source"] for n, t in edits.items()})
+    _write_draft(tenant_id, theme, draft, edits)
+    return template(tenant_id, name)
+
+
+def discard(tenant_id: str, name: str) -> dict:
+    """Drops the draft's version of template `name`: the draft uses the theme's own again (published
+    versions keep theirs)."""
+    shop = tenants.get_shop(tenant_id)
+    theme = _current_theme(shop)
+    draft = _draft(tenant_id, theme)
+    edits = plain(draft.templates) if draft else {}
+    if name in edits:
+        del edits[name]
+        _write_draft(tenant_id, theme, draft, edits)
+    return template(tenant_id, name)
+
+
+def _write_draft(tenant_id: str, theme: str, draft: TemplateDraft | None, edits: dict) -> None:
+    """Writes the draft on the revision read: a save meanwhile (another tab) is a 409, never overwritten."""
+    revision = draft.revision if draft else 0
+    item = TemplateDraft(
+        tenant_id,
+        keys.template_draft_sk(theme),
+        theme=theme,
+        templates=edits,
+        updated_at=clock.now_iso(),
+        revision=revision + 1,
+    )
+    condition = TemplateDraft.revision == revision if draft else TemplateDraft.sk.does_not_exist()
+    conditionally(item.save, condition=condition, otherwise=Conflict("The draft changed meanwhile; reload it"))
+
+
+def check(shop, theme: str, name: str, edits: dict[str, str]) -> None:
+    """Invalid, naming `name`'s line and the reason, unless every edited template passes the sandbox's static
+    check and every page of the theme renders with them."""
+    environment = _environment(theme, tuple(sorted(edits.items())), _storefront_configure())
+    try:
+        template_sandbox.static_check(environment, edits[name], name)
+    except template_sandbox.Refused as refused:
+        raise _invalid(name, refused) from None
+    _test_render(shop, theme, name, edits)
+
+
+def _invalid(name: str, refused: template_sandbox.Refused, page: str | None = None) -> Invalid:
+    where = f"{name} line {refused.line}" if refused.line else name
+    during = f" (rendering the {page} page)" if page else ""
+    message = f"{where}: {refused.reason}{during}"
+    fields = {"source": message, **({"line": str(refused.line)} if refused.line else {})}
+    return Invalid(f"source: {message}", fields)
+
+
+def _test_render(shop, theme: str, name: str, edits: dict[str, str]) -> None:
+    """Renders every sample page with the edits, strictly; a page the theme's own templates cannot render
+    from the samples either is not held against the edit."""
+    from . import storefront  # the pages themselves; storefront imports this module
+
+    preview = Preview(shop.tenant_id, theme, edits, strict=True)
+    for page, context in storefront.sample_pages(shop):
+        try:
+            with previewing(preview):
+                storefront.render(page, shop, "", **context)
+        except template_sandbox.Refused as refused:
+            raise _invalid(name, refused, page) from None
+
+
+def _storefront_configure() -> Callable:
+    from . import storefront
+
+    return storefront.environment
+
+
+# Publishing and rolling back ------------------------------------------------------------------------------------
+
+
+def publish(tenant_id: str, published_by: str) -> dict:
+    """The draft becomes the next version and goes live; 409 when there is nothing new to publish."""
+    shop = tenants.get_shop(tenant_id)
+    theme = _current_theme(shop)
+    edits = _draft_templates(tenant_id, theme)
+    pointer = _pointer(shop, theme)
+    live = _version_templates(tenant_id, theme, int(pointer["live"])) if pointer.get("live") else {}
+    if _sources(edits) == _sources(live):
+        raise Conflict("Nothing to publish: the draft is what is live")
+    version = int(pointer.get("latest") or 0) + 1
+    item = TemplateVersion(
+        tenant_id,
+        keys.template_version_sk(theme, version),
+        theme=theme,
+        version=version,
+        templates=edits,
+        published_at=clock.now_iso(),
+        published_by=published_by,
+    )
+    # The version and the pointer to it in one transaction: a publish meanwhile (another tab) is a 409.
+    try:
+        with TransactWrite(connection=connection()) as tx:
+            tx.save(item, condition=TemplateVersion.sk.does_not_exist())
+            tx.update(
+                shop,
+                actions=[_pointer_path(theme).set({"live": version, "latest": version})],
+                condition=_as_read(theme, pointer),
+            )
+    except TransactWriteError as e:
+        if failed_conditions(tx, e):
+            raise Conflict("Another publish came first; reload and try again") from None
+        raise
+    tenants.forget_shop(tenant_id)
+    return {"version": version, "theme": theme, "published_at": item.published_at}
+
+
+def rollback(tenant_id: str, version: int) -> dict:
+    """Makes published `version` live again. A draft with nothing unpublished follows it, so the editor shows
+    what is live; a draft with unpublished work keeps it."""
+    shop = tenants.get_shop(tenant_id)
+    theme = _current_theme(shop)
+    pointer = _pointer(shop, theme)
+    if version != 0:  # version 0: the theme's own templates, as before the first publish
+        _version_templates(tenant_id, theme, version)  # NotFound for a version never published
+    target = _version_templates(tenant_id, theme, version) if version else {}
+    draft = _draft(tenant_id, theme)
+    live = _version_templates(tenant_id, theme, int(pointer["live"])) if pointer.get("live") else {}
+    if pointer.get("live", 0) != version:
+        _point(shop, theme, pointer, {"live": version, "latest": pointer.get("latest", 0)})
+    if _sources(plain(draft.templates) if draft else {}) == _sources(live):
+        _write_draft(tenant_id, theme, draft, target)
+    return {"version": version, "theme": theme}
+
+
+def _sources(edits: dict) -> dict[str, str]:
+    return {name: t["source"] for name, t in edits.items()}
+
+
+def _pointer_path(theme: str):
+    return ShopRecord.template_versions[theme]  # type: ignore[index]
+
+
+def _as_read(theme: str, was: dict):
+    return _pointer_path(theme) == was if was else _pointer_path(theme).does_not_exist()
+
+
+def _point(shop, theme: str, was: dict, now: dict) -> None:
+    """Moves the shop's live version of `theme`, on the pointer as read."""
+    conditionally(
+        shop.update,
+        actions=[_pointer_path(theme).set(now)],
+        condition=_as_read(theme, was),
+        otherwise=Conflict("The published version changed meanwhile; reload and try again"),
+    )
+    tenants.forget_shop(shop.tenant_id)
+
+
+def versions(tenant_id: str) -> dict:
+    """The published versions of the shop's theme, newest first, the live one marked."""
+    shop = tenants.get_shop(tenant_id)
+    theme = _current_theme(shop)
+    live = _pointer(shop, theme).get("live")
+    items = [
+        {
+            "version": int(v.version),
+            "published_at": v.published_at,
+            "published_by": v.published_by,
+            "templates": sorted(plain(v.templates)),
+            "live": int(v.version) == live,
+        }
+        for v in TemplateVersion.query(
+            tenant_id,
+            TemplateVersion.sk.startswith(keys.template_versions_prefix(theme)),
+            scan_index_forward=False,
+        )
+    ]
+    return {"theme": theme, "live_version": live, "items": items}
+
+
+# Previews ---------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Preview:
+    """The draft templates a preview renders with (strict: a failure is raised rather than hidden)."""
+
+    tenant_id: str
+    theme: str
+    templates: dict[str, str]
+    strict: bool = False
+    expires_at: str = ""
+
+
+_previewing: contextvars.ContextVar[Preview | None] = contextvars.ContextVar("previewing", default=None)
+
+
+@contextlib.contextmanager
+def previewing(preview: Preview) -> Iterator[None]:
+    """Pages rendered inside render with `preview`'s templates (storefront.render reads `current_preview`)."""
+    token = _previewing.set(preview)
+    try:
+        yield
+    finally:
+        _previewing.reset(token)
+
+
+def current_preview() -> Preview | None:
+    return _previewing.get()
+
+
+def preview_token(tenant_id: str) -> dict:
+    """A signed token that shows the shop's draft until it expires: {token, expires_at}."""
+    expires = clock.now() + timedelta(seconds=PREVIEW_SECONDS)
+    payload = _b64(json.dumps({"t": tenant_id, "e": int(expires.timestamp())}, separators=(",", ":")).encode())
+    return {"token": f"{payload}.{auth.keyed_digest(_PREVIEW_PURPOSE, payload)}", "expires_at": clock.iso(expires)}
+
+
+def open_preview(shop, token: str) -> Preview:
+    """The preview `token` opens on `shop`'s pages: its current theme with the draft as it is now. Forbidden
+    for a token that is forged, expired or another shop's."""
+    payload, _, signature = (token or "").partition(".")
+    if not hmac.compare_digest(auth.keyed_digest(_PREVIEW_PURPOSE, payload), signature):
+        raise Forbidden("This preview link is not valid")
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (ValueError, binascii.Error):
+        raise Forbidden("This preview link is not valid") from None
+    if claims.get("t") != shop.tenant_id:
+        raise Forbidden("This preview link is for another shop")
+    if claims.get("e", 0) < clock.now().timestamp():
+        raise Forbidden("This preview link has expired; open a new one from the admin")
+    theme = _current_theme(shop)
+    edits = _sources(_draft_templates(shop.tenant_id, theme))
+    return Preview(shop.tenant_id, theme, edits, expires_at=clock.iso(clock.EARLIEST + timedelta(seconds=claims["e"])))
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
