@@ -12,7 +12,7 @@ from chalicelib import (
     workflows,
 )
 from chalicelib.api import operator, platform, storefront, webhooks
-from chalicelib.api.admin import audit, discounts, home, products, session, settings
+from chalicelib.api.admin import audit, discounts, home, online_store, products, session, settings
 from chalicelib.api.admin import bulk_edits as bulk_edit_screens
 from chalicelib.api.admin import orders as order_pages
 from chalicelib.api.admin import returns as return_pages
@@ -57,6 +57,7 @@ for blueprint in (
     audit,
     order_pages,
     return_pages,
+    online_store,
 ):
     app.register_blueprint(blueprint.bp)
 

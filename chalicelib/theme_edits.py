@@ -301,8 +301,7 @@ def _invalid(name: str, refused: template_sandbox.Refused, page: str | None = No
     where = f"{name} line {refused.line}" if refused.line else name
     during = f" (rendering the {page} page)" if page else ""
     message = f"{where}: {refused.reason}{during}"
-    fields = {"source": message, **({"line": str(refused.line)} if refused.line else {})}
-    return Invalid(f"source: {message}", fields)
+    return Invalid(f"source: {message}", {"source": message})
 
 
 def _test_render(shop, theme: str, name: str, edits: dict[str, str]) -> None:
