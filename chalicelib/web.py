@@ -239,7 +239,11 @@ class Routes:
                 if shop is None:
                     raise NotFound("This shop doesn't exist")
                 acts_for(shop.tenant_id, "StorefrontRequest")
-                return fn(shop=tenants.require_open(shop), base_path=f"/s/{sub}" if sub else "", **params)
+                shop, base_path = tenants.require_open(shop), f"/s/{sub}" if sub else ""
+                token = query(request, "preview") if html else None
+                if token is None:
+                    return fn(shop=shop, base_path=base_path, **params)
+                return _previewed(shop, token, lambda: fn(shop=shop, base_path=base_path, **params))
 
             for p in [path] if path != "/" else ["/"]:
                 self._register(p, list(methods), resolved, html=html, summary=summary, tag="storefront", **published)
@@ -286,6 +290,26 @@ class Routes:
                 html=True,
             )
         return fn
+
+
+def _previewed(shop, token: str, page) -> Response:
+    """A storefront page as the merchant's draft renders it (theme_edits.open_preview: the signed token is this
+    shop's and has not expired): for whoever holds the link only, so never cached nor indexed, framable by the
+    admin, with a bar saying it is a preview."""
+    from . import storefront, theme_edits  # pages only; keeps Jinja out of pure API paths
+
+    preview = theme_edits.open_preview(shop, token)
+    with theme_edits.previewing(preview):
+        response = page()
+    response.body = storefront.marked_as_preview(response.body, preview)
+    response.headers.update(
+        {
+            "Cache-Control": "private, no-store",
+            "X-Robots-Tag": "noindex",
+            "Content-Security-Policy": security_headers.content_security_policy(framed_by="'self'"),
+        }
+    )
+    return response
 
 
 def _admin_page(request, fn, params: dict, *, signed_in: bool) -> Response:
