@@ -257,6 +257,7 @@ NOTICES = {
     "approved": "Return approved. The customer gets an email.",
     "rejected": "Return rejected.",
     "received": "Return received and settled.",
+    "theme_switched": "Theme switched: your shop shows it now, with the settings it had.",
     "draft_saved": "Draft saved. Preview it, then publish it to make it live.",
     "draft_discarded": "The draft uses the theme's own template again.",
     "theme_published": "Published: your shop shows the new version.",

@@ -1,11 +1,12 @@
-"""The admin's online store: the template editor (the merchant's own versions of their theme's templates, the
-draft's preview, publishing, versions and rollback). Each form goes through the same domain function as its
-/api/admin/theme route (theme_edits)."""
+"""The admin's online store: the theme (pick one; its settings as a form drawn from the theme's settings schema,
+beside a live preview of the shop) and the template editor (the merchant's own versions of their theme's
+templates, the draft's preview, publishing, versions and rollback). Each form goes through the same domain
+function and schema as its /api/admin route (shops.update with PATCH /api/admin/shop's schema; theme_edits)."""
 
 from chalice import Blueprint
 
-from chalicelib import admin_ui, schemas, theme_edits, validation, web
-from chalicelib.api.merchant.auditing import THEME_TEMPLATES, Audited
+from chalicelib import admin_ui, schemas, shops, theme_edits, themes, validation, web
+from chalicelib.api.merchant.auditing import SHOP, THEME_TEMPLATES, Audited
 from chalicelib.api.merchant.theme_templates import preview_link
 from chalicelib.errors import Conflict, Invalid
 
@@ -22,6 +23,114 @@ def _page(template: str, session, *, status: int = 200, **context):
 
 def _preview(session) -> dict:
     return preview_link(session.tenant_id, web.host(bp.current_request))
+
+
+# The theme ------------------------------------------------------------------------------------------------------
+
+
+@routes.admin("/admin/store", summary="The shop's theme: pick one, tune its settings, see the shop as it will look")
+def theme_page(session, form):
+    return _theme_form(session, themes.settings_of(session.shop))
+
+
+def _theme_form(session, values: dict, errors=None, status: int = 200):
+    current = themes.get(themes.stored(session.shop)["name"])
+    return _page(
+        "store_theme.html",
+        session,
+        status=status,
+        errors=errors,
+        themes=themes.all_themes(),
+        theme=current,
+        fields=[_field(name, spec, values.get(name)) for name, spec in current.fields.items()],
+        preview=_preview(session),
+    )
+
+
+def _field(name: str, spec: dict, value) -> dict:
+    """One setting as the form draws it: `kind` picks the input (colour, choice, sections, media, flag, number,
+    text), `input` is its name in the form and in the API's error paths (theme.settings.<name>)."""
+    labels = spec.get("x-labels", {})
+    types = spec.get("type") if isinstance(spec.get("type"), list) else [spec.get("type")]
+    if spec.get("format") == "color":
+        kind = "colour"
+    elif "enum" in spec:
+        kind = "choice"
+    elif "array" in types:
+        kind = "sections"
+    elif spec.get("format") == "media-key":
+        kind = "media"
+    elif "boolean" in types:
+        kind = "flag"
+    elif "integer" in types:
+        kind = "number"
+    else:
+        kind = "text"
+    options = spec.get("enum") or spec.get("items", {}).get("enum") or []
+    return {
+        "name": name,
+        "input": f"theme.settings.{name}",
+        "label": spec.get("title", name),
+        "kind": kind,
+        "value": value,
+        "options": [(o, labels.get(o, str(o))) for o in options],
+        "maxlength": spec.get("maxLength"),
+        "long": (spec.get("maxLength") or 0) > 200,
+        # sections: each one's place ("1" first, "" hidden), and the places to choose from
+        "placed": {o: str(i + 1) for i, o in enumerate(value)} if isinstance(value, list) else {},
+        "positions": [("", "Hidden"), *((str(i), str(i)) for i in range(1, len(options) + 1))],
+    }
+
+
+def _read_settings(theme, form) -> dict:
+    """The form's settings in the API's shape: sections ordered by the positions chosen (blank: left out),
+    whole numbers and flags as such, an empty media key as none. What does not read is left for the schema."""
+    values: dict = {}
+    for name, spec in theme.fields.items():
+        field = _field(name, spec, None)
+        text = form.get(field["input"])
+        if field["kind"] == "sections":
+            placed = [(form.get(f"{field['input']}.{o}"), o) for o, _ in field["options"]]
+            chosen = sorted((int(p), o) for p, o in placed if p.isdigit())
+            values[name] = [o for _, o in chosen]
+        elif field["kind"] == "flag":
+            values[name] = field["input"] in form
+        elif field["kind"] == "number":
+            values[name] = int(text) if text.lstrip("-").isdigit() else text
+        elif field["kind"] == "media":
+            values[name] = text or None
+        elif field["input"] in form:
+            values[name] = text
+    return values
+
+
+@routes.admin("/admin/store/theme", ["POST"], summary="Switch the shop's theme (form: name); each keeps its settings")
+@audited.page(SHOP, action="admin_shop_update")
+def theme_switch(session, form):
+    try:
+        shops.update(session.tenant_id, validation.check({"theme": {"name": form.get("name")}}, schemas.SHOP_PATCH))
+    except Invalid as err:
+        return _theme_form(session, themes.settings_of(session.shop), admin_ui.FormErrors.of(err), err.status)
+    return admin_ui.redirect("/admin/store", notice="theme_switched")
+
+
+@routes.admin(
+    "/admin/store/settings",
+    ["POST"],
+    summary="Save the theme's settings (form: theme.settings.<setting>, as the theme's settings schema names them)",
+)
+@audited.page(SHOP, action="admin_shop_update")
+def theme_settings_save(session, form):
+    theme = themes.get(themes.stored(session.shop)["name"])
+    values = _read_settings(theme, form)
+    try:
+        shops.update(session.tenant_id, validation.check({"theme": {"settings": values}}, schemas.SHOP_PATCH))
+    except Invalid as err:
+        return _theme_form(session, values, admin_ui.FormErrors.of(err), err.status)
+    return admin_ui.redirect("/admin/store", notice="saved")
+
+
+# The template editor ----------------------------------------------------------------------------------------------
 
 
 @routes.admin(
