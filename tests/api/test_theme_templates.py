@@ -108,8 +108,11 @@ def test_rollback_keeps_unpublished_work_in_the_draft(shop):
 
 HOSTILE = {
     "internals": ("\n{{ ''.__class__.__mro__[1].__subclasses__() }}", 2, "is not reachable"),
-    "range": ("{% extends 'base.html' %}{% block content %}{% for i in range(10**9) %}x{% endfor %}{% endblock %}",
-              1, "Range too big"),
+    "range": (
+        "{% extends 'base.html' %}{% block content %}{% for i in range(10**9) %}x{% endfor %}{% endblock %}",
+        1,
+        "Range too big",
+    ),
     "nested loops": (
         "{% extends 'base.html' %}{% block content %}\n"
         "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}{% endblock %}",
@@ -123,8 +126,11 @@ HOSTILE = {
         "the page is over",
     ),
     "include outside": ("{% include '../../admin/base.html' %}", 1, "is not a template of this theme"),
-    "inline script": ("{% extends 'base.html' %}{% block content %}\n\n<script>steal()</script>{% endblock %}", 3,
-                      "inline <script>"),
+    "inline script": (
+        "{% extends 'base.html' %}{% block content %}\n\n<script>steal()</script>{% endblock %}",
+        3,
+        "inline <script>",
+    ),
     "syntax": ("{% extends 'base.html' %}\n{% block content %}{% for %}{% endblock %}", 2, None),
 }
 
