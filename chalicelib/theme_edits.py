@@ -10,28 +10,21 @@ it behind an expiring signed link, published versions, and rollback to any of th
   template, the merchant's version stays live and the admin shows both sides (`conflict`) until the merchant
   saves it again. The merchant's text is never dropped.
 - Live pages run the merchant's templates in the hardened sandbox; one that fails at run time is logged and
-  the theme's own template answers instead (`Edited.render`), so an edit never takes a page down.
+  the theme's own template answers instead (template_overrides), so an edit never takes a page down.
 """
 
 import base64
 import binascii
-import contextlib
-import contextvars
-import functools
-import hashlib
 import hmac
 import json
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import timedelta
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from . import auth, clock, keys, template_sandbox, tenants, themes
+from . import auth, clock, keys, storefront, template_overrides, template_sandbox, tenants, themes
 from .db import ShopRecord, TemplateDraft, TemplateVersion, conditionally, connection, failed_conditions, plain
 from .errors import Conflict, Forbidden, Invalid, NotFound
-from .observability import logger
 
 MAX_SOURCE = 64_000  # characters of one template
 MAX_DRAFT = 300_000  # characters of every template of a draft (one DynamoDB item holds it)
@@ -42,78 +35,11 @@ _PREVIEW_PURPOSE = "theme-preview"
 # The theme's own templates -------------------------------------------------------------------------------------
 
 
-@functools.cache
-def theme_sources(theme: str) -> dict[str, str]:
-    """Every page template (.html) of the theme by its logical name: what a merchant may edit and include."""
-    loader = themes.loader(theme)
-    names = [n for n in loader.list_templates() if n.endswith(".html")]
-    return {name: loader.get_source(None, name)[0] for name in names}  # type: ignore[arg-type]
-
-
-def _hash(source: str) -> str:
-    return hashlib.sha256(source.encode()).hexdigest()[:16]
-
-
 def _theme_source(theme: str, name: str) -> str:
-    sources = theme_sources(theme)
+    sources = template_overrides.theme_sources(theme)
     if name not in sources:
         raise NotFound(f"No template named {name!r} in the theme {theme!r}")
     return sources[name]
-
-
-# Environments: one per theme and set of edited templates, so compiled templates are shared by the pages and
-# shops that run the same ones, and no shop's templates are ever looked up under another's.
-
-_FILENAME = "{name} (edited)"
-
-
-def _filename(theme: str, edited: frozenset[str], name: str) -> str:
-    return _FILENAME.format(name=name) if name in edited else f"themes/{theme}/{name}"
-
-
-@functools.lru_cache(maxsize=64)
-def _environment(theme: str, edited: tuple[tuple[str, str], ...], configure: Callable):
-    templates = {**theme_sources(theme), **dict(edited)}
-    names = frozenset(name for name, _ in edited)
-    loader = template_sandbox.Allowed(templates, functools.partial(_filename, theme, names))
-    return configure(loader, template_sandbox.HardenedEnvironment)
-
-
-@dataclass(frozen=True)
-class Edited:
-    """A page's template when the shop's own templates are in force: rendered in the hardened sandbox; if it
-    fails, the theme's own template answers (`strict`: the failure is raised, for checks and previews)."""
-
-    template: object
-    fallback: object
-    edited: frozenset[str]
-    strict: bool = False
-
-    def render(self, *args, **context) -> str:
-        filenames = [_FILENAME.format(name=name) for name in self.edited]
-        try:
-            return template_sandbox.render(self.template, dict(*args, **context), filenames)
-        except template_sandbox.Refused as refused:
-            if self.strict:
-                raise
-            logger.warning(
-                "edited template failed; the theme's own answered", template=self.template.name, reason=str(refused)
-            )
-            return self.fallback.render(*args, **context)  # type: ignore[attr-defined]
-
-
-def template_for(shop, theme: str, name: str, fallback, configure: Callable, preview: "Preview | None" = None):
-    """The template a page of `shop` renders (storefront.template_for): `fallback`, the theme's own, unless the
-    shop's published templates of the theme, or the preview's draft, are in force."""
-    if preview is not None and (preview.tenant_id, preview.theme) == (shop.tenant_id, theme):
-        edited = preview.templates
-    else:
-        edited = live_templates(shop, theme)
-    if not edited or not name.endswith(".html"):
-        return fallback
-    environment = _environment(theme, tuple(sorted(edited.items())), configure)
-    strict = preview is not None and preview.strict
-    return Edited(environment.get_template(name), fallback, frozenset(edited), strict)
 
 
 # Reading what is stored -------------------------------------------------------------------------------------------
@@ -131,38 +57,16 @@ def _draft_templates(tenant_id: str, theme: str) -> dict[str, dict]:
     return plain(draft.templates) if draft else {}
 
 
-def _pointer(shop, theme: str) -> dict:
-    return plain(shop.template_versions).get(theme) or {}
-
-
-@functools.lru_cache(maxsize=256)
-def _version_templates(tenant_id: str, theme: str, version: int) -> dict[str, dict]:
-    """A published version's templates: never changed once put, so a container keeps what it read."""
-    try:
-        item = TemplateVersion.get(tenant_id, keys.template_version_sk(theme, version))
-    except DoesNotExist:
-        raise NotFound(f"No version {version}") from None
-    return plain(item.templates)
-
-
-def live_templates(shop, theme: str) -> dict[str, str]:
-    """The sources of the shop's templates its pages in `theme` run now ({}: the theme's own)."""
-    live = _pointer(shop, theme).get("live")
-    if not live:
-        return {}
-    return {name: t["source"] for name, t in _version_templates(shop.tenant_id, theme, int(live)).items()}
-
-
 def _current_theme(shop) -> str:
     return themes.stored(shop)["name"]
 
 
 def _conflict(theme: str, name: str, edit: dict) -> dict | None:
     """Both sides when the theme's template changed since the merchant's version was made against it."""
-    source = theme_sources(theme).get(name)
+    source = template_overrides.theme_sources(theme).get(name)
     if source is None:
         return {"theme_source": None, "reason": "the theme no longer has this template"}
-    if _hash(source) == edit["base_hash"]:
+    if template_overrides.source_hash(source) == edit["base_hash"]:
         return None
     return {
         "theme_source": source,
@@ -177,10 +81,10 @@ def templates(tenant_id: str) -> dict:
     shop = tenants.get_shop(tenant_id)
     theme = _current_theme(shop)
     draft = _draft_templates(tenant_id, theme)
-    live_version = _pointer(shop, theme).get("live")
-    live = _version_templates(tenant_id, theme, int(live_version)) if live_version else {}
+    live_version = template_overrides.pointer(shop, theme).get("live")
+    live = template_overrides.version_templates(tenant_id, theme, int(live_version)) if live_version else {}
     items = []
-    for name in sorted(set(theme_sources(theme)) | set(draft) | set(live)):
+    for name in sorted(set(template_overrides.theme_sources(theme)) | set(draft) | set(live)):
         edit = draft.get(name) or live.get(name)
         items.append(
             {
@@ -200,7 +104,7 @@ def template(tenant_id: str, name: str) -> dict:
     shop = tenants.get_shop(tenant_id)
     theme = _current_theme(shop)
     edit = _draft_templates(tenant_id, theme).get(name)
-    theme_source = theme_sources(theme).get(name)
+    theme_source = template_overrides.theme_sources(theme).get(name)
     if edit is None and theme_source is None:
         raise NotFound(f"No template named {name!r} in the theme {theme!r}")
     return {
@@ -221,8 +125,8 @@ def state(tenant_id: str) -> dict:
     draft = _draft_templates(tenant_id, theme)
     return {
         "theme": theme,
-        "live_version": _pointer(shop, theme).get("live"),
-        "draft": {name: _hash(t["source"]) for name, t in sorted(draft.items())},
+        "live_version": template_overrides.pointer(shop, theme).get("live"),
+        "draft": {name: template_overrides.source_hash(t["source"]) for name, t in sorted(draft.items())},
     }
 
 
@@ -243,7 +147,7 @@ def save(tenant_id: str, name: str, source: str) -> dict:
         **current,
         name: {
             "source": source,
-            "base_hash": _hash(theme_source),
+            "base_hash": template_overrides.source_hash(theme_source),
             "theme_version": themes.get(theme).version,
             "saved_at": clock.now_iso(),
         },
@@ -289,7 +193,7 @@ def _write_draft(tenant_id: str, theme: str, draft: TemplateDraft | None, edits:
 def check(shop, theme: str, name: str, edits: dict[str, str]) -> None:
     """Invalid, naming `name`'s line and the reason, unless every edited template passes the sandbox's static
     check and every page of the theme renders with them."""
-    environment = _environment(theme, tuple(sorted(edits.items())), _storefront_configure())
+    environment = template_overrides.environment(theme, tuple(sorted(edits.items())), storefront.environment)
     try:
         template_sandbox.static_check(environment, edits[name], name)
     except template_sandbox.Refused as refused:
@@ -307,21 +211,13 @@ def _invalid(name: str, refused: template_sandbox.Refused, page: str | None = No
 def _test_render(shop, theme: str, name: str, edits: dict[str, str]) -> None:
     """Renders every sample page with the edits, strictly; a page the theme's own templates cannot render
     from the samples either is not held against the edit."""
-    from . import storefront  # the pages themselves; storefront imports this module
-
-    preview = Preview(shop.tenant_id, theme, edits, strict=True)
+    preview = template_overrides.Preview(shop.tenant_id, theme, edits, strict=True)
     for page, context in storefront.sample_pages(shop):
         try:
-            with previewing(preview):
+            with template_overrides.previewing(preview):
                 storefront.render(page, shop, "", **context)
         except template_sandbox.Refused as refused:
             raise _invalid(name, refused, page) from None
-
-
-def _storefront_configure() -> Callable:
-    from . import storefront
-
-    return storefront.environment
 
 
 # Publishing and rolling back ------------------------------------------------------------------------------------
@@ -332,8 +228,8 @@ def publish(tenant_id: str, published_by: str) -> dict:
     shop = tenants.get_shop(tenant_id)
     theme = _current_theme(shop)
     edits = _draft_templates(tenant_id, theme)
-    pointer = _pointer(shop, theme)
-    live = _version_templates(tenant_id, theme, int(pointer["live"])) if pointer.get("live") else {}
+    pointer = template_overrides.pointer(shop, theme)
+    live = template_overrides.version_templates(tenant_id, theme, int(pointer["live"])) if pointer.get("live") else {}
     if _sources(edits) == _sources(live):
         raise Conflict("Nothing to publish: the draft is what is live")
     version = int(pointer.get("latest") or 0) + 1
@@ -368,12 +264,12 @@ def rollback(tenant_id: str, version: int) -> dict:
     what is live; a draft with unpublished work keeps it."""
     shop = tenants.get_shop(tenant_id)
     theme = _current_theme(shop)
-    pointer = _pointer(shop, theme)
+    pointer = template_overrides.pointer(shop, theme)
     if version != 0:  # version 0: the theme's own templates, as before the first publish
-        _version_templates(tenant_id, theme, version)  # NotFound for a version never published
-    target = _version_templates(tenant_id, theme, version) if version else {}
+        template_overrides.version_templates(tenant_id, theme, version)  # NotFound for a version never published
+    target = template_overrides.version_templates(tenant_id, theme, version) if version else {}
     draft = _draft(tenant_id, theme)
-    live = _version_templates(tenant_id, theme, int(pointer["live"])) if pointer.get("live") else {}
+    live = template_overrides.version_templates(tenant_id, theme, int(pointer["live"])) if pointer.get("live") else {}
     if pointer.get("live", 0) != version:
         _point(shop, theme, pointer, {"live": version, "latest": pointer.get("latest", 0)})
     if _sources(plain(draft.templates) if draft else {}) == _sources(live):
@@ -408,7 +304,7 @@ def versions(tenant_id: str) -> dict:
     """The published versions of the shop's theme, newest first, the live one marked."""
     shop = tenants.get_shop(tenant_id)
     theme = _current_theme(shop)
-    live = _pointer(shop, theme).get("live")
+    live = template_overrides.pointer(shop, theme).get("live")
     items = [
         {
             "version": int(v.version),
@@ -429,34 +325,6 @@ def versions(tenant_id: str) -> dict:
 # Previews ---------------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Preview:
-    """The draft templates a preview renders with (strict: a failure is raised rather than hidden)."""
-
-    tenant_id: str
-    theme: str
-    templates: dict[str, str]
-    strict: bool = False
-    expires_at: str = ""
-
-
-_previewing: contextvars.ContextVar[Preview | None] = contextvars.ContextVar("previewing", default=None)
-
-
-@contextlib.contextmanager
-def previewing(preview: Preview) -> Iterator[None]:
-    """Pages rendered inside render with `preview`'s templates (storefront.render reads `current_preview`)."""
-    token = _previewing.set(preview)
-    try:
-        yield
-    finally:
-        _previewing.reset(token)
-
-
-def current_preview() -> Preview | None:
-    return _previewing.get()
-
-
 def preview_token(tenant_id: str) -> dict:
     """A signed token that shows the shop's draft until it expires: {token, expires_at}."""
     expires = clock.now() + timedelta(seconds=PREVIEW_SECONDS)
@@ -464,7 +332,7 @@ def preview_token(tenant_id: str) -> dict:
     return {"token": f"{payload}.{auth.keyed_digest(_PREVIEW_PURPOSE, payload)}", "expires_at": clock.iso(expires)}
 
 
-def open_preview(shop, token: str) -> Preview:
+def open_preview(shop, token: str) -> template_overrides.Preview:
     """The preview `token` opens on `shop`'s pages: its current theme with the draft as it is now. Forbidden
     for a token that is forged, expired or another shop's."""
     payload, _, signature = (token or "").partition(".")
@@ -480,7 +348,9 @@ def open_preview(shop, token: str) -> Preview:
         raise Forbidden("This preview link has expired; open a new one from the admin")
     theme = _current_theme(shop)
     edits = _sources(_draft_templates(shop.tenant_id, theme))
-    return Preview(shop.tenant_id, theme, edits, expires_at=clock.iso(clock.EARLIEST + timedelta(seconds=claims["e"])))
+    return template_overrides.Preview(
+        shop.tenant_id, theme, edits, expires_at=clock.iso(clock.EARLIEST + timedelta(seconds=claims["e"]))
+    )
 
 
 def _b64(raw: bytes) -> str:
