@@ -176,14 +176,24 @@ class Allowed(BaseLoader):
         return sorted(self.templates)
 
 
+class _BoundedFilters(dict):
+    """An environment's filters, each bounded as it is added (the storefront adds its own after creating it)."""
+
+    def __setitem__(self, name: str, fn: Callable) -> None:
+        super().__setitem__(name, _filter(name, fn))
+
+
 class HardenedEnvironment(ImmutableSandboxedEnvironment):
     code_generator_class = _BoundedCodegen
     intercepted_binops = frozenset({"*", "**", "%", "+"})
 
-    def __init__(self, loader: BaseLoader, filters: dict[str, Callable] | None = None, **options):
-        super().__init__(loader=loader, autoescape=True, cache_size=400, **options)
-        merged = {**self.filters, **(filters or {})}
-        self.filters = {n: _filter(n, f) for n, f in merged.items() if n not in _FILTERS_LEFT_OUT}
+    def __init__(self, **options):
+        super().__init__(**{**options, "autoescape": True})
+        filters = _BoundedFilters()
+        for name, fn in self.filters.items():
+            if name not in _FILTERS_LEFT_OUT:
+                filters[name] = fn
+        self.filters = filters
         for name in _GLOBALS_LEFT_OUT:
             self.globals.pop(name, None)
 
