@@ -186,26 +186,6 @@ class ShopRecord(TenantItem, discriminator="shop"):
     onboarding = SparseIndex()
 
 
-class TemplateDraft(TenantItem, discriminator="template_draft"):
-    """The merchant's working copy of their versions of a theme's templates (theme_edits.py):
-    templates = {<name>: {source, base_hash, theme_version, saved_at}}."""
-
-    theme = UnicodeAttribute()
-    templates: Document = MapAttribute(default=dict)
-    updated_at = UnicodeAttribute()
-    revision = NumberAttribute(default=0)  # every save writes on the revision it read
-
-
-class TemplateVersion(TenantItem, discriminator="template_version"):
-    """A published set of the merchant's templates of one theme; never changed once put."""
-
-    theme = UnicodeAttribute()
-    version = NumberAttribute()
-    templates: Document = MapAttribute(default=dict)
-    published_at = UnicodeAttribute()
-    published_by = UnicodeAttribute()
-
-
 class ProductRecord(TenantItem, discriminator="product"):
     product_id = UnicodeAttribute()
     title = UnicodeAttribute()

@@ -13,12 +13,23 @@ import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist
 
 from . import keys, template_sandbox, themes
-from .db import TemplateVersion, plain
+from .db import Document, TenantItem, plain
 from .errors import NotFound
 from .observability import logger
+
+
+class TemplateVersion(TenantItem, discriminator="template_version"):
+    """A published set of the merchant's templates of one theme; never changed once put."""
+
+    theme = UnicodeAttribute()
+    version = NumberAttribute()
+    templates: Document = MapAttribute(default=dict)
+    published_at = UnicodeAttribute()
+    published_by = UnicodeAttribute()
 
 
 @functools.cache

@@ -19,12 +19,25 @@ import hmac
 import json
 from datetime import timedelta
 
+from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from . import auth, clock, keys, storefront, template_overrides, template_sandbox, tenants, themes
-from .db import ShopRecord, TemplateDraft, TemplateVersion, conditionally, connection, failed_conditions, plain
+from .db import Document, ShopRecord, TenantItem, conditionally, connection, failed_conditions, plain
 from .errors import Conflict, Forbidden, Invalid, NotFound
+from .template_overrides import TemplateVersion
+
+
+class TemplateDraft(TenantItem, discriminator="template_draft"):
+    """The merchant's working copy of their versions of a theme's templates:
+    templates = {<name>: {source, base_hash, theme_version, saved_at}}."""
+
+    theme = UnicodeAttribute()
+    templates: Document = MapAttribute(default=dict)
+    updated_at = UnicodeAttribute()
+    revision = NumberAttribute(default=0)  # every save writes on the revision it read
+
 
 MAX_SOURCE = 64_000  # characters of one template
 MAX_DRAFT = 300_000  # characters of every template of a draft (one DynamoDB item holds it)
