@@ -24,6 +24,7 @@ $(STAMP): requirements-dev.lock
 lock: $(STAMP)
 	$(LOCK) $(UPGRADE) -o requirements-dev.lock requirements-dev.txt
 	$(LOCK) -c requirements-dev.lock -o requirements.lock requirements.txt
+	$(LOCK) -c requirements-dev.lock -o requirements-imaging.lock requirements-imaging.txt
 
 run: $(STAMP)
 	PORT=$(PORT) $(BIN)/python infra/local/server.py

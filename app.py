@@ -5,6 +5,7 @@ from chalice import Chalice, Rate
 
 from chalicelib import (
     checkout,
+    media,
     onboarding,
     refunds,
     return_tasks,  # noqa: F401  (registers the returns workflow's tasks: no route imports them)
@@ -29,8 +30,6 @@ from chalicelib.observability import logger
 
 app = Chalice(app_name="shopbuilder")
 app.log = logger
-# The admin's image upload form: API Gateway hands its bytes over base64, unchanged (not read as text).
-app.api.binary_types.append("multipart/form-data")
 # Around every route of every blueprint: log keys, tenant binding, the request's log line and SLA counts.
 app.register_middleware(web.around_request, "http")
 
@@ -68,6 +67,15 @@ for blueprint in (
 @app.lambda_function(name="workflow_task")
 def workflow_task(event, context):
     return workflows.run_task(event)
+
+
+# Media processing: S3's "Object Created" event for an upload, through EventBridge (infra/resources.json). Its own
+# function with Pillow in its own layer (infra/package.py): the API handler's package and cold start stay as they are.
+
+
+@app.lambda_function(name="process_media")
+def process_media(event, context):
+    return {"status": media.process(media.processed_event_key(event))}
 
 
 # Scheduled --------------------------------------------------------------

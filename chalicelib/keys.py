@@ -27,6 +27,7 @@ Tenant table (every partition key starts with the tenant id, so IAM's
 | template draft  | <tid>         | THEME#<theme>#DRAFT                  |                              |                               |
 | template version| <tid>         | THEME#<theme>#VERSION#<000042>       |                              |                               |
 | lookup counter  | <tid>         | THROTTLE#ORDER_LOOKUP#<address>      |                              |                               |
+| media item      | <tid>         | MEDIA#<media_id>                     |                              |                               |
 | audit entry     | <tid>#AUDIT   | <at>#<entry_id>                      | <tid>#AUDIT#<type>#<rid> / <at>#<entry_id> | <tid>#AUDIT#<type> / <at>#<entry_id> |
 
 Access patterns of the checkout: a cart, checkout, reservation or order is one
@@ -292,6 +293,11 @@ def tracking_sk(tracking_number: str) -> str:
 
 
 # Bulk edits (tenant table)
+def media_sk(media_id: str) -> str:
+    """An uploaded image's processing: its status, dimensions and sizes (media.py; the S3 object keys too)."""
+    return f"MEDIA#{media_id}"
+
+
 def bulk_edit_sk(bulk_edit_id: str) -> str:
     return f"BULKEDIT#{bulk_edit_id}"
 

@@ -319,7 +319,7 @@ def _admin_page(request, fn, params: dict, *, signed_in: bool) -> Response:
     new_seed = None if seed else admin_session.new_csrf_seed()
     form = None
     if request.method == "POST":
-        form = admin_ui.parse_form(request.raw_body, request.headers.get("content-type"))
+        form = admin_ui.parse_form(request.raw_body)
         if new_seed or not admin_session.csrf_ok(seed, form.get("csrf_token")):
             raise Forbidden("This form has expired or did not come from this admin. Go back, reload and try again.")
     claims = admin_session.claims(cookie(request, admin_session.SESSION_COOKIE))
