@@ -12,7 +12,7 @@ from typing import NamedTuple
 from jinja2 import FileSystemLoader, StrictUndefined, select_autoescape
 from jinja2.sandbox import SandboxedEnvironment
 
-from . import db, hosts, money, settings, storefront
+from . import db, hosts, money, settings, themes
 
 # Email clients have no web fonts or CSS variables: each theme font as a stack they all know.
 FONTS = {
@@ -60,7 +60,7 @@ def line_title(line: dict) -> str:
 
 
 def _shop(shop: db.ShopRecord) -> dict:
-    theme = storefront.theme_of(shop)
+    theme = themes.brand(shop)
     return {
         "name": shop.name,
         "url": hosts.primary_url(shop),

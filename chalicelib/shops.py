@@ -4,7 +4,7 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
-from . import domains, hosts, keys, storefront, tenants
+from . import domains, hosts, keys, tenants, themes
 from .db import Claim, ShopRecord, connection, failed_conditions
 from .errors import Conflict, Invalid
 
@@ -24,7 +24,7 @@ def to_dict(shop: ShopRecord, request_host: str) -> dict:
 
 def profile(tenant_id: str, request_host: str) -> dict:
     shop = tenants.get_shop(tenant_id)
-    return {**to_dict(shop, request_host), "theme": storefront.theme_of(shop)}
+    return {**to_dict(shop, request_host), "theme": themes.describe(shop)}
 
 
 def update(tenant_id: str, patch: dict) -> None:
@@ -38,7 +38,7 @@ def update(tenant_id: str, patch: dict) -> None:
             raise Invalid("name: must not be blank", {"name": "must not be blank"})
         actions.append(ShopRecord.name.set(name))
     if "theme" in patch:
-        actions.append(ShopRecord.theme.set({**storefront.theme_of(shop), **patch["theme"]}))
+        actions.append(ShopRecord.theme.set(themes.changed(shop, patch["theme"])))
     released = None
     if "custom_domain" in patch:
         domain_actions, released = domains.attach(shop, patch["custom_domain"])

@@ -45,13 +45,33 @@ _font = {"enum": ["system", "serif", "rounded"]}
 THEME = answer(
     {
         "name": string,
-        "primary_color": _color,
-        "accent_color": _color,
-        "background_color": _color,
-        "text_color": _color,
-        "font": _font,
-        "announcement": string,
-        "logo_text": string,
+        "title": string,
+        "version": integer,
+        "settings": {
+            "type": "object",
+            "additionalProperties": True,
+            "description": "The theme's settings (its settings_schema), defaults filled in",
+        },
+    }
+)
+THEMES = answer(
+    {
+        "items": {
+            "type": "array",
+            "items": answer(
+                {
+                    "name": string,
+                    "title": string,
+                    "description": string,
+                    "version": integer,
+                    "settings_schema": {
+                        "type": "object",
+                        "additionalProperties": True,
+                        "description": "JSON Schema of the theme's settings",
+                    },
+                }
+            ),
+        }
     }
 )
 CUSTOM_DOMAIN = answer(
@@ -90,6 +110,13 @@ SHOP_PATCH = closed(
         },
         "theme": closed(
             {
+                "name": {"type": "string", "maxLength": 60, "description": "One of GET /api/admin/themes"},
+                "settings": {
+                    "type": "object",
+                    "maxProperties": 50,
+                    "description": "Some or all of the theme's settings, checked against its settings_schema",
+                },
+                # The default theme's settings as they were sent before themes had schemas.
                 "primary_color": _color,
                 "accent_color": _color,
                 "background_color": _color,

@@ -158,8 +158,8 @@ def test_storefront_pages_run_no_inline_script_and_load_their_files(sold, live_s
     paths = {urlsplit(f).path for f in files}
     assert paths == {
         "/assets/default/theme.css",
-        "/assets/default/product.js",
-        "/assets/default/cart.js",
+        "/assets/_common/product.js",
+        "/assets/_common/cart.js",
         f"/s/{shop.subdomain}/theme-settings.css",
     }
     for file in files:

@@ -8,7 +8,7 @@ import jinja2
 import pytest
 from markupsafe import escape
 
-from chalicelib import emails, hosts, storefront
+from chalicelib import emails, hosts, storefront, themes
 
 EMAILS_DIR = storefront.TEMPLATES / "emails"
 HOSTILE = '<script>alert("x")</script> & Sons'
@@ -158,7 +158,7 @@ def test_links_to_the_shop_use_its_own_domain_once_dns_proved_it():
 
 def test_the_default_theme_is_used_when_the_shop_has_none():
     email = emails.render("welcome", shop())
-    assert f"background:{storefront.DEFAULT_THEME['primary_color']}" in email.html
+    assert f"background:{themes.get('default').defaults()['primary_color']}" in email.html
 
 
 def test_the_order_confirmation_lists_lines_and_totals_in_both_parts():

@@ -16,6 +16,7 @@ from chalicelib import (
     shops,
     taxes,
     tenants,
+    themes,
     web,
 )
 from chalicelib.api.merchant import admin_once
@@ -58,7 +59,7 @@ def admin_shop():
 @routes.api(
     "/api/admin/shop",
     ["PATCH"],
-    summary="Rename the shop, tune its theme, attach a custom domain (pending until verified); all or nothing",
+    summary="Rename the shop, choose or tune its theme, attach a custom domain (pending until verified); all or none",
     request=schemas.SHOP_PATCH,
     response=schemas.SHOP,
     tag="admin",
@@ -66,6 +67,13 @@ def admin_shop():
 @audited(SHOP)
 def admin_shop_update():
     return _shop_after(lambda tenant_id: shops.update(tenant_id, web.body(bp.current_request, schemas.SHOP_PATCH)))
+
+
+@routes.api(
+    "/api/admin/themes", summary="The themes a shop can use, with their settings", response=schemas.THEMES, tag="admin"
+)
+def admin_themes():
+    return web.json_response({"items": [theme.describe() for theme in themes.all_themes()]})
 
 
 @routes.api(

@@ -1,11 +1,12 @@
 // Cart page (cart.html): quantity changes and removals, then checkout: start it, poll the checkout until it
 // has a payment page (or an order, or a failure to explain) and go there. The page's own URLs are the
-// checkout form's data- attributes.
+// checkout form's data- attributes, and what it says in the page's language is its data-messages.
 (() => {
   if (!window.fetch) return;
   const form = document.getElementById("checkout");
   if (!form) return;
   const {cartApi, checkoutsApi, ordersPage} = form.dataset;
+  const t = JSON.parse(form.dataset.messages);
   const cartStatus = document.getElementById("cart-status");
   const status = document.getElementById("checkout-status");
   const button = document.getElementById("checkout-button");
@@ -21,19 +22,18 @@
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const json = async (res) => { try { return await res.json(); } catch (e) { return {}; } };
-  const offline = "We couldn’t reach the shop. Check your connection and try again.";
 
   // Quantity changes and removals.
   document.querySelectorAll(".cart-line").forEach((row) => {
     const input = row.querySelector(".line-qty");
     const update = async (quantity) => {
       row.setAttribute("aria-busy", "true");
-      say(cartStatus, "Updating your cart…", "busy");
+      say(cartStatus, t.updating, "busy");
       try {
         const res = await send("PATCH", cartApi + "/items/" + encodeURIComponent(JSON.parse(row.dataset.variant)), {quantity});
         if (res.ok) { location.reload(); return; }
-        say(cartStatus, (await json(res)).message || "We couldn’t update your cart. Please try again.", "error");
-      } catch (e) { say(cartStatus, offline, "error"); }
+        say(cartStatus, (await json(res)).message || t.update_failed, "error");
+      } catch (e) { say(cartStatus, t.offline, "error"); }
       input.value = input.defaultValue;
       row.removeAttribute("aria-busy");
     };
@@ -45,15 +45,8 @@
   });
 
   // Checkout.
-  const reasons = {
-    out_of_stock: "Sorry, someone just bought the last one. Please update your cart and try again.",
-    payment_failed: "Your payment didn’t go through. Please try again or use another card.",
-    payment_declined: "Your payment was declined. Please try another card.",
-    expired: "Your checkout timed out. Please try again.",
-    invalid_discount: "That discount code can’t be used with this order.",
-  };
-  const reasonText = (reason, status) => reasons[reason] || reasons[status] ||
-    (reason ? "We couldn’t complete your order (" + String(reason).replace(/_/g, " ") + "). Please try again." : "We couldn’t complete your order. Please try again.");
+  const reasons = ["out_of_stock", "payment_failed", "payment_declined", "expired", "invalid_discount"];
+  const reasonText = (reason, status) => t[reasons.find((r) => r === reason || r === status)] || t.failed;
   const clearErrors = () => form.querySelectorAll("[aria-invalid]").forEach((el) => {
     el.removeAttribute("aria-invalid");
     const err = document.getElementById(el.id + "-error");
@@ -91,15 +84,15 @@
       if (data.status === "paid") { location.href = ordersPage + encodeURIComponent(data.order_id); return; }
       if (data.status === "failed" || data.status === "expired") { fail(reasonText(data.failure_reason, data.status)); return; }
     }
-    fail("This is taking longer than usual. Please wait a moment, then try again.");
+    fail(t.slow);
   };
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     clearErrors();
     const missing = Array.from(form.querySelectorAll("[required]")).filter((el) => !el.checkValidity());
     if (missing.length) {
-      markErrors(Object.fromEntries(missing.map((el) => [el.name, el.validity.typeMismatch ? "Please enter a valid email address." : "Please fill in this field."])));
-      say(status, "Please check the highlighted fields.", "error");
+      markErrors(Object.fromEntries(missing.map((el) => [el.name, el.validity.typeMismatch ? t.invalid_email : t.missing])));
+      say(status, t.check_fields, "error");
       return;
     }
     const v = (name) => form.elements[name].value.trim();
@@ -109,14 +102,14 @@
     };
     if (v("discount_code")) body.discount_code = v("discount_code");
     button.disabled = true;
-    button.textContent = "Placing order…";
-    say(status, "Reserving your items…", "busy");
+    button.textContent = t.placing;
+    say(status, t.reserving, "busy");
     try {
       const res = await send("POST", cartApi + "/checkout", body);
       const data = await json(res);
       if (res.status === 202 || (res.ok && data.checkout_id)) { await poll(data.checkout_id); return; }
       markErrors(data.fields);
-      fail(data.message || "We couldn’t start checkout. Please try again.");
-    } catch (e) { fail(offline); }
+      fail(data.message || t.start_failed);
+    } catch (e) { fail(t.offline); }
   });
 })();

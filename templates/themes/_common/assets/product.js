@@ -1,10 +1,11 @@
 // Product page (product.html): the variant picker shows the chosen variant's price and stock, and "Add to cart"
 // adds to the shopper's cart (the `cart` cookie), starting one when there is none. The page's own URLs are
-// the form's data- attributes.
+// the form's data- attributes, and what it says in the page's language is its data-messages.
 (() => {
   const form = document.getElementById("add-to-cart");
   if (!form || !window.fetch) return;
   const {cartsApi, cartPage, cookiePath} = form.dataset;
+  const t = JSON.parse(form.dataset.messages);
   const select = form.elements.variant_id, qty = form.elements.quantity;
   const price = document.getElementById("price"), stock = document.getElementById("stock");
   const status = document.getElementById("cart-status"), button = document.getElementById("add-button");
@@ -15,7 +16,7 @@
     price.textContent = o.dataset.price;
     const left = Number(o.dataset.available);
     stock.hidden = !(left > 0 && left <= 5);
-    stock.textContent = "Only " + left + " left";
+    stock.textContent = t.only_left.replace("{count}", left);
   };
   select.addEventListener("change", sync);
   sync();
@@ -34,7 +35,7 @@
   };
   const newCart = async () => {
     const res = await post(cartsApi, {});
-    if (!res.ok) throw new Error(await message(res, "We couldn’t start a cart. Please try again."));
+    if (!res.ok) throw new Error(await message(res, t.cart_failed));
     const cart = await res.json();
     saveCart(cart.id);
     return cart.id;
@@ -44,7 +45,7 @@
     const option = select.options[select.selectedIndex];
     const item = {variant_id: JSON.parse(option.dataset.id), quantity: parseInt(qty.value, 10) || 1};
     button.disabled = true;
-    button.textContent = "Adding…";
+    button.textContent = t.adding;
     say("");
     try {
       let id = readCart() ? decodeURIComponent(readCart()) : await newCart();
@@ -56,13 +57,13 @@
         res = await post(cartsApi + "/" + encodeURIComponent(id) + "/items", item);
       }
       if (res.ok) {
-        say("Added to cart. Taking you to your cart…");
+        say(t.added);
         location.href = cartPage;
         return;
       }
-      say(await message(res, res.status === 409 ? "Sorry, there isn’t enough stock for that quantity." : "Something went wrong. Please try again."), true);
+      say(await message(res, res.status === 409 ? t.not_enough : t.failed), true);
     } catch (e) {
-      say(e instanceof TypeError ? "We couldn’t reach the shop. Check your connection and try again." : e.message, true);
+      say(e instanceof TypeError ? t.offline : e.message, true);
     }
     button.disabled = false;
     button.textContent = label;
