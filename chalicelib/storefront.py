@@ -6,15 +6,17 @@ in the sandbox so a merchant-edited theme cannot reach Python internals.
 
 import functools
 import hashlib
+import re
 from datetime import date, datetime
 from urllib.parse import urlencode
 
 from jinja2 import FileSystemLoader, Template
 from jinja2.sandbox import SandboxedEnvironment
 
-from . import assets, catalog, money, seo, themes
+from . import assets, catalog, money, seo, template_overrides, themes
 from .errors import DomainError, NotFound, Unavailable
 from .settings import TEMPLATES
+from .template_overrides import Edited
 
 HOME_PAGE_SIZE = 24
 COLLECTION_PAGE_SIZE = 24
@@ -26,29 +28,32 @@ def format_date(value: str | date | datetime) -> str:
     return f"{day.day} {day:%B} {day.year}"
 
 
-def _environment(loader) -> SandboxedEnvironment:
-    env = SandboxedEnvironment(
-        loader=loader, autoescape=True, trim_blocks=True, lstrip_blocks=True, extensions=["jinja2.ext.i18n"]
-    )
+def environment(loader, kind: type[SandboxedEnvironment] = SandboxedEnvironment) -> SandboxedEnvironment:
+    """A storefront environment over `loader`: the theme's own, or (`kind`: template_sandbox's hardened one) a
+    shop's edited templates (template_overrides), with the same filters and translations."""
+    env = kind(loader=loader, autoescape=True, trim_blocks=True, lstrip_blocks=True, extensions=["jinja2.ext.i18n"])
     env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]  # jinja2.ext.i18n's
     env.filters["money"] = money.format_money
     env.filters["date"] = format_date
     return env
 
 
-_platform_env = _environment(FileSystemLoader(str(TEMPLATES)))
+_platform_env = environment(FileSystemLoader(str(TEMPLATES)))
 
 
 @functools.cache
 def _theme_env(name: str) -> SandboxedEnvironment:
-    return _environment(themes.loader(name))
+    return environment(themes.loader(name))
 
 
-def template_for(shop, name: str, preview=None) -> Template:
+def template_for(shop, name: str, preview: template_overrides.Preview | None = None) -> Template | Edited:
     """The template `name` ("product.html") a page of `shop` renders: the one place a page's template is
     chosen, so a shop's own versions of its theme's templates (and a preview's draft) can take its place."""
     theme = themes.stored(shop)["name"] if shop is not None else themes.DEFAULT
-    return _theme_env(theme).get_template(name)
+    own = _theme_env(theme).get_template(name)
+    if shop is None:
+        return own
+    return template_overrides.template_for(shop, theme, name, own, environment, preview)
 
 
 def _shop_context(shop) -> dict | None:
@@ -69,7 +74,7 @@ def render(page: str, shop, base_path: str, **context) -> str:
     context.setdefault("language", ((shop.locale if shop is not None else None) or "en").replace("_", "-"))
     context.setdefault("alternates", [])
     theme = themes.get(themes.stored(shop)["name"]) if shop is not None else themes.get(themes.DEFAULT)
-    return template_for(shop, f"{page}.html").render(
+    return template_for(shop, f"{page}.html", template_overrides.current_preview()).render(
         shop=_shop_context(shop),
         settings=themes.settings_of(shop),
         theme={"name": theme.name, "title": theme.title, "version": theme.version},
@@ -98,7 +103,8 @@ def _image(image: dict | None, alt: str = "") -> dict | None:
     return {"alt": alt, "width": None, "height": None, "src": image["url"], "srcset": None, "webp_srcset": None}
 
 
-def _card(product: dict) -> dict:
+def card(product: dict) -> dict:
+    """A product as listing pages show it (home, collection, search)."""
     return {
         "id": product["id"],
         "handle": product["handle"],
@@ -122,7 +128,7 @@ def home_page(shop, base_path: str, shop_url: str, cursor: str | None) -> str:
         "home",
         shop,
         base_path,
-        products=[_card(p) for p in page["items"]],
+        products=[card(p) for p in page["items"]],
         next_url=_page_url(base_path, "/", page["next"]) if page["next"] else None,
         canonical_url=shop_url + "/",
         shop_url=shop_url,
@@ -139,7 +145,7 @@ def collection_page(shop, base_path: str, shop_url: str, handle: str, cursor: st
         shop,
         base_path,
         collection={"handle": handle},
-        products=[_card(p) for p in page["items"]],
+        products=[card(p) for p in page["items"]],
         next_url=_page_url(base_path, "/collections/all", page["next"]) if page["next"] else None,
         canonical_url=shop_url + "/collections/all" + (f"?cursor={cursor}" if cursor else ""),
         shop_url=shop_url,
@@ -166,7 +172,7 @@ def search_page(shop, base_path: str, shop_url: str, query: str, cursor: str | N
         shop,
         base_path,
         query=query,
-        products=[_card(p) for p in page["items"]],
+        products=[card(p) for p in page["items"]],
         next_url=_page_url(base_path, "/search", page["next"], q=query) if page["next"] else None,
         canonical_url=shop_url + "/search",
         shop_url=shop_url,
@@ -175,7 +181,13 @@ def search_page(shop, base_path: str, shop_url: str, query: str, cursor: str | N
 
 
 def product_page(shop, base_path: str, shop_url: str, handle: str) -> str:
-    product = catalog.product_by_handle(shop.tenant_id, handle)
+    return render(
+        "product", shop, base_path, **product_context(shop, shop_url, catalog.product_by_handle(shop.tenant_id, handle))
+    )
+
+
+def product_context(shop, shop_url: str, product: dict) -> dict:
+    """What the product page shows of `product` (catalog's answer for it)."""
     variants = [{**v, "available": max(v["inventory_quantity"], 0)} for v in product["variants"]]
     options = [
         {"name": name, "values": list(dict.fromkeys(v["options"].get(name) for v in variants))}
@@ -184,11 +196,8 @@ def product_page(shop, base_path: str, shop_url: str, handle: str) -> str:
     seo_fields = product["seo"]
     images = [_image(i, i["alt"] or (product["title"] if n == 0 else "")) for n, i in enumerate(product["images"])]
     view = {**product, "variants": variants, "options": options, "images": images}
-    url = f"{shop_url}/products/{handle}"
-    return render(
-        "product",
-        shop,
-        base_path,
+    url = f"{shop_url}/products/{product['handle']}"
+    return dict(
         product=view,
         page_title=seo_fields.get("title"),
         meta_description=seo_fields.get("description") or product["description"][:160],
@@ -234,6 +243,15 @@ def error_page(err: DomainError, shop, base_path: str, status: int) -> str:
     if isinstance(err, NotFound):
         return render("not_found", shop, base_path)
     return render("error", shop, base_path, message=err.message, status=status)
+
+
+def marked_as_preview(html: str, preview: template_overrides.Preview) -> str:
+    """A page of a theme preview, with the bar that says so at the top of its body (in every theme, whatever the
+    merchant's templates do) and the bar's stylesheet."""
+    bar = _platform_env.get_template("platform/preview_bar.html").render(expires_at=preview.expires_at)
+    link = f'<link rel="stylesheet" href="/assets/platform/preview.css?v={assets.VERSION}">'
+    html = html.replace("</head>", f"{link}</head>", 1)
+    return re.sub(r"<body\b[^>]*>", lambda body: body[0] + bar, html, count=1)
 
 
 def platform_home(base_url: str, demo_subdomain: str | None) -> str:

@@ -13,6 +13,7 @@ import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from jinja2 import TemplateSyntaxError
 from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist
 
@@ -57,10 +58,16 @@ def _filename(theme: str, edited: frozenset[str], name: str) -> str:
 
 @functools.lru_cache(maxsize=64)
 def environment(theme: str, edited: tuple[tuple[str, str], ...], configure: Callable):
+    """The hardened environment of the theme's templates with `edited` ((name, source) pairs) in place of its
+    own, every template compiled up front: a render's deadline is spent rendering, not compiling."""
     templates = {**theme_sources(theme), **dict(edited)}
     names = frozenset(name for name, _ in edited)
     loader = template_sandbox.Allowed(templates, functools.partial(_filename, theme, names))
-    return configure(loader, template_sandbox.HardenedEnvironment)
+    env = configure(loader, template_sandbox.HardenedEnvironment)
+    for name in templates:
+        with contextlib.suppress(TemplateSyntaxError):  # an edit that does not compile is refused when saved
+            env.get_template(name)
+    return env
 
 
 @dataclass(frozen=True)
@@ -95,9 +102,12 @@ def template_for(shop, theme: str, name: str, fallback, configure: Callable, pre
         edited = live_templates(shop, theme)
     if not edited or not name.endswith(".html"):
         return fallback
-    edited_env = environment(theme, tuple(sorted(edited.items())), configure)
-    strict = preview is not None and preview.strict
-    return Edited(edited_env.get_template(name), fallback, frozenset(edited), strict)
+    try:
+        template = environment(theme, tuple(sorted(edited.items())), configure).get_template(name)
+    except TemplateSyntaxError as error:  # checked when saved: only a change of Jinja2 itself could get here
+        logger.warning("edited template does not compile; the theme's own answered", template=name, reason=str(error))
+        return fallback
+    return Edited(template, fallback, frozenset(edited), preview is not None and preview.strict)
 
 
 def pointer(shop, theme: str) -> dict:

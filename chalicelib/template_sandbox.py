@@ -1,12 +1,12 @@
-"""The sandbox a merchant's own templates run in: Jinja2's immutable sandbox, hardened so that a template can
+"""The sandbox a merchant's own templates run in: Jinja2's sandbox, hardened so that a template can
 neither reach Python internals nor take the storefront down.
 
 What it adds to Jinja2's sandbox, and why:
 - every value a template builds is bounded before it is built (`*`, `**`, `%`, `+`, `~`, integer arguments of
-  filters and methods, the few filters and methods whose answer can outgrow their input), so no expression can
-  allocate gigabytes in one step;
-- rendering stops at a deadline checked on every line the template's code runs (a `sys.settrace` scoped to the
-  frames of templates compiled here), so nested `{% for %}` loops over `range` are cut off, and at an output cap;
+  filters, the few filters whose answer can outgrow their input; of str, dict and list only methods that cannot),
+  so no expression can allocate gigabytes in one step, and all a render builds together is bounded too;
+- rendering stops at a deadline checked on every line the template's code runs (`sys.monitoring` line events of
+  the code compiled here only), so nested `{% for %}` loops over `range` are cut off, and at an output cap;
 - templates name each other only among the theme's own templates (`Allowed`), never a path of their own;
 - a page's HTML runs no inline script (`inline_script`): the storefront's pages are cached at the edge under one
   Content-Security-Policy, and an override must keep to it like the theme does.
@@ -14,6 +14,7 @@ What it adds to Jinja2's sandbox, and why:
 Template errors come back as `Refused(reason, line)`, the line of the merchant's source when there is one.
 """
 
+import contextvars
 import re
 import sys
 import time
@@ -25,22 +26,26 @@ from typing import Any
 from jinja2 import BaseLoader, TemplateNotFound, TemplateSyntaxError, nodes
 from jinja2.compiler import CodeGenerator, Frame
 from jinja2.exceptions import SecurityError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.sandbox import SandboxedEnvironment
 
 MAX_TEXT = 1_000_000  # characters (or items) any one value a template builds may hold
+MAX_BUILT = 20_000_000  # characters (or items) of every value one render builds, together
 MAX_OUTPUT = 512_000  # characters of one rendered page
 MAX_ARGUMENT = 10_000  # the largest whole number a filter or method takes (a width, a count)
 MAX_BITS = 4_096  # the largest whole number an arithmetic operator may produce
-RENDER_SECONDS = 0.5  # one page's render, checked on every line of template code
+RENDER_SECONDS = 1.0  # one page's render, checked on every line of template code
 
-# str methods a template may call: none of them builds more than its input.
+# str methods a template may call: none of them builds more than its input, but replace and join, which are
+# measured first (HardenedEnvironment.call).
 _STR_METHODS = frozenset(
-    "capitalize casefold count endswith find index isalnum isalpha isdigit islower isspace istitle isupper "
-    "lower lstrip partition removeprefix removesuffix rfind rindex rpartition rsplit rstrip split splitlines "
+    "capitalize casefold count endswith find index isalnum isalpha isdigit islower isspace istitle isupper join "
+    "lower lstrip partition removeprefix removesuffix replace rfind rindex rpartition rsplit rstrip split splitlines "
     "startswith strip swapcase title upper".split()
 )
 _STR_FORMATTERS = frozenset({"format", "format_map"})  # widths without bound: the `format` filter is checked
-_CONTAINER_METHODS = frozenset({"items", "keys", "values", "get", "count", "index"})
+# dict and list methods: reading, and adding one item (what a theme does to build its JSON-LD); nothing that
+# copies a container into itself.
+_CONTAINER_METHODS = frozenset({"items", "keys", "values", "get", "count", "index", "append", "update"})
 # Jinja2's filters minus those that read files, render other templates or grow without bound by design.
 _FILTERS_LEFT_OUT = frozenset({"pprint", "xmlattr", "urlize"})
 _GLOBALS_LEFT_OUT = frozenset({"lipsum"})
@@ -80,15 +85,36 @@ def _printf_bounded(text: str) -> None:
                 raise SecurityError("a format width or precision is too large")
 
 
-def _bounded_text(size: int) -> None:
+def _fits(size: int) -> None:
     if size > MAX_TEXT:
         raise SecurityError(f"this would build a value of {size} characters (at most {MAX_TEXT})")
 
 
+_built: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar("built", default=None)
+
+
+def _bounded_text(size: int) -> None:
+    """A value of `size` is about to be built: it must fit, and so must everything the render built so far."""
+    _fits(size)
+    built = _built.get()
+    if built is not None:
+        built[0] += size
+        if built[0] > MAX_BUILT:
+            raise SecurityError(f"the page builds over {MAX_BUILT} characters of values")
+
+
+def _replaced_size(value, old, new) -> int:
+    times = str(value).count(str(old)) if old != "" else len(str(value)) + 1
+    return _size(value) + times * _size(new)
+
+
+def _joined_size(values: list, sep) -> int:
+    return sum(_size(v) for v in values) + max(len(values) - 1, 0) * _size(sep)
+
+
 def _replace(replace):
     def bounded(eval_ctx, value, old, new, count=None):
-        times = str(value).count(str(old)) if old != "" else len(str(value)) + 1
-        _bounded_text(_size(value) + times * _size(new))
+        _fits(_replaced_size(value, old, new))
         return replace(eval_ctx, value, old, new, count)
 
     return bounded
@@ -98,7 +124,7 @@ def _join(join):
     def bounded(eval_ctx, values, d="", attribute=None):
         values = list(values)
         sep = d
-        _bounded_text(sum(_size(v) for v in values) + max(len(values) - 1, 0) * _size(sep))
+        _fits(_joined_size(values, sep))
         return join(eval_ctx, values, d, attribute)
 
     return bounded
@@ -107,7 +133,7 @@ def _join(join):
 def _indent(indent):
     def bounded(value, width=4, *args, **kwargs):
         _bounded_int(width)
-        _bounded_text(_size(value) + (str(value).count("\n") + 1) * (_size(width) if isinstance(width, str) else width))
+        _fits(_size(value) + (str(value).count("\n") + 1) * (_size(width) if isinstance(width, str) else width))
         return indent(value, width, *args, **kwargs)
 
     return bounded
@@ -176,6 +202,31 @@ class Allowed(BaseLoader):
         return sorted(self.templates)
 
 
+# The render deadline: Python's low-cost monitoring (PEP 669) reports each new line of the code templates compile
+# to here, and only of that code; a line past the deadline of the render running in this thread raises TooSlow
+# into the template. Other code, and templates rendered with no deadline, run as fast as ever.
+_deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar("deadline", default=None)
+_MONITOR = 4  # a sys.monitoring tool id: 0-2 and 5 are the debugger's, coverage's, profilers' and optimizers'
+
+
+def _on_line(_code, _line_number):
+    deadline = _deadline.get()
+    if deadline is not None and time.monotonic() > deadline:
+        raise TooSlow
+
+
+sys.monitoring.use_tool_id(_MONITOR, "template render deadline")
+sys.monitoring.register_callback(_MONITOR, sys.monitoring.events.LINE, _on_line)
+
+
+def _watch(code: types.CodeType) -> None:
+    """Line events for a compiled template's code and every function in it (blocks, macros, loop bodies)."""
+    sys.monitoring.set_local_events(_MONITOR, code, sys.monitoring.events.LINE)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            _watch(const)
+
+
 class _BoundedFilters(dict):
     """An environment's filters, each bounded as it is added (the storefront adds its own after creating it)."""
 
@@ -183,7 +234,7 @@ class _BoundedFilters(dict):
         super().__setitem__(name, _filter(name, fn))
 
 
-class HardenedEnvironment(ImmutableSandboxedEnvironment):
+class HardenedEnvironment(SandboxedEnvironment):
     code_generator_class = _BoundedCodegen
     intercepted_binops = frozenset({"*", "**", "%", "+"})
 
@@ -196,6 +247,11 @@ class HardenedEnvironment(ImmutableSandboxedEnvironment):
         self.filters = filters
         for name in _GLOBALS_LEFT_OUT:
             self.globals.pop(name, None)
+
+    def _compile(self, source: str, filename: str) -> types.CodeType:
+        code = super()._compile(source, filename)
+        _watch(code)
+        return code
 
     def measured(self, parts: tuple) -> tuple:
         _bounded_text(sum(_size(p) for p in parts))
@@ -243,10 +299,16 @@ class HardenedEnvironment(ImmutableSandboxedEnvironment):
         return super().getitem(obj, argument)
 
     def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805 (Jinja2's own signature)
-        if isinstance(__obj, _BUILTINS):  # str.ljust(10**9) and the like; macros take any number
-            for value in (*args, *kwargs.values()):
-                _bounded_int(value)
-        return super().call(__context, __obj, *args, **kwargs)
+        if isinstance(__obj, _BUILTINS) and isinstance(getattr(__obj, "__self__", None), str) and args:
+            if __obj.__name__ == "replace" and len(args) > 1:
+                _fits(_replaced_size(__obj.__self__, args[0], args[1]))
+            elif __obj.__name__ == "join":
+                args = (list(args[0]), *args[1:])
+                _fits(_joined_size(args[0], __obj.__self__))
+        out = super().call(__context, __obj, *args, **kwargs)
+        if isinstance(__obj, _BUILTINS) and isinstance(out, str | list | tuple):  # str.split and the like
+            _bounded_text(len(out))
+        return out
 
 
 def static_check(environment: HardenedEnvironment, source: str, name: str) -> None:
@@ -284,21 +346,10 @@ def _named_templates(node: nodes.Node) -> list[str]:
 def render(template, context: dict, filenames: Iterable[str] = ()) -> str:
     """The template rendered under the deadline and the output cap; `Refused` naming the line of one of
     `filenames` (the merchant's templates) where it went wrong, if it went wrong in one of them."""
-    environment = template.environment
-    deadline = time.monotonic() + RENDER_SECONDS
     filenames = set(filenames)
-
-    def on_line(frame, event, _arg):
-        if event == "line" and time.monotonic() > deadline:
-            raise TooSlow
-        return on_line
-
-    def on_call(frame, event, _arg):
-        return on_line if frame.f_globals.get("environment") is environment else None
-
     chunks, size = [], 0
-    previous = sys.gettrace()
-    sys.settrace(on_call)
+    deadline = time.monotonic() + RENDER_SECONDS
+    budget, timer = _built.set([0]), _deadline.set(deadline)
     try:
         for chunk in template.generate(**context):
             size += len(chunk)
@@ -318,7 +369,8 @@ def render(template, context: dict, filenames: Iterable[str] = ()) -> str:
     except Exception as e:  # a template's runtime error is the merchant's to fix: say what it was, where
         raise Refused(_reason(e), _line(e, filenames)) from None
     finally:
-        sys.settrace(previous)
+        _built.reset(budget)
+        _deadline.reset(timer)
     html = "".join(chunks)
     reason = inline_script(html)
     if reason:

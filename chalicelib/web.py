@@ -296,10 +296,10 @@ def _previewed(shop, token: str, page) -> Response:
     """A storefront page as the merchant's draft renders it (theme_edits.open_preview: the signed token is this
     shop's and has not expired): for whoever holds the link only, so never cached nor indexed, framable by the
     admin, with a bar saying it is a preview."""
-    from . import storefront, theme_edits  # pages only; keeps Jinja out of pure API paths
+    from . import storefront, template_overrides, theme_edits  # pages only; keeps Jinja out of pure API paths
 
     preview = theme_edits.open_preview(shop, token)
-    with theme_edits.previewing(preview):
+    with template_overrides.previewing(preview):
         response = page()
     response.body = storefront.marked_as_preview(response.body, preview)
     response.headers.update(

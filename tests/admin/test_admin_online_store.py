@@ -1,7 +1,7 @@
 """The admin's online store: the theme page (switch theme, its settings form drawn from its schema, a preview
 beside it) and the template editor (errors by line, preview, publish, versions, rollback, conflicts)."""
 
-from chalicelib import theme_edits, themes
+from chalicelib import template_overrides, themes
 from tests.support.admin import header
 
 
@@ -112,8 +112,8 @@ def test_a_conflict_with_a_theme_update_shows_both_sides(admin, merchant, monkey
     admin.get("/admin/store/templates/product.html")
     admin.post("/admin/store/templates/product.html", {"source": EDITED})
     theme = merchant[0].get("/api/admin/theme/templates").json["theme"]
-    updated = {**theme_edits.theme_sources(theme), "product.html": "<p>The theme's new product page</p>"}
-    monkeypatch.setattr(theme_edits, "theme_sources", lambda name: updated)
+    updated = {**template_overrides.theme_sources(theme), "product.html": "<p>The theme's new product page</p>"}
+    monkeypatch.setattr(template_overrides, "theme_sources", lambda name: updated)
     assert "Changed since your edit" in admin.get("/admin/store/templates").text
     page = admin.get("/admin/store/templates/product.html")
     assert "The theme changed this template since you edited it" in page.text

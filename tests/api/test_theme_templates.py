@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from chalicelib import theme_edits
+from chalicelib import template_overrides, theme_edits
 from tests.support.api import product_body, sign_up
 from tests.support.clock import later
 
@@ -152,7 +152,7 @@ def test_a_hostile_template_is_refused_with_its_line_and_the_storefront_stays_up
 
 def test_a_template_the_theme_does_not_have_is_not_found(shop):
     merchant, _store, _handle = shop
-    assert put(merchant, "../admin/base.html", "x").status_code == 404
+    assert put(merchant, "settings.css", "x").status_code == 404  # not a page template: not editable
     assert put(merchant, "nope.html", "x").status_code == 404
 
 
@@ -178,8 +178,8 @@ def test_a_theme_update_shows_the_conflict_and_keeps_the_merchants_version(shop,
     saved(merchant, "product.html", edited_product_page("Mine"))
     merchant.post("/api/admin/theme/publish")
     theme = merchant.get("/api/admin/theme/templates").json["theme"]
-    updated = {**theme_edits.theme_sources(theme), "product.html": "{# the theme's new product page #}"}
-    monkeypatch.setattr(theme_edits, "theme_sources", lambda name: updated)
+    updated = {**template_overrides.theme_sources(theme), "product.html": "{# the theme's new product page #}"}
+    monkeypatch.setattr(template_overrides, "theme_sources", lambda name: updated)
 
     listing = merchant.get("/api/admin/theme/templates").json
     assert next(t for t in listing["items"] if t["name"] == "product.html")["conflict"] is True
