@@ -15,10 +15,10 @@ routes = web.Routes(bp)
 audited = Audited(bp)
 
 
-def _page(template: str, session, *, status: int = 200, **context):
+def _page(page: str, session, *, status: int = 200, **context):
     query = bp.current_request.query_params
     notice = admin_ui.notice(query.get("notice") if query else None)
-    return admin_ui.render(template, session, status=status, nav="store", notice=notice, **context)
+    return admin_ui.render(page, session, status=status, nav="store", notice=notice, **context)
 
 
 def _preview(session) -> dict:
@@ -165,7 +165,7 @@ def _editor(session, found: dict, source: str, errors=None):
         session,
         status=400 if errors else 200,
         errors=errors,
-        template=found,
+        edited=found,
         source=source,
         preview=_preview(session),
     )
