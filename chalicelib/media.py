@@ -141,7 +141,7 @@ def process(key: str) -> str | None:
     object that is no upload (a size written here) or is gone. Runs again harmlessly: events arrive at least
     once, and the backfill sends every upload."""
     found = _ORIGINAL.match(key)
-    if not found:
+    if found is None:
         return None
     tenant_id, media_id = found["tenant"], found["media"]
     with isolation.tenant(tenant_id):
@@ -196,8 +196,22 @@ def _processed(record: MediaRecord, data: bytes) -> None:
     record.sizes = {r.name: {"width": r.width, "height": r.height} for r in done.renditions}
 
 
+def is_upload(key: str) -> bool:
+    """An original a merchant uploaded (not a size written by processing)."""
+    return _ORIGINAL.match(key) is not None
+
+
+def upload_event(key: str) -> dict:
+    """The event S3 sends through EventBridge when `key` is stored (what the backfill sends for an older upload)."""
+    return {
+        "source": "aws.s3",
+        "detail-type": "Object Created",
+        "detail": {"bucket": {"name": settings.MEDIA_BUCKET}, "object": {"key": key}},
+    }
+
+
 def processed_event_key(event: dict) -> str:
-    """The object key an upload's event names (EventBridge's "Object Created" from S3, or the backfill's)."""
+    """The object key an upload's event names."""
     return event["detail"]["object"]["key"]
 
 
@@ -233,16 +247,16 @@ def _size_url(record: MediaRecord, size: str, extension: str) -> str:
     return url_for(size_key(record.pk, record.media_id, size, extension))
 
 
-def storefront_image(image: dict, alt: str = "") -> dict | None:
+def storefront_image(image: dict, alt: str) -> dict | None:
     """What a theme's `<picture>` needs of a product's image (an `image_answer`): `{alt, width, height, src,
     srcset, webp_srcset}`, `src` the medium size; None while it is not processed (the original is never shown).
-    `alt` stands in for an image the merchant described with none (the product's title)."""
+    `alt` as the page means it: the merchant's text, the product's title, or empty where a link says it already."""
     if "urls" not in image:
         return None
     by_width = {image["widths"][s]: s for s in sorted(image["widths"], key=image["widths"].get, reverse=True)}
     order = [by_width[w] for w in sorted(by_width)]  # a small original's sizes are one width: named once
     return {
-        "alt": image.get("alt") or alt,
+        "alt": alt,
         "width": image["width"],
         "height": image["height"],
         "src": image["urls"].get("medium") or image["urls"][order[-1]],

@@ -7,13 +7,12 @@ in the sandbox so a merchant-edited theme cannot reach Python internals.
 import functools
 import hashlib
 import re
-from datetime import date, datetime
 from urllib.parse import urlencode
 
 from jinja2 import FileSystemLoader, Template
 from jinja2.sandbox import SandboxedEnvironment
 
-from . import assets, catalog, money, seo, template_overrides, themes
+from . import assets, catalog, languages, media, seo, template_overrides, themes
 from .errors import DomainError, NotFound, Unavailable
 from .settings import TEMPLATES
 from .template_overrides import Edited
@@ -22,19 +21,11 @@ HOME_PAGE_SIZE = 24
 COLLECTION_PAGE_SIZE = 24
 
 
-def format_date(value: str | date | datetime) -> str:
-    """An ISO date or timestamp as shoppers read it ("9 May 2026")."""
-    day = datetime.fromisoformat(value.replace("Z", "+00:00")) if isinstance(value, str) else value
-    return f"{day.day} {day:%B} {day.year}"
-
-
 def environment(loader, kind: type[SandboxedEnvironment] = SandboxedEnvironment) -> SandboxedEnvironment:
     """A storefront environment over `loader`: the theme's own, or (`kind`: template_sandbox's hardened one) a
-    shop's edited templates (template_overrides), with the same filters and translations."""
-    env = kind(loader=loader, autoescape=True, trim_blocks=True, lstrip_blocks=True, extensions=["jinja2.ext.i18n"])
-    env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]  # jinja2.ext.i18n's
-    env.filters["money"] = money.format_money
-    env.filters["date"] = format_date
+    shop's edited templates (template_overrides), with the same gettext, `money` and `date`."""
+    env = kind(loader=loader, autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    languages.install(env)  # gettext, `money` and `date` in the language of the render under way
     return env
 
 
@@ -63,16 +54,21 @@ def _shop_context(shop) -> dict | None:
         "name": shop.name,
         "subdomain": shop.subdomain,
         "currency": shop.currency,
-        "locale": shop.locale or "en",
+        "locale": languages.current().language,  # the page's (the contract's name for it)
     }
 
 
 def render(page: str, shop, base_path: str, **context) -> str:
-    """A storefront page: `page` is its template's name without ".html"; `context` what that page shows."""
+    """A storefront page: `page` is its template's name without ".html"; `context` what that page shows.
+    `base_path` is where the page's links start (its language's prefix included). Templates also get `language`
+    (the tag the page speaks), `alternates` ([{language, name, url}]: the page in each of the shop's languages)
+    and `root_path`, the shop's root ('' or '/s/<sub>') for what is not a page: its API, stylesheet and cookies."""
+    spoken = languages.current()
     context.setdefault("meta_description", "")
     context.setdefault("canonical_url", "")
-    context.setdefault("language", ((shop.locale if shop is not None else None) or "en").replace("_", "-"))
-    context.setdefault("alternates", [])
+    context.setdefault("language", spoken.language)
+    context.setdefault("alternates", list(spoken.alternates))
+    context.setdefault("root_path", languages.root_of(shop, base_path, spoken.language) if shop else base_path)
     theme = themes.get(themes.stored(shop)["name"]) if shop is not None else themes.get(themes.DEFAULT)
     return template_for(shop, f"{page}.html", template_overrides.current_preview()).render(
         shop=_shop_context(shop),
@@ -97,10 +93,8 @@ def _version(text: str) -> str:
 
 def _image(image: dict | None, alt: str = "") -> dict | None:
     """A product photo as themes draw it: {alt, width, height, src, srcset, webp_srcset} (the
-    templates/themes/_common/parts.html picture)."""
-    if not image:
-        return None
-    return {"alt": alt, "width": None, "height": None, "src": image["url"], "srcset": None, "webp_srcset": None}
+    templates/themes/_common/parts.html picture), from its processed sizes; None while it has none."""
+    return media.storefront_image(image, alt) if image else None
 
 
 def card(product: dict) -> dict:
@@ -212,7 +206,8 @@ def cart_page(shop, base_path: str, cart: dict | None) -> str:
     """`cart` is carts.to_dict() of the shopper's cart (None: no cart, or one already checked out)."""
     view = None
     if cart is not None:
-        view = {**cart, "lines": [{**line, "unit_price": line["price"]} for line in cart["lines"]]}
+        lines = [{**line, "unit_price": line["price"], "image": _image(line["image"])} for line in cart["lines"]]
+        view = {**cart, "lines": lines}
     return render(
         "cart",
         shop,

@@ -10,6 +10,7 @@ from chalicelib import (
     checkout,
     hosts,
     idempotency,
+    languages,
     orders,
     return_requests,
     returns,
@@ -28,9 +29,11 @@ PUBLIC = {"Cache-Control": "public, max-age=0, s-maxage=300"}
 PRIVATE = {"Cache-Control": "private, no-store"}
 
 
-def _forget_cart(base_path: str) -> dict:
-    """Drops the storefront's `cart` cookie (set by the theme's script) once that cart is done with."""
-    return {"Set-Cookie": f"cart=; Max-Age=0; Path={base_path or '/'}; SameSite=Lax"}
+def _forget_cart(shop, base_path: str) -> dict:
+    """Drops the storefront's `cart` cookie (set by the theme's script at the shop's root, whatever the page's
+    language) once that cart is done with."""
+    root = languages.root_of(shop, base_path, languages.current().language)
+    return {"Set-Cookie": f"cart=; Max-Age=0; Path={root or '/'}; SameSite=Lax"}
 
 
 def _store_once(shop, operation: str, route: str, target: str, body, create):
@@ -108,7 +111,7 @@ def product_page(shop, base_path, handle):
 def cart_page(shop, base_path):
     cart_id = web.cookie(bp.current_request, "cart")
     cart = carts.for_page(shop.tenant_id, cart_id)
-    headers = _forget_cart(base_path) if cart_id and cart is None else None
+    headers = _forget_cart(shop, base_path) if cart_id and cart is None else None
     return _private(storefront.cart_page(shop, base_path, cart), headers=headers)
 
 
@@ -124,7 +127,7 @@ def order_page(shop, base_path, order_id):
     page = orders.for_status_page(shop.tenant_id, order_id, web.query(request, "checkout"))
     if page["order"] is None:
         return _private(storefront.order_pending_page(shop, base_path, page["message"]), 202, {"Refresh": "2"})
-    headers = _forget_cart(base_path) if web.cookie(request, "cart") == page["order"]["cart_id"] else None
+    headers = _forget_cart(shop, base_path) if web.cookie(request, "cart") == page["order"]["cart_id"] else None
     return _private(storefront.order_status_page(shop, base_path, page["order"]), headers=headers)
 
 

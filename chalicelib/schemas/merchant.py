@@ -9,6 +9,7 @@ from .common import (
     display_text,
     identifier,
     integer,
+    language_tags,
     list_of,
     money,
     nullable_string,
@@ -18,6 +19,7 @@ from .common import (
     timestamp,
     url,
 )
+from .media import IMAGE
 
 # Signing up and in -------------------------------------------------------
 
@@ -95,6 +97,7 @@ SHOP = answer(
         "plan": string,
         "custom_domain": {"anyOf": [CUSTOM_DOMAIN, {"type": "null"}]},
         "storefront_url": {"type": "string", "description": "Absolute, on the request's host when it is the shop's"},
+        "languages": language_tags,
         "theme": THEME,
     },
     optional=("theme",),
@@ -103,6 +106,7 @@ SIGNUP_RESPONSE = answer({"token": string, "shop": SHOP})
 SHOP_PATCH = closed(
     {
         "name": display_text(100, 1),
+        "languages": language_tags,
         "custom_domain": {
             "type": "string",
             "pattern": r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$",
@@ -197,20 +201,6 @@ VARIANT = answer(
         "options": {"type": "object", "additionalProperties": string},
     }
 )
-_sizes = answer({"small": string, "medium": string, "large": string})
-IMAGE = answer(
-    {
-        "key": string,
-        "url": {"type": "string", "description": "The original upload, for the merchant: shoppers get `urls`"},
-        "alt": string,
-        "width": {"type": "integer", "description": "Once processed: the image's size, upright"},
-        "height": integer,
-        "urls": {**_sizes, "description": "Once processed: each size as JPEG (PNG for transparency), absolute"},
-        "webp_urls": {**_sizes, "description": "Once processed: each size as WebP"},
-        "widths": answer({"small": integer, "medium": integer, "large": integer}),
-    },
-    optional=("width", "height", "urls", "webp_urls", "widths"),
-)
 PRODUCT = answer(
     {
         "id": string,
@@ -238,33 +228,6 @@ product_query = {
     "q": {"type": "string", "maxLength": 200, "description": "A part of the title, handle or a SKU, any case"},
 }
 
-MEDIA_UPLOAD = closed(
-    {
-        "filename": {"type": "string", "pattern": r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"},
-        "content_type": {"enum": ["image/jpeg", "image/png", "image/webp", "image/gif"]},
-        "size": {"type": "integer", "minimum": 1, "maximum": 20 * 1024 * 1024, "description": "Bytes, at most 20 MiB"},
-    },
-    ("filename", "content_type", "size"),
-)
-MEDIA_UPLOAD_STARTED = answer(
-    {
-        "key": {"type": "string", "description": "The image's key, for a product's `images` once uploaded"},
-        "upload": answer(
-            {
-                "url": {"type": "string", "description": "Post the file here as multipart/form-data"},
-                "fields": {
-                    "type": "object",
-                    "additionalProperties": string,
-                    "description": "Every one of these form fields first, then `file`",
-                },
-            }
-        ),
-    }
-)
-MEDIA = answer(
-    {k: v for k, v in IMAGE["properties"].items() if k != "alt"},
-    optional=("width", "height", "urls", "webp_urls", "widths"),
-)
 
 # Discounts -----------------------------------------------------------------------
 

@@ -76,6 +76,11 @@ def test_an_uploaded_photo_is_processed_and_a_product_answer_carries_its_sizes(m
     storefront = shop_api.as_(token="", host=f"{signup['shop']['subdomain']}.localhost:8000")
     listed = storefront.get("/api/store/products").json["items"][0]
     assert listed["images"][0]["urls"] == image["urls"]
+    for path in ("/", f"/products/{product['handle']}"):
+        page = storefront.get(path).text
+        assert f'<source type="image/webp" srcset="{shown["webp_srcset"]}"' in page, path
+        assert f'srcset="{shown["srcset"]}"' in page and 'width="2000" height="1000"' in page, path
+        assert key not in page, path  # never the original upload
 
 
 def test_a_png_uploaded_as_a_jpeg_is_rejected_and_never_gets_sizes(merchant):
@@ -84,7 +89,7 @@ def test_a_png_uploaded_as_a_jpeg_is_rejected_and_never_gets_sizes(merchant):
     record = MediaRecord.get(signup["shop"]["id"], f"MEDIA#{key.split('/media/')[1][:26]}")
     assert record.status == "rejected" and "PNG image" in record.reason
     image = shop_api.post("/api/admin/products", product_body(images=[{"key": key}])).json["images"][0]
-    assert "urls" not in image and media_module.storefront_image(image) is None
+    assert "urls" not in image and media_module.storefront_image(image, "") is None
 
 
 def test_processing_again_changes_nothing(merchant):
@@ -171,3 +176,40 @@ def test_nothing_refused_reaches_the_bucket(started):
         Bucket=media_module.settings.MEDIA_BUCKET, Prefix=upload["key"]
     )
     assert listed.get("KeyCount", 0) == 0
+
+
+def test_the_backfill_gives_images_stored_before_processing_their_sizes(merchant):
+    import boto3
+
+    from infra import backfill_media
+
+    shop_api, signup = merchant
+    older = media_module.put(
+        signup["shop"]["id"], "media/01J0000000000000000000OLD0-old.jpg", media.photo(640, 480), "image/jpeg"
+    )
+    media_module.put(signup["shop"]["id"], "media/01J0000000000000000000SVG0-logo.svg", b"<svg/>", "image/svg+xml")
+    product = shop_api.post("/api/admin/products", product_body(images=[{"key": older}])).json
+    assert "urls" not in product["images"][0]
+    sent = backfill_media.backfill(boto3.Session(), media_module.settings.STAGE, media_module.settings.MEDIA_BUCKET)
+    assert sent >= 2  # every shop's uploads in the bucket, this one's two among them
+    image = shop_api.get(f"/api/admin/products/{product['id']}").json["images"][0]
+    assert image["widths"] == {"small": 400, "medium": 640, "large": 640}
+    assert (
+        backfill_media.backfill(boto3.Session(), media_module.settings.STAGE, media_module.settings.MEDIA_BUCKET)
+        == sent
+    )
+
+
+def test_the_cart_shows_the_products_small_size_never_the_original(merchant):
+    shop_api, signup = merchant
+    key = media.upload(shop_api, media.photo(1000, 1000))
+    product = shop_api.post("/api/admin/products", product_body(images=[{"key": key, "alt": "A mug"}])).json
+    store = shop_api.as_(token="", host=f"{signup['shop']['subdomain']}.localhost:8000")
+    cart = store.post("/api/store/carts", {}).json
+    added = store.post(
+        f"/api/store/carts/{cart['id']}/items", {"variant_id": product["variants"][0]["id"], "quantity": 1}
+    )
+    assert added.status_code in (200, 201), added.body
+    assert added.json["lines"][0]["image"]["urls"] == product["images"][0]["urls"]
+    page = store.get("/cart", headers={"cookie": f"cart={cart['id']}"}).text
+    assert product["images"][0]["webp_urls"]["small"] in page and key not in page

@@ -255,6 +255,9 @@ def page_context(shop, base_path: str, page_title: str, **extra) -> dict:
     ctx = {
         "shop": shop,
         "base_path": base_path,
+        "root_path": base_path,  # a page in the shop's primary language: its links and its API start alike
+        "language": "en",
+        "alternates": [],
         "page_title": page_title,
         "meta_description": "",
         "canonical_url": "",

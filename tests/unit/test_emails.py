@@ -72,7 +72,13 @@ SHARED = {"layout", "parts", "fulfilment_layout", "return_layout"}  # pieces of 
 
 def shop(name="Acme Supplies", **theme):
     return SimpleNamespace(
-        name=name, subdomain="acme", custom_domain=None, domain_verified_at=None, locale="en", theme=theme
+        name=name,
+        subdomain="acme",
+        custom_domain=None,
+        domain_verified_at=None,
+        locale="en",
+        languages=["en"],
+        theme=theme,
     )
 
 

@@ -59,7 +59,8 @@ def admin_shop():
 @routes.api(
     "/api/admin/shop",
     ["PATCH"],
-    summary="Rename the shop, choose or tune its theme, attach a custom domain (pending until verified); all or none",
+    summary="Rename the shop, choose its languages, choose or tune its theme, attach a custom domain (pending until "
+    "verified); all or none",
     request=schemas.SHOP_PATCH,
     response=schemas.SHOP,
     tag="admin",

@@ -101,6 +101,7 @@
       shipping_address: {name: v("name"), line1: v("line1"), city: v("city"), postal_code: v("postal_code"), country: v("country")},
     };
     if (v("discount_code")) body.discount_code = v("discount_code");
+    if (form.dataset.language) body.language = form.dataset.language;
     button.disabled = true;
     button.textContent = t.placing;
     say(status, t.reserving, "busy");
