@@ -8,7 +8,7 @@ What it adds to Jinja2's sandbox, and why:
 - rendering stops at a deadline checked on every line the template's code runs (`sys.monitoring` line events of
   the code compiled here only), so nested `{% for %}` loops over `range` are cut off, and at an output cap;
 - templates name each other only among the theme's own templates (`Allowed`), never a path of their own;
-- a page's HTML runs no inline script (`inline_script`): the storefront's pages are cached at the edge under one
+- a page's HTML runs no inline script (`inline_code`): the storefront's pages are cached at the edge under one
   Content-Security-Policy, and an override must keep to it like the theme does.
 
 Template errors come back as `Refused(reason, line)`, the line of the merchant's source when there is one.
@@ -20,13 +20,14 @@ import sys
 import time
 import types
 from collections.abc import Callable, Iterable
-from html.parser import HTMLParser
 from typing import Any
 
 from jinja2 import BaseLoader, TemplateNotFound, TemplateSyntaxError, nodes
 from jinja2.compiler import CodeGenerator, Frame
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
+
+from . import inline_code
 
 MAX_TEXT = 1_000_000  # characters (or items) any one value a template builds may hold
 MAX_BUILT = 20_000_000  # characters (or items) of every value one render builds, together
@@ -49,6 +50,7 @@ _CONTAINER_METHODS = frozenset({"items", "keys", "values", "get", "count", "inde
 # Jinja2's filters minus those that read files, render other templates or grow without bound by design.
 _FILTERS_LEFT_OUT = frozenset({"pprint", "xmlattr", "urlize"})
 _GLOBALS_LEFT_OUT = frozenset({"lipsum"})
+_GETTEXT = ("_", "gettext", "ngettext", "pgettext", "npgettext")
 _BUILTINS = (types.BuiltinFunctionType, types.BuiltinMethodType, types.MethodWrapperType)
 _PRINTF_SPEC = re.compile(r"%(?:\([^)]*\))?[#0\- +]*(\*|\d+)?(?:\.(\*|\d+))?")
 
@@ -299,6 +301,10 @@ class HardenedEnvironment(SandboxedEnvironment):
         return super().getitem(obj, argument)
 
     def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805 (Jinja2's own signature)
+        if __obj is not None and __obj in (__self.globals.get(n) for n in _GETTEXT):  # fills its msgid with `%`
+            for arg in args:
+                if isinstance(arg, str):
+                    _printf_bounded(arg)
         if isinstance(__obj, _BUILTINS) and isinstance(getattr(__obj, "__self__", None), str) and args:
             if __obj.__name__ == "replace" and len(args) > 1:
                 _fits(_replaced_size(__obj.__self__, args[0], args[1]))
@@ -330,7 +336,7 @@ def static_check(environment: HardenedEnvironment, source: str, name: str) -> No
             if other not in environment.loader.list_templates():
                 raise Refused(f"'{other}' is not a template of this theme", node.lineno)
     for line_no, line in enumerate(source.splitlines(), start=1):
-        reason = inline_script(line, partial=True)
+        reason = inline_code.found_in(line, partial=True)
         if reason:
             raise Refused(reason, line_no)
 
@@ -372,7 +378,7 @@ def render(template, context: dict, filenames: Iterable[str] = ()) -> str:
         _built.reset(budget)
         _deadline.reset(timer)
     html = "".join(chunks)
-    reason = inline_script(html)
+    reason = inline_code.found_in(html)
     if reason:
         raise Refused(reason)
     return html
@@ -397,61 +403,3 @@ def _line(error: BaseException, filenames: set[str]) -> int | None:
             line = tb.tb_lineno
         tb = tb.tb_next
     return line
-
-
-_EXECUTABLE = {"", "text/javascript", "application/javascript", "module"}
-_DATA_BLOCKS = {"application/ld+json", "application/json"}
-
-
-class _InlineScript(HTMLParser):
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.found: str | None = None
-        self.in_script = False
-
-    def _refuse(self, reason: str) -> None:
-        self.found = self.found or reason
-
-    def handle_starttag(self, tag, attrs):
-        values = dict(attrs)
-        for attr, value in attrs:
-            if attr.startswith("on"):
-                self._refuse(f"<{tag} {attr}=...> runs inline script; use a script file and data- attributes")
-            if attr == "style":
-                self._refuse(f"<{tag} style=...> is an inline style; use the theme's stylesheet")
-            if attr in ("href", "src", "action", "formaction") and (value or "").strip().lower().startswith(
-                "javascript:"
-            ):
-                self._refuse(f"a javascript: link in <{tag}> runs inline script")
-        if tag == "style":
-            self._refuse("<style> is an inline style; use the theme's stylesheet")
-        if tag == "script":
-            kind = (values.get("type") or "").strip().lower()
-            if kind in _DATA_BLOCKS:
-                return
-            if kind not in _EXECUTABLE:
-                self._refuse(f"<script type={kind}> is not allowed")
-            elif not values.get("src"):
-                self._refuse("inline <script> is not allowed; load a script file with src")
-            self.in_script = True
-
-    def handle_endtag(self, tag):
-        if tag == "script":
-            self.in_script = False
-
-    def handle_data(self, data):
-        if self.in_script and data.strip():
-            self._refuse("a <script src> must be empty")
-
-
-def inline_script(html: str, *, partial: bool = False) -> str | None:
-    """Why `html` would run inline script or style (None: it does not). `partial`: a fragment of a template's
-    source, where markup may be cut off mid-tag."""
-    parser = _InlineScript()
-    try:
-        parser.feed(html)
-        if not partial:
-            parser.close()
-    except AssertionError:  # html.parser's answer to markup it cannot read at all
-        return None if partial else "the page's markup cannot be read"
-    return parser.found

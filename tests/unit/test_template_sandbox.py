@@ -3,7 +3,7 @@ runs, with the line it went wrong on; a fair template renders."""
 
 import pytest
 
-from chalicelib import template_sandbox
+from chalicelib import storefront, template_sandbox
 from chalicelib.template_sandbox import Refused
 
 THEME = {
@@ -13,10 +13,10 @@ THEME = {
 
 
 def _env(page: str):
+    """As the storefront makes one: with gettext and its filters (languages.install)."""
     templates = {**THEME, "page.html": page}
-    return template_sandbox.HardenedEnvironment(
-        loader=template_sandbox.Allowed(templates, lambda name: f"{name} (edited)")
-    )
+    loader = template_sandbox.Allowed(templates, lambda name: f"{name} (edited)")
+    return storefront.environment(loader, template_sandbox.HardenedEnvironment)
 
 
 def render(page: str, **context) -> str:
@@ -96,6 +96,7 @@ def test_huge_output_is_cut_off():
         "{{ 10 ** 1000 * 10 ** 1000 * 10 ** 1000 * 10 ** 1000 * 10 ** 1000 }}",
         "{{ '%999999999s' % 'x' }}",
         "{{ '%*s' % (999999999, 'x') }}",
+        "{{ _('%(x)999999999s', x=1) }}",
         "{{ '%999999999s'|format('x') }}",
         "{{ 'x'|center(1000000000) }}",
         "{{ 'x'|indent(10000, true)|indent(10000, true) ~ ('\n' * 2000)|indent(10000) }}",
