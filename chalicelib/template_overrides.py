@@ -13,7 +13,7 @@ import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from jinja2 import TemplateSyntaxError
+from jinja2 import Template, TemplateSyntaxError
 from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist
 
@@ -75,8 +75,8 @@ class Edited:
     """A page's template when the shop's own templates are in force: rendered in the hardened sandbox; if it
     fails, the theme's own template answers (`strict`: the failure is raised, for checks and previews)."""
 
-    template: object
-    fallback: object
+    template: Template
+    fallback: Template
     edited: frozenset[str]
     strict: bool = False
 
@@ -90,7 +90,7 @@ class Edited:
             logger.warning(
                 "edited template failed; the theme's own answered", template=self.template.name, reason=str(refused)
             )
-            return self.fallback.render(*args, **context)  # type: ignore[attr-defined]
+            return self.fallback.render(*args, **context)
 
 
 def template_for(shop, theme: str, name: str, fallback, configure: Callable, preview: "Preview | None" = None):

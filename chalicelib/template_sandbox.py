@@ -330,11 +330,11 @@ def static_check(environment: HardenedEnvironment, source: str, name: str) -> No
             attr = node.arg.value
         if isinstance(attr, str) and attr.startswith("_") and attr != "_":
             raise Refused(f"'{attr}' is not reachable from a template", node.lineno)
-    for node in tree.find_all((nodes.Include, nodes.Extends, nodes.Import, nodes.FromImport)):
-        names = _named_templates(node.template)
-        for other in names:
-            if other not in environment.loader.list_templates():
-                raise Refused(f"'{other}' is not a template of this theme", node.lineno)
+    known = environment.loader.list_templates() if environment.loader else []
+    for named in tree.find_all((nodes.Include, nodes.Extends, nodes.Import, nodes.FromImport)):
+        for other in _named_templates(named.template):  # type: ignore[attr-defined]  # each of these has one
+            if other not in known:
+                raise Refused(f"'{other}' is not a template of this theme", named.lineno)
     for line_no, line in enumerate(source.splitlines(), start=1):
         reason = inline_code.found_in(line, partial=True)
         if reason:

@@ -303,7 +303,7 @@ def _sources(edits: dict) -> dict[str, str]:
 
 
 def _pointer_path(theme: str):
-    return ShopRecord.template_versions[theme]  # type: ignore[index]
+    return ShopRecord.template_versions[theme]
 
 
 def _as_read(theme: str, was: dict):

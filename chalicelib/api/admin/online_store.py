@@ -51,7 +51,8 @@ def _field(name: str, spec: dict, value) -> dict:
     """One setting as the form draws it: `kind` picks the input (colour, choice, sections, media, flag, number,
     text), `input` is its name in the form and in the API's error paths (theme.settings.<name>)."""
     labels = spec.get("x-labels", {})
-    types = spec.get("type") if isinstance(spec.get("type"), list) else [spec.get("type")]
+    declared = spec.get("type")
+    types: list = declared if isinstance(declared, list) else [declared]
     if spec.get("format") == "color":
         kind = "colour"
     elif "enum" in spec:
