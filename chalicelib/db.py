@@ -175,9 +175,6 @@ class ShopRecord(TenantItem, discriminator="shop"):
     domain_token = UnicodeAttribute(null=True)  # what its TXT record must say
     domain_verified_at = UnicodeAttribute(null=True)
     theme: Document = MapAttribute(default=dict)
-    # {<theme>: {"live": n, "latest": m}}: which published version of the merchant's templates (theme_edits.py)
-    # each theme's pages run, kept on the shop so a page of a shop without edits reads nothing more.
-    template_versions: Document = MapAttribute(default=dict)
     settings: Document = MapAttribute(default=dict)
     onboarded = BooleanAttribute(default=False)
     created_at = UnicodeAttribute()
@@ -195,6 +192,7 @@ class ProductRecord(TenantItem, discriminator="product"):
     status = UnicodeAttribute()
     images: Documents = ListAttribute(default=list)  # [{key, alt}]
     seo: Document = MapAttribute(default=dict)
+    translations: Document = MapAttribute(default=dict)  # {language: {title, description, handle}}
     option_names: Documents = ListAttribute(default=list)
     variant_ids: Documents = ListAttribute(default=list)  # display order
     category = UnicodeAttribute(null=True)  # the merchant's grouping (a return policy may make one final sale)

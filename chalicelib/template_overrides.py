@@ -110,8 +110,15 @@ def template_for(shop, theme: str, name: str, fallback, configure: Callable, pre
     return Edited(template, fallback, frozenset(edited), preview is not None and preview.strict)
 
 
+POINTERS = "template_versions"  # the shop's setting {<theme>: {live, latest}}: which version each theme's pages run
+
+
+def pointers(shop) -> dict:
+    return (plain(shop.settings) or {}).get(POINTERS) or {}
+
+
 def pointer(shop, theme: str) -> dict:
-    return plain(shop.template_versions).get(theme) or {}
+    return pointers(shop).get(theme) or {}
 
 
 @functools.lru_cache(maxsize=256)

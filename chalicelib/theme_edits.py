@@ -5,7 +5,7 @@ it behind an expiring signed link, published versions, and rollback to any of th
   (template_sandbox.static_check) and every page of the theme renders with it (`_test_render`), else 400
   naming the line and the reason.
 - Publishing puts the draft as the next numbered version, never changed after; the shop's
-  `template_versions` names the live one of each theme, so rolling back is moving that name.
+  settings name the live one of each theme (`template_versions`), so rolling back is moving that name.
 - Each template keeps the hash of the theme's template it was made against: when a theme update changes that
   template, the merchant's version stays live and the admin shows both sides (`conflict`) until the merchant
   saves it again. The merchant's text is never dropped.
@@ -267,11 +267,8 @@ def publish(tenant_id: str, published_by: str) -> dict:
     try:
         with TransactWrite(connection=connection()) as tx:
             tx.save(item, condition=TemplateVersion.sk.does_not_exist())
-            tx.update(
-                shop,
-                actions=[_pointer_path(theme).set({"live": version, "latest": version})],
-                condition=_as_read(theme, pointer),
-            )
+            action, condition = _move(shop, theme, {"live": version, "latest": version})
+            tx.update(shop, actions=[action], condition=condition)
     except TransactWriteError as e:
         if failed_conditions(tx, e):
             raise Conflict("Another publish came first; reload and try again") from None
@@ -292,7 +289,7 @@ def rollback(tenant_id: str, version: int) -> dict:
     draft = _draft(tenant_id, theme)
     live = template_overrides.version_templates(tenant_id, theme, int(pointer["live"])) if pointer.get("live") else {}
     if pointer.get("live", 0) != version:
-        _point(shop, theme, pointer, {"live": version, "latest": pointer.get("latest", 0)})
+        _point(shop, theme, {"live": version, "latest": pointer.get("latest", 0)})
     if _sources(plain(draft.templates) if draft else {}) == _sources(live):
         _write_draft(tenant_id, theme, draft, target)
     return {"version": version, "theme": theme}
@@ -302,20 +299,20 @@ def _sources(edits: dict) -> dict[str, str]:
     return {name: t["source"] for name, t in edits.items()}
 
 
-def _pointer_path(theme: str):
-    return ShopRecord.template_versions[theme]
+def _move(shop, theme: str, now: dict):
+    """(action, condition): `now` becomes the shop's {live, latest} of `theme`, written on every theme's as read."""
+    was = template_overrides.pointers(shop)
+    path = ShopRecord.settings[template_overrides.POINTERS]
+    return path.set({**was, theme: now}), (path == was if was else path.does_not_exist())
 
 
-def _as_read(theme: str, was: dict):
-    return _pointer_path(theme) == was if was else _pointer_path(theme).does_not_exist()
-
-
-def _point(shop, theme: str, was: dict, now: dict) -> None:
-    """Moves the shop's live version of `theme`, on the pointer as read."""
+def _point(shop, theme: str, now: dict) -> None:
+    """Moves the shop's live version of `theme`, on the pointers as read."""
+    action, condition = _move(shop, theme, now)
     conditionally(
         shop.update,
-        actions=[_pointer_path(theme).set(now)],
-        condition=_as_read(theme, was),
+        actions=[action],
+        condition=condition,
         otherwise=Conflict("The published version changed meanwhile; reload and try again"),
     )
     tenants.forget_shop(shop.tenant_id)
