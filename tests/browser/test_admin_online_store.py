@@ -5,8 +5,8 @@ import pytest
 import requests
 
 from chalicelib import themes
-from tests.support.api import PASSWORD, product_body, unique
-from tests.support.browser import PHONE, checked
+from tests.support.api import product_body
+from tests.support.browser import checked, new_merchant
 
 pytestmark = pytest.mark.browser
 
@@ -15,27 +15,15 @@ EDITED = '{% extends "base.html" %}{% block content %}<h1>Hand-edited {{ product
 
 def test_switch_theme_change_a_colour_edit_preview_publish_and_roll_back(page, live_server):
     page.on("dialog", lambda dialog: dialog.accept())  # the admin's "are you sure?" on publish and rollback
-    sub = unique()
-    signup = requests.post(
-        f"{live_server}/api/merchants/signup",
-        json={"email": f"{sub}@example.com", "password": PASSWORD, "shop_name": "Fern & Flint", "subdomain": sub},
-        timeout=30,
-    )
-    assert signup.status_code == 201, signup.text
-    token = signup.json()["token"]
+    shop = new_merchant(page, live_server, "/admin/store")
+    sub = shop["subdomain"]
     made = requests.post(
         f"{live_server}/api/admin/products",
         json=product_body("Moss Vase"),
-        headers={"authorization": f"Bearer {token}"},
+        headers={"authorization": f"Bearer {shop['token']}"},
         timeout=30,
     )
     handle = made.json()["handle"]
-    page.set_viewport_size(PHONE)
-    page.goto(f"{live_server}/admin/login?next=/admin/store")
-    page.fill("#f-email", f"{sub}@example.com")
-    page.fill("#f-password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server}/admin/store")
     checked(page, "admin-store-theme")
 
     other = next(t for t in themes.all_themes() if t.name != themes.DEFAULT)

@@ -16,9 +16,7 @@ audited = Audited(bp)
 
 
 def _page(page: str, session, *, status: int = 200, **context):
-    query = bp.current_request.query_params
-    notice = admin_ui.notice(query.get("notice") if query else None)
-    return admin_ui.render(page, session, status=status, nav="store", notice=notice, **context)
+    return admin_ui.section_page(bp.current_request, page, session, "store", status=status, **context)
 
 
 def _preview(session) -> dict:
