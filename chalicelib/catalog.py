@@ -41,6 +41,7 @@ def to_dict(p: ProductRecord, variants: list[VariantRecord], images: dict | None
         "options": list(p.option_names),
         "category": p.category,
         "variants": [variant_to_dict(v) for v in variants],
+        "translations": plain(p.translations),
         "created_at": p.created_at,
         "updated_at": p.updated_at,
     }
@@ -147,7 +148,17 @@ def list_products(
 # the hottest path: botocore parses every attribute it gets back and PynamoDB builds a model (with
 # every attribute's default) per item, which made most of the page's own time. The card list reads
 # these attributes only, straight from the query's answer.
-CARD_ATTRIBUTES = ["product_id", "handle", "title", "description", "price_min", "price_max", "currency", "images"]
+CARD_ATTRIBUTES = [
+    "product_id",
+    "handle",
+    "title",
+    "description",
+    "price_min",
+    "price_max",
+    "currency",
+    "images",
+    "translations",
+]
 
 
 def _card_item(raw: dict, found: dict) -> dict:
@@ -166,6 +177,10 @@ def _card_item(raw: dict, found: dict) -> dict:
         "images": [
             media.image_answer({"key": i["key"]["S"], "alt": i.get("alt", {}).get("S", "")}, found) for i in images
         ],
+        "translations": {
+            language: {name: value.get("S") for name, value in entry["M"].items()}
+            for language, entry in raw.get("translations", {}).get("M", {}).items()
+        },
     }
 
 

@@ -192,6 +192,7 @@ class ProductRecord(TenantItem, discriminator="product"):
     status = UnicodeAttribute()
     images: Documents = ListAttribute(default=list)  # [{key, alt}]
     seo: Document = MapAttribute(default=dict)
+    translations: Document = MapAttribute(default=dict)  # {language: {title, description, handle}}
     option_names: Documents = ListAttribute(default=list)
     variant_ids: Documents = ListAttribute(default=list)  # display order
     category = UnicodeAttribute(null=True)  # the merchant's grouping (a return policy may make one final sale)

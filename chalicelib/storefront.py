@@ -6,12 +6,12 @@ in the sandbox so a merchant-edited theme cannot reach Python internals.
 
 import functools
 import hashlib
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from jinja2 import FileSystemLoader, Template
 from jinja2.sandbox import SandboxedEnvironment
 
-from . import assets, catalog, languages, media, seo, themes
+from . import assets, catalog, languages, media, product_translations, seo, themes
 from .errors import DomainError, NotFound, Unavailable
 from .settings import TEMPLATES
 
@@ -60,7 +60,7 @@ def render(page: str, shop, base_path: str, **context) -> str:
     context.setdefault("meta_description", "")
     context.setdefault("canonical_url", "")
     context.setdefault("language", spoken.language)
-    context.setdefault("alternates", list(spoken.alternates))
+    context.setdefault("alternates", languages.alternates())
     context.setdefault("root_path", languages.root_of(shop, base_path, spoken.language) if shop else base_path)
     theme = themes.get(themes.stored(shop)["name"]) if shop is not None else themes.get(themes.DEFAULT)
     return template_for(shop, f"{page}.html").render(
@@ -90,7 +90,8 @@ def _image(image: dict | None, alt: str = "") -> dict | None:
     return media.storefront_image(image, alt) if image else None
 
 
-def _card(product: dict) -> dict:
+def _card(shop, product: dict) -> dict:
+    product = product_translations.localized(product, shop, languages.current().language)
     return {
         "id": product["id"],
         "handle": product["handle"],
@@ -114,7 +115,7 @@ def home_page(shop, base_path: str, shop_url: str, cursor: str | None) -> str:
         "home",
         shop,
         base_path,
-        products=[_card(p) for p in page["items"]],
+        products=[_card(shop, p) for p in page["items"]],
         next_url=_page_url(base_path, "/", page["next"]) if page["next"] else None,
         canonical_url=shop_url + "/",
         shop_url=shop_url,
@@ -131,7 +132,7 @@ def collection_page(shop, base_path: str, shop_url: str, handle: str, cursor: st
         shop,
         base_path,
         collection={"handle": handle},
-        products=[_card(p) for p in page["items"]],
+        products=[_card(shop, p) for p in page["items"]],
         next_url=_page_url(base_path, "/collections/all", page["next"]) if page["next"] else None,
         canonical_url=shop_url + "/collections/all" + (f"?cursor={cursor}" if cursor else ""),
         shop_url=shop_url,
@@ -158,7 +159,7 @@ def search_page(shop, base_path: str, shop_url: str, query: str, cursor: str | N
         shop,
         base_path,
         query=query,
-        products=[_card(p) for p in page["items"]],
+        products=[_card(shop, p) for p in page["items"]],
         next_url=_page_url(base_path, "/search", page["next"], q=query) if page["next"] else None,
         canonical_url=shop_url + "/search",
         shop_url=shop_url,
@@ -167,7 +168,9 @@ def search_page(shop, base_path: str, shop_url: str, query: str, cursor: str | N
 
 
 def product_page(shop, base_path: str, shop_url: str, handle: str) -> str:
-    product = catalog.product_by_handle(shop.tenant_id, handle)
+    language = languages.current().language
+    found = product_translations.in_language(shop, language, handle)
+    product = product_translations.localized(found, shop, language)
     variants = [{**v, "available": max(v["inventory_quantity"], 0)} for v in product["variants"]]
     options = [
         {"name": name, "values": list(dict.fromkeys(v["options"].get(name) for v in variants))}
@@ -176,7 +179,8 @@ def product_page(shop, base_path: str, shop_url: str, handle: str) -> str:
     seo_fields = product["seo"]
     images = [_image(i, i["alt"] or (product["title"] if n == 0 else "")) for n, i in enumerate(product["images"])]
     view = {**product, "variants": variants, "options": options, "images": images}
-    url = f"{shop_url}/products/{handle}"
+    url = f"{shop_url}/products/{product['handle']}"
+    in_each = product_translations.handles(found, shop)
     return render(
         "product",
         shop,
@@ -188,6 +192,7 @@ def product_page(shop, base_path: str, shop_url: str, handle: str) -> str:
         shop_url=shop_url,
         og_image=images[0]["src"] if images and images[0] else None,
         json_ld=[seo.product(view, shop.name, url)],
+        alternates=languages.alternates({tag: f"/products/{quote(h, safe='')}" for tag, h in in_each.items()}),
     )
 
 

@@ -13,3 +13,4 @@ from .merchant import *  # noqa: F403
 from .operator import *  # noqa: F403
 from .orders import *  # noqa: F403
 from .storefront import *  # noqa: F403
+from .translations import *  # noqa: F403
