@@ -13,7 +13,7 @@ from chalicelib import (
     workflows,
 )
 from chalicelib.api import operator, platform, storefront, webhooks
-from chalicelib.api.admin import audit, discounts, home, online_store, products, session, settings
+from chalicelib.api.admin import audit, discounts, home, online_store, products, session, settings, translations
 from chalicelib.api.admin import bulk_edits as bulk_edit_screens
 from chalicelib.api.admin import orders as order_pages
 from chalicelib.api.admin import returns as return_pages
@@ -52,6 +52,7 @@ for blueprint in (
     settings,
     discounts,
     products,
+    translations,
     bulk_edit_screens,
     audit,
     order_pages,

@@ -10,6 +10,7 @@ Tenant table (every partition key starts with the tenant id, so IAM's
 | variant         | <tid>         | PRODUCT#<pid>#VARIANT#<vid>          |                              |                               |
 |                 |               |                                      | gsi3: <tid>#STOCK / inventory_quantity (a number) |        |
 | handle claim    | <tid>         | HANDLE#<handle>                      |                              |                               |
+| translated handle | <tid>       | LHANDLE#<language>#<handle>          |                              |                               |
 | cart            | <tid>         | CART#<cart_id>                       |                              |                               |
 | checkout        | <tid>         | CHECKOUT#<checkout_id>               |                              | <tid>#ATTENTION / <kind>#<id> (needs attention only) |
 | reservation     | <tid>         | RESERVATION#<checkout_id>            |                              | HELD / <expires>#<tid>#<cid> (held only) |
@@ -146,6 +147,11 @@ def variant_sk(variant_id: str) -> str:
 
 def handle_sk(handle: str) -> str:
     return f"HANDLE#{handle}"
+
+
+def translated_handle_sk(language: str, handle: str) -> str:
+    """A product's handle in one of the shop's other languages: unique within that language."""
+    return f"LHANDLE#{language}#{handle}"
 
 
 def products_gsi(tenant_id: str) -> str:

@@ -38,19 +38,21 @@ CATALOGUE_DIRS = {"en": "en", "zh-CN": "zh_CN"}  # gettext's directory names und
 
 
 class Page(NamedTuple):
-    """The language a render speaks, and where the same page is in each of the shop's languages."""
+    """The language a render speaks; for a storefront page, where each of the shop's languages starts (absolute,
+    on the request's host) and the page's own path below that."""
 
     language: str
-    alternates: tuple[dict, ...] = ()
+    bases: tuple[tuple[str, str], ...] = ()
+    path: str = "/"
 
 
 _speaking: ContextVar[Page | None] = ContextVar("speaking", default=None)
 
 
 @contextlib.contextmanager
-def speaking(language: str, alternates: tuple[dict, ...] = ()):
-    """Renders inside speak `language` (one of SUPPORTED)."""
-    token = _speaking.set(Page(language, alternates))
+def speaking(language: str, bases: tuple[tuple[str, str], ...] = (), path: str = "/"):
+    """Renders inside speak `language` (one of SUPPORTED); `bases` and `path` as in Page."""
+    token = _speaking.set(Page(language, bases, path))
     try:
         yield
     finally:
@@ -60,6 +62,19 @@ def speaking(language: str, alternates: tuple[dict, ...] = ()):
 def current() -> Page:
     """What the render under way speaks; outside any, the source language."""
     return _speaking.get() or Page(SOURCE)
+
+
+def alternates(paths: dict[str, str] | None = None) -> list[dict]:
+    """The page being rendered in each of the shop's languages, [{language, name, url}] (hreflang, the language
+    switcher); `paths`, by language, where the page is when its path differs between them (a translated handle).
+    None when the shop speaks one language."""
+    page = current()
+    if len(page.bases) < 2:
+        return []
+    return [
+        {"language": tag, "name": name_of(tag), "url": base + (paths or {}).get(tag, page.path)}
+        for tag, base in page.bases
+    ]
 
 
 def of_shop(shop) -> list[str]:

@@ -153,7 +153,7 @@ def pages(shop) -> list[tuple[str, Callable[[], str]]]:
     would get it (storefront.render, so template_for decides which templates run)."""
     currency, url = shop.currency, "https://shop.example"
     product = _product(currency)
-    listing = {"products": [storefront.card(product)], "next_url": "/?cursor=sample", "shop_url": url}
+    listing = {"products": [storefront.card(shop, product)], "next_url": "/?cursor=sample", "shop_url": url}
 
     def error(err: DomainError, status: int) -> Callable[[], str]:
         return lambda: storefront.error_page(err, shop, "", status)

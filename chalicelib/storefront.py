@@ -7,12 +7,12 @@ in the sandbox so a merchant-edited theme cannot reach Python internals.
 import functools
 import hashlib
 import re
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from jinja2 import FileSystemLoader, Template
 from jinja2.sandbox import SandboxedEnvironment
 
-from . import assets, catalog, languages, media, seo, template_overrides, themes
+from . import assets, catalog, languages, media, product_translations, seo, template_overrides, themes
 from .errors import DomainError, NotFound, Unavailable
 from .settings import TEMPLATES
 from .template_overrides import Edited
@@ -67,7 +67,7 @@ def render(page: str, shop, base_path: str, **context) -> str:
     context.setdefault("meta_description", "")
     context.setdefault("canonical_url", "")
     context.setdefault("language", spoken.language)
-    context.setdefault("alternates", list(spoken.alternates))
+    context.setdefault("alternates", languages.alternates())
     context.setdefault("root_path", languages.root_of(shop, base_path, spoken.language) if shop else base_path)
     theme = themes.get(themes.stored(shop)["name"]) if shop is not None else themes.get(themes.DEFAULT)
     return template_for(shop, f"{page}.html", template_overrides.current_preview()).render(
@@ -97,8 +97,9 @@ def _image(image: dict | None, alt: str = "") -> dict | None:
     return media.storefront_image(image, alt) if image else None
 
 
-def card(product: dict) -> dict:
-    """A product as listing pages show it (home, collection, search)."""
+def card(shop, product: dict) -> dict:
+    """A product as listing pages show it (home, collection, search), in the language of the page."""
+    product = product_translations.localized(product, shop, languages.current().language)
     return {
         "id": product["id"],
         "handle": product["handle"],
@@ -122,7 +123,7 @@ def home_page(shop, base_path: str, shop_url: str, cursor: str | None) -> str:
         "home",
         shop,
         base_path,
-        products=[card(p) for p in page["items"]],
+        products=[card(shop, p) for p in page["items"]],
         next_url=_page_url(base_path, "/", page["next"]) if page["next"] else None,
         canonical_url=shop_url + "/",
         shop_url=shop_url,
@@ -139,7 +140,7 @@ def collection_page(shop, base_path: str, shop_url: str, handle: str, cursor: st
         shop,
         base_path,
         collection={"handle": handle},
-        products=[card(p) for p in page["items"]],
+        products=[card(shop, p) for p in page["items"]],
         next_url=_page_url(base_path, "/collections/all", page["next"]) if page["next"] else None,
         canonical_url=shop_url + "/collections/all" + (f"?cursor={cursor}" if cursor else ""),
         shop_url=shop_url,
@@ -166,7 +167,7 @@ def search_page(shop, base_path: str, shop_url: str, query: str, cursor: str | N
         shop,
         base_path,
         query=query,
-        products=[card(p) for p in page["items"]],
+        products=[card(shop, p) for p in page["items"]],
         next_url=_page_url(base_path, "/search", page["next"], q=query) if page["next"] else None,
         canonical_url=shop_url + "/search",
         shop_url=shop_url,
@@ -175,13 +176,20 @@ def search_page(shop, base_path: str, shop_url: str, query: str, cursor: str | N
 
 
 def product_page(shop, base_path: str, shop_url: str, handle: str) -> str:
+    language = languages.current().language
+    found = product_translations.in_language(shop, language, handle)
+    in_each = product_translations.handles(found, shop)
     return render(
-        "product", shop, base_path, **product_context(shop, shop_url, catalog.product_by_handle(shop.tenant_id, handle))
+        "product",
+        shop,
+        base_path,
+        **product_context(shop, shop_url, product_translations.localized(found, shop, language)),
+        alternates=languages.alternates({tag: f"/products/{quote(h, safe='')}" for tag, h in in_each.items()}),
     )
 
 
 def product_context(shop, shop_url: str, product: dict) -> dict:
-    """What the product page shows of `product` (catalog's answer for it)."""
+    """What the product page shows of `product` (catalog's answer for it, in the page's language)."""
     variants = [{**v, "available": max(v["inventory_quantity"], 0)} for v in product["variants"]]
     options = [
         {"name": name, "values": list(dict.fromkeys(v["options"].get(name) for v in variants))}

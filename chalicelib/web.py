@@ -261,9 +261,10 @@ class Routes:
                         raise NotFound("This shop has no pages in that language")
                     language = requested
                 base_path = root + languages.prefix(shop, language)
-                alternates = _alternates(shop, request, root, _filled(path, params))
+                origin = hosts.storefront_base(shop, host(request), root)
+                bases = tuple((tag, origin + languages.prefix(shop, tag)) for tag in languages.of_shop(shop))
                 token = query(request, "preview") if html else None
-                with languages.speaking(language, alternates):
+                with languages.speaking(language, bases, _filled(path, params)):
                     if token is None:
                         return fn(shop=shop, base_path=base_path, **params)
                     return _previewed(shop, token, lambda: fn(shop=shop, base_path=base_path, **params))
@@ -404,19 +405,6 @@ def _page_language(shop, requested: str | None) -> str:
     """The language of a page that failed: the one its path asked for when the shop speaks it, else the shop's
     primary."""
     return languages.spoken_by(shop, requested) if shop is not None else languages.SOURCE
-
-
-def _alternates(shop, request, root: str, page_path: str) -> tuple[dict, ...]:
-    """The same page in each of the shop's languages (hreflang, the language switcher): absolute URLs on the
-    request's host when it is the shop's own."""
-    spoken = languages.of_shop(shop)
-    if len(spoken) == 1:
-        return ()
-    origin = hosts.storefront_base(shop, host(request), root)
-    return tuple(
-        {"language": tag, "name": languages.name_of(tag), "url": origin + languages.prefix(shop, tag) + page_path}
-        for tag in languages.of_shop(shop)
-    )
 
 
 def _shop(request, subdomain: str | None):

@@ -14,3 +14,4 @@ from .operator import *  # noqa: F403
 from .orders import *  # noqa: F403
 from .storefront import *  # noqa: F403
 from .theme_edits import *  # noqa: F403
+from .translations import *  # noqa: F403

@@ -22,6 +22,7 @@ money = {"type": "integer", "minimum": 0, "maximum": MOST_MONEY}
 currency = {"type": "string", "pattern": "^[A-Z]{3}$"}
 country = {"type": "string", "pattern": "^[A-Z]{2}$"}
 quantity = {"type": "integer", "minimum": 1, "maximum": 999}
+handle = {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$", "maxLength": 100}
 language_tag = {"enum": list(_languages.SUPPORTED)}
 language_tags = {
     "type": "array",

@@ -7,6 +7,7 @@ from .common import (
     country,
     currency,
     display_text,
+    handle,
     identifier,
     integer,
     language_tags,
@@ -20,6 +21,7 @@ from .common import (
     url,
 )
 from .media import IMAGE
+from .translations import PRODUCT_TRANSLATIONS
 
 # Signing up and in -------------------------------------------------------
 
@@ -157,7 +159,7 @@ _product_fields = {
     "description": text(20_000),
     "status": {"enum": ["active", "draft"]},
     "category": display_text(100),
-    "handle": {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$", "maxLength": 100},
+    "handle": handle,
     "images": {"type": "array", "maxItems": 20, "items": _image},
     "seo": closed({"title": display_text(70), "description": text(320)}),
 }
@@ -216,6 +218,7 @@ PRODUCT = answer(
         "options": {"type": "array", "items": string, "description": "The option names, e.g. `Size`"},
         "category": nullable_string,
         "variants": {"type": "array", "items": VARIANT},
+        "translations": PRODUCT_TRANSLATIONS,
         "created_at": timestamp,
         "updated_at": timestamp,
     }

@@ -106,3 +106,78 @@ def test_a_finished_carts_cookie_is_dropped_at_the_shops_root_from_any_language(
     _speaks(shop_api, "en", "zh-CN")
     r = on_platform.get(f"/s/{sub}/zh-cn/cart", headers={"Cookie": "cart=gone"})
     assert r.status_code == 200 and f"Path=/s/{sub};" in r.headers["Set-Cookie"]
+
+
+# Translated products -------------------------------------------------------------------------------------------
+
+
+def _translate(shop_api, product_id: str, language: str, body: dict):
+    return shop_api.request("PUT", f"/api/admin/products/{product_id}/translations/{language}", body)
+
+
+def _tea_cup(shop_api) -> dict:
+    created = shop_api.post("/api/admin/products", product_body("Tea Cup", price=1999, description="Thin porcelain."))
+    assert created.status_code == 201, created.body
+    return created.json
+
+
+def test_a_product_in_another_language_has_its_own_title_description_and_address(shop):
+    shop_api, sub, on_host, on_platform = shop
+    _speaks(shop_api, "en", "zh-CN")
+    cup = _tea_cup(shop_api)
+    body = {"title": "茶杯", "description": "薄胎瓷。", "handle": "cha-bei"}
+    answer = _translate(shop_api, cup["id"], "zh-CN", body)
+    assert answer.status_code == 200, answer.body
+    assert answer.json["translations"] == {"zh-CN": body}
+    assert shop_api.get(f"/api/admin/products/{cup['id']}").json["translations"] == {"zh-CN": body}
+
+    for client, root in ((on_host, ""), (on_platform, f"/s/{sub}")):
+        home = Page(client.get(root + "/zh-cn/").text)
+        assert "茶杯" in home.visible_text and "Tea Cup" not in home.visible_text
+        assert f"{root}/zh-cn/products/cha-bei" in [a.get("href") for a in home.all("a")]
+        page = client.get(root + "/zh-cn/products/cha-bei")
+        assert page.status_code == 200 and "薄胎瓷。" in page.text and "<title>茶杯" in page.text
+        english = Page(client.get(root + "/products/tea-cup").text)
+        assert "Tea Cup" in english.visible_text and "茶杯" not in english.visible_text
+    page = Page(on_host.get("/zh-cn/products/cha-bei").text)
+    hreflang = {link["hreflang"]: link["href"] for link in page.all("link") if link.get("rel") == "alternate"}
+    base = f"http://{sub}.localhost:8000"
+    assert hreflang == {"en": f"{base}/products/tea-cup", "zh-CN": f"{base}/zh-cn/products/cha-bei"}
+    canonical = [link["href"] for link in page.all("link") if link.get("rel") == "canonical"]
+    assert canonical == [f"{base}/zh-cn/products/cha-bei"]
+    # The product's own handle still finds it in Chinese; the translated one is no English address.
+    assert on_host.get("/zh-cn/products/tea-cup").status_code == 200
+    assert on_host.get("/products/cha-bei").status_code == 404
+
+
+def test_a_translated_handle_is_one_products_per_language_and_freed_when_dropped(shop):
+    shop_api = shop[0]
+    _speaks(shop_api, "en", "zh-CN")
+    cup, pot = _tea_cup(shop_api), shop_api.post("/api/admin/products", product_body("Tea Pot")).json
+    assert _translate(shop_api, cup["id"], "zh-CN", {"title": "茶杯", "handle": "cha"}).status_code == 200
+    taken = _translate(shop_api, pot["id"], "zh-CN", {"title": "茶壶", "handle": "cha"})
+    assert taken.status_code == 409 and taken.json["fields"] == {"handle": "taken"}
+    dropped = shop_api.delete(f"/api/admin/products/{cup['id']}/translations/zh-CN")
+    assert dropped.status_code == 200 and dropped.json["translations"] == {}
+    assert _translate(shop_api, pot["id"], "zh-CN", {"title": "茶壶", "handle": "cha"}).status_code == 200
+    assert shop_api.delete(f"/api/admin/products/{pot['id']}").status_code == 204
+    assert _translate(shop_api, cup["id"], "zh-CN", {"title": "茶杯", "handle": "cha"}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "language, body, status",
+    [
+        ("fr", {"title": "Tasse"}, 400),  # not a language the shop speaks
+        ("en", {"title": "Cup"}, 400),  # its primary: the product's own words
+        ("zh-CN", {"title": ""}, 400),
+        ("zh-CN", {"title": "茶杯", "handle": "Not A Handle"}, 400),
+        ("zh-CN", {"title": "茶杯", "price": 1}, 400),
+    ],
+)
+def test_a_translation_the_shop_cannot_use_is_refused(shop, language, body, status):
+    shop_api = shop[0]
+    _speaks(shop_api, "en", "zh-CN")
+    cup = _tea_cup(shop_api)
+    answer = _translate(shop_api, cup["id"], language, body)
+    assert answer.status_code == status and answer.json["message"]
+    assert shop_api.get(f"/api/admin/products/{cup['id']}").json["translations"] == {}

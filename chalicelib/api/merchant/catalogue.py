@@ -2,7 +2,7 @@
 
 from chalice import Blueprint
 
-from chalicelib import audit, catalog, media, product_editing, schemas, tenants, web
+from chalicelib import audit, catalog, media, product_editing, product_translations, schemas, tenants, web
 from chalicelib.api.merchant import admin_once
 from chalicelib.api.merchant.auditing import MEDIA, PRODUCT, Audited, actor, change
 
@@ -133,3 +133,32 @@ def start_upload(tenant_id: str, who: audit.Actor, data: dict) -> dict:
 
     change(tenant_id, who, "start_media_upload", MEDIA, None, start, created="key")
     return started
+
+
+@routes.api(
+    "/api/admin/products/{product_id}/translations/{language}",
+    ["PUT"],
+    summary="The product's title, description and handle in another of the shop's languages",
+    request=schemas.PRODUCT_TRANSLATION,
+    response=schemas.PRODUCT,
+    tag="admin",
+)
+@audited(PRODUCT, "product_id")
+def translate_product(product_id, language):
+    request = bp.current_request
+    shop = tenants.get_shop(web.merchant_tenant(request))
+    data = web.body(request, schemas.PRODUCT_TRANSLATION)
+    return web.json_response(product_translations.translate(shop, product_id, language, data))
+
+
+@routes.api(
+    "/api/admin/products/{product_id}/translations/{language}",
+    ["DELETE"],
+    summary="Drop the product's words in that language (its pages there show its own)",
+    response=schemas.PRODUCT,
+    tag="admin",
+)
+@audited(PRODUCT, "product_id")
+def untranslate_product(product_id, language):
+    shop = tenants.get_shop(web.merchant_tenant(bp.current_request))
+    return web.json_response(product_translations.untranslate(shop, product_id, language))
