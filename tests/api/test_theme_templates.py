@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from chalicelib import template_overrides, theme_edits
+from chalicelib import page_samples, template_overrides, tenants, theme_edits, themes
 from tests.support.api import product_body, sign_up
 from tests.support.clock import later
 
@@ -240,3 +240,17 @@ def test_another_merchant_cannot_read_or_publish_a_shops_draft(shop, api):
     stranger, _ = sign_up(api)
     assert "Private" not in stranger.get("/api/admin/theme/templates/product.html").json["source"]
     assert stranger.post("/api/admin/theme/publish").status_code == 409  # their own draft: nothing in it
+
+
+@pytest.mark.parametrize("theme", themes.names())
+def test_every_page_of_every_theme_renders_in_the_sandbox_as_the_theme_wrote_it(merchant, theme):
+    """Edited templates run beside the theme's own in the sandbox: each theme keeps to its rules unedited, so an
+    edit is only ever refused for what it changes."""
+    shop_api, signup = merchant
+    assert shop_api.patch("/api/admin/shop", {"theme": {"name": theme}}).status_code == 200
+    shop = tenants.get_shop(signup["shop"]["id"])
+    as_written = dict(template_overrides.theme_sources(theme))
+    preview = template_overrides.Preview(shop.tenant_id, theme, as_written, strict=True)
+    for page, render in page_samples.pages(shop):
+        with template_overrides.previewing(preview):
+            assert "</html>" in render(), page
