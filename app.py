@@ -13,12 +13,20 @@ from chalicelib import (
     workflows,
 )
 from chalicelib.api import operator, platform, storefront, webhooks
-from chalicelib.api.admin import audit, discounts, home, products, session, settings
+from chalicelib.api.admin import audit, discounts, home, online_store, products, session, settings, translations
 from chalicelib.api.admin import bulk_edits as bulk_edit_screens
 from chalicelib.api.admin import orders as order_pages
 from chalicelib.api.admin import policies as policy_pages
 from chalicelib.api.admin import returns as return_pages
-from chalicelib.api.merchant import audit_log, bulk_edits, catalogue, home_figures, orders, shop_settings
+from chalicelib.api.merchant import (
+    audit_log,
+    bulk_edits,
+    catalogue,
+    home_figures,
+    orders,
+    shop_settings,
+    theme_templates,
+)
 from chalicelib.observability import logger
 
 app = Chalice(app_name="shopbuilder")
@@ -35,6 +43,7 @@ for blueprint in (
     bulk_edits,
     orders,
     shop_settings,
+    theme_templates,
     audit_log,
     home_figures,
     operator,
@@ -44,11 +53,13 @@ for blueprint in (
     settings,
     discounts,
     products,
+    translations,
     bulk_edit_screens,
     audit,
     order_pages,
     return_pages,
     policy_pages,
+    online_store,
 ):
     app.register_blueprint(blueprint.bp)
 

@@ -343,6 +343,7 @@ AUDIT_RESOURCE_TYPES = (
     "payments",
     "bulk_edit",
     "policies",
+    "theme_templates",
 )
 _any_json = {"description": "The field's value as the API shows it; null where the field was absent"}
 AUDIT_ENTRY = answer(

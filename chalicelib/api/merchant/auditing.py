@@ -27,6 +27,7 @@ from chalicelib import (
     shipping,
     shops,
     taxes,
+    theme_edits,
     web,
 )
 
@@ -58,8 +59,9 @@ TAX_RATES = Resource("tax_rates", _setting(taxes.get))
 POLICIES = Resource("policies", _setting(policies.get))
 DISCOUNT = Resource("discount", discounts.get)
 PAYMENTS = Resource("payments", _setting(lambda tenant_id: payment_accounts.to_dict(payment_accounts.get(tenant_id))))
+THEME_TEMPLATES = Resource("theme_templates", _setting(theme_edits.state))  # the draft's and live templates
 BULK_EDIT = Resource("bulk_edit", bulk_edits.get)  # each product it edits is the product's own change
-SETTINGS = (SHOP, RETURN_POLICY, PICKUP_LOCATIONS, SHIPPING_RATES, TAX_RATES, PAYMENTS, POLICIES)
+SETTINGS = (SHOP, RETURN_POLICY, PICKUP_LOCATIONS, SHIPPING_RATES, TAX_RATES, PAYMENTS, POLICIES, THEME_TEMPLATES)
 
 
 def actor(claims: dict, via: str) -> audit.Actor:
