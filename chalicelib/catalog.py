@@ -25,8 +25,8 @@ def product_records(tenant_id: str, product_id: str) -> tuple[ProductRecord, lis
     return product, [by_id[v] for v in product.variant_ids if v in by_id]
 
 
-def to_dict(p: ProductRecord, variants: list[VariantRecord], ready: dict | None = None) -> dict:
-    """A product as the merchant's API shows it; `ready` (media.ready_media of its images) adds their sizes."""
+def to_dict(p: ProductRecord, variants: list[VariantRecord], images: dict | None = None) -> dict:
+    """A product as the merchant's API shows it; `images` (media.media_items of its images) adds their sizes."""
     return {
         "id": p.product_id,
         "handle": p.handle,
@@ -36,7 +36,7 @@ def to_dict(p: ProductRecord, variants: list[VariantRecord], ready: dict | None 
         "currency": p.currency,
         "price_min": int(p.price_min),
         "price_max": int(p.price_max),
-        "images": [media.image_answer(i, ready or {}) for i in p.images],
+        "images": [media.image_answer(i, images or {}) for i in p.images],
         "seo": dict(p.seo.as_dict()) if hasattr(p.seo, "as_dict") else dict(p.seo or {}),
         "options": list(p.option_names),
         "category": p.category,
@@ -73,7 +73,7 @@ def plain(m) -> dict:
 
 def get_product(tenant_id: str, product_id: str) -> dict:
     product, variants = product_records(tenant_id, product_id)
-    return to_dict(product, variants, media.ready_media(tenant_id, [i["key"] for i in product.images]))
+    return to_dict(product, variants, media.media_items(tenant_id, [i["key"] for i in product.images]))
 
 
 def product_by_handle(tenant_id: str, handle: str, *, active_only: bool = True) -> dict:
@@ -136,8 +136,8 @@ def list_products(
     if with_variants and products:
         wanted = [(tenant_id, keys.variant_sk(v)) for p in products for v in p.variant_ids]
         variants = {v.variant_id: v for v in VariantRecord.batch_get(wanted)}
-    ready = media.ready_media(tenant_id, [i["key"] for p in products for i in p.images])
-    items = [to_dict(p, [variants[v] for v in p.variant_ids if v in variants], ready) for p in products]
+    images = media.media_items(tenant_id, [i["key"] for p in products for i in p.images])
+    items = [to_dict(p, [variants[v] for v in p.variant_ids if v in variants], images) for p in products]
     if not with_variants:
         for item in items:
             del item["variants"]
@@ -161,7 +161,7 @@ CARD_ATTRIBUTES = [
 ]
 
 
-def _card_item(raw: dict, ready: dict) -> dict:
+def _card_item(raw: dict, found: dict) -> dict:
     def text(name):
         return raw.get(name, {}).get("S", "")
 
@@ -175,7 +175,7 @@ def _card_item(raw: dict, ready: dict) -> dict:
         "price_max": int(raw["price_max"]["N"]),
         "currency": text("currency"),
         "images": [
-            media.image_answer({"key": i["key"]["S"], "alt": i.get("alt", {}).get("S", "")}, ready) for i in images
+            media.image_answer({"key": i["key"]["S"], "alt": i.get("alt", {}).get("S", "")}, found) for i in images
         ],
         "translations": {
             language: {name: value.get("S") for name, value in entry["M"].items()}
@@ -196,11 +196,11 @@ def list_cards(tenant_id: str, *, limit: int, cursor: str | None) -> dict:
         exclusive_start_key=cursors.decode(cursor, tenant_id, index=(index.Meta.index_name, pk)),
     )
     raws = answer.get("Items", [])
-    ready = media.ready_media(
+    found = media.media_items(
         tenant_id, [i["M"]["key"]["S"] for raw in raws for i in raw.get("images", {}).get("L", [])]
     )
     return {
-        "items": [_card_item(raw, ready) for raw in raws],
+        "items": [_card_item(raw, found) for raw in raws],
         "next": cursors.encode(answer.get("LastEvaluatedKey")),
     }
 

@@ -91,8 +91,8 @@ def list_media(tenant_id: str, *, limit: int, cursor: str | None) -> dict:
         Bucket=settings.MEDIA_BUCKET, Prefix=prefix, MaxKeys=limit, StartAfter=cursor or ""
     )
     stored = [o["Key"] for o in answer.get("Contents", [])]
-    ready = ready_media(tenant_id, stored)
-    items = [{k: v for k, v in image_answer({"key": key}, ready).items() if k != "alt"} for key in stored]
+    found = media_items(tenant_id, stored)
+    items = [{k: v for k, v in image_answer({"key": key}, found).items() if k != "alt"} for key in stored]
     return {"items": items, "next": items[-1]["key"] if answer.get("IsTruncated") and items else None}
 
 
@@ -218,21 +218,28 @@ def processed_event_key(event: dict) -> str:
 # Images as answers and templates see them ---------------------------------------------------------------------------
 
 
-def ready_media(tenant_id: str, image_keys: list[str]) -> dict[str, MediaRecord]:
-    """key -> its media item, for those of `image_keys` whose sizes are ready (one BatchGet)."""
+def media_items(tenant_id: str, image_keys: list[str]) -> dict[str, MediaRecord]:
+    """key -> its media item, for those of `image_keys` processing has seen (one BatchGet)."""
     ids = {found["media"]: k for k in image_keys if (found := _ORIGINAL.match(k)) and found["tenant"] == tenant_id}
     if not ids:
         return {}
     wanted = [(tenant_id, keys.media_sk(media_id)) for media_id in ids]
-    return {ids[r.media_id]: r for r in MediaRecord.batch_get(wanted) if r.status == "ready"}
+    return {ids[r.media_id]: r for r in MediaRecord.batch_get(wanted)}
 
 
-def image_answer(image: dict, ready: dict[str, MediaRecord]) -> dict:
-    """A product's image `{key, alt}` as answers carry it: with `urls` of each size (JPEG or PNG), `webp_urls`,
-    and its `width` and `height` once processed."""
-    answer = {"key": image["key"], "url": url_for(image["key"]), "alt": image.get("alt", "")}
-    record = ready.get(image["key"])
-    if record is not None:
+def image_answer(image: dict, items: dict[str, MediaRecord]) -> dict:
+    """A product's image `{key, alt}` as answers carry it: its `status` (processing until its event has run,
+    then ready, or rejected with the `reason`), and once ready `urls` of each size (JPEG or PNG), `webp_urls`,
+    `widths`, and its `width` and `height`."""
+    record = items.get(image["key"])
+    answer = {
+        "key": image["key"],
+        "url": url_for(image["key"]),
+        "alt": image.get("alt", ""),
+        "status": record.status if record else "processing",
+        **({"reason": record.reason} if record and record.status == "rejected" else {}),
+    }
+    if record is not None and record.status == "ready":
         answer.update(
             width=int(record.width),
             height=int(record.height),

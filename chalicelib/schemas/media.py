@@ -3,18 +3,24 @@
 from .common import answer, closed, integer, string
 
 _sizes = answer({"small": string, "medium": string, "large": string})
+_ONCE_PROCESSED = ("reason", "width", "height", "urls", "webp_urls", "widths")
 IMAGE = answer(
     {
         "key": string,
         "url": {"type": "string", "description": "The original upload, for the merchant: shoppers get `urls`"},
         "alt": string,
+        "status": {
+            "enum": ["processing", "ready", "rejected"],
+            "description": "processing until the upload's processing has run; rejected: not an image shown",
+        },
+        "reason": {"type": "string", "description": "Why it was rejected, for the merchant"},
         "width": {"type": "integer", "description": "Once processed: the image's size, upright"},
         "height": integer,
         "urls": {**_sizes, "description": "Once processed: each size as JPEG (PNG for transparency), absolute"},
         "webp_urls": {**_sizes, "description": "Once processed: each size as WebP"},
         "widths": answer({"small": integer, "medium": integer, "large": integer}),
     },
-    optional=("width", "height", "urls", "webp_urls", "widths"),
+    optional=_ONCE_PROCESSED,
 )
 
 MEDIA_UPLOAD = closed(
@@ -42,5 +48,5 @@ MEDIA_UPLOAD_STARTED = answer(
 )
 MEDIA = answer(
     {k: v for k, v in IMAGE["properties"].items() if k != "alt"},
-    optional=("width", "height", "urls", "webp_urls", "widths"),
+    optional=_ONCE_PROCESSED,
 )

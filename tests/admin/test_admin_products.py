@@ -317,3 +317,13 @@ def test_an_upload_the_platform_does_not_take_is_refused_before_it_starts(shop):
     assert nothing.status_code == 400 and "choose an image file" in nothing.text and 'id="f-file-error"' in nothing.text
     foreign = admin.post(f"/admin/products/{product['id']}/images", {"key": "x/media/y.png", "alt": "A mug"})
     assert foreign.status_code == 400 and 'id="f-file-error"' in foreign.text
+
+
+def test_an_upload_that_is_no_image_it_claims_to_be_is_added_but_says_why_shoppers_never_see_it(shop):
+    shop_api, admin = shop
+    product = _create(shop_api, "Mug")
+    key = media.upload(shop_api, media.photo(50, 50, format="PNG"), "image/jpeg", "renamed.jpg")
+    admin.get(f"/admin/products/{product['id']}")
+    assert admin.post(f"/admin/products/{product['id']}/images", {"key": key, "alt": "A mug"}).status_code == 303
+    page = admin.get(f"/admin/products/{product['id']}")
+    assert "Not shown to shoppers: the file is a PNG image, not the image/jpeg it was uploaded as." in page.text

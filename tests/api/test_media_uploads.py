@@ -89,6 +89,7 @@ def test_a_png_uploaded_as_a_jpeg_is_rejected_and_never_gets_sizes(merchant):
     record = MediaRecord.get(signup["shop"]["id"], f"MEDIA#{key.split('/media/')[1][:26]}")
     assert record.status == "rejected" and "PNG image" in record.reason
     image = shop_api.post("/api/admin/products", product_body(images=[{"key": key}])).json["images"][0]
+    assert (image["status"], image["reason"]) == ("rejected", record.reason)
     assert "urls" not in image and media_module.storefront_image(image, "") is None
 
 
@@ -189,7 +190,7 @@ def test_the_backfill_gives_images_stored_before_processing_their_sizes(merchant
     )
     media_module.put(signup["shop"]["id"], "media/01J0000000000000000000SVG0-logo.svg", b"<svg/>", "image/svg+xml")
     product = shop_api.post("/api/admin/products", product_body(images=[{"key": older}])).json
-    assert "urls" not in product["images"][0]
+    assert product["images"][0]["status"] == "processing" and "urls" not in product["images"][0]
     sent = backfill_media.backfill(boto3.Session(), media_module.settings.STAGE, media_module.settings.MEDIA_BUCKET)
     assert sent >= 2  # every shop's uploads in the bucket, this one's two among them
     image = shop_api.get(f"/api/admin/products/{product['id']}").json["images"][0]
