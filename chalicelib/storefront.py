@@ -270,6 +270,11 @@ def platform_home(base_url: str, demo_subdomain: str | None) -> str:
     )
 
 
-def password_reset_page(token: str, message: str | None = None, done: bool = False) -> str:
-    """The page an emailed reset link opens (accounts.request_reset), and what it shows once posted."""
-    return _platform_env.get_template("platform/password_reset.html").render(token=token, message=message, done=done)
+def password_reset_page(token: str, message: str | None = None, done: bool = False, language: str | None = None) -> str:
+    """The page an emailed reset link opens (accounts.request_reset), and what it shows once posted, in the
+    language of the shop the link was mailed for (accounts.reset_language; English for an unknown link)."""
+    language = languages.tag_of(language) or languages.SOURCE
+    with languages.speaking(language):
+        return _platform_env.get_template("platform/password_reset.html").render(
+            token=token, message=message, done=done, language=language
+        )
