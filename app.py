@@ -13,11 +13,19 @@ from chalicelib import (
     workflows,
 )
 from chalicelib.api import operator, platform, storefront, webhooks
-from chalicelib.api.admin import audit, discounts, home, products, session, settings, translations
+from chalicelib.api.admin import audit, discounts, home, online_store, products, session, settings, translations
 from chalicelib.api.admin import bulk_edits as bulk_edit_screens
 from chalicelib.api.admin import orders as order_pages
 from chalicelib.api.admin import returns as return_pages
-from chalicelib.api.merchant import audit_log, bulk_edits, catalogue, home_figures, orders, shop_settings
+from chalicelib.api.merchant import (
+    audit_log,
+    bulk_edits,
+    catalogue,
+    home_figures,
+    orders,
+    shop_settings,
+    theme_templates,
+)
 from chalicelib.observability import logger
 
 app = Chalice(app_name="shopbuilder")
@@ -34,6 +42,7 @@ for blueprint in (
     bulk_edits,
     orders,
     shop_settings,
+    theme_templates,
     audit_log,
     home_figures,
     operator,
@@ -48,6 +57,7 @@ for blueprint in (
     audit,
     order_pages,
     return_pages,
+    online_store,
 ):
     app.register_blueprint(blueprint.bp)
 

@@ -166,6 +166,14 @@ def render(template: str, session: Session, *, status: int = 200, **context) -> 
     return Response(body=html, status_code=status, headers=dict(PAGE_HEADERS))
 
 
+def section_page(request, template: str, session: Session, nav: str, *, status: int = 200, **context) -> Response:
+    """A page of one of the admin's sections (`nav`, lit in the side bar), with the notice a redirect brought."""
+    query = request.query_params
+    return render(
+        template, session, status=status, nav=nav, notice=notice(query.get("notice") if query else None), **context
+    )
+
+
 def redirect(location: str, *, notice: str | None = None, cookies: list[str] | None = None) -> Response:
     """303 See Other after a form post (the browser then GETs `location`); `notice` is shown there once,
     as one of NOTICES' codes, so no text a link carries is ever written onto a page."""
@@ -212,6 +220,11 @@ NOTICES = {
     "approved": "Return approved. The customer gets an email.",
     "rejected": "Return rejected.",
     "received": "Return received and settled.",
+    "theme_switched": "Theme switched: your shop shows it now, with the settings it had.",
+    "draft_saved": "Draft saved. Preview it, then publish it to make it live.",
+    "draft_discarded": "The draft uses the theme's own template again.",
+    "theme_published": "Published: your shop shows the new version.",
+    "rolled_back": "Rolled back: your shop shows that version again.",
 }
 
 

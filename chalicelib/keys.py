@@ -25,6 +25,8 @@ Tenant table (every partition key starts with the tenant id, so IAM's
 | tracking claim  | <tid>         | TRACKING#<TRACKING NUMBER>           |                              |                               |
 | bulk edit       | <tid>         | BULKEDIT#<bulk_edit_id>              | <tid>#BULKEDITS / <id>       |                               |
 | bulk edit chunk | <tid>         | BULKEDIT#<bulk_edit_id>#CHUNK#<00042>|                              |                               |
+| template draft  | <tid>         | THEME#<theme>#DRAFT                  |                              |                               |
+| template version| <tid>         | THEME#<theme>#VERSION#<000042>       |                              |                               |
 | lookup counter  | <tid>         | THROTTLE#ORDER_LOOKUP#<address>      |                              |                               |
 | media item      | <tid>         | MEDIA#<media_id>                     |                              |                               |
 | audit entry     | <tid>#AUDIT   | <at>#<entry_id>                      | <tid>#AUDIT#<type>#<rid> / <at>#<entry_id> | <tid>#AUDIT#<type> / <at>#<entry_id> |
@@ -312,6 +314,20 @@ def bulk_edit_chunk_sk(bulk_edit_id: str, chunk: int) -> str:
 
 def bulk_edits_gsi(tenant_id: str) -> str:
     return f"{tenant_id}#BULKEDITS"
+
+
+# A merchant's edits of their theme's templates (tenant table): the draft and the published versions of each
+# theme share a prefix, so a theme's versions, newest first, are one Query.
+def template_draft_sk(theme: str) -> str:
+    return f"THEME#{theme}#DRAFT"
+
+
+def template_versions_prefix(theme: str) -> str:
+    return f"THEME#{theme}#VERSION#"
+
+
+def template_version_sk(theme: str, version: int) -> str:
+    return f"{template_versions_prefix(theme)}{version:06d}"
 
 
 # The audit log (tenant table)

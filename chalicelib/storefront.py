@@ -6,38 +6,45 @@ in the sandbox so a merchant-edited theme cannot reach Python internals.
 
 import functools
 import hashlib
+import re
 from urllib.parse import quote, urlencode
 
 from jinja2 import FileSystemLoader, Template
 from jinja2.sandbox import SandboxedEnvironment
 
-from . import assets, catalog, languages, media, product_translations, seo, themes
+from . import assets, catalog, languages, media, product_translations, seo, template_overrides, themes
 from .errors import DomainError, NotFound, Unavailable
 from .settings import TEMPLATES
+from .template_overrides import Edited
 
 HOME_PAGE_SIZE = 24
 COLLECTION_PAGE_SIZE = 24
 
 
-def _environment(loader) -> SandboxedEnvironment:
-    env = SandboxedEnvironment(loader=loader, autoescape=True, trim_blocks=True, lstrip_blocks=True)
+def environment(loader, kind: type[SandboxedEnvironment] = SandboxedEnvironment) -> SandboxedEnvironment:
+    """A storefront environment over `loader`: the theme's own, or (`kind`: template_sandbox's hardened one) a
+    shop's edited templates (template_overrides), with the same gettext, `money` and `date`."""
+    env = kind(loader=loader, autoescape=True, trim_blocks=True, lstrip_blocks=True)
     languages.install(env)  # gettext, `money` and `date` in the language of the render under way
     return env
 
 
-_platform_env = _environment(FileSystemLoader(str(TEMPLATES)))
+_platform_env = environment(FileSystemLoader(str(TEMPLATES)))
 
 
 @functools.cache
 def _theme_env(name: str) -> SandboxedEnvironment:
-    return _environment(themes.loader(name))
+    return environment(themes.loader(name))
 
 
-def template_for(shop, name: str, preview=None) -> Template:
+def template_for(shop, name: str, preview: template_overrides.Preview | None = None) -> Template | Edited:
     """The template `name` ("product.html") a page of `shop` renders: the one place a page's template is
     chosen, so a shop's own versions of its theme's templates (and a preview's draft) can take its place."""
     theme = themes.stored(shop)["name"] if shop is not None else themes.DEFAULT
-    return _theme_env(theme).get_template(name)
+    own = _theme_env(theme).get_template(name)
+    if shop is None:
+        return own
+    return template_overrides.template_for(shop, theme, name, own, environment, preview)
 
 
 def _shop_context(shop) -> dict | None:
@@ -63,7 +70,7 @@ def render(page: str, shop, base_path: str, **context) -> str:
     context.setdefault("alternates", languages.alternates())
     context.setdefault("root_path", languages.root_of(shop, base_path, spoken.language) if shop else base_path)
     theme = themes.get(themes.stored(shop)["name"]) if shop is not None else themes.get(themes.DEFAULT)
-    return template_for(shop, f"{page}.html").render(
+    return template_for(shop, f"{page}.html", template_overrides.current_preview()).render(
         shop=_shop_context(shop),
         settings=themes.settings_of(shop),
         theme={"name": theme.name, "title": theme.title, "version": theme.version},
@@ -90,7 +97,8 @@ def _image(image: dict | None, alt: str = "") -> dict | None:
     return media.storefront_image(image, alt) if image else None
 
 
-def _card(shop, product: dict) -> dict:
+def card(shop, product: dict) -> dict:
+    """A product as listing pages show it (home, collection, search), in the language of the page."""
     product = product_translations.localized(product, shop, languages.current().language)
     return {
         "id": product["id"],
@@ -115,7 +123,7 @@ def home_page(shop, base_path: str, shop_url: str, cursor: str | None) -> str:
         "home",
         shop,
         base_path,
-        products=[_card(shop, p) for p in page["items"]],
+        products=[card(shop, p) for p in page["items"]],
         next_url=_page_url(base_path, "/", page["next"]) if page["next"] else None,
         canonical_url=shop_url + "/",
         shop_url=shop_url,
@@ -132,7 +140,7 @@ def collection_page(shop, base_path: str, shop_url: str, handle: str, cursor: st
         shop,
         base_path,
         collection={"handle": handle},
-        products=[_card(shop, p) for p in page["items"]],
+        products=[card(shop, p) for p in page["items"]],
         next_url=_page_url(base_path, "/collections/all", page["next"]) if page["next"] else None,
         canonical_url=shop_url + "/collections/all" + (f"?cursor={cursor}" if cursor else ""),
         shop_url=shop_url,
@@ -159,7 +167,7 @@ def search_page(shop, base_path: str, shop_url: str, query: str, cursor: str | N
         shop,
         base_path,
         query=query,
-        products=[_card(shop, p) for p in page["items"]],
+        products=[card(shop, p) for p in page["items"]],
         next_url=_page_url(base_path, "/search", page["next"], q=query) if page["next"] else None,
         canonical_url=shop_url + "/search",
         shop_url=shop_url,
@@ -170,7 +178,18 @@ def search_page(shop, base_path: str, shop_url: str, query: str, cursor: str | N
 def product_page(shop, base_path: str, shop_url: str, handle: str) -> str:
     language = languages.current().language
     found = product_translations.in_language(shop, language, handle)
-    product = product_translations.localized(found, shop, language)
+    in_each = product_translations.handles(found, shop)
+    return render(
+        "product",
+        shop,
+        base_path,
+        **product_context(shop, shop_url, product_translations.localized(found, shop, language)),
+        alternates=languages.alternates({tag: f"/products/{quote(h, safe='')}" for tag, h in in_each.items()}),
+    )
+
+
+def product_context(shop, shop_url: str, product: dict) -> dict:
+    """What the product page shows of `product` (catalog's answer for it, in the page's language)."""
     variants = [{**v, "available": max(v["inventory_quantity"], 0)} for v in product["variants"]]
     options = [
         {"name": name, "values": list(dict.fromkeys(v["options"].get(name) for v in variants))}
@@ -180,11 +199,7 @@ def product_page(shop, base_path: str, shop_url: str, handle: str) -> str:
     images = [_image(i, i["alt"] or (product["title"] if n == 0 else "")) for n, i in enumerate(product["images"])]
     view = {**product, "variants": variants, "options": options, "images": images}
     url = f"{shop_url}/products/{product['handle']}"
-    in_each = product_translations.handles(found, shop)
-    return render(
-        "product",
-        shop,
-        base_path,
+    return dict(
         product=view,
         page_title=seo_fields.get("title"),
         meta_description=seo_fields.get("description") or product["description"][:160],
@@ -192,7 +207,6 @@ def product_page(shop, base_path: str, shop_url: str, handle: str) -> str:
         shop_url=shop_url,
         og_image=images[0]["src"] if images and images[0] else None,
         json_ld=[seo.product(view, shop.name, url)],
-        alternates=languages.alternates({tag: f"/products/{quote(h, safe='')}" for tag, h in in_each.items()}),
     )
 
 
@@ -234,12 +248,26 @@ def error_page(err: DomainError, shop, base_path: str, status: int) -> str:
     return render("error", shop, base_path, message=err.message, status=status)
 
 
+def marked_as_preview(html: str, preview: template_overrides.Preview) -> str:
+    """A page of a theme preview, with the bar that says so at the top of its body (in every theme, whatever the
+    merchant's templates do) and the bar's stylesheet."""
+    bar = _platform_env.get_template("platform/preview_bar.html").render(expires_at=preview.expires_at)
+    link = f'<link rel="stylesheet" href="/assets/platform/preview.css?v={assets.VERSION}">'
+    html = html.replace("</head>", f"{link}</head>", 1)
+    return re.sub(r"<body\b[^>]*>", lambda body: body[0] + bar, html, count=1)
+
+
 def platform_home(base_url: str, demo_subdomain: str | None) -> str:
     return _platform_env.get_template("platform/home.html").render(
         base_url=base_url, demo=demo_subdomain, assets_version=assets.VERSION
     )
 
 
-def password_reset_page(token: str, message: str | None = None, done: bool = False) -> str:
-    """The page an emailed reset link opens (accounts.request_reset), and what it shows once posted."""
-    return _platform_env.get_template("platform/password_reset.html").render(token=token, message=message, done=done)
+def password_reset_page(token: str, message: str | None = None, done: bool = False, language: str | None = None) -> str:
+    """The page an emailed reset link opens (accounts.request_reset), and what it shows once posted, in the
+    language of the shop the link was mailed for (accounts.reset_language; English for an unknown link)."""
+    language = languages.tag_of(language) or languages.SOURCE
+    with languages.speaking(language):
+        return _platform_env.get_template("platform/password_reset.html").render(
+            token=token, message=message, done=done, language=language
+        )

@@ -263,8 +263,11 @@ class Routes:
                 base_path = root + languages.prefix(shop, language)
                 origin = hosts.storefront_base(shop, host(request), root)
                 bases = tuple((tag, origin + languages.prefix(shop, tag)) for tag in languages.of_shop(shop))
+                token = query(request, "preview") if html else None
                 with languages.speaking(language, bases, _filled(path, params)):
-                    return fn(shop=shop, base_path=base_path, **params)
+                    if token is None:
+                        return fn(shop=shop, base_path=base_path, **params)
+                    return _previewed(shop, token, lambda: fn(shop=shop, base_path=base_path, **params))
 
             forms = [
                 (path, summary, None),
@@ -323,6 +326,26 @@ class Routes:
                 html=True,
             )
         return fn
+
+
+def _previewed(shop, token: str, page) -> Response:
+    """A storefront page as the merchant's draft renders it (theme_edits.open_preview: the signed token is this
+    shop's and has not expired): for whoever holds the link only, so never cached nor indexed, framable by the
+    admin, with a bar saying it is a preview."""
+    from . import storefront, template_overrides, theme_edits  # pages only; keeps Jinja out of pure API paths
+
+    preview = theme_edits.open_preview(shop, token)
+    with template_overrides.previewing(preview):
+        response = page()
+    response.body = storefront.marked_as_preview(response.body, preview)
+    response.headers.update(
+        {
+            "Cache-Control": "private, no-store",
+            "X-Robots-Tag": "noindex",
+            "Content-Security-Policy": security_headers.content_security_policy(framed_by="'self'"),
+        }
+    )
+    return response
 
 
 def _admin_page(request, fn, params: dict, *, signed_in: bool) -> Response:

@@ -13,4 +13,5 @@ from .merchant import *  # noqa: F403
 from .operator import *  # noqa: F403
 from .orders import *  # noqa: F403
 from .storefront import *  # noqa: F403
+from .theme_edits import *  # noqa: F403
 from .translations import *  # noqa: F403

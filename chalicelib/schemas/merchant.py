@@ -338,6 +338,7 @@ AUDIT_RESOURCE_TYPES = (
     "discount",
     "payments",
     "bulk_edit",
+    "theme_templates",
 )
 _any_json = {"description": "The field's value as the API shows it; null where the field was absent"}
 AUDIT_ENTRY = answer(

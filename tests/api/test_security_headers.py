@@ -102,6 +102,7 @@ def sold(shared_shop, stripe, live_server):
             "fulfilment_id": f["id"],
             "product_id": shop.shirt.split("_")[0],
             "code": "NO-SUCH-CODE",
+            "template": "product.html",
             "proxy": "no/such/page",
         },
         "host": f"{shop.subdomain}.localhost:{port}",

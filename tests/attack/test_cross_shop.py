@@ -39,6 +39,7 @@ SHARED = {
     "folder": "default",
     "name": "product.js",
     "proxy": "api/admin/orders/{order_id}/anything",
+    "template": "product.html",  # a theme's template: every shop edits its own copy of it
 }
 # Request body fields filled with the victim's things (by property name); the rest get a minimal valid value.
 BODY_FIELDS = {

@@ -43,9 +43,7 @@ audited = Audited(bp)
 
 def _page(template: str, session, *, status: int = 200, **context):
     """A settings page: the section's nav, and the notice a redirect brought."""
-    query = bp.current_request.query_params
-    notice = admin_ui.notice(query.get("notice") if query else None)
-    return admin_ui.render(template, session, status=status, nav="settings", notice=notice, **context)
+    return admin_ui.section_page(bp.current_request, template, session, "settings", status=status, **context)
 
 
 def _host() -> str:
