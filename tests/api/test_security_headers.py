@@ -189,7 +189,7 @@ def test_every_answer_is_nosniff_json_media_and_errors_alike(sold, live_server):
     shop = sold["shop"]
     image = next(p for p in catalog.list_cards(shop.tenant_id, limit=50, cursor=None)["items"] if p["images"])[
         "images"
-    ][0]["url"]
+    ][0]["urls"]["small"]
     answers = {
         "json": requests.get(f"{live_server}/healthz"),
         "json error": requests.get(f"{live_server}/api/admin/products"),
