@@ -12,7 +12,7 @@ PYTEST := $(BIN)/python -m pytest -q -n 2 --dist loadgroup
 # requirements*.txt say what we depend on; the .lock files pin every package with its hashes (`make lock`).
 LOCK := $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links
 
-.PHONY: run test test-fast lint lock bench deploy package clean browser
+.PHONY: run test test-fast lint lock messages bench deploy package clean browser
 
 $(STAMP): requirements-dev.lock
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -24,14 +24,20 @@ $(STAMP): requirements-dev.lock
 lock: $(STAMP)
 	$(LOCK) $(UPGRADE) -o requirements-dev.lock requirements-dev.txt
 	$(LOCK) -c requirements-dev.lock -o requirements.lock requirements.txt
+	$(LOCK) -c requirements-dev.lock -o requirements-imaging.lock requirements-imaging.txt
+
+# After changing the storefront's, emails' or platform pages' text: extract it and update each language's catalogue
+# (chalicelib/translations/); then translate what tests/unit/test_translations.py lists as missing.
+messages: $(STAMP)
+	$(BIN)/python infra/messages.py
 
 run: $(STAMP)
 	PORT=$(PORT) $(BIN)/python infra/local/server.py
 
-# Debian's chromium for the browser tests (Playwright drives it; no browser download).
+# Debian's chromium for the browser tests (Playwright drives it; no browser download), and a font for Chinese pages.
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
 	  else echo "install Debian's chromium (apt-get install chromium) for the browser tests"; fi; }
 
 test: lint browser

@@ -5,6 +5,7 @@ from chalice import Chalice, Rate
 
 from chalicelib import (
     checkout,
+    media,
     onboarding,
     refunds,
     return_tasks,  # noqa: F401  (registers the returns workflow's tasks: no route imports them)
@@ -12,17 +13,24 @@ from chalicelib import (
     workflows,
 )
 from chalicelib.api import operator, platform, storefront, webhooks
-from chalicelib.api.admin import audit, discounts, home, products, session, settings
+from chalicelib.api.admin import audit, discounts, home, online_store, products, session, settings, translations
 from chalicelib.api.admin import bulk_edits as bulk_edit_screens
 from chalicelib.api.admin import orders as order_pages
+from chalicelib.api.admin import policies as policy_pages
 from chalicelib.api.admin import returns as return_pages
-from chalicelib.api.merchant import audit_log, bulk_edits, catalogue, home_figures, orders, shop_settings
+from chalicelib.api.merchant import (
+    audit_log,
+    bulk_edits,
+    catalogue,
+    home_figures,
+    orders,
+    shop_settings,
+    theme_templates,
+)
 from chalicelib.observability import logger
 
 app = Chalice(app_name="shopbuilder")
 app.log = logger
-# The admin's image upload form: API Gateway hands its bytes over base64, unchanged (not read as text).
-app.api.binary_types.append("multipart/form-data")
 # Around every route of every blueprint: log keys, tenant binding, the request's log line and SLA counts.
 app.register_middleware(web.around_request, "http")
 
@@ -35,6 +43,7 @@ for blueprint in (
     bulk_edits,
     orders,
     shop_settings,
+    theme_templates,
     audit_log,
     home_figures,
     operator,
@@ -44,10 +53,13 @@ for blueprint in (
     settings,
     discounts,
     products,
+    translations,
     bulk_edit_screens,
     audit,
     order_pages,
     return_pages,
+    policy_pages,
+    online_store,
 ):
     app.register_blueprint(blueprint.bp)
 
@@ -58,6 +70,15 @@ for blueprint in (
 @app.lambda_function(name="workflow_task")
 def workflow_task(event, context):
     return workflows.run_task(event)
+
+
+# Media processing: S3's "Object Created" event for an upload, through EventBridge (infra/resources.json). Its own
+# function with Pillow in its own layer (infra/package.py): the API handler's package and cold start stay as they are.
+
+
+@app.lambda_function(name="process_media")
+def process_media(event, context):
+    return {"status": media.process(media.processed_event_key(event))}
 
 
 # Scheduled --------------------------------------------------------------

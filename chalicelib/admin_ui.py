@@ -11,8 +11,6 @@ scripts and stylesheet are files under /assets/admin/.
 
 import re
 from dataclasses import dataclass, field
-from email import policy
-from email.parser import BytesParser
 from urllib.parse import parse_qs, quote, urlsplit
 
 from chalice import Response
@@ -27,7 +25,6 @@ from .settings import TEMPLATES
 PAGE_HEADERS = {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "private, no-store"}
 MAX_FORM_FIELDS = 2000  # a bulk action on a full page of products and variants stays well under
 MAX_FORM_BYTES = 1_000_000
-MAX_UPLOAD_BYTES = 6_000_000  # a multipart form: one image of up to media.MAX_BYTES and a few fields
 
 _env = Environment(
     loader=FileSystemLoader(str(TEMPLATES / "admin")),
@@ -61,22 +58,11 @@ class Session:
         return {"id": claims.get("sub"), "email": claims.get("email")}
 
 
-@dataclass(frozen=True)
-class Upload:
-    """A file a multipart form carried: its name and type as the browser said, and its bytes."""
-
-    filename: str
-    content_type: str
-    body: bytes
-
-
 class Form:
-    """A posted form: each name's values, in order. `get` is the first value, stripped of surrounding space.
-    `files` holds a multipart form's files by field name."""
+    """A posted form: each name's values, in order. `get` is the first value, stripped of surrounding space."""
 
-    def __init__(self, values: dict[str, list[str]], files: dict[str, Upload] | None = None):
+    def __init__(self, values: dict[str, list[str]]):
         self.values = values
-        self.files = files or {}
 
     def get(self, name: str, default: str = "") -> str:
         return (self.values.get(name) or [default])[0].strip()
@@ -88,12 +74,10 @@ class Form:
         return name in self.values
 
 
-def parse_form(raw: bytes | None, content_type: str | None = None) -> Form:
-    """An urlencoded body (or a multipart one, with files), read as hostile as a JSON one: UTF-8 only, no NUL, a
-    bounded number of fields."""
+def parse_form(raw: bytes | None) -> Form:
+    """An urlencoded body, read as hostile as a JSON one: UTF-8 only, no NUL, a bounded number of fields. (Files
+    never come through here: a browser posts an image straight to storage, media.start_upload.)"""
     raw = raw or b""
-    if (content_type or "").lower().startswith("multipart/form-data"):
-        return _parse_multipart(raw, content_type or "")
     if len(raw) > MAX_FORM_BYTES:
         raise Invalid("The form is too large")
     try:
@@ -103,35 +87,6 @@ def parse_form(raw: bytes | None, content_type: str | None = None) -> Form:
     if any("\x00" in v for vs in values.values() for v in vs) or any("\x00" in k for k in values):
         raise Invalid("The form could not be read")
     return Form(values)
-
-
-def _parse_multipart(raw: bytes, content_type: str) -> Form:
-    if len(raw) > MAX_UPLOAD_BYTES:
-        raise Invalid("The file is too large: images up to 4 MB")
-    message = BytesParser(policy=policy.HTTP).parsebytes(
-        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + raw
-    )
-    if not message.is_multipart():
-        raise Invalid("The form could not be read")
-    values: dict[str, list[str]] = {}
-    files: dict[str, Upload] = {}
-    for part in list(message.iter_parts())[:MAX_FORM_FIELDS]:
-        name = part.get_param("name", header="content-disposition")
-        body = part.get_payload(decode=True) or b""
-        if not isinstance(name, str) or "\x00" in name or not isinstance(body, bytes):  # a nested multipart
-            raise Invalid("The form could not be read")
-        filename = part.get_filename()
-        if filename is not None:
-            files[name] = Upload(filename, part.get_content_type(), body)
-            continue
-        try:
-            text = body.decode("utf-8")
-        except UnicodeDecodeError:
-            raise Invalid("The form could not be read") from None
-        if "\x00" in text:
-            raise Invalid("The form could not be read")
-        values.setdefault(name, []).append(text)
-    return Form(values, files)
 
 
 @dataclass
@@ -211,6 +166,14 @@ def render(template: str, session: Session, *, status: int = 200, **context) -> 
     return Response(body=html, status_code=status, headers=dict(PAGE_HEADERS))
 
 
+def section_page(request, template: str, session: Session, nav: str, *, status: int = 200, **context) -> Response:
+    """A page of one of the admin's sections (`nav`, lit in the side bar), with the notice a redirect brought."""
+    query = request.query_params
+    return render(
+        template, session, status=status, nav=nav, notice=notice(query.get("notice") if query else None), **context
+    )
+
+
 def redirect(location: str, *, notice: str | None = None, cookies: list[str] | None = None) -> Response:
     """303 See Other after a form post (the browser then GETs `location`); `notice` is shown there once,
     as one of NOTICES' codes, so no text a link carries is ever written onto a page."""
@@ -257,6 +220,11 @@ NOTICES = {
     "approved": "Return approved. The customer gets an email.",
     "rejected": "Return rejected.",
     "received": "Return received and settled.",
+    "theme_switched": "Theme switched: your shop shows it now, with the settings it had.",
+    "draft_saved": "Draft saved. Preview it, then publish it to make it live.",
+    "draft_discarded": "The draft uses the theme's own template again.",
+    "theme_published": "Published: your shop shows the new version.",
+    "rolled_back": "Rolled back: your shop shows that version again.",
 }
 
 

@@ -68,6 +68,7 @@ def cancel(tenant_id: str, order_id: str, reason: str | None) -> dict:
         email = emails.render(
             "order_cancelled",
             tenants.get_shop(tenant_id),
+            order.language,
             order={"number": int(order.number), "currency": order.currency},
             refunded=refund["amount"] if refund else None,
         )

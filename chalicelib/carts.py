@@ -47,6 +47,7 @@ def lines_of(cart: CartRecord) -> list[dict]:
 
 def to_dict(cart: CartRecord) -> dict:
     lines = []
+    images = media.media_items(cart.pk, [line["image_key"] for line in lines_of(cart) if line.get("image_key")])
     for line in lines_of(cart):
         price, quantity = int(line["price"]), int(line["quantity"])
         lines.append(
@@ -61,7 +62,9 @@ def to_dict(cart: CartRecord) -> dict:
                 "price": price,
                 "line_total": price * quantity,
                 "image": (
-                    {"url": media.url_for(line["image_key"]), "alt": line.get("image_alt") or line["title"]}
+                    media.image_answer(
+                        {"key": line["image_key"], "alt": line.get("image_alt") or line["title"]}, images
+                    )
                     if line.get("image_key")
                     else None
                 ),

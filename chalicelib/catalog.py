@@ -25,8 +25,8 @@ def product_records(tenant_id: str, product_id: str) -> tuple[ProductRecord, lis
     return product, [by_id[v] for v in product.variant_ids if v in by_id]
 
 
-def to_dict(p: ProductRecord, variants: list[VariantRecord]) -> dict:
-    """A product as the merchant's API shows it."""
+def to_dict(p: ProductRecord, variants: list[VariantRecord], images: dict | None = None) -> dict:
+    """A product as the merchant's API shows it; `images` (media.media_items of its images) adds their sizes."""
     return {
         "id": p.product_id,
         "handle": p.handle,
@@ -36,11 +36,12 @@ def to_dict(p: ProductRecord, variants: list[VariantRecord]) -> dict:
         "currency": p.currency,
         "price_min": int(p.price_min),
         "price_max": int(p.price_max),
-        "images": [{"key": i["key"], "url": media.url_for(i["key"]), "alt": i.get("alt", "")} for i in p.images],
+        "images": [media.image_answer(i, images or {}) for i in p.images],
         "seo": dict(p.seo.as_dict()) if hasattr(p.seo, "as_dict") else dict(p.seo or {}),
         "options": list(p.option_names),
         "category": p.category,
         "variants": [variant_to_dict(v) for v in variants],
+        "translations": plain(p.translations),
         "created_at": p.created_at,
         "updated_at": p.updated_at,
     }
@@ -71,7 +72,8 @@ def plain(m) -> dict:
 
 
 def get_product(tenant_id: str, product_id: str) -> dict:
-    return to_dict(*product_records(tenant_id, product_id))
+    product, variants = product_records(tenant_id, product_id)
+    return to_dict(product, variants, media.media_items(tenant_id, [i["key"] for i in product.images]))
 
 
 def product_by_handle(tenant_id: str, handle: str, *, active_only: bool = True) -> dict:
@@ -134,7 +136,8 @@ def list_products(
     if with_variants and products:
         wanted = [(tenant_id, keys.variant_sk(v)) for p in products for v in p.variant_ids]
         variants = {v.variant_id: v for v in VariantRecord.batch_get(wanted)}
-    items = [to_dict(p, [variants[v] for v in p.variant_ids if v in variants]) for p in products]
+    images = media.media_items(tenant_id, [i["key"] for p in products for i in p.images])
+    items = [to_dict(p, [variants[v] for v in p.variant_ids if v in variants], images) for p in products]
     if not with_variants:
         for item in items:
             del item["variants"]
@@ -145,10 +148,20 @@ def list_products(
 # the hottest path: botocore parses every attribute it gets back and PynamoDB builds a model (with
 # every attribute's default) per item, which made most of the page's own time. The card list reads
 # these attributes only, straight from the query's answer.
-CARD_ATTRIBUTES = ["product_id", "handle", "title", "description", "price_min", "price_max", "currency", "images"]
+CARD_ATTRIBUTES = [
+    "product_id",
+    "handle",
+    "title",
+    "description",
+    "price_min",
+    "price_max",
+    "currency",
+    "images",
+    "translations",
+]
 
 
-def _card_item(raw: dict) -> dict:
+def _card_item(raw: dict, found: dict) -> dict:
     def text(name):
         return raw.get(name, {}).get("S", "")
 
@@ -162,9 +175,12 @@ def _card_item(raw: dict) -> dict:
         "price_max": int(raw["price_max"]["N"]),
         "currency": text("currency"),
         "images": [
-            {"key": i["key"]["S"], "url": media.url_for(i["key"]["S"]), "alt": i.get("alt", {}).get("S", "")}
-            for i in images
+            media.image_answer({"key": i["key"]["S"], "alt": i.get("alt", {}).get("S", "")}, found) for i in images
         ],
+        "translations": {
+            language: {name: value.get("S") for name, value in entry["M"].items()}
+            for language, entry in raw.get("translations", {}).get("M", {}).items()
+        },
     }
 
 
@@ -179,8 +195,12 @@ def list_cards(tenant_id: str, *, limit: int, cursor: str | None) -> dict:
         attributes_to_get=CARD_ATTRIBUTES,
         exclusive_start_key=cursors.decode(cursor, tenant_id, index=(index.Meta.index_name, pk)),
     )
+    raws = answer.get("Items", [])
+    found = media.media_items(
+        tenant_id, [i["M"]["key"]["S"] for raw in raws for i in raw.get("images", {}).get("L", [])]
+    )
     return {
-        "items": [_card_item(raw) for raw in answer.get("Items", [])],
+        "items": [_card_item(raw, found) for raw in raws],
         "next": cursors.encode(answer.get("LastEvaluatedKey")),
     }
 

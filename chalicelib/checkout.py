@@ -27,6 +27,7 @@ from . import (
     clock,
     discounts,
     keys,
+    languages,
     lifecycle,
     payment_accounts,
     payment_sessions,
@@ -189,6 +190,7 @@ def start(shop: ShopRecord, cart_id: str, data: dict, storefront_base: str) -> d
         raise Conflict("This shop cannot take payments yet", {"shop": "payments not set up"})
     checkout_id, now = keys.new_id(), clock.now_iso()
     seconds = settings.reservation_seconds()
+    language = languages.spoken_by(shop, data.get("language"))
     record = CheckoutRecord(
         tenant_id,
         keys.checkout_sk(checkout_id),
@@ -209,7 +211,8 @@ def start(shop: ShopRecord, cart_id: str, data: dict, storefront_base: str) -> d
             if discount_record
             else None
         ),
-        storefront_base=storefront_base,
+        storefront_base=storefront_base + languages.prefix(shop, language),
+        language=language,
         reservation_seconds=seconds,
         created_at=now,
         updated_at=now,

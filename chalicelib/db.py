@@ -166,7 +166,8 @@ class ShopRecord(TenantItem, discriminator="shop"):
     name = UnicodeAttribute()
     subdomain = UnicodeAttribute()
     currency = UnicodeAttribute()
-    locale = UnicodeAttribute(default="en")
+    locale = UnicodeAttribute(default="en")  # before `languages`: what a shop without them speaks
+    languages: Documents = ListAttribute(default=list)  # tags, primary first (languages.of_shop)
     status = UnicodeAttribute(default="active")  # active | suspended
     plan = UnicodeAttribute(default="starter")
     owner_email = UnicodeAttribute()
@@ -191,6 +192,7 @@ class ProductRecord(TenantItem, discriminator="product"):
     status = UnicodeAttribute()
     images: Documents = ListAttribute(default=list)  # [{key, alt}]
     seo: Document = MapAttribute(default=dict)
+    translations: Document = MapAttribute(default=dict)  # {language: {title, description, handle}}
     option_names: Documents = ListAttribute(default=list)
     variant_ids: Documents = ListAttribute(default=list)  # display order
     category = UnicodeAttribute(null=True)  # the merchant's grouping (a return policy may make one final sale)
@@ -279,7 +281,8 @@ class CheckoutRecord(TenantItem, discriminator="checkout"):
     lines: Documents = ListAttribute(default=list)
     quote: Document = MapAttribute()  # pricing.Quote.to_dict()
     discount: Document = MapAttribute(null=True)  # {code, limited, once_per_customer}
-    storefront_base = UnicodeAttribute()
+    storefront_base = UnicodeAttribute()  # where the shopper's pages are, in the language they checked out in
+    language = UnicodeAttribute(null=True)  # the shopper's: the order's emails speak it
     reservation_seconds = NumberAttribute()
     execution_arn = UnicodeAttribute(null=True)
     task_token = UnicodeAttribute(null=True)
@@ -338,6 +341,7 @@ class OrderRecord(TenantItem, discriminator="order"):
     number = NumberAttribute()
     checkout_id = UnicodeAttribute()
     email = UnicodeAttribute()
+    language = UnicodeAttribute(null=True)  # the one the shopper checked out in (emails speak it); None: before them
     currency = UnicodeAttribute()
     shipping_address: Document = MapAttribute()
     cart_id = UnicodeAttribute(null=True)

@@ -12,7 +12,7 @@ from typing import NamedTuple
 from jinja2 import FileSystemLoader, StrictUndefined, select_autoescape
 from jinja2.sandbox import SandboxedEnvironment
 
-from . import db, hosts, money, settings, storefront
+from . import db, hosts, languages, settings, themes
 
 # Email clients have no web fonts or CSS variables: each theme font as a stack they all know.
 FONTS = {
@@ -28,7 +28,7 @@ _env = SandboxedEnvironment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-_env.filters["money"] = money.format_money
+languages.install(_env)
 
 
 class Email(NamedTuple):
@@ -37,15 +37,23 @@ class Email(NamedTuple):
     html: str
 
 
-def render(name: str, shop: db.ShopRecord, **context) -> Email:
-    """The email `name` from `shop`, with `context` (the values its templates name)."""
-    context["shop"] = _shop(shop)
-    text = _env.get_template(f"emails/{name}.txt").make_module(context)
-    # The text template's `{% set subject %}`, on one header line whatever a shop name holds.
-    subject = " ".join(str(text.__dict__["subject"]).split())
-    html = _env.get_template(f"emails/{name}.html").render(context, subject=subject)
+def render(name: str, shop: db.ShopRecord, language: str | None = None, **context) -> Email:
+    """The email `name` from `shop`, with `context` (the values its templates name), in `language` (the one the
+    shopper ordered in; else the shop's primary)."""
+    language = languages.spoken_by(shop, language)
+    context["shop"] = _shop(shop, language)
+    with languages.speaking(language):
+        text = _env.get_template(f"emails/{name}.txt").make_module(context)
+        # The text template's `{% set subject %}`, on one header line whatever a shop name holds.
+        subject = " ".join(str(text.__dict__["subject"]).split())
+        html = _env.get_template(f"emails/{name}.html").render(context, subject=subject)
     # An optional part left out leaves its blank lines behind: one blank line between paragraphs.
     return Email(subject, re.sub(r"\n{3,}", "\n\n", str(text).strip()) + "\n", html)
+
+
+def order_page(shop: db.ShopRecord, order: db.OrderRecord, path: str) -> str:
+    """A storefront page an email about `order` links to: on the shop's primary host, in the order's language."""
+    return hosts.primary_url(shop, languages.prefix(shop, languages.spoken_by(shop, order.language)) + path)
 
 
 def items(order: db.OrderRecord, counts: dict[str, int]) -> list[dict]:
@@ -59,12 +67,12 @@ def line_title(line: dict) -> str:
     return " - ".join(p for p in (line["title"], line.get("variant_title")) if p)
 
 
-def _shop(shop: db.ShopRecord) -> dict:
-    theme = storefront.theme_of(shop)
+def _shop(shop: db.ShopRecord, language: str) -> dict:
+    theme = themes.brand(shop)
     return {
         "name": shop.name,
         "url": hosts.primary_url(shop),
-        "lang": (shop.locale or "en").replace("_", "-"),
+        "lang": language,
         "logo_text": theme["logo_text"] or shop.name,
         "primary": theme["primary_color"],
         "on_primary": _readable_on(theme["primary_color"]),

@@ -18,7 +18,7 @@ completes the step (the same meeting point as checkout's payment).
 
 from pynamodb.exceptions import DoesNotExist
 
-from . import clock, emails, hosts, keys, lifecycle, notifications, orders, tenants, workflows
+from . import clock, emails, keys, lifecycle, notifications, orders, tenants, workflows
 from .db import OrderRecord, ShopRecord, TrackingClaim
 from .errors import Conflict, Invalid, NotFound
 
@@ -345,9 +345,10 @@ def _email(order: OrderRecord, f: dict, event: str) -> emails.Email:
     return emails.render(
         f"fulfilment_{event}",
         shop,
+        order.language,
         order={"number": int(order.number)},
         items=emails.items(order, {i["variant_id"]: int(i["quantity"]) for i in f["items"]}),
-        order_url=hosts.primary_url(shop, f"/orders/{order.order_id}"),
+        order_url=emails.order_page(shop, order, f"/orders/{order.order_id}"),
         carrier=f.get("carrier"),
         tracking_number=f.get("tracking_number"),
         tracking_url=f.get("tracking_url"),

@@ -10,6 +10,7 @@ Tenant table (every partition key starts with the tenant id, so IAM's
 | variant         | <tid>         | PRODUCT#<pid>#VARIANT#<vid>          |                              |                               |
 |                 |               |                                      | gsi3: <tid>#STOCK / inventory_quantity (a number) |        |
 | handle claim    | <tid>         | HANDLE#<handle>                      |                              |                               |
+| translated handle | <tid>       | LHANDLE#<language>#<handle>          |                              |                               |
 | cart            | <tid>         | CART#<cart_id>                       |                              |                               |
 | checkout        | <tid>         | CHECKOUT#<checkout_id>               |                              | <tid>#ATTENTION / <kind>#<id> (needs attention only) |
 | reservation     | <tid>         | RESERVATION#<checkout_id>            |                              | HELD / <expires>#<tid>#<cid> (held only) |
@@ -24,7 +25,10 @@ Tenant table (every partition key starts with the tenant id, so IAM's
 | tracking claim  | <tid>         | TRACKING#<TRACKING NUMBER>           |                              |                               |
 | bulk edit       | <tid>         | BULKEDIT#<bulk_edit_id>              | <tid>#BULKEDITS / <id>       |                               |
 | bulk edit chunk | <tid>         | BULKEDIT#<bulk_edit_id>#CHUNK#<00042>|                              |                               |
+| template draft  | <tid>         | THEME#<theme>#DRAFT                  |                              |                               |
+| template version| <tid>         | THEME#<theme>#VERSION#<000042>       |                              |                               |
 | lookup counter  | <tid>         | THROTTLE#ORDER_LOOKUP#<address>      |                              |                               |
+| media item      | <tid>         | MEDIA#<media_id>                     |                              |                               |
 | audit entry     | <tid>#AUDIT   | <at>#<entry_id>                      | <tid>#AUDIT#<type>#<rid> / <at>#<entry_id> | <tid>#AUDIT#<type> / <at>#<entry_id> |
 
 Access patterns of the checkout: a cart, checkout, reservation or order is one
@@ -143,6 +147,11 @@ def variant_sk(variant_id: str) -> str:
 
 def handle_sk(handle: str) -> str:
     return f"HANDLE#{handle}"
+
+
+def translated_handle_sk(language: str, handle: str) -> str:
+    """A product's handle in one of the shop's other languages: unique within that language."""
+    return f"LHANDLE#{language}#{handle}"
 
 
 def products_gsi(tenant_id: str) -> str:
@@ -290,6 +299,11 @@ def tracking_sk(tracking_number: str) -> str:
 
 
 # Bulk edits (tenant table)
+def media_sk(media_id: str) -> str:
+    """An uploaded image's processing: its status, dimensions and sizes (media.py; the S3 object keys too)."""
+    return f"MEDIA#{media_id}"
+
+
 def bulk_edit_sk(bulk_edit_id: str) -> str:
     return f"BULKEDIT#{bulk_edit_id}"
 
@@ -300,6 +314,20 @@ def bulk_edit_chunk_sk(bulk_edit_id: str, chunk: int) -> str:
 
 def bulk_edits_gsi(tenant_id: str) -> str:
     return f"{tenant_id}#BULKEDITS"
+
+
+# A merchant's edits of their theme's templates (tenant table): the draft and the published versions of each
+# theme share a prefix, so a theme's versions, newest first, are one Query.
+def template_draft_sk(theme: str) -> str:
+    return f"THEME#{theme}#DRAFT"
+
+
+def template_versions_prefix(theme: str) -> str:
+    return f"THEME#{theme}#VERSION#"
+
+
+def template_version_sk(theme: str, version: int) -> str:
+    return f"{template_versions_prefix(theme)}{version:06d}"
 
 
 # The audit log (tenant table)

@@ -23,9 +23,14 @@ programmer error and raises ``ValueError``.
 
 from __future__ import annotations
 
+import copy
 import re
+import unicodedata
 from decimal import Decimal
 from fractions import Fraction
+
+from babel import Locale
+from babel.numbers import get_currency_symbol
 
 # Active ISO 4217 codes -> minor-unit exponent (list one, codes whose minor
 # unit is "N.A." such as XAU/XDR/XXX left out: nothing can be priced in them).
@@ -202,31 +207,6 @@ CURRENCIES: dict[str, int] = {
     "ZWG": 2,
 }
 
-# English short symbols for the currencies shops use most; anything else is
-# shown with its code after the number, which is never ambiguous. Dollar and
-# yen variants carry a prefix so '$' and '¥' mean USD and JPY only.
-SYMBOLS: dict[str, str] = {
-    "USD": "$",
-    "EUR": "€",
-    "GBP": "£",
-    "JPY": "¥",
-    "KRW": "₩",
-    "INR": "₹",
-    "ILS": "₪",
-    "NGN": "₦",
-    "VND": "₫",
-    "PHP": "₱",
-    "UAH": "₴",
-    "TRY": "₺",
-    "CAD": "CA$",
-    "AUD": "A$",
-    "NZD": "NZ$",
-    "HKD": "HK$",
-    "MXN": "MX$",
-    "BRL": "R$",
-    "CNY": "CN¥",
-}
-
 BASIS_POINTS = 10_000  # 100 % expressed in basis points
 
 
@@ -269,19 +249,35 @@ def round_half_up(value: Fraction | int) -> int:
     return rounded if value >= 0 else -rounded
 
 
-def format_money(amount: int, currency: str) -> str:
-    """Storefront display: '$19.99', '¥500', '-€5.00', '1,234.56 CHF'."""
+def format_money(amount: int, currency: str, locale: Locale | str = "en") -> str:
+    """Display in `locale` (Babel: CLDR's symbols and patterns) with exactly the currency's ISO minor-unit
+    digits: '$19.99', '¥500', '-€5.00', 'CHF 1,234.56' (a no-break space) in English; 'US$19.99' and '¥19.99'
+    (CNY) in Chinese."""
     require_int("amount", amount)
     places = exponent(currency)
-    units, minor = divmod(abs(amount), 10**places)
-    number = f"{units:,}"
-    if places:
-        number += f".{minor:0{places}d}"
-    sign = "-" if amount < 0 else ""
-    symbol = SYMBOLS.get(currency)
-    if symbol is None:
-        return f"{sign}{number} {currency}"
-    return f"{sign}{symbol}{number}"
+    locale = Locale.parse(locale)
+    pattern = copy.copy(locale.currency_formats["standard"])
+    pattern.frac_prec = (places, places)
+    shown = pattern.apply(Decimal(amount).scaleb(-places), locale, currency=currency, currency_digits=False)
+    return _currency_spaced(shown, get_currency_symbol(currency, locale))
+
+
+def _currency_spaced(shown: str, symbol: str) -> str:
+    """CLDR's currency spacing, which Babel leaves out: a symbol that ends (or starts) with a letter or a
+    point stands apart from the digits beside it by a no-break space ('CHF 1,234.56', 'Cg. 1,234.56')."""
+
+    def apart(char: str) -> bool:
+        return unicodedata.category(char)[0] not in "SZ"
+
+    at = shown.find(symbol)
+    if at < 0 or not symbol:
+        return shown
+    end = at + len(symbol)
+    if end < len(shown) and shown[end].isdigit() and apart(symbol[-1]):
+        return shown[:end] + "\u00a0" + shown[end:]
+    if at > 0 and shown[at - 1].isdigit() and apart(symbol[0]):
+        return shown[:at] + "\u00a0" + shown[at:]
+    return shown
 
 
 _AMOUNT = re.compile(r"^([0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.([0-9]*))?$")

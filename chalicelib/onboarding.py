@@ -8,7 +8,7 @@ A start that fails at signup is made again by the sweeper (`sweep`): the shop wa
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from . import emails, keys, lifecycle, notifications, return_policy, storefront, tenants, workflows
+from . import emails, keys, lifecycle, notifications, return_policy, tenants, themes, workflows
 from .db import ShopRecord, conditionally
 from .observability import logger
 
@@ -66,7 +66,7 @@ def apply_default_theme(payload: dict) -> dict:
     if not shop.theme:
         conditionally(  # the merchant set a theme meanwhile: theirs wins
             shop.update,
-            actions=[ShopRecord.theme.set(storefront.DEFAULT_THEME)],
+            actions=[ShopRecord.theme.set(themes.initial())],
             condition=ShopRecord.theme.does_not_exist() | (ShopRecord.theme == {}),
         )
     return payload

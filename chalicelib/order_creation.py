@@ -18,7 +18,6 @@ from . import (
     clock,
     emails,
     events,
-    hosts,
     keys,
     kpis,
     lifecycle,
@@ -141,6 +140,7 @@ def create_from_checkout(tenant_id: str, checkout_id: str) -> OrderRecord:
             checkout_id=checkout_id,
             cart_id=record.cart_id,
             email=record.email,
+            language=record.language,
             shipping_address=plain(record.shipping_address),
             **_priced(plain(record.lines), quote),
             discount_code=quote.discount_code,
@@ -216,6 +216,7 @@ def create_exchange(
             checkout_id=original.checkout_id,
             cart_id=None,
             email=original.email,
+            language=original.language,
             shipping_address=plain(original.shipping_address),
             **_priced(lines, quote),
             discount_code=None,
@@ -276,6 +277,7 @@ def _confirmation(order: OrderRecord, shop, order_url: str) -> emails.Email:
     return emails.render(
         "order_confirmed",
         shop,
+        order.language,
         order_url=order_url,
         order={
             "number": int(order.number),
@@ -299,7 +301,8 @@ def send_confirmation(payload: dict) -> dict:
     def send():
         shop = tenants.get_shop(tenant_id)  # emails link to the shop's primary host, whatever host it was bought on
         notifications.send_email(
-            to=order.email, email=_confirmation(order, shop, hosts.primary_url(shop, f"/orders/{order.order_id}"))
+            to=order.email,
+            email=_confirmation(order, shop, emails.order_page(shop, order, f"/orders/{order.order_id}")),
         )
 
     if lifecycle.once_marked(order, OrderRecord.confirmation_sent_at, send):

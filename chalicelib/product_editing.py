@@ -7,7 +7,7 @@ import unicodedata
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from . import catalog, clock, keys, media
+from . import catalog, clock, keys, media, product_translations
 from .db import HandleClaim, ProductRecord, VariantRecord, connection, failed_conditions
 from .errors import Conflict, DomainError, Invalid, NotFound
 
@@ -284,6 +284,7 @@ def delete_product(tenant_id: str, product_id: str) -> None:
         with TransactWrite(connection=connection()) as tx:
             tx.delete(product)  # the version condition: an edit in between makes this a 409
             tx.delete(HandleClaim(tenant_id, keys.handle_sk(product.handle)))
+            product_translations.release(tx, product)
             for v in variants:
                 tx.delete(v)
     except TransactWriteError:

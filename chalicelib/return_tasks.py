@@ -9,7 +9,6 @@ from pynamodb.exceptions import UpdateError
 from . import (
     emails,
     exchange_payment,
-    hosts,
     lifecycle,
     notifications,
     orders,
@@ -103,9 +102,10 @@ def _email(record: ReturnRecord, event: str) -> emails.Email:
     return emails.render(
         f"return_{event}",
         shop,
+        order.language,
         order={"number": int(order.number), "currency": order.currency},
         items=emails.items(order, returns.unit_counts(_plain(record.items))),
-        status_url=hosts.primary_url(shop, f"/returns/{record.return_id}"),  # emails: the primary host
+        status_url=emails.order_page(shop, order, f"/returns/{record.return_id}"),
         parcel_days=int(terms["parcel_days"]),
         merchant_pays_shipping=terms["return_shipping_paid_by"] == "merchant",
         outcome={

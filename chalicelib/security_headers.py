@@ -18,23 +18,27 @@ HSTS = "max-age=31536000"  # no includeSubDomains: a shop's custom domain is the
 REFERRER_POLICY = "strict-origin-when-cross-origin"
 
 
-def content_security_policy(form_targets: tuple[str, ...] = ()) -> str:
+def content_security_policy(form_targets: tuple[str, ...] = (), framed_by: str = "'none'") -> str:
     """What a page may load: scripts, styles, fetches and form posts only from its own origin, images also
-    from the media CDN (and `data:` for the empty favicon); no plugin, no <base>, no framing. `form_targets`:
+    from the media CDN (and `data:` for the empty favicon), fetches also to the media bucket's upload endpoint
+    (the admin's image upload); no plugin, no <base>, no framing. `form_targets`:
     other origins a form of this page may end up at (a post whose answer redirects there, such as Stripe's
-    onboarding: browsers hold the redirect to form-action too)."""
+    onboarding: browsers hold the redirect to form-action too). `framed_by`: who may frame it (a theme preview:
+    the admin, on the same origin, "'self'")."""
     media = urlsplit(settings.MEDIA_BASE_URL)
     images = " ".join(["'self'", "data:", *([f"{media.scheme}://{media.netloc}"] if media.netloc else [])])
+    uploads = urlsplit(settings.MEDIA_UPLOAD_URL)
     return "; ".join(
         [
             "default-src 'self'",
+            *([f"connect-src 'self' {uploads.scheme}://{uploads.netloc}"] if uploads.netloc else []),
             "script-src 'self'",
             "style-src 'self'",
             f"img-src {images}",
             "object-src 'none'",
             "base-uri 'none'",
             " ".join(["form-action 'self'", *form_targets]),
-            "frame-ancestors 'none'",
+            f"frame-ancestors {framed_by}",
         ]
     )
 

@@ -30,6 +30,8 @@ TEMPLATES = Path(
 )
 # Where product images are served from (CloudFront in AWS, the local server offline).
 MEDIA_BASE_URL = os.environ.get("MEDIA_BASE_URL", "/media")
+# Where a merchant's browser posts an upload: the bucket's own endpoint in AWS, the local server's stand-in here.
+MEDIA_UPLOAD_URL = os.environ.get("MEDIA_UPLOAD_URL", "/media")
 
 TOKEN_SECRET = os.environ.get("TOKEN_SECRET", "")
 TOKEN_TTL_SECONDS = int(os.environ.get("TOKEN_TTL_SECONDS", str(12 * 3600)))

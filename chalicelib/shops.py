@@ -4,7 +4,7 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
-from . import domains, hosts, keys, storefront, tenants
+from . import domains, hosts, keys, languages, tenants, themes
 from .db import Claim, ShopRecord, connection, failed_conditions
 from .errors import Conflict, Invalid
 
@@ -19,12 +19,13 @@ def to_dict(shop: ShopRecord, request_host: str) -> dict:
         "plan": shop.plan,
         "custom_domain": domains.describe(shop),
         "storefront_url": hosts.storefront_url(shop, request_host),
+        "languages": languages.of_shop(shop),
     }
 
 
 def profile(tenant_id: str, request_host: str) -> dict:
     shop = tenants.get_shop(tenant_id)
-    return {**to_dict(shop, request_host), "theme": storefront.theme_of(shop)}
+    return {**to_dict(shop, request_host), "theme": themes.describe(shop)}
 
 
 def update(tenant_id: str, patch: dict) -> None:
@@ -37,8 +38,10 @@ def update(tenant_id: str, patch: dict) -> None:
         if not name:
             raise Invalid("name: must not be blank", {"name": "must not be blank"})
         actions.append(ShopRecord.name.set(name))
+    if "languages" in patch:
+        actions.append(ShopRecord.languages.set(patch["languages"]))
     if "theme" in patch:
-        actions.append(ShopRecord.theme.set({**storefront.theme_of(shop), **patch["theme"]}))
+        actions.append(ShopRecord.theme.set(themes.changed(shop, patch["theme"])))
     released = None
     if "custom_domain" in patch:
         domain_actions, released = domains.attach(shop, patch["custom_domain"])

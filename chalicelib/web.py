@@ -6,7 +6,9 @@ The route modules in chalicelib/api/ stay thin: they parse, call one domain func
 
 import functools
 import json
+import re
 import time
+import urllib.parse
 from http.cookies import CookieError, SimpleCookie
 from typing import Any
 
@@ -16,8 +18,10 @@ from . import (
     accounts,
     auth,
     cursors,
+    hosts,
     idempotency,
     isolation,
+    languages,
     openapi,
     schemas,
     security_headers,
@@ -148,9 +152,12 @@ class Routes:
     def __init__(self, blueprint):
         self.blueprint = blueprint
 
-    def _guarded(self, fn, *, html: bool | str):
+    def _guarded(self, fn, *, html: bool | str, fixed: dict | None = None):
+        """`fixed`: parameters the registration adds to the path's own (a page's language)."""
+
         @functools.wraps(fn)
         def view(**params):
+            params.update(fixed or {})
             try:
                 return fn(**params)
             except DomainError as err:
@@ -179,13 +186,17 @@ class Routes:
             shop = _safe_shop(self.blueprint.current_request, params)
             if shop is not None and shop.status == "suspended":  # a closed shop has no pages, missing or not
                 err, shop, status = Unavailable("This shop is temporarily unavailable"), None, Unavailable.status
-        return html_response(storefront.error_page(err, shop, _base_path(params), status), status)
+        language = _page_language(shop, params.get("language"))
+        base_path = _base_path(params) + (languages.prefix(shop, language) if shop is not None else "")
+        with languages.speaking(language):
+            return html_response(storefront.error_page(err, shop, base_path, status), status)
 
-    def _register(self, path, methods, fn, *, html, **published):
-        view = self._guarded(tracer.capture_method(fn), html=html)
+    def _register(self, path, methods, fn, *, html, fixed=None, name=None, **published):
+        """`name`: the operation's name when the view serves several paths (else the view's)."""
+        view = self._guarded(tracer.capture_method(fn), html=html, fixed=fixed)
         self.blueprint.route(path, methods=methods, content_types=["*/*"])(view)
         for m in methods:
-            openapi.register(path, m, view=fn.__name__, html=bool(html), **published)
+            openapi.register(path, m, view=name or fn.__name__, html=bool(html), **published)
         return view
 
     def admin(self, path, methods=("GET",), *, summary, signed_in=True, media=()):
@@ -225,13 +236,16 @@ class Routes:
         return deco
 
     def storefront(self, path, methods=("GET",), *, summary, html=False, on_platform_host=None, **published):
-        """A storefront route on the shop's own host and under /s/{subdomain}; the view gets
-        `shop` (suspended shops answer 503) and `base_path` ('' or '/s/<sub>'). `published` as in `api`."""
+        """A storefront route on the shop's own host and under /s/{subdomain}; a page (`html`, GET) also under each
+        language's prefix (`/zh-cn/...`: languages.prefix), answering 404 for a language the shop does not speak.
+        The view gets `shop` (suspended shops answer 503) and `base_path`, where its links start ('', '/s/<sub>',
+        '/s/<sub>/zh-cn'), and runs speaking the page's language. `published` as in `api`."""
 
         def deco(fn):
             @functools.wraps(fn)
             def resolved(**params):
                 sub = params.pop("subdomain", None)
+                requested = params.pop("language", None)
                 request = self.blueprint.current_request
                 shop = _shop(request, sub)
                 if shop is None and sub is None and on_platform_host and tenants.is_platform_host(host(request)):
@@ -239,20 +253,43 @@ class Routes:
                 if shop is None:
                     raise NotFound("This shop doesn't exist")
                 acts_for(shop.tenant_id, "StorefrontRequest")
-                return fn(shop=tenants.require_open(shop), base_path=f"/s/{sub}" if sub else "", **params)
+                shop = tenants.require_open(shop)
+                root = f"/s/{sub}" if sub else ""
+                language = languages.of_shop(shop)[0]
+                if requested is not None:
+                    if requested not in languages.of_shop(shop)[1:]:
+                        raise NotFound("This shop has no pages in that language")
+                    language = requested
+                base_path = root + languages.prefix(shop, language)
+                origin = hosts.storefront_base(shop, host(request), root)
+                bases = tuple((tag, origin + languages.prefix(shop, tag)) for tag in languages.of_shop(shop))
+                token = query(request, "preview") if html else None
+                with languages.speaking(language, bases, _filled(path, params)):
+                    if token is None:
+                        return fn(shop=shop, base_path=base_path, **params)
+                    return _previewed(shop, token, lambda: fn(shop=shop, base_path=base_path, **params))
 
-            for p in [path] if path != "/" else ["/"]:
-                self._register(p, list(methods), resolved, html=html, summary=summary, tag="storefront", **published)
-            path_form = "/s/{subdomain}" + (path if path != "/" else "")
-            self._register(
-                path_form,
-                list(methods),
-                resolved,
-                html=html,
-                summary=f"{summary} (path form)",
-                tag="storefront",
-                **published,
-            )
+            forms = [
+                (path, summary, None),
+                ("/s/{subdomain}" + (path if path != "/" else ""), f"{summary} (path form)", None),
+            ]
+            if html and list(methods) == ["GET"]:
+                for language in languages.SUPPORTED:
+                    segment = "/" + languages.segment(language) + (path if path != "/" else "")
+                    forms.append((segment, f"{summary} ({language})", language))
+                    forms.append(("/s/{subdomain}" + segment, f"{summary} ({language}, path form)", language))
+            for form, form_summary, language in forms:
+                self._register(
+                    form,
+                    list(methods),
+                    resolved,
+                    html=html,
+                    fixed={"language": language} if language else None,
+                    name=f"{fn.__name__}_in_{languages.segment(language).replace('-', '_')}" if language else None,
+                    summary=form_summary,
+                    tag="storefront",
+                    **published,
+                )
             return fn
 
         return deco
@@ -265,6 +302,9 @@ class Routes:
             proxy = next(iter((self.blueprint.current_request.uri_params or {}).values()), "")
             parts = proxy.strip("/").split("/")
             params = {"subdomain": parts[1]} if len(parts) > 1 and parts[0] == "s" else {}
+            after_shop = parts[2:3] if params else parts[:1]
+            language = languages.from_segment(after_shop[0]) if after_shop else None
+            params.update({"language": language} if language else {})
             is_api = parts[:1] == ["api"] or (parts[:1] == ["s"] and parts[2:3] == ["api"])
             handler = self._guarded(lambda **_: fn(proxy), html=not is_api)
             return handler(**params)
@@ -288,6 +328,26 @@ class Routes:
         return fn
 
 
+def _previewed(shop, token: str, page) -> Response:
+    """A storefront page as the merchant's draft renders it (theme_edits.open_preview: the signed token is this
+    shop's and has not expired): for whoever holds the link only, so never cached nor indexed, framable by the
+    admin, with a bar saying it is a preview."""
+    from . import storefront, template_overrides, theme_edits  # pages only; keeps Jinja out of pure API paths
+
+    preview = theme_edits.open_preview(shop, token)
+    with template_overrides.previewing(preview):
+        response = page()
+    response.body = storefront.marked_as_preview(response.body, preview)
+    response.headers.update(
+        {
+            "Cache-Control": "private, no-store",
+            "X-Robots-Tag": "noindex",
+            "Content-Security-Policy": security_headers.content_security_policy(framed_by="'self'"),
+        }
+    )
+    return response
+
+
 def _admin_page(request, fn, params: dict, *, signed_in: bool) -> Response:
     from . import admin_session, admin_ui  # pages only; keeps Jinja out of pure API paths
 
@@ -295,7 +355,7 @@ def _admin_page(request, fn, params: dict, *, signed_in: bool) -> Response:
     new_seed = None if seed else admin_session.new_csrf_seed()
     form = None
     if request.method == "POST":
-        form = admin_ui.parse_form(request.raw_body, request.headers.get("content-type"))
+        form = admin_ui.parse_form(request.raw_body)
         if new_seed or not admin_session.csrf_ok(seed, form.get("csrf_token")):
             raise Forbidden("This form has expired or did not come from this admin. Go back, reload and try again.")
     claims = admin_session.claims(cookie(request, admin_session.SESSION_COOKIE))
@@ -334,6 +394,17 @@ def _admin_error(request, err: DomainError, status: int) -> Response:
 def _base_path(params: dict) -> str:
     sub = params.get("subdomain")
     return f"/s/{sub}" if sub else ""
+
+
+def _filled(path: str, params: dict) -> str:
+    """A route's path with its parameters' values: '/products/{handle}' -> '/products/blue-tee'."""
+    return re.sub(r"{(\w+)}", lambda m: urllib.parse.quote(str(params[m[1]]), safe=""), path)
+
+
+def _page_language(shop, requested: str | None) -> str:
+    """The language of a page that failed: the one its path asked for when the shop speaks it, else the shop's
+    primary."""
+    return languages.spoken_by(shop, requested) if shop is not None else languages.SOURCE
 
 
 def _shop(request, subdomain: str | None):

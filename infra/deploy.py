@@ -92,6 +92,7 @@ def deploy(stage: str, session) -> dict:
         raise SystemExit("cfn-lint errors:\n  " + "\n  ".join(built["lint_errors"]))
     bucket = _artifact_bucket(session)
     code_key = _upload(session, bucket, stage, built["zip"])
+    layer_key = _upload(session, bucket, stage, built["layer"])
     template_key = _upload(session, bucket, stage, built["template"])
     cfn = session.client("cloudformation")
     name = stack_name(stage)
@@ -100,6 +101,7 @@ def deploy(stage: str, session) -> dict:
     parameters = [
         {"ParameterKey": "ArtifactBucket", "ParameterValue": bucket},
         {"ParameterKey": "ArtifactKey", "ParameterValue": code_key},
+        {"ParameterKey": "ImagingLayerKey", "ParameterValue": layer_key},
     ]
     for key, env in SETTINGS.items():
         if os.environ.get(env) is not None:

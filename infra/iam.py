@@ -131,6 +131,8 @@ FUNCTION_GRANTS = {
         "events",
         "assume_tenant",
     ],
+    # Reads an upload, writes its sizes and its media item: all of it as the upload's tenant.
+    "process_media": ["logs", "assume_tenant"],
 }
 DEFAULT_GRANTS = FUNCTION_GRANTS["workflow_task"]
 

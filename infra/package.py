@@ -11,8 +11,10 @@
    access role is added; the API's stage is traced when the stage's `xray` is on; the packages
    the Lambda runtime provides (boto3, botocore, s3transfer) leave the zip.
 4. aws-sam-translator turns SAM into plain CloudFormation, and cfn-lint must find no error.
+5. The media processing function's layer (requirements-imaging.lock: Pillow) is a zip of its own,
+   attached to that function only: the app's package and the API handler's cold start do not carry it.
 
-Writes <out>/sam.json, <out>/template.json and <out>/deployment.zip.
+Writes <out>/sam.json, <out>/template.json, <out>/deployment.zip and <out>/imaging-layer.zip.
 """
 
 import argparse
@@ -30,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from chalicelib import docs  # noqa: E402
+from chalicelib import docs, languages  # noqa: E402
 from infra import iam, stack  # noqa: E402
 
 REGION = "us-east-1"  # for linting and translation only; the template itself is region-agnostic
@@ -44,6 +46,10 @@ RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer")
 # names), then installed beside the others (an install restricted to binaries cannot build one itself).
 SOURCE_ONLY = ("openapi-ui-bundles",)
 LOG_RETENTION_DAYS = 30
+# The functions that import Pillow (chalicelib/imaging.py), with the layer that carries it.
+IMAGING_FUNCTIONS = ("ProcessMedia",)
+# Pillow's wheels for Lambda's Amazon Linux 2023 (glibc 2.34) are tagged manylinux_2_28.
+LAYER_PLATFORMS = ("manylinux_2_28_x86_64", "manylinux2014_x86_64")
 
 
 def _vendor() -> Path:
@@ -84,11 +90,49 @@ def _vendor() -> Path:
         for path in (staging / "openapi_ui_bundles").glob("*/vendor/*"):  # the other UIs would add 1.5 MB
             if path.name not in docs.BUNDLED:
                 path.unlink()
+        for path in (staging / "babel" / "locale-data").glob("*.dat"):  # locales no shop speaks: 33 MB
+            if not languages.needs_locale_data(path.stem):
+                path.unlink()
         try:
             staging.rename(vendor)
         except OSError:  # another build finished the same cache first
             shutil.rmtree(staging, ignore_errors=True)
     return vendor
+
+
+def imaging_layer(out: Path) -> Path:
+    """requirements-imaging.lock installed under python/ (where Lambda puts a layer on the path), zipped; built
+    for the runtime's Python and platform, every download checked against the lock's hashes, cached by its hash."""
+    lock = ROOT / "requirements-imaging.lock"
+    digest = hashlib.sha256(lock.read_bytes() + LAMBDA_RUNTIME.encode()).hexdigest()[:16]
+    cached = ROOT / ".chalice" / "deployments" / f"imaging-layer-{LAMBDA_RUNTIME}-{digest}.zip"
+    if not cached.is_file():
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix="layer-", dir=cached.parent) as tmp:
+            site = Path(tmp) / "python"
+            platforms = [arg for tag in LAYER_PLATFORMS for arg in ("--platform", tag)]
+            _pip(
+                "install",
+                "--target",
+                str(site),
+                *platforms,
+                "--implementation",
+                "cp",
+                "--python-version",
+                LAMBDA_PYTHON,
+                "--only-binary=:all:",
+                "--require-hashes",
+                "-r",
+                str(lock),
+            )
+            shutil.rmtree(site / "bin", ignore_errors=True)
+            staging = Path(tmp) / "layer.zip"
+            with zipfile.ZipFile(staging, "w", zipfile.ZIP_DEFLATED) as z:
+                for file in sorted(p for p in site.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+                    z.write(file, file.relative_to(Path(tmp)).as_posix())
+            staging.replace(cached)
+    shutil.copy2(cached, out / "imaging-layer.zip")
+    return out / "imaging-layer.zip"
 
 
 def _lock_entries(lock: Path, names: tuple[str, ...], *, keep: bool) -> str:
@@ -152,6 +196,8 @@ def environment(stage: str) -> dict:
     env.update(
         {
             "MEDIA_BASE_URL": {"Fn::Sub": "https://${MediaDistribution.DomainName}"},
+            # A browser posts uploads to the bucket's regional endpoint (its CORS allows the POST).
+            "MEDIA_UPLOAD_URL": {"Fn::Sub": "https://${MediaBucket.RegionalDomainName}"},
             "SENDER_EMAIL": {"Ref": "SenderEmail"},
             # Resolved by CloudFormation at deploy time from the generated secret.
             "TOKEN_SECRET": {"Fn::Sub": "{{resolve:secretsmanager:${AppSecrets}:SecretString:token_secret}}"},
@@ -174,8 +220,19 @@ def finish_sam(sam: dict, stage: str) -> dict:
                 "Description": "Bucket holding the Lambda package (make deploy uploads it)",
             },
             "ArtifactKey": {"Type": "String", "Description": "Key of the Lambda package in ArtifactBucket"},
+            "ImagingLayerKey": {"Type": "String", "Description": "Key of the imaging layer's zip in ArtifactBucket"},
         }
     )
+    resources["ImagingLayer"] = {
+        "Type": "AWS::Serverless::LayerVersion",
+        "Properties": {
+            "LayerName": {"Fn::Sub": "shopbuilder-${Stage}-imaging"},
+            "Description": "Pillow, for the media processing function only",
+            "ContentUri": {"Bucket": {"Ref": "ArtifactBucket"}, "Key": {"Ref": "ImagingLayerKey"}},
+            "CompatibleRuntimes": [LAMBDA_RUNTIME],
+            "RetentionPolicy": "Delete",
+        },
+    }
     env = environment(stage)
     role_ids = []
     for logical_id, fn in [(k, v) for k, v in resources.items() if v["Type"] == "AWS::Serverless::Function"]:
@@ -185,6 +242,8 @@ def finish_sam(sam: dict, stage: str) -> dict:
         props["FunctionName"] = function_name
         props["Runtime"] = LAMBDA_RUNTIME
         props["CodeUri"] = {"Bucket": {"Ref": "ArtifactBucket"}, "Key": {"Ref": "ArtifactKey"}}
+        if logical_id in IMAGING_FUNCTIONS:
+            props["Layers"] = [{"Ref": "ImagingLayer"}]
         chalice_env = props.get("Environment", {}).get("Variables", {})
         props["Environment"] = {
             "Variables": {
@@ -336,11 +395,14 @@ def build(stage: str, out: Path) -> dict:
     compiled = precompile(out / "deployment.zip")
     template = to_cloudformation(sam)
     (out / "template.json").write_text(json.dumps(template, indent=1))
+    layer = imaging_layer(out)
     return {
         "template": out / "template.json",
         "sam": out / "sam.json",
         "zip": out / "deployment.zip",
         "zip_bytes": (out / "deployment.zip").stat().st_size,
+        "layer": layer,
+        "layer_bytes": layer.stat().st_size,
         "lint_errors": lint(template),
         "precompiled": compiled,
     }
@@ -353,6 +415,7 @@ def main() -> None:
     args = parser.parse_args()
     result = build(args.stage, Path(args.out))
     print(f"template  {result['template']}\npackage   {result['zip']} ({result['zip_bytes'] / 1e6:.1f} MB zipped)")
+    print(f"layer     {result['layer']} ({result['layer_bytes'] / 1e6:.1f} MB zipped, the media function's only)")
     if not result["precompiled"]:
         print(f"note      no python{LAMBDA_PYTHON} here: the package carries no bytecode (slower cold starts)")
     if result["lint_errors"]:

@@ -115,6 +115,7 @@ def deploy(package: Path) -> dict:
     s3 = boto3.client("s3")
     s3.create_bucket(Bucket=ARTIFACTS)
     s3.put_object(Bucket=ARTIFACTS, Key="deployment.zip", Body=(package / "deployment.zip").read_bytes())
+    s3.put_object(Bucket=ARTIFACTS, Key="imaging-layer.zip", Body=(package / "imaging-layer.zip").read_bytes())
     original = json.loads((package / "template.json").read_text())
     template, skipped_types, left_out = for_moto(json.loads((package / "template.json").read_text()))
     cfn = boto3.client("cloudformation")
@@ -131,6 +132,7 @@ def deploy(package: Path) -> dict:
             Parameters=[
                 {"ParameterKey": "ArtifactBucket", "ParameterValue": ARTIFACTS},
                 {"ParameterKey": "ArtifactKey", "ParameterValue": "deployment.zip"},
+                {"ParameterKey": "ImagingLayerKey", "ParameterValue": "imaging-layer.zip"},
             ],
             Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"],
         )

@@ -8,7 +8,10 @@ Response schemas list every field an answer carries, and `required` what it alwa
 
 from .bulk_edits import *  # noqa: F403
 from .common import *  # noqa: F403
+from .media import *  # noqa: F403
 from .merchant import *  # noqa: F403
 from .operator import *  # noqa: F403
 from .orders import *  # noqa: F403
 from .storefront import *  # noqa: F403
+from .theme_edits import *  # noqa: F403
+from .translations import *  # noqa: F403

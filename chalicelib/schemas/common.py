@@ -1,5 +1,7 @@
 """Building blocks, and the answers every audience gets: errors, health, pages of a list, addresses."""
 
+from .. import languages as _languages
+
 text = lambda max_len, min_len=0: {"type": "string", "minLength": min_len, "maxLength": max_len}  # noqa: E731
 # A name or title people read (shop name, product title, SKU, option, address line, rate...): no control
 # characters (NUL, line breaks, escapes, C1) and no bidirectional embeddings, overrides or isolates
@@ -20,6 +22,16 @@ money = {"type": "integer", "minimum": 0, "maximum": MOST_MONEY}
 currency = {"type": "string", "pattern": "^[A-Z]{3}$"}
 country = {"type": "string", "pattern": "^[A-Z]{2}$"}
 quantity = {"type": "integer", "minimum": 1, "maximum": 999}
+handle = {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$", "maxLength": 100}
+language_tag = {"enum": list(_languages.SUPPORTED)}
+language_tags = {
+    "type": "array",
+    "items": language_tag,
+    "minItems": 1,
+    "uniqueItems": True,
+    "description": "The languages the storefront speaks, its primary first (at the shop's root; the others under "
+    "a path prefix, /zh-cn/...)",
+}
 identifier = text(64, 1)
 string = {"type": "string"}
 nullable_string = {"type": ["string", "null"]}

@@ -7,8 +7,10 @@ from .common import (
     country,
     currency,
     display_text,
+    handle,
     identifier,
     integer,
+    language_tags,
     list_of,
     money,
     nullable_string,
@@ -18,6 +20,8 @@ from .common import (
     timestamp,
     url,
 )
+from .media import IMAGE
+from .translations import PRODUCT_TRANSLATIONS
 
 # Signing up and in -------------------------------------------------------
 
@@ -45,13 +49,33 @@ _font = {"enum": ["system", "serif", "rounded"]}
 THEME = answer(
     {
         "name": string,
-        "primary_color": _color,
-        "accent_color": _color,
-        "background_color": _color,
-        "text_color": _color,
-        "font": _font,
-        "announcement": string,
-        "logo_text": string,
+        "title": string,
+        "version": integer,
+        "settings": {
+            "type": "object",
+            "additionalProperties": True,
+            "description": "The theme's settings (its settings_schema), defaults filled in",
+        },
+    }
+)
+THEMES = answer(
+    {
+        "items": {
+            "type": "array",
+            "items": answer(
+                {
+                    "name": string,
+                    "title": string,
+                    "description": string,
+                    "version": integer,
+                    "settings_schema": {
+                        "type": "object",
+                        "additionalProperties": True,
+                        "description": "JSON Schema of the theme's settings",
+                    },
+                }
+            ),
+        }
     }
 )
 CUSTOM_DOMAIN = answer(
@@ -75,6 +99,7 @@ SHOP = answer(
         "plan": string,
         "custom_domain": {"anyOf": [CUSTOM_DOMAIN, {"type": "null"}]},
         "storefront_url": {"type": "string", "description": "Absolute, on the request's host when it is the shop's"},
+        "languages": language_tags,
         "theme": THEME,
     },
     optional=("theme",),
@@ -83,6 +108,7 @@ SIGNUP_RESPONSE = answer({"token": string, "shop": SHOP})
 SHOP_PATCH = closed(
     {
         "name": display_text(100, 1),
+        "languages": language_tags,
         "custom_domain": {
             "type": "string",
             "pattern": r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$",
@@ -90,6 +116,13 @@ SHOP_PATCH = closed(
         },
         "theme": closed(
             {
+                "name": {"type": "string", "maxLength": 60, "description": "One of GET /api/admin/themes"},
+                "settings": {
+                    "type": "object",
+                    "maxProperties": 50,
+                    "description": "Some or all of the theme's settings, checked against its settings_schema",
+                },
+                # The default theme's settings as they were sent before themes had schemas.
                 "primary_color": _color,
                 "accent_color": _color,
                 "background_color": _color,
@@ -102,6 +135,10 @@ SHOP_PATCH = closed(
     },
     minProperties=1,
 )
+
+_policy_text = {**text(20000), "description": "Plain text; a blank line starts a new paragraph"}
+POLICIES = answer({"privacy": string, "terms": string})
+POLICIES_PUT = closed({"privacy": _policy_text, "terms": _policy_text}, ("privacy", "terms"))
 
 # Products --------------------------------------------------------------------
 
@@ -126,7 +163,7 @@ _product_fields = {
     "description": text(20_000),
     "status": {"enum": ["active", "draft"]},
     "category": display_text(100),
-    "handle": {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$", "maxLength": 100},
+    "handle": handle,
     "images": {"type": "array", "maxItems": 20, "items": _image},
     "seo": closed({"title": display_text(70), "description": text(320)}),
 }
@@ -170,7 +207,6 @@ VARIANT = answer(
         "options": {"type": "object", "additionalProperties": string},
     }
 )
-IMAGE = answer({"key": string, "url": string, "alt": string})
 PRODUCT = answer(
     {
         "id": string,
@@ -186,6 +222,7 @@ PRODUCT = answer(
         "options": {"type": "array", "items": string, "description": "The option names, e.g. `Size`"},
         "category": nullable_string,
         "variants": {"type": "array", "items": VARIANT},
+        "translations": PRODUCT_TRANSLATIONS,
         "created_at": timestamp,
         "updated_at": timestamp,
     }
@@ -198,15 +235,6 @@ product_query = {
     "q": {"type": "string", "maxLength": 200, "description": "A part of the title, handle or a SKU, any case"},
 }
 
-MEDIA_UPLOAD = closed(
-    {
-        "filename": {"type": "string", "pattern": r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"},
-        "content_type": {"enum": ["image/png", "image/jpeg", "image/webp", "image/gif"]},
-        "data": {"type": "string", "minLength": 4, "maxLength": 5_600_000},
-    },
-    ("filename", "content_type", "data"),
-)
-MEDIA = answer({"key": string, "url": string})
 
 # Discounts -----------------------------------------------------------------------
 
@@ -314,6 +342,8 @@ AUDIT_RESOURCE_TYPES = (
     "discount",
     "payments",
     "bulk_edit",
+    "policies",
+    "theme_templates",
 )
 _any_json = {"description": "The field's value as the API shows it; null where the field was absent"}
 AUDIT_ENTRY = answer(

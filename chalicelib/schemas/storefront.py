@@ -8,6 +8,7 @@ from .common import (
     display_text,
     identifier,
     integer,
+    language_tag,
     list_of,
     money,
     nullable_string,
@@ -16,6 +17,7 @@ from .common import (
     text,
     timestamp,
 )
+from .media import IMAGE
 
 CART_CREATE = closed({})
 CART_ITEM = closed({"variant_id": identifier, "quantity": quantity}, ("variant_id", "quantity"))
@@ -31,7 +33,10 @@ CART_LINE = answer(
         "quantity": integer,
         "price": money,
         "line_total": money,
-        "image": {"anyOf": [answer({"url": string, "alt": string}), {"type": "null"}]},
+        "image": {
+            "anyOf": [IMAGE, {"type": "null"}],
+            "description": "The product's first image, its sizes once processed",
+        },
     }
 )
 CART = answer(
@@ -49,7 +54,12 @@ CART = answer(
 )
 
 CHECKOUT = closed(
-    {"email": text(254, 3), "shipping_address": ADDRESS, "discount_code": display_text(40)},
+    {
+        "email": text(254, 3),
+        "shipping_address": ADDRESS,
+        "discount_code": display_text(40),
+        "language": {**language_tag, "description": "The page's language: the order's pages and emails speak it"},
+    },
     ("email", "shipping_address"),
 )
 CHECKOUT_STARTED = answer({"checkout_id": string})

@@ -477,6 +477,12 @@ def deploy(stage: str) -> None:
             "Arn",
         ): f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{stack.function_name(stage, 'workflow_task')}",
         ("WorkflowRole", "Arn"): f"arn:aws:iam::{ACCOUNT}:role/shopbuilder-{stage}-workflows",
+        # Uploads are processed in-process by the local server (infra/local/media_uploads.py), not by this rule.
+        (
+            "ProcessMedia",
+            "Arn",
+        ): f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{stack.function_name(stage, 'process_media')}",
+        ("MediaUploadedRule", "Arn"): f"arn:aws:events:{REGION}:{ACCOUNT}:rule/shopbuilder-{stage}-media-uploaded",
     }
     ddb = boto3.client("dynamodb", region_name=REGION)
     s3 = boto3.client("s3", region_name=REGION)

@@ -1,8 +1,9 @@
 """The demo shop and the operator account for `make run`; safe to run again."""
 
+import io
 import os
 
-from chalicelib import accounts, catalog, media, onboarding, payment_accounts, product_editing, tenants
+from chalicelib import accounts, catalog, keys, media, onboarding, payment_accounts, product_editing, tenants
 from chalicelib.errors import Conflict
 
 DEMO = {
@@ -12,11 +13,6 @@ DEMO = {
     "subdomain": "acme",
     "currency": "USD",
 }
-
-_SWATCH = """<svg xmlns="http://www.w3.org/2000/svg" width="800" height="800" viewBox="0 0 800 800">
-<rect width="800" height="800" fill="{bg}"/><circle cx="400" cy="360" r="210" fill="{fg}" opacity=".9"/>
-<rect x="190" y="600" width="420" height="36" rx="18" fill="{fg}" opacity=".5"/>
-<text x="400" y="380" font-family="sans-serif" font-size="64" text-anchor="middle" fill="{bg}">{label}</text></svg>"""
 
 PRODUCTS = [
     (
@@ -71,16 +67,25 @@ def connect_payments(tenant_id: str, stripe_emulator) -> None:
     payment_accounts.refresh(tenant_id)
 
 
+def swatch(background: str, colour: str) -> bytes:
+    """A product's stand-in photo: a disc on a plain ground, 1200 px square (a PNG)."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (1200, 1200), background)
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((285, 225, 915, 855), fill=colour)
+    draw.rounded_rectangle((285, 900, 915, 954), radius=27, fill=colour)
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
 def add_products(shop) -> None:
-    """The demo catalogue (each product with its swatch image) in `shop`."""
+    """The demo catalogue (each product with its swatch image, uploaded and processed as a merchant's) in `shop`."""
     for title, description, (bg, fg), variants in PRODUCTS:
         slug = product_editing.slugify(title)
-        key = media.put(
-            shop.tenant_id,
-            f"demo/{slug}.svg",
-            _SWATCH.format(bg=bg, fg=fg, label=title.split()[-1]).encode(),
-            "image/svg+xml",
-        )
+        key = media.put(shop.tenant_id, f"media/{keys.new_id()}-{slug}.png", swatch(bg, fg), "image/png")
+        media.process(key)
         product_editing.create_product(
             shop.tenant_id,
             shop.currency,

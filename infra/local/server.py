@@ -10,6 +10,7 @@ import sys
 import uuid
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
+from xml.sax.saxutils import escape
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -81,7 +82,8 @@ _MEDIA_HEADERS = {
 
 
 class _Handler(ChaliceRequestHandler):
-    """Adds what sits beside API Gateway in AWS: media from S3 (CloudFront there), and DNS: `PUT /_dns/txt`
+    """Adds what sits beside API Gateway in AWS: media from S3 (CloudFront there) and the browser's uploads to S3
+    (`POST /media`, held to their presigned policy), and DNS: `PUT /_dns/txt`
     publishes a TXT record that a custom domain's verification then finds (chalicelib/domains.py). And what
     AWS has no stand-in for: the outbox of every email sent (`/_outbox`, `/_outbox.json`; infra/local/outbox.py)."""
 
@@ -98,6 +100,8 @@ class _Handler(ChaliceRequestHandler):
         path = urlsplit(self.path).path
         if self.command in ("GET", "HEAD") and path.startswith("/media/"):
             return self._media(unquote(path[len("/media/") :]))
+        if self.command == "POST" and path in ("/media", "/media/"):
+            return self._media_upload()
         if self.command == "PUT" and path == "/_dns/txt":
             return self._publish_txt()
         if self.command in ("GET", "HEAD") and path in ("/_outbox", "/_outbox.json"):
@@ -140,10 +144,32 @@ class _Handler(ChaliceRequestHandler):
             content_type, body = "text/html; charset=utf-8", outbox.page(mails)
         self._send_http_response(200, {"Content-Type": content_type, **outbox.HEADERS}, body)
 
+    def _media_upload(self):
+        """A browser's presigned upload, held to its policy, stored and processed (infra/local/media_uploads.py)."""
+        from infra.local import media_uploads
+
+        length = int(self.headers.get("content-length") or 0)
+        try:
+            if length > media_uploads.MAX_BODY:
+                raise media_uploads.Refused(
+                    400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size"
+                )
+            media_uploads.accept(self.headers.get("content-type", ""), self.rfile.read(length))
+        except media_uploads.Refused as refused:
+            self.close_connection = True  # a body left unread must not be taken for the next request
+            body = f"<Error><Code>{refused.code}</Code><Message>{escape(refused.message)}</Message></Error>".encode()
+            return self._send_http_response(refused.status, {"Content-Type": "application/xml", **_MEDIA_HEADERS}, body)
+        # S3's answer to a post without success_action_status; the bucket's CORS lets the admin read it.
+        self._send_http_response(204, dict(_MEDIA_HEADERS), b"")
+
     def _media(self, key: str):
         import boto3
 
+        from chalicelib import media
+
         s3 = boto3.client("s3")
+        if not media.is_size(key):  # as CloudFront, which may read the sizes only (infra/resources.json)
+            return self._send_http_response(404, {"Content-Type": "text/plain", **_MEDIA_HEADERS}, b"Not found")
         try:
             obj = s3.get_object(Bucket=os.environ["MEDIA_BUCKET"], Key=key)
         except s3.exceptions.NoSuchKey:

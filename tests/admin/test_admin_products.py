@@ -1,10 +1,12 @@
 """The admin's product pages: the index (search, status, paging, rows for a bulk edit), create and edit,
 publish and unpublish, delete after its confirm page; each through the merchant API's own functions."""
 
+import json
 import re
 
 import pytest
 
+from tests.support import media
 from tests.support.admin import header, signed_in
 from tests.support.api import product_body
 
@@ -208,11 +210,8 @@ def test_a_taken_handle_is_shown_next_to_the_handle(shop):
 
 
 def test_images_are_picked_from_the_shops_uploads_with_alt_text(shop):
-    import base64
-
     shop_api, admin = shop
-    png = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\0" * 16).decode()
-    key = shop_api.post("/api/admin/media", {"filename": "s.png", "content_type": "image/png", "data": png}).json["key"]
+    key = media.upload(shop_api, media.photo(40, 40, format="PNG"), "image/png", "s.png")
     page = admin.get("/admin/products/new")
     assert f'value="{key}"' in page.text
     form = _new_product_form(**{"images[0].key": key, "images[0].use": "on", "images[0].alt": "A linen shirt"})
@@ -280,23 +279,51 @@ def test_a_delete_without_its_csrf_token_answers_403_and_deletes_nothing(shop):
     assert shop_api.get(f"/api/admin/products/{product['id']}").status_code == 200
 
 
-def test_an_uploaded_image_is_added_to_the_product_with_its_alt_text(shop):
+def test_an_upload_is_started_for_the_products_page_then_added_with_its_required_alt_text(shop):
     shop_api, admin = shop
     product = _create(shop_api, "Mug")
     admin.get(f"/admin/products/{product['id']}")
-    png = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4  # every byte value: the body must arrive unchanged
-    sent = admin.post(
-        f"/admin/products/{product['id']}/images",
-        {"alt": "A white mug"},
-        files={"file": ("my mug.png", "image/png", png)},
-    )
+    photo = media.photo(900, 600)
+    asked = {"filename": "my mug.jpg", "content_type": "image/jpeg", "size": str(len(photo))}
+    started = admin.post(f"/admin/products/{product['id']}/images/uploads", asked)
+    assert started.status_code == 200, started.text
+    upload = json.loads(started.text)
+    assert upload["key"].endswith("-my-mug.jpg") and upload["upload"]["fields"]["Content-Type"] == "image/jpeg"
+    key = media.post(upload, photo)  # the page's script posts the file straight to storage
+    no_alt = admin.post(f"/admin/products/{product['id']}/images", {"key": key, "alt": " "})
+    assert no_alt.status_code == 400 and 'id="f-alt-error"' in no_alt.text and 'href="#f-alt"' in no_alt.text
+    sent = admin.post(f"/admin/products/{product['id']}/images", {"key": key, "alt": "A white mug"})
     assert sent.status_code == 303 and "notice=uploaded" in header(sent, "location"), sent.text
     images = shop_api.get(f"/api/admin/products/{product['id']}").json["images"]
-    assert [i["alt"] for i in images] == ["A white mug"] and images[0]["key"].endswith("-my-mug.png")
-    assert shop_api.get("/api/admin/media").json["items"][0]["key"] == images[0]["key"]
-    liar = admin.post(
-        f"/admin/products/{product['id']}/images", {"alt": ""}, files={"file": ("x.png", "image/png", b"<svg/>")}
-    )
-    assert liar.status_code == 400 and 'id="f-data-error"' in liar.text and 'href="#f-data"' in liar.text
-    nothing = admin.post(f"/admin/products/{product['id']}/images", {"alt": ""}, files={"file": ("", "image/png", b"")})
-    assert nothing.status_code == 400 and "choose an image file" in nothing.text
+    assert [(i["key"], i["alt"], i["width"]) for i in images] == [(key, "A white mug", 900)]
+    page = admin.get(f"/admin/products/{product['id']}")
+    assert f'src="{images[0]["urls"]["small"]}"' in page.text  # the picker shows the small size, not the photo
+    logged = shop_api.get(f"/api/admin/audit?resource_type=media&resource_id={key}").json["items"]
+    assert [(e["action"], e["via"]) for e in logged] == [("start_media_upload", "admin")]
+
+
+def test_an_upload_the_platform_does_not_take_is_refused_before_it_starts(shop):
+    shop_api, admin = shop
+    product = _create(shop_api, "Mug")
+    admin.get(f"/admin/products/{product['id']}")
+    for asked, field in (
+        ({"filename": "x.svg", "content_type": "image/svg+xml", "size": "100"}, "content_type"),
+        ({"filename": "big.jpg", "content_type": "image/jpeg", "size": str(21 * 1024 * 1024)}, "size"),
+        ({"filename": "x.jpg", "content_type": "image/jpeg", "size": "lots"}, "size"),
+    ):
+        refused = admin.post(f"/admin/products/{product['id']}/images/uploads", asked)
+        assert refused.status_code == 400 and field in json.loads(refused.text)["fields"], asked
+    nothing = admin.post(f"/admin/products/{product['id']}/images", {"key": "", "alt": "A mug"})
+    assert nothing.status_code == 400 and "choose an image file" in nothing.text and 'id="f-file-error"' in nothing.text
+    foreign = admin.post(f"/admin/products/{product['id']}/images", {"key": "x/media/y.png", "alt": "A mug"})
+    assert foreign.status_code == 400 and 'id="f-file-error"' in foreign.text
+
+
+def test_an_upload_that_is_no_image_it_claims_to_be_is_added_but_says_why_shoppers_never_see_it(shop):
+    shop_api, admin = shop
+    product = _create(shop_api, "Mug")
+    key = media.upload(shop_api, media.photo(50, 50, format="PNG"), "image/jpeg", "renamed.jpg")
+    admin.get(f"/admin/products/{product['id']}")
+    assert admin.post(f"/admin/products/{product['id']}/images", {"key": key, "alt": "A mug"}).status_code == 303
+    page = admin.get(f"/admin/products/{product['id']}")
+    assert "Not shown to shoppers: the file is a PNG image, not the image/jpeg it was uploaded as." in page.text

@@ -243,3 +243,25 @@ def test_the_return_policy_form_changes_its_terms(admin, merchant):
     )
     assert too_long.status_code == 400 and 'id="f-window_days-error"' in too_long.text
     assert merchant[0].get("/api/admin/return-policy").json["window_days"] == 14
+
+
+def test_the_shop_speaks_the_languages_chosen_on_its_page(admin, merchant, api):
+    page = admin.get("/admin/settings/shop")
+    assert 'name="languages"' in page.text and "简体中文" in page.text
+    saved = admin.post("/admin/settings/shop", {"name": "Tea House", "languages": ["zh-CN", "en", "zh-CN"]})
+    assert saved.status_code == 303
+    assert merchant[0].get("/api/admin/shop").json["languages"] == ["zh-CN", "en"]
+    shown = admin.get("/admin/settings/shop?notice=saved").text
+    assert '<option value="zh-CN" selected>' in shown
+    assert 'id="f-also-en" name="languages" type="checkbox" value="en" checked' in shown
+    storefront = api.as_(host=f"{merchant[1]['shop']['subdomain']}.localhost:8000")
+    assert '<html lang="zh-CN">' in storefront.get("/").text and '<html lang="en">' in storefront.get("/en/").text
+    [entry] = merchant[0].get("/api/admin/audit?resource_type=shop").json["items"]
+    assert {"field": "languages.0", "before": "en", "after": "zh-CN"} in entry["changes"]
+
+
+def test_a_language_the_platform_does_not_have_is_shown_next_to_its_field(admin, merchant):
+    admin.get("/admin/settings/shop")
+    answer = admin.post("/admin/settings/shop", {"name": "Tea House", "languages": ["tlh"]})
+    assert answer.status_code == 400 and 'href="#f-languages' in answer.text
+    assert merchant[0].get("/api/admin/shop").json["languages"] == ["en"]

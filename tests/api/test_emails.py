@@ -54,3 +54,25 @@ def test_the_order_confirmation_goes_out_multipart_in_the_shops_theme_with_hosti
     assert kept["headers"]["To"] == email and kept["headers"]["Subject"] == kept["subject"]
     assert kept["headers"]["From"] == sent[0]["Source"] and kept["headers"]["Message-ID"].startswith("<")
     assert clock.parse_iso(kept["sent_at"]) <= clock.now()
+
+
+def test_the_shopper_who_checked_out_in_chinese_gets_the_confirmation_in_chinese(api, paying_shop, stripe, sent_to_ses):
+    shop = Shop(api, paying_shop)
+    assert shop.admin.patch("/api/admin/shop", {"languages": ["en", "zh-CN"]}).status_code == 200
+    email = f"{shop.subdomain}@buyer.example"
+    done = shop.buy(stripe, (shop.product(price=1500), 1), email=email, language="zh-CN")
+    assert execution_done(done["checkout_id"]) == "SUCCEEDED"
+    assert f"/zh-cn/orders/{done['order_id']}" in done["order_status_url"]
+
+    [sent] = [p for p in sent_to_ses if p["Destination"]["ToAddresses"] == [email]]
+    text, html = sent["Message"]["Body"]["Text"]["Data"], sent["Message"]["Body"]["Html"]["Data"]
+    assert sent["Message"]["Subject"]["Data"].endswith("：订单 #1 已确认")
+    assert "感谢您在" in text and "合计：US$15.00" in text
+    assert '<html lang="zh-CN"' in html and "感谢您的订购！" in html
+    assert f"/zh-cn/orders/{done['order_id']}" in html
+
+
+def test_a_checkout_in_a_language_the_platform_lacks_is_refused(api, paying_shop):
+    shop = Shop(api, paying_shop)
+    answer = shop.checkout(shop.cart((shop.product(), 1)), language="tlh")
+    assert answer.status_code == 400 and "language" in answer.json["fields"]

@@ -193,3 +193,29 @@ def test_tenant_credentials_are_assumed_once_and_reused_while_warm(new_shop, api
     tenant_id = signup["shop"]["id"]
     assumed = [c for c in calls if c.service == "sts" and f"tenant-{tenant_id}" in c.body]
     assert len(assumed) == 1  # the shop's onboarding, running meanwhile, shares it too
+
+
+def test_processing_an_upload_reaches_that_shops_media_and_items_only(two_shops, wire):
+    from chalicelib import media
+    from infra import stack
+    from tests.support import media as uploads
+
+    shop, other = two_shops
+    photo = uploads.photo(500, 400)
+    key = uploads.start(shop.admin, photo).json["key"]
+    media.store(key, photo, "image/jpeg")  # the browser's post, as S3 stores it
+    event = {"source": "aws.s3", "detail-type": "Object Created", "detail": {"object": {"key": key}}}
+    with wire() as calls:
+        answer, error = runtime.invoke_lambda(stack.function_name(settings.STAGE, "process_media"), json.dumps(event))
+    assert error is None and json.loads(answer) == {"status": "ready"}, answer
+    key_id = isolation.credentials_for(shop.tenant_id).access_key
+    scoped = [c for c in calls if c.access_key == key_id]
+    assert {c.service for c in scoped} == {"dynamodb", "s3"} and {c.function for c in scoped} == {"process_media"}
+    for call in scoped:
+        for request in call.requests():
+            assert as_tenant(shop.tenant_id, request), (call.operation, request)
+            assert not as_tenant(other.tenant_id, request), (call.operation, request)
+    own_key = os.environ["AWS_ACCESS_KEY_ID"]
+    for call in [c for c in calls if c.access_key == own_key and c.service != "logs"]:
+        for request in call.requests():
+            assert allowed([function_policy("process_media")], request), (call.operation, request)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from chalicelib import onboarding, storefront, tenants, workflows
+from chalicelib import onboarding, tenants, themes, workflows
 from infra.local import runtime
 from tests.support.after_sale import emails_to
 from tests.support.api import sign_up
@@ -54,7 +54,8 @@ def test_an_onboarded_shop_has_default_settings_theme_and_is_marked_done(onboard
     assert shop_settings["return_policy"]["approval"] == "manual"
     assert shop_settings["return_policy"]["restocking_fee_percent"] == 0
     assert shop_settings["shipping_rates"] == [] and shop_settings["tax_rates"] == []
-    assert shop_api.get("/api/admin/shop").json["theme"] == storefront.DEFAULT_THEME
+    theme = shop_api.get("/api/admin/shop").json["theme"]
+    assert theme["name"] == "default" and theme["settings"] == themes.get("default").defaults()
 
 
 def test_starting_onboarding_again_runs_nothing_twice(onboarded):
@@ -73,7 +74,7 @@ def test_a_retried_theme_step_keeps_the_theme_the_merchant_chose(onboarded):
     r = shop_api.patch("/api/admin/shop", {"theme": {"primary_color": "#123456"}})
     assert r.status_code == 200, r.body
     onboarding.apply_default_theme({"tenant_id": signup["shop"]["id"]})
-    assert shop_api.get("/api/admin/shop").json["theme"]["primary_color"] == "#123456"
+    assert shop_api.get("/api/admin/shop").json["theme"]["settings"]["primary_color"] == "#123456"
 
 
 def test_a_setting_the_merchant_saves_while_onboarding_runs_is_kept(onboarded, monkeypatch):

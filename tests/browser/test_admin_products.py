@@ -4,10 +4,8 @@ the delete confirmation; no serious accessibility violation at phone and desktop
 before images."""
 
 import pytest
-import requests
 
-from tests.support.api import PASSWORD, unique
-from tests.support.browser import PHONE, checked
+from tests.support.browser import checked, new_merchant
 
 pytestmark = pytest.mark.browser
 # A 1x1 transparent PNG.
@@ -18,19 +16,7 @@ _PNG = bytes.fromhex(
 
 
 def test_a_merchant_adds_edits_publishes_and_deletes_a_product(page, live_server):
-    sub = unique()
-    signup = requests.post(
-        f"{live_server}/api/merchants/signup",
-        json={"email": f"{sub}@example.com", "password": PASSWORD, "shop_name": "Plum Press", "subdomain": sub},
-        timeout=30,
-    )
-    assert signup.status_code == 201, signup.text
-    page.set_viewport_size(PHONE)
-    page.goto(f"{live_server}/admin/login?next=/admin/products")
-    page.fill("#f-email", f"{sub}@example.com")
-    page.fill("#f-password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server}/admin/products")
+    new_merchant(page, live_server, "/admin/products")
     assert "Add your first product" in page.inner_text("main")
     checked(page, "admin-products-empty")
 
@@ -61,7 +47,7 @@ def test_a_merchant_adds_edits_publishes_and_deletes_a_product(page, live_server
     assert page.input_value("#f-variants-1-sku") == "APRON-M"
     checked(page, "admin-products-edit")
 
-    page.set_input_files("#f-data", files=[{"name": "apron.png", "mimeType": "image/png", "buffer": _PNG}])
+    page.set_input_files("#f-file", files=[{"name": "apron.png", "mimeType": "image/png", "buffer": _PNG}])
     page.fill("#f-alt", "A linen apron, folded")
     page.click("button[form=upload]")
     page.wait_for_selector("text=Image uploaded")

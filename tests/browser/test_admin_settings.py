@@ -2,10 +2,8 @@
 at most 200 KB before images; a table's row error focused from the summary; a discount made by keyboard alone."""
 
 import pytest
-import requests
 
-from tests.support.api import PASSWORD, unique
-from tests.support.browser import PHONE, checked
+from tests.support.browser import checked, new_merchant
 
 pytestmark = pytest.mark.browser
 
@@ -13,19 +11,7 @@ PAGES = ("", "/shop", "/domain", "/payments", "/shipping", "/taxes", "/returns",
 
 
 def _signed_in(page, live_server) -> None:
-    sub = unique()
-    signup = requests.post(
-        f"{live_server}/api/merchants/signup",
-        json={"email": f"{sub}@example.com", "password": PASSWORD, "shop_name": "Plum Press", "subdomain": sub},
-        timeout=30,
-    )
-    assert signup.status_code == 201, signup.text
-    page.set_viewport_size(PHONE)
-    page.goto(f"{live_server}/admin/login?next=/admin/settings")
-    page.fill("#f-email", f"{sub}@example.com")
-    page.fill("#f-password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server}/admin/settings")
+    new_merchant(page, live_server, "/admin/settings")
 
 
 def test_every_settings_page_reads_well_at_both_widths(page, live_server, stripe):

@@ -56,6 +56,22 @@ def test_package_carries_the_templates_and_leaves_boto_to_the_lambda_runtime(pac
     assert not [n for n in names if n.startswith(("botocore/", "boto3/"))]
 
 
+def test_pillow_rides_in_the_media_functions_own_layer_not_in_the_apps_package(packaged):
+    import zipfile
+
+    assert not [n for n in zipfile.ZipFile(packaged["zip"]).namelist() if n.startswith(("PIL/", "pillow"))]
+    assert "python/PIL/Image.py" in zipfile.ZipFile(packaged["layer"]).namelist()
+    resources = json.loads(packaged["template"].read_text())["Resources"]
+    layered = {
+        k for k, v in resources.items() if v["Type"] == "AWS::Lambda::Function" and v["Properties"].get("Layers")
+    }
+    assert layered == {"ProcessMedia"}
+    assert resources["ProcessMedia"]["Properties"]["MemorySize"] >= 1024
+    rule = resources["MediaUploadedRule"]["Properties"]
+    assert rule["EventPattern"]["detail"]["object"] == {"key": [{"wildcard": "*/media/*"}]}  # not the sizes
+    assert rule["Targets"][0]["Arn"] == {"Fn::GetAtt": ["ProcessMedia", "Arn"]}
+
+
 def test_every_function_gets_its_own_role_and_state_machines_carry_their_definition(packaged):
     template = json.loads(packaged["template"].read_text())
     resources = template["Resources"]

@@ -4,14 +4,16 @@
 Each case is an order's whole life: bought, one unit shipped and delivered, returned for a refund. Failing
 once, retries recover and the life ends as it does without a fault; failing for good, it ends as
 `outcomes.FOR_GOOD` says, and `Seen.check` holds for every phase (nothing lost, doubled or stuck).
-S3 is called only by a merchant's media upload, never by a workflow: its case is the upload itself.
+S3 is called only by media processing (an upload's sizes), never by a workflow: its case is the processing itself.
 """
-
-import base64
 
 import pytest
 
+from chalicelib import media
+from chalicelib.errors import Unavailable
 from tests.faults import injection, outcomes, scenarios
+from tests.support import media as uploads
+from tests.support.api import product_body
 
 
 def test_the_census_of_calls_lists_every_call_an_order_s_life_makes(injector, shop, stripe, monkeypatch):
@@ -49,14 +51,17 @@ def _observed(*fields):
             f.write("|".join(fields) + "\n")
 
 
-PNG = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\0" * 16).decode()
-
-
 @pytest.mark.parametrize("mode", injection.MODES)
-def test_a_media_upload_while_s3_fails(mode, injector, count_faults, shop):
-    """The upload answers 503 while S3 fails (the merchant tries again), and works once it is back."""
-    with injector.armed("s3.PutObject", mode), injector.in_task("merchant request"):
-        failed = shop.admin.post("/api/admin/media", {"filename": "a.png", "content_type": "image/png", "data": PNG})
-    assert failed.status_code == 503, failed.body
-    again = shop.admin.post("/api/admin/media", {"filename": "a.png", "content_type": "image/png", "data": PNG})
-    assert again.status_code == 201, again.body
+def test_processing_an_upload_while_s3_fails(mode, injector, count_faults, shop):
+    """Processing fails while S3 fails (the upload's event is delivered again: EventBridge and Lambda retry), its
+    image shows no size meanwhile, and it completes once S3 is back."""
+    photo = uploads.photo(600, 400)
+    key = uploads.start(shop.admin, photo).json["key"]
+    media.store(key, photo, "image/jpeg")  # the browser's post reached the bucket; its event is on its way
+    with injector.armed("s3.PutObject", mode), injector.in_task("media processing"):
+        with pytest.raises(Unavailable):
+            media.process(key)
+    product = shop.admin.post("/api/admin/products", product_body("Mug", images=[{"key": key}])).json
+    assert "urls" not in product["images"][0]
+    assert media.process(key) == "ready"
+    assert shop.admin.get(f"/api/admin/products/{product['id']}").json["images"][0]["widths"]["large"] == 600

@@ -2,7 +2,6 @@
 urlencoded with the CSRF token the page carried, redirects followed on request."""
 
 import re
-import uuid
 from html import unescape
 from http.cookies import SimpleCookie
 from urllib.parse import urlencode, urlsplit
@@ -20,16 +19,12 @@ class Admin:
         self.cookies: dict[str, str] = {}
         self.csrf: str | None = None
 
-    def request(
-        self, method: str, path: str, fields=None, *, follow: bool = False, headers: dict | None = None, files=None
-    ):
+    def request(self, method: str, path: str, fields=None, *, follow: bool = False, headers: dict | None = None):
         h = {"host": self.host}
         if self.cookies:
             h["cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         body = None
-        if files is not None:
-            h["content-type"], body = multipart(fields or {}, files)
-        elif fields is not None:
+        if fields is not None:
             h["content-type"] = "application/x-www-form-urlencoded"
             body = urlencode(fields, doseq=True)
         h.update(headers or {})
@@ -48,8 +43,7 @@ class Admin:
         return self.request("GET", path, **kw)
 
     def post(self, path: str, fields: dict | None = None, *, csrf: bool = True, **kw):
-        """Posts a form as the page last read would: with its CSRF token unless `csrf=False`; with `files`
-        ({name: (filename, content type, bytes)}) as multipart/form-data, as a file input's form is sent."""
+        """Posts a form as the page last read would: with its CSRF token unless `csrf=False`."""
         if csrf and self.csrf is None:
             self.get("/admin/login")
         data = {**({"csrf_token": self.csrf} if csrf else {}), **(fields or {})}
@@ -70,22 +64,6 @@ class Admin:
                     self.cookies.pop(name, None)
                 else:
                     self.cookies[name] = morsel.value
-
-
-def multipart(fields: dict, files: dict) -> tuple[str, bytes]:
-    """(content type, body) of a multipart/form-data form: its fields, then its files."""
-    boundary = "----form" + uuid.uuid4().hex
-    parts = [
-        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
-        for name, value in fields.items()
-    ]
-    for name, (filename, content_type, data) in files.items():
-        head = (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
-            f"Content-Type: {content_type}\r\n\r\n"
-        )
-        parts.append(head.encode() + data + b"\r\n")
-    return f"multipart/form-data; boundary={boundary}", b"".join(parts) + f"--{boundary}--\r\n".encode()
 
 
 def header(answer, name: str):

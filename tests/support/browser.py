@@ -61,3 +61,26 @@ def screenshot_path(test_name: str) -> Path:
     path = ROOT / "out" / "browser-failures" / f"{test_name}.png"
     path.parent.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def new_merchant(page, live_server: str, next_path: str) -> dict:
+    """A shop signed up through the API (its answer, with `subdomain`), then signed in to the admin in `page` at
+    phone width, landing on `next_path`."""
+    import requests
+
+    from tests.support.api import PASSWORD, unique
+
+    sub = unique()
+    signup = requests.post(
+        f"{live_server}/api/merchants/signup",
+        json={"email": f"{sub}@example.com", "password": PASSWORD, "shop_name": "Plum Press", "subdomain": sub},
+        timeout=30,
+    )
+    assert signup.status_code == 201, signup.text
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_server}/admin/login?next={next_path}")
+    page.fill("#f-email", f"{sub}@example.com")
+    page.fill("#f-password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server}{next_path}")
+    return {**signup.json(), "subdomain": sub}

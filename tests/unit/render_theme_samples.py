@@ -1,11 +1,11 @@
-"""Render every default-theme page with sample data, for eyeballing and screenshots.
+"""Render every theme's pages with sample data, for eyeballing.
 
     python tests/unit/render_theme_samples.py [OUT_DIR]      (default /tmp/theme)
 
-Writes OUT_DIR/<name>.html for every sample in SAMPLES. Images are inline SVG data URIs and the
-theme's stylesheets are inlined (the platform serves them as files) so the files open straight from
-disk. tests/unit/test_theme.py imports this module for its environment and sample contexts, so it
-must stay importable without side effects.
+Writes OUT_DIR/<theme>/<name>.html for every sample in SAMPLES, through the storefront's own environment
+of each theme. Images are inline SVG data URIs and the theme's stylesheets are inlined (the platform
+serves them as files) so the files open straight from disk. tests/unit/test_theme.py imports this module
+for its environments and sample contexts, so it must stay importable without side effects.
 """
 
 from __future__ import annotations
@@ -16,36 +16,41 @@ import sys
 from pathlib import Path
 from urllib.parse import quote
 
-import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATES = REPO / "templates"
-THEME = "themes/default"
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from chalicelib import return_policy, seo, storefront, themes  # noqa: E402
 
 _SYMBOLS = {"USD": "$", "CAD": "CA$", "AUD": "A$", "NZD": "NZ$", "EUR": "€", "GBP": "£", "JPY": "¥"}
 _ZERO_DECIMAL = {"JPY", "KRW"}
 
 
-def money(amount: int, currency: str) -> str:
-    """Stand-in for the platform's `money` filter: 1999, 'USD' -> '$19.99'."""
-    code = (currency or "USD").upper()
-    symbol = _SYMBOLS.get(code, code + " ")
-    sign = "-" if amount < 0 else ""
-    if code in _ZERO_DECIMAL:
-        return f"{sign}{symbol}{abs(amount):,}"
-    return f"{sign}{symbol}{abs(amount) / 100:,.2f}"
+def make_env(theme: str = themes.DEFAULT) -> SandboxedEnvironment:
+    """The storefront's own environment of `theme` (its loader: the theme's templates, then _common's)."""
+    return storefront._theme_env(theme)
 
 
-def make_env() -> SandboxedEnvironment:
-    """The environment exactly as the rendering contract builds it, plus the money filter."""
-    env = SandboxedEnvironment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True)
-    env.filters["money"] = money
-    return env
+def settings_for(theme: str, legacy: dict) -> dict:
+    """A sample shop's settings (the default theme's version-1 fields) as `theme`'s values, defaults filled."""
+    values = themes.migrate(themes.get(themes.DEFAULT), {"version": 1, "values": legacy})["values"]
+    own = themes.get(theme)
+    return {**own.defaults(), **{k: v for k, v in values.items() if k in own.fields}}
 
 
 def render(env: SandboxedEnvironment, page: str, context: dict) -> str:
-    return env.get_template(f"{THEME}/{page}.html").render(**context)
+    """`page` as storefront.render draws it: the theme's settings, the page language and, on a product page,
+    its JSON-LD (seo.product) come from the sample's own values."""
+    theme = next(name for name in themes.names() if storefront._theme_env(name) is env)
+    shop = context.get("shop")
+    context.setdefault("settings", settings_for(theme, (shop or {}).get("theme", {})))
+    context.setdefault("language", ((shop or {}).get("locale") or "en").replace("_", "-"))
+    if page == "product":
+        context.setdefault("json_ld", [seo.product(context["product"], shop["name"], context.get("canonical_url", ""))])
+    return env.get_template(f"{page}.html").render(**context)
 
 
 # --- sample images -----------------------------------------------------------------------
@@ -89,6 +94,11 @@ def svg_image(kind: str, index: int) -> str:
 
 def relative_image(kind: str, index: int) -> str:
     return f"/media/acme/{kind}-{index}.jpg"
+
+
+def picture(url: str, alt: str) -> dict:
+    """A product photo as pages get it (storefront._image)."""
+    return {"alt": alt, "width": 800, "height": 800, "src": url, "srcset": None, "webp_srcset": None}
 
 
 # --- sample contexts ---------------------------------------------------------------------
@@ -135,9 +145,7 @@ def sample_products(image=svg_image, count: int = 8) -> list:
                 "price_max": hi,
                 "currency": "USD",
                 # One product without an image shows the placeholder.
-                "image": None
-                if i == 6
-                else {"url": image(kind, i), "alt": "" if i % 2 else f"{title} on a plain background"},
+                "image": None if i == 6 else picture(image(kind, i), ""),
             }
         )
     return items
@@ -178,9 +186,9 @@ def sample_product(image=svg_image, title: str = "Everyday Organic Cotton Tee") 
         "Relaxed fit. Size up for a roomier look.\nMachine wash cold; tumble dry low.\n\n"
         "Made in Portugal in a family-run factory <3 & proud of it.",
         "images": [
-            {"url": image("tee", 0), "alt": "Ecru tee laid flat"},
-            {"url": image("tee", 4), "alt": "Navy tee laid flat"},
-            {"url": image("tee", 1), "alt": ""},
+            picture(image("tee", 0), "Ecru tee laid flat"),
+            picture(image("tee", 4), "Navy tee laid flat"),
+            picture(image("tee", 1), ""),
         ],
         "options": [{"name": "Size", "values": sizes}, {"name": "Colour", "values": colours}],
         "variants": variants,
@@ -197,7 +205,7 @@ def sample_cart(image=svg_image) -> dict:
             "quantity": 2,
             "unit_price": 2800,
             "line_total": 5600,
-            "image": {"url": image("tee", 4), "alt": "Navy tee"},
+            "image": picture(image("tee", 4), "Navy tee"),
         },
         {
             "variant_id": "var_mug",
@@ -207,7 +215,7 @@ def sample_cart(image=svg_image) -> dict:
             "quantity": 1,
             "unit_price": 2400,
             "line_total": 2400,
-            "image": {"url": image("mug", 0), "alt": ""},
+            "image": picture(image("mug", 0), ""),
         },
         {
             "variant_id": "var_notes",
@@ -225,14 +233,20 @@ def sample_cart(image=svg_image) -> dict:
 
 def sample_order() -> dict:
     return {
+        "id": "ord_1",
         "number": 1001,
         "email": "sam@example.com",
         "created_at": "2026-05-09T14:32:10Z",
         "financial_status": "paid",
         "fulfillment_status": "unfulfilled",
         "lines": [
-            {"title": "Everyday Organic Cotton Tee — M / Navy", "quantity": 2, "price": 5600},
-            {"title": "Stoneware Mug", "quantity": 1, "price": 2400},
+            {
+                "variant_id": "var_m_navy",
+                "title": "Everyday Organic Cotton Tee — M / Navy",
+                "quantity": 2,
+                "price": 5600,
+            },
+            {"variant_id": "var_mug", "title": "Stoneware Mug", "quantity": 1, "price": 2400},
         ],
         "subtotal": 8000,
         "discount_total": 800,
@@ -243,10 +257,44 @@ def sample_order() -> dict:
     }
 
 
+def sample_return() -> dict:
+    return {
+        "order_number": 1001,
+        "status": "approved",
+        "reason": "Too small",
+        "resolution": "refund",
+        "currency": "USD",
+        "items": [{"title": "Everyday Organic Cotton Tee — M / Navy", "quantity": 1}],
+        "expected_refund": 2800,
+        "outcome": None,
+        "return_shipping_paid_by": "customer",
+        "payment_url": None,
+        "rejection_reason": None,
+        "steps": [
+            {"status": "requested", "at": "2026-05-12T10:00:00Z"},
+            {"status": "approved", "at": "2026-05-13T09:00:00Z"},
+        ],
+        "created_at": "2026-05-12T10:00:00Z",
+    }
+
+
+def sample_shipping() -> dict:
+    return {
+        "currency": "USD",
+        "rates": [
+            {"name": "Standard", "amount": 500, "countries": ["US"], "free_over": 5000},
+            {"name": "International", "amount": 1500, "countries": [], "free_over": None},
+        ],
+    }
+
+
 def page_context(shop, base_path: str, page_title: str, **extra) -> dict:
     ctx = {
         "shop": shop,
         "base_path": base_path,
+        "root_path": base_path,  # a page in the shop's primary language: its links and its API start alike
+        "language": "en",
+        "alternates": [],
         "page_title": page_title,
         "meta_description": "",
         "canonical_url": "",
@@ -267,7 +315,7 @@ def samples(base_path: str = "", image=svg_image) -> dict:
         "handle": "stoneware-mug",
         "title": "Stoneware Mug",
         "description": "Wheel-thrown, 350 ml.",
-        "images": [{"url": image("mug", 0), "alt": "Speckled stoneware mug"}],
+        "images": [picture(image("mug", 0), "Speckled stoneware mug")],
         "options": [],
         "variants": [
             {
@@ -291,7 +339,7 @@ def samples(base_path: str = "", image=svg_image) -> dict:
                 meta_description="Small-batch goods for everyday life, made by people who care.",
                 canonical_url=host + "/",
                 products=sample_products(image),
-                next_url="?cursor=eyJrIjoiOCJ9",
+                next_url=base_path + "/?cursor=eyJrIjoiOCJ9",
             ),
         ),
         "home-empty": (
@@ -347,25 +395,62 @@ def samples(base_path: str = "", image=svg_image) -> dict:
             "order_status",
             page_context(shop, base_path, "Order #1001 · Acme Goods", order=sample_order()),
         ),
+        "order_status-shipped": (
+            "order_status",
+            page_context(shop, base_path, "", order=dict(sample_order(), fulfillment_status="fulfilled")),
+        ),
+        "return_status": ("return_status", page_context(shop, base_path, "", ret=sample_return())),
+        "collection": (
+            "collection",
+            page_context(
+                shop,
+                base_path,
+                "",
+                collection={"handle": "all"},
+                products=sample_products(image),
+                next_url=base_path + "/collections/all?cursor=abc",
+                canonical_url=host + "/collections/all",
+                shop_url=host,
+            ),
+        ),
+        "search": (
+            "search",
+            page_context(shop, base_path, "", query="tee", products=sample_products(image, 2), next_url=None),
+        ),
+        "search-none": ("search", page_context(shop, base_path, "", query="teapot", products=[], next_url=None)),
+        "policy-refund": (
+            "policy",
+            page_context(shop, base_path, "", policy={"kind": "refund", "return_policy": dict(return_policy.DEFAULT)}),
+        ),
+        "policy-shipping": (
+            "policy",
+            page_context(shop, base_path, "", policy={"kind": "shipping", "shipping": sample_shipping()}),
+        ),
+        "policy-privacy": (
+            "policy",
+            page_context(shop, base_path, "", policy={"kind": "privacy", "text": "We keep your data safe.\n\nAsk us."}),
+        ),
     }
 
 
-def standalone(env: SandboxedEnvironment, html: str, shop: dict | None) -> str:
+def standalone(env: SandboxedEnvironment, theme: str, html: str, context: dict) -> str:
     """The page with its stylesheets inlined, to open from disk."""
-    css = (TEMPLATES / THEME / "assets" / "theme.css").read_text()
-    if shop:
-        css += env.get_template(f"{THEME}/settings.css").render(theme=shop["theme"])
+    css = (TEMPLATES / "themes" / theme / "assets" / "theme.css").read_text()
+    if context.get("shop"):
+        css += env.get_template("settings.css").render(settings=context["settings"])
     return re.sub(r'(<link rel="stylesheet" href="[^"]*">\s*)+', lambda _: f"<style>{css}</style>", html, count=1)
 
 
 def main(argv: list) -> int:
     out = Path(argv[1] if len(argv) > 1 else "/tmp/theme")
-    out.mkdir(parents=True, exist_ok=True)
-    env = make_env()
-    for name, (page, ctx) in samples().items():
-        html = standalone(env, render(env, page, copy.deepcopy(ctx)), ctx.get("shop"))
-        (out / f"{name}.html").write_text(html, encoding="utf-8")
-        print(f"{name:18} {len(html.encode()):>7} bytes  {out / (name + '.html')}")
+    for theme in themes.names():
+        env = make_env(theme)
+        (out / theme).mkdir(parents=True, exist_ok=True)
+        for name, (page, ctx) in samples().items():
+            context = copy.deepcopy(ctx)
+            html = standalone(env, theme, render(env, page, context), context)
+            (out / theme / f"{name}.html").write_text(html, encoding="utf-8")
+            print(f"{theme:10} {name:18} {len(html.encode()):>7} bytes")
     return 0
 
 

@@ -1,6 +1,7 @@
 """Every email renders a subject, a plain text part and an HTML part in the shop's theme, through the sandbox;
 what merchants and shoppers typed is escaped in the HTML and left as it is in the text."""
 
+import re
 from html.parser import HTMLParser
 from types import SimpleNamespace
 
@@ -8,7 +9,7 @@ import jinja2
 import pytest
 from markupsafe import escape
 
-from chalicelib import emails, hosts, storefront
+from chalicelib import emails, hosts, storefront, themes
 
 EMAILS_DIR = storefront.TEMPLATES / "emails"
 HOSTILE = '<script>alert("x")</script> & Sons'
@@ -72,7 +73,13 @@ SHARED = {"layout", "parts", "fulfilment_layout", "return_layout"}  # pieces of 
 
 def shop(name="Acme Supplies", **theme):
     return SimpleNamespace(
-        name=name, subdomain="acme", custom_domain=None, domain_verified_at=None, locale="en", theme=theme
+        name=name,
+        subdomain="acme",
+        custom_domain=None,
+        domain_verified_at=None,
+        locale="en",
+        languages=["en"],
+        theme=theme,
     )
 
 
@@ -158,7 +165,7 @@ def test_links_to_the_shop_use_its_own_domain_once_dns_proved_it():
 
 def test_the_default_theme_is_used_when_the_shop_has_none():
     email = emails.render("welcome", shop())
-    assert f"background:{storefront.DEFAULT_THEME['primary_color']}" in email.html
+    assert f"background:{themes.get('default').defaults()['primary_color']}" in email.html
 
 
 def test_the_order_confirmation_lists_lines_and_totals_in_both_parts():
@@ -186,3 +193,20 @@ def test_templates_run_in_the_sandbox():
     sandbox = emails._env.from_string("{{ shop.__class__ }}")
     with pytest.raises(jinja2.exceptions.SecurityError):
         sandbox.render(shop=shop())
+
+
+SHOPPERS_EMAILS = sorted(set(CONTEXTS) - {"welcome", "password_reset"})  # those two go to the merchant
+CHINESE = re.compile("[\u4e00-\u9fff]")
+
+
+@pytest.mark.parametrize("name", SHOPPERS_EMAILS)
+def test_each_shoppers_email_speaks_the_language_the_order_was_placed_in(name):
+    both = SimpleNamespace(**{**vars(shop(HOSTILE)), "languages": ["en", "zh-CN"]})
+    email = emails.render(name, both, "zh-CN", **CONTEXTS[name])
+    assert HOSTILE in email.subject and CHINESE.search(email.subject)
+    assert CHINESE.search(email.text) and "<" not in email.text.replace(HOSTILE, "")
+    assert '<html lang="zh-CN">' in email.html and CHINESE.search(email.html)
+    assert "<script>" not in email.html and "&lt;script&gt;" in email.html
+    # A language the shop has since dropped: its primary's.
+    dropped = emails.render(name, shop(HOSTILE), "zh-CN", **CONTEXTS[name])
+    assert not CHINESE.search(dropped.subject) and '<html lang="en">' in dropped.html

@@ -18,7 +18,12 @@ def _pins(path) -> dict[str, str]:
 
 
 @pytest.mark.parametrize(
-    ("inputs", "lock"), [("requirements.txt", "requirements.lock"), ("requirements-dev.txt", "requirements-dev.lock")]
+    ("inputs", "lock"),
+    [
+        ("requirements.txt", "requirements.lock"),
+        ("requirements-dev.txt", "requirements-dev.lock"),
+        ("requirements-imaging.txt", "requirements-imaging.lock"),
+    ],
 )
 def test_the_lock_pins_what_its_inputs_ask_for(inputs, lock):
     wanted, locked = _pins(ROOT / inputs), _pins(ROOT / lock)
@@ -27,8 +32,7 @@ def test_the_lock_pins_what_its_inputs_ask_for(inputs, lock):
     )
 
 
-def test_the_lambda_package_gets_the_versions_the_tests_run():
+@pytest.mark.parametrize("lock", ["requirements.lock", "requirements-imaging.lock"])
+def test_the_lambda_package_gets_the_versions_the_tests_run(lock):
     dev = _pins(ROOT / "requirements-dev.lock")
-    assert {
-        name: version for name, version in _pins(ROOT / "requirements.lock").items() if dev.get(name) != version
-    } == {}
+    assert {name: version for name, version in _pins(ROOT / lock).items() if dev.get(name) != version} == {}

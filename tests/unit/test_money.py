@@ -1,3 +1,4 @@
+import re
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
@@ -143,19 +144,40 @@ def test_round_half_up_agrees_with_decimal_round_half_up(value):
         (123456789, "USD", "$1,234,567.89"),
         (1234567, "JPY", "¥1,234,567"),
         (-1000, "JPY", "-¥1,000"),
-        (123456, "CHF", "1,234.56 CHF"),
-        (-123456, "CHF", "-1,234.56 CHF"),
-        (1234, "BHD", "1.234 BHD"),
-        (5, "KWD", "0.005 KWD"),
-        (1234567, "BHD", "1,234.567 BHD"),
-        (10000, "ISK", "10,000 ISK"),
-        (12345, "CLF", "1.2345 CLF"),
+        (123456, "CHF", "CHF\u00a01,234.56"),
+        (-123456, "CHF", "-CHF\u00a01,234.56"),
+        (1234, "BHD", "BHD\u00a01.234"),
+        (5, "KWD", "KWD\u00a00.005"),
+        (1234567, "BHD", "BHD\u00a01,234.567"),
+        (10000, "ISK", "ISK\u00a010,000"),
+        (12345, "CLF", "CLF\u00a01.2345"),
         (1999, "CAD", "CA$19.99"),
         (50000, "KRW", "₩50,000"),
     ],
 )
 def test_format_money_for_the_storefront(amount, currency, shown):
     assert format_money(amount, currency) == shown
+
+
+@pytest.mark.parametrize(
+    "amount, currency, shown",
+    [
+        (1999, "CNY", "¥19.99"),
+        (1999, "USD", "US$19.99"),
+        (500, "JPY", "JP¥500"),
+        (-123456, "EUR", "-€1,234.56"),
+        (1234, "BHD", "BHD\u00a01.234"),
+    ],
+)
+def test_format_money_in_simplified_chinese(amount, currency, shown):
+    assert format_money(amount, currency, "zh_Hans_CN") == shown
+
+
+@given(amounts, st.sampled_from(sorted(CURRENCIES)), st.sampled_from(["en", "zh_Hans_CN"]))
+def test_format_money_shows_exactly_the_currencys_minor_unit_digits(amount, currency, locale):
+    shown = format_money(amount, currency, locale)  # both languages put the symbol first and write a point
+    fraction = re.search(r"[0-9]\.([0-9]+)$", shown)
+    assert (len(fraction[1]) if fraction else 0) == CURRENCIES[currency]
 
 
 @pytest.mark.parametrize(

@@ -20,9 +20,7 @@ _TERMS = ("value", "starts_at", "ends_at", "usage_limit", "minimum_subtotal")
 
 
 def _page(template: str, session, *, status: int = 200, **context):
-    query = bp.current_request.query_params
-    notice = admin_ui.notice(query.get("notice") if query else None)
-    return admin_ui.render(template, session, status=status, nav="settings", notice=notice, **context)
+    return admin_ui.section_page(bp.current_request, template, session, "settings", status=status, **context)
 
 
 @routes.admin("/admin/settings/discounts", summary="Discount codes: each with its terms, uses and state")

@@ -2,15 +2,14 @@
 edit, publish and unpublish, delete after a confirm page. Every read and write is the merchant API's own
 (catalog, product_editing) with its schemas: the form's values become the API's payload first."""
 
-import base64
 import re
 from urllib.parse import urlencode
 
 from chalice import Blueprint
 
-from chalicelib import admin_ui, bulk_changes, catalog, media, money, product_editing, schemas, validation, web
+from chalicelib import admin_ui, audit, bulk_changes, catalog, media, money, product_editing, schemas, validation, web
 from chalicelib.api.merchant.auditing import MEDIA, PRODUCT, Audited, screen_change
-from chalicelib.api.merchant.catalogue import product_filters
+from chalicelib.api.merchant.catalogue import product_filters, start_upload
 from chalicelib.errors import Conflict, DomainError, Invalid
 
 bp = Blueprint(__name__)
@@ -222,7 +221,6 @@ def _draft_from(form) -> dict:
     images = [
         {
             "key": form.get(f"images[{j}].key"),
-            "url": media.url_for(form.get(f"images[{j}].key")),
             "alt": form.get(f"images[{j}].alt"),
             "use": f"images[{j}].use" in form,
         }
@@ -292,41 +290,55 @@ def _named_by_rows(err: DomainError, variant_rows: dict[int, int], image_rows: d
 
 
 @routes.admin(
+    "/admin/products/{product_id}/images/uploads",
+    ["POST"],
+    summary="Start an upload of the product's image (form: filename, content_type, size): JSON {key, upload} for "
+    "the page's script, which posts the file straight to storage",
+    media=("application/json",),
+)
+@Audited.creates(MEDIA)
+def start_image_upload(session, form, product_id):
+    catalog.get_product(session.tenant_id, product_id)  # another shop's product is not found
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", form.get("filename").rsplit("/", 1)[-1].rsplit("\\", 1)[-1])
+    size = form.get("size")
+    payload = {
+        "filename": name.lstrip("._-")[:100] or "image",
+        "content_type": form.get("content_type"),
+        "size": int(size) if size.isdigit() and len(size) < 12 else -1,
+    }
+    try:
+        data = validation.check(payload, schemas.MEDIA_UPLOAD)
+    except Invalid as err:
+        return web.json_response({"message": err.message, "fields": err.fields}, 400)
+    who = audit.Actor(id=session.actor["id"], email=session.actor["email"], via="admin")
+    return web.json_response(start_upload(session.tenant_id, who, data))
+
+
+@routes.admin(
     "/admin/products/{product_id}/images",
     ["POST"],
-    summary="Upload an image and add it to the product (multipart form: file, alt)",
+    summary="Add an uploaded image to the product (form: key, alt; the alt text is required here)",
 )
 @audited.page(PRODUCT, "product_id", action="update_product")
-def upload_image(session, form, product_id):
+def add_uploaded_image(session, form, product_id):
     tenant_id = session.tenant_id
     product = catalog.get_product(tenant_id, product_id)
     try:
-        data = validation.check(_upload_payload(form.files.get("file")), schemas.MEDIA_UPLOAD)
-        upload = lambda: media.upload(tenant_id, **data)  # noqa: E731
-        image = screen_change(session, "upload_media", MEDIA, None, upload, created="key")
+        if not form.get("key"):
+            raise Invalid("Choose an image file to upload", {"file": "choose an image file"})
+        if not form.get("alt"):
+            raise Invalid("Describe the image for people who cannot see it", {"alt": "describe what the image shows"})
         images = [{"key": i["key"], "alt": i["alt"]} for i in product["images"]]
         patch = validation.check(
-            {"images": [*images, {"key": image["key"], "alt": form.get("alt")}]}, schemas.PRODUCT_PATCH
+            {"images": [*images, {"key": form.get("key"), "alt": form.get("alt")}]}, schemas.PRODUCT_PATCH
         )
         product_editing.update_product(tenant_id, product_id, patch)
     except Invalid as err:
-        # The file's name, type and bytes are the one file input's: each of their messages shows next to it.
-        fields = {("alt" if k.startswith("images") else "data"): v for k, v in err.fields.items()}
+        # The key is the file input's (the page's script fills it in): its messages show next to that input.
+        fields = {("alt" if k.endswith("alt") else "file"): v for k, v in err.fields.items()}
         errors = admin_ui.FormErrors(err.message, fields)
         return _editor(session, _draft_of(tenant_id, product), product, errors, status=400)
     return admin_ui.redirect(f"/admin/products/{product_id}", notice="uploaded")
-
-
-def _upload_payload(upload) -> dict:
-    """The media route's body for a file a browser sent: its name made one the route takes."""
-    if upload is None or not upload.body:
-        raise Invalid("Choose an image file to upload", {"data": "choose an image file"})
-    name = re.sub(r"[^A-Za-z0-9._-]+", "-", upload.filename.rsplit("/", 1)[-1].rsplit("\\", 1)[-1])
-    return {
-        "filename": name.lstrip("._-")[:100] or "image",
-        "content_type": upload.content_type,
-        "data": base64.b64encode(upload.body).decode(),
-    }
 
 
 # Publish, unpublish, delete -----------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from chalicelib import (
     domains,
     fulfilment,
     hosts,
+    languages,
     money,
     payment_accounts,
     payments,
@@ -42,9 +43,7 @@ audited = Audited(bp)
 
 def _page(template: str, session, *, status: int = 200, **context):
     """A settings page: the section's nav, and the notice a redirect brought."""
-    query = bp.current_request.query_params
-    notice = admin_ui.notice(query.get("notice") if query else None)
-    return admin_ui.render(template, session, status=status, nav="settings", notice=notice, **context)
+    return admin_ui.section_page(bp.current_request, template, session, "settings", status=status, **context)
 
 
 def _host() -> str:
@@ -85,25 +84,42 @@ def settings_index(session, form):
 # The shop -----------------------------------------------------------------------------------------------------------
 
 
-@routes.admin("/admin/settings/shop", summary="The shop's name, currency and address")
+@routes.admin("/admin/settings/shop", summary="The shop's name, languages, currency and address")
 def shop_page(session, form):
-    return _shop_form(session, {"name": session.shop.name})
+    return _shop_form(session, {"name": session.shop.name, "languages": languages.of_shop(session.shop)})
 
 
-@routes.admin("/admin/settings/shop", ["POST"], summary="Rename the shop (form: name)")
+@routes.admin(
+    "/admin/settings/shop",
+    ["POST"],
+    summary="Rename the shop, choose its languages (form: name, languages: primary first)",
+)
 @audited.page(SHOP, action="admin_shop_update")
 def shop_save(session, form):
-    values = {"name": form.get("name")}
+    values: dict = {"name": form.get("name")}
+    if "languages" in form:  # the primary's select comes first, then the boxes of the others (the primary's is moot)
+        values["languages"] = list(dict.fromkeys(form.list("languages")))
     try:
         shops.update(session.tenant_id, validation.check(values, schemas.SHOP_PATCH))
     except Invalid as err:
-        return _shop_form(session, values, admin_ui.FormErrors.of(err))
+        errors = admin_ui.FormErrors.of(err)
+        # A language the platform lacks ("languages[0]") is told at the one select, where it is chosen.
+        errors.fields = {name.split("[")[0]: message for name, message in errors.fields.items()}
+        return _shop_form(session, {"languages": languages.of_shop(session.shop), **values}, errors)
     return admin_ui.redirect("/admin/settings/shop", notice="saved")
 
 
 def _shop_form(session, values: dict, errors=None):
     shop = shops.to_dict(session.shop, _host())
-    return _page("settings_shop.html", session, status=400 if errors else 200, shop=shop, values=values, errors=errors)
+    return _page(
+        "settings_shop.html",
+        session,
+        status=400 if errors else 200,
+        shop=shop,
+        values=values,
+        errors=errors,
+        languages=[(tag, languages.name_of(tag)) for tag in languages.SUPPORTED],
+    )
 
 
 # The custom domain --------------------------------------------------------------------------------------------------

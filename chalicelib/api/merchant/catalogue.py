@@ -2,9 +2,9 @@
 
 from chalice import Blueprint
 
-from chalicelib import catalog, media, product_editing, schemas, tenants, web
+from chalicelib import audit, catalog, media, product_editing, product_translations, schemas, tenants, web
 from chalicelib.api.merchant import admin_once
-from chalicelib.api.merchant.auditing import MEDIA, PRODUCT, Audited
+from chalicelib.api.merchant.auditing import MEDIA, PRODUCT, Audited, actor, change
 
 bp = Blueprint(__name__)
 routes = web.Routes(bp)
@@ -105,16 +105,60 @@ def list_media():
 
 
 @routes.api(
-    "/api/admin/media",
+    "/api/admin/media/uploads",
     ["POST"],
-    summary="Upload an image (base64); use its key in a product's images",
+    summary="Start an image upload: the browser posts the file straight to storage (a presigned POST for this "
+    "type and size), then names its key in a product's images",
     request=schemas.MEDIA_UPLOAD,
-    response=schemas.MEDIA,
+    response=schemas.MEDIA_UPLOAD_STARTED,
     status=201,
     tag="admin",
 )
-@audited(MEDIA, created="key")
-def upload_media():
+@Audited.creates(MEDIA)
+def start_media_upload():
     request = bp.current_request
     tenant_id = web.merchant_tenant(request)
-    return web.json_response(media.upload(tenant_id, **web.body(request, schemas.MEDIA_UPLOAD)), 201)
+    started = start_upload(tenant_id, actor(web.bearer(request), "api"), web.body(request, schemas.MEDIA_UPLOAD))
+    return web.json_response(started, 201)
+
+
+def start_upload(tenant_id: str, who: audit.Actor, data: dict) -> dict:
+    """media.start_upload, audited (the API's route and the admin's product page): the log keeps what is being
+    uploaded, not the signed policy and session token the browser posts with."""
+    started: dict = {}
+
+    def start():
+        started.update(media.start_upload(tenant_id, **data))
+        return {"key": started["key"], **data}
+
+    change(tenant_id, who, "start_media_upload", MEDIA, None, start, created="key")
+    return started
+
+
+@routes.api(
+    "/api/admin/products/{product_id}/translations/{language}",
+    ["PUT"],
+    summary="The product's title, description and handle in another of the shop's languages",
+    request=schemas.PRODUCT_TRANSLATION,
+    response=schemas.PRODUCT,
+    tag="admin",
+)
+@audited(PRODUCT, "product_id")
+def translate_product(product_id, language):
+    request = bp.current_request
+    shop = tenants.get_shop(web.merchant_tenant(request))
+    data = web.body(request, schemas.PRODUCT_TRANSLATION)
+    return web.json_response(product_translations.translate(shop, product_id, language, data))
+
+
+@routes.api(
+    "/api/admin/products/{product_id}/translations/{language}",
+    ["DELETE"],
+    summary="Drop the product's words in that language (its pages there show its own)",
+    response=schemas.PRODUCT,
+    tag="admin",
+)
+@audited(PRODUCT, "product_id")
+def untranslate_product(product_id, language):
+    shop = tenants.get_shop(web.merchant_tenant(bp.current_request))
+    return web.json_response(product_translations.untranslate(shop, product_id, language))

@@ -10,12 +10,14 @@ from chalicelib import (
     fulfilment,
     hosts,
     payment_accounts,
+    policies,
     return_policy,
     schemas,
     shipping,
     shops,
     taxes,
     tenants,
+    themes,
     web,
 )
 from chalicelib.api.merchant import admin_once
@@ -23,6 +25,7 @@ from chalicelib.api.merchant.auditing import (
     DISCOUNT,
     PAYMENTS,
     PICKUP_LOCATIONS,
+    POLICIES,
     RETURN_POLICY,
     SHIPPING_RATES,
     SHOP,
@@ -58,7 +61,8 @@ def admin_shop():
 @routes.api(
     "/api/admin/shop",
     ["PATCH"],
-    summary="Rename the shop, tune its theme, attach a custom domain (pending until verified); all or nothing",
+    summary="Rename the shop, choose its languages, choose or tune its theme, attach a custom domain (pending until "
+    "verified); all or none",
     request=schemas.SHOP_PATCH,
     response=schemas.SHOP,
     tag="admin",
@@ -66,6 +70,14 @@ def admin_shop():
 @audited(SHOP)
 def admin_shop_update():
     return _shop_after(lambda tenant_id: shops.update(tenant_id, web.body(bp.current_request, schemas.SHOP_PATCH)))
+
+
+@routes.api(
+    "/api/admin/themes", summary="The themes a shop can use, with their settings", response=schemas.THEMES, tag="admin"
+)
+def admin_themes():
+    web.merchant_tenant(bp.current_request)  # a merchant's question: 401 without a merchant's token
+    return web.json_response({"items": [theme.describe() for theme in themes.all_themes()]})
 
 
 @routes.api(
@@ -109,6 +121,29 @@ def put_return_policy():
 @audited(RETURN_POLICY)
 def patch_return_policy():
     return _save_setting(return_policy.update, schemas.RETURN_POLICY_PATCH)
+
+
+@routes.api(
+    "/api/admin/policies",
+    summary="The shop's privacy policy and terms of service (the refund and shipping policies follow its settings)",
+    response=schemas.POLICIES,
+    tag="admin",
+)
+def get_policies():
+    return web.json_response(policies.get(web.merchant_tenant(bp.current_request)))
+
+
+@routes.api(
+    "/api/admin/policies",
+    ["PUT"],
+    summary="Replace the privacy policy and terms of service",
+    request=schemas.POLICIES_PUT,
+    response=schemas.POLICIES,
+    tag="admin",
+)
+@audited(POLICIES)
+def put_policies():
+    return _save_setting(policies.replace, schemas.POLICIES_PUT)
 
 
 @routes.api(
