@@ -158,8 +158,10 @@ def test_storefront_pages_run_no_inline_script_and_load_their_files(sold, live_s
     paths = {urlsplit(f).path for f in files}
     assert paths == {
         "/assets/default/theme.css",
+        "/assets/_common/storefront.css",
         "/assets/_common/product.js",
         "/assets/_common/cart.js",
+        "/assets/_common/return.js",  # the order page of a shipped order starts returns
         f"/s/{shop.subdomain}/theme-settings.css",
     }
     for file in files:
