@@ -34,10 +34,10 @@ messages: $(STAMP)
 run: $(STAMP)
 	PORT=$(PORT) $(BIN)/python infra/local/server.py
 
-# Debian's chromium for the browser tests (Playwright drives it; no browser download).
+# Debian's chromium for the browser tests (Playwright drives it; no browser download), and a font for Chinese pages.
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
 	  else echo "install Debian's chromium (apt-get install chromium) for the browser tests"; fi; }
 
 test: lint browser

@@ -16,6 +16,7 @@ from chalicelib.api import operator, platform, storefront, webhooks
 from chalicelib.api.admin import audit, discounts, home, online_store, products, session, settings, translations
 from chalicelib.api.admin import bulk_edits as bulk_edit_screens
 from chalicelib.api.admin import orders as order_pages
+from chalicelib.api.admin import policies as policy_pages
 from chalicelib.api.admin import returns as return_pages
 from chalicelib.api.merchant import (
     audit_log,
@@ -57,6 +58,7 @@ for blueprint in (
     audit,
     order_pages,
     return_pages,
+    policy_pages,
     online_store,
 ):
     app.register_blueprint(blueprint.bp)

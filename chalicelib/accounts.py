@@ -17,7 +17,7 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from . import auth, clock, emails, hosts, keys, notifications, passwords, tenants, throttle
+from . import auth, clock, emails, hosts, keys, languages, notifications, passwords, tenants, throttle
 from .db import Claim, PlatformItem, condition_failed, conditionally, connection, plain
 from .errors import Conflict, Invalid, TooManyRequests, Unauthorized
 
@@ -126,6 +126,17 @@ def request_reset(email: str) -> None:
     notifications.send_email(
         to=email, email=emails.render("password_reset", shop, link=link, minutes=RESET_SECONDS // 60)
     )
+
+
+def reset_language(token: str) -> str | None:
+    """The language of the shop a reset link was mailed for (its page speaks it, as its email did); None for a
+    token we never sent."""
+    try:
+        reset = PasswordReset.get(keys.password_reset(_digest(token)), keys.RESET_SK)
+    except DoesNotExist:
+        return None
+    account = _account(reset.email)
+    return languages.of_shop(tenants.get_shop(account.tenant_id))[0] if account and account.tenant_id else None
 
 
 def confirm_reset(*, token: str, password: str) -> str:

@@ -26,8 +26,9 @@ TYPES = ("image/jpeg", "image/png", "image/webp", "image/gif")
 SIZES = {"small": 400, "medium": 800, "large": 1600}
 FALLBACK_EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png"}
 IMMUTABLE = "public, max-age=31536000, immutable"
-# An upload's key: `<tenant_id>/media/<media_id>-<filename>`.
+# An upload's key: `<tenant_id>/media/<media_id>-<filename>`; its sizes': `<tenant_id>/sizes/<media_id>/<size>.<ext>`.
 _ORIGINAL = re.compile(r"^(?P<tenant>[0-9A-Z]{26})/media/(?P<media>[0-9A-Z]{26})-[A-Za-z0-9._-]+$")
+_SIZE = re.compile(r"^[0-9A-Z]{26}/sizes/[0-9A-Z]{26}/[a-z]+\.[a-z]+$")
 
 
 class MediaRecord(TenantItem, discriminator="media"):
@@ -201,6 +202,12 @@ def is_upload(key: str) -> bool:
     return _ORIGINAL.match(key) is not None
 
 
+def is_size(key: str) -> bool:
+    """A size processing wrote: the only objects served to anyone (the CDN reads nothing else; uploads keep the
+    camera's metadata, and a file that was refused stays unserved)."""
+    return _SIZE.match(key) is not None
+
+
 def upload_event(key: str) -> dict:
     """The event S3 sends through EventBridge when `key` is stored (what the backfill sends for an older upload)."""
     return {
@@ -234,7 +241,6 @@ def image_answer(image: dict, items: dict[str, MediaRecord]) -> dict:
     record = items.get(image["key"])
     answer = {
         "key": image["key"],
-        "url": url_for(image["key"]),
         "alt": image.get("alt", ""),
         "status": record.status if record else "processing",
         **({"reason": record.reason} if record and record.status == "rejected" else {}),

@@ -12,7 +12,7 @@ from urllib.parse import quote, urlencode
 from jinja2 import FileSystemLoader, Template
 from jinja2.sandbox import SandboxedEnvironment
 
-from . import assets, catalog, languages, media, product_translations, seo, template_overrides, themes
+from . import assets, catalog, languages, media, policies, product_translations, seo, template_overrides, themes
 from .errors import DomainError, NotFound, Unavailable
 from .settings import TEMPLATES
 from .template_overrides import Edited
@@ -196,7 +196,8 @@ def product_context(shop, shop_url: str, product: dict) -> dict:
         for name in product["options"]
     ]
     seo_fields = product["seo"]
-    images = [_image(i, i["alt"] or (product["title"] if n == 0 else "")) for n, i in enumerate(product["images"])]
+    shown = [media.storefront_image(i, product["title"] if n == 0 else "") for n, i in enumerate(product["images"])]
+    images = [i for i in shown if i]  # one still being processed is left out until its sizes exist
     view = {**product, "variants": variants, "options": options, "images": images}
     url = f"{shop_url}/products/{product['handle']}"
     return dict(
@@ -205,8 +206,14 @@ def product_context(shop, shop_url: str, product: dict) -> dict:
         meta_description=seo_fields.get("description") or product["description"][:160],
         canonical_url=url,
         shop_url=shop_url,
-        og_image=images[0]["src"] if images and images[0] else None,
+        og_image=images[0]["src"] if images else None,
         json_ld=[seo.product(view, shop.name, url)],
+    )
+
+
+def policy_page(shop, base_path: str, shop_url: str, kind: str) -> str:
+    return render(
+        "policy", shop, base_path, policy=policies.for_page(shop, kind), canonical_url=f"{shop_url}/policies/{kind}"
     )
 
 
@@ -263,6 +270,11 @@ def platform_home(base_url: str, demo_subdomain: str | None) -> str:
     )
 
 
-def password_reset_page(token: str, message: str | None = None, done: bool = False) -> str:
-    """The page an emailed reset link opens (accounts.request_reset), and what it shows once posted."""
-    return _platform_env.get_template("platform/password_reset.html").render(token=token, message=message, done=done)
+def password_reset_page(token: str, message: str | None = None, done: bool = False, language: str | None = None) -> str:
+    """The page an emailed reset link opens (accounts.request_reset), and what it shows once posted, in the
+    language of the shop the link was mailed for (accounts.reset_language; English for an unknown link)."""
+    language = languages.tag_of(language) or languages.SOURCE
+    with languages.speaking(language):
+        return _platform_env.get_template("platform/password_reset.html").render(
+            token=token, message=message, done=done, language=language
+        )

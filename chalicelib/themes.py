@@ -65,9 +65,13 @@ def _read(folder) -> Theme:
     )
 
 
+# The default theme first (what a new shop gets), then the others by name.
 _THEMES = {
     theme.name: theme
-    for theme in (_read(folder) for folder in sorted(THEMES_DIR.iterdir()) if (folder / "theme.json").is_file())
+    for theme in sorted(
+        (_read(folder) for folder in THEMES_DIR.iterdir() if (folder / "theme.json").is_file()),
+        key=lambda theme: (theme.name != DEFAULT, theme.name),
+    )
 }
 
 

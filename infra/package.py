@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from chalicelib import docs  # noqa: E402
+from chalicelib import docs, languages  # noqa: E402
 from infra import iam, stack  # noqa: E402
 
 REGION = "us-east-1"  # for linting and translation only; the template itself is region-agnostic
@@ -89,6 +89,9 @@ def _vendor() -> Path:
         shutil.rmtree(staging / "bin", ignore_errors=True)
         for path in (staging / "openapi_ui_bundles").glob("*/vendor/*"):  # the other UIs would add 1.5 MB
             if path.name not in docs.BUNDLED:
+                path.unlink()
+        for path in (staging / "babel" / "locale-data").glob("*.dat"):  # locales no shop speaks: 33 MB
+            if not languages.needs_locale_data(path.stem):
                 path.unlink()
         try:
             staging.rename(vendor)

@@ -160,10 +160,12 @@ RESET_PAGE_HEADERS = {"Cache-Control": "private, no-store"}
     summary="The page an emailed reset link opens: a form for the new password",
     tag="platform",
     media=("text/html",),
+    query={"token": {"type": "string", "description": "The emailed link's token"}},
 )
 def password_reset_page():
     token = web.query(bp.current_request, "token") or ""
-    return web.html_response(storefront.password_reset_page(token), headers=RESET_PAGE_HEADERS)
+    page = storefront.password_reset_page(token, language=accounts.reset_language(token) if token else None)
+    return web.html_response(page, headers=RESET_PAGE_HEADERS)
 
 
 @routes.api(
@@ -180,12 +182,14 @@ def password_reset_form():
     except (UnicodeDecodeError, ValueError):
         form = {}
     token, password = (form.get(name, [""])[0] for name in ("token", "password"))
+    language = accounts.reset_language(token) if token else None  # before the link is used up
     try:
         accounts.confirm_reset(token=token, password=password)
     except Invalid as err:
-        page = storefront.password_reset_page(token, message=err.message)
+        page = storefront.password_reset_page(token, message=err.message, language=language)
         return web.html_response(page, 400, headers=RESET_PAGE_HEADERS)
-    return web.html_response(storefront.password_reset_page("", done=True), headers=RESET_PAGE_HEADERS)
+    page = storefront.password_reset_page("", done=True, language=language)
+    return web.html_response(page, headers=RESET_PAGE_HEADERS)
 
 
 # Everything else: the shop's friendly 404 (API Gateway's greedy route; the local server maps misses here too).

@@ -107,6 +107,15 @@ def product_page(shop, base_path, handle):
     return _public(storefront.product_page(shop, base_path, _base(shop, base_path), handle))
 
 
+@routes.storefront(
+    "/policies/{kind}",
+    summary="A policy page: refund, shipping (both from the shop's settings), privacy or terms (the merchant's text)",
+    html=True,
+)
+def policy_page(shop, base_path, kind):
+    return _public(storefront.policy_page(shop, base_path, _base(shop, base_path), kind))
+
+
 @routes.storefront("/cart", summary="Cart page (the cart named by the `cart` cookie)", html=True)
 def cart_page(shop, base_path):
     cart_id = web.cookie(bp.current_request, "cart")

@@ -7,7 +7,6 @@ _ONCE_PROCESSED = ("reason", "width", "height", "urls", "webp_urls", "widths")
 IMAGE = answer(
     {
         "key": string,
-        "url": {"type": "string", "description": "The original upload, for the merchant: shoppers get `urls`"},
         "alt": string,
         "status": {
             "enum": ["processing", "ready", "rejected"],

@@ -136,6 +136,10 @@ SHOP_PATCH = closed(
     minProperties=1,
 )
 
+_policy_text = {**text(20000), "description": "Plain text; a blank line starts a new paragraph"}
+POLICIES = answer({"privacy": string, "terms": string})
+POLICIES_PUT = closed({"privacy": _policy_text, "terms": _policy_text}, ("privacy", "terms"))
+
 # Products --------------------------------------------------------------------
 
 _options = {
@@ -338,6 +342,7 @@ AUDIT_RESOURCE_TYPES = (
     "discount",
     "payments",
     "bulk_edit",
+    "policies",
     "theme_templates",
 )
 _any_json = {"description": "The field's value as the API shows it; null where the field was absent"}

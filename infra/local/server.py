@@ -165,7 +165,11 @@ class _Handler(ChaliceRequestHandler):
     def _media(self, key: str):
         import boto3
 
+        from chalicelib import media
+
         s3 = boto3.client("s3")
+        if not media.is_size(key):  # as CloudFront, which may read the sizes only (infra/resources.json)
+            return self._send_http_response(404, {"Content-Type": "text/plain", **_MEDIA_HEADERS}, b"Not found")
         try:
             obj = s3.get_object(Bucket=os.environ["MEDIA_BUCKET"], Key=key)
         except s3.exceptions.NoSuchKey:

@@ -196,3 +196,17 @@ def test_an_email_gets_at_most_five_reset_mails_in_a_window_however_many_clients
     later(monkeypatch, 15 * 60 + 1)
     _ask_reset(api, email)
     assert len(mails()) == 6
+
+
+def test_the_reset_links_page_speaks_the_shops_language(api, merchant):
+    shop_api, _ = merchant
+    assert shop_api.patch("/api/admin/shop", {"languages": ["zh-CN", "en"]}).status_code == 200
+    email = _email(merchant)
+    _ask_reset(api, email)
+    token = _token_of(_reset_link(email))
+    page = api.get(f"/password-reset?token={token}")
+    assert '<html lang="zh-CN">' in page.text and "设置新密码" in page.text
+    form = {"content-type": "application/x-www-form-urlencoded"}
+    done = api.post("/password-reset", raw=f"token={token}&password={NEW_PASSWORD.replace(' ', '+')}", headers=form)
+    assert done.status_code == 200 and "密码已更改" in done.text
+    assert '<html lang="en">' in api.get("/password-reset?token=not-one-we-sent").text

@@ -66,7 +66,9 @@ def test_the_shopper_who_checked_out_in_chinese_gets_the_confirmation_in_chinese
 
     [sent] = [p for p in sent_to_ses if p["Destination"]["ToAddresses"] == [email]]
     text, html = sent["Message"]["Body"]["Text"]["Data"], sent["Message"]["Body"]["Html"]["Data"]
-    assert '<html lang="zh-CN"' in html and "US$15.00" in text
+    assert sent["Message"]["Subject"]["Data"].endswith("：订单 #1 已确认")
+    assert "感谢您在" in text and "合计：US$15.00" in text
+    assert '<html lang="zh-CN"' in html and "感谢您的订购！" in html
     assert f"/zh-cn/orders/{done['order_id']}" in html
 
 

@@ -214,3 +214,14 @@ def test_the_cart_shows_the_products_small_size_never_the_original(merchant):
     assert added.json["lines"][0]["image"]["urls"] == product["images"][0]["urls"]
     page = store.get("/cart", headers={"cookie": f"cart={cart['id']}"}).text
     assert product["images"][0]["webp_urls"]["small"] in page and key not in page
+
+
+def test_only_the_sizes_are_served_never_the_upload_with_its_camera_data(merchant, live_server):
+    import requests
+
+    shop_api, _ = merchant
+    key = media.upload(shop_api, media.photo(500, 500))
+    image = shop_api.post("/api/admin/products", product_body(images=[{"key": key}])).json["images"][0]
+    size = requests.get(live_server + image["webp_urls"]["small"], timeout=10)
+    assert size.status_code == 200 and size.headers["Content-Type"] == "image/webp"
+    assert requests.get(f"{live_server}/media/{key}", timeout=10).status_code == 404

@@ -158,8 +158,10 @@ def test_storefront_pages_run_no_inline_script_and_load_their_files(sold, live_s
     paths = {urlsplit(f).path for f in files}
     assert paths == {
         "/assets/default/theme.css",
+        "/assets/_common/storefront.css",
         "/assets/_common/product.js",
         "/assets/_common/cart.js",
+        "/assets/_common/return.js",  # the order page of a shipped order starts returns
         f"/s/{shop.subdomain}/theme-settings.css",
     }
     for file in files:
@@ -187,7 +189,7 @@ def test_every_answer_is_nosniff_json_media_and_errors_alike(sold, live_server):
     shop = sold["shop"]
     image = next(p for p in catalog.list_cards(shop.tenant_id, limit=50, cursor=None)["items"] if p["images"])[
         "images"
-    ][0]["url"]
+    ][0]["urls"]["small"]
     answers = {
         "json": requests.get(f"{live_server}/healthz"),
         "json error": requests.get(f"{live_server}/api/admin/products"),

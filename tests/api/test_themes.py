@@ -115,3 +115,39 @@ def test_the_product_page_carries_its_seo(shop):
     assert 'property="og:type" content="product"' in html
     for kind in ('"@type": "Product"', '"@type": "BreadcrumbList"', '"@type": "Organization"'):
         assert kind in html, kind
+
+
+def test_policy_pages_follow_the_shops_settings_and_the_merchants_text(shop):
+    shop_api, store = shop
+    r = shop_api.patch("/api/admin/return-policy", {"window_days": 45, "return_shipping_paid_by": "merchant"})
+    assert r.status_code == 200, r.body
+    refund = store.get("/policies/refund")
+    assert refund.status_code == 200 and refund.headers["Cache-Control"] == PUBLIC
+    assert "within 45 days" in refund.text and "We pay for return postage." in refund.text
+    shop_api.request(
+        "PUT", "/api/admin/shipping-rates", {"rates": [{"name": "Courier", "amount": 700, "free_over": 9000}]}
+    )
+    shipping_page = store.get("/policies/shipping").text
+    assert "Courier" in shipping_page and "$7.00" in shipping_page and "$90.00" in shipping_page
+    assert "hasn’t published this policy yet" in store.get("/policies/privacy").text
+    r = shop_api.request(
+        "PUT", "/api/admin/policies", {"privacy": "We keep <b>nothing</b>.\n\nAsk us.", "terms": "Be nice."}
+    )
+    assert r.status_code == 200 and r.json == {"privacy": "We keep <b>nothing</b>.\n\nAsk us.", "terms": "Be nice."}
+    privacy = store.get("/policies/privacy").text
+    assert "We keep &lt;b&gt;nothing&lt;/b&gt;." in privacy and "<p>Ask us.</p>" in privacy
+    assert "Be nice." in store.get("/policies/terms").text
+    assert store.get("/policies/cookies").status_code == 404
+
+
+def test_policy_texts_are_validated_and_audited(shop):
+    shop_api, _ = shop
+    assert shop_api.request("PUT", "/api/admin/policies", {"privacy": "x"}).status_code == 400
+    assert shop_api.request("PUT", "/api/admin/policies", {"privacy": "x" * 20001, "terms": ""}).status_code == 400
+    assert shop_api.request("PUT", "/api/admin/policies", {"privacy": "Kept.", "terms": ""}).status_code == 200
+    log = shop_api.get("/api/admin/audit?resource_type=policies").json["items"]
+    assert len(log) == 1 and {"field": "privacy", "before": "", "after": "Kept."} in log[0]["changes"], log
+
+
+def test_the_themes_list_needs_a_merchant(api):
+    assert api.get("/api/admin/themes").status_code == 401

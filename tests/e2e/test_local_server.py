@@ -121,7 +121,7 @@ def test_the_demo_shop_acme_is_seeded(server):
     products = requests.get(f"{base}/s/acme/api/store/products", timeout=10).json()["items"]
     assert len(products) >= 3
     assert all(p["variants"] and p["images"] for p in products)
-    image = requests.get(base + products[0]["images"][0]["url"], timeout=10)
+    image = requests.get(base + products[0]["images"][0]["urls"]["medium"], timeout=10)
     assert image.status_code == 200 and image.headers["Content-Type"].startswith("image/")
     login = requests.post(
         f"{base}/api/auth/login", timeout=10, json={"email": "merchant@acme.test", "password": "acme-demo-password"}

@@ -23,7 +23,7 @@ TEMPLATES = REPO / "templates"
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from chalicelib import seo, storefront, themes  # noqa: E402
+from chalicelib import return_policy, seo, storefront, themes  # noqa: E402
 
 _SYMBOLS = {"USD": "$", "CAD": "CA$", "AUD": "A$", "NZD": "NZ$", "EUR": "€", "GBP": "£", "JPY": "¥"}
 _ZERO_DECIMAL = {"JPY", "KRW"}
@@ -233,14 +233,20 @@ def sample_cart(image=svg_image) -> dict:
 
 def sample_order() -> dict:
     return {
+        "id": "ord_1",
         "number": 1001,
         "email": "sam@example.com",
         "created_at": "2026-05-09T14:32:10Z",
         "financial_status": "paid",
         "fulfillment_status": "unfulfilled",
         "lines": [
-            {"title": "Everyday Organic Cotton Tee — M / Navy", "quantity": 2, "price": 5600},
-            {"title": "Stoneware Mug", "quantity": 1, "price": 2400},
+            {
+                "variant_id": "var_m_navy",
+                "title": "Everyday Organic Cotton Tee — M / Navy",
+                "quantity": 2,
+                "price": 5600,
+            },
+            {"variant_id": "var_mug", "title": "Stoneware Mug", "quantity": 1, "price": 2400},
         ],
         "subtotal": 8000,
         "discount_total": 800,
@@ -248,6 +254,37 @@ def sample_order() -> dict:
         "tax_total": 620,
         "total": 8320,
         "currency": "USD",
+    }
+
+
+def sample_return() -> dict:
+    return {
+        "order_number": 1001,
+        "status": "approved",
+        "reason": "Too small",
+        "resolution": "refund",
+        "currency": "USD",
+        "items": [{"title": "Everyday Organic Cotton Tee — M / Navy", "quantity": 1}],
+        "expected_refund": 2800,
+        "outcome": None,
+        "return_shipping_paid_by": "customer",
+        "payment_url": None,
+        "rejection_reason": None,
+        "steps": [
+            {"status": "requested", "at": "2026-05-12T10:00:00Z"},
+            {"status": "approved", "at": "2026-05-13T09:00:00Z"},
+        ],
+        "created_at": "2026-05-12T10:00:00Z",
+    }
+
+
+def sample_shipping() -> dict:
+    return {
+        "currency": "USD",
+        "rates": [
+            {"name": "Standard", "amount": 500, "countries": ["US"], "free_over": 5000},
+            {"name": "International", "amount": 1500, "countries": [], "free_over": None},
+        ],
     }
 
 
@@ -357,6 +394,41 @@ def samples(base_path: str = "", image=svg_image) -> dict:
         "order_status": (
             "order_status",
             page_context(shop, base_path, "Order #1001 · Acme Goods", order=sample_order()),
+        ),
+        "order_status-shipped": (
+            "order_status",
+            page_context(shop, base_path, "", order=dict(sample_order(), fulfillment_status="fulfilled")),
+        ),
+        "return_status": ("return_status", page_context(shop, base_path, "", ret=sample_return())),
+        "collection": (
+            "collection",
+            page_context(
+                shop,
+                base_path,
+                "",
+                collection={"handle": "all"},
+                products=sample_products(image),
+                next_url=base_path + "/collections/all?cursor=abc",
+                canonical_url=host + "/collections/all",
+                shop_url=host,
+            ),
+        ),
+        "search": (
+            "search",
+            page_context(shop, base_path, "", query="tee", products=sample_products(image, 2), next_url=None),
+        ),
+        "search-none": ("search", page_context(shop, base_path, "", query="teapot", products=[], next_url=None)),
+        "policy-refund": (
+            "policy",
+            page_context(shop, base_path, "", policy={"kind": "refund", "return_policy": dict(return_policy.DEFAULT)}),
+        ),
+        "policy-shipping": (
+            "policy",
+            page_context(shop, base_path, "", policy={"kind": "shipping", "shipping": sample_shipping()}),
+        ),
+        "policy-privacy": (
+            "policy",
+            page_context(shop, base_path, "", policy={"kind": "privacy", "text": "We keep your data safe.\n\nAsk us."}),
         ),
     }
 

@@ -1,6 +1,7 @@
 """Every email renders a subject, a plain text part and an HTML part in the shop's theme, through the sandbox;
 what merchants and shoppers typed is escaped in the HTML and left as it is in the text."""
 
+import re
 from html.parser import HTMLParser
 from types import SimpleNamespace
 
@@ -192,3 +193,20 @@ def test_templates_run_in_the_sandbox():
     sandbox = emails._env.from_string("{{ shop.__class__ }}")
     with pytest.raises(jinja2.exceptions.SecurityError):
         sandbox.render(shop=shop())
+
+
+SHOPPERS_EMAILS = sorted(set(CONTEXTS) - {"welcome", "password_reset"})  # those two go to the merchant
+CHINESE = re.compile("[\u4e00-\u9fff]")
+
+
+@pytest.mark.parametrize("name", SHOPPERS_EMAILS)
+def test_each_shoppers_email_speaks_the_language_the_order_was_placed_in(name):
+    both = SimpleNamespace(**{**vars(shop(HOSTILE)), "languages": ["en", "zh-CN"]})
+    email = emails.render(name, both, "zh-CN", **CONTEXTS[name])
+    assert HOSTILE in email.subject and CHINESE.search(email.subject)
+    assert CHINESE.search(email.text) and "<" not in email.text.replace(HOSTILE, "")
+    assert '<html lang="zh-CN">' in email.html and CHINESE.search(email.html)
+    assert "<script>" not in email.html and "&lt;script&gt;" in email.html
+    # A language the shop has since dropped: its primary's.
+    dropped = emails.render(name, shop(HOSTILE), "zh-CN", **CONTEXTS[name])
+    assert not CHINESE.search(dropped.subject) and '<html lang="en">' in dropped.html

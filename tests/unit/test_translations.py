@@ -81,3 +81,19 @@ def test_the_page_speaks_the_language_it_is_rendered_in():
 )
 def test_a_legacy_locale_names_its_language(text, tag):
     assert languages.tag_of(text) == tag
+
+
+def test_the_locale_data_the_package_keeps_is_all_each_language_needs(tmp_path, monkeypatch):
+    import shutil
+
+    from babel import localedata
+
+    kept = [p for p in Path(localedata._dirname).glob("*.dat") if languages.needs_locale_data(p.stem)]
+    assert len(kept) < 200  # of Babel's 1,100 or so
+    for path in kept:
+        shutil.copy(path, tmp_path / path.name)
+    monkeypatch.setattr(localedata, "_dirname", str(tmp_path))
+    monkeypatch.setattr(localedata, "_cache", {})
+    for language in languages.SUPPORTED:
+        with languages.speaking(language):
+            assert languages.format_money(123456, "EUR") and languages.format_date("2026-12-01T08:00:00Z")

@@ -221,7 +221,6 @@ def _draft_from(form) -> dict:
     images = [
         {
             "key": form.get(f"images[{j}].key"),
-            "url": media.url_for(form.get(f"images[{j}].key")),
             "alt": form.get(f"images[{j}].alt"),
             "use": f"images[{j}].use" in form,
         }

@@ -21,6 +21,7 @@ from chalicelib import (
     fulfilment,
     orders,
     payment_accounts,
+    policies,
     return_policy,
     returns,
     shipping,
@@ -55,11 +56,12 @@ RETURN_POLICY = Resource("return_policy", _setting(return_policy.get))
 PICKUP_LOCATIONS = Resource("pickup_locations", _setting(fulfilment.pickup_locations))
 SHIPPING_RATES = Resource("shipping_rates", _setting(shipping.get))
 TAX_RATES = Resource("tax_rates", _setting(taxes.get))
+POLICIES = Resource("policies", _setting(policies.get))
 DISCOUNT = Resource("discount", discounts.get)
 PAYMENTS = Resource("payments", _setting(lambda tenant_id: payment_accounts.to_dict(payment_accounts.get(tenant_id))))
 THEME_TEMPLATES = Resource("theme_templates", _setting(theme_edits.state))  # the draft's and live templates
 BULK_EDIT = Resource("bulk_edit", bulk_edits.get)  # each product it edits is the product's own change
-SETTINGS = (SHOP, RETURN_POLICY, PICKUP_LOCATIONS, SHIPPING_RATES, TAX_RATES, PAYMENTS, THEME_TEMPLATES)
+SETTINGS = (SHOP, RETURN_POLICY, PICKUP_LOCATIONS, SHIPPING_RATES, TAX_RATES, PAYMENTS, POLICIES, THEME_TEMPLATES)
 
 
 def actor(claims: dict, via: str) -> audit.Actor:

@@ -10,6 +10,7 @@ from chalicelib import (
     fulfilment,
     hosts,
     payment_accounts,
+    policies,
     return_policy,
     schemas,
     shipping,
@@ -24,6 +25,7 @@ from chalicelib.api.merchant.auditing import (
     DISCOUNT,
     PAYMENTS,
     PICKUP_LOCATIONS,
+    POLICIES,
     RETURN_POLICY,
     SHIPPING_RATES,
     SHOP,
@@ -74,6 +76,7 @@ def admin_shop_update():
     "/api/admin/themes", summary="The themes a shop can use, with their settings", response=schemas.THEMES, tag="admin"
 )
 def admin_themes():
+    web.merchant_tenant(bp.current_request)  # a merchant's question: 401 without a merchant's token
     return web.json_response({"items": [theme.describe() for theme in themes.all_themes()]})
 
 
@@ -118,6 +121,29 @@ def put_return_policy():
 @audited(RETURN_POLICY)
 def patch_return_policy():
     return _save_setting(return_policy.update, schemas.RETURN_POLICY_PATCH)
+
+
+@routes.api(
+    "/api/admin/policies",
+    summary="The shop's privacy policy and terms of service (the refund and shipping policies follow its settings)",
+    response=schemas.POLICIES,
+    tag="admin",
+)
+def get_policies():
+    return web.json_response(policies.get(web.merchant_tenant(bp.current_request)))
+
+
+@routes.api(
+    "/api/admin/policies",
+    ["PUT"],
+    summary="Replace the privacy policy and terms of service",
+    request=schemas.POLICIES_PUT,
+    response=schemas.POLICIES,
+    tag="admin",
+)
+@audited(POLICIES)
+def put_policies():
+    return _save_setting(policies.replace, schemas.POLICIES_PUT)
 
 
 @routes.api(
