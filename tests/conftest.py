@@ -23,6 +23,19 @@ settings.register_profile("shared_machine", deadline=None)
 settings.load_profile("shared_machine")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def password_hash_cost():
+    """scrypt at its login cost (N=2^14, ~50 ms a hash; tests/unit/test_auth.py holds it to that) is not what the
+    run's hundreds of signups, logins and password changes test: they hash at N=2^10. Each stored hash carries its
+    cost, so verifying is the same code either way. Yields the login cost."""
+    from chalicelib import auth
+
+    login_cost = auth._N
+    auth._N = 2**10
+    yield login_cost
+    auth._N = login_cost
+
+
 @pytest.fixture(scope="session")
 def aws():
     runtime.start()

@@ -18,6 +18,14 @@ def test_a_stored_password_is_a_salted_scrypt_hash_not_the_password():
     assert auth.hash_password("correct horse battery") != stored  # fresh salt each time
 
 
+def test_a_password_is_hashed_at_the_interactive_login_cost(password_hash_cost, monkeypatch):
+    monkeypatch.setattr(auth, "_N", password_hash_cost)  # the run hashes cheaper (tests/conftest.py)
+    stored = auth.hash_password("correct horse battery")
+    assert stored.startswith("scrypt$16384$8$1$")
+    assert auth.verify_password("correct horse battery", stored)
+    assert not auth.verify_password("correct horse batterY", stored)
+
+
 def test_the_right_password_verifies_and_a_wrong_one_does_not():
     stored = auth.hash_password("correct horse battery")
     assert auth.verify_password("correct horse battery", stored)
