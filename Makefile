@@ -1,5 +1,6 @@
 # The two commands: `make run` and `make test`. Everything installs from this repo's files.
-# `make test-fast` while working: unit and API tests on both cores (no browser, no deploy rehearsal, no AWS).
+# `make test-fast` while working: unit and API tests on both cores (no after-sale flows, browser, deploy rehearsal
+# or AWS: `make test` runs those too).
 # One Python everywhere (development, tests, CI, Lambda): 3.12.
 PY ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12) $(shell command -v python3.12 2>/dev/null))
 VENV := .venv
