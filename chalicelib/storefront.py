@@ -70,9 +70,11 @@ def render(page: str, shop, base_path: str, **context) -> str:
     context.setdefault("alternates", languages.alternates())
     context.setdefault("root_path", languages.root_of(shop, base_path, spoken.language) if shop else base_path)
     theme = themes.get(themes.stored(shop)["name"]) if shop is not None else themes.get(themes.DEFAULT)
+    settings = themes.settings_of(shop)
+    context.setdefault("logo", _logo(shop, settings.get("logo")))
     return template_for(shop, f"{page}.html", template_overrides.current_preview()).render(
         shop=_shop_context(shop),
-        settings=themes.settings_of(shop),
+        settings=settings,
         theme={"name": theme.name, "title": theme.title, "version": theme.version},
         base_path=base_path,
         assets_version=assets.VERSION,
@@ -95,6 +97,13 @@ def _image(image: dict | None, alt: str = "") -> dict | None:
     """A product photo as themes draw it: {alt, width, height, src, srcset, webp_srcset} (the
     templates/themes/_common/parts.html picture), from its processed sizes; None while it has none."""
     return media.storefront_image(image, alt) if image else None
+
+
+def _logo(shop, key: str | None) -> dict | None:
+    """The theme's logo setting (a media key of the shop) as a picture, once its sizes exist."""
+    if shop is None or not key:
+        return None
+    return _image(media.image_answer({"key": key, "alt": shop.name}, media.media_items(shop.tenant_id, [key])))
 
 
 def card(shop, product: dict) -> dict:
