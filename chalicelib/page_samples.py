@@ -1,11 +1,12 @@
 """One made-up page of each kind a theme has, for a shop: what a merchant's edited template is rendered against
 before it is saved (theme_edits.check). The data has the shapes the storefront's page functions pass (catalog's,
-carts', orders' and returns' answers), in the shop's currency; nothing of it is read from any shop.
+carts', orders' and returns' answers), in the shop's currency; only the policies are the shop's own.
 """
 
+import functools
 from collections.abc import Callable
 
-from . import storefront
+from . import policies, storefront
 from .errors import DomainError, NotFound, Unavailable
 
 _AT = "2026-01-15T10:30:00Z"
@@ -171,6 +172,11 @@ def pages(shop) -> list[tuple[str, Callable[[], str]]]:
         ("order status", lambda: storefront.order_status_page(shop, "", _order(currency))),
         ("return status", lambda: storefront.return_status_page(shop, "", _return(currency))),
         ("order pending", lambda: storefront.order_pending_page(shop, "", "We are confirming your payment.")),
+        # The policies read the shop's own terms (its return policy, shipping rates, texts): nobody else's.
+        *(
+            (f"{kind} policy", functools.partial(storefront.policy_page, shop, "", url, kind))
+            for kind in policies.KINDS
+        ),
         ("not found", error(NotFound("No such page"), 404)),
         ("error", error(DomainError("Something went wrong"), 400)),
         ("suspended", error(Unavailable("This shop is temporarily unavailable"), 503)),

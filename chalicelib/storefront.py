@@ -264,13 +264,22 @@ def error_page(err: DomainError, shop, base_path: str, status: int) -> str:
     return render("error", shop, base_path, message=err.message, status=status)
 
 
-def marked_as_preview(html: str, preview: template_overrides.Preview) -> str:
+def marked_as_preview(html: str, preview: template_overrides.Preview, token: str) -> str:
     """A page of a theme preview, with the bar that says so at the top of its body (in every theme, whatever the
-    merchant's templates do) and the bar's stylesheet."""
+    merchant's templates do) and the bar's stylesheet; its links to the shop's pages carry the preview's `token`,
+    so the merchant browses the draft, not the live shop."""
     bar = _platform_env.get_template("platform/preview_bar.html").render(expires_at=preview.expires_at)
     link = f'<link rel="stylesheet" href="/assets/platform/preview.css?v={assets.VERSION}">'
     html = html.replace("</head>", f"{link}</head>", 1)
-    return re.sub(r"<body\b[^>]*>", lambda body: body[0] + bar, html, count=1)
+    html = re.sub(r"<body\b[^>]*>", lambda body: body[0] + bar, html, count=1)
+
+    def previewed(link: re.Match) -> str:
+        start, url = link[1], link[2]
+        if url.startswith(("//", "/assets/", "/media/")) or "preview=" in url:
+            return link[0]
+        return f"{start}{url}{'&amp;' if '?' in url else '?'}preview={token}"
+
+    return re.sub(r'(<a\b[^>]*?\bhref=")(/[^"#]*)', previewed, html)
 
 
 def platform_home(base_url: str, demo_subdomain: str | None) -> str:

@@ -65,7 +65,7 @@ def environment(theme: str, edited: tuple[tuple[str, str], ...], configure: Call
     loader = template_sandbox.Allowed(templates, functools.partial(_filename, theme, names))
     env = configure(loader, template_sandbox.HardenedEnvironment)
     for name in templates:
-        with contextlib.suppress(TemplateSyntaxError):  # an edit that does not compile is refused when saved
+        with contextlib.suppress(TemplateSyntaxError, RecursionError):  # such an edit is refused when saved
             env.get_template(name)
     return env
 

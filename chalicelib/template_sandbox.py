@@ -324,6 +324,8 @@ def static_check(environment: HardenedEnvironment, source: str, name: str) -> No
         tree = environment.parse(source, name)
     except TemplateSyntaxError as e:
         raise Refused(e.message or "syntax error", e.lineno) from None
+    except RecursionError:
+        raise Refused("expressions nest too deeply") from None
     for node in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Name)):
         attr = getattr(node, "attr", None) or getattr(node, "name", None)
         if isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const):

@@ -54,8 +54,11 @@ def start(stage: str = "local") -> None:
     _mock.start()
     _serialize_dynamodb()
     _lean_transactions()
+    _plain_item_answers()
     _partition_queries()
     _run_lambdas_in_process()
+    _reuse_workflow_clients()
+    _parse_each_workflow_once()
     _keep_every_email()
     _skip_executions_not_yet_started()
     _scale_workflow_retry_waits(float(os.environ.get("WORKFLOW_RETRY_WAIT_SCALE", "1")))
@@ -162,6 +165,68 @@ def _lean_transactions() -> None:
     models.copy = _CopyButNotTables()
     transact_write_items._lean = True
     models.DynamoDBBackend.transact_write_items = transact_write_items
+
+
+# The item operations: their answers hold only items (attribute values), counts, keys and consumed capacity.
+_ITEM_OPERATIONS = frozenset(
+    {
+        "GetItem",
+        "PutItem",
+        "UpdateItem",
+        "DeleteItem",
+        "Query",
+        "Scan",
+        "BatchGetItem",
+        "BatchWriteItem",
+        "TransactGetItems",
+        "TransactWriteItems",
+    }
+)
+
+
+def _plain_item_answers() -> None:
+    """Write an item operation's answer as JSON directly instead of walking it against the botocore model.
+
+    moto's generic serializer looks every member of every attribute value up through its model (several
+    alias lookups each): answering a GetItem of a shop's record cost more than the rest of the request, and
+    it was a quarter of the test suite's time. An item answer is already in the wire shape (attribute values
+    are {type: value}); only binary values need base64, as the serializer does. Anything else (a date in a
+    table description, an error) still goes through moto's serializer. Runs under the DynamoDB lock.
+    """
+    import base64
+
+    from moto.dynamodb.responses import DynamoResult
+
+    if getattr(DynamoResult.execute_result, "_plain", False):
+        return
+    original = DynamoResult.execute_result
+
+    def wire(value):
+        if isinstance(value, bytes):
+            return base64.b64encode(value).decode()
+        raise TypeError(type(value).__name__)  # not an item answer after all: moto's serializer writes it
+
+    def execute_result(self, context):
+        if context.operation_model.name in _ITEM_OPERATIONS and isinstance(self.result, dict):
+            try:
+                body = json.dumps(_without_nulls(self.result), default=wire)
+            except TypeError:
+                pass
+            else:
+                return 200, {"Content-Type": "application/x-amz-json-1.0"}, body
+        return original(self, context)
+
+    execute_result._plain = True
+    DynamoResult.execute_result = execute_result
+
+
+def _without_nulls(value):
+    """The serializer leaves out members that are None; so does the plain answer."""
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
 
 
 def _skip_executions_not_yet_started() -> None:
@@ -294,6 +359,65 @@ def _run_lambdas_in_process() -> None:
 
     LambdaBackend.invoke = invoke
     LambdaSimpleBackend.invoke = invoke
+
+
+def _reuse_workflow_clients() -> None:
+    """One Lambda client for every workflow task, not a new one per task.
+
+    moto's Step Functions builds a boto3 client (loading the service model, registering its handlers) for each
+    Lambda task it runs: that was more work than many of the tasks themselves. Its clients differ only by region
+    and service (the credentials argument is not used), and boto3 clients are safe to share between threads.
+    """
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+
+    build = lambda_eval_utils.boto_client_for
+    if getattr(build, "_reused", False):
+        return
+    clients: dict[tuple[str, str], object] = {}
+    lock = threading.Lock()
+
+    def boto_client_for(region: str, service: str, state_credentials=None):
+        with lock:
+            if (region, service) not in clients:
+                clients[region, service] = build(region=region, service=service, state_credentials=state_credentials)
+            return clients[region, service]
+
+    boto_client_for._reused = True
+    lambda_eval_utils.boto_client_for = boto_client_for
+
+
+def _parse_each_workflow_once() -> None:
+    """Each state machine's ASL parsed once, not once per execution.
+
+    moto's Step Functions runs the ANTLR parser over the definition at the start of every execution. The parsed
+    program holds no execution state (that lives in each execution's environment), so executions of one
+    definition share it. The one lazy field, a component's key into the environment's heap (retry counters),
+    is assigned under a lock so that two executions starting together agree on it.
+    """
+    from moto.stepfunctions.parser.asl.component.eval_component import EvalComponent
+    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+    if getattr(ExecutionWorker._get_evaluation_entrypoint, "_once", False):
+        return
+    programs: dict[str, object] = {}
+    parsing, keying = threading.Lock(), threading.Lock()
+    lazy_key = EvalComponent.heap_key.fget
+
+    def heap_key(self) -> str:
+        with keying:
+            return lazy_key(self)
+
+    def entrypoint(self):
+        definition = self._evaluation_details.state_machine_details.definition
+        with parsing:
+            if definition not in programs:
+                programs[definition] = AmazonStateLanguageParser.parse(definition)[0]
+            return programs[definition]
+
+    entrypoint._once = True
+    EvalComponent.heap_key = property(heap_key)
+    ExecutionWorker._get_evaluation_entrypoint = entrypoint
 
 
 # Deploying the template into the emulator --------------------------------

@@ -5,14 +5,10 @@ before images."""
 
 import pytest
 
+from tests.support import media
 from tests.support.browser import checked, new_merchant
 
 pytestmark = pytest.mark.browser
-# A 1x1 transparent PNG.
-_PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c6360000002000001"
-    "e221bc330000000049454e44ae426082"
-)
 
 
 def test_a_merchant_adds_edits_publishes_and_deletes_a_product(page, live_server):
@@ -47,7 +43,9 @@ def test_a_merchant_adds_edits_publishes_and_deletes_a_product(page, live_server
     assert page.input_value("#f-variants-1-sku") == "APRON-M"
     checked(page, "admin-products-edit")
 
-    page.set_input_files("#f-file", files=[{"name": "apron.png", "mimeType": "image/png", "buffer": _PNG}])
+    page.set_input_files(
+        "#f-file", files=[{"name": "apron.png", "mimeType": "image/png", "buffer": media.photo(60, 60, format="PNG")}]
+    )
     page.fill("#f-alt", "A linen apron, folded")
     page.click("button[form=upload]")
     page.wait_for_selector("text=Image uploaded")

@@ -2,6 +2,8 @@
 runs, with the line it went wrong on; a fair template renders."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from chalicelib import storefront, template_sandbox
 from chalicelib.template_sandbox import Refused
@@ -177,3 +179,55 @@ def test_inline_script_built_at_render_time_is_found_in_the_page():
 def test_script_files_and_json_ld_are_fine():
     page = "<script src='/assets/default/cart.js' defer></script><script type='application/ld+json'>{\"a\": 1}</script>"
     assert render(page) == page
+
+
+_JINJA_BITS = st.sampled_from(
+    [
+        "{{",
+        "}}",
+        "{%",
+        "%}",
+        "for x in range(9)",
+        "endfor",
+        "if",
+        "endif",
+        "include",
+        "'base.html'",
+        "~",
+        "*",
+        "**",
+        "%",
+        "(",
+        ")",
+        "[",
+        "]",
+        ".",
+        "_",
+        "__class__",
+        "|join",
+        "|replace('', 'x')",
+        "9" * 6,
+        "<script>",
+        "\n",
+        "'",
+        '"',
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(_JINJA_BITS, st.text(max_size=5)), max_size=40).map("".join))
+def test_any_text_either_renders_or_is_refused(page):
+    """Whatever a merchant types, the answer is a page or a Refused naming why, never another error."""
+    try:
+        render(page)
+    except Refused as refused:
+        assert refused.reason
+
+
+@pytest.mark.parametrize(
+    "page",
+    ["{{ " + "(" * 5000 + "1" + ")" * 5000 + " }}", "{% if 1 %}" * 3000 + "{% endif %}" * 3000],
+)
+def test_expressions_nested_past_the_parsers_depth_are_refused(page):
+    assert refusal(page).reason == "expressions nest too deeply"

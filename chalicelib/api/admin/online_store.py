@@ -147,6 +147,7 @@ def _templates(session, errors=None, status: int = 200):
         status=status,
         errors=errors,
         templates=theme_edits.templates(session.tenant_id),
+        theme=themes.get(themes.stored(session.shop)["name"]),
         versions=theme_edits.versions(session.tenant_id),
         preview=_preview(session),
     )
