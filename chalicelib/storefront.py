@@ -230,7 +230,10 @@ def cart_page(shop, base_path: str, cart: dict | None) -> str:
     """`cart` is carts.to_dict() of the shopper's cart (None: no cart, or one already checked out)."""
     view = None
     if cart is not None:
-        lines = [{**line, "unit_price": line["price"], "image": _image(line["image"])} for line in cart["lines"]]
+        lines = [
+            {**line, "unit_price": line["price"], "image": _image(line["image"])}
+            for line in product_translations.cart_lines(shop, languages.current().language, cart["lines"])
+        ]
         view = {**cart, "lines": lines}
     return render(
         "cart",
