@@ -110,6 +110,22 @@ def localized(product: dict, shop, language: str) -> dict:
     }
 
 
+def cart_lines(shop, language: str, lines: list[dict]) -> list[dict]:
+    """A cart's lines (carts.to_dict) as a page in `language` shows them: each product's title and handle there."""
+    if language == languages.of_shop(shop)[0] or not lines:
+        return lines
+    wanted = {(shop.tenant_id, keys.product_sk(line["product_id"])) for line in lines}
+    words = {p.product_id: plain(p.translations).get(language) or {} for p in ProductRecord.batch_get(list(wanted))}
+    return [
+        {
+            **line,
+            "title": words.get(line["product_id"], {}).get("title") or line["title"],
+            "product_handle": words.get(line["product_id"], {}).get("handle") or line["product_handle"],
+        }
+        for line in lines
+    ]
+
+
 def handles(product: dict, shop) -> dict[str, str]:
     """The product's handle in each of the shop's languages (hreflang, the language switcher)."""
     return {language: localized(product, shop, language)["handle"] for language in languages.of_shop(shop)}

@@ -70,9 +70,11 @@ def render(page: str, shop, base_path: str, **context) -> str:
     context.setdefault("alternates", languages.alternates())
     context.setdefault("root_path", languages.root_of(shop, base_path, spoken.language) if shop else base_path)
     theme = themes.get(themes.stored(shop)["name"]) if shop is not None else themes.get(themes.DEFAULT)
+    settings = themes.settings_of(shop)
+    context.setdefault("logo", _logo(shop, settings.get("logo")))
     return template_for(shop, f"{page}.html", template_overrides.current_preview()).render(
         shop=_shop_context(shop),
-        settings=themes.settings_of(shop),
+        settings=settings,
         theme={"name": theme.name, "title": theme.title, "version": theme.version},
         base_path=base_path,
         assets_version=assets.VERSION,
@@ -95,6 +97,13 @@ def _image(image: dict | None, alt: str = "") -> dict | None:
     """A product photo as themes draw it: {alt, width, height, src, srcset, webp_srcset} (the
     templates/themes/_common/parts.html picture), from its processed sizes; None while it has none."""
     return media.storefront_image(image, alt) if image else None
+
+
+def _logo(shop, key: str | None) -> dict | None:
+    """The theme's logo setting (a media key of the shop) as a picture, once its sizes exist."""
+    if shop is None or not key:
+        return None
+    return _image(media.image_answer({"key": key, "alt": shop.name}, media.media_items(shop.tenant_id, [key])))
 
 
 def card(shop, product: dict) -> dict:
@@ -221,7 +230,10 @@ def cart_page(shop, base_path: str, cart: dict | None) -> str:
     """`cart` is carts.to_dict() of the shopper's cart (None: no cart, or one already checked out)."""
     view = None
     if cart is not None:
-        lines = [{**line, "unit_price": line["price"], "image": _image(line["image"])} for line in cart["lines"]]
+        lines = [
+            {**line, "unit_price": line["price"], "image": _image(line["image"])}
+            for line in product_translations.cart_lines(shop, languages.current().language, cart["lines"])
+        ]
         view = {**cart, "lines": lines}
     return render(
         "cart",
@@ -255,13 +267,22 @@ def error_page(err: DomainError, shop, base_path: str, status: int) -> str:
     return render("error", shop, base_path, message=err.message, status=status)
 
 
-def marked_as_preview(html: str, preview: template_overrides.Preview) -> str:
+def marked_as_preview(html: str, preview: template_overrides.Preview, token: str) -> str:
     """A page of a theme preview, with the bar that says so at the top of its body (in every theme, whatever the
-    merchant's templates do) and the bar's stylesheet."""
+    merchant's templates do) and the bar's stylesheet; its links to the shop's pages carry the preview's `token`,
+    so the merchant browses the draft, not the live shop."""
     bar = _platform_env.get_template("platform/preview_bar.html").render(expires_at=preview.expires_at)
     link = f'<link rel="stylesheet" href="/assets/platform/preview.css?v={assets.VERSION}">'
     html = html.replace("</head>", f"{link}</head>", 1)
-    return re.sub(r"<body\b[^>]*>", lambda body: body[0] + bar, html, count=1)
+    html = re.sub(r"<body\b[^>]*>", lambda body: body[0] + bar, html, count=1)
+
+    def previewed(link: re.Match) -> str:
+        start, url = link[1], link[2]
+        if url.startswith(("//", "/assets/", "/media/")) or "preview=" in url:
+            return link[0]
+        return f"{start}{url}{'&amp;' if '?' in url else '?'}preview={token}"
+
+    return re.sub(r'(<a\b[^>]*?\bhref=")(/[^"#]*)', previewed, html)
 
 
 def platform_home(base_url: str, demo_subdomain: str | None) -> str:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from jinja2 import BaseLoader, ChoiceLoader, FileSystemLoader
 
-from . import validation
+from . import media, validation
 from .errors import Invalid, NotFound
 from .settings import TEMPLATES
 
@@ -188,4 +188,7 @@ def changed(shop, patch: dict) -> dict:
     except Invalid as e:
         fields = {f"theme.settings.{k}": v for k, v in e.fields.items()}
         raise Invalid(f"theme.settings.{e.message}", fields) from None
+    for field, spec in theme.fields.items():
+        if spec.get("format") == "media-key" and values.get(field):
+            media.check_key(shop.tenant_id, values[field], f"theme.settings.{field}")
     return {"name": theme.name, "settings": {**current["settings"], theme.name: {**entry, "values": values}}}

@@ -337,7 +337,7 @@ def _previewed(shop, token: str, page) -> Response:
     preview = theme_edits.open_preview(shop, token)
     with template_overrides.previewing(preview):
         response = page()
-    response.body = storefront.marked_as_preview(response.body, preview)
+    response.body = storefront.marked_as_preview(response.body, preview, token)
     response.headers.update(
         {
             "Cache-Control": "private, no-store",

@@ -181,3 +181,20 @@ def test_a_translation_the_shop_cannot_use_is_refused(shop, language, body, stat
     answer = _translate(shop_api, cup["id"], language, body)
     assert answer.status_code == status and answer.json["message"]
     assert shop_api.get(f"/api/admin/products/{cup['id']}").json["translations"] == {}
+
+
+def test_the_cart_in_another_language_names_its_products_in_it(shop):
+    shop_api, _, on_host, _ = shop
+    _speaks(shop_api, "en", "zh-CN")
+    cup = _tea_cup(shop_api)
+    assert _translate(shop_api, cup["id"], "zh-CN", {"title": "茶杯", "handle": "cha-bei"}).status_code == 200
+    cart = on_host.post("/api/store/carts", {}).json
+    added = on_host.post(
+        f"/api/store/carts/{cart['id']}/items", {"variant_id": cup["variants"][0]["id"], "quantity": 1}
+    )
+    assert added.status_code == 200, added.body
+    chinese = Page(on_host.get("/zh-cn/cart", headers={"Cookie": f"cart={cart['id']}"}).text)
+    assert "茶杯" in chinese.visible_text and "Tea Cup" not in chinese.visible_text
+    assert "/zh-cn/products/cha-bei" in [a.get("href") for a in chinese.all("a")]
+    english = Page(on_host.get("/cart", headers={"Cookie": f"cart={cart['id']}"}).text)
+    assert "Tea Cup" in english.visible_text and "茶杯" not in english.visible_text

@@ -59,6 +59,8 @@ def test_a_draft_shows_in_its_preview_only_until_published(shop, api):
     assert preview.headers["Cache-Control"] == "private, no-store"
     assert preview.headers["X-Robots-Tag"] == "noindex"
     assert "frame-ancestors 'self'" in preview.headers["Content-Security-Policy"]
+    links = re.findall(r'<a\b[^>]*?\bhref="(/[^"]*)"', preview.text)
+    assert links and all("preview=" in link for link in links)  # browsing the preview stays in it
 
     listing = merchant.get("/api/admin/theme/templates").json
     product = next(t for t in listing["items"] if t["name"] == "product.html")

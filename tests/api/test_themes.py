@@ -151,3 +151,33 @@ def test_policy_texts_are_validated_and_audited(shop):
 
 def test_the_themes_list_needs_a_merchant(api):
     assert api.get("/api/admin/themes").status_code == 401
+
+
+def test_a_logo_of_the_shops_own_media_shows_its_sizes_and_anothers_is_refused(shop, new_shop):
+    from tests.support import media as uploads
+
+    shop_api, store = shop
+    other_api, _ = new_shop()
+    theirs = uploads.upload(other_api, uploads.photo(400, 200))
+    refused = shop_api.patch("/api/admin/shop", {"theme": {"settings": {"logo": theirs}}})
+    assert refused.status_code == 400 and list(refused.json["fields"]) == ["theme.settings.logo"]
+    mine = uploads.upload(shop_api, uploads.photo(400, 200))
+    assert shop_api.patch("/api/admin/shop", {"theme": {"settings": {"logo": mine}}}).status_code == 200
+    header = store.get("/").text.split("</header>")[0]
+    assert 'class="logo-image"' in header and "/sizes/" in header and mine not in header  # never the original
+
+
+@pytest.mark.parametrize("theme", themes.names())
+def test_every_anonymous_page_renders_in_every_theme(shop, theme):
+    shop_api, store = shop
+    _create(shop_api, "Theme Lamp")
+    assert shop_api.patch("/api/admin/shop", {"theme": {"name": theme}}).status_code == 200
+    paths = ["/", "/collections/all", "/search?q=lamp", "/products/theme-lamp", "/cart"]
+    paths += [f"/policies/{kind}" for kind in ("refund", "shipping", "privacy", "terms")]
+    for path in paths + ["/products/gone"]:
+        r = store.get(path)
+        assert r.status_code == (404 if path.endswith("gone") else 200), path
+        assert f"/assets/{theme}/theme.css" in r.text and "/assets/_common/storefront.css" in r.text, path
+        assert r.text.count("<h1") == 1, path
+    css = store.get("/theme-settings.css").text
+    assert themes.get(theme).defaults()["primary_color"] in css

@@ -39,6 +39,7 @@ SHARED = {
     "folder": "_common",
     "name": "product.js",
     "kind": "privacy",
+    "language": "zh-CN",
     "proxy": "api/admin/orders/{order_id}/anything",
     "template": "product.html",  # a theme's template: every shop edits its own copy of it
 }
