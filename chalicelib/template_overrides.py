@@ -56,7 +56,7 @@ def _filename(theme: str, edited: frozenset[str], name: str) -> str:
     return _FILENAME.format(name=name) if name in edited else f"themes/{theme}/{name}"
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=32)  # each holds its ~20 compiled templates: a few MB of a container's memory
 def environment(theme: str, edited: tuple[tuple[str, str], ...], configure: Callable):
     """The hardened environment of the theme's templates with `edited` ((name, source) pairs) in place of its
     own, every template compiled up front: a render's deadline is spent rendering, not compiling."""

@@ -2,6 +2,7 @@
 
 import pytest
 
+from chalicelib import themes
 from tests.api.test_storefront import Page
 from tests.support.api import product_body
 
@@ -198,3 +199,34 @@ def test_the_cart_in_another_language_names_its_products_in_it(shop):
     assert "/zh-cn/products/cha-bei" in [a.get("href") for a in chinese.all("a")]
     english = Page(on_host.get("/cart", headers={"Cookie": f"cart={cart['id']}"}).text)
     assert "Tea Cup" in english.visible_text and "茶杯" not in english.visible_text
+
+
+@pytest.mark.parametrize("theme", themes.names())
+def test_every_page_of_every_theme_speaks_chinese_with_no_english_left(shop, theme):
+    """No phrase of the English catalogue shows on a Chinese page: every theme's own text goes through gettext."""
+    shop_api, _, on_host, _ = shop
+    _speaks(shop_api, "zh-CN")
+    assert shop_api.patch("/api/admin/shop", {"theme": {"name": theme}}).status_code == 200
+    shop_api.post("/api/admin/products", product_body("Lamp", price=2500))
+    english = {
+        m.id
+        for m in _english_catalogue()
+        if isinstance(m.id, str) and " " in m.id and "%" not in m.id and m.id != "Tea Cup"
+    }
+    paths = ["/", "/collections/all", "/search?q=lamp", "/search?q=nothing", "/products/lamp", "/cart"]
+    paths += [f"/policies/{kind}" for kind in ("refund", "shipping", "privacy", "terms")] + ["/products/gone"]
+    for path in paths:
+        r = on_host.get(path)
+        assert _lang(r.text) == "zh-CN", path
+        shown = Page(r.text).visible_text
+        assert [phrase for phrase in english if phrase in shown] == [], path
+        assert "US$25.00" in shown or path not in ("/", "/collections/all", "/products/lamp"), path
+
+
+def _english_catalogue():
+    from babel.messages.pofile import read_po
+
+    from chalicelib import languages
+
+    with languages.catalogue_path("en").open("rb") as po:
+        return read_po(po)
