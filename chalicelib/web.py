@@ -181,11 +181,10 @@ class Routes:
             return json_response(error_body(err), status)
         from . import storefront  # HTML errors only; keeps Jinja out of pure API paths
 
-        shop = None
-        if not isinstance(err, Unavailable):
-            shop = _safe_shop(self.blueprint.current_request, params)
-            if shop is not None and shop.status == "suspended":  # a closed shop has no pages, missing or not
-                err, shop, status = Unavailable("This shop is temporarily unavailable"), None, Unavailable.status
+        # A suspended shop's every page, missing or not, is its theme's 503 page: its name and colours, no catalogue.
+        shop = _safe_shop(self.blueprint.current_request, params)
+        if shop is not None and shop.status == "suspended":
+            err, status = Unavailable("This shop is temporarily unavailable"), Unavailable.status
         language = _page_language(shop, params.get("language"))
         base_path = _base_path(params) + (languages.prefix(shop, language) if shop is not None else "")
         with languages.speaking(language):

@@ -91,6 +91,7 @@ def test_a_suspended_shop_shows_a_friendly_503_and_its_admin_api_is_closed(api, 
             assert page.status_code == 503, (prefix, path)
             assert page.headers["Content-Type"].startswith("text/html")
             assert "back soon" in page.text and "Frozen Lamp" not in page.text
+            assert shop["name"] in page.text and "/theme-settings.css" in page.text  # in the shop's own theme
         store = client.get(prefix + "/api/store/products")
         assert store.status_code == 503 and store.json["message"]
     for client, path in (
