@@ -13,6 +13,9 @@ import requests
 from chalicelib import catalog, settings, tenants
 from infra.local import seed
 
+# One worker runs the module, so the shop with its delivered order and return (`sold`) is made once, not per worker.
+pytestmark = pytest.mark.xdist_group("security_headers")
+
 
 class _Tags(HTMLParser):
     """Each start tag with its attributes, and the text of each <script> and <style>."""
