@@ -126,3 +126,15 @@ def test_nothing_to_publish_is_said_on_the_page(admin):
     admin.get("/admin/store/templates")
     answer = admin.post("/admin/store/publish")
     assert answer.status_code == 409 and "Nothing to publish" in answer.text
+
+
+def test_the_logo_is_picked_from_the_shops_processed_images(admin, merchant):
+    from tests.support import media as uploads
+
+    key = uploads.upload(merchant[0], uploads.photo(400, 200), filename="logo.jpg")
+    page = admin.get("/admin/store")
+    assert f'<option value="{key}">logo.jpg</option>' in page.text
+    form = {**_settings_form(page.text), "theme.settings.logo": key}
+    assert admin.post("/admin/store/settings", form).status_code == 303
+    assert merchant[0].get("/api/admin/shop").json["theme"]["settings"]["logo"] == key
+    assert f'<option value="{key}" selected>logo.jpg</option>' in admin.get("/admin/store").text

@@ -5,7 +5,7 @@ function and schema as its /api/admin route (shops.update with PATCH /api/admin/
 
 from chalice import Blueprint
 
-from chalicelib import admin_ui, schemas, shops, theme_edits, themes, validation, web
+from chalicelib import admin_ui, media, schemas, shops, theme_edits, themes, validation, web
 from chalicelib.api.merchant.auditing import SHOP, THEME_TEMPLATES, Audited
 from chalicelib.api.merchant.theme_templates import preview_link
 from chalicelib.errors import Conflict, Invalid
@@ -41,8 +41,18 @@ def _theme_form(session, values: dict, errors=None, status: int = 200):
         themes=themes.all_themes(),
         theme=current,
         fields=[_field(name, spec, values.get(name)) for name, spec in current.fields.items()],
+        images=_images(session.tenant_id, values),
         preview=_preview(session),
     )
+
+
+def _images(tenant_id: str, values: dict) -> list[tuple[str, str]]:
+    """What an image setting (the logo) offers: none, or one of the shop's processed uploads by its file name
+    (the first 100; a key already chosen stays offered)."""
+    ready = [i["key"] for i in media.list_media(tenant_id, limit=100, cursor=None)["items"] if i["status"] == "ready"]
+    chosen = [v for v in values.values() if isinstance(v, str) and v.startswith(media.tenant_prefix(tenant_id))]
+    keys = list(dict.fromkeys(ready + chosen))
+    return [("", "None"), *((key, key.rsplit("/", 1)[-1].split("-", 1)[-1]) for key in keys)]
 
 
 def _field(name: str, spec: dict, value) -> dict:
