@@ -205,7 +205,10 @@ def product_context(shop, shop_url: str, product: dict) -> dict:
         for name in product["options"]
     ]
     seo_fields = product["seo"]
-    shown = [media.storefront_image(i, product["title"] if n == 0 else "") for n, i in enumerate(product["images"])]
+    shown = [
+        media.storefront_image(i, i["alt"] or (product["title"] if n == 0 else ""))
+        for n, i in enumerate(product["images"])
+    ]
     images = [i for i in shown if i]  # one still being processed is left out until its sizes exist
     view = {**product, "variants": variants, "options": options, "images": images}
     url = f"{shop_url}/products/{product['handle']}"
