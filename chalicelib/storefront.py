@@ -40,7 +40,7 @@ def _theme_env(name: str) -> SandboxedEnvironment:
 def template_for(shop, name: str, preview: template_overrides.Preview | None = None) -> Template | Edited:
     """The template `name` ("product.html") a page of `shop` renders: the one place a page's template is
     chosen, so a shop's own versions of its theme's templates (and a preview's draft) can take its place."""
-    theme = themes.stored(shop)["name"] if shop is not None else themes.DEFAULT
+    theme = themes.of(shop).name
     own = _theme_env(theme).get_template(name)
     if shop is None:
         return own
@@ -69,7 +69,7 @@ def render(page: str, shop, base_path: str, **context) -> str:
     context.setdefault("language", spoken.language)
     context.setdefault("alternates", languages.alternates())
     context.setdefault("root_path", languages.root_of(shop, base_path, spoken.language) if shop else base_path)
-    theme = themes.get(themes.stored(shop)["name"]) if shop is not None else themes.get(themes.DEFAULT)
+    theme = themes.of(shop)
     settings = themes.settings_of(shop)
     context.setdefault("logo", _logo(shop, settings.get("logo")))
     return template_for(shop, f"{page}.html", template_overrides.current_preview()).render(
@@ -78,7 +78,7 @@ def render(page: str, shop, base_path: str, **context) -> str:
         theme={"name": theme.name, "title": theme.title, "version": theme.version},
         base_path=base_path,
         assets_version=assets.VERSION,
-        theme_version=_version(theme_settings_css(shop)) if shop is not None else "",
+        theme_version=_version(_settings_css(shop, settings)) if shop is not None else "",
         **context,
     )
 
@@ -86,7 +86,11 @@ def render(page: str, shop, base_path: str, **context) -> str:
 def theme_settings_css(shop) -> str:
     """The shop's theme settings (colours, font) as the CSS its theme's stylesheet reads: a file, since pages
     carry no inline style (security_headers); a page names it with `?v=` of its text."""
-    return template_for(shop, "settings.css").render(settings=themes.settings_of(shop))
+    return _settings_css(shop, themes.settings_of(shop))
+
+
+def _settings_css(shop, settings: dict) -> str:
+    return template_for(shop, "settings.css").render(settings=settings)
 
 
 def _version(text: str) -> str:

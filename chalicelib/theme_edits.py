@@ -70,10 +70,6 @@ def _draft_templates(tenant_id: str, theme: str) -> dict[str, dict]:
     return plain(draft.templates) if draft else {}
 
 
-def _current_theme(shop) -> str:
-    return themes.stored(shop)["name"]
-
-
 def _conflict(theme: str, name: str, edit: dict) -> dict | None:
     """Both sides when the theme's template changed since the merchant's version was made against it."""
     source = template_overrides.theme_sources(theme).get(name)
@@ -92,7 +88,7 @@ def _conflict(theme: str, name: str, edit: dict) -> dict | None:
 def templates(tenant_id: str) -> dict:
     """Every template of the shop's theme: whether the shop's draft or live version edits it, and conflicts."""
     shop = tenants.get_shop(tenant_id)
-    theme = _current_theme(shop)
+    theme = themes.of(shop).name
     draft = _draft_templates(tenant_id, theme)
     live_version = template_overrides.pointer(shop, theme).get("live")
     live = template_overrides.version_templates(tenant_id, theme, int(live_version)) if live_version else {}
@@ -115,7 +111,7 @@ def template(tenant_id: str, name: str) -> dict:
     """One template as the editor shows it: the draft's source (the theme's when the draft has none), the
     theme's, and the conflict with both sides when there is one."""
     shop = tenants.get_shop(tenant_id)
-    theme = _current_theme(shop)
+    theme = themes.of(shop).name
     edit = _draft_templates(tenant_id, theme).get(name)
     theme_source = template_overrides.theme_sources(theme).get(name)
     if edit is None and theme_source is None:
@@ -134,7 +130,7 @@ def template(tenant_id: str, name: str) -> dict:
 def state(tenant_id: str) -> dict:
     """What the audit log records of the shop's edits: the live version and each draft template's hash."""
     shop = tenants.get_shop(tenant_id)
-    theme = _current_theme(shop)
+    theme = themes.of(shop).name
     draft = _draft_templates(tenant_id, theme)
     return {
         "theme": theme,
@@ -150,7 +146,7 @@ def save(tenant_id: str, name: str, source: str) -> dict:
     """Puts `source` as the draft's version of template `name` once it compiles, keeps to the sandbox and every
     page renders with it; Invalid naming the line and reason otherwise (nothing saved)."""
     shop = tenants.get_shop(tenant_id)
-    theme = _current_theme(shop)
+    theme = themes.of(shop).name
     theme_source = _theme_source(theme, name)
     if len(source) > MAX_SOURCE:
         raise Invalid(f"source: over {MAX_SOURCE} characters", {"source": f"at most {MAX_SOURCE} characters"})
@@ -179,7 +175,7 @@ def discard(tenant_id: str, name: str) -> dict:
     """Drops the draft's version of template `name`: the draft uses the theme's own again (published
     versions keep theirs)."""
     shop = tenants.get_shop(tenant_id)
-    theme = _current_theme(shop)
+    theme = themes.of(shop).name
     draft = _draft(tenant_id, theme)
     edits = plain(draft.templates) if draft else {}
     if name in edits:
@@ -247,7 +243,7 @@ def _render_with(shop, theme: str, edits: dict[str, str], render) -> None:
 def publish(tenant_id: str, published_by: str) -> dict:
     """The draft becomes the next version and goes live; 409 when there is nothing new to publish."""
     shop = tenants.get_shop(tenant_id)
-    theme = _current_theme(shop)
+    theme = themes.of(shop).name
     edits = _draft_templates(tenant_id, theme)
     pointer = template_overrides.pointer(shop, theme)
     live = template_overrides.version_templates(tenant_id, theme, int(pointer["live"])) if pointer.get("live") else {}
@@ -281,7 +277,7 @@ def rollback(tenant_id: str, version: int) -> dict:
     """Makes published `version` live again. A draft with nothing unpublished follows it, so the editor shows
     what is live; a draft with unpublished work keeps it."""
     shop = tenants.get_shop(tenant_id)
-    theme = _current_theme(shop)
+    theme = themes.of(shop).name
     pointer = template_overrides.pointer(shop, theme)
     if version != 0:  # version 0: the theme's own templates, as before the first publish
         template_overrides.version_templates(tenant_id, theme, version)  # NotFound for a version never published
@@ -321,7 +317,7 @@ def _point(shop, theme: str, now: dict) -> None:
 def versions(tenant_id: str) -> dict:
     """The published versions of the shop's theme, newest first, the live one marked."""
     shop = tenants.get_shop(tenant_id)
-    theme = _current_theme(shop)
+    theme = themes.of(shop).name
     live = template_overrides.pointer(shop, theme).get("live")
     items = [
         {
@@ -364,7 +360,7 @@ def open_preview(shop, token: str) -> template_overrides.Preview:
         raise Forbidden("This preview link is for another shop")
     if claims.get("e", 0) < clock.now().timestamp():
         raise Forbidden("This preview link has expired; open a new one from the admin")
-    theme = _current_theme(shop)
+    theme = themes.of(shop).name
     edits = _sources(_draft_templates(shop.tenant_id, theme))
     return template_overrides.Preview(
         shop.tenant_id, theme, edits, expires_at=clock.iso(clock.EARLIEST + timedelta(seconds=claims["e"]))

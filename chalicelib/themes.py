@@ -146,6 +146,11 @@ def _fits(theme: Theme, field: str, value) -> bool:
     return True
 
 
+def of(shop) -> Theme:
+    """The theme `shop` uses (the default one where there is no shop: a page of an unknown shop)."""
+    return get(stored(shop)["name"] if shop is not None else DEFAULT)
+
+
 def settings_of(shop, name: str | None = None) -> dict:
     """The values of the shop's theme (or of theme `name`), migrated and with every default filled in."""
     current = stored(shop) if shop is not None else initial()
@@ -163,7 +168,7 @@ def brand(shop) -> dict:
 
 def describe(shop) -> dict:
     """The shop's theme as the admin API answers it."""
-    theme = get(stored(shop)["name"])
+    theme = of(shop)
     return {"name": theme.name, "title": theme.title, "version": theme.version, "settings": settings_of(shop)}
 
 

@@ -32,7 +32,7 @@ def theme_page(session, form):
 
 
 def _theme_form(session, values: dict, errors=None, status: int = 200):
-    current = themes.get(themes.stored(session.shop)["name"])
+    current = themes.of(session.shop)
     return _page(
         "store_theme.html",
         session,
@@ -130,7 +130,7 @@ def theme_switch(session, form):
 )
 @audited.page(SHOP, action="admin_shop_update")
 def theme_settings_save(session, form):
-    theme = themes.get(themes.stored(session.shop)["name"])
+    theme = themes.of(session.shop)
     values = _read_settings(theme, form)
     try:
         shops.update(session.tenant_id, validation.check({"theme": {"settings": values}}, schemas.SHOP_PATCH))
@@ -157,7 +157,7 @@ def _templates(session, errors=None, status: int = 200):
         status=status,
         errors=errors,
         templates=theme_edits.templates(session.tenant_id),
-        theme=themes.get(themes.stored(session.shop)["name"]),
+        theme=themes.of(session.shop),
         versions=theme_edits.versions(session.tenant_id),
         preview=_preview(session),
     )
