@@ -48,6 +48,7 @@ def render(env: SandboxedEnvironment, page: str, context: dict) -> str:
     shop = context.get("shop")
     context.setdefault("settings", settings_for(theme, (shop or {}).get("theme", {})))
     context.setdefault("language", ((shop or {}).get("locale") or "en").replace("_", "-"))
+    context.setdefault("theme", {"name": theme})
     if page == "product":
         context.setdefault("json_ld", [seo.product(context["product"], shop["name"], context.get("canonical_url", ""))])
     return env.get_template(f"{page}.html").render(**context)
