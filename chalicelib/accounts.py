@@ -136,7 +136,7 @@ def reset_language(token: str) -> str | None:
     except DoesNotExist:
         return None
     account = _account(reset.email)
-    return languages.of_shop(tenants.get_shop(account.tenant_id))[0] if account and account.tenant_id else None
+    return languages.primary(tenants.get_shop(account.tenant_id)) if account and account.tenant_id else None
 
 
 def confirm_reset(*, token: str, password: str) -> str:

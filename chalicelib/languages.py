@@ -86,6 +86,11 @@ def of_shop(shop) -> list[str]:
     return [legacy or SOURCE]
 
 
+def primary(shop) -> str:
+    """The shop's primary language: its pages at its root, its products' own words."""
+    return of_shop(shop)[0]
+
+
 def spoken_by(shop, language: str | None) -> str:
     """`language` when the shop speaks it, else the shop's primary (an order placed in a language the shop has
     since dropped, a page that failed before its language was known)."""
@@ -105,7 +110,7 @@ def tag_of(text: str | None) -> str | None:
 
 def prefix(shop, language: str) -> str:
     """Where the shop's pages in `language` start below its root: '' for its primary, else '/zh-cn'."""
-    return "" if language == of_shop(shop)[0] else "/" + segment(language)
+    return "" if language == primary(shop) else "/" + segment(language)
 
 
 def root_of(shop, base_path: str, language: str) -> str:

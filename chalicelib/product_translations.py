@@ -83,9 +83,7 @@ def product_id_by_handle(tenant_id: str, language: str, handle: str) -> str | No
 
 def in_language(shop, language: str, handle: str) -> dict:
     """The active product a page in `language` names by `handle`: its translated handle there, else its own."""
-    product_id = (
-        product_id_by_handle(shop.tenant_id, language, handle) if language != languages.of_shop(shop)[0] else None
-    )
+    product_id = product_id_by_handle(shop.tenant_id, language, handle) if language != languages.primary(shop) else None
     if product_id is None:
         return catalog.product_by_handle(shop.tenant_id, handle)
     product = catalog.get_product(shop.tenant_id, product_id)
@@ -97,7 +95,7 @@ def in_language(shop, language: str, handle: str) -> dict:
 def localized(product: dict, shop, language: str) -> dict:
     """`product` (an answer or a card of catalog) as a page in `language` shows it: its translated title,
     description and handle where the merchant gave them."""
-    if language == languages.of_shop(shop)[0]:
+    if language == languages.primary(shop):
         return product
     entry = (product.get("translations") or {}).get(language)
     if not entry:
@@ -112,7 +110,7 @@ def localized(product: dict, shop, language: str) -> dict:
 
 def cart_lines(shop, language: str, lines: list[dict]) -> list[dict]:
     """A cart's lines (carts.to_dict) as a page in `language` shows them: each product's title and handle there."""
-    if language == languages.of_shop(shop)[0] or not lines:
+    if language == languages.primary(shop) or not lines:
         return lines
     wanted = {(shop.tenant_id, keys.product_sk(line["product_id"])) for line in lines}
     words = {p.product_id: plain(p.translations).get(language) or {} for p in ProductRecord.batch_get(list(wanted))}

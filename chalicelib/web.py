@@ -254,7 +254,7 @@ class Routes:
                 acts_for(shop.tenant_id, "StorefrontRequest")
                 shop = tenants.require_open(shop)
                 root = f"/s/{sub}" if sub else ""
-                language = languages.of_shop(shop)[0]
+                language = languages.primary(shop)
                 if requested is not None:
                     if requested not in languages.of_shop(shop)[1:]:
                         raise NotFound("This shop has no pages in that language")
