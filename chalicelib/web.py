@@ -18,6 +18,7 @@ from . import (
     accounts,
     auth,
     cursors,
+    edge,
     hosts,
     idempotency,
     isolation,
@@ -41,12 +42,14 @@ def around_request(request, get_response):
     on AWS, on the local server and in chalice.test alike. The request's log keys and tenant binding
     hold for this request only (the tenant is bound once the route knows it: `acts_for`); in-progress
     idempotency keys expire with this invocation; the log line and SLA counts follow its answer, which
-    gets the security headers every answer carries (Chalice's own 405 and 415 answers too)."""
+    gets the security headers every answer carries (Chalice's own 405 and 415 answers too) and, unless it says
+    otherwise, `private, no-store`: only what a route declares public ever sits in a cache."""
     started = time.perf_counter()
     idempotency.bind(request.lambda_context)
     with log_context(correlation_id=request.context.get("requestId")), isolation.request_scope():
         response = _contract_error(get_response(request))
         response.headers = security_headers.add_to(response.headers)
+        response.headers.setdefault("Cache-Control", edge.PRIVATE)
         ms = (time.perf_counter() - started) * 1000
         logger.info("request", method=request.method, path=request.path, status=response.status_code, ms=round(ms, 2))
         sla.record(isolation.current(), response.status_code, ms)
@@ -82,9 +85,7 @@ def empty_response(status: int = 204) -> Response:
 
 
 def html_response(html: str, status: int = 200, headers: dict | None = None) -> Response:
-    return Response(
-        body=html, status_code=status, headers={"Content-Type": HTML, "Cache-Control": "no-cache", **(headers or {})}
-    )
+    return Response(body=html, status_code=status, headers={"Content-Type": HTML, **(headers or {})})
 
 
 def host(request) -> str:
@@ -152,8 +153,9 @@ class Routes:
     def __init__(self, blueprint):
         self.blueprint = blueprint
 
-    def _guarded(self, fn, *, html: bool | str, fixed: dict | None = None):
-        """`fixed`: parameters the registration adds to the path's own (a page's language)."""
+    def _guarded(self, fn, *, html: bool | str, fixed: dict | None = None, cached: bool = False):
+        """`fixed`: parameters the registration adds to the path's own (a page's language). `cached`: a public
+        page, whose 404 the edge may keep briefly too (edge.NOT_FOUND)."""
 
         @functools.wraps(fn)
         def view(**params):
@@ -161,7 +163,7 @@ class Routes:
             try:
                 return fn(**params)
             except DomainError as err:
-                return self._error(err, html=html, params=params)
+                return self._error(err, html=html, params=params, cached=cached)
             except Exception:
                 logger.exception("Unhandled error")
                 return self._error(
@@ -170,8 +172,11 @@ class Routes:
 
         return view
 
-    def _error(self, err: DomainError, *, html: bool | str, params: dict, status: int | None = None) -> Response:
-        """`html`: False answers JSON, True the shop's themed page, "admin" the web admin's page."""
+    def _error(
+        self, err: DomainError, *, html: bool | str, params: dict, status: int | None = None, cached: bool = False
+    ) -> Response:
+        """`html`: False answers JSON, True the shop's themed page, "admin" the web admin's page. Only a public
+        page's 404 may be cached; a suspended shop's 503, like every other error, is `private, no-store`."""
         status = status or err.status
         if html == "admin":
             return _admin_error(self.blueprint.current_request, err, status)
@@ -187,12 +192,13 @@ class Routes:
             err, status = Unavailable("This shop is temporarily unavailable"), Unavailable.status
         language = _page_language(shop, params.get("language"))
         base_path = _base_path(params) + (languages.prefix(shop, language) if shop is not None else "")
+        headers = {"Cache-Control": edge.NOT_FOUND} if cached and status == NotFound.status else None
         with languages.speaking(language):
-            return html_response(storefront.error_page(err, shop, base_path, status), status)
+            return html_response(storefront.error_page(err, shop, base_path, status), status, headers)
 
-    def _register(self, path, methods, fn, *, html, fixed=None, name=None, **published):
+    def _register(self, path, methods, fn, *, html, fixed=None, name=None, cached=False, **published):
         """`name`: the operation's name when the view serves several paths (else the view's)."""
-        view = self._guarded(tracer.capture_method(fn), html=html, fixed=fixed)
+        view = self._guarded(tracer.capture_method(fn), html=html, fixed=fixed, cached=cached)
         self.blueprint.route(path, methods=methods, content_types=["*/*"])(view)
         for m in methods:
             openapi.register(path, m, view=name or fn.__name__, html=bool(html), **published)
@@ -234,11 +240,14 @@ class Routes:
 
         return deco
 
-    def storefront(self, path, methods=("GET",), *, summary, html=False, on_platform_host=None, **published):
+    def storefront(
+        self, path, methods=("GET",), *, summary, html=False, cached=False, on_platform_host=None, **published
+    ):
         """A storefront route on the shop's own host and under /s/{subdomain}; a page (`html`, GET) also under each
         language's prefix (`/zh-cn/...`: languages.prefix), answering 404 for a language the shop does not speak.
         The view gets `shop` (suspended shops answer 503) and `base_path`, where its links start ('', '/s/<sub>',
-        '/s/<sub>/zh-cn'), and runs speaking the page's language. `published` as in `api`."""
+        '/s/<sub>/zh-cn'), and runs speaking the page's language. `cached`: an anonymous page, the same for every
+        shopper, that the edge keeps (edge.PUBLIC; its preview stays private). `published` as in `api`."""
 
         def deco(fn):
             @functools.wraps(fn)
@@ -265,7 +274,10 @@ class Routes:
                 token = query(request, "preview") if html else None
                 with languages.speaking(language, bases, _filled(path, params)):
                     if token is None:
-                        return fn(shop=shop, base_path=base_path, **params)
+                        response = fn(shop=shop, base_path=base_path, **params)
+                        if cached:
+                            response.headers["Cache-Control"] = edge.PUBLIC
+                        return response
                     return _previewed(shop, token, lambda: fn(shop=shop, base_path=base_path, **params))
 
             forms = [
@@ -285,6 +297,7 @@ class Routes:
                     html=html,
                     fixed={"language": language} if language else None,
                     name=f"{fn.__name__}_in_{languages.segment(language).replace('-', '_')}" if language else None,
+                    cached=cached,
                     summary=form_summary,
                     tag="storefront",
                     **published,
@@ -305,7 +318,9 @@ class Routes:
             language = languages.from_segment(after_shop[0]) if after_shop else None
             params.update({"language": language} if language else {})
             is_api = parts[:1] == ["api"] or (parts[:1] == ["s"] and parts[2:3] == ["api"])
-            handler = self._guarded(lambda **_: fn(proxy), html=not is_api)
+            # An unknown page is a public 404 like a missing product's; an unknown API path is an API answer.
+            is_page = not is_api and self.blueprint.current_request.method == "GET"
+            handler = self._guarded(lambda **_: fn(proxy), html=not is_api, cached=is_page)
             return handler(**params)
 
         view.__name__ = fn.__name__

@@ -1,5 +1,7 @@
 """The storefront: a shop's pages and its shoppers' JSON API (/api/store), each on the shop's own
-host and under /s/{subdomain} (web.Routes.storefront registers both)."""
+host and under /s/{subdomain} (web.Routes.storefront registers both). The anonymous pages are `cached` at
+the edge (chalicelib/edge.py); a shopper's own pages and every API answer are `private, no-store`, as every
+answer that does not say otherwise."""
 
 from chalice import Blueprint, Response
 
@@ -22,11 +24,6 @@ from chalicelib import (
 
 bp = Blueprint(__name__)
 routes = web.Routes(bp)
-
-# The contract's Conventions: anonymous storefront pages may sit in a CDN for minutes (browsers revalidate);
-# a shopper's own pages never do.
-PUBLIC = {"Cache-Control": "public, max-age=0, s-maxage=300"}
-PRIVATE = {"Cache-Control": "private, no-store"}
 
 
 def _forget_cart(shop, base_path: str) -> dict:
@@ -53,16 +50,6 @@ def _base(shop, base_path: str) -> str:
     return hosts.storefront_base(shop, web.host(bp.current_request), base_path)
 
 
-def _public(html: str):
-    """An anonymous page the CDN may keep a while: it names no one (no cart, no order)."""
-    return web.html_response(html, headers=PUBLIC)
-
-
-def _private(html: str, status: int = 200, headers: dict | None = None):
-    """A page about one shopper's cart, order or return: kept by no cache."""
-    return web.html_response(html, status, headers={**PRIVATE, **(headers or {})})
-
-
 def _platform_home():
     return web.html_response(storefront.platform_home(hosts.platform_base(web.host(bp.current_request)), None))
 
@@ -71,49 +58,53 @@ def _platform_home():
     "/",
     summary="Shop home page",
     html=True,
+    cached=True,
     on_platform_host=_platform_home,
     query={"cursor": schemas.page_query["cursor"]},
 )
 def home(shop, base_path):
     cursor = web.query(bp.current_request, "cursor")
-    return _public(storefront.home_page(shop, base_path, _base(shop, base_path), cursor))
+    return web.html_response(storefront.home_page(shop, base_path, _base(shop, base_path), cursor))
 
 
 @routes.storefront(
     "/collections/{handle}",
     summary="A collection's page: `all` lists every active product, newest first, a page at a time",
     html=True,
+    cached=True,
     query={"cursor": schemas.page_query["cursor"]},
 )
 def collection_page(shop, base_path, handle):
     cursor = web.query(bp.current_request, "cursor")
-    return _public(storefront.collection_page(shop, base_path, _base(shop, base_path), handle, cursor))
+    return web.html_response(storefront.collection_page(shop, base_path, _base(shop, base_path), handle, cursor))
 
 
 @routes.storefront(
     "/search",
     summary="Search page: active products whose title, handle or a SKU contains the words",
     html=True,
+    cached=True,
     query={"q": {"type": "string", "maxLength": 200}, "cursor": schemas.page_query["cursor"]},
 )
 def search_page(shop, base_path):
     request = bp.current_request
     query, cursor = web.query(request, "q") or "", web.query(request, "cursor")
-    return _public(storefront.search_page(shop, base_path, _base(shop, base_path), query, cursor))
+    return web.html_response(storefront.search_page(shop, base_path, _base(shop, base_path), query, cursor))
 
 
-@routes.storefront("/products/{handle}", summary="Product page", html=True)
+@routes.storefront("/products/{handle}", summary="Product page", html=True, cached=True)
 def product_page(shop, base_path, handle):
-    return _public(storefront.product_page(shop, base_path, _base(shop, base_path), handle))
+    return web.html_response(storefront.product_page(shop, base_path, _base(shop, base_path), handle))
 
 
 @routes.storefront(
     "/policies/{kind}",
     summary="A policy page: refund, shipping (both from the shop's settings), privacy or terms (the merchant's text)",
     html=True,
+    cached=True,
 )
 def policy_page(shop, base_path, kind):
-    return _public(storefront.policy_page(shop, base_path, _base(shop, base_path), kind))
+    return web.html_response(storefront.policy_page(shop, base_path, _base(shop, base_path), kind))
 
 
 @routes.storefront("/cart", summary="Cart page (the cart named by the `cart` cookie)", html=True)
@@ -121,7 +112,7 @@ def cart_page(shop, base_path):
     cart_id = web.cookie(bp.current_request, "cart")
     cart = carts.for_page(shop.tenant_id, cart_id)
     headers = _forget_cart(shop, base_path) if cart_id and cart is None else None
-    return _private(storefront.cart_page(shop, base_path, cart), headers=headers)
+    return web.html_response(storefront.cart_page(shop, base_path, cart), headers=headers)
 
 
 @routes.storefront(
@@ -135,9 +126,9 @@ def order_page(shop, base_path, order_id):
     request = bp.current_request
     page = orders.for_status_page(shop.tenant_id, order_id, web.query(request, "checkout"))
     if page["order"] is None:
-        return _private(storefront.order_pending_page(shop, base_path, page["message"]), 202, {"Refresh": "2"})
+        return web.html_response(storefront.order_pending_page(shop, base_path, page["message"]), 202, {"Refresh": "2"})
     headers = _forget_cart(shop, base_path) if web.cookie(request, "cart") == page["order"]["cart_id"] else None
-    return _private(storefront.order_status_page(shop, base_path, page["order"]), headers=headers)
+    return web.html_response(storefront.order_status_page(shop, base_path, page["order"]), headers=headers)
 
 
 @routes.storefront(
@@ -334,4 +325,6 @@ def return_shipped(shop, base_path, return_id):
 
 @routes.storefront("/returns/{return_id}", summary="Return status page", html=True)
 def return_page(shop, base_path, return_id):
-    return _private(storefront.return_status_page(shop, base_path, returns.for_page(shop.tenant_id, return_id)))
+    return web.html_response(
+        storefront.return_status_page(shop, base_path, returns.for_page(shop.tenant_id, return_id))
+    )

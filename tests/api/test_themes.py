@@ -3,10 +3,10 @@ against its schema); every storefront page renders in every theme, cached only w
 
 import pytest
 
-from chalicelib import themes
+from chalicelib import edge, themes
 from tests.support.api import product_body
 
-PUBLIC = "public, max-age=0, s-maxage=300"
+PUBLIC = edge.PUBLIC
 PRIVATE = "private, no-store"
 
 
